@@ -1,0 +1,21 @@
+/* Channel response curves (model.md 3-5). */
+#ifndef MPLAN_CHANNEL_H
+#define MPLAN_CHANNEL_H
+
+#include <stddef.h>
+
+#include "mplan/plan.h"
+
+/* GMV of adstock level `a` for channel c in period t (0-based), demand multiplier included. */
+double mp_channel_response(const mp_plan *plan, size_t c, int t, double a);
+
+/* d response / d a at adstock level a. */
+double mp_channel_marginal(const mp_plan *plan, size_t c, int t, double a);
+
+/* 1 if channel c may spend in period t (0-based). */
+int mp_channel_active(const mp_plan *plan, size_t c, int t);
+
+/* Index of the channel with this id, or -1. */
+long mp_channel_find(const mp_plan *plan, const char *id);
+
+#endif

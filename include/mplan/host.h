@@ -1,0 +1,47 @@
+/* The Lua host: a sandboxed interpreter that runs rule packs (lua-api.md, cli.md). */
+#ifndef MPLAN_HOST_H
+#define MPLAN_HOST_H
+
+#include <stddef.h>
+
+#include "mplan/alloc.h"
+#include "mplan/kpi.h"
+#include "mplan/plan.h"
+#include "mplan/status.h"
+
+typedef struct mp_host mp_host;
+
+/* Per-call limits for rule scripts; a 0 field takes the default of cli.md. */
+typedef struct mp_host_limits {
+    double max_steps; /* instructions, default 1e9 */
+    double max_mem;   /* bytes, default 512 MiB */
+    double timeout;   /* seconds, default 10 */
+} mp_host_limits;
+
+enum mp_hook_kind { MP_HOOK_ALLOCATOR, MP_HOOK_STRATEGY, MP_HOOK_SEGMENTER, MP_HOOK_KPI };
+
+/* A new sandboxed host. The caller owns *out: free with mp_host_free. */
+enum mp_status mp_host_new(const mp_host_limits *limits, mp_host **out, mp_error *err);
+void mp_host_free(mp_host *host);
+
+/* Load the pack in directory `dir` (pack.yaml + init.lua) into the host, with the plan's
+ * param overrides (may be NULL). The pack's name is then usable as PACK in PACK.NAME. */
+enum mp_status mp_host_load_pack(mp_host *host, const char *dir, const mp_plan *plan,
+                                 size_t pack_index, mp_error *err);
+
+/* Load every pack a plan names (plan `packs:`), paths relative to the plan file. */
+enum mp_status mp_host_load_plan_packs(mp_host *host, const mp_plan *plan, mp_error *err);
+
+/* Run the strategy PACK.NAME on the plan (it may change bounds, activity and lifts). */
+enum mp_status mp_host_run_strategy(mp_host *host, mp_plan *plan, const char *qualified, mp_error *err);
+
+/* Run the allocator PACK.NAME; its answer is checked with mp_alloc_check before it is
+ * copied into `out`. */
+enum mp_status mp_host_run_allocator(mp_host *host, const mp_plan *plan, const char *qualified,
+                                     double budget, mp_alloc *out, mp_error *err);
+
+/* Evaluate the custom KPI PACK.NAME on the forecast totals; NAN when the hook returns nil. */
+enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,
+                               const char *qualified, double *value, mp_error *err);
+
+#endif

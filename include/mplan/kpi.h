@@ -1,0 +1,64 @@
+/* KPIs (model.md 6) and the forecast that produces them. */
+#ifndef MPLAN_KPI_H
+#define MPLAN_KPI_H
+
+#include <stddef.h>
+
+#include "mplan/alloc.h"
+#include "mplan/plan.h"
+
+/* The additive KPIs of one scope: a channel, a period, a channel-period or the plan. */
+typedef struct mp_kpis {
+    double spend, impressions, clicks, orders, gmv, new_customers;
+} mp_kpis;
+
+/* The ratios of a scope; NAN marks an absent ratio (denominator 0, or no margin). */
+typedef struct mp_ratios {
+    double ctr, cvr, aov, cpc, cpm, cac, roas, roi;
+} mp_ratios;
+
+enum mp_kpi_id {
+    MP_KPI_SPEND, MP_KPI_IMPRESSIONS, MP_KPI_CLICKS, MP_KPI_ORDERS, MP_KPI_GMV,
+    MP_KPI_NEW_CUSTOMERS, MP_KPI_CTR, MP_KPI_CVR, MP_KPI_AOV, MP_KPI_CPC, MP_KPI_CPM,
+    MP_KPI_CAC, MP_KPI_ROAS, MP_KPI_ROI, MP_KPI_COUNT
+};
+
+/* Name as in model.md 6 ("gmv", "roas", ...). */
+const char *mp_kpi_name(enum mp_kpi_id id);
+/* The id of a KPI name, or -1. */
+int mp_kpi_lookup(const char *name);
+/* 1 when a larger value is better (gmv, roas), 0 when smaller is (cac, cpc, spend). */
+int mp_kpi_higher_is_better(enum mp_kpi_id id);
+
+/* Ratios of a scope; `margin` NAN leaves roi absent. */
+mp_ratios mp_kpi_ratios(const mp_kpis *k, double margin);
+/* Any KPI of a scope by id (NAN when absent). */
+double mp_kpi_value(const mp_kpis *k, double margin, enum mp_kpi_id id);
+
+/* The forecast of an allocation (model.md 3-6). */
+typedef struct mp_forecast {
+    size_t nchannels;
+    int T;
+    mp_kpis total;       /* baseline and fixed budget lines included */
+    mp_kpis *by_channel; /* [C] */
+    mp_kpis *by_period;  /* [T], baseline and fixed lines included */
+    mp_kpis *cell;       /* [C*T] */
+    double *adstock;     /* [C*T] */
+    double *marginal;    /* [C*T] d(total gmv) / d spend[c,t], carry-over included */
+    double *mroas;       /* [C] model.md 6, see docs/model-notes.md */
+    double fixed_lines;  /* budget.fixed over the horizon */
+} mp_forecast;
+
+/* Forecast `alloc`. The caller owns the result: free with mp_forecast_free. */
+enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
+                               mp_forecast **out, mp_error *err);
+void mp_forecast_free(mp_forecast *fc);
+
+/* Goal attainment: forecast / target (target / forecast for lower-is-better KPIs). */
+typedef struct mp_goal_result {
+    const char *kpi;
+    double target, forecast, attainment; /* forecast/attainment NAN when absent */
+    int met;
+} mp_goal_result;
+
+#endif

@@ -1,0 +1,37 @@
+/* mplan status codes: stable numbers, never renumbered (like SQLite's result codes). */
+#ifndef MPLAN_STATUS_H
+#define MPLAN_STATUS_H
+
+#include <stddef.h>
+
+enum mp_status {
+    MP_OK = 0,
+    MP_ECHECK = 1,      /* the job ran but a goal or check failed */
+    MP_EUSAGE = 2,      /* bad command line */
+    MP_EINPUT = 3,      /* bad plan, CSV or pack manifest */
+    MP_ESCRIPT = 4,     /* a rule script failed: error, limit hit, invalid result */
+    MP_EIO = 5,         /* reading or writing a file failed */
+    MP_ENOMEM = 6,      /* out of memory */
+    MP_EINFEASIBLE = 7, /* the constraints admit no allocation */
+    MP_EINTERNAL = 8    /* a bug in mplan */
+};
+
+#define MP_ERRMSG_MAX 1024
+
+/* Where and what went wrong: `msg` names file:line:col (or pack and hook) first. */
+typedef struct mp_error {
+    enum mp_status status;
+    char msg[MP_ERRMSG_MAX];
+} mp_error;
+
+/* A short constant description of a status, e.g. "bad input". */
+const char *mp_strerror(enum mp_status status);
+
+/* The process exit code documented in cli.md for a status. */
+int mp_exit_code(enum mp_status status);
+
+/* Record a failure in `err` (may be NULL) and return `status`. */
+enum mp_status mp_fail(mp_error *err, enum mp_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

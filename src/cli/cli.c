@@ -1,0 +1,62 @@
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_fail(const mp_error *err)
+{
+    fprintf(stderr, "mplan: %s\n", err->msg[0] ? err->msg : mp_strerror(err->status));
+    return mp_exit_code(err->status);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mplan: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'mplan help %s')\n", cmd);
+    return 2;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mplan: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_format_parse(const char *s)
+{
+    if (strcmp(s, "table") == 0)
+        return CLI_TABLE;
+    if (strcmp(s, "csv") == 0)
+        return CLI_CSV;
+    if (strcmp(s, "json") == 0)
+        return CLI_JSON;
+    return -1;
+}
+
+enum cli_format cli_format_default(FILE *fp)
+{
+    return isatty(fileno(fp)) ? CLI_TABLE : CLI_CSV;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}

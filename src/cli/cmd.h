@@ -1,0 +1,7 @@
+/* Subcommands: each parses its own arguments and returns a process exit code. */
+#ifndef MPLAN_CLI_CMD_H
+#define MPLAN_CLI_CMD_H
+
+int cmd_run(int argc, char **argv);
+
+#endif

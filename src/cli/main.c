@@ -1,0 +1,66 @@
+/* mplan: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+
+#define MPLAN_VERSION "0.1.0"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"run", cmd_run, "allocate the budget of PLAN.yaml and forecast KPIs and goals"},
+};
+
+static int usage(FILE *fp)
+{
+    fprintf(fp, "usage: mplan COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "  %-9s %s\n", "help", "show help for a command: mplan help run");
+    fprintf(fp, "\nexit codes: 0 ok, 1 goal or check failed (--strict), 2 usage, 3 bad input,\n"
+                "4 rule script failed, 5 I/O error. See 'man mplan'.\n");
+    return fp == stdout ? 0 : 2;
+}
+
+static const struct command *find(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("mplan %s\n", MPLAN_VERSION);
+        return 0;
+    }
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0)
+        return usage(stdout);
+    if (strcmp(name, "help") == 0) {
+        if (argc < 3)
+            return usage(stdout);
+        const struct command *cmd = find(argv[2]);
+        if (!cmd) {
+            fprintf(stderr, "mplan: no command '%s'\n", argv[2]);
+            return 2;
+        }
+        char *args[] = {argv[2], "--help", NULL};
+        return cmd->run(2, args);
+    }
+    const struct command *cmd = find(name);
+    if (!cmd) {
+        fprintf(stderr, "mplan: no command '%s'\n", name);
+        return usage(stderr);
+    }
+    return cmd->run(argc - 1, argv + 1);
+}

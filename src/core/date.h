@@ -1,0 +1,16 @@
+/* Civil dates as day numbers (days since 1970-01-01), proleptic Gregorian. */
+#ifndef MPLAN_DATE_H
+#define MPLAN_DATE_H
+
+#include <stdint.h>
+
+int32_t mp_days_from_civil(int y, int m, int d);
+void mp_civil_from_days(int32_t days, int *y, int *m, int *d);
+/* Parse exactly YYYY-MM-DD (a real calendar date); 0 on success, -1 otherwise. */
+int mp_date_parse(const char *s, int32_t *days);
+/* Write YYYY-MM-DD and a NUL into buf[11]. */
+void mp_date_format(int32_t days, char buf[11]);
+/* The same day of the month n months later (n may be negative), clamped to the month's end. */
+int32_t mp_date_add_months(int32_t days, int n);
+
+#endif

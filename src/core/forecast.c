@@ -1,0 +1,111 @@
+/* Forecast: allocation -> adstock -> response -> funnel -> KPIs (model.md 3-6). */
+#include "mplan/kpi.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/curve.h"
+#include "core/model.h"
+
+static void add(mp_kpis *to, const mp_kpis *k)
+{
+    to->spend += k->spend;
+    to->impressions += k->impressions;
+    to->clicks += k->clicks;
+    to->orders += k->orders;
+    to->gmv += k->gmv;
+    to->new_customers += k->new_customers;
+}
+
+/* The funnel of model.md 5 for response r; counts stay 0 without a funnel. */
+static mp_kpis cell_kpis(const struct mp_channel *ch, double spend, double r)
+{
+    mp_kpis k = {.spend = spend, .gmv = r};
+    if (ch->has_funnel && ch->funnel.aov > 0) {
+        k.orders = r / ch->funnel.aov;
+        k.new_customers = k.orders * ch->funnel.new_share;
+        if (ch->funnel.cvr > 0) {
+            k.clicks = k.orders / ch->funnel.cvr;
+            if (ch->funnel.ctr > 0)
+                k.impressions = k.clicks / ch->funnel.ctr;
+        }
+    }
+    return k;
+}
+
+void mp_forecast_free(mp_forecast *fc)
+{
+    if (!fc)
+        return;
+    free(fc->by_channel);
+    free(fc->by_period);
+    free(fc->cell);
+    free(fc->adstock);
+    free(fc->marginal);
+    free(fc->mroas);
+    free(fc);
+}
+
+enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
+                               mp_forecast **out, mp_error *err)
+{
+    *out = NULL;
+    size_t C = plan->nchannels, T = (size_t)plan->T;
+    mp_forecast *fc = calloc(1, sizeof *fc);
+    if (!fc)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    fc->nchannels = C;
+    fc->T = plan->T;
+    fc->by_channel = calloc(C + 1, sizeof *fc->by_channel);
+    fc->by_period = calloc(T, sizeof *fc->by_period);
+    fc->cell = calloc(C * T + 1, sizeof *fc->cell);
+    fc->adstock = calloc(C * T + 1, sizeof *fc->adstock);
+    fc->marginal = calloc(C * T + 1, sizeof *fc->marginal);
+    fc->mroas = calloc(C + 1, sizeof *fc->mroas);
+    if (!fc->by_channel || !fc->by_period || !fc->cell || !fc->adstock || !fc->marginal || !fc->mroas) {
+        mp_forecast_free(fc);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+
+    for (size_t c = 0; c < C; c++) {
+        const struct mp_channel *ch = &plan->channels[c];
+        const double *x = &alloc->spend[c * T];
+        double a = ch->carryover;
+        for (size_t t = 0; t < T; t++) {
+            size_t i = c * T + t;
+            a = x[t] + ch->theta * a;
+            double f = 0, d = 0;
+            mp_curve_eval(&ch->resp, a, &f, &d, NULL);
+            double L = plan->lift[i];
+            fc->adstock[i] = a;
+            fc->cell[i] = cell_kpis(ch, x[t], L * f);
+            fc->marginal[i] = L * d; /* the backward pass below adds the carry-over */
+            add(&fc->by_channel[c], &fc->cell[i]);
+            add(&fc->by_period[t], &fc->cell[i]);
+        }
+        /* d(total gmv)/dx[c,t] = sum over u >= t of L f'(a[c,u]) theta^(u-t). */
+        for (size_t t = T - 1; t-- > 0;)
+            fc->marginal[c * T + t] += ch->theta * fc->marginal[c * T + t + 1];
+        /* mroas: the return of one more unit spent in the channel's current pattern; for a
+         * channel with no spend, of the best period it may spend in (docs/model-notes.md). */
+        double spent = 0, weighted = 0, best = 0;
+        for (size_t t = 0; t < T; t++) {
+            spent += x[t];
+            weighted += x[t] * fc->marginal[c * T + t];
+            if (ch->mode == MP_MODE_OPTIMISED && ch->active[t] && fc->marginal[c * T + t] > best)
+                best = fc->marginal[c * T + t];
+        }
+        fc->mroas[c] = ch->resp.curve == MP_CURVE_NONE ? NAN : spent > 0 ? weighted / spent : best;
+    }
+
+    for (size_t i = 0; i < plan->nfixed; i++)
+        fc->fixed_lines += plan->fixed[i].amount + plan->fixed[i].per_period * plan->T;
+    for (size_t t = 0; t < T; t++) {
+        for (size_t i = 0; i < plan->nfixed; i++)
+            fc->by_period[t].spend += plan->fixed[i].amount / plan->T + plan->fixed[i].per_period;
+        fc->by_period[t].gmv += plan->baseline[t];
+        add(&fc->total, &fc->by_period[t]);
+    }
+    *out = fc;
+    return MP_OK;
+}

@@ -1,0 +1,78 @@
+/* KPI names and ratios (model.md 6). */
+#include "mplan/kpi.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const kpi_names[MP_KPI_COUNT] = {
+    "spend", "impressions", "clicks", "orders", "gmv", "new_customers",
+    "ctr", "cvr", "aov", "cpc", "cpm", "cac", "roas", "roi"};
+
+const char *mp_kpi_name(enum mp_kpi_id id)
+{
+    return (unsigned)id < MP_KPI_COUNT ? kpi_names[id] : "?";
+}
+
+int mp_kpi_lookup(const char *name)
+{
+    for (int i = 0; i < MP_KPI_COUNT; i++)
+        if (strcmp(kpi_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int mp_kpi_higher_is_better(enum mp_kpi_id id)
+{
+    switch (id) {
+    case MP_KPI_SPEND:
+    case MP_KPI_CPC:
+    case MP_KPI_CPM:
+    case MP_KPI_CAC:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* num / den, absent (NAN) when the denominator is 0. */
+static double ratio(double num, double den)
+{
+    return den != 0 ? num / den : NAN;
+}
+
+mp_ratios mp_kpi_ratios(const mp_kpis *k, double margin)
+{
+    mp_ratios r;
+    r.ctr = ratio(k->clicks, k->impressions);
+    r.cvr = ratio(k->orders, k->clicks);
+    r.aov = ratio(k->gmv, k->orders);
+    r.cpc = ratio(k->spend, k->clicks);
+    r.cpm = ratio(1000 * k->spend, k->impressions);
+    r.cac = ratio(k->spend, k->new_customers);
+    r.roas = ratio(k->gmv, k->spend);
+    r.roi = isnan(margin) ? NAN : ratio(k->gmv * margin - k->spend, k->spend);
+    return r;
+}
+
+double mp_kpi_value(const mp_kpis *k, double margin, enum mp_kpi_id id)
+{
+    mp_ratios r = mp_kpi_ratios(k, margin);
+    switch (id) {
+    case MP_KPI_SPEND: return k->spend;
+    case MP_KPI_IMPRESSIONS: return k->impressions;
+    case MP_KPI_CLICKS: return k->clicks;
+    case MP_KPI_ORDERS: return k->orders;
+    case MP_KPI_GMV: return k->gmv;
+    case MP_KPI_NEW_CUSTOMERS: return k->new_customers;
+    case MP_KPI_CTR: return r.ctr;
+    case MP_KPI_CVR: return r.cvr;
+    case MP_KPI_AOV: return r.aov;
+    case MP_KPI_CPC: return r.cpc;
+    case MP_KPI_CPM: return r.cpm;
+    case MP_KPI_CAC: return r.cac;
+    case MP_KPI_ROAS: return r.roas;
+    case MP_KPI_ROI: return r.roi;
+    case MP_KPI_COUNT: break;
+    }
+    return NAN;
+}

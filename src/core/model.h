@@ -1,0 +1,208 @@
+/* The plan model as the core, the loaders, the Lua bindings and the writers share it.
+ * Public headers (include/mplan/) keep these structs opaque; inside mplan every layer
+ * reads them directly. Everything a plan points to lives in its arena and dies with it. */
+#ifndef MPLAN_MODEL_H
+#define MPLAN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mplan/status.h"
+#include "mplan/plan.h"
+#include "core/arena.h"
+
+enum mp_unit { MP_UNIT_DAY, MP_UNIT_WEEK, MP_UNIT_MONTH };
+
+/* Order matters: it is the order of the phases in time. */
+enum mp_phase {
+    MP_PHASE_NORMAL,
+    MP_PHASE_PREPARATION,
+    MP_PHASE_STORAGE,
+    MP_PHASE_WARMUP,
+    MP_PHASE_OUTBREAK,
+    MP_PHASE_REVIEW,
+    MP_PHASE_COUNT
+};
+
+enum mp_kind { MP_KIND_BASIC, MP_KIND_PAID, MP_KIND_EVENT, MP_KIND_SELF, MP_KIND_COUNT };
+enum mp_stage { MP_STAGE_NONE, MP_STAGE_AWARENESS, MP_STAGE_INTEREST, MP_STAGE_PURCHASE, MP_STAGE_LOYALTY };
+enum mp_purpose { MP_PURPOSE_NONE, MP_PURPOSE_EXPOSURE, MP_PURPOSE_CONVERSION, MP_PURPOSE_BRAND, MP_PURPOSE_RETENTION };
+enum mp_curve { MP_CURVE_NONE, MP_CURVE_HILL, MP_CURVE_EXP, MP_CURVE_LINEAR };
+
+/* How a channel's spend is decided. */
+enum mp_mode {
+    MP_MODE_OPTIMISED,   /* the allocator decides x[c,t] */
+    MP_MODE_FIXED_SPEND, /* `spend:` given per period: forecast, not optimised */
+    MP_MODE_FIXED_COST   /* `cost: {fixed: N}`: spend N per period, no response */
+};
+
+enum mp_objective { MP_OBJ_GMV, MP_OBJ_PROFIT, MP_OBJ_TARGET_ROAS, MP_OBJ_GOAL_GMV };
+
+/* A position in a source file, for messages. line 0 means unknown. */
+struct mp_loc {
+    int line, col;
+};
+
+struct mp_response {
+    enum mp_curve curve;
+    double beta, k, s; /* hill: beta, k, s; exp: beta, k */
+    double roas;       /* linear */
+};
+
+struct mp_funnel {
+    double aov, cvr, ctr, new_share; /* 0 when the plan gives none */
+};
+
+struct mp_channel {
+    const char *id, *name, *owner; /* name defaults to id; owner may be NULL */
+    enum mp_kind kind;
+    enum mp_stage stage;
+    enum mp_mode mode;
+    struct mp_response resp;
+    struct mp_funnel funnel;
+    int has_funnel;
+    double theta;      /* carry-over, 0 <= theta < 1 */
+    double carryover;  /* a[c,0] */
+    double min, max;   /* total over the horizon: 0 and INFINITY when absent */
+    double cap;        /* per period: INFINITY when absent */
+    double fixed_cost; /* per period, MP_MODE_FIXED_COST */
+    double *spend;     /* [T], MP_MODE_FIXED_SPEND, else NULL */
+    unsigned phases;   /* `active:` phases as a bit set (1u << phase) */
+    int32_t (*windows)[2]; /* `active:` date windows [from, to] as day numbers */
+    size_t nwindows;   /* no phases and no windows: active in every period */
+    signed char *override; /* [T] set by strategies: 1 on, -1 off, 0 as the plan says */
+    unsigned char *active; /* [T] derived: 1 where x[c,t] may be > 0 */
+    double *scale;     /* [T]: lift factors set by strategies (scale_lift), default 1 */
+    struct mp_loc loc;
+};
+
+struct mp_event {
+    const char *name;
+    int32_t outbreak_from, outbreak_to; /* day numbers (days since 1970-01-01), inclusive */
+    /* Lengths of preparation, storage, warmup and review as given: n units of 'd', 'w', 'm'. */
+    int len[MP_PHASE_COUNT];
+    char len_unit[MP_PHASE_COUNT];
+    /* Derived: phase windows worked back from the outbreak, as day numbers [from, to];
+     * from > to when the phase has no length. */
+    int32_t from[MP_PHASE_COUNT], to[MP_PHASE_COUNT];
+    double lift, spillover, warmup_lift;
+    const char **channels; /* ids that take the full lift */
+    size_t nchannels;
+    struct mp_loc loc;
+};
+
+struct mp_fixed_line {
+    const char *name;
+    double amount;     /* spread evenly over the horizon */
+    double per_period; /* or this much each period */
+};
+
+struct mp_goal {
+    const char *kpi; /* a KPI of model.md 6, or PACK.NAME for a custom KPI */
+    double target;
+    struct mp_loc loc;
+};
+
+enum mp_param_type { MP_PARAM_NUMBER, MP_PARAM_STRING, MP_PARAM_BOOL };
+
+struct mp_param {
+    const char *name;
+    enum mp_param_type type;
+    double num;
+    const char *str;
+    int boolean;
+    struct mp_loc loc;
+};
+
+struct mp_pack_ref {
+    const char *path; /* as written in the plan, relative to the plan's directory */
+    struct mp_param *params;
+    size_t nparams;
+    struct mp_loc loc;
+};
+
+struct mp_segment_size {
+    const char *label;
+    double size;
+};
+
+/* Sandbox limits for rule scripts; 0 means "use the default". */
+struct mp_limits {
+    double max_steps;
+    double max_mem;
+    double timeout;
+};
+
+struct mp_plan {
+    struct mp_arena arena;
+    const char *file; /* path as given, for messages */
+    const char *dir;  /* directory of the plan file, for pack paths */
+
+    const char *store, *currency, *platform;
+    enum mp_purpose purpose;
+
+    int32_t start;     /* day number of period 1 */
+    int T;             /* number of periods */
+    enum mp_unit unit;
+    int32_t *period_start; /* [T+1] day numbers; [T] is the day after the horizon */
+    int done;          /* periods 1..done are already spent (a revised plan from review) */
+
+    double budget_total, reserve;
+    struct mp_fixed_line *fixed;
+    size_t nfixed;
+
+    double margin;     /* NAN when absent */
+    double *baseline;  /* [T] organic GMV per period */
+    double *season;    /* [T] */
+
+    enum mp_objective objective;
+    double objective_value; /* target ROAS, or goal GMV */
+
+    struct mp_goal *goals;
+    size_t ngoals;
+
+    struct mp_event *events;
+    size_t nevents;
+
+    struct mp_channel *channels;
+    size_t nchannels;
+
+    struct mp_segment_size *segments;
+    size_t nsegments;
+    const char *segments_from, *segments_segmenter;
+
+    struct mp_pack_ref *packs;
+    size_t npacks;
+    const char *allocator;   /* "equalize" or PACK.NAME */
+    const char **strategies; /* PACK.NAME each */
+    size_t nstrategies;
+
+    struct mp_limits limits;
+
+    /* Derived by mp_plan_resolve: */
+    enum mp_phase *phase; /* [T] */
+    int *event_of;        /* [T] index into events, -1 for none */
+    double *lift;         /* [C*T] L[c,t] = season[t] * m[c,t] * scale[c][t], row-major by channel */
+
+    /* Warnings gathered while loading and resolving, in order. */
+    const char **warnings;
+    size_t nwarnings, capwarnings;
+};
+
+/* An empty plan (calloc'd, its arena empty) for loaders to fill; free with mp_plan_free. */
+mp_plan *mp_plan_new(void);
+
+#define MP_AT(plan, c, t) ((size_t)(c) * (size_t)(plan)->T + (size_t)(t))
+
+/* Names as they appear in plan files and output. */
+const char *mp_phase_name(enum mp_phase phase);
+const char *mp_kind_name(enum mp_kind kind);
+const char *mp_stage_name(enum mp_stage stage);
+const char *mp_purpose_name(enum mp_purpose purpose);
+const char *mp_curve_name(enum mp_curve curve);
+
+/* Add a warning (formatted into the plan's arena). */
+enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

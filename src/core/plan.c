@@ -1,0 +1,456 @@
+/* The plan model: names, derived quantities (model.md 1-2), copying and freeing. */
+#include "core/model.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/curve.h"
+#include "core/date.h"
+#include "mplan/channel.h"
+
+const char *mp_phase_name(enum mp_phase phase)
+{
+    static const char *const names[MP_PHASE_COUNT] = {
+        "normal", "preparation", "storage", "warmup", "outbreak", "review"};
+    return (unsigned)phase < MP_PHASE_COUNT ? names[phase] : "?";
+}
+
+const char *mp_kind_name(enum mp_kind kind)
+{
+    static const char *const names[MP_KIND_COUNT] = {"basic", "paid", "event", "self"};
+    return (unsigned)kind < MP_KIND_COUNT ? names[kind] : "?";
+}
+
+const char *mp_stage_name(enum mp_stage stage)
+{
+    static const char *const names[] = {"", "awareness", "interest", "purchase", "loyalty"};
+    return (unsigned)stage <= MP_STAGE_LOYALTY ? names[stage] : "?";
+}
+
+const char *mp_purpose_name(enum mp_purpose purpose)
+{
+    static const char *const names[] = {"", "exposure", "conversion", "brand", "retention"};
+    return (unsigned)purpose <= MP_PURPOSE_RETENTION ? names[purpose] : "?";
+}
+
+const char *mp_curve_name(enum mp_curve curve)
+{
+    static const char *const names[] = {"none", "hill", "exp", "linear"};
+    return (unsigned)curve <= MP_CURVE_LINEAR ? names[curve] : "?";
+}
+
+enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)
+{
+    if (plan->nwarnings == plan->capwarnings) {
+        size_t cap = plan->capwarnings ? 2 * plan->capwarnings : 8;
+        const char **w = mp_arena_array(&plan->arena, cap, sizeof *w);
+        if (!w)
+            return MP_ENOMEM;
+        if (plan->nwarnings)
+            memcpy(w, plan->warnings, plan->nwarnings * sizeof *w);
+        plan->warnings = w;
+        plan->capwarnings = cap;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[MP_ERRMSG_MAX];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    const char *msg = mp_arena_strdup(&plan->arena, buf);
+    if (!msg)
+        return MP_ENOMEM;
+    plan->warnings[plan->nwarnings++] = msg;
+    return MP_OK;
+}
+
+size_t mp_plan_channel_count(const mp_plan *plan) { return plan->nchannels; }
+int mp_plan_periods(const mp_plan *plan) { return plan->T; }
+
+double mp_plan_fixed_total(const mp_plan *plan)
+{
+    double sum = 0;
+    for (size_t i = 0; i < plan->nfixed; i++)
+        sum += plan->fixed[i].amount + plan->fixed[i].per_period * plan->T;
+    for (size_t c = 0; c < plan->nchannels; c++) {
+        const struct mp_channel *ch = &plan->channels[c];
+        if (ch->mode == MP_MODE_FIXED_COST)
+            sum += ch->fixed_cost * plan->T;
+        else if (ch->mode == MP_MODE_FIXED_SPEND)
+            for (int t = 0; t < plan->T; t++)
+                sum += ch->spend[t];
+    }
+    return sum;
+}
+
+double mp_plan_allocatable(const mp_plan *plan)
+{
+    return plan->budget_total * (1 - plan->reserve) - mp_plan_fixed_total(plan);
+}
+
+/* Start of a phase window counted back `n` units from day `end` (exclusive). */
+static int32_t back(int32_t end, int n, char unit)
+{
+    switch (unit) {
+    case 'd': return end - n;
+    case 'w': return end - 7 * n;
+    default: return mp_date_add_months(end, -n);
+    }
+}
+
+static int32_t forward(int32_t start, int n, char unit)
+{
+    switch (unit) {
+    case 'd': return start + n;
+    case 'w': return start + 7 * n;
+    default: return mp_date_add_months(start, n);
+    }
+}
+
+static void event_windows(struct mp_event *e)
+{
+    for (int p = 0; p < MP_PHASE_COUNT; p++) {
+        e->from[p] = 1;
+        e->to[p] = 0;
+    }
+    e->from[MP_PHASE_OUTBREAK] = e->outbreak_from;
+    e->to[MP_PHASE_OUTBREAK] = e->outbreak_to;
+    int32_t end = e->outbreak_from; /* exclusive end of the phase being placed */
+    static const enum mp_phase before[] = {MP_PHASE_WARMUP, MP_PHASE_STORAGE, MP_PHASE_PREPARATION};
+    for (size_t i = 0; i < sizeof before / sizeof *before; i++) {
+        enum mp_phase p = before[i];
+        int32_t start = back(end, e->len[p], e->len_unit[p]);
+        e->from[p] = start;
+        e->to[p] = end - 1;
+        end = start;
+    }
+    e->from[MP_PHASE_REVIEW] = e->outbreak_to + 1;
+    e->to[MP_PHASE_REVIEW] =
+        forward(e->outbreak_to + 1, e->len[MP_PHASE_REVIEW], e->len_unit[MP_PHASE_REVIEW]) - 1;
+}
+
+static int in_window(int32_t day, int32_t from, int32_t to) { return day >= from && day <= to; }
+
+/* Does channel c take an event's full lift: kind event, or listed in the event's channels? */
+static int full_participant(const struct mp_event *e, const struct mp_channel *ch)
+{
+    if (ch->kind == MP_KIND_EVENT)
+        return 1;
+    for (size_t i = 0; i < e->nchannels; i++)
+        if (strcmp(e->channels[i], ch->id) == 0)
+            return 1;
+    return 0;
+}
+
+/* An event channel belongs to the events that list it, or to every event if none does. */
+static int event_channel_of(const struct mp_plan *plan, size_t ei, const struct mp_channel *ch)
+{
+    int listed_anywhere = 0;
+    for (size_t e = 0; e < plan->nevents; e++)
+        for (size_t i = 0; i < plan->events[e].nchannels; i++)
+            if (strcmp(plan->events[e].channels[i], ch->id) == 0) {
+                if (e == ei)
+                    return 1;
+                listed_anywhere = 1;
+            }
+    return !listed_anywhere;
+}
+
+static int cmp_event_start(const void *a, const void *b, void *ctx)
+{
+    const struct mp_event *ev = ctx;
+    int32_t x = ev[*(const size_t *)a].outbreak_from, y = ev[*(const size_t *)b].outbreak_from;
+    return (x > y) - (x < y);
+}
+
+/* Events in order of their outbreak (insertion sort: plans have few events). */
+static void events_by_start(const struct mp_plan *plan, size_t *order)
+{
+    for (size_t i = 0; i < plan->nevents; i++) {
+        size_t j = i;
+        order[i] = i;
+        while (j > 0 && cmp_event_start(&order[j - 1], &order[j], plan->events) > 0) {
+            size_t tmp = order[j - 1];
+            order[j - 1] = order[j];
+            order[j] = tmp;
+            j--;
+        }
+    }
+}
+
+static const char *loc_prefix(const struct mp_plan *plan, struct mp_loc loc, char *buf, size_t n)
+{
+    if (loc.line > 0)
+        snprintf(buf, n, "%s:%d:%d", plan->file ? plan->file : "plan", loc.line, loc.col);
+    else
+        snprintf(buf, n, "%s", plan->file ? plan->file : "plan");
+    return buf;
+}
+
+static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
+{
+    int T = plan->T;
+    char where[512];
+    int32_t horizon_end = plan->period_start[T] - 1;
+    for (size_t e = 0; e < plan->nevents; e++) {
+        struct mp_event *ev = &plan->events[e];
+        event_windows(ev);
+        if (ev->outbreak_to < plan->start || ev->outbreak_from > horizon_end)
+            return mp_fail(err, MP_EINPUT, "%s: event '%s': outbreak window lies outside the horizon",
+                           loc_prefix(plan, ev->loc, where, sizeof where), ev->name);
+        for (size_t f = 0; f < e; f++) {
+            const struct mp_event *o = &plan->events[f];
+            if (ev->outbreak_from <= o->outbreak_to && o->outbreak_from <= ev->outbreak_to)
+                return mp_fail(err, MP_EINPUT, "%s: event '%s': outbreak overlaps the outbreak of event '%s'",
+                               loc_prefix(plan, ev->loc, where, sizeof where), ev->name, o->name);
+        }
+    }
+    size_t *order = malloc((plan->nevents + 1) * sizeof *order);
+    if (!order)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    events_by_start(plan, order);
+    for (int t = 0; t < T; t++) {
+        int32_t day = plan->period_start[t];
+        plan->phase[t] = MP_PHASE_NORMAL;
+        plan->event_of[t] = -1;
+        for (size_t i = 0; i < plan->nevents; i++) {
+            const struct mp_event *ev = &plan->events[order[i]];
+            for (int p = MP_PHASE_PREPARATION; p < MP_PHASE_COUNT; p++) {
+                if (!in_window(day, ev->from[p], ev->to[p]))
+                    continue;
+                /* A later event's phase wins over an earlier one's, but never over an outbreak. */
+                if (plan->event_of[t] >= 0 && plan->phase[t] == MP_PHASE_OUTBREAK)
+                    break;
+                if (plan->event_of[t] >= 0 && mp_plan_warn(plan,
+                        "period %d: %s of '%s' overlaps %s of '%s'; using '%s'", t + 1,
+                        mp_phase_name((enum mp_phase)p), ev->name, mp_phase_name(plan->phase[t]),
+                        plan->events[plan->event_of[t]].name, ev->name) != MP_OK) {
+                    free(order);
+                    return mp_fail(err, MP_ENOMEM, "out of memory");
+                }
+                plan->phase[t] = (enum mp_phase)p;
+                plan->event_of[t] = (int)order[i];
+                break;
+            }
+        }
+    }
+    free(order);
+    return MP_OK;
+}
+
+static void resolve_channel(struct mp_plan *plan, size_t c)
+{
+    struct mp_channel *ch = &plan->channels[c];
+    for (int t = 0; t < plan->T; t++) {
+        int32_t day = plan->period_start[t];
+        int e = plan->event_of[t];
+        double m = 1;
+        if (e >= 0) {
+            const struct mp_event *ev = &plan->events[e];
+            double share = full_participant(ev, ch) ? 1 : ev->spillover;
+            if (plan->phase[t] == MP_PHASE_OUTBREAK)
+                m = 1 + (ev->lift - 1) * share;
+            else if (plan->phase[t] == MP_PHASE_WARMUP)
+                m = 1 + (ev->warmup_lift - 1) * share;
+        }
+        plan->lift[MP_AT(plan, c, t)] = plan->season[t] * m * ch->scale[t];
+
+        int on = 1;
+        if (ch->phases || ch->nwindows) {
+            on = (ch->phases >> plan->phase[t]) & 1u;
+            for (size_t w = 0; !on && w < ch->nwindows; w++)
+                on = in_window(day, ch->windows[w][0], ch->windows[w][1]);
+        }
+        if (ch->kind == MP_KIND_EVENT) {
+            int inside = 0;
+            for (size_t ei = 0; !inside && ei < plan->nevents; ei++) {
+                const struct mp_event *ev = &plan->events[ei];
+                inside = event_channel_of(plan, ei, ch) &&
+                         in_window(day, ev->from[MP_PHASE_PREPARATION], ev->to[MP_PHASE_REVIEW]);
+            }
+            on = on && inside;
+        }
+        if (ch->override[t])
+            on = ch->override[t] > 0;
+        ch->active[t] = (unsigned char)on;
+    }
+}
+
+enum mp_status mp_plan_resolve(mp_plan *plan, mp_error *err)
+{
+    int T = plan->T;
+    if (T <= 0)
+        return mp_fail(err, MP_EINPUT, "%s: horizon has no periods", plan->file);
+    struct mp_arena *A = &plan->arena;
+    size_t C = plan->nchannels;
+    if (!plan->period_start && !(plan->period_start = mp_arena_array(A, (size_t)T + 1, sizeof(int32_t))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->phase && !(plan->phase = mp_arena_array(A, (size_t)T, sizeof *plan->phase)))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->event_of && !(plan->event_of = mp_arena_array(A, (size_t)T, sizeof(int))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->lift && !(plan->lift = mp_arena_array(A, C * (size_t)T + 1, sizeof(double))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t c = 0; c < C; c++) {
+        struct mp_channel *ch = &plan->channels[c];
+        if (!ch->active && !(ch->active = mp_arena_array(A, (size_t)T, 1)))
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        if (!ch->override && !(ch->override = mp_arena_array(A, (size_t)T, 1)))
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        if (!ch->scale) {
+            if (!(ch->scale = mp_arena_array(A, (size_t)T, sizeof(double))))
+                return mp_fail(err, MP_ENOMEM, "out of memory");
+            for (int t = 0; t < T; t++)
+                ch->scale[t] = 1;
+        }
+    }
+    for (int t = 0; t <= T; t++) {
+        switch (plan->unit) {
+        case MP_UNIT_DAY: plan->period_start[t] = plan->start + t; break;
+        case MP_UNIT_WEEK: plan->period_start[t] = plan->start + 7 * t; break;
+        case MP_UNIT_MONTH: plan->period_start[t] = mp_date_add_months(plan->start, t); break;
+        }
+    }
+    enum mp_status st = resolve_phases(plan, err);
+    if (st != MP_OK)
+        return st;
+    for (size_t c = 0; c < C; c++)
+        resolve_channel(plan, c);
+    return MP_OK;
+}
+
+void mp_plan_free(mp_plan *plan)
+{
+    if (!plan)
+        return;
+    mp_arena_free(&plan->arena);
+    free(plan);
+}
+
+mp_plan *mp_plan_new(void)
+{
+    return calloc(1, sizeof(mp_plan));
+}
+
+/* Deep copy helpers: NULL in, NULL out; set *ok = 0 when memory runs out. */
+static void *dup_mem(struct mp_arena *A, const void *p, size_t n, int *ok)
+{
+    if (!p)
+        return NULL;
+    void *q = mp_arena_alloc(A, n);
+    if (!q) {
+        *ok = 0;
+        return NULL;
+    }
+    memcpy(q, p, n);
+    return q;
+}
+
+static const char *dup_str(struct mp_arena *A, const char *s, int *ok)
+{
+    return s ? dup_mem(A, s, strlen(s) + 1, ok) : NULL;
+}
+
+static const char **dup_strs(struct mp_arena *A, const char **v, size_t n, int *ok)
+{
+    const char **w = dup_mem(A, v, n * sizeof *v, ok);
+    for (size_t i = 0; w && i < n; i++)
+        w[i] = dup_str(A, v[i], ok);
+    return w;
+}
+
+mp_plan *mp_plan_clone(const mp_plan *src)
+{
+    mp_plan *p = mp_plan_new();
+    if (!p)
+        return NULL;
+    *p = *src;
+    p->arena = (struct mp_arena){0};
+    struct mp_arena *A = &p->arena;
+    int ok = 1;
+    size_t T = (size_t)src->T, C = src->nchannels;
+#define DUP(field, n) p->field = dup_mem(A, src->field, (n) * sizeof *src->field, &ok)
+#define DUPS(field) p->field = dup_str(A, src->field, &ok)
+    DUPS(file); DUPS(dir); DUPS(store); DUPS(currency); DUPS(platform);
+    DUPS(segments_from); DUPS(segments_segmenter); DUPS(allocator);
+    DUP(period_start, T + 1); DUP(baseline, T); DUP(season, T);
+    DUP(phase, T); DUP(event_of, T); DUP(lift, C * T + 1);
+    DUP(fixed, src->nfixed);
+    for (size_t i = 0; ok && i < src->nfixed; i++)
+        p->fixed[i].name = dup_str(A, src->fixed[i].name, &ok);
+    DUP(goals, src->ngoals);
+    for (size_t i = 0; ok && i < src->ngoals; i++)
+        p->goals[i].kpi = dup_str(A, src->goals[i].kpi, &ok);
+    DUP(events, src->nevents);
+    for (size_t i = 0; ok && i < src->nevents; i++) {
+        p->events[i].name = dup_str(A, src->events[i].name, &ok);
+        p->events[i].channels = dup_strs(A, src->events[i].channels, src->events[i].nchannels, &ok);
+    }
+    DUP(channels, C);
+    for (size_t c = 0; ok && c < C; c++) {
+        struct mp_channel *d = &p->channels[c];
+        const struct mp_channel *s = &src->channels[c];
+        d->id = dup_str(A, s->id, &ok);
+        d->name = dup_str(A, s->name, &ok);
+        d->owner = dup_str(A, s->owner, &ok);
+        d->spend = dup_mem(A, s->spend, T * sizeof *s->spend, &ok);
+        d->windows = dup_mem(A, s->windows, s->nwindows * sizeof *s->windows, &ok);
+        d->override = dup_mem(A, s->override, T, &ok);
+        d->active = dup_mem(A, s->active, T, &ok);
+        d->scale = dup_mem(A, s->scale, T * sizeof *s->scale, &ok);
+    }
+    DUP(segments, src->nsegments);
+    for (size_t i = 0; ok && i < src->nsegments; i++)
+        p->segments[i].label = dup_str(A, src->segments[i].label, &ok);
+    DUP(packs, src->npacks);
+    for (size_t i = 0; ok && i < src->npacks; i++) {
+        struct mp_pack_ref *d = &p->packs[i];
+        d->path = dup_str(A, src->packs[i].path, &ok);
+        d->params = dup_mem(A, src->packs[i].params, d->nparams * sizeof *d->params, &ok);
+        for (size_t j = 0; ok && j < d->nparams; j++) {
+            d->params[j].name = dup_str(A, d->params[j].name, &ok);
+            d->params[j].str = dup_str(A, d->params[j].str, &ok);
+        }
+    }
+    p->strategies = dup_strs(A, src->strategies, src->nstrategies, &ok);
+    p->warnings = dup_strs(A, src->warnings, src->nwarnings, &ok);
+    p->capwarnings = src->nwarnings;
+#undef DUP
+#undef DUPS
+    if (!ok) {
+        mp_plan_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* Channel queries (include/mplan/channel.h). */
+
+double mp_channel_response(const mp_plan *plan, size_t c, int t, double a)
+{
+    double f;
+    mp_curve_eval(&plan->channels[c].resp, a, &f, NULL, NULL);
+    return plan->lift[MP_AT(plan, c, t)] * f;
+}
+
+double mp_channel_marginal(const mp_plan *plan, size_t c, int t, double a)
+{
+    double d;
+    mp_curve_eval(&plan->channels[c].resp, a, NULL, &d, NULL);
+    return plan->lift[MP_AT(plan, c, t)] * d;
+}
+
+int mp_channel_active(const mp_plan *plan, size_t c, int t)
+{
+    return plan->channels[c].active ? plan->channels[c].active[t] : 1;
+}
+
+long mp_channel_find(const mp_plan *plan, const char *id)
+{
+    for (size_t c = 0; c < plan->nchannels; c++)
+        if (strcmp(plan->channels[c].id, id) == 0)
+            return (long)c;
+    return -1;
+}
