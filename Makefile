@@ -21,9 +21,9 @@ endif
 
 OPT    ?= -O2
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
              -Iinclude -Isrc -I$(BUILD)/gen $(shell $(PKG_CONFIG) --cflags $(PCLIBS) 2>/dev/null)
-LDLIBS = $(shell $(PKG_CONFIG) --libs $(PCLIBS) 2>/dev/null) -lm
+LDLIBS = $(shell $(PKG_CONFIG) --libs $(PCLIBS) 2>/dev/null) -lm -pthread
 
 ifeq ($(SAN),1)
 BUILD := build-san
@@ -47,18 +47,24 @@ SRC_CORE := \
 	src/core/kpi.c \
 	src/core/alloc.c \
 	src/core/forecast.c \
-	src/core/allocate.c
+	src/core/allocate.c \
+	src/core/segment.c
 
 SRC_IO := \
 	src/io/out.c \
-	src/io/plan_load.c
+	src/io/plan_load.c \
+	src/io/csv.c \
+	src/io/table.c \
+	src/io/segment_io.c
 
-SRC_LUA :=
+SRC_LUA := \
+	src/lua/bind_segment.c
 
 SRC_CLI := \
 	src/cli/main.c \
 	src/cli/cli.c \
-	src/cli/cmd_run.c
+	src/cli/cmd_run.c \
+	src/cli/cmd_segment.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
