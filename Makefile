@@ -51,6 +51,7 @@ SRC_CORE := \
 
 SRC_IO := \
 	src/io/out.c \
+	src/io/yaml_doc.c \
 	src/io/plan_load.c
 
 SRC_LUA :=
