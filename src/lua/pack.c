@@ -15,7 +15,7 @@
 
 #define TRY(x) do { enum mp_status st_ = (x); if (st_ != MP_OK) return st_; } while (0)
 
-static const char *const kind_keys[4] = {"allocators", "strategies", "segmenters", "kpis"};
+static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis", NULL};
 
 /* ---- pack.yaml ---- */
 
@@ -493,8 +493,8 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
                 k++;
             if (k == 4) {
                 enum mp_status st = mp_fail(err, MP_EINPUT, "%s/init.lua: pack '%s' exports function "
-                                            "'%s', which %s does not list under provides (list it, or "
-                                            "keep it local)", pk->display, m->name, name, m->file);
+                                            "'%s', which pack.yaml does not list under provides (list it, "
+                                            "or keep it local)", pk->display, m->name, name);
                 lua_pop(L, 2);
                 return st;
             }
