@@ -267,7 +267,7 @@ static int tostring_protected(lua_State *L)
     return 1;
 }
 
-/* The error object on top as text in buf: strings as they are (cut short when huge),
+/* The error object on top as text in buf: strings as they are (cut when huge),
  * objects through a protected __tostring, anything else by its type. */
 static void error_text(lua_State *L, int status, char *buf, size_t n)
 {
@@ -295,10 +295,11 @@ static void error_text(lua_State *L, int status, char *buf, size_t n)
     } else {
         size_t len;
         const char *s = lua_tolstring(L, -1, &len);
+        /* Cut a huge text in the middle: chained errors put the cause at the end. */
         if (len < n)
             memcpy(buf, s, len + 1);
         else
-            snprintf(buf, n, "%.*s... (%zu bytes)", (int)n - 48, s, len);
+            snprintf(buf, n, "%.*s ...(%zu bytes)... %s", (int)n / 2, s, len, s + len - (n / 2 - 48));
     }
 }
 
