@@ -19,6 +19,7 @@ typedef struct mp_segment_opts {
     const char *rule;          /* segmenter exported by the pack */
     const char *const *params; /* "NAME=VALUE" overrides of the pack's params */
     size_t nparams;
+    const char *params_from;   /* where they come from, for messages; NULL: "--param" */
     const char *key;           /* id column; NULL: the first column */
     int jobs;                  /* worker threads; 0: the online CPUs */
     int skip_bad;              /* skip (and count) bad rows instead of failing */
@@ -27,6 +28,7 @@ typedef struct mp_segment_opts {
     size_t nnames;
     const char *labels;        /* write `id,label[,score]` per row to this file; NULL: no */
     mp_host_limits limits;
+    int verbose;               /* script errors with a Lua traceback */
     /* Called from the calling thread as the work goes on: bytes read of `total` (0 when
      * unknown, as for standard input); `what` names the pass. May be NULL. */
     void (*progress)(void *ctx, const char *what, uint64_t done, uint64_t total);

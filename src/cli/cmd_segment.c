@@ -286,13 +286,18 @@ int cmd_segment(int argc, char **argv)
     if (st == MP_OK)
         st = mp_out_open(&out, outpath, &err);
     if (st == MP_OK) {
-        enum mp_format f = fmt >= 0 ? (enum mp_format)fmt : (enum mp_format)cli_format_default(out.fp);
+        enum cli_format f = fmt >= 0 ? (enum cli_format)fmt : cli_format_default(out.fp);
+        struct mp_seg_flow_view view = {sb, s, fl, s->key >= 0 ? s->cols[s->key] : ""};
         if (partial)
             st = mp_seg_write_partial(out.fp, s, &err);
         else if (flow)
-            st = mp_seg_print_flow(out.fp, sb, s, fl, o.key ? o.key : s->cols[s->key], f, &err);
+            st = f == CLI_JSON  ? mp_seg_write_flow_json(out.fp, &view, &err)
+                 : f == CLI_CSV ? mp_seg_write_flow_csv(out.fp, &view, &err)
+                                : mp_seg_write_flow_table(out.fp, &view, &err);
         else
-            st = mp_seg_print(out.fp, s, f, &err);
+            st = f == CLI_JSON  ? mp_seg_write_json(out.fp, s, &err)
+                 : f == CLI_CSV ? mp_seg_write_csv(out.fp, s, &err)
+                                : mp_seg_write_table(out.fp, s, &err);
         if (st == MP_OK)
             st = mp_out_commit(&out, &err);
         else

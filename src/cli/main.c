@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "allocate the budget of PLAN.yaml and forecast KPIs and goals"},
     {"segment", cmd_segment, "label every customer of a CSV with a segmenter; per-label summary"},
+    {"eval", cmd_eval, "run a Lua script in the rule sandbox (with a plan): mplan eval x.lua"},
 };
 
 static int usage(FILE *fp)

@@ -5,41 +5,149 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
+#include "io/run_out.h"
+#include "io/table.h"
 
-static json_t *jnum(double v)
+/* Summaries keep full precision in JSON (a round trip gives the same doubles). */
+#define JSON_FLAGS (JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
+
+static char *label_text(const struct mp_seg_label *l)
 {
-    return isnan(v) ? json_null() : json_real(v);
+    return strndup(l->name, l->len);
 }
 
-/* A number cell: `-` in a table, empty in CSV when absent. */
-static void num_cell(mp_table *t, double v, enum mp_format fmt)
+static void set_label(struct mp_table *t, size_t col, const struct mp_seg_label *l)
 {
-    if (isnan(v) && fmt == MP_FMT_CSV)
-        mp_table_cell(t, "", 1);
+    char *s = label_text(l);
+    if (s)
+        mp_table_set(t, col, s);
     else
-        mp_table_num(t, v);
-}
-
-static void label_cell(mp_table *t, const struct mp_seg_label *l)
-{
-    char *s = strndup(l->name, l->len);
-    mp_table_cell(t, s ? s : "", 0);
+        t->failed = 1;
     free(s);
 }
 
-static enum mp_status json_out(FILE *fp, json_t *o, mp_error *err)
+static enum mp_status json_out(FILE *fp, json_t *o, size_t flags, mp_error *err)
 {
     if (!o)
         return mp_fail(err, MP_ENOMEM, "out of memory");
-    int bad = json_dumpf(o, fp, JSON_FLAGS) != 0;
+    int bad = json_dumpf(o, fp, flags) != 0;
     json_decref(o);
     fputc('\n', fp);
-    return bad ? mp_fail(err, MP_EIO, "write failed") : MP_OK;
+    return bad || ferror(fp) ? mp_fail(err, MP_EIO, "write failed") : MP_OK;
 }
 
-static json_t *summary_json(const mp_seg_summary *s, const size_t *order)
+static enum mp_status table_done(struct mp_table *t, FILE *fp, int csv, mp_error *err)
 {
+    enum mp_status st = csv ? mp_table_print_csv(t, fp, err) : mp_table_print(t, fp, NULL, err);
+    mp_table_free(t);
+    if (st == MP_OK && ferror(fp))
+        st = mp_fail(err, MP_EIO, "write failed");
+    return st;
+}
+
+static size_t *label_order(const mp_seg_summary *s, mp_error *err)
+{
+    size_t *order = calloc(s->nlabels + 1, sizeof *order);
+    if (!order)
+        mp_fail(err, MP_ENOMEM, "out of memory");
+    else
+        mp_seg_order(s, order);
+    return order;
+}
+
+static double share(const mp_seg_summary *s, size_t l)
+{
+    uint64_t rows = mp_seg_rows(s);
+    return rows ? (double)s->labels[l].count / (double)rows : NAN;
+}
+
+enum mp_status mp_seg_write_table(FILE *fp, const mp_seg_summary *s, mp_error *err)
+{
+    size_t *order = label_order(s, err);
+    if (!order)
+        return MP_ENOMEM;
+    static const char *const head[] = {"label", "count", "share"};
+    struct mp_table t;
+    mp_table_init(&t, 3, head);
+    for (size_t i = 0; i < s->nlabels; i++) {
+        mp_table_add_row(&t);
+        set_label(&t, 0, &s->labels[order[i]]);
+        mp_table_num(&t, 1, (double)s->labels[order[i]].count, 0);
+        mp_table_setf(&t, 2, "%.1f%%", 100 * share(s, order[i]));
+    }
+    mp_table_add_row(&t);
+    mp_table_set(&t, 0, "(all)");
+    mp_table_num(&t, 1, (double)mp_seg_rows(s), 0);
+    mp_table_set(&t, 2, s->nlabels ? "100.0%" : NULL);
+    enum mp_status st = table_done(&t, fp, 0, err);
+    size_t nnum = 0;
+    for (size_t c = 0; c < s->ncols; c++)
+        nnum += (size_t)mp_seg_numeric(s, c);
+    /* Sums, then means: one row a numeric column, one column a label. */
+    for (int mean = 0; mean < 2 && nnum && st == MP_OK; mean++) {
+        fputc('\n', fp);
+        mp_table_init(&t, s->nlabels + 2, NULL);
+        mp_table_set(&t, 0, mean ? "mean" : "sum");
+        for (size_t i = 0; i < s->nlabels; i++)
+            set_label(&t, i + 1, &s->labels[order[i]]);
+        mp_table_set(&t, s->nlabels + 1, "(all)");
+        for (size_t c = 0; c < s->ncols; c++) {
+            if (!mp_seg_numeric(s, c))
+                continue;
+            mp_table_add_row(&t);
+            mp_table_set(&t, 0, s->cols[c]);
+            for (size_t i = 0; i < s->nlabels; i++)
+                mp_table_num(&t, i + 1, mean ? mp_seg_mean(s, order[i], c) : mp_seg_sum(s, order[i], c), 2);
+            mp_table_num(&t, s->nlabels + 1, mean ? mp_seg_total_mean(s, c) : mp_seg_total_sum(s, c), 2);
+        }
+        st = table_done(&t, fp, 0, err);
+    }
+    if (st == MP_OK && s->bad)
+        fprintf(fp, "\n%llu bad row%s skipped\n", (unsigned long long)s->bad, s->bad == 1 ? "" : "s");
+    free(order);
+    return st;
+}
+
+enum mp_status mp_seg_write_csv(FILE *fp, const mp_seg_summary *s, mp_error *err)
+{
+    size_t *order = label_order(s, err);
+    if (!order)
+        return MP_ENOMEM;
+    size_t n = 3;
+    for (size_t c = 0; c < s->ncols; c++)
+        n += 2 * (size_t)mp_seg_numeric(s, c);
+    struct mp_table t;
+    mp_table_init(&t, n, NULL);
+    t.plain = 1;
+    mp_table_set(&t, 0, "label");
+    mp_table_set(&t, 1, "count");
+    mp_table_set(&t, 2, "share");
+    for (size_t c = 0, k = 3; c < s->ncols; c++)
+        if (mp_seg_numeric(s, c)) {
+            mp_table_setf(&t, k++, "%s_sum", s->cols[c]);
+            mp_table_setf(&t, k++, "%s_mean", s->cols[c]);
+        }
+    for (size_t i = 0; i < s->nlabels; i++) {
+        size_t l = order[i];
+        mp_table_add_row(&t);
+        set_label(&t, 0, &s->labels[l]);
+        mp_table_setf(&t, 1, "%llu", (unsigned long long)s->labels[l].count);
+        mp_table_exact(&t, 2, share(s, l));
+        for (size_t c = 0, k = 3; c < s->ncols; c++)
+            if (mp_seg_numeric(s, c)) {
+                mp_table_exact(&t, k++, mp_seg_sum(s, l, c));
+                mp_table_exact(&t, k++, mp_seg_mean(s, l, c));
+            }
+    }
+    free(order);
+    return table_done(&t, fp, 1, err);
+}
+
+enum mp_status mp_seg_write_json(FILE *fp, const mp_seg_summary *s, mp_error *err)
+{
+    size_t *order = label_order(s, err);
+    if (!order)
+        return MP_ENOMEM;
     uint64_t rows = mp_seg_rows(s);
     json_t *o = json_object(), *labels = json_array(), *cols = json_array(), *skipped = json_array();
     json_object_set_new(o, "mplan", json_integer(1));
@@ -55,17 +163,15 @@ static json_t *summary_json(const mp_seg_summary *s, const size_t *order)
     }
     for (size_t i = 0; i < s->nlabels; i++) {
         size_t l = order[i];
-        const struct mp_seg_label *lb = &s->labels[l];
-        json_t *sum = json_object(), *mean = json_object();
+        json_t *sum = json_object(), *mean = json_object(), *lj = json_object();
         for (size_t c = 0; c < s->ncols; c++)
             if (mp_seg_numeric(s, c)) {
-                json_object_set_new(sum, s->cols[c], jnum(mp_seg_sum(s, l, c)));
-                json_object_set_new(mean, s->cols[c], jnum(mp_seg_mean(s, l, c)));
+                json_object_set_new(sum, s->cols[c], mp_json_num(mp_seg_sum(s, l, c)));
+                json_object_set_new(mean, s->cols[c], mp_json_num(mp_seg_mean(s, l, c)));
             }
-        json_t *lj = json_object();
-        json_object_set_new(lj, "label", json_stringn(lb->name, lb->len));
-        json_object_set_new(lj, "count", json_integer((json_int_t)lb->count));
-        json_object_set_new(lj, "share", jnum(rows ? (double)lb->count / (double)rows : NAN));
+        json_object_set_new(lj, "label", json_stringn(s->labels[l].name, s->labels[l].len));
+        json_object_set_new(lj, "count", json_integer((json_int_t)s->labels[l].count));
+        json_object_set_new(lj, "share", mp_json_num(share(s, l)));
         json_object_set_new(lj, "sum", sum);
         json_object_set_new(lj, "mean", mean);
         json_array_append_new(labels, lj);
@@ -73,110 +179,16 @@ static json_t *summary_json(const mp_seg_summary *s, const size_t *order)
     json_t *tsum = json_object(), *tmean = json_object();
     for (size_t c = 0; c < s->ncols; c++)
         if (mp_seg_numeric(s, c)) {
-            json_object_set_new(tsum, s->cols[c], jnum(mp_seg_total_sum(s, c)));
-            json_object_set_new(tmean, s->cols[c], jnum(mp_seg_total_mean(s, c)));
+            json_object_set_new(tsum, s->cols[c], mp_json_num(mp_seg_total_sum(s, c)));
+            json_object_set_new(tmean, s->cols[c], mp_json_num(mp_seg_total_mean(s, c)));
         }
     json_object_set_new(o, "numeric_columns", cols);
     json_object_set_new(o, "labels", labels);
     json_object_set_new(o, "total", json_pack("{s:I,s:o,s:o}", "count", (json_int_t)rows, "sum", tsum,
                                               "mean", tmean));
     json_object_set_new(o, "not_summed", skipped);
-    return o;
-}
-
-enum mp_status mp_seg_print(FILE *fp, const mp_seg_summary *s, enum mp_format fmt, mp_error *err)
-{
-    size_t *order = calloc(s->nlabels ? s->nlabels : 1, sizeof *order);
-    if (!order)
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    mp_seg_order(s, order);
-    uint64_t rows = mp_seg_rows(s);
-    size_t nnum = 0;
-    for (size_t c = 0; c < s->ncols; c++)
-        nnum += (size_t)mp_seg_numeric(s, c);
-    enum mp_status st = MP_OK;
-    if (fmt == MP_FMT_JSON) {
-        st = json_out(fp, summary_json(s, order), err);
-    } else if (fmt == MP_FMT_CSV) {
-        /* One row a label: label, count, share, then COL_sum, COL_mean per numeric column. */
-        mp_table *t = mp_table_new(3 + 2 * nnum);
-        mp_table_cell(t, "label", 0);
-        mp_table_cell(t, "count", 0);
-        mp_table_cell(t, "share", 0);
-        for (size_t c = 0; c < s->ncols; c++)
-            if (mp_seg_numeric(s, c)) {
-                mp_table_cellf(t, 0, "%s_sum", s->cols[c]);
-                mp_table_cellf(t, 0, "%s_mean", s->cols[c]);
-            }
-        for (size_t i = 0; i < s->nlabels; i++) {
-            size_t l = order[i];
-            label_cell(t, &s->labels[l]);
-            mp_table_cellf(t, 1, "%llu", (unsigned long long)s->labels[l].count);
-            num_cell(t, rows ? (double)s->labels[l].count / (double)rows : NAN, fmt);
-            for (size_t c = 0; c < s->ncols; c++)
-                if (mp_seg_numeric(s, c)) {
-                    num_cell(t, mp_seg_sum(s, l, c), fmt);
-                    num_cell(t, mp_seg_mean(s, l, c), fmt);
-                }
-        }
-        if (!t)
-            st = mp_fail(err, MP_ENOMEM, "out of memory");
-        else
-            mp_table_print_csv(t, fp);
-        mp_table_free(t);
-    } else {
-        /* Counts and shares; then sums and means with one column a label, which stays
-         * narrow however many numeric columns the file has. */
-        mp_table *t = mp_table_new(3);
-        mp_table_cell(t, "label", 0);
-        mp_table_cell(t, "count", 1);
-        mp_table_cell(t, "share", 1);
-        for (size_t i = 0; i < s->nlabels; i++) {
-            size_t l = order[i];
-            label_cell(t, &s->labels[l]);
-            mp_table_cellf(t, 1, "%llu", (unsigned long long)s->labels[l].count);
-            mp_table_cellf(t, 1, "%.1f%%", rows ? 100.0 * (double)s->labels[l].count / (double)rows : 0.0);
-        }
-        mp_table_cell(t, "(all)", 0);
-        mp_table_cellf(t, 1, "%llu", (unsigned long long)rows);
-        mp_table_cell(t, rows ? "100.0%" : "-", 1);
-        mp_table_print(t, fp);
-        mp_table_free(t);
-        for (int pass = 0; pass < 2 && nnum; pass++) {
-            fputc('\n', fp);
-            t = mp_table_new(s->nlabels + 2);
-            mp_table_cell(t, pass ? "mean" : "sum", 0);
-            for (size_t i = 0; i < s->nlabels; i++)
-                label_cell(t, &s->labels[order[i]]);
-            mp_table_cell(t, "(all)", 1);
-            for (size_t c = 0; c < s->ncols; c++) {
-                if (!mp_seg_numeric(s, c))
-                    continue;
-                mp_table_cell(t, s->cols[c], 0);
-                for (size_t i = 0; i < s->nlabels; i++) {
-                    double v = pass ? mp_seg_mean(s, order[i], c) : mp_seg_sum(s, order[i], c);
-                    if (pass && !isnan(v))
-                        mp_table_cellf(t, 1, "%.2f", v);
-                    else
-                        mp_table_num(t, v);
-                }
-                double v = pass ? mp_seg_total_mean(s, c) : mp_seg_total_sum(s, c);
-                if (pass && !isnan(v))
-                    mp_table_cellf(t, 1, "%.2f", v);
-                else
-                    mp_table_num(t, v);
-            }
-            if (t)
-                mp_table_print(t, fp);
-            mp_table_free(t);
-        }
-        if (s->bad)
-            fprintf(fp, "\n%llu bad row%s skipped\n", (unsigned long long)s->bad, s->bad == 1 ? "" : "s");
-    }
     free(order);
-    if (st == MP_OK && ferror(fp))
-        st = mp_fail(err, MP_EIO, "write failed");
-    return st;
+    return json_out(fp, o, JSON_FLAGS, err);
 }
 
 /* ---- flow ---- */
@@ -191,157 +203,184 @@ static long find_label(const mp_seg_summary *s, const char *name)
     return -1;
 }
 
-enum mp_status mp_seg_print_flow(FILE *fp, const mp_seg_summary *sb, const mp_seg_summary *sa,
-                                 const mp_seg_flow *f, const char *key, enum mp_format fmt, mp_error *err)
+/* Row and column orders: labels in display order, then the new row / the gone column. */
+struct flow_order {
+    size_t *b, *a;
+};
+
+static int flow_order(const struct mp_seg_flow_view *v, struct flow_order *o, mp_error *err)
 {
-    size_t nb = f->nb, na = f->na, w = na + 1;
-    size_t *ob = calloc(nb + 1, sizeof *ob), *oa = calloc(na + 1, sizeof *oa);
-    if (!ob || !oa) {
-        free(ob);
-        free(oa);
-        return mp_fail(err, MP_ENOMEM, "out of memory");
+    o->b = calloc(v->flow->nb + 1, sizeof *o->b);
+    o->a = calloc(v->flow->na + 1, sizeof *o->a);
+    if (!o->b || !o->a) {
+        free(o->b);
+        free(o->a);
+        mp_fail(err, MP_ENOMEM, "out of memory");
+        return -1;
     }
-    mp_seg_order(sb, ob);
-    mp_seg_order(sa, oa);
-    ob[nb] = nb; /* the row of new customers last */
-    oa[na] = na; /* the column of customers gone last */
+    mp_seg_order(v->before, o->b);
+    mp_seg_order(v->after, o->a);
+    o->b[v->flow->nb] = v->flow->nb;
+    o->a[v->flow->na] = v->flow->na;
+    return 0;
+}
+
+static uint64_t cell(const mp_seg_flow *f, size_t b, size_t a)
+{
+    return f->count[b * (f->na + 1) + a];
+}
+
+enum mp_status mp_seg_write_flow_table(FILE *fp, const struct mp_seg_flow_view *v, mp_error *err)
+{
+    const mp_seg_flow *f = v->flow;
+    struct flow_order o;
+    if (flow_order(v, &o, err))
+        return MP_ENOMEM;
     enum mp_status st = MP_OK;
-    if (fmt == MP_FMT_JSON) {
-        json_t *o = json_object(), *cells = json_array(), *aipl = json_object();
-        json_object_set_new(o, "mplan", json_integer(1));
-        json_object_set_new(o, "rule", sa->rule ? json_string(sa->rule) : json_null());
-        json_object_set_new(o, "key", json_string(key));
-        for (size_t i = 0; i <= nb; i++)
-            for (size_t j = 0; j <= na; j++) {
-                size_t b = ob[i], a = oa[j];
-                uint64_t n = f->count[b * w + a];
-                if (b == nb && a == na)
-                    continue;
-                json_t *c = json_object();
-                json_object_set_new(c, "from", b == nb ? json_null() : json_stringn(sb->labels[b].name, sb->labels[b].len));
-                json_object_set_new(c, "to", a == na ? json_null() : json_stringn(sa->labels[a].name, sa->labels[a].len));
-                json_object_set_new(c, "count", json_integer((json_int_t)n));
-                json_object_set_new(c, "rate", jnum(mp_seg_flow_rate(f, b, a)));
-                json_array_append_new(cells, c);
+    for (int rate = 0; rate < 2 && st == MP_OK; rate++) {
+        struct mp_table t;
+        mp_table_init(&t, f->na + 3 - (size_t)rate, NULL);
+        mp_table_set(&t, 0, rate ? "rate" : "from \\ to");
+        for (size_t j = 0; j < f->na; j++)
+            set_label(&t, j + 1, &v->after->labels[o.a[j]]);
+        mp_table_set(&t, f->na + 1, "(gone)");
+        if (!rate)
+            mp_table_set(&t, f->na + 2, "(all)");
+        for (size_t i = 0; i <= f->nb; i++) {
+            size_t b = o.b[i];
+            if (rate && b == f->nb)
+                continue; /* new customers had no label to leave */
+            mp_table_add_row(&t);
+            if (b == f->nb)
+                mp_table_set(&t, 0, "(new)");
+            else
+                set_label(&t, 0, &v->before->labels[b]);
+            uint64_t row = 0;
+            for (size_t j = 0; j <= f->na; j++) {
+                size_t a = o.a[j];
+                row += cell(f, b, a);
+                if (rate)
+                    mp_table_setf(&t, j + 1, "%.1f%%", 100 * mp_seg_flow_rate(f, b, a));
+                else if (!(b == f->nb && a == f->na))
+                    mp_table_num(&t, j + 1, (double)cell(f, b, a), 0);
             }
-        for (size_t k = 0; k < 3; k++) {
-            long b = find_label(sb, aipl_steps[k][0]), a = find_label(sa, aipl_steps[k][1]);
-            if (b >= 0 && a >= 0) {
-                char name[8];
-                snprintf(name, sizeof name, "%s->%s", aipl_steps[k][0], aipl_steps[k][1]);
-                json_object_set_new(aipl, name, jnum(mp_seg_flow_rate(f, (size_t)b, (size_t)a)));
-            }
+            if (rate && isnan(mp_seg_flow_rate(f, b, 0)))
+                for (size_t j = 0; j <= f->na; j++)
+                    mp_table_set(&t, j + 1, NULL);
+            if (!rate)
+                mp_table_num(&t, f->na + 2, (double)row, 0);
         }
-        json_object_set_new(o, "flow", cells);
-        json_object_set_new(o, "aipl", aipl);
-        json_object_set_new(o, "before_rows", json_integer((json_int_t)mp_seg_rows(sb)));
-        json_object_set_new(o, "after_rows", json_integer((json_int_t)mp_seg_rows(sa)));
-        st = json_out(fp, o, err);
-    } else if (fmt == MP_FMT_CSV) {
-        /* Long form: from,to,count,rate; an empty from is a new customer, an empty to one gone. */
-        mp_table *t = mp_table_new(4);
-        mp_table_cell(t, "from", 0);
-        mp_table_cell(t, "to", 0);
-        mp_table_cell(t, "count", 0);
-        mp_table_cell(t, "rate", 0);
-        for (size_t i = 0; i <= nb; i++)
-            for (size_t j = 0; j <= na; j++) {
-                size_t b = ob[i], a = oa[j];
-                if (b == nb && a == na)
-                    continue;
-                if (b == nb)
-                    mp_table_cell(t, "", 0);
-                else
-                    label_cell(t, &sb->labels[b]);
-                if (a == na)
-                    mp_table_cell(t, "", 0);
-                else
-                    label_cell(t, &sa->labels[a]);
-                mp_table_cellf(t, 1, "%llu", (unsigned long long)f->count[b * w + a]);
-                num_cell(t, mp_seg_flow_rate(f, b, a), fmt);
+        if (!rate) {
+            mp_table_add_row(&t);
+            mp_table_set(&t, 0, "(all)");
+            uint64_t all = 0;
+            for (size_t j = 0; j <= f->na; j++) {
+                uint64_t col = 0;
+                for (size_t i = 0; i <= f->nb; i++)
+                    col += cell(f, o.b[i], o.a[j]);
+                all += col;
+                mp_table_num(&t, j + 1, (double)col, 0);
             }
-        if (t)
-            mp_table_print_csv(t, fp);
-        mp_table_free(t);
-    } else {
-        for (int pass = 0; pass < 2; pass++) {
-            mp_table *t = mp_table_new(na + 3);
-            mp_table_cell(t, pass ? "rate" : "from \\ to", 0);
-            for (size_t j = 0; j < na; j++)
-                label_cell(t, &sa->labels[oa[j]]);
-            mp_table_cell(t, "(gone)", 1);
-            mp_table_cell(t, pass ? "" : "(all)", 1);
-            for (size_t i = 0; i <= nb; i++) {
-                size_t b = ob[i];
-                if (pass && b == nb)
-                    continue;
-                if (b == nb)
-                    mp_table_cell(t, "(new)", 0);
-                else
-                    label_cell(t, &sb->labels[b]);
-                uint64_t row = 0;
-                for (size_t j = 0; j <= na; j++)
-                    row += f->count[b * w + oa[j]];
-                for (size_t j = 0; j <= na; j++) {
-                    size_t a = oa[j];
-                    double rate = mp_seg_flow_rate(f, b, a);
-                    if (pass && isnan(rate))
-                        mp_table_cell(t, "-", 1);
-                    else if (pass)
-                        mp_table_cellf(t, 1, "%.1f%%", 100.0 * rate);
-                    else if (b == nb && a == na)
-                        mp_table_cell(t, "", 1);
-                    else
-                        mp_table_cellf(t, 1, "%llu", (unsigned long long)f->count[b * w + a]);
-                }
-                if (pass)
-                    mp_table_cell(t, "", 1);
-                else
-                    mp_table_cellf(t, 1, "%llu", (unsigned long long)row);
-            }
-            if (!pass) {
-                mp_table_cell(t, "(all)", 0);
-                uint64_t all = 0;
-                for (size_t j = 0; j <= na; j++) {
-                    uint64_t col = 0;
-                    for (size_t i = 0; i <= nb; i++)
-                        col += f->count[ob[i] * w + oa[j]];
-                    all += col;
-                    mp_table_cellf(t, 1, "%llu", (unsigned long long)col);
-                }
-                mp_table_cellf(t, 1, "%llu", (unsigned long long)all);
-            }
-            if (t)
-                mp_table_print(t, fp);
-            mp_table_free(t);
-            fputc('\n', fp);
+            mp_table_num(&t, f->na + 2, (double)all, 0);
         }
-        int any = 0;
-        for (size_t k = 0; k < 3; k++) {
-            long b = find_label(sb, aipl_steps[k][0]), a = find_label(sa, aipl_steps[k][1]);
-            if (b < 0 || a < 0)
-                continue;
-            uint64_t total = 0;
-            for (size_t j = 0; j <= na; j++)
-                total += f->count[(size_t)b * w + j];
-            fprintf(fp, "%s%s->%s %.1f%% (%llu of %llu)", any ? ", " : "AIPL flow: ", aipl_steps[k][0],
-                    aipl_steps[k][1], 100.0 * mp_seg_flow_rate(f, (size_t)b, (size_t)a),
-                    (unsigned long long)f->count[(size_t)b * w + (size_t)a], (unsigned long long)total);
-            any = 1;
-        }
-        if (any)
-            fputc('\n', fp);
-        fprintf(fp, "matched by %s: %llu before, %llu after\n", key, (unsigned long long)mp_seg_rows(sb),
-                (unsigned long long)mp_seg_rows(sa));
+        st = table_done(&t, fp, 0, err);
+        fputc('\n', fp);
     }
-    free(ob);
-    free(oa);
+    int any = 0;
+    for (size_t k = 0; k < 3 && st == MP_OK; k++) {
+        long b = find_label(v->before, aipl_steps[k][0]), a = find_label(v->after, aipl_steps[k][1]);
+        if (b < 0 || a < 0)
+            continue;
+        uint64_t total = 0;
+        for (size_t j = 0; j <= f->na; j++)
+            total += cell(f, (size_t)b, j);
+        fprintf(fp, "%s%s->%s %.1f%% (%llu of %llu)", any ? ", " : "AIPL flow: ", aipl_steps[k][0],
+                aipl_steps[k][1], 100 * mp_seg_flow_rate(f, (size_t)b, (size_t)a),
+                (unsigned long long)cell(f, (size_t)b, (size_t)a), (unsigned long long)total);
+        any = 1;
+    }
+    if (any)
+        fputc('\n', fp);
+    fprintf(fp, "customers matched by %s: %llu before, %llu after\n", v->key,
+            (unsigned long long)mp_seg_rows(v->before), (unsigned long long)mp_seg_rows(v->after));
+    free(o.b);
+    free(o.a);
     if (st == MP_OK && ferror(fp))
         st = mp_fail(err, MP_EIO, "write failed");
     return st;
 }
 
+enum mp_status mp_seg_write_flow_csv(FILE *fp, const struct mp_seg_flow_view *v, mp_error *err)
+{
+    const mp_seg_flow *f = v->flow;
+    struct flow_order o;
+    if (flow_order(v, &o, err))
+        return MP_ENOMEM;
+    static const char *const head[] = {"from", "to", "count", "rate"};
+    struct mp_table t;
+    mp_table_init(&t, 4, head);
+    t.plain = 1;
+    for (size_t i = 0; i <= f->nb; i++)
+        for (size_t j = 0; j <= f->na; j++) {
+            size_t b = o.b[i], a = o.a[j];
+            if (b == f->nb && a == f->na)
+                continue;
+            mp_table_add_row(&t);
+            if (b < f->nb)
+                set_label(&t, 0, &v->before->labels[b]);
+            if (a < f->na)
+                set_label(&t, 1, &v->after->labels[a]);
+            mp_table_setf(&t, 2, "%llu", (unsigned long long)cell(f, b, a));
+            mp_table_exact(&t, 3, mp_seg_flow_rate(f, b, a));
+        }
+    free(o.b);
+    free(o.a);
+    return table_done(&t, fp, 1, err);
+}
+
+enum mp_status mp_seg_write_flow_json(FILE *fp, const struct mp_seg_flow_view *v, mp_error *err)
+{
+    const mp_seg_flow *f = v->flow;
+    struct flow_order o;
+    if (flow_order(v, &o, err))
+        return MP_ENOMEM;
+    json_t *root = json_object(), *cells = json_array(), *aipl = json_object();
+    json_object_set_new(root, "mplan", json_integer(1));
+    json_object_set_new(root, "rule", v->after->rule ? json_string(v->after->rule) : json_null());
+    json_object_set_new(root, "key", json_string(v->key));
+    json_object_set_new(root, "before_rows", json_integer((json_int_t)mp_seg_rows(v->before)));
+    json_object_set_new(root, "after_rows", json_integer((json_int_t)mp_seg_rows(v->after)));
+    for (size_t i = 0; i <= f->nb; i++)
+        for (size_t j = 0; j <= f->na; j++) {
+            size_t b = o.b[i], a = o.a[j];
+            if (b == f->nb && a == f->na)
+                continue;
+            const struct mp_seg_label *lb = b < f->nb ? &v->before->labels[b] : NULL;
+            const struct mp_seg_label *la = a < f->na ? &v->after->labels[a] : NULL;
+            json_array_append_new(cells, json_pack("{s:o,s:o,s:I,s:o}",
+                "from", lb ? json_stringn(lb->name, lb->len) : json_null(),
+                "to", la ? json_stringn(la->name, la->len) : json_null(),
+                "count", (json_int_t)cell(f, b, a), "rate", mp_json_num(mp_seg_flow_rate(f, b, a))));
+        }
+    for (size_t k = 0; k < 3; k++) {
+        long b = find_label(v->before, aipl_steps[k][0]), a = find_label(v->after, aipl_steps[k][1]);
+        if (b >= 0 && a >= 0) {
+            char name[8];
+            snprintf(name, sizeof name, "%s->%s", aipl_steps[k][0], aipl_steps[k][1]);
+            json_object_set_new(aipl, name, mp_json_num(mp_seg_flow_rate(f, (size_t)b, (size_t)a)));
+        }
+    }
+    json_object_set_new(root, "flow", cells);
+    json_object_set_new(root, "aipl", aipl);
+    free(o.b);
+    free(o.a);
+    return json_out(fp, root, JSON_FLAGS, err);
+}
+
 /* ---- partial summaries ---- */
+
+/* One line each; 17 digits read back as the same doubles, so sums stay exact. */
+#define PARTIAL_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
 
 static json_t *partial_head(const mp_seg_summary *s)
 {
@@ -359,7 +398,7 @@ enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error 
 {
     json_t *meta = partial_head(s);
     json_object_set_new(meta, "bad_rows", json_integer((json_int_t)s->bad));
-    enum mp_status st = json_out(fp, meta, err);
+    enum mp_status st = json_out(fp, meta, PARTIAL_FLAGS, err);
     for (size_t l = 0; l < s->nlabels && st == MP_OK; l++) {
         const struct mp_seg_label *lb = &s->labels[l];
         json_t *o = partial_head(s), *n = json_array(), *text = json_array(), *sum = json_array();
@@ -387,7 +426,7 @@ enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error 
         json_object_set_new(o, "n", n);
         json_object_set_new(o, "text", text);
         json_object_set_new(o, "sum", sum);
-        st = json_out(fp, o, err);
+        st = json_out(fp, o, PARTIAL_FLAGS, err);
     }
     return st;
 }

@@ -5,82 +5,118 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct mp_table {
-    size_t ncols;
-    char **cells;
-    unsigned char *right;
-    size_t n, cap;
-    int failed;
-};
-
-mp_table *mp_table_new(size_t ncols)
+int mp_table_init(struct mp_table *tab, size_t ncols, const char *const *header)
 {
-    mp_table *t = calloc(1, sizeof *t);
-    if (t)
-        t->ncols = ncols ? ncols : 1;
-    return t;
+    memset(tab, 0, sizeof *tab);
+    tab->ncols = ncols;
+    tab->left = calloc(ncols, 1);
+    if (!tab->left) {
+        tab->failed = 1;
+        return -1;
+    }
+    tab->left[0] = 1;
+    mp_table_add_row(tab);
+    for (size_t c = 0; c < ncols; c++)
+        mp_table_set(tab, c, header ? header[c] : "");
+    return tab->failed ? -1 : 0;
 }
 
-void mp_table_free(mp_table *t)
+void mp_table_align(struct mp_table *tab, size_t col, int left)
 {
-    if (!t)
+    if (col < tab->ncols && tab->left)
+        tab->left[col] = (unsigned char)(left != 0);
+}
+
+void mp_table_add_row(struct mp_table *tab)
+{
+    if (tab->failed)
         return;
-    for (size_t i = 0; i < t->n; i++)
-        free(t->cells[i]);
-    free(t->cells);
-    free(t->right);
-    free(t);
-}
-
-int mp_table_cell(mp_table *t, const char *text, int right)
-{
-    if (t->failed)
-        return -1;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 64;
-        char **c = realloc(t->cells, cap * sizeof *c);
-        if (c)
-            t->cells = c;
-        unsigned char *r = realloc(t->right, cap);
-        if (r)
-            t->right = r;
-        if (!c || !r) {
-            t->failed = 1;
-            return -1;
+    if (tab->nrows == tab->cap) {
+        size_t cap = tab->cap ? 2 * tab->cap : 16;
+        char **cells = realloc(tab->cells, cap * tab->ncols * sizeof *cells);
+        if (!cells) {
+            tab->failed = 1;
+            return;
         }
-        t->cap = cap;
+        tab->cells = cells;
+        tab->cap = cap;
     }
-    if (!(t->cells[t->n] = strdup(text ? text : ""))) {
-        t->failed = 1;
-        return -1;
-    }
-    t->right[t->n++] = (unsigned char)right;
-    return 0;
+    memset(&tab->cells[tab->nrows * tab->ncols], 0, tab->ncols * sizeof *tab->cells);
+    tab->nrows++;
 }
 
-int mp_table_cellf(mp_table *t, int right, const char *fmt, ...)
+static char **cell(struct mp_table *tab, size_t col)
+{
+    if (tab->failed || tab->nrows == 0 || col >= tab->ncols)
+        return NULL;
+    return &tab->cells[(tab->nrows - 1) * tab->ncols + col];
+}
+
+void mp_table_set(struct mp_table *tab, size_t col, const char *text)
+{
+    char **p = cell(tab, col);
+    if (!p)
+        return;
+    free(*p);
+    *p = strdup(text ? text : "");
+    if (!*p)
+        tab->failed = 1;
+}
+
+void mp_table_setf(struct mp_table *tab, size_t col, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return mp_table_cell(t, buf, right);
+    mp_table_set(tab, col, buf);
 }
 
-char *mp_fmt_double(char *buf, size_t n, double v)
+/* 1234567.891 with 2 decimals -> "1,234,567.89". */
+static void group_thousands(char *out, size_t n, double v, int decimals)
 {
-    if (isnan(v)) {
-        snprintf(buf, n, "-");
-        return buf;
+    char raw[64];
+    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(v));
+    const char *dot = strchr(raw, '.');
+    size_t intlen = dot ? (size_t)(dot - raw) : strlen(raw);
+    size_t o = 0;
+    if (v < 0 && strspn(raw, "0.") != strlen(raw) && o + 1 < n)
+        out[o++] = '-';
+    for (size_t i = 0; i < intlen && o + 2 < n; i++) {
+        if (i > 0 && (intlen - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = raw[i];
     }
+    for (const char *p = dot; p && *p && o + 1 < n; p++)
+        out[o++] = *p;
+    out[o] = '\0';
+}
+
+void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
+{
+    if (!isfinite(value)) {
+        mp_table_set(tab, col, NULL); /* absent: printed as "-" in tables, empty in CSV */
+        return;
+    }
+    char buf[80];
+    if (tab->plain)
+        snprintf(buf, sizeof buf, "%.*f", decimals, value);
+    else
+        group_thousands(buf, sizeof buf, value, decimals);
+    mp_table_set(tab, col, buf);
+}
+
+char *mp_fmt_exact(char *buf, size_t n, double v)
+{
     int prec = 1;
-    for (; prec <= 17; prec++) {
+    for (; prec < 17; prec++) {
         snprintf(buf, n, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             break;
     }
-    /* %g writes 400 as 4e+02: give ordinary magnitudes in plain notation. */
+    snprintf(buf, n, "%.*g", prec, v);
+    /* %g writes 400 as 4e+02: ordinary magnitudes in plain notation. */
     double a = fabs(v);
     if (strchr(buf, 'e') && a >= 1e-4 && a < 1e17) {
         int decimals = prec - 1 - (int)floor(log10(a));
@@ -89,14 +125,16 @@ char *mp_fmt_double(char *buf, size_t n, double v)
     return buf;
 }
 
-int mp_table_num(mp_table *t, double v)
+void mp_table_exact(struct mp_table *tab, size_t col, double value)
 {
     char buf[40];
-    return mp_table_cell(t, mp_fmt_double(buf, sizeof buf, v), 1);
+    if (!isfinite(value))
+        mp_table_set(tab, col, NULL);
+    else
+        mp_table_set(tab, col, mp_fmt_exact(buf, sizeof buf, value));
 }
 
-/* Display width: UTF-8 code points (labels may be Chinese; each counts one, which is close
- * enough for alignment of mostly-ASCII tables). */
+/* Display width of UTF-8 text: code points, not bytes (CJK store names stay aligned enough). */
 static size_t width(const char *s)
 {
     size_t w = 0;
@@ -105,40 +143,55 @@ static size_t width(const char *s)
     return w;
 }
 
-void mp_table_print(const mp_table *t, FILE *fp)
+enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *title, mp_error *err)
 {
-    if (t->failed)
-        return;
-    size_t *w = calloc(t->ncols, sizeof *w);
+    if (tab->failed)
+        return mp_fail(err, MP_ENOMEM, "out of memory while building a table");
+    size_t *w = calloc(tab->ncols, sizeof *w);
     if (!w)
-        return;
-    for (size_t i = 0; i < t->n; i++) {
-        size_t cw = width(t->cells[i]);
-        if (cw > w[i % t->ncols])
-            w[i % t->ncols] = cw;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        size_t c = i % t->ncols, pad = w[c] - width(t->cells[i]);
-        int last = c + 1 == t->ncols || i + 1 == t->n;
-        if (t->right[i])
-            fprintf(fp, "%*s%s", (int)pad, "", t->cells[i]);
-        else
-            fprintf(fp, "%s%*s", t->cells[i], last ? 0 : (int)pad, "");
-        fputs(last ? "\n" : "  ", fp);
-        if (last && i < t->ncols) {
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t r = 0; r < tab->nrows; r++)
+        for (size_t c = 0; c < tab->ncols; c++) {
+            const char *s = tab->cells[r * tab->ncols + c];
+            size_t n = s && *s ? width(s) : 1;
+            if (n > w[c])
+                w[c] = n;
+        }
+    if (title)
+        fprintf(fp, "%s\n", title);
+    for (size_t r = 0; r < tab->nrows; r++) {
+        for (size_t c = 0; c < tab->ncols; c++) {
+            const char *s = tab->cells[r * tab->ncols + c];
+            if (!s || !*s)
+                s = r == 0 ? "" : "-";
+            size_t pad = w[c] - width(s);
+            int left = tab->left[c];
+            if (c)
+                fputs("  ", fp);
+            if (!left)
+                fprintf(fp, "%*s", (int)pad, "");
+            fputs(s, fp);
+            if (left && c + 1 < tab->ncols)
+                fprintf(fp, "%*s", (int)pad, "");
+        }
+        fputc('\n', fp);
+        if (r == 0) {
             size_t total = 0;
-            for (size_t k = 0; k < t->ncols; k++)
-                total += w[k] + (k ? 2 : 0);
-            for (size_t k = 0; k < total; k++)
+            for (size_t c = 0; c < tab->ncols; c++)
+                total += w[c] + (c ? 2 : 0);
+            for (size_t i = 0; i < total; i++)
                 fputc('-', fp);
             fputc('\n', fp);
         }
     }
     free(w);
+    return MP_OK;
 }
 
-void mp_csv_put(FILE *fp, const char *s)
+void mp_csv_field(FILE *fp, const char *s)
 {
+    if (!s)
+        return;
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, fp);
         return;
@@ -152,12 +205,26 @@ void mp_csv_put(FILE *fp, const char *s)
     fputc('"', fp);
 }
 
-void mp_table_print_csv(const mp_table *t, FILE *fp)
+enum mp_status mp_table_print_csv(const struct mp_table *tab, FILE *fp, mp_error *err)
 {
-    if (t->failed)
-        return;
-    for (size_t i = 0; i < t->n; i++) {
-        mp_csv_put(fp, t->cells[i]);
-        fputc(i % t->ncols + 1 == t->ncols || i + 1 == t->n ? '\n' : ',', fp);
+    if (tab->failed)
+        return mp_fail(err, MP_ENOMEM, "out of memory while building a table");
+    for (size_t r = 0; r < tab->nrows; r++) {
+        for (size_t c = 0; c < tab->ncols; c++) {
+            if (c)
+                fputc(',', fp);
+            mp_csv_field(fp, tab->cells[r * tab->ncols + c]);
+        }
+        fputc('\n', fp);
     }
+    return MP_OK;
+}
+
+void mp_table_free(struct mp_table *tab)
+{
+    for (size_t i = 0; tab->cells && i < tab->nrows * tab->ncols; i++)
+        free(tab->cells[i]);
+    free(tab->cells);
+    free(tab->left);
+    memset(tab, 0, sizeof *tab);
 }

@@ -1,35 +1,45 @@
-/* Tabular output shared by the commands: a table built cell by cell, printed aligned for a
- * terminal (numbers right, text left) or as RFC 4180 CSV; and number formatting. */
+/* A grid of text cells printed as an aligned terminal table or as RFC 4180 CSV, so every
+ * command prints tabular output the same way. */
 #ifndef MPLAN_IO_TABLE_H
 #define MPLAN_IO_TABLE_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-/* The output formats of `--format` (values as the CLI's). */
-enum mp_format { MP_FMT_TABLE, MP_FMT_CSV, MP_FMT_JSON };
+#include "mplan/status.h"
 
-typedef struct mp_table mp_table;
+struct mp_table {
+    size_t ncols, nrows, cap;
+    char **cells;        /* nrows * ncols, row-major; row 0 is the header */
+    unsigned char *left; /* [ncols] 1: left-aligned (text), 0: right-aligned (numbers) */
+    int plain;           /* numbers without thousands separators (for CSV) */
+    int failed;          /* out of memory at some point: printing reports it */
+};
 
-/* A table of `ncols` columns. The caller owns it: mp_table_free. NULL when out of memory. */
-mp_table *mp_table_new(size_t ncols);
-void mp_table_free(mp_table *t);
-/* Append a cell to the current row (a row is full after ncols cells); `right` aligns it
- * right in text output. 0, or -1 when out of memory (the table then prints nothing). */
-int mp_table_cell(mp_table *t, const char *text, int right);
-int mp_table_cellf(mp_table *t, int right, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* A number cell in the shortest form that reads back as the same double; `-` for NAN. */
-int mp_table_num(mp_table *t, double v);
-/* Print with aligned columns, two spaces apart, a rule under the first row. */
-void mp_table_print(const mp_table *t, FILE *fp);
-/* Print as CSV, one line a row. */
-void mp_table_print_csv(const mp_table *t, FILE *fp);
-
-/* One CSV field, quoted when it holds a comma, quote or line break. */
-void mp_csv_put(FILE *fp, const char *s);
-
-/* The shortest decimal text that reads back as exactly v (at most 17 digits), as %g would
- * write it; "-" for NAN. Returns buf. */
-char *mp_fmt_double(char *buf, size_t n, double v);
+/* A table with these column names (ncols of them; NULL: empty, set them with
+ * mp_table_set). 0 on success. */
+int mp_table_init(struct mp_table *tab, size_t ncols, const char *const *header);
+/* Set column alignment: 1 left, 0 right (the default for columns after the first). */
+void mp_table_align(struct mp_table *tab, size_t col, int left);
+/* Append a row; then fill cells with mp_table_set / mp_table_num. */
+void mp_table_add_row(struct mp_table *tab);
+void mp_table_set(struct mp_table *tab, size_t col, const char *text);
+void mp_table_setf(struct mp_table *tab, size_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A number with `decimals` places, with thousands separators unless tab->plain is set;
+ * NAN/inf (absent) print as "-" in tables and as an empty field in CSV. */
+void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals);
+/* A number as the shortest decimal that reads back as exactly `value` (%g style, plain
+ * notation for ordinary magnitudes): for machine-read output that must not lose bits.
+ * Absent (NAN/inf) as in mp_table_num. */
+void mp_table_exact(struct mp_table *tab, size_t col, double value);
+/* The same text into buf (n >= 32); returns buf. */
+char *mp_fmt_exact(char *buf, size_t n, double value);
+/* Print aligned with a rule under the header (title optional). */
+enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *title, mp_error *err);
+/* Print as CSV with the header row. */
+enum mp_status mp_table_print_csv(const struct mp_table *tab, FILE *fp, mp_error *err);
+/* Write one CSV field with RFC 4180 quoting. */
+void mp_csv_field(FILE *fp, const char *s);
+void mp_table_free(struct mp_table *tab);
 
 #endif

@@ -26,20 +26,22 @@
 #include "core/segment.h"
 #include "io/csv.h"
 #include "io/out.h"
+#include "lua/lhost.h"
+#include "lua/pack.h"
 
 #define LABEL_CACHE 16
-#define STEPS_CHUNK 100000
 
-/* Stack slots of a worker's Lua state while a pass runs. */
-enum { S_FN = 1, S_PARAMS, S_ROW, S_KEYS };
+/* Stack slots of a worker's Lua state while a pass runs (slot 1 is the host's handler). */
+enum { S_FN = 2, S_PARAMS, S_ROW, S_KEYS };
 
 struct run;
 
 /* A worker thread's Lua state and what it knows of the row being segmented. */
 struct slot {
     struct run *run;
+    mp_host *host;
     lua_State *L;
-    double steps, max_steps;
+    const char *pack;    /* its name, owned by the host */
     const struct mp_csv_record *rec;
     unsigned char *kind; /* [ncols] enum mp_csv_kind of the current row */
     int64_t *iv;         /* [ncols] */
@@ -93,6 +95,8 @@ struct run {
     size_t nb;               /* labels of the before summary */
     const char *labels_dir;  /* where --labels temporary files go; NULL: no labels */
     const char *what;        /* the pass, for progress */
+    struct mp_arena arena;   /* typed param overrides */
+    struct mp_param *overrides;
 };
 
 /* Everything one byte range of the file adds up to. */
@@ -109,142 +113,107 @@ struct state {
     mp_sketch **sk;         /* PASS_SKETCH: [ncols] */
 };
 
-/* ---- interim host adapter ----
- * Until src/lua/host.c lands, a plain state with the safe standard libraries; everything
- * that talks to the host is in this section. */
+/* ---- the host ----
+ * Each worker thread has its own mp_host with the pack loaded; the segmenter and its params
+ * are pushed once and reused for every row. */
 
-static void step_hook(lua_State *L, lua_Debug *ar)
+/* Registry key under which a host's state finds its slot (for mplan.quantile). */
+static const char SLOT_KEY = 0;
+
+/* --param NAME=VALUE strings, typed by the pack's manifest. */
+static enum mp_status typed_params(struct run *r, mp_error *err)
 {
-    (void)ar;
-    struct slot *s = *(struct slot **)lua_getextraspace(L);
-    s->steps += STEPS_CHUNK;
-    if (s->steps > s->max_steps)
-        luaL_error(L, "instruction limit (%.0f) hit", s->max_steps);
+    const mp_segment_opts *o = r->o;
+    if (!o->nparams)
+        return MP_OK;
+    struct mp_manifest man;
+    enum mp_status st = mp_manifest_load(o->pack, &man, err);
+    if (st)
+        return st;
+    const char *from = o->params_from ? o->params_from : "--param";
+    r->overrides = calloc(o->nparams, sizeof *r->overrides);
+    if (!r->overrides)
+        st = mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t i = 0; st == MP_OK && i < o->nparams; i++) {
+        const char *a = o->params[i], *eq = strchr(a, '=');
+        if (!eq) {
+            st = mp_fail(err, MP_EUSAGE, "%s %s: expected NAME=VALUE", from, a);
+            break;
+        }
+        size_t k = 0;
+        while (k < man.nparams && (strlen(man.params[k].name) != (size_t)(eq - a) ||
+                                   strncmp(man.params[k].name, a, (size_t)(eq - a)) != 0))
+            k++;
+        if (k == man.nparams) {
+            st = mp_fail(err, MP_EUSAGE, "%s %s: pack '%s' has no param '%.*s'%s", from, a, man.name,
+                         (int)(eq - a), a, man.nparams ? "" : " (it takes none)");
+            break;
+        }
+        const struct mp_pack_param *p = &man.params[k];
+        struct mp_param *q = &r->overrides[i];
+        q->name = mp_arena_strdup(&r->arena, p->name);
+        q->type = p->type;
+        const char *v = eq + 1;
+        char *end;
+        if (p->type == MP_PARAM_NUMBER) {
+            q->num = strtod(v, &end);
+            if (!*v || *end || !isfinite(q->num))
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is a number", from, a, p->name);
+            else if (q->num < p->min || q->num > p->max)
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' must be between %g and %g", from, a,
+                             p->name, p->min, p->max);
+        } else if (p->type == MP_PARAM_BOOL) {
+            q->boolean = strcmp(v, "true") == 0;
+            if (!q->boolean && strcmp(v, "false") != 0)
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is true or false", from, a, p->name);
+        } else {
+            q->str = mp_arena_strdup(&r->arena, v);
+        }
+        if (st == MP_OK && (!q->name || (p->type == MP_PARAM_STRING && !q->str)))
+            st = mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    mp_manifest_free(&man);
+    return st;
 }
 
-static void push_param(lua_State *L, const char *v)
+/* A host with the pack loaded; leaves [handler, fn, params] on its stack. */
+static enum mp_status host_open(struct slot *s, mp_error *err)
 {
-    char *end;
-    double d = strtod(v, &end);
-    if (*v && !*end)
-        lua_pushnumber(L, d);
-    else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
-        lua_pushboolean(L, v[0] == 't');
-    else
-        lua_pushstring(L, v);
-}
-
-static int l_quantile(lua_State *L);
-static int l_log(lua_State *L);
-
-/* Leaves [fn, params] on the stack of a new state for the slot. */
-static enum mp_status host_open(struct slot *s, const mp_segment_opts *o, mp_error *err)
-{
-    lua_State *L = luaL_newstate();
-    if (!L)
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    s->L = L;
-    *(struct slot **)lua_getextraspace(L) = s;
-    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},      {LUA_TABLIBNAME, luaopen_table},
-                                    {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
-                                    {LUA_UTF8LIBNAME, luaopen_utf8}};
-    for (size_t i = 0; i < sizeof libs / sizeof *libs; i++) {
-        luaL_requiref(L, libs[i].name, libs[i].func, 1);
-        lua_pop(L, 1);
-    }
-    static const char *const unsafe[] = {"dofile", "loadfile", "collectgarbage"};
-    for (size_t i = 0; i < sizeof unsafe / sizeof *unsafe; i++) {
-        lua_pushnil(L);
-        lua_setglobal(L, unsafe[i]);
-    }
-    lua_newtable(L);
+    struct run *r = s->run;
+    enum mp_status st = mp_host_new(&r->o->limits, &s->host, err);
+    if (st)
+        return st;
+    mp_host_set_verbose(s->host, r->o->verbose);
+    lua_State *L = s->L = mp_host_state(s->host);
     lua_pushlightuserdata(L, s);
-    lua_pushcclosure(L, l_quantile, 1);
-    lua_setfield(L, -2, "quantile");
-    lua_pushcfunction(L, l_log);
-    lua_setfield(L, -2, "log");
-    lua_setglobal(L, "mplan");
-    s->max_steps = o->limits.max_steps > 0 ? o->limits.max_steps : 1e9;
-    lua_sethook(L, step_hook, LUA_MASKCOUNT, STEPS_CHUNK);
-
-    char path[4096];
-    snprintf(path, sizeof path, "%s/init.lua", o->pack);
-    if (luaL_loadfile(L, path) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK)
-        return mp_fail(err, MP_ESCRIPT, "%s", lua_tostring(L, -1));
-    if (!lua_istable(L, -1))
-        return mp_fail(err, MP_ESCRIPT, "%s: must return a table of functions", path);
-    lua_getfield(L, -1, o->rule);
-    if (!lua_isfunction(L, -1))
-        return mp_fail(err, MP_EINPUT, "%s: no segmenter '%s'", o->pack, o->rule);
-    lua_replace(L, -2);
-    lua_newtable(L);
-    for (size_t i = 0; i < o->nparams; i++) {
-        const char *eq = strchr(o->params[i], '=');
-        if (!eq)
-            return mp_fail(err, MP_EUSAGE, "--param %s: expected NAME=VALUE", o->params[i]);
-        lua_pushlstring(L, o->params[i], (size_t)(eq - o->params[i]));
-        push_param(L, eq + 1);
-        lua_rawset(L, -3);
-    }
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &SLOT_KEY);
+    const char *pack;
+    st = mp_host_load_pack_dir(s->host, r->o->pack, r->overrides, r->o->nparams, &pack, err);
+    if (st)
+        return st;
+    char qualified[512];
+    snprintf(qualified, sizeof qualified, "%s.%s", pack, r->o->rule);
+    if (!r->rule && !(r->rule = strdup(qualified)))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    s->pack = pack;
+    st = mp_host_push_hook(s->host, qualified, MP_HOOK_SEGMENTER, err);
+    if (st)
+        return st;
+    mp_host_push_params(s->host, pack);
     return MP_OK;
-}
-
-static char *host_rule_name(const mp_segment_opts *o)
-{
-    const char *base = strrchr(o->pack, '/');
-    base = base && base[1] ? base + 1 : o->pack;
-    size_t n = strlen(base) + strlen(o->rule) + 2;
-    char *r = malloc(n);
-    if (r)
-        snprintf(r, n, "%.*s.%s", (int)strcspn(base, "/"), base, o->rule);
-    return r;
 }
 
 /* Call the segmenter with [fn, row, params] pushed: MP_OK leaves 2 results. */
 static enum mp_status host_call(struct slot *s, mp_error *err)
 {
-    lua_State *L = s->L;
-    s->steps = 0;
-    if (lua_pcall(L, 2, 2, 0) == LUA_OK)
-        return MP_OK;
-    const char *msg = lua_tostring(L, -1);
-    if (!msg)
-        msg = "(error object is not a string)";
-    /* "file:line: msg" becomes "file:line: in segmenter 'NAME': msg". */
-    const char *p = strchr(msg, ':');
-    const char *q = p ? p + 1 : NULL;
-    while (q && *q >= '0' && *q <= '9')
-        q++;
-    if (p && q > p + 1 && q[0] == ':' && q[1] == ' ')
-        mp_fail(err, MP_ESCRIPT, "%.*s: in segmenter '%s': %s", (int)(q - msg), msg,
-                s->run->o->rule, q + 2);
-    else
-        mp_fail(err, MP_ESCRIPT, "%s: in segmenter '%s': %s", s->run->rule, s->run->o->rule, msg);
-    lua_pop(L, 1);
-    return MP_ESCRIPT;
+    return mp_lua_call(s->host, 2, 2, s->pack, MP_HOOK_SEGMENTER, s->run->o->rule, err);
 }
 
 static void host_close(struct slot *s)
 {
-    if (s->L)
-        lua_close(s->L);
+    mp_host_free(s->host);
+    s->host = NULL;
     s->L = NULL;
-}
-
-static int l_log(lua_State *L)
-{
-    struct slot *s = *(struct slot **)lua_getextraspace(L);
-    lua_getglobal(L, "string");
-    lua_getfield(L, -1, "format");
-    lua_insert(L, 1);
-    lua_pop(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
-    if (s->run->o->warn) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s: %s", s->run->rule, lua_tostring(L, -1));
-        s->run->o->warn(s->run->o->ctx, msg);
-    }
-    return 0;
 }
 
 /* ---- the row object ---- */
@@ -402,12 +371,14 @@ static enum mp_status row_setup(struct slot *s, mp_error *err)
 /* mplan.quantile(column, p): the p-quantile of a numeric column over the whole input. */
 static int l_quantile(lua_State *L)
 {
-    struct slot *s = lua_touserdata(L, lua_upvalueindex(1));
     const char *name = luaL_checkstring(L, 1);
     lua_Number p = luaL_checknumber(L, 2);
     luaL_argcheck(L, p >= 0 && p <= 1, 2, "p must be within [0, 1]");
-    if (!s->run || !s->run->csv)
-        return luaL_error(L, "mplan.quantile works in segmenters run by 'mplan segment'");
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &SLOT_KEY);
+    struct slot *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (!s)
+        return luaL_error(L, "mplan.quantile works in segmenters that 'mplan segment' runs");
     long c = mp_csv_find(s->run->csv, name);
     if (c < 0)
         return row_error_unknown(L, s, name);
@@ -428,6 +399,13 @@ static int l_quantile(lua_State *L)
         lua_pushinteger(L, (lua_Integer)q);
     else
         lua_pushnumber(L, q);
+    return 1;
+}
+
+int luaopen_mplan_segment(lua_State *L)
+{
+    static const luaL_Reg funcs[] = {{"quantile", l_quantile}, {NULL, NULL}};
+    luaL_newlib(L, funcs);
     return 1;
 }
 
@@ -465,7 +443,7 @@ static enum mp_status slot_open(struct run *r, struct slot *s, mp_error *err)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     if (r->pass == PASS_SKETCH)
         return MP_OK;
-    enum mp_status st = host_open(s, r->o, err);
+    enum mp_status st = host_open(s, err);
     return st ? st : row_setup(s, err);
 }
 
@@ -962,6 +940,8 @@ static void run_free(struct run *r)
             mp_sketch_free(r->sketch[c]);
     free(r->sketch);
     free(r->rule);
+    free(r->overrides);
+    mp_arena_free(&r->arena);
     mp_csv_close(r->csv);
     memset(r, 0, sizeof *r);
 }
@@ -989,9 +969,9 @@ static enum mp_status run_open(struct run *r, const char *path, const mp_segment
         run_free(r);
         return st;
     }
-    if (!(r->rule = host_rule_name(o))) {
+    if ((st = typed_params(r, err)) != MP_OK) {
         run_free(r);
-        return mp_fail(err, MP_ENOMEM, "out of memory");
+        return st;
     }
     r->what = mp_csv_name(r->csv);
     return MP_OK;
@@ -1366,6 +1346,7 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
         o.params = (const char *const *)params;
         o.nparams = ref->nparams;
         o.jobs = jobs;
+        o.params_from = plan->file;
         o.limits = (mp_host_limits){plan->limits.max_steps, plan->limits.max_mem, plan->limits.timeout};
         st = mp_segment_run(from, &o, &s, err);
     }
