@@ -46,6 +46,7 @@ struct reader {
     int eof;
     uint64_t line;     /* line of buf[cur], counted from 1 at the reader's start */
     size_t ncols, max_field, max_record;
+    char **cols;       /* column names for messages; NULL while reading the header */
     int header;        /* any number of fields up to ncols (reading the header) */
     struct mp_csv_field *fields; /* [ncols] */
     size_t *foff;                /* [ncols]: field offsets into scratch (quoted records) */
@@ -84,6 +85,7 @@ static int reader_init(struct reader *r, const mp_csv *csv, uint64_t start, uint
     r->end = end;
     r->line = 1;
     r->ncols = csv->ncols;
+    r->cols = csv->cols;
     r->max_field = csv->opts.max_field;
     r->max_record = 64 * r->max_field > RECORD_MIN_MAX ? 64 * r->max_field : RECORD_MIN_MAX;
     r->cap = BUF_INIT;
@@ -92,6 +94,21 @@ static int reader_init(struct reader *r, const mp_csv *csv, uint64_t start, uint
     r->foff = malloc((r->ncols ? r->ncols : 1) * sizeof *r->foff);
     r->reported = start;
     return r->buf && r->fields && r->foff ? 0 : -1;
+}
+
+/* Room for `ncols` fields (the header decides how many). */
+static int reader_columns(struct reader *r, size_t ncols)
+{
+    struct mp_csv_field *f = realloc(r->fields, (ncols ? ncols : 1) * sizeof *f);
+    if (f)
+        r->fields = f;
+    size_t *o = realloc(r->foff, (ncols ? ncols : 1) * sizeof *o);
+    if (o)
+        r->foff = o;
+    if (!f || !o)
+        return -1;
+    r->ncols = ncols;
+    return 0;
 }
 
 static void reader_free(struct reader *r)
@@ -177,7 +194,8 @@ static inline uint64_t bytes_eq(uint64_t v, uint64_t b)
     return ~(((x & LOWS) + LOWS) | x | LOWS);
 }
 
-static int utf8_valid(const unsigned char *s, size_t n)
+/* The offset of the first byte that is not valid UTF-8, or n. */
+static size_t utf8_check(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -199,30 +217,49 @@ static int utf8_valid(const unsigned char *s, size_t n)
         else if (c >= 0xF0 && c <= 0xF4)
             k = 3, min = 0x10000;
         else
-            return 0;
+            return i;
         if (i + k >= n)
-            return 0;
+            return i;
         uint32_t cp = c & (0x3Fu >> k);
         for (size_t j = 1; j <= k; j++) {
             if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
+                return i;
             cp = cp << 6 | (s[i + j] & 0x3Fu);
         }
         if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
+            return i;
         i += k + 1;
     }
-    return 1;
+    return n;
 }
 
-/* Trouble the scan flagged in raw record bytes p[0..n): a NUL, or invalid UTF-8 from the
- * first non-ASCII byte at p[high] on. 0 when none. */
-static int check_bytes(struct reader *r, uint64_t line, const char *p, size_t n, unsigned flags, size_t high)
+/* "column 'gmv' (field 4)" for the field holding byte p, or "" when unknown. */
+static const char *which(const struct reader *r, const char *p, size_t nf, char *buf, size_t n)
 {
-    if ((flags & C_NUL) && memchr(p, 0, n))
-        return bad(r, line, "NUL byte in the record");
-    if ((flags & C_HIGH) && !utf8_valid((const unsigned char *)p + high, n - high))
-        return bad(r, line, "invalid UTF-8 (formats.md: text is UTF-8; convert with iconv)");
+    for (size_t f = 0; f < nf && f < r->ncols; f++)
+        if (p >= r->fields[f].ptr && p <= r->fields[f].ptr + r->fields[f].len) {
+            if (r->cols)
+                snprintf(buf, n, " in column '%s' (field %zu)", r->cols[f], f + 1);
+            else
+                snprintf(buf, n, " in field %zu", f + 1);
+            return buf;
+        }
+    return "";
+}
+
+/* Trouble the scan flagged in raw record bytes p[0..n) split into nf fields: a NUL, or
+ * invalid UTF-8 from the first non-ASCII byte at p[high] on. 0 when none. */
+static int check_bytes(struct reader *r, uint64_t line, const char *p, size_t n, unsigned flags,
+                       size_t high, size_t nf)
+{
+    char where[300];
+    const char *z = (flags & C_NUL) ? memchr(p, 0, n) : NULL;
+    if (z)
+        return bad(r, line, "NUL byte%s", which(r, z, nf, where, sizeof where));
+    size_t at = (flags & C_HIGH) ? high + utf8_check((const unsigned char *)p + high, n - high) : n;
+    if (at < n)
+        return bad(r, line, "invalid UTF-8%s (formats.md: text is UTF-8; convert with iconv)",
+                   which(r, p + at, nf, where, sizeof where));
     return 0;
 }
 
@@ -479,7 +516,8 @@ static int reader_next(struct reader *r, size_t *nfields, uint64_t *line)
             }
             r->line += count_newlines(r->buf + rs, end - rs);
             r->cur = end;
-            if (qflags && check_bytes(r, rline, r->buf + rs, end - rs, qflags, 0))
+            /* Quoted fields were copied out: check the raw bytes, then name no field. */
+            if (qflags && check_bytes(r, rline, r->buf + rs, end - rs, qflags, 0, 0))
                 return -1;
             if (nf != ncols && !(r->header && nf < ncols))
                 return bad(r, rline, "expected %zu fields, found %zu", ncols, nf);
@@ -493,13 +531,16 @@ static int reader_next(struct reader *r, size_t *nfields, uint64_t *line)
         k++;
         r->cur = next;
         r->line += nl ? 1 : 0;
-        if (flags && check_bytes(r, rline, p, (size_t)(ce - p), flags, high))
+        if (flags && check_bytes(r, rline, p, (size_t)(ce - p), flags, high, k))
             return -1;
         if (k != ncols && !(r->header && k < ncols))
             return bad(r, rline, "expected %zu fields, found %zu", ncols, k);
         for (size_t f = 0; f < k; f++)
-            if (r->fields[f].len > r->max_field)
-                return bad(r, rline, "field %zu longer than %zu bytes", f + 1, r->max_field);
+            if (r->fields[f].len > r->max_field) {
+                char where[300];
+                return bad(r, rline, "field longer than %zu bytes%s", r->max_field,
+                           which(r, r->fields[f].ptr, k, where, sizeof where));
+            }
         *nfields = k;
         return 1;
     }
@@ -635,14 +676,9 @@ static enum mp_status read_header(mp_csv *csv, mp_error *err)
 {
     struct reader *r = &csv->rd;
     size_t guess = 4096; /* fields; more than that is not a customers file */
-    r->ncols = guess;
-    r->header = 1;
-    free(r->fields);
-    free(r->foff);
-    r->fields = malloc(guess * sizeof *r->fields);
-    r->foff = malloc(guess * sizeof *r->foff);
-    if (!r->fields || !r->foff)
+    if (reader_columns(r, guess) != 0)
         return mp_fail(err, MP_ENOMEM, "%s: out of memory", csv->name);
+    r->header = 1;
     size_t nf = 0;
     uint64_t line;
     int st = reader_next(r, &nf, &line);
@@ -722,7 +758,8 @@ enum mp_status mp_csv_open(const char *path, const struct mp_csv_opts *opts, mp_
             f[i] = (struct mp_csv_field){csv->opts.names[i], strlen(csv->opts.names[i])};
         s = set_columns(csv, f, csv->opts.nnames, err);
         free(f);
-        csv->rd.ncols = csv->ncols;
+        if (s == MP_OK && reader_columns(&csv->rd, csv->ncols) != 0)
+            s = mp_fail(err, MP_ENOMEM, "out of memory");
     } else {
         s = read_header(csv, err);
     }
@@ -730,6 +767,7 @@ enum mp_status mp_csv_open(const char *path, const struct mp_csv_opts *opts, mp_
         csv_free(csv);
         return s;
     }
+    csv->rd.cols = csv->cols;
     csv->data_start = reader_pos(&csv->rd);
     csv->data_line = csv->rd.line;
     *out = csv;
@@ -896,7 +934,7 @@ static void range_read(struct range *g, struct reader *r)
                 range_fail(g, s, line, e.msg);
                 return;
             }
-            snprintf(r->what, sizeof r->what, "%s", e.msg);
+            snprintf(r->what, sizeof r->what, "%.*s", (int)sizeof r->what - 1, e.msg);
             r->bad_line = line;
         }
         if (!csv->opts.skip_bad) {
@@ -996,6 +1034,7 @@ void mp_csv_pass_free(const struct mp_csv_worker *w, struct mp_csv_pass_result *
         if (res->states[i])
             w->discard(w->ctx, res->states[i]);
     free(res->states);
+    free(res->line_base);
     for (size_t i = 0; i < res->nsamples; i++)
         free(res->bad_samples[i]);
     free(res->bad_samples);
@@ -1020,10 +1059,11 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
     size_t n = (size_t)jobs;
     struct range *g = calloc(n, sizeof *g);
     res->states = calloc(n, sizeof *res->states);
+    res->line_base = calloc(n, sizeof *res->line_base);
     res->bad_samples = calloc(BAD_SAMPLES, sizeof *res->bad_samples);
     _Atomic uint64_t done = 0;
     _Atomic size_t first_failed = SIZE_MAX;
-    if (!g || !res->states || !res->bad_samples) {
+    if (!g || !res->states || !res->line_base || !res->bad_samples) {
         free(g);
         mp_csv_pass_free(w, res);
         return mp_fail(err, MP_ENOMEM, "out of memory");
@@ -1123,6 +1163,7 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
                 ; /* a true failure at a true boundary: report it below */
             else {
                 res->resplit += g[i].start != pos;
+                res->redone++;
                 range_clear(&g[i]);
                 g[i].start = pos;
                 g[i].status = MP_OK;
@@ -1142,6 +1183,7 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
             break;
         }
         collect(csv, &g[i], base, res);
+        res->line_base[i] = base;
         res->states[i] = g[i].state;
         g[i].state = NULL;
         res->nstates = i + 1;

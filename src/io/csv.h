@@ -82,10 +82,13 @@ enum mp_csv_kind mp_csv_number(const char *p, size_t len, int64_t *i, double *d,
 /* What one worker does. Each byte range of the file gets a fresh `state` from open(); row()
  * sees its records in file order. Returning MP_EINPUT from row() makes the record bad
  * (skipped and counted with skip_bad); any other failure stops the pass. The message of a
- * row() failure must not name the file or line: the pass adds them. */
+ * row() failure must not name the file or line: the pass adds them. A record's `line`
+ * counts from 1 at the start of its range (where a range starts is known only once the
+ * ranges before it are read): the line in the file is res->line_base[range] + line - 1. */
 struct mp_csv_worker {
     void *ctx;
-    /* A fresh state for a range read on thread `slot` (0..jobs-1); NULL with err set. */
+    /* A fresh state for range `slot` (0..jobs-1), read on a thread of its own; NULL with err
+     * set. A range read again gets a fresh state with the same slot. */
     void *(*open)(void *ctx, int slot, mp_error *err);
     enum mp_status (*row)(void *state, const struct mp_csv_record *rec, mp_error *err);
     /* Free a state (also one whose range had to be read again). */
@@ -96,12 +99,14 @@ struct mp_csv_worker {
 
 struct mp_csv_pass_result {
     void **states;     /* one per range, in file order; the caller discards them */
+    uint64_t *line_base; /* [nstates] the file line each range starts at */
     size_t nstates;
     uint64_t rows;     /* good records */
     uint64_t bad;      /* records skipped (skip_bad) */
     char **bad_samples; /* "file:line: what" of the first few bad records */
     size_t nsamples;
     int resplit;       /* ranges read again because a split fell inside a quoted field */
+    int redone;        /* ranges read again for any reason (their first states discarded) */
 };
 
 /* Read every record of the open file `csv` (just after its header) with up to `jobs`

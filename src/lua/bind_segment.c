@@ -30,9 +30,12 @@
 #include "lua/pack.h"
 
 #define LABEL_CACHE 16
+/* A line within a range packed as range << RANGE_SHIFT | line sorts in file order. */
+#define RANGE_SHIFT 40
 
-/* Stack slots of a worker's Lua state while a pass runs (slot 1 is the host's handler). */
-enum { S_FN = 2, S_PARAMS, S_ROW, S_KEYS };
+/* Stack slots of a worker's Lua state while a pass runs (slot 1 is the host's handler):
+ * the segmenter, its params, the row object, the values table behind it, column names. */
+enum { S_FN = 2, S_PARAMS, S_ROW, S_VALS, S_KEYS };
 
 struct run;
 
@@ -49,6 +52,11 @@ struct slot {
     uint32_t *touched, *ptouched;  /* columns read by name, by position */
     size_t ntouched, nptouched;
     unsigned char *is_touched, *is_ptouched;
+    /* What the values table holds for each column read by name (MP_CSV_EMPTY: nothing), so
+     * a value equal to the previous row's is not stored again. */
+    unsigned char *held;
+    int64_t *held_iv;
+    double *held_dv;
     unsigned char *want; /* [ncols] quantiles asked for and not computed yet */
     int wanted;
 };
@@ -102,6 +110,7 @@ struct run {
 /* Everything one byte range of the file adds up to. */
 struct state {
     struct slot *slot;
+    int range;              /* its index among the ranges of the pass */
     mp_seg_summary *sum;
     const void *cptr[LABEL_CACHE];
     long cidx[LABEL_CACHE];
@@ -241,14 +250,36 @@ static int row_error_unknown(lua_State *L, struct slot *s, const char *name)
     return luaL_error(L, "row has no column '%s' (columns: %s)", name, lua_tostring(L, -1));
 }
 
-/* __index(row, key): a column read for the first time in this row. */
+/* Note that the values table now holds column c's value of this row. */
+static void hold(struct slot *s, size_t c)
+{
+    s->held[c] = s->kind[c];
+    s->held_iv[c] = s->iv[c];
+    s->held_dv[c] = s->dv[c];
+}
+
+/* Does the values table already hold this row's value of column c? Numbers compare by
+ * bits (-0.0 is not 0.0 to Lua); text is stored every row. */
+static int held(const struct slot *s, size_t c)
+{
+    unsigned k = s->kind[c];
+    if (k != s->held[c])
+        return 0;
+    return k == MP_CSV_EMPTY || (k == MP_CSV_INT && s->iv[c] == s->held_iv[c]) ||
+           (k == MP_CSV_REAL && memcmp(&s->dv[c], &s->held_dv[c], sizeof(double)) == 0);
+}
+
+/* __index(values, key): a column not in the values table: read for the first time, empty
+ * in this row, or no column at all. */
 static int row_index(lua_State *L)
 {
     struct slot *s = lua_touserdata(L, lua_upvalueindex(1));
     if (lua_type(L, 2) == LUA_TSTRING) {
         lua_pushvalue(L, 2);
-        if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNUMBER) { /* [row, key, c] */
+        if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNUMBER) { /* [vals, key, c] */
             size_t c = (size_t)lua_tointeger(L, -1);
+            if (s->kind[c] == MP_CSV_EMPTY)
+                return 0;
             if (!s->is_touched[c]) {
                 s->is_touched[c] = 1;
                 s->touched[s->ntouched++] = (uint32_t)c;
@@ -256,7 +287,8 @@ static int row_index(lua_State *L)
             push_field(L, s, c);
             lua_pushvalue(L, 2);
             lua_pushvalue(L, -2);
-            lua_rawset(L, 1); /* later reads in this row are plain hits */
+            lua_rawset(L, 1); /* later reads are plain hits until the value changes */
+            hold(s, c);
             return 1;
         }
         const char *k = lua_tostring(L, 2);
@@ -329,20 +361,38 @@ static int row_pairs(lua_State *L)
     return 3;
 }
 
-/* Push the row table and the column names on the slot's stack: [fn, params, row, keys...]. */
+static int row_metatable(lua_State *L)
+{
+    lua_pushliteral(L, "row");
+    return 1;
+}
+
+/* Push the row object, its values table and the column names on the slot's stack:
+ * [handler, fn, params, row, values, names...]. The row itself stays empty: every read falls
+ * through to the values table (a plain table hit for a column read before), and every
+ * write reaches __newindex and fails, so nothing a rule does can leak into the next row. */
 static enum mp_status row_setup(struct slot *s, mp_error *err)
 {
     lua_State *L = s->L;
     size_t n = s->run->ncols;
     if (!lua_checkstack(L, (int)n + 20))
         return mp_fail(err, MP_ENOMEM, "too many columns for the Lua stack");
-    lua_createtable(L, (int)n, (int)n); /* the row */
+    lua_newtable(L);                    /* the row */
+    lua_createtable(L, (int)n, (int)n); /* its values */
     lua_createtable(L, 0, (int)n);      /* name -> column index */
     for (size_t c = 0; c < n; c++) {
         lua_pushinteger(L, (lua_Integer)c);
         lua_setfield(L, -2, mp_csv_colname(s->run->csv, c));
     }
-    lua_newtable(L); /* metatable: [row, names, mt] */
+    lua_newtable(L); /* the values' metatable: [row, vals, names, vmt] */
+    lua_pushlightuserdata(L, s);
+    lua_pushvalue(L, -3);
+    lua_pushlightuserdata(L, s);
+    lua_pushcclosure(L, row_has, 1);
+    lua_pushcclosure(L, row_index, 3);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -3);
+    lua_newtable(L); /* the row's metatable: [row, vals, names, rmt] */
     static const struct {
         const char *name;
         lua_CFunction fn;
@@ -353,16 +403,15 @@ static enum mp_status row_setup(struct slot *s, mp_error *err)
         lua_pushcclosure(L, mm[i].fn, 2);
         lua_setfield(L, -2, mm[i].name);
     }
-    lua_pushlightuserdata(L, s);
     lua_pushvalue(L, -3);
-    lua_pushlightuserdata(L, s);
-    lua_pushcclosure(L, row_has, 1);
-    lua_pushcclosure(L, row_index, 3);
     lua_setfield(L, -2, "__index");
     lua_pushliteral(L, "row");
     lua_setfield(L, -2, "__name");
-    lua_setmetatable(L, -3);
-    lua_pop(L, 1); /* [fn, params, row] */
+    lua_pushcfunction(L, row_metatable); /* getmetatable(row) gives "row", not the values */
+    lua_call(L, 0, 1);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -4);
+    lua_pop(L, 1); /* [fn, params, row, vals] */
     for (size_t c = 0; c < n; c++)
         lua_pushstring(L, mp_csv_colname(s->run->csv, c));
     return MP_OK;
@@ -421,6 +470,9 @@ static void slot_free(struct slot *s)
     free(s->ptouched);
     free(s->is_touched);
     free(s->is_ptouched);
+    free(s->held);
+    free(s->held_iv);
+    free(s->held_dv);
     free(s->want);
     memset(s, 0, sizeof *s);
 }
@@ -438,8 +490,11 @@ static enum mp_status slot_open(struct run *r, struct slot *s, mp_error *err)
     s->is_touched = calloc(n, 1);
     s->is_ptouched = calloc(n, 1);
     s->want = calloc(n, 1);
+    s->held = calloc(n, 1); /* MP_CSV_EMPTY: the values table starts empty */
+    s->held_iv = calloc(n, sizeof *s->held_iv);
+    s->held_dv = calloc(n, sizeof *s->held_dv);
     if (!s->kind || !s->iv || !s->dv || !s->touched || !s->ptouched || !s->is_touched ||
-        !s->is_ptouched || !s->want)
+        !s->is_ptouched || !s->want || !s->held || !s->held_iv || !s->held_dv)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     if (r->pass == PASS_SKETCH)
         return MP_OK;
@@ -608,6 +663,7 @@ static void *state_open(void *ctx, int slot, mp_error *err)
         return NULL;
     }
     st->slot = &r->slots[slot];
+    st->range = slot;
     const char **cols = malloc((r->ncols ? r->ncols : 1) * sizeof *cols);
     if (cols) {
         for (size_t c = 0; c < r->ncols; c++)
@@ -774,7 +830,7 @@ static enum mp_status flow_row(struct state *st, const struct mp_csv_record *rec
                 st->facap = cap;
             }
             st->fcount[e->label * st->facap + (size_t)l]++;
-            mp_key_mark(e, rec->line);
+            mp_key_mark(e, (uint64_t)st->range << RANGE_SHIFT | rec->line);
             return MP_OK;
         }
     }
@@ -796,13 +852,16 @@ static enum mp_status segment_row(void *p, const struct mp_csv_record *rec, mp_e
     s->rec = rec;
     for (size_t i = 0; i < s->ntouched; i++) {
         size_t c = s->touched[i];
+        if (held(s, c))
+            continue;
         lua_pushvalue(L, S_KEYS + (int)c);
         push_field(L, s, c);
-        lua_rawset(L, S_ROW);
+        lua_rawset(L, S_VALS);
+        hold(s, c);
     }
     for (size_t i = 0; i < s->nptouched; i++) {
         push_field(L, s, s->ptouched[i]);
-        lua_rawseti(L, S_ROW, (lua_Integer)s->ptouched[i] + 1);
+        lua_rawseti(L, S_VALS, (lua_Integer)s->ptouched[i] + 1);
     }
     lua_pushvalue(L, S_FN);
     lua_pushvalue(L, S_ROW);
@@ -1035,9 +1094,9 @@ static enum mp_status write_labels(struct run *r, const struct mp_csv_pass_resul
         if (labout_flush(o) != 0)
             return mp_fail(err, MP_EIO, "%s: temporary file: %s", r->labels_dir, strerror(o->err));
         if (o->score_line && !with)
-            with = o->score_line;
+            with = res->line_base[i] + o->score_line - 1;
         if (o->plain_line && !without)
-            without = o->plain_line;
+            without = res->line_base[i] + o->plain_line - 1;
     }
     if (with && without)
         return mp_fail(err, MP_ESCRIPT, "%s: segmenter '%s' returned a score for some rows and not for others "
@@ -1189,13 +1248,14 @@ static enum mp_status put_keys(const struct mp_csv_pass_result *res, mp_seg_summ
             const struct keyrow *kr = &st->keys->rows[k];
             int d;
             const char *key = st->keys->bytes + kr->off;
-            struct mp_key_entry *e = mp_keymap_put(map, key, kr->len, lm[kr->label], kr->line, &d);
+            uint64_t line = res->line_base[i] + kr->line - 1;
+            struct mp_key_entry *e = mp_keymap_put(map, key, kr->len, lm[kr->label], line, &d);
             if (!e) {
                 free(lm);
                 return mp_fail(err, MP_ENOMEM, "out of memory");
             }
             if (d && !dup->key)
-                note_dup(dup, e->line, kr->line, e->key, e->len);
+                note_dup(dup, e->line, line, e->key, e->len);
         }
         free(lm);
     }
@@ -1242,6 +1302,19 @@ enum mp_status mp_segment_flow(const char *before, const char *after, const mp_s
             char *dir = o->labels ? dir_of(o->labels) : NULL;
             r->labels_dir = dir;
             st = run_segment(r, &resa, err);
+            if (st == MP_OK && resa.redone) {
+                /* A range read twice marked its matches twice: clear the marks and read the
+                 * file again on one thread (this happens only when a cut fell inside a
+                 * quoted field). */
+                states_free(r, &resa);
+                slots_free(r);
+                for (size_t i = 0; i < mp_keymap_count(map); i++) {
+                    mp_keymap_at(map, i)->seen = 0;
+                    mp_keymap_at(map, i)->seen_line = UINT64_MAX;
+                }
+                r->jobs = 1;
+                st = run_segment(r, &resa, err);
+            }
             if (st == MP_OK)
                 st = merge_states(r, &resa, sa, err);
             if (st == MP_OK && r->labels_dir)
@@ -1253,7 +1326,9 @@ enum mp_status mp_segment_flow(const char *before, const char *after, const mp_s
                 for (size_t i = 0; i < mp_keymap_count(map); i++) {
                     struct mp_key_entry *e = mp_keymap_at(map, i);
                     if (e->seen > 1)
-                        note_dup(&dup, e->seen_line, 0, e->key, e->len);
+                        note_dup(&dup, resa.line_base[e->seen_line >> RANGE_SHIFT] +
+                                           (e->seen_line & ((1ull << RANGE_SHIFT) - 1)) - 1,
+                                 0, e->key, e->len);
                 }
                 if (dup.key)
                     st = dup_error(&dup, mp_csv_name(r->csv), mp_csv_colname(r->csv, (size_t)r->key), err);
