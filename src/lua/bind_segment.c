@@ -417,28 +417,28 @@ static enum mp_status row_setup(struct slot *s, mp_error *err)
     return MP_OK;
 }
 
-/* mplan.quantile(column, p): the p-quantile of a numeric column over the whole input. */
-static int l_quantile(lua_State *L)
+/* The slot of the segment run this state belongs to, or a Lua error outside one. */
+static struct slot *quantile_slot(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
-    lua_Number p = luaL_checknumber(L, 2);
-    luaL_argcheck(L, p >= 0 && p <= 1, 2, "p must be within [0, 1]");
     lua_rawgetp(L, LUA_REGISTRYINDEX, &SLOT_KEY);
     struct slot *s = lua_touserdata(L, -1);
     lua_pop(L, 1);
     if (!s)
-        return luaL_error(L, "mplan.quantile works in segmenters that 'mplan segment' runs");
+        luaL_error(L, "mplan.quantile works in segmenters that 'mplan segment' runs");
+    return s;
+}
+
+/* Push the p-quantile of column `name`, or note that it is wanted (returns 0). */
+static int push_quantile(lua_State *L, struct slot *s, const char *name, lua_Number p)
+{
     long c = mp_csv_find(s->run->csv, name);
     if (c < 0)
-        return row_error_unknown(L, s, name);
+        return row_error_unknown(L, s, name), 0;
     const mp_sketch *sk = s->run->sketch ? s->run->sketch[c] : NULL;
     if (!sk) {
-        /* Not computed: note it and go on with a stand-in; this pass is thrown away and the
-         * quantiles computed in a first pass before the next. */
         s->want[c] = 1;
         s->wanted = 1;
-        lua_pushnumber(L, 0);
-        return 1;
+        return 0;
     }
     int exact;
     double q = mp_sketch_quantile(sk, p, &exact);
@@ -451,9 +451,61 @@ static int l_quantile(lua_State *L)
     return 1;
 }
 
+/* Quantiles not computed yet: this pass is thrown away and a first pass over the file
+ * computes every column asked for before the next one. Raising (rather than going on with
+ * a stand-in value) keeps made-up numbers away from the rule. */
+static int need_first_pass(lua_State *L)
+{
+    return luaL_error(L, "quantiles are computed in a first pass over the file");
+}
+
+/* mplan.quantile(column, p): the p-quantile (0 <= p <= 1) of a numeric column over the
+ * non-empty values of the whole input; nil when it has none. */
+static int l_quantile(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_Number p = luaL_checknumber(L, 2);
+    luaL_argcheck(L, p >= 0 && p <= 1, 2, "p must be within [0, 1]");
+    struct slot *s = quantile_slot(L);
+    return push_quantile(L, s, name, p) ? 1 : need_first_pass(L);
+}
+
+/* mplan.quantiles({columns}, {p...}): {column = {q...}} in one call, so a first pass takes
+ * every column at once. */
+static int l_quantiles(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    struct slot *s = quantile_slot(L);
+    lua_Integer nc = luaL_len(L, 1), np = luaL_len(L, 2);
+    lua_createtable(L, 0, (int)nc); /* [cols, probs, out] */
+    int missing = 0;
+    for (lua_Integer i = 1; i <= nc; i++) {
+        lua_geti(L, 1, i);
+        const char *name = lua_tostring(L, -1);
+        if (!name)
+            return luaL_error(L, "mplan.quantiles: column %d is not a name", (int)i);
+        lua_createtable(L, (int)np, 0); /* [.., name, qs] */
+        for (lua_Integer k = 1; k <= np; k++) {
+            lua_geti(L, 2, k);
+            int isnum;
+            lua_Number p = lua_tonumberx(L, -1, &isnum);
+            lua_pop(L, 1);
+            if (!isnum || p < 0 || p > 1)
+                return luaL_error(L, "mplan.quantiles: p %d must be a number within [0, 1]", (int)k);
+            if (push_quantile(L, s, name, p))
+                lua_rawseti(L, -2, k);
+            else
+                missing = 1;
+        }
+        lua_rawset(L, -3);
+    }
+    return missing ? need_first_pass(L) : 1;
+}
+
 int luaopen_mplan_segment(lua_State *L)
 {
-    static const luaL_Reg funcs[] = {{"quantile", l_quantile}, {NULL, NULL}};
+    static const luaL_Reg funcs[] = {{"quantile", l_quantile}, {"quantiles", l_quantiles}, {NULL, NULL}};
     luaL_newlib(L, funcs);
     return 1;
 }
