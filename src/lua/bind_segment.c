@@ -928,6 +928,20 @@ static enum mp_status segment_row(void *p, const struct mp_csv_record *rec, mp_e
     }
     if (status)
         return status;
+    lua_pushnil(L);
+    if (lua_next(L, S_ROW)) {
+        /* Only rawset can put a key there, and it would shadow that column in later rows. */
+        lua_pop(L, 4);
+        lua_pushnil(L);
+        while (lua_next(L, S_ROW)) { /* empty it for whoever reads the error and goes on */
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_pushnil(L);
+            lua_rawset(L, S_ROW);
+        }
+        return mp_fail(err, MP_ESCRIPT, "%s: segmenter '%s' wrote into the row with rawset (the row is "
+                       "read-only and reused for the next row)", r->rule, r->o->rule);
+    }
     if (lua_type(L, -2) != LUA_TSTRING) {
         status = mp_fail(err, MP_ESCRIPT, "%s: segmenter '%s' returned %s instead of a label (a string)",
                          r->rule, r->o->rule, luaL_typename(L, -2));
