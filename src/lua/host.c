@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,26 +220,40 @@ static void format_owner(const mp_host *h, char *buf, size_t n)
         snprintf(buf, n, "%s", h->name ? h->name : "script");
 }
 
-/* Append the traceback of the erring thread, written straight into the host's buffer so
- * that it works when memory is exhausted. */
+/* printf at the end of the traceback buffer; a full buffer stays full. */
+static void trace_add(mp_host *h, size_t *used, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void trace_add(mp_host *h, size_t *used, const char *fmt, ...)
+{
+    if (*used >= sizeof h->trace - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(h->trace + *used, sizeof h->trace - *used, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *used = *used + (size_t)k < sizeof h->trace ? *used + (size_t)k : sizeof h->trace - 1;
+}
+
+/* The traceback of the erring thread, written straight into the host's buffer so that it
+ * works when memory is exhausted. */
 static void record_traceback(mp_host *h, lua_State *L)
 {
     lua_Debug ar;
-    size_t used = (size_t)snprintf(h->trace, sizeof h->trace, "stack traceback:");
-    for (int level = 1; lua_getstack(L, level, &ar) && used < sizeof h->trace; level++) {
-        lua_getinfo(L, "Sln", &ar);
-        const char *what = ar.name ? ar.name : *ar.what == 'm' ? "main chunk" : "?";
-        int k;
-        if (ar.currentline > 0)
-            k = snprintf(h->trace + used, sizeof h->trace - used, "\n\t%s:%d: in %s%s%s",
-                         ar.short_src, ar.currentline, ar.name ? "function '" : "", what,
-                         ar.name ? "'" : "");
-        else
-            k = snprintf(h->trace + used, sizeof h->trace - used, "\n\t[C]: in %s%s%s",
-                         ar.name ? "function '" : "", what, ar.name ? "'" : "");
-        if (k < 0)
-            break;
-        used += (size_t)k;
+    size_t used = 0;
+    trace_add(h, &used, "stack traceback:");
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Slnt", &ar);
+        if (ar.currentline > 0 && ar.name)
+            trace_add(h, &used, "\n\t%s:%d: in function '%s'", ar.short_src, ar.currentline, ar.name);
+        else if (ar.currentline > 0 && *ar.what == 'm')
+            trace_add(h, &used, "\n\t%s:%d: in main chunk", ar.short_src, ar.currentline);
+        else if (ar.currentline > 0)
+            trace_add(h, &used, "\n\t%s:%d: in function <%s:%d>", ar.short_src, ar.currentline,
+                      ar.short_src, ar.linedefined);
+        else if (ar.name) /* unnamed C frames are mplan's own entry points: noise */
+            trace_add(h, &used, "\n\t[C]: in function '%s'", ar.name);
+        if (ar.istailcall)
+            trace_add(h, &used, "\n\t(...tail calls...)");
     }
 }
 
