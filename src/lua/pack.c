@@ -308,8 +308,9 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
     }
     for (size_t j = 0; j < n; j++) {
         const struct mp_param *o = &overrides[j];
-        char at[300];
-        snprintf(at, sizeof at, "%s:%d:%d", plan_file ? plan_file : "plan", o->loc.line, o->loc.col);
+        char at[300] = ""; /* "plan.yaml:14:30: ", or nothing for an override with no place */
+        if (o->loc.line > 0)
+            snprintf(at, sizeof at, "%s:%d:%d: ", plan_file ? plan_file : "plan", o->loc.line, o->loc.col);
         size_t i = 0;
         while (i < m->nparams && strcmp(m->params[i].name, o->name) != 0)
             i++;
@@ -320,17 +321,17 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
                 names[k] = m->params[k].name;
             const char *s = mp_suggest(o->name, names, k);
             if (s)
-                return mp_fail(err, MP_EINPUT, "%s: pack '%s' has no param '%s' (did you mean '%s'?)",
+                return mp_fail(err, MP_EINPUT, "%spack '%s' has no param '%s' (did you mean '%s'?)",
                                at, m->name, o->name, s);
-            return mp_fail(err, MP_EINPUT, "%s: pack '%s' has no param '%s'%s", at, m->name,
+            return mp_fail(err, MP_EINPUT, "%spack '%s' has no param '%s'%s", at, m->name,
                            o->name, m->nparams ? "" : " (it takes none)");
         }
         const struct mp_pack_param *p = &m->params[i];
         if (o->type != p->type)
-            return mp_fail(err, MP_EINPUT, "%s: param '%s' of pack '%s' must be %s", at, o->name,
+            return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be %s", at, o->name,
                            m->name, param_type_name(p->type));
         if (p->type == MP_PARAM_NUMBER && (o->num < p->min || o->num > p->max))
-            return mp_fail(err, MP_EINPUT, "%s: param '%s' of pack '%s' must be between %g and %g, got %g",
+            return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be between %g and %g, got %g",
                            at, o->name, m->name, p->min, p->max, o->num);
         out[i] = *o;
     }

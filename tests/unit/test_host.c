@@ -699,6 +699,13 @@ static void param_overrides(void **state)
         mp_host_free(h);
         mp_plan_free(plan);
     }
+    /* an override with no place in a file (the segmenter's command line) names none */
+    struct mp_param share = {.name = "share", .type = MP_PARAM_NUMBER, .num = 2};
+    mp_host *h = new_host(0, 0, 0);
+    mp_error err;
+    assert_int_equal(mp_host_load_pack_dir(h, dir, &share, 1, NULL, &err), MP_EINPUT);
+    assert_string_equal(err.msg, "param 'share' of pack 'params' must be between 0 and 1, got 2");
+    mp_host_free(h);
 }
 
 int main(void)
