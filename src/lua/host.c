@@ -364,6 +364,11 @@ enum mp_status mp_lua_call(mp_host *h, int nargs, int nresults, const char *pack
 {
     lua_State *L = h->L;
     int base = lua_gettop(L) - nargs - 1;
+    if (h->in_call) { /* the counters and the error context belong to the outer call */
+        lua_settop(L, base);
+        return mp_fail(err, MP_EINTERNAL, "%s: Lua host entered from inside a rule script call",
+                       name ? name : "mplan");
+    }
     h->pack = pack;
     h->kind = kind;
     h->name = name;

@@ -23,7 +23,7 @@ mp_host *mp_host_of(lua_State *L);
  *   pack 'x': in allocator 'y': memory limit (512 MiB) exceeded
  * with the traceback appended when the host is verbose. Status MP_ESCRIPT. `pack` may be
  * NULL (a script outside any pack: then `name` is the script's path). Cheap enough to call
- * once per CSV row: it allocates nothing. */
+ * once per CSV row: it allocates nothing. Not from inside another call (MP_EINTERNAL). */
 enum mp_status mp_lua_call(mp_host *host, int nargs, int nresults, const char *pack,
                            enum mp_hook_kind kind, const char *name, mp_error *err);
 
