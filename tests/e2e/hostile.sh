@@ -5,7 +5,7 @@
 # `mplan run` on base-plan.yaml plus their case.yaml (or `mplan segment` when it says so).
 . tests/e2e/lib.sh
 H=tests/hostile
-LIMITS="--max-steps 1e7 --timeout 2 --max-mem 64M"
+LIMITS="--max-steps 1e7 --timeout 2 --max-mem 67108864" # 64 MiB
 # Seconds a case may take: the limits stop it within ~2 s; sanitizers are slower.
 BUDGET=10
 [ -n "$MPLAN_SAN" ] && BUDGET=30
