@@ -17,10 +17,11 @@ struct lalloc {
 };
 
 #define MP_FORECAST_BOX "mplan.forecast_box"
+#define checkalloc(L, i) ((struct lalloc *)luaL_checkudata(L, i, MP_ALLOC_MT))
 
 static struct lalloc *check_alloc(lua_State *L, int arg, mp_plan **plan)
 {
-    struct lalloc *u = luaL_checkudata(L, arg, MP_ALLOC_MT);
+    struct lalloc *u = checkalloc(L, arg);
     *plan = mp_lua_plan(L, u->gen);
     return u;
 }
