@@ -521,6 +521,26 @@ void mp_host_free(mp_host *h)
 
 /* ---- binding support ---- */
 
+const char *mp_lua_describe(lua_State *L, int idx, char *buf, size_t n)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: return "nil";
+    case LUA_TBOOLEAN: return lua_toboolean(L, idx) ? "true" : "false";
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            snprintf(buf, n, "the number " LUA_INTEGER_FMT, lua_tointeger(L, idx));
+        else
+            snprintf(buf, n, "the number %g", lua_tonumber(L, idx));
+        return buf;
+    case LUA_TSTRING:
+        snprintf(buf, n, "the string '%.40s'", lua_tostring(L, idx));
+        return buf;
+    case LUA_TTABLE: return "a table";
+    case LUA_TFUNCTION: return "a function";
+    default: return "a userdata";
+    }
+}
+
 void mp_host_bind(mp_host *h, mp_plan *plan, int mutable)
 {
     h->bound.plan = plan;

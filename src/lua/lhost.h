@@ -80,6 +80,10 @@ struct mp_lua_bound *mp_lua_bound(lua_State *L);
 /* The bound plan for a userdata made in generation `gen`; raises when that call is over. */
 mp_plan *mp_lua_plan(lua_State *L, unsigned gen);
 
+/* A value for messages, without running any script code: "nil", "a table", "the number 5",
+ * "the string 'x'" (cut at 40 bytes); buf holds it when needed. */
+const char *mp_lua_describe(lua_State *L, int idx, char *buf, size_t n);
+
 /* Who is running, for mplan.log: "pack.hook", "pack" while loading, or the script's path. */
 const char *mp_lua_who(lua_State *L, char *buf, size_t n);
 

@@ -447,20 +447,6 @@ static char *display_path(const char *path)
     return out;
 }
 
-/* Name a Lua value's type for messages ("a string", "nil"). */
-static const char *a_type(lua_State *L, int idx)
-{
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL: return "nil";
-    case LUA_TBOOLEAN: return "a boolean";
-    case LUA_TNUMBER: return "a number";
-    case LUA_TSTRING: return "a string";
-    case LUA_TTABLE: return "a table";
-    case LUA_TFUNCTION: return "a function";
-    default: return "a userdata";
-    }
-}
-
 /* Exports (table at -2) against `provides`: raw reads only, nothing of the pack runs. */
 static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk, mp_error *err)
 {
@@ -468,15 +454,18 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
     int exports = lua_absindex(L, -2);
     for (int k = 0; k < 4; k++)
         for (size_t i = 0; i < m->nprovides[k]; i++) {
+            char buf[80];
             lua_pushstring(L, m->provides[k][i]);
             int type = lua_rawget(L, exports);
-            const char *what = a_type(L, -1);
+            const char *what = mp_lua_describe(L, -1, buf, sizeof buf);
+            if (type != LUA_TFUNCTION)
+                mp_fail(err, MP_EINPUT, "%s: pack '%s' provides %s '%s', but init.lua %s%s%s",
+                        m->file, m->name, mp_hook_kind_name((enum mp_hook_kind)k), m->provides[k][i],
+                        type == LUA_TNIL ? "does not export it" : "exports it as ",
+                        type == LUA_TNIL ? "" : what, type == LUA_TNIL ? "" : ", not a function");
             lua_pop(L, 1);
             if (type != LUA_TFUNCTION)
-                return mp_fail(err, MP_EINPUT, "%s: pack '%s' provides %s '%s', but init.lua %s%s%s",
-                               m->file, m->name, mp_hook_kind_name((enum mp_hook_kind)k),
-                               m->provides[k][i], type == LUA_TNIL ? "does not export it" : "exports it as ",
-                               type == LUA_TNIL ? "" : what, type == LUA_TNIL ? "" : ", not a function");
+                return MP_EINPUT;
         }
     lua_pushnil(L);
     while (lua_next(L, exports)) {

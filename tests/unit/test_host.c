@@ -632,7 +632,7 @@ static void manifest_errors(void **state)
                         "DIR/pack.yaml: pack 'bad' provides strategy 'focus', but init.lua does not export it");
     want_manifest_error(HEAD "provides: {strategies: [focus]}\n", "return {focus = 1}\n", MP_EINPUT,
                         "DIR/pack.yaml: pack 'bad' provides strategy 'focus', but init.lua exports it as "
-                        "a number, not a function");
+                        "the number 1, not a function");
     want_manifest_error(HEAD, "return {helper = function() end}\n", MP_EINPUT,
                         "DIR/init.lua: pack 'bad' exports function 'helper', which pack.yaml does not "
                         "list under provides (list it, or keep it local)");
