@@ -46,11 +46,15 @@ SRC_CORE := \
 	src/core/plan.c \
 	src/core/kpi.c \
 	src/core/alloc.c \
+	src/core/goals.c \
 	src/core/forecast.c \
 	src/core/allocate.c
 
 SRC_IO := \
 	src/io/out.c \
+	src/io/yaml_doc.c \
+	src/io/table.c \
+	src/io/run_out.c \
 	src/io/plan_load.c
 
 SRC_LUA :=

@@ -1,12 +1,129 @@
-/* PLACEHOLDER: mplan run is being written. */
-#include "cli/cmd.h"
+/* mplan run PLAN.yaml: strategies -> allocator -> forecast -> goals -> output. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include <stdio.h>
+#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "core/model.h"
+#include "io/out.h"
+#include "io/run_out.h"
+#include "mplan/alloc.h"
+#include "mplan/kpi.h"
+
+static const char run_help[] =
+    "usage: mplan run PLAN.yaml [--format table|csv|json] [-o FILE] [--strict]\n"
+    "\n"
+    "Allocate the plan's budget over its channels and periods (strategies, then the\n"
+    "allocator: built-in 'equalize' or a rule pack's), forecast the funnel and KPIs\n"
+    "per channel, per period and in total, and report goal attainment.\n"
+    "\n"
+    "  -f, --format FMT   table (default on a terminal), csv (one row per channel and\n"
+    "                     period), json (formats.md)\n"
+    "  -o, --output FILE  write there instead of stdout (atomically)\n"
+    "      --strict       exit 1 when a goal is not met\n"
+    "  -q, --quiet        no warnings on stderr\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit: 0 ok, 1 goal missed with --strict, 2 usage, 3 bad plan, 4 rule script, 5 I/O\n";
+
+struct run_opts {
+    const char *plan, *output;
+    int format, strict, quiet;
+};
+
+static int parse(int argc, char **argv, struct run_opts *o)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+        {"strict", no_argument, NULL, 'S'},       {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->format = -1;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":f:o:qh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            if ((o->format = cli_format_parse(optarg)) < 0)
+                return cli_usage("run", "--format takes table, csv or json, not '%s'", optarg);
+            break;
+        case 'o': o->output = optarg; break;
+        case 'S': o->strict = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': fputs(run_help, stdout); return 0;
+        case ':': return cli_usage("run", "%s needs a value", argv[optind - 1]);
+        default: return cli_usage("run", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("run", optind >= argc ? "which plan? give PLAN.yaml" : "one plan at a time");
+    o->plan = argv[optind];
+    return -1;
+}
 
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "mplan: run is not built yet\n");
-    return 70;
+    struct run_opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    mp_error err = {0};
+    mp_plan *plan = NULL;
+    mp_alloc *alloc = NULL;
+    mp_forecast *fc = NULL;
+    mp_goal_result *goals = NULL;
+    size_t ngoals = 0;
+    struct mp_out out = {0};
+    mp_equalize_info info = {0};
+    enum mp_status st = mp_plan_load(o.plan, &plan, &err);
+    if (st != MP_OK)
+        goto done;
+    double budget = mp_plan_allocatable(plan);
+    if (!(alloc = mp_alloc_new(plan))) {
+        st = mp_fail(&err, MP_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (strcmp(plan->allocator, "equalize") != 0) {
+        st = mp_fail(&err, MP_EINPUT, "%s: allocator '%s': rule packs are not supported yet", o.plan,
+                     plan->allocator);
+        goto done;
+    }
+    if ((st = mp_alloc_equalize(plan, budget, alloc, &info, &err)) != MP_OK)
+        goto done;
+    if ((st = mp_forecast_run(plan, alloc, &fc, &err)) != MP_OK)
+        goto done;
+    if ((st = mp_goals_evaluate(plan, fc, NULL, 0, &goals, &ngoals, &err)) != MP_OK)
+        goto done;
+
+    struct mp_run_result res = {
+        .plan = plan, .alloc = alloc, .fc = fc, .goals = goals, .ngoals = ngoals,
+        .allocator = plan->allocator, .allocatable = budget, .shortfall = info.shortfall};
+    if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
+        goto done;
+    int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);
+    st = format == CLI_JSON  ? mp_run_write_json(out.fp, &res, &err)
+         : format == CLI_CSV ? mp_run_write_csv(out.fp, &res, &err)
+                             : mp_run_write_table(out.fp, &res, &err);
+    if (st == MP_OK)
+        st = mp_out_commit(&out, &err);
+    if (st == MP_OK && !o.quiet)
+        for (size_t i = 0; i < plan->nwarnings; i++)
+            cli_warn("%s: %s", o.plan, plan->warnings[i]);
+
+done:
+    mp_out_abort(&out);
+    rc = st == MP_OK ? 0 : cli_fail(&err);
+    if (st == MP_OK && o.strict)
+        for (size_t i = 0; i < ngoals; i++)
+            if (!goals[i].met)
+                rc = 1;
+    free(goals);
+    mp_forecast_free(fc);
+    mp_alloc_free(alloc);
+    mp_plan_free(plan);
+    return rc;
 }
