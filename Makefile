@@ -55,7 +55,9 @@ SRC_IO := \
 	src/io/yaml_doc.c \
 	src/io/table.c \
 	src/io/run_out.c \
-	src/io/plan_load.c
+	src/io/plan_load.c \
+	src/io/lock.c \
+	src/io/pack_scaffold.c
 
 SRC_LUA :=
 
