@@ -108,7 +108,7 @@ static enum mp_status submap(struct loader *L, const struct mp_ynode *map, const
         return MP_OK;
     TRY(mp_ynode_expect(&L->doc, *out, MP_Y_MAP, path(L, prefix, key), L->err));
     char where[320];
-    snprintf(where, sizeof where, "%s%s", prefix, key);
+    snprintf(where, sizeof where, "%.100s%.100s", prefix, key);
     return mp_ymap_check_keys(&L->doc, *out, where, allowed, L->err);
 }
 
@@ -118,7 +118,7 @@ static enum mp_status per_period(struct loader *L, const struct mp_ynode *seq, c
 {
     int T = L->plan->T;
     char what[320];
-    snprintf(what, sizeof what, "'%s'", name);
+    snprintf(what, sizeof what, "'%.100s'", name);
     TRY(mp_ynode_expect(&L->doc, seq, MP_Y_SEQ, what, L->err));
     if (seq->n != (size_t)T)
         return mp_ydoc_fail(&L->doc, seq, L->err, "%s must list %d numbers (one per period), got %zu",
@@ -127,7 +127,7 @@ static enum mp_status per_period(struct loader *L, const struct mp_ynode *seq, c
     if (!v)
         return oom(L);
     for (int t = 0; t < T; t++) {
-        snprintf(what, sizeof what, "'%s[%d]'", name, t);
+        snprintf(what, sizeof what, "'%.100s[%d]'", name, t);
         TRY(mp_ynode_number(&L->doc, seq->items[t], what, lo, INFINITY, flags, &v[t], L->err));
     }
     *out = v;
@@ -157,13 +157,11 @@ static enum mp_status load_version(struct loader *L, const struct mp_ynode *root
 {
     const struct mp_ynode *n;
     TRY(get(L, root, "", "mplan", 1, &n));
-    if (n->type != MP_Y_SCALAR || !n->plain || strcmp(n->str, "1") != 0) {
-        char got[96];
-        snprintf(got, sizeof got, n->type == MP_Y_SCALAR ? "'%.60s'" : "%s",
-                 n->type == MP_Y_SCALAR ? n->str : mp_ynode_describe(n));
+    char got[128];
+    if (n->type != MP_Y_SCALAR || !n->plain || strcmp(n->str, "1") != 0)
         return mp_ydoc_fail(&L->doc, n, L->err,
-                            "'mplan' must be 1 (the plan format this mplan reads), got %s", got);
-    }
+                            "'mplan' must be 1 (the plan format this mplan reads), got %s",
+                            mp_ynode_show(n, got, sizeof got));
     return MP_OK;
 }
 
@@ -298,9 +296,9 @@ static enum mp_status load_objective(struct loader *L, const struct mp_ynode *ro
                     &p->objective_value));
         }
     } else {
+        char got[128];
         return mp_ydoc_fail(&L->doc, o, L->err, "'objective' must be gmv, profit, {target_roas: R} "
-                            "or {goal: {gmv: G}}, got %s",
-                            o->type == MP_Y_SCALAR ? o->str : mp_ynode_describe(o));
+                            "or {goal: {gmv: G}}, got %s", mp_ynode_show(o, got, sizeof got));
     }
     return MP_OK;
 }
@@ -356,7 +354,7 @@ static enum mp_status load_active(struct loader *L, const struct mp_ynode *seq, 
     for (size_t i = 0; i < seq->n; i++) {
         const struct mp_ynode *n = seq->items[i];
         char what[320];
-        snprintf(what, sizeof what, "'%sactive[%zu]'", prefix, i);
+        snprintf(what, sizeof what, "'%.100sactive[%zu]'", prefix, i);
         if (n->type == MP_Y_SCALAR && strstr(n->str, "..")) {
             int32_t *w = ch->windows[ch->nwindows++];
             TRY(mp_ynode_window(&L->doc, n, what, &w[0], &w[1], L->err));
@@ -378,8 +376,8 @@ static enum mp_status load_response(struct loader *L, const struct mp_ynode *r, 
     static const char *const linear[] = {"curve", "roas", NULL};
     static const char *const *const keys[] = {hill, expo, linear};
     char sub[320], where[320];
-    snprintf(sub, sizeof sub, "%sresponse.", prefix);
-    snprintf(where, sizeof where, "%sresponse", prefix);
+    snprintf(sub, sizeof sub, "%.100sresponse.", prefix);
+    snprintf(where, sizeof where, "%.100sresponse", prefix);
     TRY(mp_ynode_expect(&L->doc, r, MP_Y_MAP, path(L, where, ""), L->err));
     int curve;
     TRY(choice(L, r, sub, "curve", 1, curves, &curve));
@@ -426,7 +424,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
                                 ch->id, p->channels[i].loc.line);
     ch->loc = (struct mp_loc){m->line, m->col};
     /* From here on the channel is named by its id, as `whatif --set` names it. */
-    snprintf(prefix, sizeof prefix, "channels.%s.", ch->id);
+    snprintf(prefix, sizeof prefix, "channels.%.64s.", ch->id);
 
     ch->name = ch->id;
     TRY(str(L, m, prefix, "name", 0, &ch->name));
@@ -454,7 +452,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     TRY(submap(L, m, prefix, "funnel", 0, funnel_keys, &f));
     if (f) {
         char sub[320];
-        snprintf(sub, sizeof sub, "%sfunnel.", prefix);
+        snprintf(sub, sizeof sub, "%.100sfunnel.", prefix);
         TRY(num(L, f, sub, "aov", 1, 0, INFINITY, MP_Y_LO_OPEN, &ch->funnel.aov));
         TRY(num(L, f, sub, "cvr", 1, 0, 1, MP_Y_LO_OPEN, &ch->funnel.cvr));
         TRY(num(L, f, sub, "ctr", 1, 0, 1, MP_Y_LO_OPEN, &ch->funnel.ctr));
@@ -475,7 +473,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
                                 "response model)", ch->id, resp ? "response" : "spend");
         ch->mode = MP_MODE_FIXED_COST;
         char sub[320];
-        snprintf(sub, sizeof sub, "%scost.", prefix);
+        snprintf(sub, sizeof sub, "%.100scost.", prefix);
         return num(L, cost, sub, "fixed", 1, 0, INFINITY, 0, &ch->fixed_cost);
     }
     if (!resp)
@@ -484,7 +482,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     TRY(load_response(L, resp, prefix, &ch->resp));
     if (spend) {
         char name[320];
-        snprintf(name, sizeof name, "%sspend", prefix);
+        snprintf(name, sizeof name, "%.100sspend", prefix);
         TRY(per_period(L, spend, name, 0, 0, &ch->spend));
         ch->mode = MP_MODE_FIXED_SPEND;
     }
@@ -519,10 +517,10 @@ static enum mp_status load_duration(struct loader *L, const struct mp_ynode *n, 
     const char *s = n->type == MP_Y_SCALAR ? n->str : "";
     size_t digits = strspn(s, "0123456789");
     long v = digits && digits <= 5 ? strtol(s, NULL, 10) : -1;
+    char got[128];
     if (v < 0 || v > MAX_PHASE_UNITS || !s[digits] || !strchr("dwm", s[digits]) || s[digits + 1])
         return mp_ydoc_fail(&L->doc, n, L->err, "%s must be a duration like 10d, 3w or 1m (at most "
-                            "%d units), got %s", what, MAX_PHASE_UNITS,
-                            n->type == MP_Y_SCALAR ? n->str : mp_ynode_describe(n));
+                            "%d units), got %s", what, MAX_PHASE_UNITS, mp_ynode_show(n, got, sizeof got));
     *len = (int)v;
     *unit = s[digits];
     return MP_OK;
@@ -561,7 +559,7 @@ static enum mp_status load_event(struct loader *L, size_t e, const struct mp_yno
         enum mp_phase p = phase_of[i];
         if (!(n = mp_ymap_get(ph, phase_keys[i])))
             continue;
-        snprintf(what, sizeof what, "'%sphases.%s'", prefix, phase_keys[i]);
+        snprintf(what, sizeof what, "'%.100sphases.%s'", prefix, phase_keys[i]);
         TRY(load_duration(L, n, what, &ev->len[p], &ev->len_unit[p]));
     }
     ev->lift = 1;
@@ -577,7 +575,7 @@ static enum mp_status load_event(struct loader *L, size_t e, const struct mp_yno
         return oom(L);
     for (size_t i = 0; i < n->n; i++) {
         const struct mp_ynode *item = n->items[i];
-        snprintf(what, sizeof what, "'%schannels[%zu]'", prefix, i);
+        snprintf(what, sizeof what, "'%.100schannels[%zu]'", prefix, i);
         TRY(mp_ynode_string(&L->doc, item, what, &ev->channels[i], L->err));
         ev->nchannels = i + 1;
         if (mp_channel_find(L->plan, item->str) >= 0)
@@ -693,7 +691,7 @@ static enum mp_status load_packs(struct loader *L, const struct mp_ynode *root)
         ref->nparams = params->n;
         for (size_t j = 0; j < params->n; j++) {
             char what[320];
-            snprintf(what, sizeof what, "'%sparams.%s'", prefix, params->keys[j]);
+            snprintf(what, sizeof what, "'%.100sparams.%.100s'", prefix, params->keys[j]);
             ref->params[j].name = params->keys[j];
             TRY(load_param(L, params->items[j], what, &ref->params[j]));
         }
@@ -745,9 +743,9 @@ static enum mp_status load_mem(struct loader *L, const struct mp_ynode *n, doubl
             return MP_OK;
         }
     }
+    char got[128];
     return mp_ydoc_fail(&L->doc, n, L->err, "'limits.max_mem' must be a size > 0 in bytes or like "
-                        "64KiB, 512MiB, 1GiB, got %s",
-                        n->type == MP_Y_SCALAR ? n->str : mp_ynode_describe(n));
+                        "64KiB, 512MiB, 1GiB, got %s", mp_ynode_show(n, got, sizeof got));
 }
 
 static enum mp_status load_limits(struct loader *L, const struct mp_ynode *root)

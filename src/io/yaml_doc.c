@@ -480,11 +480,10 @@ const char *mp_ynode_describe(const struct mp_ynode *n)
     case MP_Y_SEQ: return "a sequence";
     case MP_Y_SCALAR: break;
     }
-    return mp_ynode_is_null(n) ? "nothing" : n->plain ? "a plain value" : "a string";
+    return mp_ynode_is_null(n) ? "nothing" : n->plain ? "a value" : "a string";
 }
 
-/* What the user wrote, for "got ..." (long values cut short). */
-static const char *shown(const struct mp_ynode *n, char *buf, size_t size)
+const char *mp_ynode_show(const struct mp_ynode *n, char *buf, size_t size)
 {
     if (n->type != MP_Y_SCALAR || mp_ynode_is_null(n))
         return mp_ynode_describe(n);
@@ -587,8 +586,9 @@ enum mp_status mp_ynode_expect(const struct mp_ydoc *doc, const struct mp_ynode 
     static const char *const names[] = {"a value", "a sequence", "a mapping"};
     if (n->type == type && !(type == MP_Y_SCALAR && mp_ynode_is_null(n)))
         return MP_OK;
+    char got[128];
     return mp_ydoc_fail(doc, n, err, "%s must be %s, got %s", what, names[type],
-                        mp_ynode_describe(n));
+                        mp_ynode_show(n, got, sizeof got));
 }
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -647,10 +647,10 @@ enum mp_status mp_ynode_number(const struct mp_ydoc *doc, const struct mp_ynode 
     int rc = n->type == MP_Y_SCALAR && n->plain ? mp_ynum_parse(n->str, &v) : -1;
     if (rc == -2)
         return mp_ydoc_fail(doc, n, err, "%s must be a finite number, got %s", what,
-                            shown(n, got, sizeof got));
+                            mp_ynode_show(n, got, sizeof got));
     if (rc != 0)
         return mp_ydoc_fail(doc, n, err, "%s must be a number, got %s", what,
-                            shown(n, got, sizeof got));
+                            mp_ynode_show(n, got, sizeof got));
     int below = (flags & MP_Y_LO_OPEN) ? v <= lo : v < lo;
     int above = (flags & MP_Y_HI_OPEN) ? v >= hi : v > hi;
     if (below || above) {
@@ -679,7 +679,7 @@ enum mp_status mp_ynode_int(const struct mp_ydoc *doc, const struct mp_ynode *n,
     }
     if (!ok || v < lo || v > hi)
         return mp_ydoc_fail(doc, n, err, "%s must be a whole number between %lld and %lld, got %s",
-                            what, lo, hi, shown(n, got, sizeof got));
+                            what, lo, hi, mp_ynode_show(n, got, sizeof got));
     *out = v;
     return MP_OK;
 }
@@ -706,7 +706,7 @@ enum mp_status mp_ynode_bool(const struct mp_ydoc *doc, const struct mp_ynode *n
     }
     char got[128];
     return mp_ydoc_fail(doc, n, err, "%s must be true or false, got %s", what,
-                        shown(n, got, sizeof got));
+                        mp_ynode_show(n, got, sizeof got));
 }
 
 enum mp_status mp_ynode_date(const struct mp_ydoc *doc, const struct mp_ynode *n, const char *what,
@@ -715,7 +715,7 @@ enum mp_status mp_ynode_date(const struct mp_ydoc *doc, const struct mp_ynode *n
     char got[128];
     if (n->type != MP_Y_SCALAR || mp_date_parse(n->str, out) != 0)
         return mp_ydoc_fail(doc, n, err, "%s must be a calendar date YYYY-MM-DD, got %s", what,
-                            shown(n, got, sizeof got));
+                            mp_ynode_show(n, got, sizeof got));
     return MP_OK;
 }
 
@@ -727,7 +727,7 @@ enum mp_status mp_ynode_window(const struct mp_ydoc *doc, const struct mp_ynode 
     size_t la = dots ? (size_t)(dots - n->str) : 0;
     if (!dots || la >= sizeof a || strlen(dots + 2) >= sizeof b)
         return mp_ydoc_fail(doc, n, err, "%s must be a window FROM..TO (YYYY-MM-DD..YYYY-MM-DD), "
-                            "got %s", what, shown(n, got, sizeof got));
+                            "got %s", what, mp_ynode_show(n, got, sizeof got));
     memcpy(a, n->str, la);
     a[la] = '\0';
     strcpy(b, dots + 2);
@@ -762,6 +762,6 @@ enum mp_status mp_ynode_enum(const struct mp_ydoc *doc, const struct mp_ynode *n
     const char *s = n->type == MP_Y_SCALAR ? mp_suggest(n->str, names, count) : NULL;
     if (s)
         return mp_ydoc_fail(doc, n, err, "%s must be %s, got %s (did you mean '%s'?)", what, list,
-                            shown(n, got, sizeof got), s);
-    return mp_ydoc_fail(doc, n, err, "%s must be %s, got %s", what, list, shown(n, got, sizeof got));
+                            mp_ynode_show(n, got, sizeof got), s);
+    return mp_ydoc_fail(doc, n, err, "%s must be %s, got %s", what, list, mp_ynode_show(n, got, sizeof got));
 }

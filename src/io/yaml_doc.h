@@ -54,6 +54,9 @@ enum mp_status mp_ydoc_fail(const struct mp_ydoc *doc, const struct mp_ynode *n,
 
 /* "a mapping", "a sequence", "a string", "nothing" (an empty or null scalar): for messages. */
 const char *mp_ynode_describe(const struct mp_ynode *n);
+/* What the user wrote, for "got ...": 'text', the quoted string "text", a mapping, nothing
+ * (long values cut short); the result is buf or a constant. */
+const char *mp_ynode_show(const struct mp_ynode *n, char *buf, size_t size);
 /* Is n an empty value or a plain null (~, null)? */
 int mp_ynode_is_null(const struct mp_ynode *n);
 
