@@ -14,6 +14,7 @@
 #include "core/model.h"
 #include "io/out.h"
 #include "io/yaml_doc.h"
+#include "lua/pack.h"
 
 #define PATH_BUF 4096
 
@@ -184,21 +185,20 @@ static int emit_end(yaml_emitter_t *em, yaml_event_type_t type)
     return ok && yaml_emitter_emit(em, &ev);
 }
 
-static int emit_pack(yaml_emitter_t *em, const char *path, const struct mp_lock_pack *p,
+static int emit_pack(yaml_emitter_t *em, const char *path, const struct mp_manifest *m,
                      const struct mp_pack_files *files)
 {
     int ok = emit_start(em, YAML_MAPPING_START_EVENT) && emit_pair(em, "path", path) &&
-             emit_pair(em, "name", p->name) && emit_pair(em, "version", p->version) &&
+             emit_pair(em, "name", m->name) && emit_pair(em, "version", m->version) &&
              emit_scalar(em, "files") && emit_start(em, YAML_MAPPING_START_EVENT);
     for (size_t i = 0; ok && i < files->n; i++)
         ok = emit_pair(em, files->v[i].rel, files->v[i].sha256);
     return ok && emit_end(em, YAML_MAPPING_END_EVENT) && emit_end(em, YAML_MAPPING_END_EVENT);
 }
 
-/* Hash each pack and emit the whole document; the emitter's own failures are reported
- * by the caller from em->problem. */
-static enum mp_status emit_lock(yaml_emitter_t *em, const mp_plan *plan,
-                                const struct mp_lock_pack *packs, int *emit_ok, mp_error *err)
+/* Read each pack's manifest, hash its files and emit the whole document; the emitter's
+ * own failures are reported by the caller from em->problem. */
+static enum mp_status emit_lock(yaml_emitter_t *em, const mp_plan *plan, int *emit_ok, mp_error *err)
 {
     yaml_event_t ev;
     int ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) && yaml_emitter_emit(em, &ev) &&
@@ -209,12 +209,18 @@ static enum mp_status emit_lock(yaml_emitter_t *em, const mp_plan *plan,
         char dir[PATH_BUF];
         if (pack_dir(plan, plan->packs[i].path, dir, sizeof dir) != 0)
             return mp_fail(err, MP_EIO, "%s: path too long", plan->packs[i].path);
+        struct mp_manifest man;
         struct mp_pack_files files;
-        enum mp_status st = mp_pack_files_hash(dir, &files, err);
+        enum mp_status st = mp_manifest_load(dir, &man, err);
         if (st != MP_OK)
             return st;
-        ok = emit_pack(em, plan->packs[i].path, &packs[i], &files);
+        st = mp_pack_files_hash(dir, &files, err);
+        if (st == MP_OK)
+            ok = emit_pack(em, plan->packs[i].path, &man, &files);
         mp_pack_files_free(&files);
+        mp_manifest_free(&man);
+        if (st != MP_OK)
+            return st;
     }
     *emit_ok = ok && emit_end(em, YAML_SEQUENCE_END_EVENT) && emit_end(em, YAML_MAPPING_END_EVENT) &&
                yaml_document_end_event_initialize(&ev, 1) && yaml_emitter_emit(em, &ev) &&
@@ -223,7 +229,7 @@ static enum mp_status emit_lock(yaml_emitter_t *em, const mp_plan *plan,
     return MP_OK;
 }
 
-enum mp_status mp_lock_write(const mp_plan *plan, const struct mp_lock_pack *packs, mp_error *err)
+enum mp_status mp_lock_write(const mp_plan *plan, mp_error *err)
 {
     char lock[PATH_BUF];
     if (mp_lock_path(plan->file, lock, sizeof lock) != 0)
@@ -243,7 +249,7 @@ enum mp_status mp_lock_write(const mp_plan *plan, const struct mp_lock_pack *pac
     yaml_emitter_set_output_file(&em, out.fp);
     yaml_emitter_set_unicode(&em, 1);
     int emit_ok = 0;
-    st = emit_lock(&em, plan, packs, &emit_ok, err);
+    st = emit_lock(&em, plan, &emit_ok, err);
     if (st == MP_OK && !emit_ok)
         st = mp_fail(err, MP_EIO, "%s: cannot write: %s", lock, em.problem ? em.problem : "YAML emitter failed");
     yaml_emitter_delete(&em);

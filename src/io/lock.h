@@ -35,15 +35,10 @@ void mp_pack_files_free(struct mp_pack_files *files);
  * `.lock` appended). Returns -1 when buf (of n bytes) is too small. */
 int mp_lock_path(const char *plan_file, char *buf, size_t n);
 
-/* What the lock records about each pack of plan->packs, in the same order; name and
- * version come from the pack's manifest. */
-struct mp_lock_pack {
-    const char *name, *version;
-};
-
-/* Write the plan's lock file atomically (io/out.h). `packs` has plan->npacks entries. */
-enum mp_status mp_lock_write(const mp_plan *plan, const struct mp_lock_pack *packs,
-                             mp_error *err);
+/* Write the plan's lock file atomically (io/out.h): for each pack of plan->packs its
+ * path, the name and version of its manifest, and its files. MP_EINPUT for a bad
+ * manifest, MP_EIO when a file cannot be read or the lock written. */
+enum mp_status mp_lock_write(const mp_plan *plan, mp_error *err);
 
 /* When a lock file sits beside the plan, check that every pack of the plan is locked and
  * that its files are exactly the locked ones; else MP_EINPUT with

@@ -30,7 +30,7 @@ static const struct example examples[] = {
         "-- built-in optimum and returns it as it is: change `alloc` before returning it.\n"
         "-- mplan checks the answer against every min, max, cap and active period.\n"
         "function M.adjusted(plan, budget, params)\n"
-        "  local alloc = mplan.equalize(plan, budget)\n"
+        "  local alloc = assert(mplan.equalize(plan, budget))\n"
         "  return alloc\n"
         "end\n",
         "-- The allocator spends the whole budget: a linear channel never stops paying.\n"
@@ -87,17 +87,18 @@ static const struct example examples[] = {
         "segments: {from: customers.csv, segmenter: ", "}\n"},
     [MP_HOOK_KPI] = {
         "kpis", "spend_per_order", NULL, NULL,
-        "-- KPI: a number from the forecast totals, or nil when it does not exist. This one\n"
-        "-- is the spend per order.\n"
+        "-- KPI: a number from the plan's forecast totals (t.spend, t.gmv, t.orders, ...;\n"
+        "-- t.by_channel[id] and t.by_period[i] per scope), or nil when it does not exist.\n"
+        "-- This one is the spend per order.\n"
         "function M.spend_per_order(t, params)\n"
-        "  if t.total.orders == 0 then\n"
+        "  if t.orders == 0 then\n"
         "    return nil\n"
         "  end\n"
-        "  return t.total.spend / t.total.orders\n"
+        "  return t.spend / t.orders\n"
         "end\n",
         "-- 1000 spent for 40 orders is 25 an order; no orders, no value.\n"
-        "assert(pack.spend_per_order({ total = { spend = 1000, orders = 40 } }, params) == 25)\n"
-        "assert(pack.spend_per_order({ total = { spend = 1000, orders = 0 } }, params) == nil)\n",
+        "assert(pack.spend_per_order({ spend = 1000, orders = 40 }, params) == 25)\n"
+        "assert(pack.spend_per_order({ spend = 1000, orders = 0 }, params) == nil)\n",
         "| `spend_per_order` | kpi | spend / orders, absent without orders |\n",
         "goals: {", ": 20}\n"},
 };

@@ -18,6 +18,8 @@
 /* SHA-256 of "" and of "x", from `printf '' | sha256sum` and `printf x | sha256sum`. */
 #define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define SHA_X "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+/* ... and of pack_yaml below, from printf 'name: p\nversion: 1.0.0\nmplan: ">=1.0"\n' | sha256sum. */
+#define SHA_PACK "8eebfd4171d90c481d5a5abe6d1943189acd8db6833d5b7b4a38d4e617b78258"
 
 static const char plan_text[] =
     "mplan: 1\n"
@@ -28,6 +30,11 @@ static const char plan_text[] =
     "  - {id: a, kind: paid, response: {curve: linear, roas: 2}}\n"
     "packs:\n"
     "  - {path: rules/p}\n";
+
+static const char pack_yaml[] =
+    "name: p\n"
+    "version: 1.0.0\n"
+    "mplan: \">=1.0\"\n";
 
 struct fixture {
     char root[64];
@@ -64,6 +71,7 @@ static int setup(void **state)
     path_of(f, "rules/p/tests", dir);
     mkdir(dir, 0777);
     put(f, "rules/p/init.lua", "x");
+    put(f, "rules/p/pack.yaml", pack_yaml);
     put(f, "rules/p/tests/basic.lua", "");
     put(f, "rules/p/.init.lua.swp", "editor state");
     put(f, "plan.yaml", plan_text);
@@ -91,11 +99,13 @@ static void test_hash_sorted_skips_hidden(void **state)
     struct mp_pack_files files;
     mp_error err = {0};
     assert_int_equal(mp_pack_files_hash(dir, &files, &err), MP_OK);
-    assert_int_equal(files.n, 2);
+    assert_int_equal(files.n, 3);
     assert_string_equal(files.v[0].rel, "init.lua");
     assert_string_equal(files.v[0].sha256, SHA_X);
-    assert_string_equal(files.v[1].rel, "tests/basic.lua");
-    assert_string_equal(files.v[1].sha256, SHA_EMPTY);
+    assert_string_equal(files.v[1].rel, "pack.yaml");
+    assert_string_equal(files.v[1].sha256, SHA_PACK);
+    assert_string_equal(files.v[2].rel, "tests/basic.lua");
+    assert_string_equal(files.v[2].sha256, SHA_EMPTY);
     mp_pack_files_free(&files);
     mp_pack_files_free(&files); /* safe twice */
 }
@@ -132,8 +142,7 @@ static mp_plan *locked_plan(const struct fixture *f)
     mp_plan *plan;
     mp_error err = {0};
     assert_int_equal(mp_plan_load(f->plan, &plan, &err), MP_OK);
-    struct mp_lock_pack info = {"p", "1.0.0"};
-    assert_int_equal(mp_lock_write(plan, &info, &err), MP_OK);
+    assert_int_equal(mp_lock_write(plan, &err), MP_OK);
     return plan;
 }
 
@@ -186,6 +195,7 @@ static void test_changed_file_refused(void **state)
     assert_string_equal(err.msg, want);
     /* Changing it back makes the pack acceptable again. */
     put(f, "rules/p/init.lua", "x");
+    put(f, "rules/p/pack.yaml", pack_yaml);
     assert_int_equal(mp_lock_verify(plan, &err), MP_OK);
     mp_plan_free(plan);
 }
@@ -244,6 +254,19 @@ static void test_bad_lock_refused(void **state)
     mp_plan_free(plan);
 }
 
+static void test_bad_manifest_writes_no_lock(void **state)
+{
+    struct fixture *f = *state;
+    put(f, "rules/p/pack.yaml", "name: P\nversion: 1.0.0\nmplan: \">=1.0\"\n");
+    mp_plan *plan;
+    mp_error err = {0};
+    assert_int_equal(mp_plan_load(f->plan, &plan, &err), MP_OK);
+    assert_int_equal(mp_lock_write(plan, &err), MP_EINPUT);
+    assert_non_null(strstr(err.msg, "rules/p/pack.yaml:1:7: "));
+    assert_int_equal(access(f->lock, F_OK), -1);
+    mp_plan_free(plan);
+}
+
 static void test_no_lock_is_fine(void **state)
 {
     struct fixture *f = *state;
@@ -265,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_added_and_removed_files_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pack_not_locked_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_lock_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_manifest_writes_no_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lock_is_fine, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

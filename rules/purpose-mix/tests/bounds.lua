@@ -41,7 +41,7 @@ do
   near(live.min, 15000 / 13, "live min")
   near(live.max, 25000 / 13, "live max")
   -- The bounds leave room for the whole budget: the built-in optimum is accepted.
-  assert(test.check(plan, mplan.equalize(plan, plan.allocatable)))
+  assert(test.check(plan, assert(mplan.equalize(plan, plan.allocatable))))
 end
 
 -- Params override the purpose's table: paid_share 0.9 and band 0 with self's 0.10 from
