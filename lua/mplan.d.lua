@@ -14,22 +14,27 @@
 
 ---A plan as a rule script sees it. Reading a field that does not exist is an error.
 ---@class mplan.Plan
----@field store string          store name
----@field currency string       e.g. "USD"
+---@field store string|nil      store name
+---@field currency string|nil   e.g. "USD"
+---@field platform string|nil   e.g. "alibaba.com"
 ---@field purpose mplan.Purpose|nil  the plan's `purpose:`, nil when it gives none
 ---@field periods integer       number of periods T
+---@field period_unit "day"|"week"|"month"
+---@field start string          first day of period 1, YYYY-MM-DD
 ---@field budget number         budget.total
 ---@field allocatable number    B of model.md 7: total * (1 - reserve) - fixed lines
----@field goals table<string, number>  goal targets by KPI name (read-only)
+---@field margin number|nil     gross margin rate, nil when the plan gives none
+---@field goals table<string, number>  goal targets by KPI name (a copy: read-only)
 local Plan = {}
 
 ---Every channel, in plan order.
 ---@return mplan.Channel[]
 function Plan:channels() end
 
----The channel with this id (an error when there is none).
+---The channel with this id, or nil and a message when there is none.
 ---@param id string
----@return mplan.Channel
+---@return mplan.Channel|nil
+---@return string? message
 function Plan:channel(id) end
 
 ---Period t (1-based).
@@ -62,8 +67,11 @@ function Plan:period(t) end
 ---@field name string
 ---@field kind mplan.Kind
 ---@field stage mplan.Stage|nil
+---@field curve "hill"|"exp"|"linear"|"none"  response curve ("none": a fixed cost line)
+---@field fixed boolean         spend fixed by the plan (`spend:` or `cost:`): allocators leave it alone
 ---@field min number            least total spend over the horizon (0 when unbounded)
 ---@field max number            most total spend over the horizon (math.huge when unbounded)
+---@field cap number            most spend in one period (math.huge when unbounded)
 ---@field theta number          carry-over rate, 0 <= theta < 1
 local Channel = {}
 
@@ -105,19 +113,24 @@ function Channel:set_active(t, on) end
 ---@param factor number
 function Channel:scale_lift(t, factor) end
 
----Spend per channel and period.
+---Spend per channel and period. Fixed-spend channels come filled in and cannot be set.
 ---@class mplan.Allocation
 local Allocation = {}
 
----@param ch_id string
+---@param ch string|mplan.Channel  channel id or object
 ---@param t integer
----@param spend number
-function Allocation:set(ch_id, t, spend) end
+---@param spend number          finite, >= 0
+function Allocation:set(ch, t, spend) end
 
----@param ch_id string
+---@param ch string|mplan.Channel
 ---@param t integer
 ---@return number
-function Allocation:get(ch_id, t) end
+function Allocation:get(ch, t) end
+
+---Total spend of one channel over the horizon, or of every channel.
+---@param ch? string|mplan.Channel
+---@return number
+function Allocation:total(ch) end
 
 ---The additive KPIs of one scope (a channel, a period, the plan), plus its ratios where
 ---they exist (model.md 6). An absent ratio is nil.
@@ -128,17 +141,32 @@ function Allocation:get(ch_id, t) end
 ---@field orders number
 ---@field gmv number
 ---@field new_customers number
+---@field ctr number|nil
+---@field cvr number|nil
+---@field aov number|nil
+---@field cpc number|nil
+---@field cpm number|nil
+---@field cac number|nil
 ---@field roas number|nil
+---@field roi number|nil        absent without a plan margin
 ---@field mroas number|nil      by_channel only: marginal ROAS at the allocation
 
 ---@class mplan.PeriodKpis: mplan.Kpis
 ---@field t integer
 
----KPI totals, shaped as the `kpis` object of `mplan run --format json`.
+---A forecast as mplan.forecast returns it, shaped as the `kpis` object of
+---`mplan run --format json`.
 ---@class mplan.Totals
 ---@field total mplan.Kpis
 ---@field by_channel table<string, mplan.Kpis>
 ---@field by_period mplan.PeriodKpis[]
+
+---What a KPI hook receives: the plan's total KPIs, with the scopes and the margin beside
+---them (t.gmv, t.by_channel.p4p.spend, t.margin).
+---@class mplan.KpiTotals: mplan.Kpis
+---@field by_channel table<string, mplan.Kpis>
+---@field by_period mplan.PeriodKpis[]
+---@field margin number|nil
 
 ---Every ratio of model.md 6 for one scope; a ratio whose denominator is 0 (or roi without
 ---a margin) is nil.
@@ -152,9 +180,8 @@ function Allocation:get(ch_id, t) end
 ---@field roas number|nil
 ---@field roi number|nil
 
----Options of mplan.equalize.
+---Options of mplan.equalize (none yet: pass nil).
 ---@class mplan.EqualizeOpts
----@field objective? "gmv"|"profit"
 
 ---One customer row (segmenters). `row.colname` is the column's value (number, string or
 ---nil); `row[i]` by position. Reused between calls: copy values you want to keep.
@@ -172,10 +199,11 @@ function Row:has(name) end
 ---@alias mplan.Allocator fun(plan: mplan.Plan, budget: number, params: mplan.Params): mplan.Allocation
 ---@alias mplan.Strategy fun(plan: mplan.Plan, params: mplan.Params)
 ---@alias mplan.Segmenter fun(row: mplan.Row, params: mplan.Params): string, number?
----@alias mplan.Kpi fun(t: mplan.Totals, params: mplan.Params): number|nil
+---@alias mplan.Kpi fun(t: mplan.KpiTotals, params: mplan.Params): number|nil
 
 ---The `mplan` global.
 ---@class mplan.Lib
+---@field api string            the API version, e.g. "1.0"
 mplan = {}
 
 ---An empty allocation for the plan.
@@ -183,25 +211,57 @@ mplan = {}
 ---@return mplan.Allocation
 function mplan.allocation(plan) end
 
----The built-in optimum of `budget` over the plan, to start from or compare with.
+---The built-in optimum of `budget` (default: plan.allocatable) over the plan, to start
+---from or compare with; nil and a message when the constraints admit none.
 ---@param plan mplan.Plan
----@param budget number
+---@param budget? number
 ---@param opts? mplan.EqualizeOpts
----@return mplan.Allocation
+---@return mplan.Allocation|nil
+---@return string? message
 function mplan.equalize(plan, budget, opts) end
 
----Forecast an allocation.
+---Forecast an allocation (or a table {[channel id] = {spend per period}}).
 ---@param plan mplan.Plan
----@param alloc mplan.Allocation
----@return mplan.Totals
+---@param alloc mplan.Allocation|table<string, number[]>
+---@return mplan.Totals|nil
+---@return string? message
 function mplan.forecast(plan, alloc) end
 
----Every ratio of model.md 6 from one scope's additive KPIs.
----@param totals mplan.Kpis
+---Every ratio of model.md 6 from one scope's additive KPIs; margin defaults to the plan's.
+---@param totals mplan.Kpis|{spend?: number, impressions?: number, clicks?: number, orders?: number, gmv?: number, new_customers?: number}
+---@param margin? number
 ---@return mplan.Ratios
-function mplan.kpi(totals) end
+function mplan.kpi(totals, margin) end
 
 ---A message on stderr, prefixed with the pack and hook (string.format rules).
 ---@param fmt string
 ---@param ... any
 function mplan.log(fmt, ...) end
+
+---In a pack's tests/*.lua only (`mplan pack test`): helpers to build what hooks receive.
+---@class mplan.Test
+test = {}
+
+---A plan from YAML text (formats.md). It becomes the current plan, which strategies may
+---change; objects of an earlier plan stop working.
+---@param yaml string
+---@return mplan.Plan
+function test.plan(yaml) end
+
+---A plan from a file in the pack's tests directory (a bare file name).
+---@param name string
+---@return mplan.Plan
+function test.plan_file(name) end
+
+---The pack's params: pack.yaml's defaults with `overrides` checked and applied.
+---@param overrides? mplan.Params
+---@return mplan.Params
+function test.params(overrides) end
+
+---true, or false and the message with which `mplan run` would reject the allocation.
+---@param plan mplan.Plan
+---@param alloc mplan.Allocation|table<string, number[]>
+---@param budget? number        default: plan.allocatable
+---@return boolean ok
+---@return string? message
+function test.check(plan, alloc, budget) end
