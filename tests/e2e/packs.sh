@@ -129,6 +129,62 @@ ls "$TMP/lk" | grep -q tmp && fail "lock leaves no temp file" "$(ls "$TMP/lk")" 
 # (Refusing a changed pack is mp_lock_verify's job: tests/unit/test_lock.c.)
 expect_exit "lock of a plan that does not load (exit 3)" 3 "$MPLAN" pack lock tests/e2e/bad/unknown-key.yaml
 
+# ---- the shipped packs in a run: the core accepts what they decide ----
+# Four weeks (storage, warm-up, outbreak, review), one paid purchase channel with ROAS 2,
+# 10000 to spend. phase_focus scales it by 1.2 in the outbreak and pauses it in review;
+# phase_weighted gives the outbreak 5000 and the rest 1.5 : 2 : 0.5 (1875, 2500, 625); the
+# review's 625 has nowhere to go but the best other week, the outbreak: 5625.
+# GMV 2 * (1875 + 2500) + 2 * 1.2 * 5625 = 22250; gross profit 22250 * 0.25 - 10000 = -4437.5.
+mkdir -p "$TMP/runs"
+cat >"$TMP/runs/rhythm.yaml" <<EOF
+mplan: 1
+store: {name: Rhythm test, currency: USD}
+horizon: {start: 2027-01-04, periods: 4, period: week}
+budget: {total: 10000}
+margin: 0.25
+events:
+  - name: Sale
+    outbreak: 2027-01-18..2027-01-24
+    phases: {storage: 1w, warmup: 1w, review: 1w}
+    lift: 1
+channels:
+  - {id: ads, kind: paid, stage: purchase, response: {curve: linear, roas: 2}}
+packs:
+  - {path: $PWD/rules/event-rhythm}
+  - {path: $PWD/rules/kpi-extra}
+strategies: [event-rhythm.phase_focus]
+allocator: event-rhythm.phase_weighted
+goals: {kpi-extra.gross_profit: 1000}
+EOF
+expect_exit "run with event-rhythm and kpi-extra" 0 "$MPLAN" run "$TMP/runs/rhythm.yaml" --format json &&
+/usr/bin/python3 - "$TMP/out" <<'EOF' && ok "event-rhythm run: spend by week and gross profit" || fail "event-rhythm run: spend by week and gross profit" "$(head -c 600 "$TMP/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+spend = [a["spend"] for a in sorted(d["allocation"], key=lambda a: a["t"]) if a["channel"] == "ads"]
+assert len(spend) == 4 and all(abs(x - y) < 1e-6 for x, y in zip(spend, [1875, 2500, 5625, 0])), spend
+assert abs(d["kpis"]["total"]["gmv"] - 22250) < 1e-6, d["kpis"]["total"]
+g = d["goals"][0]
+assert g["kpi"] == "kpi-extra.gross_profit" and abs(g["forecast"] + 4437.5) < 1e-6 and g["met"] is False, g
+EOF
+
+# roi-greedy: a = 1000 x / (x + 100) and b with ROAS 1.5 share 400 in slices of 100:
+# a takes the first two (gains 500 and 166.67), b the last two (150 > a's 83.33).
+cat >"$TMP/runs/greedy.yaml" <<EOF
+mplan: 1
+store: {name: Greedy test, currency: USD}
+horizon: {start: 2027-01-04, periods: 1, period: week}
+budget: {total: 400}
+channels:
+  - {id: a, kind: paid, response: {curve: hill, beta: 1000, k: 100, s: 1}}
+  - {id: b, kind: paid, response: {curve: linear, roas: 1.5}}
+packs:
+  - {path: $PWD/rules/roi-greedy, params: {steps: 4}}
+allocator: roi-greedy.greedy
+EOF
+expect_exit "run with roi-greedy" 0 "$MPLAN" run "$TMP/runs/greedy.yaml" --format csv &&
+awk -F, 'NR > 1 { s[$1] = $5 } END { exit !(s["a"] == 200 && s["b"] == 200) }' "$TMP/out" &&
+    ok "roi-greedy run: a 200, b 200" || fail "roi-greedy run: a 200, b 200" "$(cat "$TMP/out")"
+
 # ---- every shipped pack passes its own check and tests ----
 for d in rules/*/; do
     d=${d%/}
