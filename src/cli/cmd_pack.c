@@ -39,17 +39,15 @@ static const char pack_help[] =
 /* "allocator,kpi" -> bit set of (1u << enum mp_hook_kind); 0 when a name is unknown. */
 static unsigned parse_kinds(const char *list)
 {
-    static const enum mp_hook_kind kinds[] = {MP_HOOK_ALLOCATOR, MP_HOOK_STRATEGY,
-                                              MP_HOOK_SEGMENTER, MP_HOOK_KPI};
     unsigned set = 0;
     const char *p = list;
     while (*p) {
         size_t n = strcspn(p, ",");
         unsigned bit = 0;
-        for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-            const char *name = mp_hook_kind_name(kinds[i]);
+        for (int k = MP_HOOK_ALLOCATOR; k <= MP_HOOK_KPI; k++) {
+            const char *name = mp_hook_kind_name((enum mp_hook_kind)k);
             if (strlen(name) == n && strncmp(p, name, n) == 0)
-                bit = 1u << kinds[i];
+                bit = 1u << k;
         }
         if (!bit)
             return 0;
