@@ -55,7 +55,10 @@ SRC_IO := \
 	src/io/yaml_doc.c \
 	src/io/table.c \
 	src/io/run_out.c \
-	src/io/plan_load.c
+	src/io/plan_load.c \
+	src/io/lock.c \
+	src/io/pack_scaffold.c \
+	src/io/pack_info.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -65,7 +68,8 @@ SRC_LUA := \
 	src/lua/bind_plan.c \
 	src/lua/bind_channel.c \
 	src/lua/bind_alloc.c \
-	src/lua/bind_kpi.c
+	src/lua/bind_kpi.c \
+	src/lua/pack_tools.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
 LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))
@@ -74,7 +78,8 @@ SRC_CLI := \
 	src/cli/main.c \
 	src/cli/cli.c \
 	src/cli/cmd_run.c \
-	src/cli/cmd_eval.c
+	src/cli/cmd_eval.c \
+	src/cli/cmd_pack.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o

@@ -4,5 +4,6 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "allocate the budget of PLAN.yaml and forecast KPIs and goals"},
     {"eval", cmd_eval, "run a Lua script in the rule sandbox (with a plan): mplan eval x.lua"},
+    {"pack", cmd_pack, "rule packs: new, check, test, info, lock (mplan help pack)"},
 };
 
 static int usage(FILE *fp)
