@@ -57,15 +57,27 @@ SRC_IO := \
 	src/io/run_out.c \
 	src/io/plan_load.c
 
-SRC_LUA :=
+SRC_LUA := \
+	src/lua/host.c \
+	src/lua/sandbox.c \
+	src/lua/lpattern.c \
+	src/lua/pack.c \
+	src/lua/bind_plan.c \
+	src/lua/bind_channel.c \
+	src/lua/bind_alloc.c \
+	src/lua/bind_kpi.c
+
+# mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
+LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))
 
 SRC_CLI := \
 	src/cli/main.c \
 	src/cli/cli.c \
-	src/cli/cmd_run.c
+	src/cli/cmd_run.c \
+	src/cli/cmd_eval.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
 CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o)
 OBJ     := $(LIB_OBJ) $(CLI_OBJ)
 BIN     := $(BUILD)/mplan
@@ -78,6 +90,15 @@ all: $(BIN)
 
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/lualib.c: $(LUA_LIB) src/lua/embed.sh Makefile
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)sh src/lua/embed.sh $(LUA_LIB) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/lualib.o: $(BUILD)/gen/lualib.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "allocate the budget of PLAN.yaml and forecast KPIs and goals"},
+    {"eval", cmd_eval, "run a Lua script in the rule sandbox (with a plan): mplan eval x.lua"},
 };
 
 static int usage(FILE *fp)
