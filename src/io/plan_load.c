@@ -3,7 +3,6 @@
  * was expected. Keys are named as `mplan whatif --set` names them: budget.reserve,
  * channels.p4p.response.k; before a channel has an id, and for events, by index. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
