@@ -13,8 +13,6 @@
 #include "io/yaml_doc.h"
 #include "lua/lsandbox.h"
 
-#define TRY(x) do { enum mp_status st_ = (x); if (st_ != MP_OK) return st_; } while (0)
-
 static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis", NULL};
 
 /* ---- pack.yaml ---- */
@@ -120,21 +118,21 @@ static int api_satisfies(const char *range, int major, int minor, int *bad)
 static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *prov,
                                     struct mp_manifest *m, mp_error *err)
 {
-    TRY(mp_ynode_expect(doc, prov, MP_Y_MAP, "'provides'", err));
-    TRY(mp_ymap_check_keys(doc, prov, "provides", (const char *const *)kind_keys, err));
+    MP_TRY(mp_ynode_expect(doc, prov, MP_Y_MAP, "'provides'", err));
+    MP_TRY(mp_ymap_check_keys(doc, prov, "provides", (const char *const *)kind_keys, err));
     for (int k = 0; k < 4; k++) {
         const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
         if (!list || mp_ynode_is_null(list))
             continue;
         char what[64];
         snprintf(what, sizeof what, "'provides.%s'", kind_keys[k]);
-        TRY(mp_ynode_expect(doc, list, MP_Y_SEQ, what, err));
+        MP_TRY(mp_ynode_expect(doc, list, MP_Y_SEQ, what, err));
         m->provides[k] = mp_arena_array(&m->arena, list->n + 1, sizeof(char *));
         if (!m->provides[k])
             return mp_fail(err, MP_ENOMEM, "out of memory");
         for (size_t i = 0; i < list->n; i++) {
             const char *name;
-            TRY(mp_ynode_string(doc, list->items[i], what, &name, err));
+            MP_TRY(mp_ynode_string(doc, list->items[i], what, &name, err));
             if (!all_of(name, "_", 0))
                 return mp_ydoc_fail(doc, list->items[i], err, "%s: '%s' is not a function name "
                                     "([a-z_][a-z0-9_]*)", what, name);
@@ -163,8 +161,8 @@ static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const st
     if (!all_of(name, "_", 0))
         return mp_ydoc_fail(doc, spec, err, "param '%s': names are [a-z_][a-z0-9_]*", name);
     snprintf(what, sizeof what, "'%s'", where);
-    TRY(mp_ynode_expect(doc, spec, MP_Y_MAP, what, err));
-    TRY(mp_ymap_check_keys(doc, spec, where, keys, err));
+    MP_TRY(mp_ynode_expect(doc, spec, MP_Y_MAP, what, err));
+    MP_TRY(mp_ymap_check_keys(doc, spec, where, keys, err));
     const struct mp_ynode *type = mp_ymap_get(spec, "type"), *def = mp_ymap_get(spec, "default"),
                           *min = mp_ymap_get(spec, "min"), *max = mp_ymap_get(spec, "max"),
                           *docn = mp_ymap_get(spec, "doc");
@@ -174,27 +172,27 @@ static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const st
         return mp_ydoc_fail(doc, spec, err, "param '%s' needs a 'default'", name);
     int t;
     snprintf(what, sizeof what, "'%s.type'", where);
-    TRY(mp_ynode_enum(doc, type, what, types, &t, err));
+    MP_TRY(mp_ynode_enum(doc, type, what, types, &t, err));
     p->type = (enum mp_param_type)t;
     if (p->type != MP_PARAM_NUMBER && (min || max))
         return mp_ydoc_fail(doc, min ? min : max, err, "param '%s': min and max apply to numbers only", name);
     if (min) {
         snprintf(what, sizeof what, "'%s.min'", where);
-        TRY(mp_ynode_number(doc, min, what, -INFINITY, INFINITY, 0, &p->min, err));
+        MP_TRY(mp_ynode_number(doc, min, what, -INFINITY, INFINITY, 0, &p->min, err));
     }
     if (max) {
         snprintf(what, sizeof what, "'%s.max'", where);
-        TRY(mp_ynode_number(doc, max, what, p->min, INFINITY, 0, &p->max, err));
+        MP_TRY(mp_ynode_number(doc, max, what, p->min, INFINITY, 0, &p->max, err));
     }
     snprintf(what, sizeof what, "'%s.default'", where);
     switch (p->type) {
-    case MP_PARAM_NUMBER: TRY(mp_ynode_number(doc, def, what, p->min, p->max, 0, &p->num, err)); break;
-    case MP_PARAM_STRING: TRY(mp_ynode_string(doc, def, what, &p->str, err)); break;
-    case MP_PARAM_BOOL: TRY(mp_ynode_bool(doc, def, what, &p->boolean, err)); break;
+    case MP_PARAM_NUMBER: MP_TRY(mp_ynode_number(doc, def, what, p->min, p->max, 0, &p->num, err)); break;
+    case MP_PARAM_STRING: MP_TRY(mp_ynode_string(doc, def, what, &p->str, err)); break;
+    case MP_PARAM_BOOL: MP_TRY(mp_ynode_bool(doc, def, what, &p->boolean, err)); break;
     }
     if (docn) {
         snprintf(what, sizeof what, "'%s.doc'", where);
-        TRY(mp_ynode_string(doc, docn, what, &p->doc, err));
+        MP_TRY(mp_ynode_string(doc, docn, what, &p->doc, err));
     }
     return MP_OK;
 }
@@ -203,26 +201,26 @@ static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, 
 {
     static const char *const keys[] = {"name", "version", "summary", "mplan", "provides", "params", NULL};
     const struct mp_ynode *root = doc->root, *n;
-    TRY(mp_ynode_expect(doc, root, MP_Y_MAP, "pack.yaml", err));
-    TRY(mp_ymap_check_keys(doc, root, "pack", keys, err));
+    MP_TRY(mp_ynode_expect(doc, root, MP_Y_MAP, "pack.yaml", err));
+    MP_TRY(mp_ymap_check_keys(doc, root, "pack", keys, err));
     for (const char *const *k = keys; k < keys + 2; k++)
         if (!mp_ymap_get(root, *k))
             return mp_ydoc_fail(doc, root, err, "missing '%s'", *k);
     n = mp_ymap_get(root, "name");
-    TRY(mp_ynode_string(doc, n, "'name'", &m->name, err));
+    MP_TRY(mp_ynode_string(doc, n, "'name'", &m->name, err));
     if (!all_of(m->name, "-", 1))
         return mp_ydoc_fail(doc, n, err, "'name' must be [a-z0-9-]+, got '%s'", m->name);
     n = mp_ymap_get(root, "version");
-    TRY(mp_ynode_string(doc, n, "'version'", &m->version, err));
+    MP_TRY(mp_ynode_string(doc, n, "'version'", &m->version, err));
     if (!is_semver(m->version))
         return mp_ydoc_fail(doc, n, err, "'version' must be a semantic version such as 1.2.0, got '%s'",
                             m->version);
     if ((n = mp_ymap_get(root, "summary")))
-        TRY(mp_ynode_string(doc, n, "'summary'", &m->summary, err));
+        MP_TRY(mp_ynode_string(doc, n, "'summary'", &m->summary, err));
     if (!(n = mp_ymap_get(root, "mplan")))
         return mp_ydoc_fail(doc, root, err, "missing 'mplan' (the API versions the pack works with, "
                             "e.g. \">=%d.%d\")", MP_API_MAJOR, MP_API_MINOR);
-    TRY(mp_ynode_string(doc, n, "'mplan'", &m->api, err));
+    MP_TRY(mp_ynode_string(doc, n, "'mplan'", &m->api, err));
     int bad;
     if (!api_satisfies(m->api, MP_API_MAJOR, MP_API_MINOR, &bad))
         return bad ? mp_ydoc_fail(doc, n, err, "'mplan' must be a version range such as \">=1.0\" or "
@@ -230,14 +228,14 @@ static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, 
                    : mp_ydoc_fail(doc, n, err, "pack '%s' needs mplan API %s; this mplan has API %d.%d",
                                   m->name, m->api, MP_API_MAJOR, MP_API_MINOR);
     if ((n = mp_ymap_get(root, "provides")))
-        TRY(load_provides(doc, n, m, err));
+        MP_TRY(load_provides(doc, n, m, err));
     if ((n = mp_ymap_get(root, "params")) && !mp_ynode_is_null(n)) {
-        TRY(mp_ynode_expect(doc, n, MP_Y_MAP, "'params'", err));
+        MP_TRY(mp_ynode_expect(doc, n, MP_Y_MAP, "'params'", err));
         if (!(m->params = mp_arena_array(&m->arena, n->n + 1, sizeof *m->params)))
             return mp_fail(err, MP_ENOMEM, "out of memory");
         m->nparams = n->n;
         for (size_t i = 0; i < n->n; i++)
-            TRY(load_param(doc, n->keys[i], n->items[i], &m->params[i], err));
+            MP_TRY(load_param(doc, n->keys[i], n->items[i], &m->params[i], err));
     }
     return MP_OK;
 }
