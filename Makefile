@@ -57,6 +57,9 @@ SRC_IO := \
 	src/io/table.c \
 	src/io/run_out.c \
 	src/io/plan_load.c \
+	src/io/lock.c \
+	src/io/pack_scaffold.c \
+	src/io/pack_info.c \
 	src/io/csv.c \
 	src/io/segment_io.c
 
@@ -69,6 +72,7 @@ SRC_LUA := \
 	src/lua/bind_channel.c \
 	src/lua/bind_alloc.c \
 	src/lua/bind_kpi.c \
+	src/lua/pack_tools.c \
 	src/lua/bind_segment.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
@@ -79,6 +83,7 @@ SRC_CLI := \
 	src/cli/cli.c \
 	src/cli/cmd_run.c \
 	src/cli/cmd_eval.c \
+	src/cli/cmd_pack.c \
 	src/cli/cmd_segment.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)

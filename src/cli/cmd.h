@@ -4,6 +4,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
 int cmd_segment(int argc, char **argv);
 
 #endif

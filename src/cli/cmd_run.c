@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "core/model.h"
+#include "io/lock.h"
 #include "io/out.h"
 #include "io/run_out.h"
 #include "mplan/alloc.h"
@@ -98,7 +99,7 @@ int cmd_run(int argc, char **argv)
     mp_kpi_custom *custom = NULL;
     size_t ncustom = 0;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
-    if (st != MP_OK)
+    if (st != MP_OK || (st = mp_lock_verify(plan, &err)) != MP_OK)
         goto done;
     /* Rule packs: strategies change the plan, then a pack's allocator or equalize. */
     if (plan->npacks) {

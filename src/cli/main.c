@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "allocate the budget of PLAN.yaml and forecast KPIs and goals"},
     {"segment", cmd_segment, "label every customer of a CSV with a segmenter; per-label summary"},
     {"eval", cmd_eval, "run a Lua script in the rule sandbox (with a plan): mplan eval x.lua"},
+    {"pack", cmd_pack, "rule packs: new, check, test, info, lock (mplan help pack)"},
 };
 
 static int usage(FILE *fp)

@@ -47,6 +47,15 @@ static enum mp_status oom(mp_error *err)
     return mp_fail(err, MP_ENOMEM, "out of memory while reading YAML");
 }
 
+/* Values quoted in a message may hold newlines or terminal escapes: a message stays one
+ * plain line. */
+static void one_line(char *msg)
+{
+    for (; *msg; msg++)
+        if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+            *msg = '?';
+}
+
 static enum mp_status fail_at(struct builder *b, yaml_mark_t mark, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -57,6 +66,7 @@ static enum mp_status fail_at(struct builder *b, yaml_mark_t mark, const char *f
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    one_line(msg);
     return mp_fail(b->err, MP_EINPUT, "%s:%zu:%zu: %s", b->doc->file, mark.line + 1,
                    mark.column + 1, msg);
 }
@@ -254,8 +264,8 @@ static enum mp_status on_end(struct builder *b)
 {
     struct frame f = b->stack[--b->depth];
     struct mp_ynode *n = f.node;
-    struct mp_ynode **kids = b->pending + f.start;
     size_t count = b->npending - f.start;
+    struct mp_ynode **kids = count ? b->pending + f.start : NULL; /* pending is NULL until used */
     struct mp_arena *A = &b->doc->arena;
     enum mp_status st = MP_OK;
     if (n->type == MP_Y_SEQ) {
@@ -458,6 +468,7 @@ enum mp_status mp_ydoc_fail(const struct mp_ydoc *doc, const struct mp_ynode *n,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    one_line(msg);
     if (n)
         return mp_fail(err, MP_EINPUT, "%s:%d:%d: %s", doc->file, n->line, n->col, msg);
     return mp_fail(err, MP_EINPUT, "%s: %s", doc->file, msg);

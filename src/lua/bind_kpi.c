@@ -28,6 +28,13 @@ static void push_scopes(lua_State *L, const mp_plan *plan, const mp_forecast *fc
             lua_pushnumber(L, fc->mroas[c]);
             lua_setfield(L, -2, "mroas");
         }
+        /* kind and stage let KPI hooks group channels (cost share by dimension) */
+        lua_pushstring(L, mp_kind_name(plan->channels[c].kind));
+        lua_setfield(L, -2, "kind");
+        if (plan->channels[c].stage != MP_STAGE_NONE) {
+            lua_pushstring(L, mp_stage_name(plan->channels[c].stage));
+            lua_setfield(L, -2, "stage");
+        }
         lua_setfield(L, -2, plan->channels[c].id);
     }
     lua_createtable(L, fc->T, 0);

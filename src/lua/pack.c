@@ -13,8 +13,6 @@
 #include "io/yaml_doc.h"
 #include "lua/lsandbox.h"
 
-#define TRY(x) do { enum mp_status st_ = (x); if (st_ != MP_OK) return st_; } while (0)
-
 static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis", NULL};
 
 /* ---- pack.yaml ---- */
@@ -120,21 +118,21 @@ static int api_satisfies(const char *range, int major, int minor, int *bad)
 static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *prov,
                                     struct mp_manifest *m, mp_error *err)
 {
-    TRY(mp_ynode_expect(doc, prov, MP_Y_MAP, "'provides'", err));
-    TRY(mp_ymap_check_keys(doc, prov, "provides", (const char *const *)kind_keys, err));
+    MP_TRY(mp_ynode_expect(doc, prov, MP_Y_MAP, "'provides'", err));
+    MP_TRY(mp_ymap_check_keys(doc, prov, "provides", (const char *const *)kind_keys, err));
     for (int k = 0; k < 4; k++) {
         const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
         if (!list || mp_ynode_is_null(list))
             continue;
         char what[64];
         snprintf(what, sizeof what, "'provides.%s'", kind_keys[k]);
-        TRY(mp_ynode_expect(doc, list, MP_Y_SEQ, what, err));
+        MP_TRY(mp_ynode_expect(doc, list, MP_Y_SEQ, what, err));
         m->provides[k] = mp_arena_array(&m->arena, list->n + 1, sizeof(char *));
         if (!m->provides[k])
             return mp_fail(err, MP_ENOMEM, "out of memory");
         for (size_t i = 0; i < list->n; i++) {
             const char *name;
-            TRY(mp_ynode_string(doc, list->items[i], what, &name, err));
+            MP_TRY(mp_ynode_string(doc, list->items[i], what, &name, err));
             if (!all_of(name, "_", 0))
                 return mp_ydoc_fail(doc, list->items[i], err, "%s: '%s' is not a function name "
                                     "([a-z_][a-z0-9_]*)", what, name);
@@ -163,8 +161,8 @@ static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const st
     if (!all_of(name, "_", 0))
         return mp_ydoc_fail(doc, spec, err, "param '%s': names are [a-z_][a-z0-9_]*", name);
     snprintf(what, sizeof what, "'%s'", where);
-    TRY(mp_ynode_expect(doc, spec, MP_Y_MAP, what, err));
-    TRY(mp_ymap_check_keys(doc, spec, where, keys, err));
+    MP_TRY(mp_ynode_expect(doc, spec, MP_Y_MAP, what, err));
+    MP_TRY(mp_ymap_check_keys(doc, spec, where, keys, err));
     const struct mp_ynode *type = mp_ymap_get(spec, "type"), *def = mp_ymap_get(spec, "default"),
                           *min = mp_ymap_get(spec, "min"), *max = mp_ymap_get(spec, "max"),
                           *docn = mp_ymap_get(spec, "doc");
@@ -174,27 +172,27 @@ static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const st
         return mp_ydoc_fail(doc, spec, err, "param '%s' needs a 'default'", name);
     int t;
     snprintf(what, sizeof what, "'%s.type'", where);
-    TRY(mp_ynode_enum(doc, type, what, types, &t, err));
+    MP_TRY(mp_ynode_enum(doc, type, what, types, &t, err));
     p->type = (enum mp_param_type)t;
     if (p->type != MP_PARAM_NUMBER && (min || max))
         return mp_ydoc_fail(doc, min ? min : max, err, "param '%s': min and max apply to numbers only", name);
     if (min) {
         snprintf(what, sizeof what, "'%s.min'", where);
-        TRY(mp_ynode_number(doc, min, what, -INFINITY, INFINITY, 0, &p->min, err));
+        MP_TRY(mp_ynode_number(doc, min, what, -INFINITY, INFINITY, 0, &p->min, err));
     }
     if (max) {
         snprintf(what, sizeof what, "'%s.max'", where);
-        TRY(mp_ynode_number(doc, max, what, p->min, INFINITY, 0, &p->max, err));
+        MP_TRY(mp_ynode_number(doc, max, what, p->min, INFINITY, 0, &p->max, err));
     }
     snprintf(what, sizeof what, "'%s.default'", where);
     switch (p->type) {
-    case MP_PARAM_NUMBER: TRY(mp_ynode_number(doc, def, what, p->min, p->max, 0, &p->num, err)); break;
-    case MP_PARAM_STRING: TRY(mp_ynode_string(doc, def, what, &p->str, err)); break;
-    case MP_PARAM_BOOL: TRY(mp_ynode_bool(doc, def, what, &p->boolean, err)); break;
+    case MP_PARAM_NUMBER: MP_TRY(mp_ynode_number(doc, def, what, p->min, p->max, 0, &p->num, err)); break;
+    case MP_PARAM_STRING: MP_TRY(mp_ynode_string(doc, def, what, &p->str, err)); break;
+    case MP_PARAM_BOOL: MP_TRY(mp_ynode_bool(doc, def, what, &p->boolean, err)); break;
     }
     if (docn) {
         snprintf(what, sizeof what, "'%s.doc'", where);
-        TRY(mp_ynode_string(doc, docn, what, &p->doc, err));
+        MP_TRY(mp_ynode_string(doc, docn, what, &p->doc, err));
     }
     return MP_OK;
 }
@@ -203,26 +201,26 @@ static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, 
 {
     static const char *const keys[] = {"name", "version", "summary", "mplan", "provides", "params", NULL};
     const struct mp_ynode *root = doc->root, *n;
-    TRY(mp_ynode_expect(doc, root, MP_Y_MAP, "pack.yaml", err));
-    TRY(mp_ymap_check_keys(doc, root, "pack", keys, err));
+    MP_TRY(mp_ynode_expect(doc, root, MP_Y_MAP, "pack.yaml", err));
+    MP_TRY(mp_ymap_check_keys(doc, root, "pack", keys, err));
     for (const char *const *k = keys; k < keys + 2; k++)
         if (!mp_ymap_get(root, *k))
             return mp_ydoc_fail(doc, root, err, "missing '%s'", *k);
     n = mp_ymap_get(root, "name");
-    TRY(mp_ynode_string(doc, n, "'name'", &m->name, err));
+    MP_TRY(mp_ynode_string(doc, n, "'name'", &m->name, err));
     if (!all_of(m->name, "-", 1))
         return mp_ydoc_fail(doc, n, err, "'name' must be [a-z0-9-]+, got '%s'", m->name);
     n = mp_ymap_get(root, "version");
-    TRY(mp_ynode_string(doc, n, "'version'", &m->version, err));
+    MP_TRY(mp_ynode_string(doc, n, "'version'", &m->version, err));
     if (!is_semver(m->version))
         return mp_ydoc_fail(doc, n, err, "'version' must be a semantic version such as 1.2.0, got '%s'",
                             m->version);
     if ((n = mp_ymap_get(root, "summary")))
-        TRY(mp_ynode_string(doc, n, "'summary'", &m->summary, err));
+        MP_TRY(mp_ynode_string(doc, n, "'summary'", &m->summary, err));
     if (!(n = mp_ymap_get(root, "mplan")))
         return mp_ydoc_fail(doc, root, err, "missing 'mplan' (the API versions the pack works with, "
                             "e.g. \">=%d.%d\")", MP_API_MAJOR, MP_API_MINOR);
-    TRY(mp_ynode_string(doc, n, "'mplan'", &m->api, err));
+    MP_TRY(mp_ynode_string(doc, n, "'mplan'", &m->api, err));
     int bad;
     if (!api_satisfies(m->api, MP_API_MAJOR, MP_API_MINOR, &bad))
         return bad ? mp_ydoc_fail(doc, n, err, "'mplan' must be a version range such as \">=1.0\" or "
@@ -230,14 +228,14 @@ static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, 
                    : mp_ydoc_fail(doc, n, err, "pack '%s' needs mplan API %s; this mplan has API %d.%d",
                                   m->name, m->api, MP_API_MAJOR, MP_API_MINOR);
     if ((n = mp_ymap_get(root, "provides")))
-        TRY(load_provides(doc, n, m, err));
+        MP_TRY(load_provides(doc, n, m, err));
     if ((n = mp_ymap_get(root, "params")) && !mp_ynode_is_null(n)) {
-        TRY(mp_ynode_expect(doc, n, MP_Y_MAP, "'params'", err));
+        MP_TRY(mp_ynode_expect(doc, n, MP_Y_MAP, "'params'", err));
         if (!(m->params = mp_arena_array(&m->arena, n->n + 1, sizeof *m->params)))
             return mp_fail(err, MP_ENOMEM, "out of memory");
         m->nparams = n->n;
         for (size_t i = 0; i < n->n; i++)
-            TRY(load_param(doc, n->keys[i], n->items[i], &m->params[i], err));
+            MP_TRY(load_param(doc, n->keys[i], n->items[i], &m->params[i], err));
     }
     return MP_OK;
 }
@@ -308,8 +306,9 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
     }
     for (size_t j = 0; j < n; j++) {
         const struct mp_param *o = &overrides[j];
-        char at[300];
-        snprintf(at, sizeof at, "%s:%d:%d", plan_file ? plan_file : "plan", o->loc.line, o->loc.col);
+        char at[300] = ""; /* "plan.yaml:14:30: ", or nothing for an override with no place */
+        if (o->loc.line > 0)
+            snprintf(at, sizeof at, "%s:%d:%d: ", plan_file ? plan_file : "plan", o->loc.line, o->loc.col);
         size_t i = 0;
         while (i < m->nparams && strcmp(m->params[i].name, o->name) != 0)
             i++;
@@ -320,17 +319,17 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
                 names[k] = m->params[k].name;
             const char *s = mp_suggest(o->name, names, k);
             if (s)
-                return mp_fail(err, MP_EINPUT, "%s: pack '%s' has no param '%s' (did you mean '%s'?)",
+                return mp_fail(err, MP_EINPUT, "%spack '%s' has no param '%s' (did you mean '%s'?)",
                                at, m->name, o->name, s);
-            return mp_fail(err, MP_EINPUT, "%s: pack '%s' has no param '%s'%s", at, m->name,
+            return mp_fail(err, MP_EINPUT, "%spack '%s' has no param '%s'%s", at, m->name,
                            o->name, m->nparams ? "" : " (it takes none)");
         }
         const struct mp_pack_param *p = &m->params[i];
         if (o->type != p->type)
-            return mp_fail(err, MP_EINPUT, "%s: param '%s' of pack '%s' must be %s", at, o->name,
+            return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be %s", at, o->name,
                            m->name, param_type_name(p->type));
         if (p->type == MP_PARAM_NUMBER && (o->num < p->min || o->num > p->max))
-            return mp_fail(err, MP_EINPUT, "%s: param '%s' of pack '%s' must be between %g and %g, got %g",
+            return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be between %g and %g, got %g",
                            at, o->name, m->name, p->min, p->max, o->num);
         out[i] = *o;
     }
@@ -446,20 +445,6 @@ static char *display_path(const char *path)
     return out;
 }
 
-/* Name a Lua value's type for messages ("a string", "nil"). */
-static const char *a_type(lua_State *L, int idx)
-{
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL: return "nil";
-    case LUA_TBOOLEAN: return "a boolean";
-    case LUA_TNUMBER: return "a number";
-    case LUA_TSTRING: return "a string";
-    case LUA_TTABLE: return "a table";
-    case LUA_TFUNCTION: return "a function";
-    default: return "a userdata";
-    }
-}
-
 /* Exports (table at -2) against `provides`: raw reads only, nothing of the pack runs. */
 static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk, mp_error *err)
 {
@@ -467,15 +452,18 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
     int exports = lua_absindex(L, -2);
     for (int k = 0; k < 4; k++)
         for (size_t i = 0; i < m->nprovides[k]; i++) {
+            char buf[80];
             lua_pushstring(L, m->provides[k][i]);
             int type = lua_rawget(L, exports);
-            const char *what = a_type(L, -1);
+            const char *what = mp_lua_describe(L, -1, buf, sizeof buf);
+            if (type != LUA_TFUNCTION)
+                mp_fail(err, MP_EINPUT, "%s: pack '%s' provides %s '%s', but init.lua %s%s%s",
+                        m->file, m->name, mp_hook_kind_name((enum mp_hook_kind)k), m->provides[k][i],
+                        type == LUA_TNIL ? "does not export it" : "exports it as ",
+                        type == LUA_TNIL ? "" : what, type == LUA_TNIL ? "" : ", not a function");
             lua_pop(L, 1);
             if (type != LUA_TFUNCTION)
-                return mp_fail(err, MP_EINPUT, "%s: pack '%s' provides %s '%s', but init.lua %s%s%s",
-                               m->file, m->name, mp_hook_kind_name((enum mp_hook_kind)k),
-                               m->provides[k][i], type == LUA_TNIL ? "does not export it" : "exports it as ",
-                               type == LUA_TNIL ? "" : what, type == LUA_TNIL ? "" : ", not a function");
+                return MP_EINPUT;
         }
     lua_pushnil(L);
     while (lua_next(L, exports)) {

@@ -202,6 +202,9 @@ static void test_syntax_errors(void **state)
     expect_fail("a: 1\n---\nb: 2\n", "t.yaml:2:1: a second YAML document: a file holds exactly one");
     expect_fail("a: !!int 5\n", "t.yaml:1:4: unsupported tag 'tag:yaml.org,2002:int' (only !!str is understood)");
     expect_fail("a: \"x\\0y\"\n", "t.yaml:1:4: a NUL character inside a value is not allowed");
+    /* Quoted user text cannot break a message over lines or reach the terminal as escapes. */
+    expect_fail("\"x\\ny\\e[2J\": 1\n\"x\\ny\\e[2J\": 2\n",
+                "t.yaml:2:1: duplicate key 'x?y?[2J' (first at line 1:1)");
 }
 
 static void test_binary_garbage(void **state)
