@@ -1453,20 +1453,30 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
     const char *dot = seg ? strchr(seg, '.') : NULL;
     if (!dot)
         return mp_fail(err, MP_EINPUT, "%s: segments.segmenter must be PACK.NAME", plan->file);
-    /* The pack named PACK among the plan's packs. */
+    /* The pack named PACK (by its pack.yaml) among the plan's packs. */
     const struct mp_pack_ref *ref = NULL;
+    char *pack = NULL;
     for (size_t i = 0; i < plan->npacks && !ref; i++) {
-        const char *base = strrchr(plan->packs[i].path, '/');
-        base = base ? base + 1 : plan->packs[i].path;
-        if (strlen(base) == (size_t)(dot - seg) && strncmp(base, seg, (size_t)(dot - seg)) == 0)
+        char *dir = plan->packs[i].path[0] == '/'
+                        ? mp_arena_strdup(&plan->arena, plan->packs[i].path)
+                        : mp_arena_printf(&plan->arena, "%s/%s", plan->dir, plan->packs[i].path);
+        struct mp_manifest man;
+        if (!dir)
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        enum mp_status st = mp_manifest_load(dir, &man, err);
+        if (st)
+            return st;
+        if (strlen(man.name) == (size_t)(dot - seg) && strncmp(man.name, seg, (size_t)(dot - seg)) == 0) {
             ref = &plan->packs[i];
+            pack = dir;
+        }
+        mp_manifest_free(&man);
     }
     if (!ref)
-        return mp_fail(err, MP_EINPUT, "%s: segments.segmenter '%s': no pack '%.*s' in packs:", plan->file, seg,
-                       (int)(dot - seg), seg);
+        return mp_fail(err, MP_EINPUT, "%s: segments.segmenter '%s': no pack '%.*s' among the plan's packs",
+                       plan->file, seg, (int)(dot - seg), seg);
     char *from = plan->segments_from[0] == '/' ? mp_arena_strdup(&plan->arena, plan->segments_from)
                                               : mp_arena_printf(&plan->arena, "%s/%s", plan->dir, plan->segments_from);
-    char *pack = mp_arena_printf(&plan->arena, "%s/%s", plan->dir, ref->path);
     char **params = calloc(ref->nparams + 1, sizeof *params);
     enum mp_status st = MP_OK;
     if (!from || !pack || !params)

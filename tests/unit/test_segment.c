@@ -11,8 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/model.h"
 #include "core/segment.h"
+#include "mplan/plan.h"
+#include "mplan/segment.h"
 
 static double xsum_of(const double *v, size_t n)
 {
@@ -329,6 +333,68 @@ static void quantiles(void **state)
     mp_sketch_free(c);
 }
 
+/* ---- plans: segments: {from:, segmenter:} ---- */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* A plan whose segment sizes come from a customers file: 2 A, 1 I, 2 P, 1 L by the aipl
+ * rules (defaults: window 365 days, repurchase at 2 orders, loyal from member level 3). */
+static void plan_sizes_from_customers(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mplan-test-plan.XXXXXX", cwd[4096], path[4200], text[8192];
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(getcwd(cwd, sizeof cwd)); /* tests run from the repository root */
+    snprintf(path, sizeof path, "%s/customers.csv", dir);
+    write_text(path, "customer_id,recency_days,orders,visits_30d,favorites,carts,follows,member_level,reviews,shares\n"
+                     "a1,,,0,0,0,0,0,0,0\n"
+                     "a2,400,1,0,0,0,0,0,0,0\n" /* bought, but outside the window: A */
+                     "i1,,,5,0,0,0,0,0,0\n"
+                     "p1,30,1,0,0,0,0,0,0,0\n"
+                     "p2,90,1,0,1,0,0,0,0,0\n"
+                     "l1,10,2,0,0,0,0,0,0,0\n");
+    snprintf(text, sizeof text,
+             "mplan: 1\n"
+             "horizon: {start: 2027-01-04, periods: 4, period: month}\n"
+             "budget: {total: 1000}\n"
+             "channels: [{id: a, kind: paid, response: {curve: hill, beta: 1000, k: 500}}]\n"
+             "segments: {from: customers.csv, segmenter: aipl.stage}\n"
+             "packs: [{path: %s/rules/aipl, params: {window_days: 365}}]\n", cwd);
+    snprintf(path, sizeof path, "%s/plan.yaml", dir);
+    write_text(path, text);
+    mp_plan *plan;
+    mp_error err = {0};
+    assert_int_equal(mp_plan_load(path, &plan, &err), MP_OK);
+    assert_int_equal(mp_segment_plan(plan, 2, &err), MP_OK);
+    assert_int_equal(plan->nsegments, 4);
+    const char *want[] = {"A", "I", "P", "L"};
+    double size[] = {2, 1, 2, 1};
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(plan->segments[i].label, want[i]);
+        assert_true(plan->segments[i].size == size[i]);
+    }
+    mp_plan_free(plan);
+    /* A segmenter from no pack of the plan is an error naming the plan. */
+    char *seg = strstr(text, "aipl.stage");
+    memcpy(seg, "rfmx.stage", 10);
+    write_text(path, text);
+    assert_int_equal(mp_plan_load(path, &plan, &err), MP_OK);
+    assert_int_equal(mp_segment_plan(plan, 1, &err), MP_EINPUT);
+    assert_non_null(strstr(err.msg, "plan.yaml: segments.segmenter 'rfmx.stage': no pack 'rfmx'"));
+    mp_plan_free(plan);
+    snprintf(path, sizeof path, "%s/customers.csv", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/plan.yaml", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +408,7 @@ int main(void)
         cmocka_unit_test(keys),
         cmocka_unit_test(flow_rates),
         cmocka_unit_test(quantiles),
+        cmocka_unit_test(plan_sizes_from_customers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
