@@ -163,17 +163,19 @@ enum mp_status mp_seg_write_json(FILE *fp, const mp_seg_summary *s, mp_error *er
     }
     for (size_t i = 0; i < s->nlabels; i++) {
         size_t l = order[i];
-        json_t *sum = json_object(), *mean = json_object(), *lj = json_object();
+        json_t *sum = json_object(), *mean = json_object(), *n = json_object(), *lj = json_object();
         for (size_t c = 0; c < s->ncols; c++)
             if (mp_seg_numeric(s, c)) {
                 json_object_set_new(sum, s->cols[c], mp_json_num(mp_seg_sum(s, l, c)));
                 json_object_set_new(mean, s->cols[c], mp_json_num(mp_seg_mean(s, l, c)));
+                json_object_set_new(n, s->cols[c], json_integer((json_int_t)s->labels[l].acc[c].n));
             }
         json_object_set_new(lj, "label", json_stringn(s->labels[l].name, s->labels[l].len));
         json_object_set_new(lj, "count", json_integer((json_int_t)s->labels[l].count));
         json_object_set_new(lj, "share", mp_json_num(share(s, l)));
         json_object_set_new(lj, "sum", sum);
         json_object_set_new(lj, "mean", mean);
+        json_object_set_new(lj, "n", n); /* non-empty values, the divisor of the mean */
         json_array_append_new(labels, lj);
     }
     json_t *tsum = json_object(), *tmean = json_object();
