@@ -77,6 +77,47 @@ enum mp_csv_kind { MP_CSV_EMPTY, MP_CSV_INT, MP_CSV_REAL, MP_CSV_TEXT };
  * summing infinity. Reals are rounded exactly as strtod rounds them. */
 enum mp_csv_kind mp_csv_number(const char *p, size_t len, int64_t *i, double *d, int *range);
 
+/* mp_csv_number with its common cases inline (empty, text, short integers, decimals like
+ * 442.94), for loops that classify every field of every row. Same results. */
+static inline enum mp_csv_kind mp_csv_classify(const char *p, size_t n, int64_t *iv, double *dv,
+                                               int *range)
+{
+    static const double pow10_small[] = {1,    1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    *range = 0;
+    if (n == 0)
+        return MP_CSV_EMPTY;
+    unsigned c0 = (unsigned char)p[0];
+    if (c0 - '0' > 9 && c0 != '-' && c0 != '+' && c0 != '.')
+        return MP_CSV_TEXT;
+    if (n > 16 || c0 - '0' > 9)
+        return mp_csv_number(p, n, iv, dv, range);
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d > 9)
+            break;
+        v = v * 10 + d;
+    }
+    if (i == n) {
+        *iv = (int64_t)v;
+        return MP_CSV_INT;
+    }
+    if (p[i] != '.') /* digits then anything but '.' or an exponent (a date) is text */
+        return p[i] == 'e' || p[i] == 'E' ? mp_csv_number(p, n, iv, dv, range) : MP_CSV_TEXT;
+    size_t dot = i++;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d > 9)
+            return mp_csv_number(p, n, iv, dv, range);
+        v = v * 10 + d;
+    }
+    /* At most 15 digits: v < 2^53 and 10^k exact, so one division rounds correctly. */
+    *dv = (double)v / pow10_small[n - 1 - dot];
+    return MP_CSV_REAL;
+}
+
 /* ---- parallel passes over a file ---- */
 
 /* What one worker does. Each byte range of the file gets a fresh `state` from open(); row()

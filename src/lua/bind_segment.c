@@ -744,39 +744,13 @@ static void *state_open(void *ctx, int slot, mp_error *err)
     return st;
 }
 
-static inline enum mp_csv_kind classify(const char *p, size_t n, int64_t *iv, double *dv, int *range)
-{
-    /* Most fields are empty, text, or short unsigned integers: settle those here. */
-    *range = 0;
-    if (n == 0)
-        return MP_CSV_EMPTY;
-    unsigned c0 = (unsigned char)p[0];
-    if (c0 - '0' > 9 && c0 != '-' && c0 != '+' && c0 != '.')
-        return MP_CSV_TEXT;
-    if (n <= 18) {
-        uint64_t v = 0;
-        size_t i = 0;
-        for (; i < n; i++) {
-            unsigned d = (unsigned)(unsigned char)p[i] - '0';
-            if (d > 9)
-                break;
-            v = v * 10 + d;
-        }
-        if (i == n) {
-            *iv = (int64_t)v;
-            return MP_CSV_INT;
-        }
-    }
-    return mp_csv_number(p, n, iv, dv, range);
-}
-
 /* Parse every field once: for the summary and for the row object. */
 static enum mp_status parse_fields(struct run *r, struct slot *s, const struct mp_csv_record *rec,
                                    mp_error *err)
 {
     for (size_t c = 0; c < r->ncols; c++) {
         int range;
-        s->kind[c] = (unsigned char)classify(rec->fields[c].ptr, rec->fields[c].len, &s->iv[c],
+        s->kind[c] = (unsigned char)mp_csv_classify(rec->fields[c].ptr, rec->fields[c].len, &s->iv[c],
                                              &s->dv[c], &range);
         if (range)
             return mp_fail(err, MP_EINPUT, "column '%s': number out of range: %.*s",
@@ -796,7 +770,7 @@ static enum mp_status sketch_row(void *p, const struct mp_csv_record *rec, mp_er
         int64_t iv;
         double dv;
         int range;
-        enum mp_csv_kind k = classify(rec->fields[c].ptr, rec->fields[c].len, &iv, &dv, &range);
+        enum mp_csv_kind k = mp_csv_classify(rec->fields[c].ptr, rec->fields[c].len, &iv, &dv, &range);
         if (range)
             return mp_fail(err, MP_EINPUT, "column '%s': number out of range", mp_csv_colname(r->csv, c));
         if ((k == MP_CSV_INT && mp_sketch_add(st->sk[c], (double)iv) != 0) ||

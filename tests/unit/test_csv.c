@@ -242,7 +242,17 @@ static void numbers(void **state)
     for (size_t k = 0; k < sizeof text / sizeof *text; k++) {
         assert_int_equal(mp_csv_number(text[k], strlen(text[k]), &i, &d, &range), MP_CSV_TEXT);
         assert_int_equal(range, 0);
+        assert_int_equal(mp_csv_classify(text[k], strlen(text[k]), &i, &d, &range), MP_CSV_TEXT);
     }
+    /* The inline cases of mp_csv_classify. */
+    assert_int_equal(mp_csv_classify("442.94", 6, &i, &d, &range), MP_CSV_REAL);
+    assert_true(d == 442.94);
+    assert_int_equal(mp_csv_classify("5.", 2, &i, &d, &range), MP_CSV_REAL);
+    assert_true(d == 5);
+    assert_int_equal(mp_csv_classify("123456789012345.6", 17, &i, &d, &range), MP_CSV_REAL);
+    assert_true(d == 123456789012345.6);
+    assert_int_equal(mp_csv_classify("1234567890123456", 16, &i, &d, &range), MP_CSV_INT);
+    assert_int_equal(i, 1234567890123456);
     assert_int_equal(mp_csv_number("1e999", 5, &i, &d, &range), MP_CSV_TEXT);
     assert_int_equal(range, 1);
     assert_int_equal(mp_csv_number("1e-999", 6, &i, &d, &range), MP_CSV_REAL);
@@ -278,6 +288,12 @@ static void numbers_round_like_strtod(void **state)
             d = (double)i;
         if (kind == MP_CSV_TEXT || memcmp(&d, &want, sizeof d) != 0)
             fail_msg("%s: got %.17g (kind %d), strtod gives %.17g", buf, d, kind, want);
+        /* The inline classifier agrees with the full parser. */
+        int64_t i2;
+        double d2;
+        enum mp_csv_kind k2 = mp_csv_classify(buf, n, &i2, &d2, &range);
+        if (k2 != kind || (k2 == MP_CSV_INT ? i2 != i : memcmp(&d2, &d, sizeof d) != 0))
+            fail_msg("%s: classify gives kind %d, mp_csv_number kind %d", buf, k2, kind);
     }
 }
 
