@@ -265,3 +265,19 @@ function test.params(overrides) end
 ---@return boolean ok
 ---@return string? message
 function test.check(plan, alloc, budget) end
+
+---Segmenters only: the lower p-quantile (0 <= p <= 1) of a numeric column over the
+---non-empty values of the whole file `mplan segment` reads (nil when it has none). The
+---first call makes mplan read the file once before segmenting; exact for integers below
+---8192, else within 2^-12 relative (docs/segment.md). Not on standard input.
+---@param column string
+---@param p number
+---@return number|nil
+function mplan.quantile(column, p) end
+
+---mplan.quantile for several columns and probabilities in one call (one first pass):
+---`{[column] = {q1, q2, ...}}`.
+---@param columns string[]
+---@param ps number[]
+---@return table<string, number[]>
+function mplan.quantiles(columns, ps) end

@@ -27,7 +27,8 @@ static const char usage_text[] =
     "  --pack DIR           rule pack directory\n"
     "  --rule NAME          segmenter the pack exports\n"
     "  --param NAME=VALUE   set a pack param (repeatable)\n"
-    "  --labels FILE        write ID,label[,score] for every customer\n"
+    "  --labels FILE        write ID,label[,score] for every customer (\"-\": standard\n"
+    "                       output, and the summary only with -o)\n"
     "  --flow BEFORE.csv    label-to-label transition matrix from BEFORE.csv to CUSTOMERS.csv\n"
     "  --key COLUMN         customer id column (default: the first)\n"
     "  --jobs N             worker threads (default: the number of online CPUs)\n"
@@ -243,6 +244,12 @@ int cmd_segment(int argc, char **argv)
         rc = cli_usage("segment", "--partial and --flow do not go together");
         goto done;
     }
+    if (o.labels && strcmp(o.labels, "-") == 0 && outpath && strcmp(outpath, "-") == 0) {
+        rc = cli_usage("segment", "--labels - and -o - would both write to standard output");
+        goto done;
+    }
+    /* Labels on standard output (a Hadoop mapper that labels rows): the summary only with -o. */
+    int summary_out = !(o.labels && strcmp(o.labels, "-") == 0) || outpath;
 
     char *names_copy = NULL;
     char **names = NULL;
@@ -283,9 +290,9 @@ int cmd_segment(int argc, char **argv)
     progress_end(&prog);
     if (st == MP_OK)
         warn_mixed(s);
-    if (st == MP_OK)
+    if (st == MP_OK && summary_out)
         st = mp_out_open(&out, outpath, &err);
-    if (st == MP_OK) {
+    if (st == MP_OK && summary_out) {
         enum cli_format f = fmt >= 0 ? (enum cli_format)fmt : cli_format_default(out.fp);
         struct mp_seg_flow_view view = {sb, s, fl, s->key >= 0 ? s->cols[s->key] : ""};
         if (partial)
