@@ -184,7 +184,8 @@ function Allocation:total(ch) end
 ---@class mplan.EqualizeOpts
 
 ---One customer row (segmenters). `row.colname` is the column's value (number, string or
----nil); `row[i]` by position. Reused between calls: copy values you want to keep.
+---nil); `row[i]` by position; `#row` the number of columns; `pairs(row)` every column in
+---file order. Reading an unknown column is an error. Read-only, and reused between calls.
 ---@class mplan.Row
 ---@field [string] number|string|nil
 ---@field [integer] number|string|nil
