@@ -40,8 +40,9 @@ static const char usage_text[] =
     "  --skip-bad           skip bad rows (counted and reported) instead of failing\n"
     "  --max-field BYTES    longest field accepted (default 65536)\n"
     "  --max-steps N        instructions per segmenter call (default 1e9)\n"
-    "  --max-mem BYTES      memory of the rule scripts (default 512 MiB)\n"
-    "  --timeout SECONDS    wall time per segmenter call (default 10)\n"
+    "  --max-mem BYTES      memory of the rule scripts (default 512M)\n"
+    "  --timeout SECONDS    wall time per segmenter call (default 10; 500ms)\n"
+    "  --verbose            Lua traceback with rule errors\n"
     "  --quiet              no progress bar\n"
     "\n"
     "exit codes: 0 ok, 2 usage, 3 bad input (CSV: file:line), 4 rule failed, 5 I/O error.\n"
@@ -201,16 +202,13 @@ int cmd_segment(int argc, char **argv)
             o.max_field = (size_t)v;
         } else if (strcmp(a, "--max-steps") == 0 || strcmp(a, "--max-mem") == 0 || strcmp(a, "--timeout") == 0) {
             NEED_ARG();
-            if (parse_size(argv[++i], &v) != 0 || v == 0) {
-                rc = cli_usage("segment", "%s %s: expected a positive number", a, argv[i]);
+            mp_error lerr = {0};
+            if (mp_host_limits_set(&o.limits, a + 2, argv[++i], &lerr) != MP_OK) {
+                rc = cli_fail(&lerr);
                 goto done;
             }
-            if (strcmp(a, "--max-steps") == 0)
-                o.limits.max_steps = v;
-            else if (strcmp(a, "--max-mem") == 0)
-                o.limits.max_mem = v;
-            else
-                o.limits.timeout = v;
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            o.verbose = 1;
         } else if (strcmp(a, "--partial") == 0) {
             partial = 1;
         } else if (strcmp(a, "--merge") == 0) {

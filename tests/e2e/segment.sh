@@ -340,6 +340,19 @@ if expect_exit "text in a numeric column" 0 "$MPLAN" segment "$TMP/mixed.csv" $A
     expect_err "text in a numeric column: warned" "column 'orders' not summed: 1 value is not a number"
     if head -1 "$TMP/out" | grep -q orders_sum; then fail "mixed column" "orders still summed"; else ok "mixed column not summed"; fi
 fi
+# A runaway segmenter stops at a limit with exit 4, naming pack, hook and limit.
+mkdir -p "$TMP/looppack"
+printf 'name: looppack\nversion: 1.0.0\nsummary: never returns\nmplan: ">=1.0"\nprovides:\n  segmenters: [spin]\n' >"$TMP/looppack/pack.yaml"
+printf 'return {spin = function(row) while true do end end}\n' >"$TMP/looppack/init.lua"
+expect_exit "runaway segmenter: instruction limit, exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/looppack" --rule spin --max-steps 1e6 &&
+    expect_err "runaway segmenter: limit named" "in segmenter 'spin': instruction limit"
+expect_exit "runaway segmenter: timeout, exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/looppack" --rule spin --timeout 300ms &&
+    expect_err "runaway segmenter: time named" "in segmenter 'spin'"
+# --labels - : labels on standard output, the summary only with -o.
+if expect_exit "labels on stdout" 0 "$MPLAN" segment "$TMP/before.csv" $AIPL --labels - -o "$TMP/sum.csv"; then
+    if [ "$(sed -n '1p;10p' "$TMP/out" | tr '\n' ' ')" = "customer_id,label c09,P " ] && grep -q "^A,5," "$TMP/sum.csv"; then
+        ok "labels on stdout, summary in -o"; else fail "labels on stdout" "$(head -3 "$TMP/out")"; fi
+fi
 expect_exit "label not a string is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule num &&
     expect_err "label type named" "returned number instead of a label"
 finish
