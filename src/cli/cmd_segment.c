@@ -51,7 +51,8 @@ static const char usage_text[] =
 struct progress {
     int on;
     int drawn;
-    double t0;
+    double t0;        /* when the pass being shown started */
+    const char *what; /* that pass */
 };
 
 static double now_s(void)
@@ -66,6 +67,10 @@ static void progress_cb(void *ctx, const char *what, uint64_t done, uint64_t tot
     struct progress *p = ctx;
     if (!p->on)
         return;
+    if (what != p->what) {
+        p->what = what;
+        p->t0 = now_s();
+    }
     double mb = (double)done / 1e6, dt = now_s() - p->t0;
     double rate = dt > 0 ? mb / dt : 0;
     if (total) {
