@@ -51,7 +51,8 @@ static const char usage_text[] =
 struct progress {
     int on;
     int drawn;
-    double t0;        /* when the pass being shown started */
+    double t0;        /* first report of the pass being shown ... */
+    uint64_t done0;   /* ... and the bytes done then */
     const char *what; /* that pass */
 };
 
@@ -70,9 +71,10 @@ static void progress_cb(void *ctx, const char *what, uint64_t done, uint64_t tot
     if (what != p->what) {
         p->what = what;
         p->t0 = now_s();
+        p->done0 = done;
     }
     double mb = (double)done / 1e6, dt = now_s() - p->t0;
-    double rate = dt > 0 ? mb / dt : 0;
+    double rate = dt > 0 ? (double)(done - p->done0) / 1e6 / dt : 0;
     if (total) {
         double f = (double)done / (double)total;
         if (f > 1)
