@@ -233,6 +233,11 @@ static size_t utf8_check(const unsigned char *s, size_t n)
     return n;
 }
 
+size_t mp_csv_utf8_check(const char *p, size_t n)
+{
+    return utf8_check((const unsigned char *)p, n);
+}
+
 /* "column 'gmv' (field 4)" for the field holding byte p, or "" when unknown. */
 static const char *which(const struct reader *r, const char *p, size_t nf, char *buf, size_t n)
 {

@@ -77,6 +77,9 @@ enum mp_csv_kind { MP_CSV_EMPTY, MP_CSV_INT, MP_CSV_REAL, MP_CSV_TEXT };
  * summing infinity. Reals are rounded exactly as strtod rounds them. */
 enum mp_csv_kind mp_csv_number(const char *p, size_t len, int64_t *i, double *d, int *range);
 
+/* The offset of the first byte of p[0..n) that is not valid UTF-8, or n. */
+size_t mp_csv_utf8_check(const char *p, size_t n);
+
 /* mp_csv_number with its common cases inline (empty, text, short integers, decimals like
  * 442.94), for loops that classify every field of every row. Same results. */
 static inline enum mp_csv_kind mp_csv_classify(const char *p, size_t n, int64_t *iv, double *dv,

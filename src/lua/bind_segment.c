@@ -790,6 +790,11 @@ static long label_index(struct state *st, lua_State *L, mp_error *err)
     for (unsigned i = 0; i < st->ncache; i++)
         if (st->cptr[i] == name)
             return st->cidx[i];
+    if (len == 0 || memchr(name, 0, len) || mp_csv_utf8_check(name, len) != len) {
+        mp_fail(err, MP_ESCRIPT, "%s: segmenter '%s' returned %s", st->slot->run->rule, st->slot->run->o->rule,
+                len ? "a label that is not UTF-8 text" : "an empty label");
+        return -1;
+    }
     long l = mp_seg_label(st->sum, name, len);
     if (l == -2) {
         mp_fail(err, MP_ESCRIPT, "%s: segmenter returned more than %d distinct labels (a label names a "

@@ -289,7 +289,7 @@ expect_exit "unknown param is exit 2" 2 "$MPLAN" segment "$TMP/c.csv" $AIPL --pa
 expect_exit "param out of range is exit 2" 2 "$MPLAN" segment "$TMP/c.csv" $AIPL --param window_days=0
 expect_exit "missing file is exit 5" 5 "$MPLAN" segment "$TMP/nope.csv" $AIPL
 mkdir -p "$TMP/badpack"
-printf 'name: badpack\nversion: 1.0.0\nsummary: fails on row 3\nmplan: ">=1.0"\nprovides:\n  segmenters: [x, num]\n' >"$TMP/badpack/pack.yaml"
+printf 'name: badpack\nversion: 1.0.0\nsummary: fails on row 3\nmplan: ">=1.0"\nprovides:\n  segmenters: [x, num, nul, empty]\n' >"$TMP/badpack/pack.yaml"
 cat >"$TMP/badpack/init.lua" <<'EOF'
 local M = {}
 local n = 0
@@ -299,6 +299,8 @@ function M.x(row)
   return "ok"
 end
 function M.num(row) return 42 end
+function M.nul(row) return "a\0b" end
+function M.empty(row) return "" end
 return M
 EOF
 expect_exit "rule error is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule x --jobs 1 &&
@@ -355,4 +357,8 @@ if expect_exit "labels on stdout" 0 "$MPLAN" segment "$TMP/before.csv" $AIPL --l
 fi
 expect_exit "label not a string is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule num &&
     expect_err "label type named" "returned number instead of a label"
+expect_exit "label with a NUL is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule nul &&
+    expect_err "label with a NUL: said" "returned a label that is not UTF-8 text"
+expect_exit "empty label is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule empty &&
+    expect_err "empty label: said" "returned an empty label"
 finish
