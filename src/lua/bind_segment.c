@@ -1,11 +1,12 @@
 /* Segmenters over customers files: the row object a segmenter sees, the per-row loop, and
  * the passes around it (threads, the quantile first pass, the flow between snapshots).
  *
- * Speed comes from the row object (see docs/segment.md, "How it is fast"): one plain Lua
- * table reused for every row. Each row, the columns the rule has read before are stored in
- * it with lua_rawset (numbers parsed once in C, keys interned strings kept on the stack), so
- * a field access is a plain table hit; a column read for the first time goes through
- * __index, which also marks it for the following rows. */
+ * Speed comes from the row object (docs/segment.md, "How it is fast"): one Lua table for
+ * the whole run whose __index is a values table. Each row, the columns the rule has read
+ * before are stored in the values table with lua_rawset when they changed (numbers parsed
+ * once in C, keys interned strings kept on the stack), so a field access is a plain table
+ * hit; a column read for the first time goes through a C __index, which also marks it for
+ * the following rows. The row table itself stays empty, so writes always fail. */
 #include "mplan/segment.h"
 
 #include <errno.h>
