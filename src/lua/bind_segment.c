@@ -1308,110 +1308,126 @@ static enum mp_status put_keys(const struct mp_csv_pass_result *res, mp_seg_summ
     return MP_OK;
 }
 
+/* Segment BEFORE and put its customers in `map`, labels indexed as in *sb. */
+static enum mp_status flow_before(const char *path, const mp_segment_opts *o, mp_keymap *map,
+                                  mp_seg_summary **sb, mp_error *err)
+{
+    struct run r;
+    struct mp_csv_pass_result res;
+    enum mp_status st = segment_file(&r, path, o, FLOW_COLLECT, &res, sb, err);
+    if (st == MP_OK) {
+        struct dup dup = {0};
+        st = put_keys(&res, *sb, map, &dup, err);
+        if (st == MP_OK && dup.key)
+            st = dup_error(&dup, mp_csv_name(r.csv), mp_csv_colname(r.csv, (size_t)r.key), err);
+        states_free(&r, &res);
+    }
+    run_free(&r);
+    return st;
+}
+
+/* Segment AFTER on r (opened) with every thread looking its customers up in the before map,
+ * which nothing else writes while it runs but the atomic match marks. */
+static enum mp_status flow_after(struct run *r, mp_keymap *map, struct mp_csv_pass_result *res,
+                                 mp_error *err)
+{
+    enum mp_status st = run_segment(r, res, err);
+    if (st == MP_OK && res->redone) {
+        /* A range read twice marked its matches twice: clear the marks and read the file
+         * again on one thread (only when a cut fell inside a quoted field). */
+        states_free(r, res);
+        slots_free(r);
+        for (size_t i = 0; i < mp_keymap_count(map); i++) {
+            mp_keymap_at(map, i)->seen = 0;
+            mp_keymap_at(map, i)->seen_line = UINT64_MAX;
+        }
+        r->jobs = 1;
+        st = run_segment(r, res, err);
+    }
+    return st;
+}
+
+/* A key on two rows of AFTER: new keys repeated (in `fresh`), or before keys matched twice. */
+static enum mp_status flow_repeats(const struct run *r, const struct mp_csv_pass_result *res,
+                                   mp_seg_summary *sa, const mp_keymap *map, mp_keymap *fresh,
+                                   mp_error *err)
+{
+    struct dup dup = {0};
+    enum mp_status st = put_keys(res, sa, fresh, &dup, err);
+    if (st)
+        return st;
+    for (size_t i = 0; i < mp_keymap_count(map); i++) {
+        const struct mp_key_entry *e = mp_keymap_at(map, i);
+        if (e->seen > 1)
+            note_dup(&dup, res->line_base[e->seen_line >> RANGE_SHIFT] + (e->seen_line & ((1ull << RANGE_SHIFT) - 1)) - 1,
+                     0, e->key, e->len);
+    }
+    return dup.key ? dup_error(&dup, mp_csv_name(r->csv), mp_csv_colname(r->csv, (size_t)r->key), err) : MP_OK;
+}
+
+/* The matrix: matches counted by the ranges, new customers, and before customers never
+ * matched (gone). */
+static enum mp_status flow_matrix(const struct mp_csv_pass_result *res, mp_seg_summary *sb,
+                                  mp_seg_summary *sa, const mp_keymap *map, const mp_keymap *fresh,
+                                  mp_seg_flow **out, mp_error *err)
+{
+    mp_seg_flow *f = mp_seg_flow_new(sb->nlabels, sa->nlabels);
+    if (!f)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    size_t na = f->na, nb = f->nb;
+    for (size_t i = 0; i < res->nstates; i++) {
+        const struct state *s = res->states[i];
+        uint32_t *lm = label_map(s->sum, sa);
+        if (!lm) {
+            mp_seg_flow_free(f);
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        }
+        for (size_t b = 0; b < nb; b++)
+            for (size_t a = 0; a < s->facap && a < s->sum->nlabels; a++)
+                f->count[b * (na + 1) + lm[a]] += s->fcount[b * s->facap + a];
+        free(lm);
+    }
+    for (size_t i = 0; i < mp_keymap_count(fresh); i++)
+        f->count[nb * (na + 1) + mp_keymap_at(fresh, i)->label]++;
+    for (size_t i = 0; i < mp_keymap_count(map); i++) {
+        const struct mp_key_entry *e = mp_keymap_at(map, i);
+        if (!e->seen)
+            f->count[e->label * (na + 1) + na]++;
+    }
+    *out = f;
+    return MP_OK;
+}
+
 enum mp_status mp_segment_flow(const char *before, const char *after, const mp_segment_opts *o,
                                mp_seg_summary **sb, mp_seg_summary **sa, mp_seg_flow **flow,
                                mp_error *err)
 {
     *sb = *sa = NULL;
     *flow = NULL;
-    struct run rb, ra;
-    struct mp_csv_pass_result resb, resa;
-    memset(&resa, 0, sizeof resa);
     mp_keymap *map = mp_keymap_new(), *fresh = mp_keymap_new();
-    if (!map || !fresh) {
-        mp_keymap_free(map);
-        mp_keymap_free(fresh);
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    }
-    enum mp_status st = segment_file(&rb, before, o, FLOW_COLLECT, &resb, sb, err);
-    if (st) {
-        run_free(&rb);
-        mp_keymap_free(map);
-        mp_keymap_free(fresh);
-        return st;
-    }
-    struct dup dup = {0};
-    st = put_keys(&resb, *sb, map, &dup, err);
-    if (st == MP_OK && dup.key)
-        st = dup_error(&dup, mp_csv_name(rb.csv), mp_csv_colname(rb.csv, (size_t)rb.key), err);
-    states_free(&rb, &resb);
-    run_free(&rb);
-    if (st == MP_OK) {
-        /* The after pass reads the before map from every thread; nothing writes to it but the
-         * atomic marks. */
-        struct run *r = &ra;
-        st = run_open(r, after, o, err);
-        if (st == MP_OK) {
-            r->flow = FLOW_PROBE;
-            r->before = map;
-            r->nb = (*sb)->nlabels;
-            char *dir = o->labels ? dir_of(o->labels) : NULL;
-            r->labels_dir = dir;
-            st = run_segment(r, &resa, err);
-            if (st == MP_OK && resa.redone) {
-                /* A range read twice marked its matches twice: clear the marks and read the
-                 * file again on one thread (this happens only when a cut fell inside a
-                 * quoted field). */
-                states_free(r, &resa);
-                slots_free(r);
-                for (size_t i = 0; i < mp_keymap_count(map); i++) {
-                    mp_keymap_at(map, i)->seen = 0;
-                    mp_keymap_at(map, i)->seen_line = UINT64_MAX;
-                }
-                r->jobs = 1;
-                st = run_segment(r, &resa, err);
-            }
-            if (st == MP_OK)
-                st = merge_states(r, &resa, sa, err);
-            if (st == MP_OK && r->labels_dir)
-                st = write_labels(r, &resa, err);
-            if (st == MP_OK)
-                st = put_keys(&resa, *sa, fresh, &dup, err);
-            if (st == MP_OK) {
-                /* Keys matched twice are repeated in AFTER too. */
-                for (size_t i = 0; i < mp_keymap_count(map); i++) {
-                    struct mp_key_entry *e = mp_keymap_at(map, i);
-                    if (e->seen > 1)
-                        note_dup(&dup, resa.line_base[e->seen_line >> RANGE_SHIFT] +
-                                           (e->seen_line & ((1ull << RANGE_SHIFT) - 1)) - 1,
-                                 0, e->key, e->len);
-                }
-                if (dup.key)
-                    st = dup_error(&dup, mp_csv_name(r->csv), mp_csv_colname(r->csv, (size_t)r->key), err);
-            }
-            mp_seg_flow *f = NULL;
-            if (st == MP_OK && !(f = mp_seg_flow_new((*sb)->nlabels, (*sa)->nlabels)))
-                st = mp_fail(err, MP_ENOMEM, "out of memory");
-            if (st == MP_OK) {
-                size_t na = f->na, nb = f->nb;
-                for (size_t i = 0; i < resa.nstates && st == MP_OK; i++) {
-                    const struct state *s = resa.states[i];
-                    uint32_t *lm = label_map(s->sum, *sa);
-                    if (!lm) {
-                        st = mp_fail(err, MP_ENOMEM, "out of memory");
-                        break;
-                    }
-                    for (size_t b = 0; b < nb; b++)
-                        for (size_t a = 0; a < s->facap && a < s->sum->nlabels; a++)
-                            f->count[b * (na + 1) + lm[a]] += s->fcount[b * s->facap + a];
-                    free(lm);
-                }
-                for (size_t i = 0; i < mp_keymap_count(fresh); i++)
-                    f->count[nb * (na + 1) + mp_keymap_at(fresh, i)->label]++;
-                for (size_t i = 0; i < mp_keymap_count(map); i++) {
-                    const struct mp_key_entry *e = mp_keymap_at(map, i);
-                    if (!e->seen)
-                        f->count[e->label * (na + 1) + na]++;
-                }
-                *flow = f;
-            } else {
-                mp_seg_flow_free(f);
-            }
-            states_free(r, &resa);
-            free(dir);
-            r->labels_dir = NULL;
-        }
-        run_free(r);
+    enum mp_status st = map && fresh ? flow_before(before, o, map, sb, err) : mp_fail(err, MP_ENOMEM, "out of memory");
+    struct run r;
+    struct mp_csv_pass_result res;
+    memset(&res, 0, sizeof res);
+    if (st == MP_OK && (st = run_open(&r, after, o, err)) == MP_OK) {
+        char *dir = o->labels ? dir_of(o->labels) : NULL;
+        r.flow = FLOW_PROBE;
+        r.before = map;
+        r.nb = (*sb)->nlabels;
+        r.labels_dir = dir;
+        st = flow_after(&r, map, &res, err);
+        if (st == MP_OK)
+            st = merge_states(&r, &res, sa, err);
+        if (st == MP_OK && r.labels_dir)
+            st = write_labels(&r, &res, err);
+        if (st == MP_OK)
+            st = flow_repeats(&r, &res, *sa, map, fresh, err);
+        if (st == MP_OK)
+            st = flow_matrix(&res, *sb, *sa, map, fresh, flow, err);
+        states_free(&r, &res);
+        free(dir);
+        r.labels_dir = NULL;
+        run_free(&r);
     }
     mp_keymap_free(map);
     mp_keymap_free(fresh);
