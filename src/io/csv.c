@@ -451,7 +451,7 @@ static int reader_next(struct reader *r, size_t *nfields, uint64_t *line)
         }
         /* One-line scan, eight bytes at a time: fields split at commas; quotes, NULs and
          * non-ASCII bytes flagged. */
-        size_t k = 0, ncols = r->ncols, high = 0;
+        size_t k = 0, ncols = r->ncols, high = 0, longest = 0;
         unsigned flags = 0;
         const char *fs = p, *q = p;
         for (; q + 8 <= ce; q += 8) {
@@ -471,10 +471,12 @@ static int reader_next(struct reader *r, size_t *nfields, uint64_t *line)
             }
             while (commas) {
                 const char *at = q + __builtin_ctzll(commas) / 8;
+                size_t len = (size_t)(at - fs);
                 if (k < ncols) {
                     r->fields[k].ptr = fs;
-                    r->fields[k].len = (size_t)(at - fs);
+                    r->fields[k].len = len;
                 }
+                longest = len > longest ? len : longest;
                 k++;
                 fs = at + 1;
                 commas &= commas - 1;
@@ -489,6 +491,7 @@ static int reader_next(struct reader *r, size_t *nfields, uint64_t *line)
                     r->fields[k].ptr = fs;
                     r->fields[k].len = (size_t)(q - fs);
                 }
+                longest = (size_t)(q - fs) > longest ? (size_t)(q - fs) : longest;
                 k++;
                 fs = q + 1;
             } else {
@@ -533,6 +536,7 @@ static int reader_next(struct reader *r, size_t *nfields, uint64_t *line)
             r->fields[k].ptr = fs;
             r->fields[k].len = (size_t)(ce - fs);
         }
+        longest = (size_t)(ce - fs) > longest ? (size_t)(ce - fs) : longest;
         k++;
         r->cur = next;
         r->line += nl ? 1 : 0;
@@ -540,7 +544,7 @@ static int reader_next(struct reader *r, size_t *nfields, uint64_t *line)
             return -1;
         if (k != ncols && !(r->header && k < ncols))
             return bad(r, rline, "expected %zu fields, found %zu", ncols, k);
-        for (size_t f = 0; f < k; f++)
+        for (size_t f = 0; longest > r->max_field && f < k; f++)
             if (r->fields[f].len > r->max_field) {
                 char where[300];
                 return bad(r, rline, "field longer than %zu bytes%s", r->max_field,
@@ -1046,6 +1050,100 @@ void mp_csv_pass_free(const struct mp_csv_worker *w, struct mp_csv_pass_result *
     memset(res, 0, sizeof *res);
 }
 
+/* Read ranges g[0..n) on a thread each while this thread reports progress. MP_ENOMEM when
+ * a thread could not start (the others are told to stop). */
+static enum mp_status read_threads(const mp_csv *csv, const struct mp_csv_worker *w, struct range *g,
+                                   size_t n, _Atomic uint64_t *done, _Atomic size_t *first_failed,
+                                   uint64_t total)
+{
+    struct pass_sync sync = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    pthread_t *th = calloc(n, sizeof *th);
+    struct thread_arg *ta = calloc(n, sizeof *ta);
+    size_t started = 0;
+    enum mp_status status = th && ta ? MP_OK : MP_ENOMEM;
+    for (; status == MP_OK && started < n; started++) {
+        struct range *r = &g[started];
+        if (reader_init(&r->rd, csv, r->start, r->end) != 0) {
+            status = MP_ENOMEM;
+            break;
+        }
+        r->rd.done = done;
+        ta[started] = (struct thread_arg){r, &sync};
+        pthread_mutex_lock(&sync.mu);
+        sync.running++;
+        pthread_mutex_unlock(&sync.mu);
+        if (pthread_create(&th[started], NULL, pass_thread, &ta[started]) != 0) {
+            pthread_mutex_lock(&sync.mu);
+            sync.running--;
+            pthread_mutex_unlock(&sync.mu);
+            status = MP_ENOMEM;
+            break;
+        }
+    }
+    if (status != MP_OK)
+        atomic_store(first_failed, 0);
+    double t0 = now_s();
+    pthread_mutex_lock(&sync.mu);
+    while (sync.running > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&sync.cv, &sync.mu, &ts);
+        if (w->tick && sync.running > 0 && now_s() - t0 > 0.3) { /* no bar for short passes */
+            pthread_mutex_unlock(&sync.mu);
+            w->tick(w->ctx, atomic_load(done), total);
+            pthread_mutex_lock(&sync.mu);
+        }
+    }
+    pthread_mutex_unlock(&sync.mu);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    free(ta);
+    return status;
+}
+
+/* Walk the ranges in file order: each must start where the one before it stopped, as a
+ * sequential read would. One that does not (a cut inside a quoted field), or that stopped
+ * early because a range before it failed, is read again from the true boundary. The first
+ * failure at a true boundary is the sequential read's failure. */
+static enum mp_status walk_ranges(mp_csv *csv, struct range *g, size_t n, _Atomic size_t *first_failed,
+                                  struct mp_csv_pass_result *res, mp_error *err)
+{
+    uint64_t pos = csv->data_start, base = csv->data_line;
+    for (size_t i = 0; i < n; i++) {
+        if (g[i].start != pos || (!g[i].complete && g[i].status == MP_OK)) {
+            res->resplit += g[i].start != pos;
+            res->redone++;
+            range_clear(&g[i]);
+            uint64_t end = g[i].end < pos ? pos : g[i].end;
+            g[i].start = pos;
+            g[i].status = MP_OK;
+            g[i].rows = g[i].bad = 0;
+            g[i].nsamples = 0;
+            g[i].complete = 0;
+            atomic_store(first_failed, SIZE_MAX);
+            if (reader_init(&g[i].rd, csv, pos, end) != 0)
+                return mp_fail(err, MP_ENOMEM, "out of memory");
+            range_read(&g[i], &g[i].rd);
+        }
+        if (g[i].status)
+            return fail_range(csv, &g[i], base, err);
+        collect(csv, &g[i], base, res);
+        res->line_base[i] = base;
+        res->states[i] = g[i].state;
+        g[i].state = NULL;
+        res->nstates = i + 1;
+        base += g[i].lines;
+        pos = g[i].stop;
+    }
+    return MP_OK;
+}
+
 enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker *w,
                                struct mp_csv_pass_result *res, mp_error *err)
 {
@@ -1053,15 +1151,11 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
     if (csv->stream && csv->used)
         return mp_fail(err, MP_EUSAGE, "%s: standard input can be read only once", csv->name);
     csv->used = 1;
-    if (jobs < 1)
-        jobs = 1;
-    /* Small files are not worth a thread each: at least 1 MiB a range. */
+    /* One range for standard input; for a file, at least 1 MiB a range. */
     uint64_t data = csv->stream ? 0 : csv->size - csv->data_start;
-    if (csv->stream)
-        jobs = 1;
-    else if ((uint64_t)jobs > data / (1u << 20) + 1)
-        jobs = (int)(data / (1u << 20) + 1);
-    size_t n = (size_t)jobs;
+    size_t n = jobs < 1 || csv->stream ? 1 : (size_t)jobs;
+    if (n > data / (1u << 20) + 1)
+        n = (size_t)(data / (1u << 20) + 1);
     struct range *g = calloc(n, sizeof *g);
     res->states = calloc(n, sizeof *res->states);
     res->line_base = calloc(n, sizeof *res->line_base);
@@ -1073,15 +1167,11 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
         mp_csv_pass_free(w, res);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
+    /* Cut at the first line start after each nth of the data. */
     for (size_t i = 0; i < n; i++) {
-        g[i].csv = csv;
-        g[i].w = w;
-        g[i].slot = (int)i;
-        g[i].index = i;
-        g[i].done = &done;
-        g[i].first_failed = &first_failed;
-        g[i].start = i == 0 ? csv->data_start
-                            : line_start_after(csv, csv->data_start + data / n * i);
+        g[i] = (struct range){.csv = csv, .w = w, .slot = (int)i, .index = i, .done = &done,
+                              .first_failed = &first_failed};
+        g[i].start = i == 0 ? csv->data_start : line_start_after(csv, csv->data_start + data / n * i);
         if (i > 0 && g[i].start < g[i - 1].start)
             g[i].start = g[i - 1].start;
     }
@@ -1090,119 +1180,24 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
 
     enum mp_status status = MP_OK;
     if (csv->stream) {
-        /* One range on this thread, going on with the header reader. */
+        /* One range on this thread, going on with the reader that read the header. */
         g[0].rd = csv->rd;
         memset(&csv->rd, 0, sizeof csv->rd);
         g[0].rd.done = &done;
         g[0].rd.line = 1;
         g[0].tick_inline = 1;
         range_read(&g[0], &g[0].rd);
-        g[0].start = csv->data_start;
-    } else {
-        struct pass_sync sync = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-        pthread_t *th = calloc(n, sizeof *th);
-        struct thread_arg *ta = calloc(n, sizeof *ta);
-        int *started = calloc(n, sizeof *started);
-        if (!th || !ta || !started)
-            status = MP_ENOMEM;
-        for (size_t i = 0; status == MP_OK && i < n; i++) {
-            if (reader_init(&g[i].rd, csv, g[i].start, g[i].end) != 0) {
-                status = MP_ENOMEM;
-                break;
-            }
-            g[i].rd.done = &done;
-            ta[i] = (struct thread_arg){&g[i], &sync};
-            pthread_mutex_lock(&sync.mu);
-            sync.running++;
-            pthread_mutex_unlock(&sync.mu);
-            if (pthread_create(&th[i], NULL, pass_thread, &ta[i]) != 0) {
-                pthread_mutex_lock(&sync.mu);
-                sync.running--;
-                pthread_mutex_unlock(&sync.mu);
-                status = MP_ENOMEM;
-                break;
-            }
-            started[i] = 1;
-        }
-        if (status != MP_OK)
-            atomic_store(&first_failed, 0);
-        double t0 = now_s();
-        pthread_mutex_lock(&sync.mu);
-        while (sync.running > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 100000000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&sync.cv, &sync.mu, &ts);
-            if (w->tick && sync.running > 0 && now_s() - t0 > 0.3) {
-                pthread_mutex_unlock(&sync.mu);
-                w->tick(w->ctx, atomic_load(&done), data);
-                pthread_mutex_lock(&sync.mu);
-            }
-        }
-        pthread_mutex_unlock(&sync.mu);
-        for (size_t i = 0; i < n; i++)
-            if (started && started[i])
-                pthread_join(th[i], NULL);
-        free(th);
-        free(ta);
-        free(started);
-        if (status != MP_OK) {
-            for (size_t i = 0; i < n; i++)
-                range_clear(&g[i]);
-            free(g);
-            mp_csv_pass_free(w, res);
-            return mp_fail(err, status, "out of memory");
-        }
+    } else if ((status = read_threads(csv, w, g, n, &done, &first_failed, data)) != MP_OK) {
+        status = mp_fail(err, status, "out of memory");
     }
-
-    /* Walk the ranges in file order: each must start where the one before it stopped, as a
-     * sequential read would; one that does not (or that stopped early) is read again. */
-    uint64_t pos = csv->data_start, base = csv->data_line;
-    for (size_t i = 0; i < n && status == MP_OK; i++) {
-        if (g[i].start != pos || !g[i].complete) {
-            if (g[i].status && g[i].start == pos)
-                ; /* a true failure at a true boundary: report it below */
-            else {
-                res->resplit += g[i].start != pos;
-                res->redone++;
-                range_clear(&g[i]);
-                g[i].start = pos;
-                g[i].status = MP_OK;
-                g[i].rows = g[i].bad = 0;
-                g[i].nsamples = 0;
-                g[i].complete = 0;
-                atomic_store(&first_failed, SIZE_MAX);
-                if (reader_init(&g[i].rd, csv, g[i].start, g[i].end < pos ? pos : g[i].end) != 0) {
-                    status = mp_fail(err, MP_ENOMEM, "out of memory");
-                    break;
-                }
-                range_read(&g[i], &g[i].rd);
-            }
-        }
-        if (g[i].status) {
-            status = fail_range(csv, &g[i], base, err);
-            break;
-        }
-        collect(csv, &g[i], base, res);
-        res->line_base[i] = base;
-        res->states[i] = g[i].state;
-        g[i].state = NULL;
-        res->nstates = i + 1;
-        base += g[i].lines;
-        pos = g[i].stop;
-    }
+    if (status == MP_OK)
+        status = walk_ranges(csv, g, n, &first_failed, res, err);
     if (w->tick && status == MP_OK)
         w->tick(w->ctx, data, data);
     for (size_t i = 0; i < n; i++)
         range_clear(&g[i]);
     free(g);
-    if (status != MP_OK) {
+    if (status != MP_OK)
         mp_csv_pass_free(w, res);
-        return status;
-    }
-    return MP_OK;
+    return status;
 }
