@@ -73,7 +73,8 @@ SRC_LUA := \
 	src/lua/bind_alloc.c \
 	src/lua/bind_kpi.c \
 	src/lua/pack_tools.c \
-	src/lua/bind_segment.c
+	src/lua/bind_segment.c \
+	src/lua/segment_run.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
 LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))
