@@ -169,6 +169,20 @@ if cmp -s "$TMP/rfm1.csv" "$TMP/rfm2.csv"; then ok "rfm jobs 1 = jobs 2"; else f
 "$MPLAN" segment "$TMP/c.csv" $RFM --param r_edges="$r" --param f_edges="$f" --param m_edges="$m" \
     --format csv >"$TMP/rfm3.csv" 2>/dev/null
 if cmp -s "$TMP/rfm1.csv" "$TMP/rfm3.csv"; then ok "rfm with edges as params = first pass"; else fail "rfm params" "differ"; fi
+# Labels with scores: every row, the header names the score, counts match the summary.
+"$MPLAN" segment "$TMP/c.csv" $RFM --jobs 2 --labels "$TMP/rfml.csv" --format csv >"$TMP/rfm4.csv" 2>/dev/null
+if [ "$(head -1 "$TMP/rfml.csv")" = "customer_id,label,score" ] && [ "$(wc -l <"$TMP/rfml.csv")" -eq 80001 ] &&
+    $PY - "$TMP/rfml.csv" "$TMP/rfm4.csv" <<'EOF'
+import collections, csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = collections.Counter(r["label"] for r in rows)
+want = {r["label"]: int(r["count"]) for r in csv.DictReader(open(sys.argv[2]))}
+assert got == want, (got, want)
+for r in rows:  # the RFM cell: 0, or R*100 + F*10 + M with each score 1..5
+    s = int(r["score"])
+    assert (r["label"] == "no purchase") == (s == 0) and (s == 0 or all(c in "12345" for c in str(s))), r
+EOF
+then ok "rfm labels with scores agree with the summary"; else fail "rfm labels" "$(head -3 "$TMP/rfml.csv")"; fi
 expect_exit "rfm on stdin needs edges: exit 2" 2 sh -c "\"$MPLAN\" segment - $RFM <\"$TMP/c.csv\"" &&
     expect_err "rfm on stdin: says why" "needs a first pass"
 
@@ -289,7 +303,7 @@ expect_exit "unknown param is exit 2" 2 "$MPLAN" segment "$TMP/c.csv" $AIPL --pa
 expect_exit "param out of range is exit 2" 2 "$MPLAN" segment "$TMP/c.csv" $AIPL --param window_days=0
 expect_exit "missing file is exit 5" 5 "$MPLAN" segment "$TMP/nope.csv" $AIPL
 mkdir -p "$TMP/badpack"
-printf 'name: badpack\nversion: 1.0.0\nsummary: fails on row 3\nmplan: ">=1.0"\nprovides:\n  segmenters: [x, num, nul, empty]\n' >"$TMP/badpack/pack.yaml"
+printf 'name: badpack\nversion: 1.0.0\nsummary: fails on row 3\nmplan: ">=1.0"\nprovides:\n  segmenters: [x, num, nul, empty, some]\n' >"$TMP/badpack/pack.yaml"
 cat >"$TMP/badpack/init.lua" <<'EOF'
 local M = {}
 local n = 0
@@ -301,6 +315,7 @@ end
 function M.num(row) return 42 end
 function M.nul(row) return "a\0b" end
 function M.empty(row) return "" end
+function M.some(row) if row.customer_id == "c05" then return "s", 1 end return "s" end
 return M
 EOF
 expect_exit "rule error is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule x --jobs 1 &&
@@ -359,6 +374,8 @@ expect_exit "label not a string is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" 
     expect_err "label type named" "returned number instead of a label"
 expect_exit "label with a NUL is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule nul &&
     expect_err "label with a NUL: said" "returned a label that is not UTF-8 text"
+expect_exit "a score for some rows only is exit 4 (with --labels)" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule some --labels "$TMP/x.csv" &&
+    expect_err "a score for some rows only: rows named" "before.csv:6 has one, $TMP/before.csv:2 not"
 expect_exit "empty label is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule empty &&
     expect_err "empty label: said" "returned an empty label"
 finish
