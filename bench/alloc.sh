@@ -11,5 +11,6 @@ echo "### Allocation: equalize vs SLSQP"
 echo
 # SLSQP's dense subproblems grow as n^3: the larger problems run equalize only.
 /usr/bin/python3 bench/alloc_slsqp.py "$exe" 5x4 10x8-carry 20x13-carry \
-    20x13-carry-constrained 20x13-carry-profit 40x13-carry:noslsqp 100x52-carry:noslsqp \
-    100x52-carry-constrained:noslsqp
+    20x13-carry-constrained 20x13-carry-profit 20x13-carry-roas 20x13-carry-scurve \
+    40x13-carry:noslsqp 100x52-carry:noslsqp 100x52-carry-constrained:noslsqp \
+    100x52-carry-scurve:noslsqp

@@ -30,7 +30,7 @@ def parse(text):
             continue
         if w[0] == "problem":
             p.update(name=w[1], C=int(w[2]), T=int(w[3]), budget=float(w[4]),
-                     objective=w[5], margin=float(w[6]))
+                     objective=w[5], margin=float(w[6]), target=float(w[7]))
         elif w[0] == "channel":
             p["channels"].append(dict(curve=w[1], beta=float(w[2]), k=float(w[3]), s=float(w[4]),
                                       theta=float(w[5]), carry=float(w[6]), min=float(w[7]),
@@ -61,6 +61,8 @@ class Model:
         self.hi = np.array([c["max"] for c in ch])
         self.margin = p["margin"]
         self.p = 1 / p["margin"] if p["objective"] == "profit" else 0.0
+        # target_roas R (no baseline, no fixed lines here): G - R S >= 0
+        self.R = p["target"] if p["objective"] == "roas" else 0.0
 
     def curve(self, a):
         a = np.maximum(a, 0)
@@ -103,8 +105,10 @@ class Model:
 
     def violation(self, x, budget):
         tot = x.sum(axis=1)
+        roas = max(0.0, self.R * x.sum() - self.gmv(x)) / self.R if self.R else 0.0
         return max(0.0, x.sum() - budget, (x - self.cap[:, None]).max(), -x.min(),
-                   (self.lo - tot).max(), (tot - self.hi).max(), np.abs(x[~self.mask]).max(initial=0))
+                   (self.lo - tot).max(), (tot - self.hi).max(), roas,
+                   np.abs(x[~self.mask]).max(initial=0))
 
 
 def slsqp(m, budget):
@@ -119,6 +123,11 @@ def slsqp(m, budget):
         cons.append({"type": "ineq", "fun": lambda v: A[lo] @ v - m.lo[lo], "jac": lambda v: A[lo]})
     if hi.any():
         cons.append({"type": "ineq", "fun": lambda v: m.hi[hi] - A[hi] @ v, "jac": lambda v: -A[hi]})
+    if m.R:
+        def roas(v):
+            f, g = m.value_grad(v)
+            return -f - m.R * v.sum(), -g - m.R
+        cons.append({"type": "ineq", "fun": lambda v: roas(v)[0], "jac": lambda v: roas(v)[1]})
     caps = np.repeat(m.cap[:, None], m.T, axis=1)[m.mask]
     bounds = [(0, c if np.isfinite(c) else None) for c in caps]
     x0 = np.full(n, budget / n)  # the equal split

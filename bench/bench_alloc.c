@@ -1,8 +1,8 @@
-/* Benchmark problems for equalize (bench/alloc.sh). `bench_alloc NAME` builds problem NAME
- * deterministically, times mp_alloc_equalize over repeated calls and prints the problem and
- * the answer as plain lines, so that bench/alloc_slsqp.py solves the very same problem with
- * scipy's SLSQP and scores both answers with its own model code. `bench_alloc` alone lists
- * the problem names. */
+/* Benchmark problems for equalize (bench/alloc.sh). `bench_alloc NAME [REPS]` builds problem
+ * NAME deterministically, times mp_alloc_equalize over REPS calls (default: as many as fit
+ * in half a second of CPU) and prints the problem and the answer as plain lines, so that
+ * bench/alloc_slsqp.py solves the very same problem with scipy's SLSQP and scores both
+ * answers with its own model code. `bench_alloc` alone lists the problem names. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +17,23 @@ struct spec {
     int C, T;
     int carry;       /* theta in [0.1, 0.6] instead of 0 */
     int constrained; /* inactive periods, caps, mins and maxes */
+    int scurve;      /* hill shapes up to 2.5 instead of at most 1 */
     enum mp_objective objective;
     unsigned long long seed;
 };
 
 static const struct spec specs[] = {
-    {"5x4", 5, 4, 0, 0, MP_OBJ_GMV, 1},
-    {"10x8-carry", 10, 8, 1, 0, MP_OBJ_GMV, 2},
-    {"20x13-carry", 20, 13, 1, 0, MP_OBJ_GMV, 3},
-    {"20x13-carry-constrained", 20, 13, 1, 1, MP_OBJ_GMV, 4},
-    {"20x13-carry-profit", 20, 13, 1, 0, MP_OBJ_PROFIT, 5},
-    {"40x13-carry", 40, 13, 1, 0, MP_OBJ_GMV, 6},
-    {"100x52-carry", 100, 52, 1, 0, MP_OBJ_GMV, 7},
-    {"100x52-carry-constrained", 100, 52, 1, 1, MP_OBJ_GMV, 8},
+    {"5x4", 5, 4, 0, 0, 0, MP_OBJ_GMV, 1},
+    {"10x8-carry", 10, 8, 1, 0, 0, MP_OBJ_GMV, 2},
+    {"20x13-carry", 20, 13, 1, 0, 0, MP_OBJ_GMV, 3},
+    {"20x13-carry-constrained", 20, 13, 1, 1, 0, MP_OBJ_GMV, 4},
+    {"20x13-carry-profit", 20, 13, 1, 0, 0, MP_OBJ_PROFIT, 5},
+    {"20x13-carry-roas", 20, 13, 1, 0, 0, MP_OBJ_TARGET_ROAS, 6},
+    {"20x13-carry-scurve", 20, 13, 1, 0, 1, MP_OBJ_GMV, 7},
+    {"40x13-carry", 40, 13, 1, 0, 0, MP_OBJ_GMV, 8},
+    {"100x52-carry", 100, 52, 1, 0, 0, MP_OBJ_GMV, 9},
+    {"100x52-carry-constrained", 100, 52, 1, 1, 0, MP_OBJ_GMV, 10},
+    {"100x52-carry-scurve", 100, 52, 1, 0, 1, MP_OBJ_GMV, 11},
 };
 
 /* splitmix64: the same stream on every machine. */
@@ -49,13 +53,14 @@ static mp_plan *build(const struct spec *sp, double *budget)
     *budget = 3000.0 * C * T;
     mp_plan *plan = fx_plan(T, *budget);
     plan->objective = sp->objective;
+    plan->objective_value = 12; /* target_roas: binding here (the most GMV has ROAS 10.5) */
     plan->margin = 0.3;
     for (int c = 0; c < C; c++) {
         char id[16];
         snprintf(id, sizeof id, "ch%d", c);
         double beta = uniform(&s, 10000, 100000), k = uniform(&s, 2000, 15000);
         struct mp_response r = uniform(&s, 0, 1) < 0.5 ? fx_exp(beta, k)
-                                                       : fx_hill(beta, k, uniform(&s, 0.6, 1.0));
+                                                       : fx_hill(beta, k, uniform(&s, 0.6, sp->scurve ? 2.5 : 1.0));
         size_t i = fx_channel(plan, id, r);
         struct mp_channel *ch = &plan->channels[i];
         ch->theta = sp->carry ? uniform(&s, 0.1, 0.6) : 0;
@@ -91,7 +96,7 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int run(const struct spec *sp)
+static int run(const struct spec *sp, int want)
 {
     double budget;
     mp_plan *plan = build(sp, &budget);
@@ -102,7 +107,7 @@ static int run(const struct spec *sp)
         fprintf(stderr, "bench_alloc: out of memory\n");
         return 1;
     }
-    /* Repeat for at least half a second and report the mean time per call. */
+    /* Repeat (for at least half a second unless told) and report the mean time per call. */
     int reps = 0;
     double t0 = now(), t1;
     do {
@@ -112,9 +117,10 @@ static int run(const struct spec *sp)
         }
         reps++;
         t1 = now();
-    } while (t1 - t0 < 0.5);
-    printf("problem %s %d %d %.17g %s %.17g\n", sp->name, sp->C, sp->T, budget,
-           sp->objective == MP_OBJ_PROFIT ? "profit" : "gmv", plan->margin);
+    } while (want > 0 ? reps < want : t1 - t0 < 0.5);
+    static const char *const objective[] = {"gmv", "profit", "roas", "goal"};
+    printf("problem %s %d %d %.17g %s %.17g %.17g\n", sp->name, sp->C, sp->T, budget,
+           objective[sp->objective], plan->margin, plan->objective_value);
     for (int c = 0; c < sp->C; c++) {
         const struct mp_channel *ch = &plan->channels[c];
         printf("channel %s %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g\n",
@@ -148,7 +154,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++)
         if (strcmp(argv[1], specs[i].name) == 0)
-            return run(&specs[i]);
+            return run(&specs[i], argc > 2 ? atoi(argv[2]) : 0);
     fprintf(stderr, "bench_alloc: no problem named '%s'\n", argv[1]);
     return 2;
 }
