@@ -51,7 +51,7 @@ struct chan {
     int hi0;            /* max is below m * cap, so it can bind */
     int has_lo, has_hi; /* constraints on the total in this solve */
     double w, kappa;    /* Newton matrix: curvature of the total's constraints, Sherman-Morrison factor */
-    double se;          /* sum of M^-1 1 over the channel */
+    double se, sr;      /* sums over the channel of M^-1 1 and M^-1 rhs */
     double dS;          /* change of the total along the step */
     double tot;         /* S-curves: total of the greedy allocation */
     double *a;          /* [T] adstock at the last evaluated point */
@@ -109,14 +109,14 @@ static double sum(const double *v, size_t from, size_t to)
 }
 
 /* log1p and expm1, by four terms of their series where those are exact to rounding (the
- * next term is below 2e-17 of the result): most steps are small, and the line search
- * calls these for every cell and constraint. */
-static double log1p_(double r)
+ * next term is below 2e-17 of the result): most steps are small, and the line search calls
+ * these for every cell and constraint. */
+static double small_log1p(double r)
 {
     return fabs(r) < 1e-4 ? r * (1 - r * (0.5 - r * (1.0 / 3 - r * 0.25))) : log1p(r);
 }
 
-static double expm1_(double y)
+static double small_expm1(double y)
 {
     return fabs(y) < 1e-4 ? y * (1 + y * (0.5 + y * (1.0 / 6 + y / 24))) : expm1(y);
 }
@@ -133,7 +133,7 @@ static double curve_delta(const struct mp_response *r, double a, double da)
             du = da / r->k;
         } else if (a > 0) {
             u = pow(a / r->k, r->s);
-            du = u * expm1_(r->s * log1p_(da / a));
+            du = u * small_expm1(r->s * small_log1p(da / a));
         } else {
             u = 0;
             du = pow(fmax(da, 0) / r->k, r->s);
@@ -141,7 +141,7 @@ static double curve_delta(const struct mp_response *r, double a, double da)
         return r->beta * du / ((1 + u) * (1 + u + du));
     }
     case MP_CURVE_EXP:
-        return -r->beta * exp(-a / r->k) * expm1_(-da / r->k);
+        return -r->beta * exp(-a / r->k) * small_expm1(-da / r->k);
     case MP_CURVE_LINEAR:
         return r->roas * da;
     case MP_CURVE_NONE:
@@ -252,8 +252,9 @@ static void chan_solve(const struct eq *q, const struct chan *k, double *z)
 }
 
 /* Evaluate at x and factor the Newton matrix of the primal-dual system,
- *     H = K + diag(z/s of the cell bounds) + per channel w 1 1^T + (z_B / s_B) 1 1^T,
- * K = -Hessian of G (h clipped at 0): everything pd_solve needs beside the right-hand side. */
+ *     H = P + (z_B / s_B) 1 1^T,   P = blockdiag over channels of M + w 1 1^T,   M = K + D,
+ * K = -Hessian of G (h clipped at 0), D = z/s of the cell bounds, w = z/s of the channel
+ * total's: everything pd_solve needs beside the right-hand side. */
 static void pd_factor(struct eq *q)
 {
     const double *s = q->s, *z = q->z;
@@ -295,9 +296,9 @@ static void pd_solve(struct eq *q)
         size_t o = k->off, e = k->off + k->m;
         memcpy(&q->mr[o], &q->rhs[o], k->m * sizeof *q->mr);
         chan_solve(q, k, q->mr);
-        double sr = k->dS = sum(q->mr, o, e);
+        k->sr = sum(q->mr, o, e);
         for (size_t i = o; i < e; i++) {
-            q->mr[i] -= k->kappa * sr * q->me0[i];
+            q->mr[i] -= k->kappa * k->sr * q->me0[i];
             y0 += q->mr[i];
         }
     }
@@ -315,10 +316,9 @@ static void pd_solve(struct eq *q)
     for (size_t kk = 0; kk < q->nch; kk++) {
         struct chan *k = &q->ch[kk];
         size_t o = k->off, e = k->off + k->m;
-        double sr = k->dS;
         k->dS = sum(q->dx, o, e);
         if (k->pinned || k->w > 0) {
-            double want = k->pinned ? 0 : (sr - xi * k->se) / (1 + k->w * k->se);
+            double want = k->pinned ? 0 : (k->sr - xi * k->se) / (1 + k->w * k->se);
             for (size_t i = o; i < e; i++)
                 q->dx[i] += (want - k->dS) * q->me0[i] / k->se;
             k->dS = want;
@@ -417,7 +417,7 @@ static int line_search(struct eq *q, double p, double mu, double lam2)
         double dG = delta_gmv(q, alpha), dphi = (p * alpha * q->dS - dG) / mu;
         for (size_t j = 0; j <= J; j++)
             if (q->on[j])
-                dphi -= log1p_(alpha * q->ds[j] / q->s[j]);
+                dphi -= small_log1p(alpha * q->ds[j] / q->s[j]);
         if (!(dphi <= -ARMIJO * alpha * lam2))
             continue;
         for (size_t j = 0; j <= J; j++)
@@ -598,7 +598,7 @@ static int meets(const struct eq *q, double G, double S)
 static void budget_search(struct eq *q, double start)
 {
     int roas = q->plan->objective == MP_OBJ_TARGET_ROAS, kept = 0;
-    double floor = sum(q->c_lo, 0, q->nch) + 2 * q->tol, b = q->Bfull, lo = floor, hi = b;
+    double b = q->Bfull, floor = fmin(b, sum(q->c_lo, 0, q->nch) + 2 * q->tol), lo = floor, hi = b;
     double best = 0, lam = NAN;
     int lo_seen = 0;
     for (int it = 0; it < MAX_SEARCH; it++) {
