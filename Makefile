@@ -48,7 +48,9 @@ SRC_CORE := \
 	src/core/alloc.c \
 	src/core/goals.c \
 	src/core/forecast.c \
-	src/core/allocate.c
+	src/core/allocate.c \
+	src/core/override.c \
+	src/core/whatif.c
 
 SRC_IO := \
 	src/io/out.c \
