@@ -50,7 +50,8 @@ SRC_CORE := \
 	src/core/forecast.c \
 	src/core/allocate.c \
 	src/core/override.c \
-	src/core/whatif.c
+	src/core/whatif.c \
+	src/core/review.c
 
 SRC_IO := \
 	src/io/out.c \
