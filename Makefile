@@ -55,6 +55,7 @@ SRC_CORE := \
 
 SRC_IO := \
 	src/io/out.c \
+	src/io/yaml_doc.c \
 	src/io/table.c \
 	src/io/run_out.c \
 	src/io/plan_load.c
