@@ -58,7 +58,8 @@ SRC_IO := \
 	src/io/yaml_doc.c \
 	src/io/table.c \
 	src/io/run_out.c \
-	src/io/plan_load.c
+	src/io/plan_load.c \
+	src/io/plan_write.c
 
 SRC_LUA :=
 
