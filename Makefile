@@ -59,7 +59,8 @@ SRC_IO := \
 	src/io/table.c \
 	src/io/run_out.c \
 	src/io/plan_load.c \
-	src/io/plan_write.c
+	src/io/plan_write.c \
+	src/io/scenario_load.c
 
 SRC_LUA :=
 
