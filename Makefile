@@ -60,14 +60,17 @@ SRC_IO := \
 	src/io/run_out.c \
 	src/io/plan_load.c \
 	src/io/plan_write.c \
-	src/io/scenario_load.c
+	src/io/scenario_load.c \
+	src/io/svg.c \
+	src/io/whatif_out.c
 
 SRC_LUA :=
 
 SRC_CLI := \
 	src/cli/main.c \
 	src/cli/cli.c \
-	src/cli/cmd_run.c
+	src/cli/cmd_run.c \
+	src/cli/cmd_whatif.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

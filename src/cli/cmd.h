@@ -3,5 +3,6 @@
 #define MPLAN_CLI_CMD_H
 
 int cmd_run(int argc, char **argv);
+int cmd_whatif(int argc, char **argv);
 
 #endif
