@@ -62,7 +62,8 @@ SRC_IO := \
 	src/io/plan_write.c \
 	src/io/scenario_load.c \
 	src/io/svg.c \
-	src/io/whatif_out.c
+	src/io/whatif_out.c \
+	src/io/review_out.c
 
 SRC_LUA :=
 
@@ -70,7 +71,8 @@ SRC_CLI := \
 	src/cli/main.c \
 	src/cli/cli.c \
 	src/cli/cmd_run.c \
-	src/cli/cmd_whatif.c
+	src/cli/cmd_whatif.c \
+	src/cli/planned.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -84,6 +84,9 @@ static double shape(const struct mp_response *r, double k, double a, double *dg_
     return g;
 }
 
+/* Largest standard error of ln k for which a least-squares k is kept. */
+#define MP_REFIT_MAX_SE 0.3
+
 /* Sum of squared residuals of beta * L * g(a; k). */
 static double sse(const struct fitdata *D, double beta, double k)
 {
@@ -95,23 +98,33 @@ static double sse(const struct fitdata *D, double beta, double k)
     return s;
 }
 
+/* The normal matrix J'J of the residuals by (ln beta, ln k) and the gradient J'r. */
+static void normal(const struct fitdata *D, double u, double v, double A[3], double g[2])
+{
+    double b = exp(u), kk = exp(v);
+    A[0] = A[1] = A[2] = g[0] = g[1] = 0;
+    for (int i = 0; i < D->n; i++) {
+        double dg, h = shape(&D->ch->resp, kk, D->a[i], &dg);
+        double m = b * D->L[i] * h, j0 = m, j1 = b * D->L[i] * dg, r = D->y[i] - m;
+        A[0] += j0 * j0;
+        A[1] += j0 * j1;
+        A[2] += j1 * j1;
+        g[0] += j0 * r;
+        g[1] += j1 * r;
+    }
+}
+
 /* Levenberg-Marquardt on (ln beta, ln k): logs keep both positive and make the steps
- * scale-free. Starts from (*beta, *k); returns 0 when it converged to finite values. */
-static int lsq(const struct fitdata *D, double *beta, double *k)
+ * scale-free. Starts from (*beta, *k); returns 0 when it converged to finite values, with
+ * *se the standard error of ln k (how well the periods pin k down). */
+static int lsq(const struct fitdata *D, double *beta, double *k, double *se)
 {
     double u = log(*beta), v = log(*k), mu = 1e-3;
     double ss = sse(D, *beta, *k);
     for (int it = 0; it < 200; it++) {
-        double A00 = 0, A01 = 0, A11 = 0, g0 = 0, g1 = 0, b = exp(u), kk = exp(v);
-        for (int i = 0; i < D->n; i++) {
-            double dg, g = shape(&D->ch->resp, kk, D->a[i], &dg);
-            double m = b * D->L[i] * g, j0 = m, j1 = b * D->L[i] * dg, r = D->y[i] - m;
-            A00 += j0 * j0;
-            A01 += j0 * j1;
-            A11 += j1 * j1;
-            g0 += j0 * r;
-            g1 += j1 * r;
-        }
+        double A[3], g[2];
+        normal(D, u, v, A, g);
+        double A00 = A[0], A01 = A[1], A11 = A[2], g0 = g[0], g1 = g[1];
         int improved = 0;
         while (mu < 1e12) {
             double a00 = A00 * (1 + mu), a11 = A11 * (1 + mu), det = a00 * a11 - A01 * A01;
@@ -136,6 +149,10 @@ static int lsq(const struct fitdata *D, double *beta, double *k)
     }
     *beta = exp(u);
     *k = exp(v);
+    double A[3], g[2];
+    normal(D, u, v, A, g);
+    double det = A[0] * A[2] - A[1] * A[1], s2 = D->n > 2 ? ss / (D->n - 2) : NAN;
+    *se = det > 0 ? sqrt(s2 * A[0] / det) : INFINITY; /* sqrt of cov[ln k] = s2 (J'J)^-1 [1][1] */
     return isfinite(*beta) && isfinite(*k) && isfinite(ss) ? 0 : -1;
 }
 
@@ -181,15 +198,17 @@ static void refit_response(const struct mp_channel *ch, struct fitdata *D, mp_re
     }
     f->beta = ysum / hsum;
     if (D->n >= MP_REFIT_MIN_PERIODS) {
-        double beta = f->beta, k = r->k;
-        /* k far outside the planned one means the data only fix beta/k (spend never came
-         * near saturation): the least-squares answer is then noise, keep the rescale */
-        if (lsq(D, &beta, &k) == 0 && k > r->k / 50 && k < r->k * 50 && sse(D, beta, k) <= sse(D, f->beta, r->k)) {
+        double beta = f->beta, k = r->k, se = INFINITY;
+        /* When the spend stayed in a narrow band (or never came near saturation) the periods
+         * fix only a ridge of (beta, k) pairs: the least-squares answer is then noise, shown
+         * by a large standard error of ln k. Keep the rescale unless k is pinned to ~30%. */
+        if (lsq(D, &beta, &k, &se) == 0 && se < MP_REFIT_MAX_SE && k > r->k / 50 && k < r->k * 50 &&
+            sse(D, beta, k) <= sse(D, f->beta, r->k)) {
             f->method = MP_REFIT_LSQ;
             f->beta = beta;
             f->k = k;
         } else {
-            f->note = "beta and k are not both determined by these periods; beta rescaled";
+            f->note = "k not pinned down by these periods: beta rescaled";
         }
     }
     f->r2 = r_squared(D, sse(D, f->beta, f->k));
@@ -315,6 +334,22 @@ enum mp_status mp_review_run(const mp_plan *plan, const mp_forecast *planned, co
 
 /* ---- the revised plan ---- */
 
+/* The revised plan is a file people read: money to the cent, fitted parameters to 6
+ * significant digits. Rounding the model itself (not just the text) keeps what review
+ * re-allocates identical to what `mplan run` does with the written file. */
+static double cents(double x)
+{
+    return round(x * 100) / 100;
+}
+
+static double sig6(double x)
+{
+    if (x == 0 || !isfinite(x))
+        return x;
+    double scale = pow(10, 5 - floor(log10(fabs(x))));
+    return round(x * scale) / scale;
+}
+
 /* What was reached of an additive goal by the end of period done: actual channel results,
  * plus the planned baseline for gmv and the budget.fixed lines for spend. New customers
  * without that column are estimated from actual orders and each channel's new_share. */
@@ -353,7 +388,7 @@ static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_act
                     return MP_ENOMEM;
                 continue;
             }
-            g.target -= got;
+            g.target = cents(g.target - got);
         }
         p->goals[kept++] = g;
     }
@@ -365,7 +400,7 @@ static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_act
             return mp_plan_warn(p, "objective goal gmv %g already reached (%g): the revised plan maximises gmv",
                                 plan->objective_value, got);
         }
-        p->objective_value -= got;
+        p->objective_value = cents(p->objective_value - got);
     }
     return MP_OK;
 }
@@ -392,8 +427,8 @@ static enum mp_status revise_budget(mp_plan *p, const mp_plan *plan, const mp_re
                          left * reserve) != MP_OK)
             return mp_fail(err, MP_ENOMEM, "out of memory");
     }
-    p->budget_total = left;
-    p->reserve = reserve;
+    p->budget_total = cents(left);
+    p->reserve = floor(reserve * 1e6) / 1e6; /* down: never below the fixed lines */
     return MP_OK;
 }
 
@@ -421,8 +456,8 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
     p->done = 0;
     shift(p->baseline, sizeof *p->baseline, done, left);
     shift(p->season, sizeof *p->season, done, left);
-    for (size_t i = 0; i < p->nfixed; i++)
-        p->fixed[i].amount *= (double)left / T; /* spread evenly: the spent periods' share is gone */
+    for (size_t i = 0; i < p->nfixed; i++) /* spread evenly: the spent periods' share is gone */
+        p->fixed[i].amount = cents(p->fixed[i].amount * left / T);
 
     /* An event whose outbreak is over has nothing left to lift; the loader refuses an outbreak
      * outside the horizon, so it goes (its review periods become normal ones). */
@@ -453,14 +488,17 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
             ch->min = fmax(0, ch->min - spent);
             ch->max = fmax(0, ch->max - spent);
         }
-        ch->resp.beta = f->beta;
-        ch->resp.k = f->k;
-        ch->resp.roas = f->roas;
+        ch->carryover = cents(ch->carryover);
+        ch->min = cents(ch->min);
+        ch->max = cents(ch->max);
+        ch->resp.beta = sig6(f->beta);
+        ch->resp.k = sig6(f->k);
+        ch->resp.roas = sig6(f->roas);
         if (f->funnel) {
-            ch->funnel.aov = f->aov;
-            ch->funnel.cvr = f->cvr;
-            ch->funnel.ctr = f->ctr;
-            ch->funnel.new_share = f->new_share;
+            ch->funnel.aov = cents(f->aov);
+            ch->funnel.cvr = sig6(f->cvr);
+            ch->funnel.ctr = sig6(f->ctr);
+            ch->funnel.new_share = sig6(f->new_share);
         }
         shift(ch->spend, sizeof *ch->spend, done, left);
         shift(ch->override, 1, done, left);
@@ -471,8 +509,8 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
     p->spent.from = plan->spent.periods ? plan->spent.from : plan->start;
     p->spent.to = plan->period_start[done] - 1;
     p->spent.periods = plan->spent.periods + done;
-    p->spent.spend = plan->spent.spend + rv->spent;
-    p->spent.gmv = plan->spent.gmv + reached(plan, act, rv, MP_KPI_GMV);
+    p->spent.spend = cents(plan->spent.spend + rv->spent);
+    p->spent.gmv = cents(plan->spent.gmv + reached(plan, act, rv, MP_KPI_GMV));
 
     enum mp_status st = revise_goals(p, plan, act, rv);
     if (st != MP_OK)

@@ -35,9 +35,9 @@ static void emit(struct writer *W, yaml_event_t *ev, int made)
 static void scalar(struct writer *W, const char *s, yaml_scalar_style_t style)
 {
     yaml_event_t ev;
+    /* implicit both ways: the emitter may quote what it must without adding a '!' tag */
     int plain = style == YAML_PLAIN_SCALAR_STYLE || style == YAML_ANY_SCALAR_STYLE;
-    emit(W, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), plain, !plain,
-                                              style));
+    emit(W, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), plain, 1, style));
 }
 
 /* Plain text that a reader would take for something else: a number, a boolean, null. */
