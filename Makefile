@@ -63,7 +63,9 @@ SRC_IO := \
 	src/io/scenario_load.c \
 	src/io/svg.c \
 	src/io/whatif_out.c \
-	src/io/review_out.c
+	src/io/review_out.c \
+	src/io/report_html.c \
+	src/io/calendar_ics.c
 
 SRC_LUA :=
 
@@ -72,7 +74,8 @@ SRC_CLI := \
 	src/cli/cli.c \
 	src/cli/cmd_run.c \
 	src/cli/cmd_whatif.c \
-	src/cli/planned.c
+	src/cli/planned.c \
+	src/cli/cmd_calendar.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -4,5 +4,6 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_whatif(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
 
 #endif

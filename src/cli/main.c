@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "allocate the budget of PLAN.yaml and forecast KPIs and goals"},
     {"whatif", cmd_whatif, "re-allocate PLAN.yaml under other budgets, values or scenarios"},
+    {"calendar", cmd_calendar, "write the phases, channel windows and deadlines as iCalendar"},
 };
 
 static int usage(FILE *fp)

@@ -288,7 +288,7 @@ double mp_svg_hbars_height(size_t n)
 void mp_svg_hbars(FILE *fp, double x, double y, double w, const char *heading, const struct mp_svg_hbar *bars,
                   size_t n, int log, const char *value_name, const char *compare_name)
 {
-    double max = 0, lx = x + 110, bwmax = w - 110 - 90;
+    double max = 0, lx = x + 110, bwmax = w - 110 - 170;
     for (size_t i = 0; i < n; i++)
         max = fmax(max, fmax(bars[i].value, isnan(bars[i].compare) ? 0 : bars[i].compare));
     fprintf(fp, "<g class=\"hbars\">\n");
