@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark.
 DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev
-DEB_TEST  := libcmocka-dev lua5.4 mawk python3
+DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 PCLIBS    := lua5.4 yaml-0.1 jansson libmd
 
