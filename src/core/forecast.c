@@ -6,6 +6,7 @@
 
 #include "core/curve.h"
 #include "core/model.h"
+#include "mplan/channel.h"
 
 static void add(mp_kpis *to, const mp_kpis *k)
 {
@@ -31,6 +32,11 @@ static mp_kpis cell_kpis(const struct mp_channel *ch, double spend, double r)
         }
     }
     return k;
+}
+
+mp_kpis mp_channel_funnel(const mp_plan *plan, size_t c, int t, double spend)
+{
+    return cell_kpis(&plan->channels[c], spend, mp_channel_response(plan, c, t, spend));
 }
 
 void mp_forecast_free(mp_forecast *fc)
