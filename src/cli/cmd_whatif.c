@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/planned.h"
 #include "core/model.h"
 #include "io/out.h"
 #include "io/scenario_load.h"
@@ -167,6 +168,17 @@ static int check_axes(const struct whatif_opts *o, const mp_plan *plan)
     return -1;
 }
 
+static enum mp_status prepare(void *ctx, mp_plan *plan, mp_error *err)
+{
+    return cli_plan_strategies(ctx, plan, err);
+}
+
+static enum mp_status allocate(void *ctx, const mp_plan *plan, double budget, mp_alloc *out, mp_error *err)
+{
+    double shortfall;
+    return cli_plan_allocate(ctx, plan, budget, out, &shortfall, err);
+}
+
 /* A bar on stderr when it is a terminal: scenarios done of all. */
 static void progress(void *ctx, size_t done, size_t total)
 {
@@ -208,19 +220,22 @@ int cmd_whatif(int argc, char **argv)
     mp_whatif *w = NULL;
     struct mp_scenarios sc = {0};
     struct mp_out out = {0};
+    mp_host *host = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st != MP_OK)
         goto done;
     if ((rc = check_axes(&o, plan)) >= 0)
         goto out;
-    if (strcmp(plan->allocator, "equalize") != 0 || plan->nstrategies) {
-        st = mp_fail(&err, MP_EINPUT, "%s: rule packs (allocator '%s', %zu strategies) are not supported "
-                     "by whatif yet", o.plan, plan->allocator, plan->nstrategies);
-        goto done;
-    }
     if (o.scenarios && (st = mp_scenarios_load(o.scenarios, plan, &sc, &err)) != MP_OK)
         goto done;
-    mp_whatif_hooks hooks = {.progress = !o.quiet && isatty(2) ? progress : NULL};
+    /* Rule packs: each scenario runs the plan's strategies on its own copy and the pack's
+     * allocator, as mplan run would. */
+    if ((st = cli_plan_host(plan, &host, &err)) != MP_OK)
+        goto done;
+    mp_whatif_hooks hooks = {.prepare = plan->nstrategies ? prepare : NULL,
+                             .allocate = strcmp(plan->allocator, "equalize") != 0 ? allocate : NULL,
+                             .progress = !o.quiet && isatty(2) ? progress : NULL,
+                             .ctx = host};
     if ((st = mp_whatif_run(plan, o.axes, o.naxes, sc.list, sc.n, &hooks, &w, &err)) != MP_OK)
         goto done;
     size_t ok = 0;
@@ -253,6 +268,7 @@ out:
     mp_out_abort(&out);
     mp_whatif_free(w);
     mp_scenarios_free(&sc);
+    mp_host_free(host);
     mp_plan_free(plan);
     return rc;
 }

@@ -80,6 +80,18 @@ text = "".join(root.itertext())
 assert "Total GMV vs budget" in text and "marginal ROAS" in text
 PYEOF
 
+# A plan whose allocator is a rule pack's: each scenario is allocated by the Lua hook.
+expect_exit "Lua allocator sweep exits 0" 0 "$MPLAN" whatif tests/e2e/plans/two-exp-lua.yaml --budget 600..1200/2 \
+    --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "Lua allocator: even split per scenario, gmv by hand" || fail "Lua allocator" "see above"
+import csv, math, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    B = float(r["budget"])
+    assert float(r["spend_a"]) == float(r["spend_b"]) == B / 2, r
+    gmv = 100 + 1000 * (1 - math.exp(-B / 1000)) + 500 * (1 - math.exp(-B / 500))
+    assert abs(float(r["gmv"]) - gmv) < 0.01, (r["gmv"], gmv)
+PYEOF
+
 # More budget never lowers the optimum GMV of a concave plan (the example: hill s <= 1, exp).
 expect_exit "example sweep exits 0" 0 "$MPLAN" whatif examples/new-trade-festival/plan.yaml \
     --budget 40000..240000/41 --format csv
