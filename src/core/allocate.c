@@ -1,12 +1,1081 @@
-/* PLACEHOLDER until the optimiser lands: replaced by the real equalize. */
+/* equalize, the built-in allocator of model.md 7.
+ *
+ * The decision variables are the "free cells": periods where an optimised channel may spend
+ * (active, cap > 0) and whose spend the constraints do not already fix. The core problem is
+ *
+ *     maximise G(x) - p * S(x)   subject to 0 <= x <= cap, min <= channel total <= max,
+ *                                S(x) <= b
+ *
+ * with G the GMV of those channels and S their spend (gmv: p = 0 and b the budget; profit:
+ * p = 1/margin). For concave curves it is a convex problem and a primal-dual interior-point
+ * method solves it to a duality gap of 1e-11 of the objective. Each Newton step is O(C*T):
+ * per channel, the GMV Hessian over its free periods is A~^T diag(h~) A~ with A~^-1
+ * bidiagonal, so with the barrier's diagonal added it is solved through one tridiagonal
+ * system; a channel total's constraints and the budget add rank-one terms (Sherman-Morrison
+ * per channel, once more for the budget). target_roas and goal are searches over b: their
+ * optimum is the most GMV for some total spend b, and dG/db is the budget's shadow price,
+ * so Newton's method on b converges from one side in a few solves. The derivation is in
+ * docs/model-notes.md, "Allocation". S-curves: see solve_scurve.
+ */
 #include "mplan/alloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/curve.h"
+#include "core/model.h"
+#include "mplan/channel.h"
+
+#define GAP_REL 1e-11    /* stop at a duality gap below this share of the objective's scale */
+#define DUAL_TOL 1e-10   /* ... with stationarity to this share of the largest marginal */
+#define KAPPA 30.0       /* a point is centred for mu when within KAPPA mu of the target */
+#define DUAL_BOX 1e10    /* z s stays within this factor of mu (as in Ipopt) */
+#define MAX_STEPS 200    /* interior-point iterations per solve: a guard against stalls */
+#define MAX_SEARCH 40    /* solves per budget search: a guard */
+#define ARMIJO 0.01      /* sufficient decrease, as a share of the predicted one */
+#define TO_EDGE 0.99     /* a step goes at most this share of the way to a constraint */
+#define A_MIN 1e-100     /* below this adstock, derivatives count as 0 (see eval_channel) */
+#define LEVELS 32        /* S-curves: budget levels tried on the equal and beta paths */
+#define GREEDY_STEPS 100 /* S-curves: the greedy allocation adds the budget in this many steps */
+#define PUSH 1e-3        /* share of the central point mixed into a start to make it interior */
+
+/* An optimised channel with free cells. */
+struct chan {
+    size_t c;           /* index in plan->channels */
+    size_t off, m;      /* its free cells are off .. off+m-1 of the cell vectors */
+    double lo, hi, U;   /* bounds on its total; U = most it can spend = min(max, m * cap) */
+    int pin0;           /* its total is fixed at lo whatever the budget (lo = U) */
+    int pinned;         /* total fixed at lo in this solve: an equality, held by projection */
+    int hi0;            /* max is below m * cap, so it can bind */
+    int has_lo, has_hi; /* constraints on the total in this solve */
+    double w, kappa;    /* Newton matrix: curvature of the total's constraints, Sherman-Morrison factor */
+    double se;          /* sum of M^-1 1 over the channel */
+    double dS;          /* change of the total along the step */
+    double tot;         /* S-curves: total of the greedy allocation */
+    double *a;          /* [T] adstock at the last evaluated point */
+};
+
+/* One point for the S-curve comparisons. */
+struct pick {
+    int have, feas;
+    double val;
+};
+
+struct knot {
+    double at, dw, dlo;
+};
+
+struct eq {
+    const struct mp_plan *plan;
+    int T;
+    double tol;
+    size_t nch, n;
+    struct chan *ch;
+    int *per;               /* [n] period of each free cell */
+    double *s, *z, *ds, *dz; /* [J_B + 1] slacks, duals and their steps (see J_LO) */
+    unsigned char *on;      /* [J_B + 1] 1 where the constraint exists */
+    double *x, *cap;        /* [n] spend (the first n slacks), cap */
+    double *gam, *ht, *rho; /* [n] marginal GMV, h~, theta^(gap to the next free cell) */
+    double *D, *dd, *ll;    /* [n] cell-bound curvature, U E U^T of the tridiagonal */
+    double *rhs, *mr, *me0, *me, *dx; /* [n] right-hand side, solves, the Newton step */
+    double W00, dS;         /* 1^T P^-1 1, change of S along the step */
+    double *best, *cand, *xc, *keep, *gain, *amt; /* [n] starts, candidates, greedy */
+    double *tmp_d, *tmp_h;  /* [T] */
+    double *c_lo, *c_U, *c_w; /* [nch] channel bounds and proportional weights */
+    struct knot *knots;     /* [2 * max(nch, T)] */
+    double Bfull, Bp;       /* budget for the free cells: all of it, and in this solve */
+    int has_B;              /* the budget can bind */
+    double K0, F0;          /* GMV and spend outside the free cells, baseline and fixed lines included */
+    double G, S;            /* GMV of the channels with free cells, spend in the free cells */
+    double gk, gr;          /* target_roas and goal: met when gk + G - gr * S >= 0 */
+    double lambda;          /* the budget's shadow price after the last solve */
+    int steps;
+    void *block;
+};
+
+static double clamp(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static double sum(const double *v, size_t from, size_t to)
+{
+    double s = 0;
+    for (size_t i = from; i < to; i++)
+        s += v[i];
+    return s;
+}
+
+/* f(a + da) - f(a) without subtracting two rounded values: the line search compares barrier
+ * values whose difference is far below the rounding of f itself. */
+static double curve_delta(const struct mp_response *r, double a, double da)
+{
+    switch (r->curve) {
+    case MP_CURVE_HILL: {
+        double u, du;
+        if (r->s == 1) {
+            u = a / r->k;
+            du = da / r->k;
+        } else if (a > 0) {
+            u = pow(a / r->k, r->s);
+            du = u * expm1(r->s * log1p(da / a));
+        } else {
+            u = 0;
+            du = pow(fmax(da, 0) / r->k, r->s);
+        }
+        return r->beta * du / ((1 + u) * (1 + u + du));
+    }
+    case MP_CURVE_EXP:
+        return -r->beta * exp(-a / r->k) * expm1(-da / r->k);
+    case MP_CURVE_LINEAR:
+        return r->roas * da;
+    case MP_CURVE_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* Forward pass of channel k at spend x: adstock into k->a, GMV returned. With `derivs`, also
+ * the marginal GMV of each free cell (backward recursion) and h~ of the file comment. Where
+ * adstock is below A_MIN the derivatives are taken as 0: that is a period after the first
+ * spend only when theta = 0 (its weight in every free cell is then exactly 0) or when
+ * theta^gap underflowed (weight below 1e-100 / spend), and it keeps hill s < 1, whose f'(0)
+ * is infinite, finite. */
+static double eval_channel(struct eq *q, struct chan *k, const double *x, int derivs)
+{
+    const struct mp_plan *plan = q->plan;
+    const struct mp_channel *ch = &plan->channels[k->c];
+    const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
+    double th = ch->theta, a = ch->carryover, G = 0;
+    int first = q->per[k->off];
+    size_t j = k->off, end = k->off + k->m;
+    for (int u = 0; u < q->T; u++) {
+        double in = 0;
+        if (j < end && q->per[j] == u)
+            in = x[j++];
+        a = in + th * a;
+        k->a[u] = a;
+        double f = 0, d1 = 0, d2 = 0;
+        if (a > 0)
+            mp_curve_eval(&ch->resp, a, &f, derivs ? &d1 : NULL, derivs ? &d2 : NULL);
+        if (L[u] != 0)
+            G += L[u] * f;
+        if (derivs && u >= first) {
+            int ok = a >= A_MIN && L[u] != 0;
+            q->tmp_d[u] = ok ? L[u] * d1 : 0;
+            q->tmp_h[u] = ok ? fmax(0, -L[u] * d2) : 0; /* clipped: S-curves get a convex model */
+        }
+    }
+    if (derivs) {
+        double r = 0, e = 0, th2 = th * th;
+        j = end;
+        for (int u = q->T - 1; u >= first; u--) {
+            r = th > 0 ? q->tmp_d[u] + th * r : q->tmp_d[u];
+            e = th > 0 ? q->tmp_h[u] + th2 * e : q->tmp_h[u];
+            if (j > k->off && q->per[j - 1] == u) {
+                j--;
+                q->gam[j] = r;
+                q->ht[j] = e;
+                e = 0;
+            }
+        }
+    }
+    return G;
+}
+
+static double gmv_of(struct eq *q, const double *x)
+{
+    double G = 0;
+    for (size_t k = 0; k < q->nch; k++)
+        G += eval_channel(q, &q->ch[k], x, 0);
+    return G;
+}
+
+/* ---- the primal-dual interior-point method ---- */
+
+/* Positions in the constraint vectors s (slacks), z (duals), ds, dz, on: [0, n) is x >= 0
+ * (so q->x is s itself), [n, 2n) cap - x, then each channel's total - min and max - total,
+ * then b - S. */
+#define J_LO(q, k) (2 * (q)->n + 2 * (k))
+#define J_HI(q, k) (2 * (q)->n + 2 * (k) + 1)
+#define J_B(q) (2 * (q)->n + 2 * (q)->nch)
+
+/* Tri = diag(h~) + B~^T D B~ (B~ unit lower bidiagonal with -rho below) as U E U^T,
+ * U unit upper bidiagonal, eliminating from the last period back. In that order every pivot
+ * is e_q = D_q + f_q with f_q = h~_q + rho_q^2 D_q+1 f_q+1 / e_q+1, a sum of
+ * nonnegative terms: no cancellation, however far apart the D are (1e-14 for a cell inside
+ * a linear curve, 1e8 for one at its bound). The forward order subtracts them. */
+static void chan_factor(struct eq *q, const struct chan *k)
+{
+    double f_next = 0, e_next = 1;
+    for (size_t i = k->off + k->m; i-- > k->off;) {
+        int last = i + 1 == k->off + k->m;
+        double f = q->ht[i];
+        if (!last)
+            f += q->rho[i] * q->rho[i] * q->D[i + 1] * (f_next / e_next);
+        q->dd[i] = q->D[i] + f;
+        q->ll[i] = last ? 0 : -q->rho[i] * q->D[i + 1] / e_next;
+        f_next = f;
+        e_next = q->dd[i];
+    }
+}
+
+/* z <- (K + D)^-1 z = B~ Tri^-1 B~^T z for channel k, in place. */
+static void chan_solve(const struct eq *q, const struct chan *k, double *z)
+{
+    size_t o = k->off, e = k->off + k->m;
+    for (size_t i = o; i + 1 < e; i++)
+        z[i] -= q->rho[i] * z[i + 1];
+    for (size_t i = e - 1; i-- > o;)
+        z[i] -= q->ll[i] * z[i + 1];
+    for (size_t i = o; i < e; i++)
+        z[i] /= q->dd[i];
+    for (size_t i = o + 1; i < e; i++)
+        z[i] -= q->ll[i - 1] * z[i - 1];
+    for (size_t i = e - 1; i > o; i--)
+        z[i] -= q->rho[i - 1] * z[i - 1];
+}
+
+/* Evaluate at x and factor the Newton matrix of the primal-dual system,
+ *     H = K + diag(z/s of the cell bounds) + per channel w 1 1^T + (z_B / s_B) 1 1^T,
+ * K = -Hessian of G (h clipped at 0): everything pd_solve needs beside the right-hand side. */
+static void pd_factor(struct eq *q)
+{
+    const double *s = q->s, *z = q->z;
+    const unsigned char *on = q->on;
+    size_t n = q->n;
+    q->W00 = 0;
+    q->G = 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        size_t o = k->off, e = k->off + k->m, lo = J_LO(q, kk), hi = J_HI(q, kk);
+        q->G += eval_channel(q, k, q->x, 1);
+        k->w = (on[lo] ? z[lo] / s[lo] : 0) + (on[hi] ? z[hi] / s[hi] : 0);
+        for (size_t i = o; i < e; i++) {
+            q->D[i] = z[i] / s[i] + (on[n + i] ? z[n + i] / s[n + i] : 0);
+            q->me0[i] = 1;
+        }
+        chan_factor(q, k);
+        chan_solve(q, k, q->me0);
+        k->se = sum(q->me0, o, e);
+        /* A pinned total is the limit of an infinitely stiff constraint: the projection. */
+        k->kappa = k->pinned ? 1 / k->se : k->w / (1 + k->w * k->se);
+        for (size_t i = o; i < e; i++) {
+            q->me[i] = (1 - k->kappa * k->se) * q->me0[i];
+            q->W00 += q->me[i];
+        }
+    }
+}
+
+/* dx = H^-1 rhs: per channel (K + D)^-1 and Sherman-Morrison, then once more for the
+ * budget with 1/C = s_B / z_B, which needs no division by a slack. */
+static void pd_solve(struct eq *q)
+{
+    int B = q->on[J_B(q)];
+    double y0 = 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        size_t o = k->off, e = k->off + k->m;
+        memcpy(&q->mr[o], &q->rhs[o], k->m * sizeof *q->mr);
+        chan_solve(q, k, q->mr);
+        double sr = k->dS = sum(q->mr, o, e);
+        for (size_t i = o; i < e; i++) {
+            q->mr[i] -= k->kappa * sr * q->me0[i];
+            y0 += q->mr[i];
+        }
+    }
+    double xi = B ? y0 / (q->s[J_B(q)] / q->z[J_B(q)] + q->W00) : 0;
+    for (size_t i = 0; i < q->n; i++)
+        q->dx[i] = q->mr[i] - xi * q->me[i];
+    /* Along a direction with little curvature (a linear curve: only the barrier's z/x) P^-1
+     * is huge, and each dx[i] is a small difference of huge terms: right per cell, but its
+     * sum over a channel or the plan can be off by far more than the slack of a nearly
+     * active min, max or budget. Those totals follow exactly from the algebra: per channel
+     * 1^T dx = (sr - xi se) / (1 + w se) (0 if pinned), and 1^T dx = (s_B / z_B) xi overall.
+     * Each is restored along M^-1 1 (resp. P^-1 1), which moves cells next to a bound
+     * hardly at all. */
+    q->dS = 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        size_t o = k->off, e = k->off + k->m;
+        double sr = k->dS;
+        k->dS = sum(q->dx, o, e);
+        if (k->pinned || k->w > 0) {
+            double want = k->pinned ? 0 : (sr - xi * k->se) / (1 + k->w * k->se);
+            for (size_t i = o; i < e; i++)
+                q->dx[i] += (want - k->dS) * q->me0[i] / k->se;
+            k->dS = want;
+        }
+        q->dS += k->dS;
+    }
+    if (B) {
+        double want = q->s[J_B(q)] / q->z[J_B(q)] * xi, miss = want - q->dS;
+        for (size_t i = 0; i < q->n; i++)
+            q->dx[i] += miss * q->me[i] / q->W00;
+        for (size_t kk = 0; kk < q->nch; kk++) {
+            struct chan *k = &q->ch[kk];
+            k->dS += miss * sum(q->me, k->off, k->off + k->m) / q->W00;
+        }
+        q->dS = want;
+    }
+}
+
+/* The right-hand side for centring target mu: -mu times the gradient of the barrier
+ * function (p S - G) / mu - sum log s_j. */
+static void pd_rhs(struct eq *q, double p, double mu)
+{
+    const double *s = q->s;
+    const unsigned char *on = q->on;
+    size_t n = q->n;
+    double common = on[J_B(q)] ? -mu / s[J_B(q)] : 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        size_t lo = J_LO(q, kk), hi = J_HI(q, kk);
+        double c = common + (on[lo] ? mu / s[lo] : 0) - (on[hi] ? mu / s[hi] : 0);
+        for (size_t i = k->off; i < k->off + k->m; i++)
+            q->rhs[i] = q->gam[i] - p + mu / s[i] - (on[n + i] ? mu / s[n + i] : 0) + c;
+    }
+}
+
+/* Slack changes ds of the step dx, and the dual changes dz that go with them for target mu:
+ * dz = (mu - z s - z ds) / s. */
+static void pd_ds(struct eq *q, double mu)
+{
+    size_t n = q->n, J = J_B(q);
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        q->ds[J_LO(q, kk)] = q->ch[kk].dS;
+        q->ds[J_HI(q, kk)] = -q->ch[kk].dS;
+    }
+    for (size_t i = 0; i < n; i++) {
+        q->ds[i] = q->dx[i];
+        q->ds[n + i] = -q->dx[i];
+    }
+    q->ds[J] = -q->dS;
+    for (size_t j = 0; j <= J; j++)
+        q->dz[j] = q->on[j] ? (mu - q->z[j] * q->s[j] - q->z[j] * q->ds[j]) / q->s[j] : 0;
+}
+
+/* The largest step keeping v + alpha dv >= 0 where the constraint is on (INFINITY: none). */
+static double to_edge(const struct eq *q, const double *v, const double *dv)
+{
+    double a = INFINITY;
+    for (size_t j = 0; j <= J_B(q); j++)
+        if (q->on[j] && dv[j] < 0 && v[j] < -a * dv[j])
+            a = v[j] / -dv[j];
+    return a;
+}
+
+/* GMV change of the step alpha * dx, from the adstock of the last evaluation. */
+static double delta_gmv(struct eq *q, double alpha)
+{
+    const struct mp_plan *plan = q->plan;
+    double dG = 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        const struct mp_channel *ch = &plan->channels[k->c];
+        const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
+        double da = 0;
+        size_t j = k->off, end = k->off + k->m;
+        for (int u = q->per[k->off]; u < q->T; u++) {
+            double in = 0;
+            if (j < end && q->per[j] == u)
+                in = alpha * q->dx[j++];
+            da = in + ch->theta * da;
+            if (da != 0 && L[u] != 0)
+                dG += L[u] * curve_delta(&ch->resp, k->a[u], da);
+        }
+    }
+    return dG;
+}
+
+/* Armijo backtracking on the barrier function (p S - G) / mu - sum log s_j along dx, from
+ * the largest step that keeps every slack positive. Differences are taken term by term
+ * (log1p, curve_delta), so they stay exact where the values themselves are 1e16. 0 when no
+ * step decreases it: rounding has the last word. */
+static int line_search(struct eq *q, double p, double mu, double lam2)
+{
+    size_t J = J_B(q);
+    double alpha = fmin(1, TO_EDGE * to_edge(q, q->s, q->ds));
+    for (int tries = 0; tries < 60; tries++, alpha *= 0.5) {
+        double dG = delta_gmv(q, alpha), dphi = (p * alpha * q->dS - dG) / mu;
+        for (size_t j = 0; j <= J; j++)
+            if (q->on[j])
+                dphi -= log1p(alpha * q->ds[j] / q->s[j]);
+        if (!(dphi <= -ARMIJO * alpha * lam2))
+            continue;
+        for (size_t j = 0; j <= J; j++)
+            q->s[j] += alpha * q->ds[j];
+        q->G += dG;
+        q->S += alpha * q->dS;
+        return 1;
+    }
+    return 0;
+}
+
+/* Slacks from x. Steps then carry them along, which keeps a slack of 1e-9 accurate where
+ * recomputing it as a difference of 1e6-sized sums would not. */
+static void init_slacks(struct eq *q)
+{
+    size_t n = q->n;
+    q->S = 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        double s = sum(q->x, k->off, k->off + k->m);
+        q->s[J_LO(q, kk)] = s - k->lo;
+        q->s[J_HI(q, kk)] = k->hi - s;
+        q->on[J_LO(q, kk)] = (unsigned char)k->has_lo;
+        q->on[J_HI(q, kk)] = (unsigned char)k->has_hi;
+        q->S += s;
+    }
+    for (size_t i = 0; i < n; i++) {
+        q->s[n + i] = q->cap[i] - q->x[i];
+        q->on[i] = 1;
+        q->on[n + i] = isfinite(q->cap[i]) != 0;
+    }
+    q->s[J_B(q)] = q->Bp - q->S;
+    q->on[J_B(q)] = (unsigned char)q->has_B;
+    q->G = gmv_of(q, q->x);
+}
+
+/* Largest stationarity error, -gam + p - z + u - z_lo + z_hi + z_B per cell, relative to the
+ * largest marginal; the free multiplier of a pinned total is taken as the channel's mean. */
+static double dual_error(const struct eq *q, double p)
+{
+    const double *z = q->z;
+    const unsigned char *on = q->on;
+    size_t n = q->n;
+    double worst = 0, ref = p, zB = on[J_B(q)] ? z[J_B(q)] : 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        size_t lo = J_LO(q, kk), hi = J_HI(q, kk), e = k->off + k->m;
+        double c = zB - (on[lo] ? z[lo] : 0) + (on[hi] ? z[hi] : 0), mean = 0;
+        for (size_t i = k->off; i < e; i++) {
+            q->rhs[i] = -q->gam[i] + p - z[i] + (on[n + i] ? z[n + i] : 0) + c;
+            mean += q->rhs[i] / (double)k->m;
+            ref = fmax(ref, fabs(q->gam[i]));
+        }
+        for (size_t i = k->off; i < e; i++)
+            worst = fmax(worst, fabs(q->rhs[i] - (k->pinned ? mean : 0)));
+    }
+    return ref > 0 ? worst / ref : worst;
+}
+
+/* Maximise G - p S from the strictly feasible q->x, the duals starting centred at
+ * mu = start * scale / m. Primal-dual Newton steps aim at the centre for mu (s_j z_j = mu
+ * and stationarity); once the point is centred to within KAPPA mu, mu drops as in Ipopt's
+ * monotone rule, to min(mu / 5, mu^2) in units of the scale. A step is searched along the
+ * barrier function for mu (it descends on it: the same gradient, a positive definite
+ * matrix); the duals take their own step to the edge. Stops when mu is below GAP_REL of
+ * the scale (the duality gap of a dual feasible point is m mu) and stationarity holds to
+ * DUAL_TOL; q->lambda is then the budget's shadow price, p + z_B. */
+static void pd_run(struct eq *q, double p, double start)
+{
+    init_slacks(q);
+    size_t J = J_B(q);
+    double m = 0, scale = fmax(1, fmax(fabs(q->K0 + q->G), fabs(q->Bp))), rel = start;
+    for (size_t j = 0; j <= J; j++)
+        m += q->on[j];
+    double mu = rel * scale / m;
+    for (size_t j = 0; j <= J; j++)
+        q->z[j] = q->on[j] ? mu / q->s[j] : 0;
+    int stalls = 0;
+    for (int it = 0; it < MAX_STEPS && stalls < 3; it++) {
+        pd_factor(q);
+        q->steps++;
+        double spread = 0, derr = dual_error(q, p);
+        for (size_t j = 0; j <= J; j++)
+            if (q->on[j])
+                spread = fmax(spread, fabs(q->s[j] * q->z[j] - mu));
+        if (derr <= KAPPA * rel && spread <= KAPPA * mu) {
+            if (rel <= GAP_REL && derr <= DUAL_TOL)
+                break;
+            rel = fmax(GAP_REL / 2, fmin(rel / 5, rel * rel));
+            mu = rel * scale / m;
+        }
+        pd_rhs(q, p, mu);
+        pd_solve(q);
+        pd_ds(q, mu);
+        double lam2 = 0;
+        for (size_t i = 0; i < q->n; i++)
+            lam2 += q->rhs[i] * q->dx[i] / mu;
+        stalls = line_search(q, p, mu, lam2) ? 0 : stalls + 1;
+        double ad = fmin(1, TO_EDGE * to_edge(q, q->z, q->dz));
+        for (size_t j = 0; j <= J; j++)
+            if (q->on[j])
+                q->z[j] = clamp(q->z[j] + ad * q->dz[j], mu / (DUAL_BOX * q->s[j]),
+                                DUAL_BOX * mu / q->s[j]);
+    }
+    q->lambda = p + (q->on[J] ? q->z[J] : 0);
+}
+
+/* ---- budgets and objectives ---- */
+
+/* Make b the budget of the next solve. At the sum of the mins every total is pinned there;
+ * the budget constraint exists only where the channels could spend more than b. */
+static void set_budget(struct eq *q, double b)
+{
+    double top = 0;
+    int pin = b <= sum(q->c_lo, 0, q->nch) + q->tol;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        k->pinned = k->pin0 || pin;
+        k->has_lo = !k->pinned && k->lo > 0;
+        k->has_hi = !k->pinned && k->hi0;
+        top += k->pinned ? k->lo : k->U;
+    }
+    q->Bp = b;
+    q->has_B = !pin && top > b;
+}
+
+/* A strictly feasible point: each channel's total halfway into its range, but together
+ * using at most half of what the budget leaves above the mins, spread in proportion to
+ * min(cap, total), which stays strictly below every cap. */
+static void central_start(struct eq *q, double *x)
+{
+    double lo = 0;
+    size_t nfree = 0;
+    for (size_t k = 0; k < q->nch; k++) {
+        lo += q->ch[k].lo;
+        nfree += !q->ch[k].pinned;
+    }
+    double share = q->has_B ? (q->Bp - lo) / (2.0 * (double)(nfree ? nfree : 1)) : INFINITY;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        double tau = k->pinned ? k->lo : k->lo + fmin((k->U - k->lo) / 2, share), w = 0;
+        for (size_t i = k->off; i < k->off + k->m; i++)
+            w += fmin(q->cap[i], tau);
+        for (size_t i = k->off; i < k->off + k->m; i++)
+            x[i] = tau * (fmin(q->cap[i], tau) / w);
+    }
+}
+
+/* The most G - p S with budget b for the free cells, starting from x0 (NULL: the central
+ * point) with a little of the central point mixed in to make it strictly feasible. */
+static void solve_at(struct eq *q, double b, double p, const double *x0, double start)
+{
+    set_budget(q, b);
+    central_start(q, q->xc);
+    for (size_t i = 0; i < q->n; i++)
+        q->x[i] = x0 ? (1 - PUSH) * x0[i] + PUSH * q->xc[i] : q->xc[i];
+    pd_run(q, p, start);
+}
+
+/* target_roas and goal are met when h = gk + G - gr * S >= 0, up to rounding of its terms. */
+static int meets(const struct eq *q, double G, double S)
+{
+    double h = q->gk + G - q->gr * S;
+    return h >= -1e-9 * (fabs(q->K0) + fabs(q->gk) + fabs(G) + q->gr * (fabs(q->F0) + S));
+}
+
+/* target_roas and goal. Their answer is the most GMV for some total spend b, and
+ * h(b) = gk + G*(b) - gr b is concave with h'(b) = lambda(b) - gr, so Newton's method on
+ * h(b) = 0 runs to the root from one side: target_roas from above (the largest b that meets
+ * the target), goal from below after at most one step past it (the least b that reaches
+ * it); a step out of the bracket bisects instead. The smallest b tried keeps the budget
+ * constraint strictly feasible. The answer is the best one that meets the target, else the
+ * last. */
+static void budget_search(struct eq *q, double start)
+{
+    int roas = q->plan->objective == MP_OBJ_TARGET_ROAS, kept = 0;
+    double floor = sum(q->c_lo, 0, q->nch) + 2 * q->tol, b = q->Bfull, lo = floor, hi = b;
+    double best = 0, lam = NAN;
+    int lo_seen = 0;
+    for (int it = 0; it < MAX_SEARCH; it++) {
+        solve_at(q, b, 0, NULL, start);
+        int ok = meets(q, q->G, q->S);
+        double h = q->gk + q->G - q->gr * q->S, val = roas ? q->G : -q->S;
+        if (ok && (!kept || val > best)) {
+            memcpy(q->keep, q->x, q->n * sizeof *q->x);
+            best = val;
+            lam = q->lambda;
+            kept = 1;
+        }
+        /* roas: the most GMV already meets it; goal: not even the most GMV reaches it */
+        if (it == 0 && ok == roas)
+            break;
+        /* at the floor: roas short of the target, or goal already reached, ends it */
+        if ((b <= floor && ok != roas) || (ok && fabs(h) <= 1e-9 * (fabs(q->gk) + q->G)))
+            break;
+        if (ok == roas)
+            lo = b, lo_seen = 1;
+        else
+            hi = b;
+        double slope = q->lambda - q->gr, nb = b - h / slope;
+        if (roas && !(slope < 0))
+            break; /* short of the target and not closing in: no spend meets it */
+        if (!roas && !(slope > 0))
+            nb = fmin(b, q->S) * (1 - 1e-9); /* the budget does not bind: spend what is used */
+        if (!(nb > lo && nb < hi))
+            nb = lo_seen ? (lo + hi) / 2 : lo;
+        if (!(fabs(nb - b) > 1e-12 * q->Bfull))
+            break;
+        b = nb;
+    }
+    if (kept) {
+        memcpy(q->x, q->keep, q->n * sizeof *q->x);
+        q->lambda = lam;
+    }
+}
+
+/* The objective's answer from x0 (NULL: the central point); for S-curves, from a candidate
+ * x0 target_roas and goal look for more GMV at the candidate's own spend. */
+static void solve_objective(struct eq *q, const double *x0, double start)
+{
+    const struct mp_plan *plan = q->plan;
+    switch (plan->objective) {
+    case MP_OBJ_GMV:
+        solve_at(q, q->Bfull, 0, x0, start);
+        break;
+    case MP_OBJ_PROFIT:
+        solve_at(q, q->Bfull, 1 / plan->margin, x0, start);
+        break;
+    case MP_OBJ_TARGET_ROAS:
+    case MP_OBJ_GOAL_GMV:
+        if (x0)
+            solve_at(q, fmin(q->Bfull, sum(x0, 0, q->n)), 0, x0, start);
+        else
+            budget_search(q, start);
+        break;
+    }
+}
+
+/* ---- S-curves ---- */
+
+static int by_at(const void *a, const void *b)
+{
+    double x = ((const struct knot *)a)->at, y = ((const struct knot *)b)->at;
+    return (x > y) - (x < y);
+}
+
+/* The alpha >= 0 with sum_i clamp(alpha * w_i, lo_i, hi_i) = target (w, lo NULL: all 1, all
+ * 0), found exactly by walking the sorted break points of that piecewise linear sum; when
+ * even every hi falls short, an alpha that puts all at hi. */
+static double level(size_t n, const double *w, const double *lo, const double *hi,
+                    double target, struct knot *kn)
+{
+    double base = 0, slope = 0, at = 0;
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1, l = lo ? lo[i] : 0;
+        base += l;
+        if (wi <= 0)
+            continue;
+        kn[nk++] = (struct knot){l / wi, wi, -l};
+        if (isfinite(hi[i]))
+            kn[nk++] = (struct knot){hi[i] / wi, -wi, hi[i]};
+    }
+    qsort(kn, nk, sizeof *kn, by_at);
+    for (size_t j = 0; j < nk; j++) {
+        if (base + slope * kn[j].at >= target)
+            return slope > 0 ? fmax(at, (target - base) / slope) : at;
+        base += kn[j].dlo;
+        slope += kn[j].dw;
+        at = kn[j].at;
+    }
+    return slope > 0 ? fmax(at, (target - base) / slope) : at;
+}
+
+/* A point on the path of a weighting heuristic at total b: channel totals clamp(beta * w_c,
+ * min, U) adding up to b, each spread over its cells as min(alpha * v_i, cap) with v_i = 1
+ * (equal split) or the demand multiplier L (proportional to beta). */
+static void fill(struct eq *q, const double *w, int by_lift, double b, double *x)
+{
+    double beta = level(q->nch, w, q->c_lo, q->c_U, b, q->knots);
+    const struct mp_plan *plan = q->plan;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        double tau = clamp(beta * (w ? w[kk] : 1), q->c_lo[kk], q->c_U[kk]);
+        double *v = by_lift ? q->tmp_d : NULL;
+        for (size_t j = 0; v && j < k->m; j++)
+            v[j] = plan->lift[MP_AT(plan, k->c, q->per[k->off + j])];
+        double alpha = level(k->m, v, NULL, &q->cap[k->off], tau, q->knots);
+        for (size_t j = 0; j < k->m; j++)
+            x[k->off + j] = fmin(alpha * (v ? v[j] : 1), q->cap[k->off + j]);
+    }
+}
+
+/* Feasibility first (target_roas, goal), then the objective's value. */
+static struct pick score(const struct eq *q, double G, double S)
+{
+    const struct mp_plan *plan = q->plan;
+    double Gt = q->K0 + G, St = q->F0 + S, g = q->gk + G - q->gr * S;
+    int feas = meets(q, G, S);
+    switch (plan->objective) {
+    case MP_OBJ_GMV: return (struct pick){1, 1, Gt};
+    case MP_OBJ_PROFIT: return (struct pick){1, 1, plan->margin * Gt - St};
+    case MP_OBJ_TARGET_ROAS: return (struct pick){1, feas, feas ? Gt : g};
+    case MP_OBJ_GOAL_GMV: return (struct pick){1, feas, feas ? -St : Gt};
+    }
+    return (struct pick){0, 0, 0};
+}
+
+/* Keep x in q->best when it beats the best so far. */
+static void consider(struct eq *q, const double *x, double G, struct pick *best)
+{
+    struct pick p = score(q, G, sum(x, 0, q->n));
+    if (best->have && (p.feas < best->feas || (p.feas == best->feas && !(p.val > best->val))))
+        return;
+    *best = p;
+    if (x != q->best)
+        memcpy(q->best, x, q->n * sizeof *x);
+}
+
+/* Gains of adding min(step, room) to each free cell of channel k at x. */
+static void greedy_gains(struct eq *q, struct chan *k, const double *x, double step, double room)
+{
+    const struct mp_plan *plan = q->plan;
+    const struct mp_channel *ch = &plan->channels[k->c];
+    const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
+    eval_channel(q, k, x, 0);
+    for (size_t i = k->off; i < k->off + k->m; i++) {
+        double amt = k->pinned ? 0 : fmin(fmin(step, q->cap[i] - x[i]), fmin(q->c_U[k - q->ch] - k->tot, room));
+        q->amt[i] = amt;
+        q->gain[i] = -INFINITY;
+        if (!(amt > 1e-12 * step))
+            continue;
+        double dG = 0, da = amt;
+        for (int u = q->per[i]; u < q->T && da > 0; u++, da *= ch->theta)
+            if (L[u] != 0)
+                dG += L[u] * curve_delta(&ch->resp, k->a[u], da);
+        q->gain[i] = dG;
+    }
+}
+
+/* The greedy step-wise allocation: every channel at its min, then GREEDY_STEPS steps of an
+ * equal share of the rest, each to the cell with the most GMV per unit for it. Every prefix
+ * is a candidate. */
+static void greedy(struct eq *q, struct pick *best)
+{
+    double *x = q->cand, lo = sum(q->c_lo, 0, q->nch), top = sum(q->c_U, 0, q->nch);
+    fill(q, NULL, 0, lo, x);
+    double room = q->has_B ? q->Bp - lo : INFINITY;
+    double step = (fmin(q->Bp, top) - lo) / GREEDY_STEPS;
+    double G = gmv_of(q, x);
+    consider(q, x, G, best);
+    if (!(step > 0))
+        return;
+    for (size_t k = 0; k < q->nch; k++) {
+        q->ch[k].tot = sum(x, q->ch[k].off, q->ch[k].off + q->ch[k].m);
+        greedy_gains(q, &q->ch[k], x, step, room);
+    }
+    /* Each step adds `step` or fills a cap, a channel max or the budget: this bounds them. */
+    for (size_t it = 0; it < GREEDY_STEPS + q->n + q->nch + 1; it++) {
+        size_t bi = q->n;
+        for (size_t i = 0; i < q->n; i++)
+            if (q->gain[i] > 0 && (bi == q->n || q->gain[i] / q->amt[i] > q->gain[bi] / q->amt[bi]))
+                bi = i;
+        if (bi == q->n)
+            break;
+        size_t kk = 0;
+        while (q->ch[kk].off + q->ch[kk].m <= bi)
+            kk++;
+        double amt = q->amt[bi];
+        x[bi] += amt;
+        q->ch[kk].tot += amt;
+        room -= amt;
+        G += q->gain[bi];
+        consider(q, x, G, best);
+        q->steps++;
+        if (room <= q->tol)
+            break;
+        if (room < step)
+            for (size_t k = 0; k < q->nch; k++)
+                greedy_gains(q, &q->ch[k], x, step, room);
+        else
+            greedy_gains(q, &q->ch[kk], x, step, room);
+    }
+}
+
+/* S-curves (model.md 7): no method is exact, so the answer is the best of the equal split
+ * and proportional-to-beta paths (LEVELS budget levels each; for gmv only the whole
+ * budget), every prefix of the greedy allocation, and the interior-point method (Hessian
+ * clipped to stay positive definite, line search on the true objective, so a local
+ * optimum) started from the best of those and from the central point. By construction it
+ * is never worse than any of the three heuristics. */
+static void solve_scurve(struct eq *q)
+{
+    const struct mp_plan *plan = q->plan;
+    struct pick best = {0, 0, 0};
+    double lo = sum(q->c_lo, 0, q->nch), top = fmin(q->Bfull, sum(q->c_U, 0, q->nch));
+    int gmv = plan->objective == MP_OBJ_GMV, levels = gmv ? 1 : LEVELS;
+    for (int h = 0; h < 2; h++)
+        for (int l = gmv ? 1 : 0; l <= levels; l++) {
+            fill(q, h ? q->c_w : NULL, h, lo + (top - lo) * l / levels, q->cand);
+            consider(q, q->cand, gmv_of(q, q->cand), &best);
+            q->steps++;
+        }
+    greedy(q, &best);
+    for (int s = 0; s < 2; s++) {
+        solve_objective(q, s ? NULL : q->best, s ? 1 : 1e-4);
+        consider(q, q->x, gmv_of(q, q->x), &best);
+        set_budget(q, q->Bfull);
+    }
+    memcpy(q->x, q->best, q->n * sizeof *q->x);
+}
+
+/* ---- set-up and result ---- */
+
+static const char *where(const struct mp_plan *plan, const struct mp_channel *ch, char *buf, size_t n)
+{
+    const char *file = plan->file ? plan->file : "plan";
+    if (ch && ch->loc.line > 0)
+        snprintf(buf, n, "%s:%d:%d", file, ch->loc.line, ch->loc.col);
+    else
+        snprintf(buf, n, "%s", file);
+    return buf;
+}
+
+/* GMV of one channel's row of `spend`. */
+static double row_gmv(const struct mp_plan *plan, size_t c, const double *spend)
+{
+    const struct mp_channel *ch = &plan->channels[c];
+    double a = ch->carryover, G = 0;
+    for (int t = 0; t < plan->T; t++) {
+        a = spend[t] + ch->theta * a;
+        if (a > 0)
+            G += mp_channel_response(plan, c, t, a);
+    }
+    return G;
+}
+
+static size_t carve(size_t *off, size_t count, size_t size)
+{
+    size_t at = *off;
+    *off += (count * size + 15) & ~(size_t)15;
+    return at;
+}
+
+/* Check the constraints can hold, fix what they already decide (channels with no free
+ * period, totals pinned at 0, at every cap or on one period), and lay out the rest. */
+static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double budget,
+                            mp_alloc *out, mp_error *err)
+{
+    size_t C = plan->nchannels, T = (size_t)plan->T, nch = 0, n = 0, biggest = C;
+    char at[512];
+    double tol = fmax(1e-6, 1e-9 * fabs(budget)), lo_sum = 0;
+    memset(q, 0, sizeof *q);
+    q->plan = plan;
+    q->T = plan->T;
+    q->tol = tol;
+    for (size_t c = 0; c < C; c++) {
+        const struct mp_channel *ch = &plan->channels[c];
+        if (ch->mode != MP_MODE_OPTIMISED)
+            continue;
+        size_t m = 0;
+        for (size_t t = 0; ch->cap > 0 && t < T; t++)
+            m += ch->active[t] != 0;
+        double U = m ? fmin(ch->max, ch->cap * (double)m) : 0;
+        if (ch->min > ch->max + tol)
+            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %.6g is above max %.6g",
+                           where(plan, ch, at, sizeof at), ch->id, ch->min, ch->max);
+        if (ch->min > U + tol && m == 0)
+            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %.6g cannot be reached: the channel may spend in no period (inactive or cap 0)",
+                           where(plan, ch, at, sizeof at), ch->id, ch->min);
+        if (ch->min > U + tol)
+            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %.6g cannot be reached: %zu active periods at cap %.6g allow at most %.6g",
+                           where(plan, ch, at, sizeof at), ch->id, ch->min, m, ch->cap, U);
+        lo_sum += ch->min;
+        if (ch->min > 0 && (biggest == C || ch->min > plan->channels[biggest].min))
+            biggest = c;
+        if (m) {
+            nch++;
+            n += m;
+        }
+    }
+    if (lo_sum > budget + tol && biggest < C)
+        return mp_fail(err, MP_EINFEASIBLE, "%s: channel mins add up to %.6g, more than the budget to allocate %.6g (largest: channel '%s', min %.6g)",
+                       where(plan, &plan->channels[biggest], at, sizeof at), lo_sum, budget,
+                       plan->channels[biggest].id, plan->channels[biggest].min);
+    if (lo_sum > budget + tol)
+        return mp_fail(err, MP_EINFEASIBLE, "%s: the budget to allocate is %.6g: fixed lines take more than the budget",
+                       where(plan, NULL, at, sizeof at), budget);
+
+    size_t nk = 2 * (nch > T ? nch : T), ms = 2 * n + 2 * nch + 1, off = 0;
+    size_t o_d = carve(&off, 18 * n + 4 * ms + 2 * T + 3 * nch + nch * T, sizeof(double));
+    size_t o_ch = carve(&off, nch, sizeof(struct chan));
+    size_t o_kn = carve(&off, nk, sizeof(struct knot));
+    size_t o_per = carve(&off, n, sizeof(int));
+    size_t o_on = carve(&off, ms, 1);
+    char *base = malloc(off);
+    if (!base)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    q->block = base;
+    double *d = (double *)(void *)(base + o_d);
+    double **vec[] = {&q->cap, &q->gam, &q->ht, &q->rho, &q->D, &q->dd, &q->ll, &q->rhs,
+                      &q->mr, &q->me0, &q->me, &q->dx, &q->best, &q->cand, &q->xc, &q->keep,
+                      &q->gain, &q->amt};
+    for (size_t v = 0; v < sizeof vec / sizeof *vec; v++, d += n)
+        *vec[v] = d;
+    double **cvec[] = {&q->s, &q->z, &q->ds, &q->dz};
+    for (size_t v = 0; v < sizeof cvec / sizeof *cvec; v++, d += ms)
+        *cvec[v] = d;
+    q->x = q->s;
+    q->tmp_d = d;
+    q->tmp_h = d + T;
+    q->c_lo = d + 2 * T;
+    q->c_U = q->c_lo + nch;
+    q->c_w = q->c_U + nch;
+    d = q->c_w + nch;
+    q->ch = (struct chan *)(void *)(base + o_ch);
+    q->knots = (struct knot *)(void *)(base + o_kn);
+    q->per = (int *)(void *)(base + o_per);
+    q->on = (unsigned char *)(base + o_on);
+
+    int pin_all = lo_sum >= budget - tol;
+    q->Bfull = budget;
+    q->F0 = mp_plan_fixed_total(plan);
+    for (size_t t = 0; t < T; t++)
+        q->K0 += plan->baseline[t];
+    for (size_t c = 0; c < C; c++) {
+        const struct mp_channel *ch = &plan->channels[c];
+        double *row = &out->spend[c * T];
+        if (ch->mode != MP_MODE_OPTIMISED) {
+            q->K0 += row_gmv(plan, c, row);
+            continue;
+        }
+        size_t m = 0;
+        for (size_t t = 0; t < T; t++) {
+            row[t] = 0;
+            m += ch->cap > 0 && ch->active[t];
+        }
+        double U = m ? fmin(ch->max, ch->cap * (double)m) : 0, lo = fmin(ch->min, U);
+        int pinned = pin_all || U - lo <= tol;
+        if (m == 0 || (pinned && (lo <= tol || lo >= ch->cap * (double)m - tol || m == 1))) {
+            for (size_t t = 0; t < T && lo > tol; t++)
+                if (ch->active[t])
+                    row[t] = m == 1 ? lo : ch->cap;
+            double s = sum(row, 0, T);
+            q->F0 += s;
+            q->Bfull -= s;
+            q->K0 += row_gmv(plan, c, row);
+            continue;
+        }
+        struct chan *k = &q->ch[q->nch];
+        *k = (struct chan){.c = c, .off = q->n, .m = m, .lo = lo, .hi = ch->max, .U = U,
+                           .pin0 = U - lo <= tol, .hi0 = ch->max < ch->cap * (double)m, .a = d};
+        d += T;
+        q->c_lo[q->nch] = lo;
+        q->c_U[q->nch] = k->pin0 ? lo : U;
+        /* Proportional to beta; a linear curve has none: the GMV of an equal share instead. */
+        q->c_w[q->nch] = ch->resp.curve == MP_CURVE_LINEAR ? ch->resp.roas * budget / (double)nch
+                         : ch->resp.curve == MP_CURVE_NONE ? 0 : ch->resp.beta;
+        for (size_t t = 0; t < T; t++)
+            if (ch->cap > 0 && ch->active[t]) {
+                q->per[q->n] = (int)t;
+                q->cap[q->n] = ch->cap;
+                q->n++;
+            }
+        for (size_t i = k->off; i + 1 < k->off + m; i++)
+            q->rho[i] = pow(ch->theta, q->per[i + 1] - q->per[i]);
+        q->nch++;
+    }
+    set_budget(q, q->Bfull);
+    return MP_OK;
+}
+
+/* Spend-weighted mean marginal GMV of the cells strictly inside their bounds, in channels
+ * whose total is strictly inside its own: at an exact answer they all share one value. */
+static double interior_marginal(struct eq *q)
+{
+    double num = 0, den = 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        double s = sum(q->x, k->off, k->off + k->m);
+        if (k->pinned || (k->has_lo && s - k->lo <= q->tol) || (k->has_hi && k->hi - s <= q->tol))
+            continue;
+        eval_channel(q, k, q->x, 1);
+        for (size_t i = k->off; i < k->off + k->m; i++)
+            if (q->x[i] > 0 && q->x[i] < q->cap[i]) {
+                num += q->x[i] * q->gam[i];
+                den += q->x[i];
+            }
+    }
+    return den > 0 ? num / den : NAN;
+}
+
+/* Round what the interior-point method leaves a hair from a bound onto it (well inside
+ * mp_alloc_check's tolerance), write the answer and report. */
+static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info, int concave,
+                             mp_error *err)
+{
+    const struct mp_plan *plan = q->plan;
+    double snap = q->tol / (double)(q->n + 1);
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        for (size_t i = k->off; i < k->off + k->m; i++) {
+            if (q->x[i] < snap)
+                q->x[i] = 0;
+            else if (q->x[i] > q->cap[i] - snap)
+                q->x[i] = q->cap[i];
+            out->spend[MP_AT(plan, k->c, q->per[i])] = q->x[i];
+        }
+    }
+    double G = gmv_of(q, q->x), S = sum(q->x, 0, q->n);
+    double Gt = q->K0 + G, St = q->F0 + S, g = q->gk + G - q->gr * S;
+    char at[512];
+    /* With no spend at all the ROAS is absent (model.md 6), so not at the target either. */
+    if (plan->objective == MP_OBJ_TARGET_ROAS && (!meets(q, G, S) || !(St > 0)))
+        return mp_fail(err, MP_EINFEASIBLE, "%s: objective target_roas %.6g cannot be met under the budget and channel constraints",
+                       where(plan, NULL, at, sizeof at), plan->objective_value);
+    if (!info)
+        return MP_OK;
+    info->iterations = q->steps;
+    info->concave = concave;
+    switch (plan->objective) {
+    case MP_OBJ_GMV: info->objective = Gt; break;
+    case MP_OBJ_PROFIT: info->objective = plan->margin * Gt - St; break;
+    case MP_OBJ_TARGET_ROAS: info->objective = Gt; break;
+    case MP_OBJ_GOAL_GMV: info->objective = St; break;
+    }
+    info->lambda = q->n == 0 ? NAN : concave ? q->lambda : interior_marginal(q);
+    info->shortfall = plan->objective == MP_OBJ_GOAL_GMV && !meets(q, G, S) ? -g : 0;
+    return MP_OK;
+}
 
 enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *out,
                                  mp_equalize_info *info, mp_error *err)
 {
-    (void)plan;
-    (void)budget;
-    (void)out;
-    (void)info;
-    return mp_fail(err, MP_EINTERNAL, "equalize is not built yet");
+    char at[512];
+    double R = plan->objective_value;
+    if (info)
+        *info = (mp_equalize_info){0};
+    if (!out || out->nchannels != plan->nchannels || out->T != plan->T)
+        return mp_fail(err, MP_EINTERNAL, "equalize: the allocation is not shaped for the plan");
+    if (!isfinite(budget))
+        return mp_fail(err, MP_EINPUT, "%s: the budget to allocate is not a finite number",
+                       where(plan, NULL, at, sizeof at));
+    if (plan->objective == MP_OBJ_PROFIT && !(plan->margin > 0 && isfinite(plan->margin)))
+        return mp_fail(err, MP_EINPUT, "%s: objective profit needs a margin > 0",
+                       where(plan, NULL, at, sizeof at));
+    if (plan->objective == MP_OBJ_TARGET_ROAS && !(R > 0 && isfinite(R)))
+        return mp_fail(err, MP_EINPUT, "%s: objective target_roas needs a ROAS > 0",
+                       where(plan, NULL, at, sizeof at));
+    if (plan->objective == MP_OBJ_GOAL_GMV && !isfinite(R))
+        return mp_fail(err, MP_EINPUT, "%s: objective goal needs a finite gmv",
+                       where(plan, NULL, at, sizeof at));
+
+    struct eq q;
+    enum mp_status st = setup(&q, plan, budget, out, err);
+    if (st != MP_OK)
+        return st;
+    /* target_roas: (K0 + G) / (F0 + S) >= R; goal: K0 + G >= goal. */
+    if (plan->objective == MP_OBJ_TARGET_ROAS) {
+        q.gk = q.K0 - R * q.F0;
+        q.gr = R;
+    } else if (plan->objective == MP_OBJ_GOAL_GMV) {
+        q.gk = q.K0 - R;
+    }
+    int concave = 1;
+    for (size_t c = 0; c < plan->nchannels; c++)
+        if (plan->channels[c].mode == MP_MODE_OPTIMISED && !mp_curve_concave(&plan->channels[c].resp))
+            concave = 0;
+    if (q.n > 0 && concave)
+        solve_objective(&q, NULL, 1);
+    else if (q.n > 0)
+        solve_scurve(&q);
+    st = finish(&q, out, info, concave, err);
+    free(q.block);
+    return st;
 }
