@@ -1,4 +1,5 @@
 /* mplan eval SCRIPT.lua [PLAN.yaml]: run a script in the rule sandbox, for exploring. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,12 @@ int cmd_eval(int argc, char **argv)
     mp_plan *plan = NULL;
     mp_host *host = NULL;
     enum mp_status st = MP_OK;
+    FILE *fp = fopen(o.script, "r"); /* a missing script is an I/O error, not the script's */
+    if (!fp) {
+        mp_fail(&err, MP_EIO, "%s: %s", o.script, strerror(errno));
+        return cli_fail(&err);
+    }
+    fclose(fp);
     if (o.plan && (st = mp_plan_load(o.plan, &plan, &err)) != MP_OK)
         goto done;
     if ((st = mp_host_new(&o.limits, &host, &err)) != MP_OK)

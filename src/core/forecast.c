@@ -97,7 +97,8 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
         double spent = 0, weighted = 0, best = 0;
         for (size_t t = 0; t < T; t++) {
             spent += x[t];
-            weighted += x[t] * fc->marginal[c * T + t];
+            if (x[t] > 0) /* 0 * inf (hill s < 1 at a = 0) must not poison the sum */
+                weighted += x[t] * fc->marginal[c * T + t];
             if (ch->mode == MP_MODE_OPTIMISED && ch->active[t] && fc->marginal[c * T + t] > best)
                 best = fc->marginal[c * T + t];
         }

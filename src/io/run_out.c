@@ -145,13 +145,15 @@ enum mp_status mp_run_write_csv(FILE *fp, const struct mp_run_result *r, mp_erro
             mp_table_set(&tab, 2, day);
             mp_table_set(&tab, 3, mp_phase_name(p->phase[t]));
             mp_table_num(&tab, 4, k->spend, 2);
-            mp_table_num(&tab, 5, r->fc->adstock[i], 2);
+            int fixed_cost = p->channels[c].mode == MP_MODE_FIXED_COST;
+            int inactive = p->channels[c].mode == MP_MODE_OPTIMISED && !p->channels[c].active[t];
+            mp_table_num(&tab, 5, fixed_cost ? NAN : r->fc->adstock[i], 2);
             mp_table_num(&tab, 6, k->gmv, 2);
             mp_table_num(&tab, 7, k->impressions, 0);
             mp_table_num(&tab, 8, k->clicks, 1);
             mp_table_num(&tab, 9, k->orders, 2);
             mp_table_num(&tab, 10, k->new_customers, 2);
-            mp_table_num(&tab, 11, p->channels[c].mode == MP_MODE_FIXED_COST ? NAN : r->fc->marginal[i], 4);
+            mp_table_num(&tab, 11, fixed_cost || inactive ? NAN : r->fc->marginal[i], 4);
         }
     enum mp_status st = mp_table_print_csv(&tab, fp, err);
     mp_table_free(&tab);

@@ -17,10 +17,11 @@ struct lalloc {
 };
 
 #define MP_FORECAST_BOX "mplan.forecast_box"
+#define checkalloc(L, i) ((struct lalloc *)luaL_checkudata(L, i, MP_ALLOC_MT))
 
 static struct lalloc *check_alloc(lua_State *L, int arg, mp_plan **plan)
 {
-    struct lalloc *u = luaL_checkudata(L, arg, MP_ALLOC_MT);
+    struct lalloc *u = checkalloc(L, arg);
     *plan = mp_lua_plan(L, u->gen);
     return u;
 }
@@ -185,26 +186,6 @@ static int mplan_forecast(lua_State *L)
 
 /* ---- what an allocator returns ---- */
 
-static const char *describe(lua_State *L, int idx, char *buf, size_t n)
-{
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL: return "nil";
-    case LUA_TBOOLEAN: return lua_toboolean(L, idx) ? "true" : "false";
-    case LUA_TNUMBER:
-        if (lua_isinteger(L, idx))
-            snprintf(buf, n, "the number " LUA_INTEGER_FMT, lua_tointeger(L, idx));
-        else
-            snprintf(buf, n, "the number %g", lua_tonumber(L, idx));
-        return buf;
-    case LUA_TSTRING:
-        snprintf(buf, n, "the string '%.40s'", lua_tostring(L, idx));
-        return buf;
-    case LUA_TTABLE: return "a table";
-    case LUA_TFUNCTION: return "a function";
-    default: return "a userdata";
-    }
-}
-
 /* One channel's spends: a table with exactly the keys 1..T, each a number. */
 static enum mp_status read_spends(lua_State *L, int tab, const mp_plan *plan, size_t c,
                                   const char *who, double *spend, mp_error *err)
@@ -213,7 +194,7 @@ static enum mp_status read_spends(lua_State *L, int tab, const mp_plan *plan, si
     char buf[80];
     if (!lua_istable(L, tab))
         return mp_fail(err, MP_ESCRIPT, "%s: channel '%s': expected a table of %d spends (one per "
-                       "period), got %s", who, id, plan->T, describe(L, tab, buf, sizeof buf));
+                       "period), got %s", who, id, plan->T, mp_lua_describe(L, tab, buf, sizeof buf));
     for (int t = 0; t < plan->T; t++) {
         int type = lua_rawgeti(L, tab, t + 1);
         spend[t] = lua_tonumber(L, -1);
@@ -224,7 +205,7 @@ static enum mp_status read_spends(lua_State *L, int tab, const mp_plan *plan, si
         if (type != LUA_TNUMBER) {
             lua_rawgeti(L, tab, t + 1);
             mp_fail(err, MP_ESCRIPT, "%s: channel '%s', period %d: spend is %s, expected a number",
-                    who, id, t + 1, describe(L, -1, buf, sizeof buf));
+                    who, id, t + 1, mp_lua_describe(L, -1, buf, sizeof buf));
             lua_pop(L, 1);
             return MP_ESCRIPT;
         }
@@ -235,7 +216,7 @@ static enum mp_status read_spends(lua_State *L, int tab, const mp_plan *plan, si
         lua_Integer k = lua_tointeger(L, -1);
         if (!lua_isinteger(L, -1) || k < 1 || k > plan->T) {
             mp_fail(err, MP_ESCRIPT, "%s: channel '%s': unexpected key %s (periods are 1..%d)", who,
-                    id, describe(L, -1, buf, sizeof buf), plan->T);
+                    id, mp_lua_describe(L, -1, buf, sizeof buf), plan->T);
             lua_pop(L, 1);
             return MP_ESCRIPT;
         }
@@ -260,7 +241,7 @@ enum mp_status mp_lua_to_alloc(lua_State *L, int idx, const mp_plan *plan, const
     }
     if (!lua_istable(L, idx))
         return mp_fail(err, MP_ESCRIPT, "%s: returned %s, expected an allocation (mplan.allocation(plan), "
-                       "or a table {[channel id] = {spend per period}})", who, describe(L, idx, buf, sizeof buf));
+                       "or a table {[channel id] = {spend per period}})", who, mp_lua_describe(L, idx, buf, sizeof buf));
     mp_alloc *filled = mp_alloc_new(plan);
     if (!filled)
         return mp_fail(err, MP_ENOMEM, "out of memory");
@@ -272,7 +253,7 @@ enum mp_status mp_lua_to_alloc(lua_State *L, int idx, const mp_plan *plan, const
         enum mp_status st = MP_OK;
         if (c == -2)
             st = mp_fail(err, MP_ESCRIPT, "%s: the result has a key that is %s; keys are channel ids",
-                         who, describe(L, -2, buf, sizeof buf));
+                         who, mp_lua_describe(L, -2, buf, sizeof buf));
         else if (c < 0)
             st = mp_fail(err, MP_ESCRIPT, "%s: the result names channel '%s', which the plan does not have",
                          who, lua_tostring(L, -2));

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,26 +220,40 @@ static void format_owner(const mp_host *h, char *buf, size_t n)
         snprintf(buf, n, "%s", h->name ? h->name : "script");
 }
 
-/* Append the traceback of the erring thread, written straight into the host's buffer so
- * that it works when memory is exhausted. */
+/* printf at the end of the traceback buffer; a full buffer stays full. */
+static void trace_add(mp_host *h, size_t *used, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void trace_add(mp_host *h, size_t *used, const char *fmt, ...)
+{
+    if (*used >= sizeof h->trace - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(h->trace + *used, sizeof h->trace - *used, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *used = *used + (size_t)k < sizeof h->trace ? *used + (size_t)k : sizeof h->trace - 1;
+}
+
+/* The traceback of the erring thread, written straight into the host's buffer so that it
+ * works when memory is exhausted. */
 static void record_traceback(mp_host *h, lua_State *L)
 {
     lua_Debug ar;
-    size_t used = (size_t)snprintf(h->trace, sizeof h->trace, "stack traceback:");
-    for (int level = 1; lua_getstack(L, level, &ar) && used < sizeof h->trace; level++) {
-        lua_getinfo(L, "Sln", &ar);
-        const char *what = ar.name ? ar.name : *ar.what == 'm' ? "main chunk" : "?";
-        int k;
-        if (ar.currentline > 0)
-            k = snprintf(h->trace + used, sizeof h->trace - used, "\n\t%s:%d: in %s%s%s",
-                         ar.short_src, ar.currentline, ar.name ? "function '" : "", what,
-                         ar.name ? "'" : "");
-        else
-            k = snprintf(h->trace + used, sizeof h->trace - used, "\n\t[C]: in %s%s%s",
-                         ar.name ? "function '" : "", what, ar.name ? "'" : "");
-        if (k < 0)
-            break;
-        used += (size_t)k;
+    size_t used = 0;
+    trace_add(h, &used, "stack traceback:");
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Slnt", &ar);
+        if (ar.currentline > 0 && ar.name)
+            trace_add(h, &used, "\n\t%s:%d: in function '%s'", ar.short_src, ar.currentline, ar.name);
+        else if (ar.currentline > 0 && *ar.what == 'm')
+            trace_add(h, &used, "\n\t%s:%d: in main chunk", ar.short_src, ar.currentline);
+        else if (ar.currentline > 0)
+            trace_add(h, &used, "\n\t%s:%d: in function <%s:%d>", ar.short_src, ar.currentline,
+                      ar.short_src, ar.linedefined);
+        else if (ar.name) /* unnamed C frames are mplan's own entry points: noise */
+            trace_add(h, &used, "\n\t[C]: in function '%s'", ar.name);
+        if (ar.istailcall)
+            trace_add(h, &used, "\n\t(...tail calls...)");
     }
 }
 
@@ -349,6 +364,11 @@ enum mp_status mp_lua_call(mp_host *h, int nargs, int nresults, const char *pack
 {
     lua_State *L = h->L;
     int base = lua_gettop(L) - nargs - 1;
+    if (h->in_call) { /* the counters and the error context belong to the outer call */
+        lua_settop(L, base);
+        return mp_fail(err, MP_EINTERNAL, "%s: Lua host entered from inside a rule script call",
+                       name ? name : "mplan");
+    }
     h->pack = pack;
     h->kind = kind;
     h->name = name;
@@ -500,6 +520,26 @@ void mp_host_free(mp_host *h)
 }
 
 /* ---- binding support ---- */
+
+const char *mp_lua_describe(lua_State *L, int idx, char *buf, size_t n)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: return "nil";
+    case LUA_TBOOLEAN: return lua_toboolean(L, idx) ? "true" : "false";
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            snprintf(buf, n, "the number " LUA_INTEGER_FMT, lua_tointeger(L, idx));
+        else
+            snprintf(buf, n, "the number %g", lua_tonumber(L, idx));
+        return buf;
+    case LUA_TSTRING:
+        snprintf(buf, n, "the string '%.40s'", lua_tostring(L, idx));
+        return buf;
+    case LUA_TTABLE: return "a table";
+    case LUA_TFUNCTION: return "a function";
+    default: return "a userdata";
+    }
+}
 
 void mp_host_bind(mp_host *h, mp_plan *plan, int mutable)
 {

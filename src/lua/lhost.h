@@ -23,7 +23,7 @@ mp_host *mp_host_of(lua_State *L);
  *   pack 'x': in allocator 'y': memory limit (512 MiB) exceeded
  * with the traceback appended when the host is verbose. Status MP_ESCRIPT. `pack` may be
  * NULL (a script outside any pack: then `name` is the script's path). Cheap enough to call
- * once per CSV row: it allocates nothing. */
+ * once per CSV row: it allocates nothing. Not from inside another call (MP_EINTERNAL). */
 enum mp_status mp_lua_call(mp_host *host, int nargs, int nresults, const char *pack,
                            enum mp_hook_kind kind, const char *name, mp_error *err);
 
@@ -79,6 +79,10 @@ void mp_host_bind(mp_host *host, mp_plan *plan, int mutable);
 struct mp_lua_bound *mp_lua_bound(lua_State *L);
 /* The bound plan for a userdata made in generation `gen`; raises when that call is over. */
 mp_plan *mp_lua_plan(lua_State *L, unsigned gen);
+
+/* A value for messages, without running any script code: "nil", "a table", "the number 5",
+ * "the string 'x'" (cut at 40 bytes); buf holds it when needed. */
+const char *mp_lua_describe(lua_State *L, int idx, char *buf, size_t n);
 
 /* Who is running, for mplan.log: "pack.hook", "pack" while loading, or the script's path. */
 const char *mp_lua_who(lua_State *L, char *buf, size_t n);

@@ -50,8 +50,9 @@ struct mp_host {
 /* Monotonic clock in seconds. */
 double mp_host_now(void);
 
-/* mplan's Lua library (the .lua files of lua/), embedded at build time by src/lua/embed.sh; the list
- * ends with a NULL name. `require("mplan.util")` finds lua/util.lua. */
+/* mplan's Lua library (the .lua files of lua/), embedded at build time by
+ * src/lua/embed.sh; the list ends with a NULL name. `require("mplan.util")` finds
+ * lua/util.lua. */
 struct mp_lua_module {
     const char *name, *file;
     const unsigned char *src;

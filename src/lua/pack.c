@@ -308,8 +308,9 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
     }
     for (size_t j = 0; j < n; j++) {
         const struct mp_param *o = &overrides[j];
-        char at[300];
-        snprintf(at, sizeof at, "%s:%d:%d", plan_file ? plan_file : "plan", o->loc.line, o->loc.col);
+        char at[300] = ""; /* "plan.yaml:14:30: ", or nothing for an override with no place */
+        if (o->loc.line > 0)
+            snprintf(at, sizeof at, "%s:%d:%d: ", plan_file ? plan_file : "plan", o->loc.line, o->loc.col);
         size_t i = 0;
         while (i < m->nparams && strcmp(m->params[i].name, o->name) != 0)
             i++;
@@ -320,17 +321,17 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
                 names[k] = m->params[k].name;
             const char *s = mp_suggest(o->name, names, k);
             if (s)
-                return mp_fail(err, MP_EINPUT, "%s: pack '%s' has no param '%s' (did you mean '%s'?)",
+                return mp_fail(err, MP_EINPUT, "%spack '%s' has no param '%s' (did you mean '%s'?)",
                                at, m->name, o->name, s);
-            return mp_fail(err, MP_EINPUT, "%s: pack '%s' has no param '%s'%s", at, m->name,
+            return mp_fail(err, MP_EINPUT, "%spack '%s' has no param '%s'%s", at, m->name,
                            o->name, m->nparams ? "" : " (it takes none)");
         }
         const struct mp_pack_param *p = &m->params[i];
         if (o->type != p->type)
-            return mp_fail(err, MP_EINPUT, "%s: param '%s' of pack '%s' must be %s", at, o->name,
+            return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be %s", at, o->name,
                            m->name, param_type_name(p->type));
         if (p->type == MP_PARAM_NUMBER && (o->num < p->min || o->num > p->max))
-            return mp_fail(err, MP_EINPUT, "%s: param '%s' of pack '%s' must be between %g and %g, got %g",
+            return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be between %g and %g, got %g",
                            at, o->name, m->name, p->min, p->max, o->num);
         out[i] = *o;
     }
@@ -446,20 +447,6 @@ static char *display_path(const char *path)
     return out;
 }
 
-/* Name a Lua value's type for messages ("a string", "nil"). */
-static const char *a_type(lua_State *L, int idx)
-{
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL: return "nil";
-    case LUA_TBOOLEAN: return "a boolean";
-    case LUA_TNUMBER: return "a number";
-    case LUA_TSTRING: return "a string";
-    case LUA_TTABLE: return "a table";
-    case LUA_TFUNCTION: return "a function";
-    default: return "a userdata";
-    }
-}
-
 /* Exports (table at -2) against `provides`: raw reads only, nothing of the pack runs. */
 static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk, mp_error *err)
 {
@@ -467,15 +454,18 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
     int exports = lua_absindex(L, -2);
     for (int k = 0; k < 4; k++)
         for (size_t i = 0; i < m->nprovides[k]; i++) {
+            char buf[80];
             lua_pushstring(L, m->provides[k][i]);
             int type = lua_rawget(L, exports);
-            const char *what = a_type(L, -1);
+            const char *what = mp_lua_describe(L, -1, buf, sizeof buf);
+            if (type != LUA_TFUNCTION)
+                mp_fail(err, MP_EINPUT, "%s: pack '%s' provides %s '%s', but init.lua %s%s%s",
+                        m->file, m->name, mp_hook_kind_name((enum mp_hook_kind)k), m->provides[k][i],
+                        type == LUA_TNIL ? "does not export it" : "exports it as ",
+                        type == LUA_TNIL ? "" : what, type == LUA_TNIL ? "" : ", not a function");
             lua_pop(L, 1);
             if (type != LUA_TFUNCTION)
-                return mp_fail(err, MP_EINPUT, "%s: pack '%s' provides %s '%s', but init.lua %s%s%s",
-                               m->file, m->name, mp_hook_kind_name((enum mp_hook_kind)k),
-                               m->provides[k][i], type == LUA_TNIL ? "does not export it" : "exports it as ",
-                               type == LUA_TNIL ? "" : what, type == LUA_TNIL ? "" : ", not a function");
+                return MP_EINPUT;
         }
     lua_pushnil(L);
     while (lua_next(L, exports)) {

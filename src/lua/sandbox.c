@@ -358,11 +358,6 @@ static void pick(lua_State *L, const char *const *names)
     }
 }
 
-static void open_lib(lua_State *L, const char *name, lua_CFunction open)
-{
-    luaL_requiref(L, name, open, 0);
-}
-
 /* The mplan table: the bindings' functions, mplan.log and the API version. */
 static void open_mplan(lua_State *L)
 {
@@ -401,14 +396,14 @@ void mp_sandbox_open(lua_State *L)
         {"setmetatable", sandbox_setmetatable}, {"collectgarbage", sandbox_collectgarbage},
         {"print", sandbox_print}, {NULL, NULL}};
 
-    open_lib(L, LUA_GNAME, luaopen_base);
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 0);
     pick(L, base); /* [G, template] */
     luaL_setfuncs(L, own, 0);
     lua_remove(L, -2);
 
     /* The string table behind the shared string metatable is reached only through method
      * calls ("x"):rep(), never by name: scripts get copies and cannot see the metatable. */
-    open_lib(L, LUA_STRLIBNAME, luaopen_string);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     wrap(L, "rep", sandbox_rep);
@@ -422,7 +417,7 @@ void mp_sandbox_open(lua_State *L)
     lua_pop(L, 2);
     lua_setfield(L, -2, "string");
 
-    open_lib(L, LUA_TABLIBNAME, luaopen_table);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
     wrap(L, "insert", sandbox_insert);
     wrap(L, "remove", sandbox_remove);
     wrap(L, "move", sandbox_move);
@@ -430,15 +425,15 @@ void mp_sandbox_open(lua_State *L)
     wrap(L, "concat", sandbox_walk);
     lua_setfield(L, -2, "table");
 
-    open_lib(L, LUA_COLIBNAME, luaopen_coroutine);
+    luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 0);
     wrap(L, "resume", sandbox_coroutine_call);
     wrap(L, "close", sandbox_coroutine_call);
     lua_setfield(L, -2, "coroutine");
 
-    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
     lua_setfield(L, -2, "utf8");
 
-    open_lib(L, LUA_OSLIBNAME, luaopen_os);
+    luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
     pick(L, os_allowed);
     lua_setfield(L, -3, "os");
     lua_pop(L, 1);

@@ -43,7 +43,7 @@ expect_exit "run csv exits 0" 0 "$MPLAN" run "$plan" --format csv
     && ok "csv: one row per channel and period" || fail "csv" "$(cat "$TMP/out")"
 
 expect_exit "run table exits 0" 0 "$MPLAN" run "$plan" --format table
-grep -q "^Goals" "$TMP/out" && grep -q "NO" "$TMP/out" && grep -q "666" "$TMP/out" \
+grep -q "^Goals" "$TMP/out" && grep -q "NO" "$TMP/out" && grep -q "667" "$TMP/out" \
     && ok "table: allocation and goals" || fail "table" "$(cat "$TMP/out")"
 
 expect_exit "--strict exits 1 when a goal is missed" 1 "$MPLAN" run "$plan" --strict --format json

@@ -8,7 +8,7 @@
 
 #include "core/curve.h"
 
-#define near(a, b) assert_true(fabs((a) - (b)) <= 1e-9 * fmax(1, fabs(b)))
+#define near(a, b) assert_true(fabs((double)(a) - (double)(b)) <= 1e-9 * fmax(1, fabs((double)(b))))
 
 static void hill_values(void **state)
 {

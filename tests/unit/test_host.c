@@ -632,7 +632,7 @@ static void manifest_errors(void **state)
                         "DIR/pack.yaml: pack 'bad' provides strategy 'focus', but init.lua does not export it");
     want_manifest_error(HEAD "provides: {strategies: [focus]}\n", "return {focus = 1}\n", MP_EINPUT,
                         "DIR/pack.yaml: pack 'bad' provides strategy 'focus', but init.lua exports it as "
-                        "a number, not a function");
+                        "the number 1, not a function");
     want_manifest_error(HEAD, "return {helper = function() end}\n", MP_EINPUT,
                         "DIR/init.lua: pack 'bad' exports function 'helper', which pack.yaml does not "
                         "list under provides (list it, or keep it local)");
@@ -647,6 +647,33 @@ static void manifest_errors(void **state)
                         "pack 'bad': while loading: instruction limit (1e6 steps) exceeded");
     want_manifest_error(HEAD, "return require('missing')\n", MP_ESCRIPT,
                         "DIR/init.lua:1: while loading: module 'missing' not found: no file DIR/missing.lua");
+}
+
+/* Versions and API ranges that load, and one that does not. */
+static void manifest_versions(void **state)
+{
+    (void)state;
+    static const char *const good[][2] = {
+        {"1.2.3-alpha.1+build.5", ">=1.0, <2"}, {"0.0.1", "1"}, {"10.20.30+meta", ">=0.9"},
+        {"1.0.0-rc-1", "==1.0"}, {"2.0.0", ">0.5 <=1.0"}};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char manifest[200];
+        snprintf(manifest, sizeof manifest, "name: v%zu\nversion: %s\nmplan: '%s'\n", i, good[i][0], good[i][1]);
+        const char *dir = make_pack("versions", manifest, "return {}\n");
+        mp_host *h = new_host(0, 0, 0);
+        mp_error err;
+        if (mp_host_load_pack_dir(h, dir, NULL, 0, NULL, &err) != MP_OK)
+            fail_msg("%s %s: %s", good[i][0], good[i][1], err.msg);
+        mp_host_free(h);
+    }
+    want_manifest_error("name: bad\nversion: 01.2.3\nmplan: '1'\n", NULL, MP_EINPUT,
+                        "DIR/pack.yaml:2:10: 'version' must be a semantic version such as 1.2.0, got '01.2.3'");
+    want_manifest_error("name: bad\nversion: 1.2.3-\nmplan: '1'\n", NULL, MP_EINPUT,
+                        "DIR/pack.yaml:2:10: 'version' must be a semantic version such as 1.2.0, got '1.2.3-'");
+    want_manifest_error("name: bad\nversion: 1.0.0\nmplan: '<1.0'\n", NULL, MP_EINPUT,
+                        "DIR/pack.yaml:3:8: pack 'bad' needs mplan API <1.0; this mplan has API 1.0");
+    want_manifest_error("name: bad\nversion: 1.0.0\nmplan: '2'\n", NULL, MP_EINPUT,
+                        "DIR/pack.yaml:3:8: pack 'bad' needs mplan API 2; this mplan has API 1.0");
 }
 
 static void param_overrides(void **state)
@@ -699,6 +726,13 @@ static void param_overrides(void **state)
         mp_host_free(h);
         mp_plan_free(plan);
     }
+    /* an override with no place in a file (the segmenter's command line) names none */
+    struct mp_param share = {.name = "share", .type = MP_PARAM_NUMBER, .num = 2};
+    mp_host *h = new_host(0, 0, 0);
+    mp_error err;
+    assert_int_equal(mp_host_load_pack_dir(h, dir, &share, 1, NULL, &err), MP_EINPUT);
+    assert_string_equal(err.msg, "param 'share' of pack 'params' must be between 0 and 1, got 2");
+    mp_host_free(h);
 }
 
 int main(void)
@@ -719,6 +753,7 @@ int main(void)
         cmocka_unit_test(channel_bindings),
         cmocka_unit_test(strategy_and_allocators),
         cmocka_unit_test(manifest_errors),
+        cmocka_unit_test(manifest_versions),
         cmocka_unit_test(param_overrides),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
 
 #include "mplan/kpi.h"
 
-#define near(a, b) assert_true(fabs((a) - (b)) <= 1e-12 * fmax(1, fabs(b)))
+#define near(a, b) assert_true(fabs((double)(a) - (double)(b)) <= 1e-12 * fmax(1, fabs((double)(b))))
 
 static void ratios_by_hand(void **state)
 {
