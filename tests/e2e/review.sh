@@ -88,6 +88,17 @@ expect_exit "example revised plan runs" 0 "$MPLAN" run "$TMP/ex.yaml" --format j
 grep -q "spent: {periods: 4, window: 2027-01-04..2027-01-31" "$TMP/ex.yaml" && ok "example: spent block" \
     || fail "example spent" "$(head -8 "$TMP/ex.yaml")"
 
+# A plan with a rule pack: the revised plan, written elsewhere, still finds the pack.
+mkdir -p "$TMP/sub"
+expect_exit "review of a Lua-allocated plan exits 0" 0 "$MPLAN" review tests/e2e/plans/review4-lua.yaml "$TMP/act.csv" \
+    --format csv --write-plan "$TMP/sub/lua.yaml"
+rel=$($PY -c "import os,sys; print(os.path.relpath('tests/e2e/packs/split', sys.argv[1]))" "$TMP/sub")
+grep -qF "path: $rel" "$TMP/sub/lua.yaml" && ok "pack path rewritten relative to the new file" \
+    || fail "pack path" "$(grep -A1 packs "$TMP/sub/lua.yaml")"
+expect_exit "the revised Lua plan runs" 0 "$MPLAN" run "$TMP/sub/lua.yaml" --format csv
+grep -q '^a,1,2027-01-18,normal,487.50,' "$TMP/out" && ok "the pack allocates the remaining budget: 1950 / 4" \
+    || fail "Lua revised run" "$(head -3 "$TMP/out")"
+
 # Bad actuals: each exits 3 naming file:line.
 bad() { # NAME LINE-TO-APPEND EXPECTED-MESSAGE
     { head -2 "$TMP/act.csv"; printf '%s\n' "$2"; } >"$TMP/bad.csv"
