@@ -68,7 +68,7 @@ static int parse_range(const char *s, mp_whatif_axis *a)
     *dots = *slash = '\0';
     if (cli_parse_double(buf, &a->from) || cli_parse_double(dots + 2, &a->to) || cli_parse_double(slash + 1, &n))
         return -1;
-    if (n < 1 || n > 1e7 || n != floor(n) || (n == 1 && a->from != a->to))
+    if (n < 1 || n > 1e6 || n != floor(n) || (n == 1 && a->from != a->to))
         return -1;
     a->n = (int)n;
     return 0;

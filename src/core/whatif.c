@@ -236,8 +236,8 @@ static enum mp_status check_axes(const mp_whatif_axis *axes, size_t naxes, size_
         for (size_t b = 0; b < a; b++)
             if (strcmp(axes[a].path, axes[b].path) == 0)
                 return mp_fail(err, MP_EUSAGE, "axis '%s' is given twice", axes[a].path);
-        if (*npoints > (size_t)10000000 / (size_t)axes[a].n)
-            return mp_fail(err, MP_EUSAGE, "more than 10,000,000 scenarios: narrow the axes");
+        if (*npoints > (size_t)1000000 / (size_t)axes[a].n)
+            return mp_fail(err, MP_EUSAGE, "more than 1,000,000 scenarios: narrow the axes");
         *npoints *= (size_t)axes[a].n;
     }
     return MP_OK;
