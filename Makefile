@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark.
 DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev
-DEB_TEST  := libcmocka-dev lua5.4 mawk python3
+DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 PCLIBS    := lua5.4 yaml-0.1 jansson libmd
 
@@ -21,9 +21,9 @@ endif
 
 OPT    ?= -O2
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
              -Iinclude -Isrc -I$(BUILD)/gen $(shell $(PKG_CONFIG) --cflags $(PCLIBS) 2>/dev/null)
-LDLIBS = $(shell $(PKG_CONFIG) --libs $(PCLIBS) 2>/dev/null) -lm
+LDLIBS = $(shell $(PKG_CONFIG) --libs $(PCLIBS) 2>/dev/null) -lm -pthread
 
 ifeq ($(SAN),1)
 BUILD := build-san
@@ -48,7 +48,11 @@ SRC_CORE := \
 	src/core/alloc.c \
 	src/core/goals.c \
 	src/core/forecast.c \
-	src/core/allocate.c
+	src/core/allocate.c \
+	src/core/override.c \
+	src/core/whatif.c \
+	src/core/review.c \
+	src/core/segment.c
 
 SRC_IO := \
 	src/io/out.c \
@@ -58,7 +62,17 @@ SRC_IO := \
 	src/io/plan_load.c \
 	src/io/lock.c \
 	src/io/pack_scaffold.c \
-	src/io/pack_info.c
+	src/io/pack_info.c \
+	src/io/plan_write.c \
+	src/io/scenario_load.c \
+	src/io/svg.c \
+	src/io/whatif_out.c \
+	src/io/actuals.c \
+	src/io/review_out.c \
+	src/io/report_html.c \
+	src/io/calendar_ics.c \
+	src/io/csv.c \
+	src/io/segment_io.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -69,7 +83,8 @@ SRC_LUA := \
 	src/lua/bind_channel.c \
 	src/lua/bind_alloc.c \
 	src/lua/bind_kpi.c \
-	src/lua/pack_tools.c
+	src/lua/pack_tools.c \
+	src/lua/bind_segment.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
 LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))
@@ -79,7 +94,13 @@ SRC_CLI := \
 	src/cli/cli.c \
 	src/cli/cmd_run.c \
 	src/cli/cmd_eval.c \
-	src/cli/cmd_pack.c
+	src/cli/cmd_pack.c \
+	src/cli/cmd_whatif.c \
+	src/cli/planned.c \
+	src/cli/cmd_review.c \
+	src/cli/cmd_report.c \
+	src/cli/cmd_calendar.c \
+	src/cli/cmd_segment.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o

@@ -17,7 +17,7 @@ int mp_table_init(struct mp_table *tab, size_t ncols, const char *const *header)
     tab->left[0] = 1;
     mp_table_add_row(tab);
     for (size_t c = 0; c < ncols; c++)
-        mp_table_set(tab, c, header[c]);
+        mp_table_set(tab, c, header ? header[c] : "");
     return tab->failed ? -1 : 0;
 }
 
@@ -105,6 +105,33 @@ void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
     else
         group_thousands(buf, sizeof buf, value, decimals);
     mp_table_set(tab, col, buf);
+}
+
+char *mp_fmt_exact(char *buf, size_t n, double v)
+{
+    int prec = 1;
+    for (; prec < 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    snprintf(buf, n, "%.*g", prec, v);
+    /* %g writes 400 as 4e+02: ordinary magnitudes in plain notation. */
+    double a = fabs(v);
+    if (strchr(buf, 'e') && a >= 1e-4 && a < 1e17) {
+        int decimals = prec - 1 - (int)floor(log10(a));
+        snprintf(buf, n, "%.*f", decimals > 0 ? decimals : 0, v);
+    }
+    return buf;
+}
+
+void mp_table_exact(struct mp_table *tab, size_t col, double value)
+{
+    char buf[40];
+    if (!isfinite(value))
+        mp_table_set(tab, col, NULL);
+    else
+        mp_table_set(tab, col, mp_fmt_exact(buf, sizeof buf, value));
 }
 
 /* Display width of UTF-8 text: code points, not bytes (CJK store names stay aligned enough). */

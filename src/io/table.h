@@ -16,7 +16,8 @@ struct mp_table {
     int failed;          /* out of memory at some point: printing reports it */
 };
 
-/* A table with these column names (ncols of them). 0 on success. */
+/* A table with these column names (ncols of them; NULL: empty, set them with
+ * mp_table_set). 0 on success. */
 int mp_table_init(struct mp_table *tab, size_t ncols, const char *const *header);
 /* Set column alignment: 1 left, 0 right (the default for columns after the first). */
 void mp_table_align(struct mp_table *tab, size_t col, int left);
@@ -27,6 +28,12 @@ void mp_table_setf(struct mp_table *tab, size_t col, const char *fmt, ...) __att
 /* A number with `decimals` places, with thousands separators unless tab->plain is set;
  * NAN/inf (absent) print as "-" in tables and as an empty field in CSV. */
 void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals);
+/* A number as the shortest decimal that reads back as exactly `value` (%g style, plain
+ * notation for ordinary magnitudes): for machine-read output that must not lose bits.
+ * Absent (NAN/inf) as in mp_table_num. */
+void mp_table_exact(struct mp_table *tab, size_t col, double value);
+/* The same text into buf (n >= 32); returns buf. */
+char *mp_fmt_exact(char *buf, size_t n, double value);
 /* Print aligned with a rule under the header (title optional). */
 enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *title, mp_error *err);
 /* Print as CSV with the header row. */

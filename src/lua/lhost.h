@@ -101,6 +101,7 @@ int luaopen_mplan_plan(lua_State *L);
 int luaopen_mplan_channel(lua_State *L);
 int luaopen_mplan_alloc(lua_State *L);
 int luaopen_mplan_kpi(lua_State *L);
+int luaopen_mplan_segment(lua_State *L);
 
 /* Push the bound plan / channel c of it as userdata. */
 void mp_lua_push_plan(lua_State *L);

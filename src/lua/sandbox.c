@@ -362,7 +362,8 @@ static void pick(lua_State *L, const char *const *names)
 static void open_mplan(lua_State *L)
 {
     static const lua_CFunction opens[] = {luaopen_mplan_plan, luaopen_mplan_channel,
-                                          luaopen_mplan_alloc, luaopen_mplan_kpi};
+                                          luaopen_mplan_alloc, luaopen_mplan_kpi,
+                                          luaopen_mplan_segment};
     lua_newtable(L);
     for (size_t i = 0; i < sizeof opens / sizeof *opens; i++) {
         lua_pushcfunction(L, opens[i]);
