@@ -56,7 +56,7 @@ int cmd_calendar(int argc, char **argv)
     struct mp_out out = {0};
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK)
-        st = cli_plan_run(plan, &run, &err);
+        st = cli_plan_run(plan, NULL, &run, &err);
     if (st == MP_OK)
         st = mp_out_open(&out, output, &err);
     if (st == MP_OK)

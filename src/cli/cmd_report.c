@@ -63,7 +63,7 @@ int cmd_report(int argc, char **argv)
     if (st == MP_OK && actuals)
         st = mp_actuals_load(actuals, plan, &act, &err);
     if (st == MP_OK)
-        st = cli_plan_run(plan, &run, &err);
+        st = cli_plan_run(plan, NULL, &run, &err);
     if (st == MP_OK && act)
         st = mp_review_run(run.plan, run.fc, act, threshold, &rv, &err);
     if (st == MP_OK)

@@ -122,7 +122,7 @@ int cmd_review(int argc, char **argv)
     if (st == MP_OK)
         st = mp_actuals_load(o.actuals, plan, &act, &err);
     if (st == MP_OK)
-        st = cli_plan_run(plan, &planned, &err);
+        st = cli_plan_run(plan, NULL, &planned, &err);
     if (st == MP_OK)
         st = mp_review_run(planned.plan, planned.fc, act, o.threshold, &rv, &err);
     if (st != MP_OK)
@@ -136,7 +136,7 @@ int cmd_review(int argc, char **argv)
     if (left) {
         if ((st = mp_review_revise(plan, act, rv, &revised, &err)) != MP_OK)
             goto done;
-        if ((st = cli_plan_run(revised, &rest, &err)) != MP_OK)
+        if ((st = cli_plan_run(revised, NULL, &rest, &err)) != MP_OK)
             goto done;
         if (!(stay_alloc = mp_review_remaining_alloc(rest.plan, planned.alloc, act->done))) {
             st = mp_fail(&err, MP_ENOMEM, "out of memory");

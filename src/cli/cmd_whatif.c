@@ -230,7 +230,7 @@ int cmd_whatif(int argc, char **argv)
         goto done;
     /* Rule packs: each scenario runs the plan's strategies on its own copy and the pack's
      * allocator, as mplan run would. */
-    if ((st = cli_plan_host(plan, &host, &err)) != MP_OK)
+    if ((st = cli_plan_host(plan, NULL, &host, &err)) != MP_OK)
         goto done;
     mp_whatif_hooks hooks = {.prepare = plan->nstrategies ? prepare : NULL,
                              .allocate = strcmp(plan->allocator, "equalize") != 0 ? allocate : NULL,

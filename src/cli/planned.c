@@ -16,16 +16,22 @@ void cli_planned_free(struct cli_planned *p)
     memset(p, 0, sizeof *p);
 }
 
-enum mp_status cli_plan_host(const mp_plan *plan, mp_host **host, mp_error *err)
+enum mp_status cli_plan_host(const mp_plan *plan, const struct cli_scripts *sc, mp_host **host,
+                             mp_error *err)
 {
+    static const struct cli_scripts defaults = {{0, 0, 0}, 0};
     *host = NULL;
     if (!plan->npacks)
         return MP_OK;
-    mp_host_limits limits = {plan->limits.max_steps, plan->limits.max_mem, plan->limits.timeout};
-    enum mp_status st = mp_host_new(&limits, host, err);
-    if (st == MP_OK && (st = mp_host_load_plan_packs(*host, plan, err)) != MP_OK) {
-        mp_host_free(*host);
-        *host = NULL;
+    if (!sc)
+        sc = &defaults;
+    enum mp_status st = mp_host_new(&sc->limits, host, err); /* the plan's limits fill the 0s */
+    if (st == MP_OK) {
+        mp_host_set_verbose(*host, sc->verbose);
+        if ((st = mp_host_load_plan_packs(*host, plan, err)) != MP_OK) {
+            mp_host_free(*host);
+            *host = NULL;
+        }
     }
     return st;
 }
@@ -56,30 +62,47 @@ enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budg
     return st;
 }
 
-/* Goals on pack KPIs (PACK.NAME) take their value from the pack's kpi hook. */
+static int has_custom(const struct cli_planned *p, const char *name)
+{
+    for (size_t i = 0; i < p->ncustom; i++)
+        if (strcmp(p->custom[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+static enum mp_status add_custom(struct cli_planned *p, const char *name, mp_error *err)
+{
+    if (has_custom(p, name))
+        return MP_OK;
+    mp_kpi_custom *k = &p->custom[p->ncustom++];
+    k->name = name;
+    return p->host ? mp_host_run_kpi(p->host, p->plan, p->fc, name, &k->value, err)
+                   : mp_fail(err, MP_EINPUT, "%s: goal '%s': the plan loads no packs", p->plan->file, name);
+}
+
+/* Every KPI the packs provide is reported; goals on PACK.NAME take their value from it. */
 static enum mp_status custom_kpis(struct cli_planned *p, mp_error *err)
 {
     const mp_plan *plan = p->plan;
-    if (plan->ngoals && !(p->custom = calloc(plan->ngoals, sizeof *p->custom)))
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    for (size_t i = 0; i < plan->ngoals; i++) {
-        if (!strchr(plan->goals[i].kpi, '.'))
-            continue;
-        mp_kpi_custom *k = &p->custom[p->ncustom++];
-        k->name = plan->goals[i].kpi;
-        enum mp_status st = p->host ? mp_host_run_kpi(p->host, plan, p->fc, k->name, &k->value, err)
-                                    : mp_fail(err, MP_EINPUT, "%s: goal '%s': the plan loads no packs", plan->file,
-                                              k->name);
-        if (st != MP_OK)
-            return st;
-    }
-    return MP_OK;
+    const char **names = NULL;
+    size_t nnames = 0;
+    enum mp_status st = p->host ? mp_host_kpi_names(p->host, &names, &nnames, err) : MP_OK;
+    if (st == MP_OK && nnames + plan->ngoals && !(p->custom = calloc(nnames + plan->ngoals, sizeof *p->custom)))
+        st = mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t i = 0; st == MP_OK && i < nnames; i++)
+        st = add_custom(p, names[i], err);
+    for (size_t i = 0; st == MP_OK && i < plan->ngoals; i++)
+        if (strchr(plan->goals[i].kpi, '.'))
+            st = add_custom(p, plan->goals[i].kpi, err);
+    free(names);
+    return st;
 }
 
-enum mp_status cli_plan_run(const mp_plan *plan, struct cli_planned *out, mp_error *err)
+enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, struct cli_planned *out,
+                            mp_error *err)
 {
     memset(out, 0, sizeof *out);
-    enum mp_status st = cli_plan_host(plan, &out->host, err);
+    enum mp_status st = cli_plan_host(plan, sc, &out->host, err);
     if (st != MP_OK)
         return st;
     if (!(out->plan = mp_plan_clone(plan))) {

@@ -9,22 +9,30 @@
 #include "mplan/kpi.h"
 #include "mplan/plan.h"
 
+/* How rule scripts run: limits from flags (0: the plan's `limits:`, then the default)
+ * and whether errors carry a traceback. */
+struct cli_scripts {
+    mp_host_limits limits;
+    int verbose;
+};
+
 struct cli_planned {
     mp_host *host;        /* the plan's packs, NULL when it loads none */
     mp_plan *plan;        /* a copy of the plan, strategies applied */
     double budget;        /* allocatable */
     mp_alloc *alloc;
     mp_forecast *fc;
-    mp_kpi_custom *custom; /* values of the goals' pack KPIs */
+    mp_kpi_custom *custom; /* values of the packs' KPIs and of the goals' PACK.NAME KPIs */
     size_t ncustom;
     mp_goal_result *goals;
     size_t ngoals;
     double shortfall;     /* objective goal: GMV the budget cannot reach */
 };
 
-/* A host with the plan's packs (limits from the plan's `limits:`); *host stays NULL when the
- * plan loads no packs. */
-enum mp_status cli_plan_host(const mp_plan *plan, mp_host **host, mp_error *err);
+/* A host with the plan's packs; *host stays NULL when the plan loads no packs. `sc` may be
+ * NULL (the plan's limits, no traceback). */
+enum mp_status cli_plan_host(const mp_plan *plan, const struct cli_scripts *sc, mp_host **host,
+                             mp_error *err);
 /* The plan's strategies, in order. */
 enum mp_status cli_plan_strategies(mp_host *host, mp_plan *plan, mp_error *err);
 /* The plan's allocator: equalize, or the pack's (checked against every constraint). */
@@ -32,7 +40,8 @@ enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budg
                                  double *shortfall, mp_error *err);
 
 /* Run `plan` (left as it is). On success free `out` with cli_planned_free. */
-enum mp_status cli_plan_run(const mp_plan *plan, struct cli_planned *out, mp_error *err);
+enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, struct cli_planned *out,
+                            mp_error *err);
 void cli_planned_free(struct cli_planned *p);
 
 #endif

@@ -18,6 +18,12 @@ d = json.load(open(sys.argv[1]))
 g = {x["kpi"]: x for x in d["goals"]}["kpi-extra.paid_share"]
 assert abs(g["forecast"] - 2/3) < 1e-6, g
 assert g["met"] is True and abs(g["attainment"] - (2/3)/0.5) < 1e-6, g
+# every KPI the pack provides is reported, goal or not: gross profit = gmv * margin - spend
+import math
+gmv = 100 + 1500 * (1 - math.exp(-4/3))
+c = d["kpis"]["custom"]
+assert abs(c["kpi-extra.gross_profit"] - (gmv * 0.5 - 1000)) < 1e-6, c
+assert abs(c["kpi-extra.break_even_roas"] - 2) < 1e-12, c
 PYEOF
 
 expect_exit "pack lock" 0 "$MPLAN" pack lock "$TMP/plan/p.yaml"
