@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark.
 DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev
-DEB_TEST  := libcmocka-dev lua5.4 mawk python3
+DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 PCLIBS    := lua5.4 yaml-0.1 jansson libmd
 
@@ -21,9 +21,9 @@ endif
 
 OPT    ?= -O2
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
              -Iinclude -Isrc -I$(BUILD)/gen $(shell $(PKG_CONFIG) --cflags $(PCLIBS) 2>/dev/null)
-LDLIBS = $(shell $(PKG_CONFIG) --libs $(PCLIBS) 2>/dev/null) -lm
+LDLIBS = $(shell $(PKG_CONFIG) --libs $(PCLIBS) 2>/dev/null) -lm -pthread
 
 ifeq ($(SAN),1)
 BUILD := build-san
@@ -46,22 +46,64 @@ SRC_CORE := \
 	src/core/plan.c \
 	src/core/kpi.c \
 	src/core/alloc.c \
+	src/core/goals.c \
 	src/core/forecast.c \
-	src/core/allocate.c
+	src/core/allocate.c \
+	src/core/override.c \
+	src/core/whatif.c \
+	src/core/review.c \
+	src/core/segment.c
 
 SRC_IO := \
 	src/io/out.c \
-	src/io/plan_load.c
+	src/io/yaml_doc.c \
+	src/io/table.c \
+	src/io/run_out.c \
+	src/io/plan_load.c \
+	src/io/lock.c \
+	src/io/pack_scaffold.c \
+	src/io/pack_info.c \
+	src/io/plan_write.c \
+	src/io/scenario_load.c \
+	src/io/svg.c \
+	src/io/whatif_out.c \
+	src/io/actuals.c \
+	src/io/review_out.c \
+	src/io/report_html.c \
+	src/io/calendar_ics.c \
+	src/io/csv.c \
+	src/io/segment_io.c
 
-SRC_LUA :=
+SRC_LUA := \
+	src/lua/host.c \
+	src/lua/sandbox.c \
+	src/lua/lpattern.c \
+	src/lua/pack.c \
+	src/lua/bind_plan.c \
+	src/lua/bind_channel.c \
+	src/lua/bind_alloc.c \
+	src/lua/bind_kpi.c \
+	src/lua/pack_tools.c \
+	src/lua/bind_segment.c
+
+# mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
+LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))
 
 SRC_CLI := \
 	src/cli/main.c \
 	src/cli/cli.c \
-	src/cli/cmd_run.c
+	src/cli/cmd_run.c \
+	src/cli/cmd_eval.c \
+	src/cli/cmd_pack.c \
+	src/cli/cmd_whatif.c \
+	src/cli/planned.c \
+	src/cli/cmd_review.c \
+	src/cli/cmd_report.c \
+	src/cli/cmd_calendar.c \
+	src/cli/cmd_segment.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
 CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o)
 OBJ     := $(LIB_OBJ) $(CLI_OBJ)
 BIN     := $(BUILD)/mplan
@@ -74,6 +116,15 @@ all: $(BIN)
 
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/lualib.c: $(LUA_LIB) src/lua/embed.sh Makefile
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)sh src/lua/embed.sh $(LUA_LIB) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/lualib.o: $(BUILD)/gen/lualib.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 

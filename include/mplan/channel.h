@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "mplan/kpi.h"
 #include "mplan/plan.h"
 
 /* GMV of adstock level `a` for channel c in period t (0-based), demand multiplier included. */
@@ -11,6 +12,10 @@ double mp_channel_response(const mp_plan *plan, size_t c, int t, double a);
 
 /* d response / d a at adstock level a. */
 double mp_channel_marginal(const mp_plan *plan, size_t c, int t, double a);
+
+/* The funnel of model.md 5 for `spend` taken as the adstock level in period t (no
+ * carry-over), as the forecast computes it for a cell. */
+mp_kpis mp_channel_funnel(const mp_plan *plan, size_t c, int t, double spend);
 
 /* 1 if channel c may spend in period t (0-based). */
 int mp_channel_active(const mp_plan *plan, size_t c, int t);

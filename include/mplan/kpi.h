@@ -61,4 +61,16 @@ typedef struct mp_goal_result {
     int met;
 } mp_goal_result;
 
+/* The value of a custom KPI (PACK.NAME) computed by a rule pack; NAN when it returned nil. */
+typedef struct mp_kpi_custom {
+    const char *name;
+    double value;
+} mp_kpi_custom;
+
+/* Evaluate the plan's goals on the forecast totals; `custom` gives the values of PACK.NAME
+ * KPIs. The caller owns *out (an array of *n results): free it with free(). */
+enum mp_status mp_goals_evaluate(const mp_plan *plan, const mp_forecast *fc,
+                                 const mp_kpi_custom *custom, size_t ncustom,
+                                 mp_goal_result **out, size_t *n, mp_error *err);
+
 #endif

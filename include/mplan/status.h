@@ -34,4 +34,12 @@ int mp_exit_code(enum mp_status status);
 enum mp_status mp_fail(mp_error *err, enum mp_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Return from the calling function when `expr` yields a status other than MP_OK. */
+#define MP_TRY(expr)                                                                       \
+    do {                                                                                   \
+        enum mp_status mp_try_st_ = (expr);                                                \
+        if (mp_try_st_ != MP_OK)                                                           \
+            return mp_try_st_;                                                             \
+    } while (0)
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "core/curve.h"
 #include "core/model.h"
+#include "mplan/channel.h"
 
 static void add(mp_kpis *to, const mp_kpis *k)
 {
@@ -31,6 +32,11 @@ static mp_kpis cell_kpis(const struct mp_channel *ch, double spend, double r)
         }
     }
     return k;
+}
+
+mp_kpis mp_channel_funnel(const mp_plan *plan, size_t c, int t, double spend)
+{
+    return cell_kpis(&plan->channels[c], spend, mp_channel_response(plan, c, t, spend));
 }
 
 void mp_forecast_free(mp_forecast *fc)
@@ -91,7 +97,8 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
         double spent = 0, weighted = 0, best = 0;
         for (size_t t = 0; t < T; t++) {
             spent += x[t];
-            weighted += x[t] * fc->marginal[c * T + t];
+            if (x[t] > 0) /* 0 * inf (hill s < 1 at a = 0) must not poison the sum */
+                weighted += x[t] * fc->marginal[c * T + t];
             if (ch->mode == MP_MODE_OPTIMISED && ch->active[t] && fc->marginal[c * T + t] > best)
                 best = fc->marginal[c * T + t];
         }

@@ -146,6 +146,13 @@ struct mp_plan {
     enum mp_unit unit;
     int32_t *period_start; /* [T+1] day numbers; [T] is the day after the horizon */
     int done;          /* periods 1..done are already spent (a revised plan from review) */
+    /* `spent:` (informational, written by mplan review): periods and money spent before
+     * horizon.start; periods 0 when absent. */
+    struct mp_spent {
+        int periods;
+        int32_t from, to; /* day numbers, inclusive */
+        double spend, gmv;
+    } spent;
 
     double budget_total, reserve;
     struct mp_fixed_line *fixed;

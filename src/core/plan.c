@@ -211,6 +211,9 @@ static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
     if (!order)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     events_by_start(plan, order);
+    struct overlap {
+        int t, prev, next;
+    } last = {-2, -1, -1};
     for (int t = 0; t < T; t++) {
         int32_t day = plan->period_start[t];
         plan->phase[t] = MP_PHASE_NORMAL;
@@ -223,7 +226,12 @@ static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
                 /* A later event's phase wins over an earlier one's, but never over an outbreak. */
                 if (plan->event_of[t] >= 0 && plan->phase[t] == MP_PHASE_OUTBREAK)
                     break;
-                if (plan->event_of[t] >= 0 && mp_plan_warn(plan,
+                /* One warning per stretch of consecutive overlapping periods, not one each. */
+                int prev = plan->event_of[t];
+                int repeat = prev >= 0 && last.t == t - 1 && last.prev == prev && last.next == (int)order[i];
+                if (prev >= 0)
+                    last = (struct overlap){t, prev, (int)order[i]};
+                if (prev >= 0 && !repeat && mp_plan_warn(plan,
                         "period %d: %s of '%s' overlaps %s of '%s'; using '%s'", t + 1,
                         mp_phase_name((enum mp_phase)p), ev->name, mp_phase_name(plan->phase[t]),
                         plan->events[plan->event_of[t]].name, ev->name) != MP_OK) {

@@ -1,0 +1,117 @@
+/* The CSV reader of mplan (RFC 4180): customers files for `segment`, actuals for `review`.
+ *
+ * A header row is required; records are returned as (pointer, length) fields that stay valid
+ * until the next call. Quoted fields may hold commas, quotes ("") and newlines; CRLF and LF
+ * line ends are both accepted; a UTF-8 byte-order mark is skipped; blank lines are skipped.
+ * A bad record (ragged, unterminated quote, NUL byte, field over the size limit, invalid
+ * UTF-8) is an MP_EINPUT error naming file:line of the record's first line; with `skip_bad`
+ * the reader counts it, resynchronises and goes on.
+ *
+ * Files are read with pread() in a bounded buffer, so memory does not grow with the file. A
+ * pass (mp_csv_pass_run) can split a regular file into byte ranges on record boundaries and
+ * read them on several threads; the result is the same as reading it whole. */
+#ifndef MPLAN_IO_CSV_H
+#define MPLAN_IO_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mplan/status.h"
+
+#define MP_CSV_FIELD_MAX (64u * 1024u) /* default limit of one field, bytes */
+
+struct mp_csv_opts {
+    size_t max_field; /* 0: MP_CSV_FIELD_MAX */
+    int skip_bad;     /* count and skip bad records instead of failing */
+    /* Column names for input without a header row (e.g. one split of a file under Hadoop
+     * Streaming); a record equal to them, the header of the first split, is skipped. */
+    const char *const *names;
+    size_t nnames;
+};
+
+/* One record: nfields fields, each `len` bytes at `ptr` (not NUL-terminated; an empty field
+ * has len 0). `line` is the record's first line in the file, 1 for the header. */
+struct mp_csv_field {
+    const char *ptr;
+    size_t len;
+};
+
+struct mp_csv_record {
+    const struct mp_csv_field *fields;
+    size_t nfields;
+    uint64_t line;
+};
+
+typedef struct mp_csv mp_csv;
+
+/* Open `path` ("-": standard input) and read its header. The caller owns *out: free it with
+ * mp_csv_close. */
+enum mp_status mp_csv_open(const char *path, const struct mp_csv_opts *opts, mp_csv **out,
+                           mp_error *err);
+void mp_csv_close(mp_csv *csv);
+
+/* Column names from the header, in file order. */
+size_t mp_csv_ncols(const mp_csv *csv);
+const char *mp_csv_colname(const mp_csv *csv, size_t col);
+/* Index of the column named `name`, or -1. */
+long mp_csv_find(const mp_csv *csv, const char *name);
+/* The file name used in messages ("<stdin>" for "-"). */
+const char *mp_csv_name(const mp_csv *csv);
+
+/* The next record: MP_OK and rec->nfields > 0, or MP_OK and rec->nfields == 0 at the end.
+ * On a bad record, MP_EINPUT with "file:line: what" (or, with skip_bad, the next good one). */
+enum mp_status mp_csv_next(mp_csv *csv, struct mp_csv_record *rec, mp_error *err);
+
+/* Bad records skipped so far (skip_bad) and the first few of them as "file:line: what". */
+uint64_t mp_csv_bad_count(const mp_csv *csv);
+size_t mp_csv_bad_samples(const mp_csv *csv, const char *const **lines);
+
+/* ---- numbers ---- */
+
+enum mp_csv_kind { MP_CSV_EMPTY, MP_CSV_INT, MP_CSV_REAL, MP_CSV_TEXT };
+
+/* Classify a field once: empty; an integer (decimal digits with an optional sign, fitting
+ * int64); a real (decimal with '.' or an exponent, or an integer too large for int64); else
+ * text. Hex, "inf", "nan" and surrounding blanks are text. A number too large for a double
+ * (1e999) is MP_CSV_TEXT with *range set to 1, so callers can reject it instead of silently
+ * summing infinity. Reals are rounded exactly as strtod rounds them. */
+enum mp_csv_kind mp_csv_number(const char *p, size_t len, int64_t *i, double *d, int *range);
+
+/* ---- parallel passes over a file ---- */
+
+/* What one worker does. Each byte range of the file gets a fresh `state` from open(); row()
+ * sees its records in file order. Returning MP_EINPUT from row() makes the record bad
+ * (skipped and counted with skip_bad); any other failure stops the pass. The message of a
+ * row() failure must not name the file or line: the pass adds them. */
+struct mp_csv_worker {
+    void *ctx;
+    /* A fresh state for a range read on thread `slot` (0..jobs-1); NULL with err set. */
+    void *(*open)(void *ctx, int slot, mp_error *err);
+    enum mp_status (*row)(void *state, const struct mp_csv_record *rec, mp_error *err);
+    /* Free a state (also one whose range had to be read again). */
+    void (*discard)(void *ctx, void *state);
+    /* Called about ten times a second from the calling thread while the pass runs. */
+    void (*tick)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
+};
+
+struct mp_csv_pass_result {
+    void **states;     /* one per range, in file order; the caller discards them */
+    size_t nstates;
+    uint64_t rows;     /* good records */
+    uint64_t bad;      /* records skipped (skip_bad) */
+    char **bad_samples; /* "file:line: what" of the first few bad records */
+    size_t nsamples;
+    int resplit;       /* ranges read again because a split fell inside a quoted field */
+};
+
+/* Read every record of the open file `csv` (just after its header) with up to `jobs`
+ * threads, calling `w` per record. A regular file is cut into `jobs` byte ranges at line
+ * starts; a range whose start turns out not to be a record boundary (a quoted field with a
+ * newline across the cut) is read again from the true boundary, so the states returned are
+ * exactly those of a sequential read. Standard input is read on one thread. On success the
+ * caller owns `res` (mp_csv_pass_free); on failure it is empty and err names file:line. */
+enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker *w,
+                               struct mp_csv_pass_result *res, mp_error *err);
+void mp_csv_pass_free(const struct mp_csv_worker *w, struct mp_csv_pass_result *res);
+
+#endif

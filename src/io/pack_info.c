@@ -1,0 +1,122 @@
+/* `mplan pack info`: the manifest as tables or JSON. */
+#include "io/pack_info.h"
+
+#include <jansson.h>
+#include <math.h>
+
+#include "io/table.h"
+
+static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis"};
+
+static const char *type_name(enum mp_param_type t)
+{
+    return t == MP_PARAM_NUMBER ? "number" : t == MP_PARAM_STRING ? "string" : "boolean";
+}
+
+static void set_default(struct mp_table *tab, size_t col, const struct mp_pack_param *p)
+{
+    switch (p->type) {
+    case MP_PARAM_NUMBER: mp_table_setf(tab, col, "%g", p->num); break;
+    case MP_PARAM_STRING: mp_table_set(tab, col, p->str); break;
+    case MP_PARAM_BOOL: mp_table_set(tab, col, p->boolean ? "true" : "false"); break;
+    }
+}
+
+/* "0..1", ">= 0", "<= 10", or empty (printed "-") when unbounded. */
+static void set_range(struct mp_table *tab, size_t col, const struct mp_pack_param *p)
+{
+    if (isfinite(p->min) && isfinite(p->max))
+        mp_table_setf(tab, col, "%g..%g", p->min, p->max);
+    else if (isfinite(p->min))
+        mp_table_setf(tab, col, ">= %g", p->min);
+    else if (isfinite(p->max))
+        mp_table_setf(tab, col, "<= %g", p->max);
+}
+
+enum mp_status mp_pack_info_table(FILE *fp, const struct mp_manifest *m, mp_error *err)
+{
+    fprintf(fp, "%s %s\n", m->name, m->version);
+    if (m->summary)
+        fprintf(fp, "%s\n", m->summary);
+    fprintf(fp, "mplan API: %s\n\n", m->api);
+
+    static const char *const hook_head[] = {"kind", "hook"};
+    struct mp_table hooks;
+    if (mp_table_init(&hooks, 2, hook_head) != 0)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    mp_table_align(&hooks, 1, 1);
+    for (int k = 0; k < 4; k++)
+        for (size_t i = 0; i < m->nprovides[k]; i++) {
+            mp_table_add_row(&hooks);
+            mp_table_set(&hooks, 0, mp_hook_kind_name((enum mp_hook_kind)k));
+            mp_table_set(&hooks, 1, m->provides[k][i]);
+        }
+    enum mp_status st = mp_table_print(&hooks, fp, "hooks", err);
+    mp_table_free(&hooks);
+    if (st != MP_OK)
+        return st;
+
+    static const char *const param_head[] = {"param", "type", "default", "range", "doc"};
+    struct mp_table params;
+    if (mp_table_init(&params, 5, param_head) != 0)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t c = 0; c < 5; c++)
+        mp_table_align(&params, c, c != 2 && c != 3);
+    for (size_t i = 0; i < m->nparams; i++) {
+        const struct mp_pack_param *p = &m->params[i];
+        mp_table_add_row(&params);
+        mp_table_set(&params, 0, p->name);
+        mp_table_set(&params, 1, type_name(p->type));
+        set_default(&params, 2, p);
+        set_range(&params, 3, p);
+        mp_table_set(&params, 4, p->doc);
+    }
+    fputc('\n', fp);
+    st = m->nparams ? mp_table_print(&params, fp, "params", err) : MP_OK;
+    if (st == MP_OK && !m->nparams)
+        fputs("params: none\n", fp);
+    mp_table_free(&params);
+    return st;
+}
+
+static json_t *param_json(const struct mp_pack_param *p)
+{
+    json_t *o = json_pack("{s:s, s:s}", "name", p->name, "type", type_name(p->type));
+    if (!o)
+        return NULL;
+    switch (p->type) {
+    case MP_PARAM_NUMBER: json_object_set_new(o, "default", json_real(p->num)); break;
+    case MP_PARAM_STRING: json_object_set_new(o, "default", json_string(p->str)); break;
+    case MP_PARAM_BOOL: json_object_set_new(o, "default", json_boolean(p->boolean)); break;
+    }
+    if (isfinite(p->min))
+        json_object_set_new(o, "min", json_real(p->min));
+    if (isfinite(p->max))
+        json_object_set_new(o, "max", json_real(p->max));
+    if (p->doc)
+        json_object_set_new(o, "doc", json_string(p->doc));
+    return o;
+}
+
+enum mp_status mp_pack_info_json(FILE *fp, const struct mp_manifest *m, mp_error *err)
+{
+    json_t *root = json_pack("{s:s, s:s, s:s?, s:s}", "name", m->name, "version", m->version,
+                             "summary", m->summary, "mplan", m->api);
+    json_t *provides = json_object(), *params = json_array();
+    int ok = root && provides && params;
+    for (int k = 0; ok && k < 4; k++) {
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < m->nprovides[k]; i++)
+            json_array_append_new(list, json_string(m->provides[k][i]));
+        ok = list && json_object_set_new(provides, kind_keys[k], list) == 0;
+    }
+    for (size_t i = 0; ok && i < m->nparams; i++)
+        ok = json_array_append_new(params, param_json(&m->params[i])) == 0;
+    ok = ok && json_object_set(root, "provides", provides) == 0 && json_object_set(root, "params", params) == 0;
+    json_decref(provides);
+    json_decref(params);
+    ok = ok && json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0;
+    json_decref(root);
+    fputc('\n', fp);
+    return ok ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory while writing JSON");
+}

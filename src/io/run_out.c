@@ -1,0 +1,348 @@
+#include "io/run_out.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/date.h"
+#include "core/model.h"
+#include "io/table.h"
+
+json_t *mp_json_num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *mp_json_kpis(const mp_kpis *k, double margin)
+{
+    json_t *o = json_object();
+    for (int id = 0; o && id < MP_KPI_COUNT; id++)
+        json_object_set_new(o, mp_kpi_name((enum mp_kpi_id)id),
+                            mp_json_num(mp_kpi_value(k, margin, (enum mp_kpi_id)id)));
+    return o;
+}
+
+static const char *event_name(const mp_plan *p, int t)
+{
+    return p->event_of[t] >= 0 ? p->events[p->event_of[t]].name : NULL;
+}
+
+static const char *objective_text(const mp_plan *p, char *buf, size_t n)
+{
+    switch (p->objective) {
+    case MP_OBJ_GMV: return "gmv";
+    case MP_OBJ_PROFIT: return "profit";
+    case MP_OBJ_TARGET_ROAS: snprintf(buf, n, "target_roas %g", p->objective_value); return buf;
+    case MP_OBJ_GOAL_GMV: snprintf(buf, n, "goal gmv %g", p->objective_value); return buf;
+    }
+    return "?";
+}
+
+enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_error *err)
+{
+    const mp_plan *p = r->plan;
+    const mp_forecast *fc = r->fc;
+    size_t C = p->nchannels, T = (size_t)p->T;
+    char buf[64];
+    json_t *root = json_object();
+    json_object_set_new(root, "mplan", json_integer(1));
+
+    json_t *plan = json_object();
+    json_object_set_new(plan, "store", p->store ? json_string(p->store) : json_null());
+    json_object_set_new(plan, "currency", p->currency ? json_string(p->currency) : json_null());
+    json_object_set_new(plan, "periods", json_integer(p->T));
+    json_object_set_new(plan, "budget", json_real(p->budget_total));
+    json_object_set_new(plan, "reserve", json_real(p->budget_total * p->reserve));
+    json_object_set_new(plan, "fixed", json_real(mp_plan_fixed_total(p)));
+    json_object_set_new(plan, "allocatable", json_real(r->allocatable));
+    json_object_set_new(plan, "allocator", json_string(r->allocator));
+    json_object_set_new(plan, "objective", json_string(objective_text(p, buf, sizeof buf)));
+    if (r->shortfall > 0)
+        json_object_set_new(plan, "shortfall", json_real(r->shortfall));
+    json_object_set_new(root, "plan", plan);
+
+    json_t *periods = json_array();
+    for (size_t t = 0; t < T; t++) {
+        mp_date_format(p->period_start[t], buf);
+        const char *ev = event_name(p, (int)t);
+        json_array_append_new(periods, json_pack("{s:i, s:s, s:s, s:o}", "t", (int)t + 1, "start", buf,
+                                                 "phase", mp_phase_name(p->phase[t]),
+                                                 "event", ev ? json_string(ev) : json_null()));
+    }
+    json_object_set_new(root, "periods", periods);
+
+    json_t *alloc = json_array();
+    for (size_t c = 0; c < C; c++)
+        for (size_t t = 0; t < T; t++)
+            json_array_append_new(alloc, json_pack("{s:s, s:i, s:f}", "channel", p->channels[c].id,
+                                                   "t", (int)t + 1, "spend", r->alloc->spend[c * T + t]));
+    json_object_set_new(root, "allocation", alloc);
+
+    json_t *kpis = json_object();
+    json_object_set_new(kpis, "total", mp_json_kpis(&fc->total, p->margin));
+    json_t *by_channel = json_object();
+    for (size_t c = 0; c < C; c++) {
+        json_t *k = mp_json_kpis(&fc->by_channel[c], p->margin);
+        json_object_set_new(k, "mroas", mp_json_num(fc->mroas[c]));
+        json_object_set_new(by_channel, p->channels[c].id, k);
+    }
+    json_object_set_new(kpis, "by_channel", by_channel);
+    json_t *by_period = json_array();
+    for (size_t t = 0; t < T; t++) {
+        json_t *k = mp_json_kpis(&fc->by_period[t], p->margin);
+        json_object_set_new(k, "t", json_integer((json_int_t)t + 1));
+        json_array_append_new(by_period, k);
+    }
+    json_object_set_new(kpis, "by_period", by_period);
+    if (r->ncustom) {
+        json_t *custom = json_object();
+        for (size_t i = 0; i < r->ncustom; i++)
+            json_object_set_new(custom, r->custom[i].name, mp_json_num(r->custom[i].value));
+        json_object_set_new(kpis, "custom", custom);
+    }
+    json_object_set_new(root, "kpis", kpis);
+
+    json_t *goals = json_array();
+    for (size_t i = 0; i < r->ngoals; i++) {
+        const mp_goal_result *g = &r->goals[i];
+        json_array_append_new(goals, json_pack("{s:s, s:f, s:o, s:o, s:b}", "kpi", g->kpi, "target", g->target,
+                                               "forecast", mp_json_num(g->forecast),
+                                               "attainment", mp_json_num(g->attainment), "met", g->met));
+    }
+    json_object_set_new(root, "goals", goals);
+
+    json_t *warnings = json_array();
+    for (size_t i = 0; i < p->nwarnings; i++)
+        json_array_append_new(warnings, json_string(p->warnings[i]));
+    json_object_set_new(root, "warnings", warnings);
+
+    int rc = json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    json_decref(root);
+    fputc('\n', fp);
+    if (rc != 0)
+        return mp_fail(err, MP_ENOMEM, "out of memory while writing JSON");
+    return MP_OK;
+}
+
+enum mp_status mp_run_write_csv(FILE *fp, const struct mp_run_result *r, mp_error *err)
+{
+    static const char *const head[] = {"channel", "t", "start", "phase", "spend", "adstock", "gmv",
+                                       "impressions", "clicks", "orders", "new_customers", "marginal_roas"};
+    const mp_plan *p = r->plan;
+    size_t T = (size_t)p->T;
+    struct mp_table tab;
+    mp_table_init(&tab, sizeof head / sizeof *head, head);
+    tab.plain = 1;
+    char day[11];
+    for (size_t c = 0; c < p->nchannels; c++)
+        for (size_t t = 0; t < T; t++) {
+            size_t i = c * T + t;
+            const mp_kpis *k = &r->fc->cell[i];
+            mp_table_add_row(&tab);
+            mp_table_set(&tab, 0, p->channels[c].id);
+            mp_table_setf(&tab, 1, "%zu", t + 1);
+            mp_date_format(p->period_start[t], day);
+            mp_table_set(&tab, 2, day);
+            mp_table_set(&tab, 3, mp_phase_name(p->phase[t]));
+            mp_table_num(&tab, 4, k->spend, 2);
+            int fixed_cost = p->channels[c].mode == MP_MODE_FIXED_COST;
+            int inactive = p->channels[c].mode == MP_MODE_OPTIMISED && !p->channels[c].active[t];
+            mp_table_num(&tab, 5, fixed_cost ? NAN : r->fc->adstock[i], 2);
+            mp_table_num(&tab, 6, k->gmv, 2);
+            mp_table_num(&tab, 7, k->impressions, 0);
+            mp_table_num(&tab, 8, k->clicks, 1);
+            mp_table_num(&tab, 9, k->orders, 2);
+            mp_table_num(&tab, 10, k->new_customers, 2);
+            mp_table_num(&tab, 11, fixed_cost || inactive ? NAN : r->fc->marginal[i], 4);
+        }
+    enum mp_status st = mp_table_print_csv(&tab, fp, err);
+    mp_table_free(&tab);
+    return st;
+}
+
+/* Allocation: a row per period (phase, event, spend per channel, total). */
+static enum mp_status table_allocation(FILE *fp, const struct mp_run_result *r, mp_error *err)
+{
+    const mp_plan *p = r->plan;
+    size_t C = p->nchannels, T = (size_t)p->T;
+    size_t ncols = C + 4;
+    const char **head = calloc(ncols, sizeof *head);
+    if (!head)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    head[0] = "t";
+    head[1] = "start";
+    head[2] = "phase";
+    for (size_t c = 0; c < C; c++)
+        head[3 + c] = p->channels[c].id;
+    head[ncols - 1] = "total";
+    struct mp_table tab;
+    mp_table_init(&tab, ncols, head);
+    free(head);
+    mp_table_align(&tab, 0, 0);
+    mp_table_align(&tab, 1, 1);
+    mp_table_align(&tab, 2, 1);
+    char day[11];
+    for (size_t t = 0; t < T; t++) {
+        mp_table_add_row(&tab);
+        mp_table_setf(&tab, 0, "%zu", t + 1);
+        mp_date_format(p->period_start[t], day);
+        mp_table_set(&tab, 1, day);
+        mp_table_set(&tab, 2, mp_phase_name(p->phase[t]));
+        double sum = 0;
+        for (size_t c = 0; c < C; c++) {
+            double x = r->alloc->spend[c * T + t];
+            sum += x;
+            if (x == 0 && p->channels[c].mode == MP_MODE_OPTIMISED && !p->channels[c].active[t])
+                mp_table_set(&tab, 3 + c, "."); /* inactive: cannot spend */
+            else
+                mp_table_num(&tab, 3 + c, x, 0);
+        }
+        mp_table_num(&tab, ncols - 1, sum, 0);
+    }
+    mp_table_add_row(&tab);
+    mp_table_set(&tab, 0, "all");
+    double all = 0;
+    for (size_t c = 0; c < C; c++) {
+        mp_table_num(&tab, 3 + c, r->fc->by_channel[c].spend, 0);
+        all += r->fc->by_channel[c].spend;
+    }
+    mp_table_num(&tab, ncols - 1, all, 0);
+    enum mp_status st = mp_table_print(&tab, fp, "Allocation (spend per period; '.' = channel inactive)", err);
+    mp_table_free(&tab);
+    return st;
+}
+
+static void kpi_row(struct mp_table *tab, const char *name, const mp_kpis *k, double margin, double mroas)
+{
+    mp_ratios q = mp_kpi_ratios(k, margin);
+    mp_table_add_row(tab);
+    mp_table_set(tab, 0, name);
+    mp_table_num(tab, 1, k->spend, 0);
+    mp_table_num(tab, 2, k->gmv, 0);
+    mp_table_num(tab, 3, q.roas, 2);
+    mp_table_num(tab, 4, mroas, 2);
+    mp_table_num(tab, 5, k->impressions, 0);
+    mp_table_num(tab, 6, k->clicks, 0);
+    mp_table_num(tab, 7, k->orders, 0);
+    mp_table_num(tab, 8, k->new_customers, 0);
+    mp_table_num(tab, 9, q.ctr * 100, 2);
+    mp_table_num(tab, 10, q.cvr * 100, 2);
+    mp_table_num(tab, 11, q.cpc, 2);
+    mp_table_num(tab, 12, q.cac, 2);
+    mp_table_num(tab, 13, q.roi, 2);
+}
+
+static enum mp_status table_kpis(FILE *fp, const struct mp_run_result *r, mp_error *err)
+{
+    static const char *const head[] = {"channel", "spend", "gmv", "roas", "mroas", "impressions", "clicks",
+                                       "orders", "new", "ctr%", "cvr%", "cpc", "cac", "roi"};
+    const mp_plan *p = r->plan;
+    struct mp_table tab;
+    mp_table_init(&tab, sizeof head / sizeof *head, head);
+    for (size_t c = 0; c < p->nchannels; c++)
+        kpi_row(&tab, p->channels[c].id, &r->fc->by_channel[c], p->margin, r->fc->mroas[c]);
+    if (r->fc->fixed_lines > 0) {
+        mp_kpis fixed = {.spend = r->fc->fixed_lines};
+        kpi_row(&tab, "(fixed lines)", &fixed, p->margin, NAN);
+    }
+    double base = 0;
+    for (int t = 0; t < p->T; t++)
+        base += p->baseline[t];
+    if (base > 0) {
+        mp_kpis organic = {.gmv = base};
+        kpi_row(&tab, "(baseline)", &organic, p->margin, NAN);
+    }
+    kpi_row(&tab, "total", &r->fc->total, p->margin, NAN);
+    enum mp_status st = mp_table_print(&tab, fp, "KPIs by channel", err);
+    mp_table_free(&tab);
+    return st;
+}
+
+/* Decimals that show a value of unknown scale (a custom KPI) sensibly. */
+static int auto_decimals(double v)
+{
+    double a = fabs(v);
+    return a >= 1000 ? 0 : a >= 1 ? 2 : 4;
+}
+
+static enum mp_status table_custom(FILE *fp, const struct mp_run_result *r, mp_error *err)
+{
+    static const char *const head[] = {"kpi", "value"};
+    struct mp_table tab;
+    mp_table_init(&tab, 2, head);
+    for (size_t i = 0; i < r->ncustom; i++) {
+        mp_table_add_row(&tab);
+        mp_table_set(&tab, 0, r->custom[i].name);
+        mp_table_num(&tab, 1, r->custom[i].value, auto_decimals(r->custom[i].value));
+    }
+    enum mp_status st = mp_table_print(&tab, fp, "Custom KPIs (rule packs)", err);
+    mp_table_free(&tab);
+    return st;
+}
+
+static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_error *err)
+{
+    static const char *const head[] = {"goal", "target", "forecast", "attainment", "met"};
+    struct mp_table tab;
+    mp_table_init(&tab, 5, head);
+    mp_table_align(&tab, 4, 1);
+    for (size_t i = 0; i < r->ngoals; i++) {
+        const mp_goal_result *g = &r->goals[i];
+        int id = mp_kpi_lookup(g->kpi);
+        int dec = id < 0 ? auto_decimals(g->target)
+                  : id == MP_KPI_ROAS || id == MP_KPI_ROI || id == MP_KPI_CTR || id == MP_KPI_CVR ||
+                            id == MP_KPI_CPC || id == MP_KPI_CAC ? 2 : 0;
+        mp_table_add_row(&tab);
+        mp_table_set(&tab, 0, g->kpi);
+        mp_table_num(&tab, 1, g->target, dec);
+        mp_table_num(&tab, 2, g->forecast, dec);
+        if (isfinite(g->attainment))
+            mp_table_setf(&tab, 3, "%.1f%%", 100 * g->attainment);
+        mp_table_set(&tab, 4, g->met ? "yes" : "NO");
+    }
+    enum mp_status st = mp_table_print(&tab, fp, "Goals", err);
+    mp_table_free(&tab);
+    return st;
+}
+
+enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_error *err)
+{
+    const mp_plan *p = r->plan;
+    char from[11], to[11], buf[64];
+    mp_date_format(p->period_start[0], from);
+    mp_date_format(p->period_start[p->T] - 1, to);
+    fprintf(fp, "%s%s%s  %s..%s  (%d %s%s)\n", p->store ? p->store : "plan", p->currency ? ", " : "",
+            p->currency ? p->currency : "", from, to, p->T,
+            p->unit == MP_UNIT_DAY ? "day" : p->unit == MP_UNIT_WEEK ? "week" : "month", p->T == 1 ? "" : "s");
+    struct mp_table b;
+    static const char *const head[] = {"budget", "reserve", "fixed", "allocatable", "allocator", "objective"};
+    mp_table_init(&b, 6, head);
+    mp_table_align(&b, 4, 1);
+    mp_table_align(&b, 5, 1);
+    mp_table_add_row(&b);
+    mp_table_num(&b, 0, p->budget_total, 0);
+    mp_table_num(&b, 1, p->budget_total * p->reserve, 0);
+    mp_table_num(&b, 2, mp_plan_fixed_total(p), 0);
+    mp_table_num(&b, 3, r->allocatable, 0);
+    mp_table_set(&b, 4, r->allocator);
+    mp_table_set(&b, 5, objective_text(p, buf, sizeof buf));
+    enum mp_status st = mp_table_print(&b, fp, NULL, err);
+    mp_table_free(&b);
+    if (st == MP_OK && r->shortfall > 0)
+        fprintf(fp, "goal not reachable within the budget: %.0f GMV short\n", r->shortfall);
+    fputc('\n', fp);
+    if (st == MP_OK)
+        st = table_allocation(fp, r, err);
+    fputc('\n', fp);
+    if (st == MP_OK)
+        st = table_kpis(fp, r, err);
+    if (st == MP_OK && r->ncustom) {
+        fputc('\n', fp);
+        st = table_custom(fp, r, err);
+    }
+    if (st == MP_OK && r->ngoals) {
+        fputc('\n', fp);
+        st = table_goals(fp, r, err);
+    }
+    return st;
+}

@@ -1,0 +1,36 @@
+/* Writers for the result of `mplan run`: terminal tables, CSV, and the JSON of formats.md. */
+#ifndef MPLAN_IO_RUN_OUT_H
+#define MPLAN_IO_RUN_OUT_H
+
+#include <stdio.h>
+
+#include "mplan/alloc.h"
+#include "mplan/kpi.h"
+#include "mplan/plan.h"
+
+struct mp_run_result {
+    const mp_plan *plan;
+    const mp_alloc *alloc;
+    const mp_forecast *fc;
+    const mp_goal_result *goals;
+    size_t ngoals;
+    const mp_kpi_custom *custom; /* values of custom KPIs (PACK.NAME) */
+    size_t ncustom;
+    const char *allocator;
+    double allocatable;
+    double shortfall; /* objective goal: GMV the budget cannot reach; 0 otherwise */
+};
+
+enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_error *err);
+/* One row per channel and period: the tidy form for spreadsheets and pandas. */
+enum mp_status mp_run_write_csv(FILE *fp, const struct mp_run_result *r, mp_error *err);
+enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_error *err);
+
+/* The JSON object of one scope's KPIs (model.md 6; absent ratios are null); the caller owns it.
+ * Shared with other JSON writers (whatif, review). */
+struct json_t;
+struct json_t *mp_json_kpis(const mp_kpis *k, double margin);
+/* A JSON number, or null for NAN and infinities. */
+struct json_t *mp_json_num(double v);
+
+#endif

@@ -1,0 +1,557 @@
+#include "io/segment_io.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/run_out.h"
+#include "io/table.h"
+
+/* Summaries keep full precision in JSON (a round trip gives the same doubles). */
+#define JSON_FLAGS (JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
+
+static char *label_text(const struct mp_seg_label *l)
+{
+    return strndup(l->name, l->len);
+}
+
+static void set_label(struct mp_table *t, size_t col, const struct mp_seg_label *l)
+{
+    char *s = label_text(l);
+    if (s)
+        mp_table_set(t, col, s);
+    else
+        t->failed = 1;
+    free(s);
+}
+
+static enum mp_status json_out(FILE *fp, json_t *o, size_t flags, mp_error *err)
+{
+    if (!o)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    int bad = json_dumpf(o, fp, flags) != 0;
+    json_decref(o);
+    fputc('\n', fp);
+    return bad || ferror(fp) ? mp_fail(err, MP_EIO, "write failed") : MP_OK;
+}
+
+static enum mp_status table_done(struct mp_table *t, FILE *fp, int csv, mp_error *err)
+{
+    enum mp_status st = csv ? mp_table_print_csv(t, fp, err) : mp_table_print(t, fp, NULL, err);
+    mp_table_free(t);
+    if (st == MP_OK && ferror(fp))
+        st = mp_fail(err, MP_EIO, "write failed");
+    return st;
+}
+
+static size_t *label_order(const mp_seg_summary *s, mp_error *err)
+{
+    size_t *order = calloc(s->nlabels + 1, sizeof *order);
+    if (!order)
+        mp_fail(err, MP_ENOMEM, "out of memory");
+    else
+        mp_seg_order(s, order);
+    return order;
+}
+
+static double share(const mp_seg_summary *s, size_t l)
+{
+    uint64_t rows = mp_seg_rows(s);
+    return rows ? (double)s->labels[l].count / (double)rows : NAN;
+}
+
+enum mp_status mp_seg_write_table(FILE *fp, const mp_seg_summary *s, mp_error *err)
+{
+    size_t *order = label_order(s, err);
+    if (!order)
+        return MP_ENOMEM;
+    static const char *const head[] = {"label", "count", "share"};
+    struct mp_table t;
+    mp_table_init(&t, 3, head);
+    for (size_t i = 0; i < s->nlabels; i++) {
+        mp_table_add_row(&t);
+        set_label(&t, 0, &s->labels[order[i]]);
+        mp_table_num(&t, 1, (double)s->labels[order[i]].count, 0);
+        mp_table_setf(&t, 2, "%.1f%%", 100 * share(s, order[i]));
+    }
+    mp_table_add_row(&t);
+    mp_table_set(&t, 0, "(all)");
+    mp_table_num(&t, 1, (double)mp_seg_rows(s), 0);
+    mp_table_set(&t, 2, s->nlabels ? "100.0%" : NULL);
+    enum mp_status st = table_done(&t, fp, 0, err);
+    size_t nnum = 0;
+    for (size_t c = 0; c < s->ncols; c++)
+        nnum += (size_t)mp_seg_numeric(s, c);
+    /* Sums, then means: one row a numeric column, one column a label. */
+    for (int mean = 0; mean < 2 && nnum && st == MP_OK; mean++) {
+        fputc('\n', fp);
+        mp_table_init(&t, s->nlabels + 2, NULL);
+        mp_table_set(&t, 0, mean ? "mean" : "sum");
+        for (size_t i = 0; i < s->nlabels; i++)
+            set_label(&t, i + 1, &s->labels[order[i]]);
+        mp_table_set(&t, s->nlabels + 1, "(all)");
+        for (size_t c = 0; c < s->ncols; c++) {
+            if (!mp_seg_numeric(s, c))
+                continue;
+            mp_table_add_row(&t);
+            mp_table_set(&t, 0, s->cols[c]);
+            for (size_t i = 0; i < s->nlabels; i++)
+                mp_table_num(&t, i + 1, mean ? mp_seg_mean(s, order[i], c) : mp_seg_sum(s, order[i], c), 2);
+            mp_table_num(&t, s->nlabels + 1, mean ? mp_seg_total_mean(s, c) : mp_seg_total_sum(s, c), 2);
+        }
+        st = table_done(&t, fp, 0, err);
+    }
+    if (st == MP_OK && s->bad)
+        fprintf(fp, "\n%llu bad row%s skipped\n", (unsigned long long)s->bad, s->bad == 1 ? "" : "s");
+    free(order);
+    return st;
+}
+
+enum mp_status mp_seg_write_csv(FILE *fp, const mp_seg_summary *s, mp_error *err)
+{
+    size_t *order = label_order(s, err);
+    if (!order)
+        return MP_ENOMEM;
+    size_t n = 3;
+    for (size_t c = 0; c < s->ncols; c++)
+        n += 2 * (size_t)mp_seg_numeric(s, c);
+    struct mp_table t;
+    mp_table_init(&t, n, NULL);
+    t.plain = 1;
+    mp_table_set(&t, 0, "label");
+    mp_table_set(&t, 1, "count");
+    mp_table_set(&t, 2, "share");
+    for (size_t c = 0, k = 3; c < s->ncols; c++)
+        if (mp_seg_numeric(s, c)) {
+            mp_table_setf(&t, k++, "%s_sum", s->cols[c]);
+            mp_table_setf(&t, k++, "%s_mean", s->cols[c]);
+        }
+    for (size_t i = 0; i < s->nlabels; i++) {
+        size_t l = order[i];
+        mp_table_add_row(&t);
+        set_label(&t, 0, &s->labels[l]);
+        mp_table_setf(&t, 1, "%llu", (unsigned long long)s->labels[l].count);
+        mp_table_exact(&t, 2, share(s, l));
+        for (size_t c = 0, k = 3; c < s->ncols; c++)
+            if (mp_seg_numeric(s, c)) {
+                mp_table_exact(&t, k++, mp_seg_sum(s, l, c));
+                mp_table_exact(&t, k++, mp_seg_mean(s, l, c));
+            }
+    }
+    free(order);
+    return table_done(&t, fp, 1, err);
+}
+
+enum mp_status mp_seg_write_json(FILE *fp, const mp_seg_summary *s, mp_error *err)
+{
+    size_t *order = label_order(s, err);
+    if (!order)
+        return MP_ENOMEM;
+    uint64_t rows = mp_seg_rows(s);
+    json_t *o = json_object(), *labels = json_array(), *cols = json_array(), *skipped = json_array();
+    json_object_set_new(o, "mplan", json_integer(1));
+    json_object_set_new(o, "rule", s->rule ? json_string(s->rule) : json_null());
+    json_object_set_new(o, "rows", json_integer((json_int_t)rows));
+    json_object_set_new(o, "bad_rows", json_integer((json_int_t)s->bad));
+    for (size_t c = 0; c < s->ncols; c++) {
+        if (mp_seg_numeric(s, c))
+            json_array_append_new(cols, json_string(s->cols[c]));
+        else if (mp_seg_text(s, c) && mp_seg_total_n(s, c) && (long)c != s->key)
+            json_array_append_new(skipped, json_pack("{s:s,s:I}", "column", s->cols[c], "text_values",
+                                                     (json_int_t)mp_seg_text(s, c)));
+    }
+    for (size_t i = 0; i < s->nlabels; i++) {
+        size_t l = order[i];
+        json_t *sum = json_object(), *mean = json_object(), *lj = json_object();
+        for (size_t c = 0; c < s->ncols; c++)
+            if (mp_seg_numeric(s, c)) {
+                json_object_set_new(sum, s->cols[c], mp_json_num(mp_seg_sum(s, l, c)));
+                json_object_set_new(mean, s->cols[c], mp_json_num(mp_seg_mean(s, l, c)));
+            }
+        json_object_set_new(lj, "label", json_stringn(s->labels[l].name, s->labels[l].len));
+        json_object_set_new(lj, "count", json_integer((json_int_t)s->labels[l].count));
+        json_object_set_new(lj, "share", mp_json_num(share(s, l)));
+        json_object_set_new(lj, "sum", sum);
+        json_object_set_new(lj, "mean", mean);
+        json_array_append_new(labels, lj);
+    }
+    json_t *tsum = json_object(), *tmean = json_object();
+    for (size_t c = 0; c < s->ncols; c++)
+        if (mp_seg_numeric(s, c)) {
+            json_object_set_new(tsum, s->cols[c], mp_json_num(mp_seg_total_sum(s, c)));
+            json_object_set_new(tmean, s->cols[c], mp_json_num(mp_seg_total_mean(s, c)));
+        }
+    json_object_set_new(o, "numeric_columns", cols);
+    json_object_set_new(o, "labels", labels);
+    json_object_set_new(o, "total", json_pack("{s:I,s:o,s:o}", "count", (json_int_t)rows, "sum", tsum,
+                                              "mean", tmean));
+    json_object_set_new(o, "not_summed", skipped);
+    free(order);
+    return json_out(fp, o, JSON_FLAGS, err);
+}
+
+/* ---- flow ---- */
+
+static const char *const aipl_steps[][2] = {{"A", "I"}, {"I", "P"}, {"P", "L"}};
+
+static long find_label(const mp_seg_summary *s, const char *name)
+{
+    for (size_t l = 0; l < s->nlabels; l++)
+        if (s->labels[l].len == strlen(name) && memcmp(s->labels[l].name, name, s->labels[l].len) == 0)
+            return (long)l;
+    return -1;
+}
+
+/* Row and column orders: labels in display order, then the new row / the gone column. */
+struct flow_order {
+    size_t *b, *a;
+};
+
+static int flow_order(const struct mp_seg_flow_view *v, struct flow_order *o, mp_error *err)
+{
+    o->b = calloc(v->flow->nb + 1, sizeof *o->b);
+    o->a = calloc(v->flow->na + 1, sizeof *o->a);
+    if (!o->b || !o->a) {
+        free(o->b);
+        free(o->a);
+        mp_fail(err, MP_ENOMEM, "out of memory");
+        return -1;
+    }
+    mp_seg_order(v->before, o->b);
+    mp_seg_order(v->after, o->a);
+    o->b[v->flow->nb] = v->flow->nb;
+    o->a[v->flow->na] = v->flow->na;
+    return 0;
+}
+
+static uint64_t cell(const mp_seg_flow *f, size_t b, size_t a)
+{
+    return f->count[b * (f->na + 1) + a];
+}
+
+enum mp_status mp_seg_write_flow_table(FILE *fp, const struct mp_seg_flow_view *v, mp_error *err)
+{
+    const mp_seg_flow *f = v->flow;
+    struct flow_order o;
+    if (flow_order(v, &o, err))
+        return MP_ENOMEM;
+    enum mp_status st = MP_OK;
+    for (int rate = 0; rate < 2 && st == MP_OK; rate++) {
+        struct mp_table t;
+        mp_table_init(&t, f->na + 3 - (size_t)rate, NULL);
+        mp_table_set(&t, 0, rate ? "rate" : "from \\ to");
+        for (size_t j = 0; j < f->na; j++)
+            set_label(&t, j + 1, &v->after->labels[o.a[j]]);
+        mp_table_set(&t, f->na + 1, "(gone)");
+        if (!rate)
+            mp_table_set(&t, f->na + 2, "(all)");
+        for (size_t i = 0; i <= f->nb; i++) {
+            size_t b = o.b[i];
+            if (rate && b == f->nb)
+                continue; /* new customers had no label to leave */
+            mp_table_add_row(&t);
+            if (b == f->nb)
+                mp_table_set(&t, 0, "(new)");
+            else
+                set_label(&t, 0, &v->before->labels[b]);
+            uint64_t row = 0;
+            for (size_t j = 0; j <= f->na; j++) {
+                size_t a = o.a[j];
+                row += cell(f, b, a);
+                if (rate)
+                    mp_table_setf(&t, j + 1, "%.1f%%", 100 * mp_seg_flow_rate(f, b, a));
+                else if (!(b == f->nb && a == f->na))
+                    mp_table_num(&t, j + 1, (double)cell(f, b, a), 0);
+            }
+            if (rate && isnan(mp_seg_flow_rate(f, b, 0)))
+                for (size_t j = 0; j <= f->na; j++)
+                    mp_table_set(&t, j + 1, NULL);
+            if (!rate)
+                mp_table_num(&t, f->na + 2, (double)row, 0);
+        }
+        if (!rate) {
+            mp_table_add_row(&t);
+            mp_table_set(&t, 0, "(all)");
+            uint64_t all = 0;
+            for (size_t j = 0; j <= f->na; j++) {
+                uint64_t col = 0;
+                for (size_t i = 0; i <= f->nb; i++)
+                    col += cell(f, o.b[i], o.a[j]);
+                all += col;
+                mp_table_num(&t, j + 1, (double)col, 0);
+            }
+            mp_table_num(&t, f->na + 2, (double)all, 0);
+        }
+        st = table_done(&t, fp, 0, err);
+        fputc('\n', fp);
+    }
+    int any = 0;
+    for (size_t k = 0; k < 3 && st == MP_OK; k++) {
+        long b = find_label(v->before, aipl_steps[k][0]), a = find_label(v->after, aipl_steps[k][1]);
+        if (b < 0 || a < 0)
+            continue;
+        uint64_t total = 0;
+        for (size_t j = 0; j <= f->na; j++)
+            total += cell(f, (size_t)b, j);
+        fprintf(fp, "%s%s->%s %.1f%% (%llu of %llu)", any ? ", " : "AIPL flow: ", aipl_steps[k][0],
+                aipl_steps[k][1], 100 * mp_seg_flow_rate(f, (size_t)b, (size_t)a),
+                (unsigned long long)cell(f, (size_t)b, (size_t)a), (unsigned long long)total);
+        any = 1;
+    }
+    if (any)
+        fputc('\n', fp);
+    fprintf(fp, "customers matched by %s: %llu before, %llu after\n", v->key,
+            (unsigned long long)mp_seg_rows(v->before), (unsigned long long)mp_seg_rows(v->after));
+    free(o.b);
+    free(o.a);
+    if (st == MP_OK && ferror(fp))
+        st = mp_fail(err, MP_EIO, "write failed");
+    return st;
+}
+
+enum mp_status mp_seg_write_flow_csv(FILE *fp, const struct mp_seg_flow_view *v, mp_error *err)
+{
+    const mp_seg_flow *f = v->flow;
+    struct flow_order o;
+    if (flow_order(v, &o, err))
+        return MP_ENOMEM;
+    static const char *const head[] = {"from", "to", "count", "rate"};
+    struct mp_table t;
+    mp_table_init(&t, 4, head);
+    t.plain = 1;
+    for (size_t i = 0; i <= f->nb; i++)
+        for (size_t j = 0; j <= f->na; j++) {
+            size_t b = o.b[i], a = o.a[j];
+            if (b == f->nb && a == f->na)
+                continue;
+            mp_table_add_row(&t);
+            if (b < f->nb)
+                set_label(&t, 0, &v->before->labels[b]);
+            if (a < f->na)
+                set_label(&t, 1, &v->after->labels[a]);
+            mp_table_setf(&t, 2, "%llu", (unsigned long long)cell(f, b, a));
+            mp_table_exact(&t, 3, mp_seg_flow_rate(f, b, a));
+        }
+    free(o.b);
+    free(o.a);
+    return table_done(&t, fp, 1, err);
+}
+
+enum mp_status mp_seg_write_flow_json(FILE *fp, const struct mp_seg_flow_view *v, mp_error *err)
+{
+    const mp_seg_flow *f = v->flow;
+    struct flow_order o;
+    if (flow_order(v, &o, err))
+        return MP_ENOMEM;
+    json_t *root = json_object(), *cells = json_array(), *aipl = json_object();
+    json_object_set_new(root, "mplan", json_integer(1));
+    json_object_set_new(root, "rule", v->after->rule ? json_string(v->after->rule) : json_null());
+    json_object_set_new(root, "key", json_string(v->key));
+    json_object_set_new(root, "before_rows", json_integer((json_int_t)mp_seg_rows(v->before)));
+    json_object_set_new(root, "after_rows", json_integer((json_int_t)mp_seg_rows(v->after)));
+    for (size_t i = 0; i <= f->nb; i++)
+        for (size_t j = 0; j <= f->na; j++) {
+            size_t b = o.b[i], a = o.a[j];
+            if (b == f->nb && a == f->na)
+                continue;
+            const struct mp_seg_label *lb = b < f->nb ? &v->before->labels[b] : NULL;
+            const struct mp_seg_label *la = a < f->na ? &v->after->labels[a] : NULL;
+            json_array_append_new(cells, json_pack("{s:o,s:o,s:I,s:o}",
+                "from", lb ? json_stringn(lb->name, lb->len) : json_null(),
+                "to", la ? json_stringn(la->name, la->len) : json_null(),
+                "count", (json_int_t)cell(f, b, a), "rate", mp_json_num(mp_seg_flow_rate(f, b, a))));
+        }
+    for (size_t k = 0; k < 3; k++) {
+        long b = find_label(v->before, aipl_steps[k][0]), a = find_label(v->after, aipl_steps[k][1]);
+        if (b >= 0 && a >= 0) {
+            char name[8];
+            snprintf(name, sizeof name, "%s->%s", aipl_steps[k][0], aipl_steps[k][1]);
+            json_object_set_new(aipl, name, mp_json_num(mp_seg_flow_rate(f, (size_t)b, (size_t)a)));
+        }
+    }
+    json_object_set_new(root, "flow", cells);
+    json_object_set_new(root, "aipl", aipl);
+    free(o.b);
+    free(o.a);
+    return json_out(fp, root, JSON_FLAGS, err);
+}
+
+/* ---- partial summaries ---- */
+
+/* One line each; 17 digits read back as the same doubles, so sums stay exact. */
+#define PARTIAL_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
+
+static json_t *partial_head(const mp_seg_summary *s)
+{
+    json_t *o = json_object(), *cols = json_array();
+    for (size_t c = 0; c < s->ncols; c++)
+        json_array_append_new(cols, json_string(s->cols[c]));
+    json_object_set_new(o, "mplan_partial", json_integer(MP_SEG_PARTIAL_VERSION));
+    json_object_set_new(o, "rule", s->rule ? json_string(s->rule) : json_null());
+    json_object_set_new(o, "columns", cols);
+    json_object_set_new(o, "key", s->key >= 0 ? json_string(s->cols[s->key]) : json_null());
+    return o;
+}
+
+enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error *err)
+{
+    json_t *meta = partial_head(s);
+    json_object_set_new(meta, "bad_rows", json_integer((json_int_t)s->bad));
+    enum mp_status st = json_out(fp, meta, PARTIAL_FLAGS, err);
+    for (size_t l = 0; l < s->nlabels && st == MP_OK; l++) {
+        const struct mp_seg_label *lb = &s->labels[l];
+        json_t *o = partial_head(s), *n = json_array(), *text = json_array(), *sum = json_array();
+        for (size_t c = 0; c < s->ncols; c++) {
+            struct mp_xsum x;
+            double parts[48];
+            mp_seg_exact(s, l, c, &x);
+            int k = mp_xsum_parts(&x, parts, 48);
+            if (k < 0) {
+                json_decref(o);
+                json_decref(n);
+                json_decref(text);
+                json_decref(sum);
+                return mp_fail(err, MP_EINPUT, "column '%s': the sum is beyond the largest double", s->cols[c]);
+            }
+            json_t *pj = json_array();
+            for (int i = 0; i < k; i++)
+                json_array_append_new(pj, json_real(parts[i]));
+            json_array_append_new(sum, pj);
+            json_array_append_new(n, json_integer((json_int_t)lb->acc[c].n));
+            json_array_append_new(text, json_integer((json_int_t)lb->acc[c].text));
+        }
+        json_object_set_new(o, "label", json_stringn(lb->name, lb->len));
+        json_object_set_new(o, "count", json_integer((json_int_t)lb->count));
+        json_object_set_new(o, "n", n);
+        json_object_set_new(o, "text", text);
+        json_object_set_new(o, "sum", sum);
+        st = json_out(fp, o, PARTIAL_FLAGS, err);
+    }
+    return st;
+}
+
+/* One line as a summary of its own (one label, or none for the head line). */
+static enum mp_status partial_line(json_t *o, const char *where, mp_seg_summary **out, mp_error *err)
+{
+    json_t *ver = json_object_get(o, "mplan_partial"), *cols = json_object_get(o, "columns");
+    json_t *rule = json_object_get(o, "rule"), *key = json_object_get(o, "key");
+    if (!json_is_integer(ver))
+        return mp_fail(err, MP_EINPUT, "%s: not an mplan partial summary", where);
+    if (json_integer_value(ver) != MP_SEG_PARTIAL_VERSION)
+        return mp_fail(err, MP_EINPUT, "%s: partial summary version %lld; this mplan reads version %d", where,
+                       (long long)json_integer_value(ver), MP_SEG_PARTIAL_VERSION);
+    if (!json_is_array(cols))
+        return mp_fail(err, MP_EINPUT, "%s: 'columns' must be an array", where);
+    size_t nc = json_array_size(cols);
+    const char **names = calloc(nc ? nc : 1, sizeof *names);
+    if (!names)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    long k = -1;
+    for (size_t c = 0; c < nc; c++) {
+        names[c] = json_string_value(json_array_get(cols, c));
+        if (!names[c]) {
+            free(names);
+            return mp_fail(err, MP_EINPUT, "%s: 'columns' must hold strings", where);
+        }
+        if (json_is_string(key) && strcmp(names[c], json_string_value(key)) == 0)
+            k = (long)c;
+    }
+    mp_seg_summary *s = mp_seg_new(names, nc, k);
+    free(names);
+    if (!s || (json_is_string(rule) && !(s->rule = strdup(json_string_value(rule))))) {
+        mp_seg_free(s);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    json_t *label = json_object_get(o, "label");
+    if (!label) {
+        json_t *b = json_object_get(o, "bad_rows");
+        s->bad = json_is_integer(b) ? (uint64_t)json_integer_value(b) : 0;
+        *out = s;
+        return MP_OK;
+    }
+    json_t *count = json_object_get(o, "count"), *n = json_object_get(o, "n");
+    json_t *text = json_object_get(o, "text"), *sum = json_object_get(o, "sum");
+    if (!json_is_string(label) || !json_is_integer(count) || json_integer_value(count) < 0 ||
+        json_array_size(n) != nc || json_array_size(text) != nc || json_array_size(sum) != nc) {
+        mp_seg_free(s);
+        return mp_fail(err, MP_EINPUT, "%s: a label line needs label, count, and n, text and sum for "
+                       "each of the %zu columns", where, nc);
+    }
+    long l = mp_seg_label(s, json_string_value(label), json_string_length(label));
+    if (l < 0) {
+        mp_seg_free(s);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    struct mp_seg_label *lb = &s->labels[l];
+    lb->count = (uint64_t)json_integer_value(count);
+    for (size_t c = 0; c < nc; c++) {
+        json_t *nj = json_array_get(n, c), *tj = json_array_get(text, c), *pj = json_array_get(sum, c);
+        if (!json_is_integer(nj) || !json_is_integer(tj) || !json_is_array(pj) ||
+            json_integer_value(nj) < 0 || json_integer_value(tj) < 0) {
+            mp_seg_free(s);
+            return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum", where, s->cols[c]);
+        }
+        lb->acc[c].n = (uint64_t)json_integer_value(nj);
+        lb->acc[c].text = (uint64_t)json_integer_value(tj);
+        for (size_t i = 0; i < json_array_size(pj); i++) {
+            json_t *v = json_array_get(pj, i);
+            if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+                mp_seg_free(s);
+                return mp_fail(err, MP_EINPUT, "%s: column '%s': sum parts must be numbers", where, s->cols[c]);
+            }
+            uint64_t keep = lb->acc[c].n;
+            if (mp_seg_add_real(&lb->acc[c], json_number_value(v)) != 0) {
+                mp_seg_free(s);
+                return mp_fail(err, MP_ENOMEM, "out of memory");
+            }
+            lb->acc[c].n = keep;
+        }
+    }
+    *out = s;
+    return MP_OK;
+}
+
+enum mp_status mp_seg_read_partial(FILE *fp, const char *name, mp_seg_summary **acc, mp_error *err)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned long long lineno = 0;
+    enum mp_status st = MP_OK;
+    while (st == MP_OK && (len = getline(&line, &cap, fp)) >= 0) {
+        lineno++;
+        /* Hadoop Streaming may hand lines back as "key<TAB>" with an empty value. */
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == '\t' ||
+                           line[len - 1] == ' '))
+            line[--len] = 0;
+        if (len == 0)
+            continue;
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%llu", name, lineno);
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)len, 0, &je);
+        if (!json_is_object(o)) {
+            json_decref(o);
+            st = mp_fail(err, MP_EINPUT, "%s:%d: not an mplan partial summary (%s)", where, je.column, je.text);
+            break;
+        }
+        mp_seg_summary *one = NULL;
+        st = partial_line(o, where, &one, err);
+        json_decref(o);
+        if (st)
+            break;
+        if (!*acc) {
+            *acc = one;
+            continue;
+        }
+        mp_error e = {0};
+        if ((st = mp_seg_merge(*acc, one, &e)) != MP_OK)
+            mp_fail(err, st, "%s: %s", where, e.msg);
+        mp_seg_free(one);
+    }
+    free(line);
+    if (st == MP_OK && ferror(fp))
+        st = mp_fail(err, MP_EIO, "%s: read failed", name);
+    return st;
+}

@@ -1,0 +1,82 @@
+/* Between the files of src/lua only: the sandbox's library set-up and the embedded Lua
+ * library. */
+#ifndef MPLAN_LSANDBOX_H
+#define MPLAN_LSANDBOX_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+#include "lua/lhost.h"
+#include "lua/pack.h"
+
+/* Instructions between two runs of the count hook: the granularity of the step and time
+ * limits (a time check costs ~20 ns, so ~1% of a thousand instructions). */
+#define MP_HOOK_EVERY 1000
+
+enum mp_limit { MP_LIMIT_NONE, MP_LIMIT_STEPS, MP_LIMIT_MEM, MP_LIMIT_TIME };
+
+/* A loaded pack. */
+struct mp_host_pack {
+    struct mp_manifest man;
+    char *dir, *display; /* where it is, and how its files are named in messages */
+    int env_ref, params_ref; /* registry references */
+};
+
+struct mp_host {
+    lua_State *L;
+    mp_host_limits given; /* as passed to mp_host_new: 0 = take the plan's, then the default */
+    double max_steps, max_mem, timeout; /* in force */
+    int verbose;
+
+    /* The call in progress (mp_lua_call). */
+    int in_call;
+    enum mp_limit tripped; /* sticky until the call ends: every allocation then fails */
+    double steps;          /* instructions charged so far */
+    double deadline;       /* monotonic seconds */
+    size_t mem;            /* bytes the state holds */
+    size_t clock_bytes;    /* allocated since the allocator last looked at the clock */
+    const char *pack, *name;
+    enum mp_hook_kind kind;
+    char where[LUA_IDSIZE + 24]; /* innermost Lua frame of the last error */
+    char trace[640];             /* its traceback, when verbose */
+
+    struct mp_lua_bound bound;
+    int hooks_ref; /* registry: {[kind] = {["pack.name"] = function}} */
+    struct mp_host_pack *packs;
+    size_t npacks;
+};
+
+/* Monotonic clock in seconds. */
+double mp_host_now(void);
+
+/* mplan's Lua library (the .lua files of lua/), embedded at build time by
+ * src/lua/embed.sh; the list ends with a NULL name. `require("mplan.util")` finds
+ * lua/util.lua. */
+struct mp_lua_module {
+    const char *name, *file;
+    const unsigned char *src;
+    size_t len;
+};
+extern const struct mp_lua_module mp_lua_library[];
+
+/* Open the allowed libraries, patch what a script must not misuse (the string metatable,
+ * string.rep, pattern matching, table functions that loop in C) and keep the template every
+ * environment is copied from. Called once per state, inside a protected call. */
+void mp_sandbox_open(lua_State *L);
+
+/* Push a fresh environment: the sandbox globals, its own copies of the library tables,
+ * `require` limited to `dir` (named `display` in messages) and mplan's library. */
+void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display);
+
+/* The pattern functions string.find, match, gmatch and gsub, with their work charged to the
+ * call's instruction budget (lpattern.c). */
+int mp_str_find(lua_State *L);
+int mp_str_match(lua_State *L);
+int mp_str_gmatch(lua_State *L);
+int mp_str_gsub(lua_State *L);
+
+/* The limit error: raised from the count hook, the allocator path and mp_lua_charge. */
+int mp_host_raise_limit(lua_State *L);
+
+#endif

@@ -1,0 +1,52 @@
+/* Rule-pack manifests (formats.md "Rule pack"): pack.yaml read and checked without running
+ * anything. Lua-free, for `mplan pack check|info|lock` as much as for the host. */
+#ifndef MPLAN_PACK_H
+#define MPLAN_PACK_H
+
+#include <stddef.h>
+
+#include "core/arena.h"
+#include "core/model.h"
+#include "mplan/host.h"
+
+/* The mplan API version packs are checked against (pack.yaml `mplan: ">=1.0"`). */
+#define MP_API_MAJOR 1
+#define MP_API_MINOR 0
+
+/* A declared parameter: its type, default and (numbers) bounds. */
+struct mp_pack_param {
+    const char *name, *doc; /* doc may be NULL */
+    enum mp_param_type type;
+    double num, min, max;   /* min/max: -INFINITY/INFINITY when absent */
+    const char *str;
+    int boolean;
+    struct mp_loc loc;
+};
+
+struct mp_manifest {
+    struct mp_arena arena;  /* owns everything below */
+    const char *file;       /* path of pack.yaml, for messages */
+    const char *name, *version, *summary, *api;
+    const char **provides[4]; /* by enum mp_hook_kind (allocator..kpi) */
+    size_t nprovides[4];
+    struct mp_pack_param *params;
+    size_t nparams;
+};
+
+/* Read DIR/pack.yaml. On success the caller owns m: free with mp_manifest_free. MP_EINPUT
+ * with `pack.yaml:LINE:COL: ...` for a bad manifest, MP_EIO when it cannot be read. */
+enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error *err);
+/* Safe on a zeroed or freed manifest. */
+void mp_manifest_free(struct mp_manifest *m);
+
+/* Does the manifest list `name` under `kind`? */
+int mp_manifest_provides(const struct mp_manifest *m, enum mp_hook_kind kind, const char *name);
+
+/* The parameter values a pack runs with: its defaults with the plan's overrides applied,
+ * type- and range-checked. `plan_file` names the plan in messages (overrides carry their
+ * line:col). `out` gets m->nparams values, in manifest order. */
+enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_param *overrides,
+                                  size_t n, const char *plan_file, struct mp_param *out,
+                                  mp_error *err);
+
+#endif

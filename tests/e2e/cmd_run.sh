@@ -1,0 +1,74 @@
+#!/bin/sh
+# mplan run end to end: the optimum of a plan solved on paper, the three formats,
+# atomic output, --strict, usage and input errors.
+. tests/e2e/lib.sh
+PY=/usr/bin/python3
+plan=tests/e2e/plans/two-exp.yaml
+
+expect_exit "run json exits 0" 0 "$MPLAN" run "$plan" --format json
+# Independent reference: x = 2000/3, y = 1000/3; gmv = 100 + 1000(1-e^-4/3) + 500(1-e^-4/3).
+$PY - "$TMP/out" <<'PYEOF' && ok "json: optimum and KPIs as worked out by hand" || fail "json optimum" "see above"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+sp = {(a["channel"], a["t"]): a["spend"] for a in d["allocation"]}
+x, y = 2000/3, 1000/3
+assert abs(sp[("a", 1)] - x) < 1e-4, sp
+assert abs(sp[("b", 1)] - y) < 1e-4, sp
+e = math.exp(-4/3)
+gmv = 100 + 1000*(1-e) + 500*(1-e)
+tot = d["kpis"]["total"]
+assert abs(tot["gmv"] - gmv) < 1e-4, (tot["gmv"], gmv)
+assert abs(tot["spend"] - 1000) < 1e-6
+assert abs(tot["roas"] - gmv/1000) < 1e-9
+assert abs(tot["roi"] - (gmv*0.5 - 1000)/1000) < 1e-9
+# channel a's funnel: orders = gmv_a/50, clicks = orders/0.02, impressions = clicks/0.01
+ga = 1000*(1-e)
+ka = d["kpis"]["by_channel"]["a"]
+assert abs(ka["orders"] - ga/50) < 1e-6 and abs(ka["clicks"] - ga/50/0.02) < 1e-4
+assert abs(ka["cpc"] - x/(ga/50/0.02)) < 1e-9
+# channel b has no funnel: its ratios on clicks are absent (null), never inf
+kb = d["kpis"]["by_channel"]["b"]
+assert kb["cpc"] is None and kb["ctr"] is None
+# mroas at the optimum is the common marginal 2 e^{-4/3}
+assert abs(ka["mroas"] - 2*e) < 1e-6 and abs(kb["mroas"] - 2*e) < 1e-6
+g = {x["kpi"]: x for x in d["goals"]}
+assert g["gmv"]["met"] is False and abs(g["gmv"]["attainment"] - gmv/1300) < 1e-9
+assert g["roas"]["met"] is True
+assert d["plan"]["allocatable"] == 1000 and d["periods"][0]["phase"] == "normal"
+PYEOF
+
+expect_exit "run csv exits 0" 0 "$MPLAN" run "$plan" --format csv
+[ "$(head -1 "$TMP/out")" = "channel,t,start,phase,spend,adstock,gmv,impressions,clicks,orders,new_customers,marginal_roas" ] \
+    && [ "$(wc -l <"$TMP/out")" -eq 3 ] && grep -q '^a,1,2027-01-04,normal,666.67,' "$TMP/out" \
+    && ok "csv: one row per channel and period" || fail "csv" "$(cat "$TMP/out")"
+
+expect_exit "run table exits 0" 0 "$MPLAN" run "$plan" --format table
+grep -q "^Goals" "$TMP/out" && grep -q "NO" "$TMP/out" && grep -q "667" "$TMP/out" \
+    && ok "table: allocation and goals" || fail "table" "$(cat "$TMP/out")"
+
+expect_exit "--strict exits 1 when a goal is missed" 1 "$MPLAN" run "$plan" --strict --format json
+
+expect_exit "-o writes the file" 0 "$MPLAN" run "$plan" --format json -o "$TMP/r.json"
+$PY -c "import json,sys; json.load(open(sys.argv[1]))" "$TMP/r.json" && [ ! -s "$TMP/out" ] \
+    && ok "-o: valid JSON in the file, nothing on stdout" || fail "-o" "bad file"
+ls "$TMP" | grep -q '\.tmp\.' && fail "-o leaves no temp file" "found one" || ok "-o leaves no temp file"
+
+# A failing run never leaves a half-written file and keeps an existing one intact.
+echo keep >"$TMP/old.json"
+expect_exit "bad plan exits 3" 3 "$MPLAN" run tests/e2e/plans/does-not-parse.yaml -o "$TMP/old.json" 2>/dev/null || true
+[ "$(cat "$TMP/old.json")" = keep ] && ok "failed run keeps the old output file" || fail "old file" "changed"
+
+expect_exit "missing plan file exits 5" 5 "$MPLAN" run "$TMP/nope.yaml"
+expect_err "missing plan named" "nope.yaml"
+expect_exit "no plan is a usage error" 2 "$MPLAN" run
+expect_exit "unknown option is a usage error" 2 "$MPLAN" run "$plan" --frobnicate
+expect_exit "bad --format is a usage error" 2 "$MPLAN" run "$plan" --format xml
+expect_exit "--help exits 0" 0 "$MPLAN" run --help
+grep -q "usage: mplan run" "$TMP/out" && ok "--help prints usage" || fail "--help" "no usage"
+expect_exit "mplan help run" 0 "$MPLAN" help run
+expect_exit "unknown command exits 2" 2 "$MPLAN" frobnicate
+
+for ex in examples/*/plan.yaml; do
+    expect_exit "example $ex runs" 0 "$MPLAN" run "$ex" --format json
+done
+finish

@@ -1,0 +1,36 @@
+#!/bin/sh
+# mplan run with rule packs: a custom KPI goal from a shipped pack, and PLAN.lock refusing
+# a pack that changed since it was locked.
+. tests/e2e/lib.sh
+PY=/usr/bin/python3
+mkdir -p "$TMP/plan"
+cp -r rules/kpi-extra "$TMP/kpi-extra"
+# two-exp.yaml's optimum spends 2000/3 on 'a' (paid) and 1000/3 on 'b' (self): paid share 2/3.
+sed -e 's/^goals: .*/goals: {gmv: 1300, kpi-extra.paid_share: 0.5}/' tests/e2e/plans/two-exp.yaml >"$TMP/plan/p.yaml"
+cat >>"$TMP/plan/p.yaml" <<'YAML'
+packs:
+  - {path: ../kpi-extra}
+YAML
+expect_exit "run with a custom KPI goal" 0 "$MPLAN" run "$TMP/plan/p.yaml" --format json
+$PY - "$TMP/out" <<'PYEOF' && ok "paid_share goal is 2/3 and met" || fail "paid_share" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = {x["kpi"]: x for x in d["goals"]}["kpi-extra.paid_share"]
+assert abs(g["forecast"] - 2/3) < 1e-6, g
+assert g["met"] is True and abs(g["attainment"] - (2/3)/0.5) < 1e-6, g
+# every KPI the pack provides is reported, goal or not: gross profit = gmv * margin - spend
+import math
+gmv = 100 + 1500 * (1 - math.exp(-4/3))
+c = d["kpis"]["custom"]
+assert abs(c["kpi-extra.gross_profit"] - (gmv * 0.5 - 1000)) < 1e-6, c
+assert abs(c["kpi-extra.break_even_roas"] - 2) < 1e-12, c
+PYEOF
+
+expect_exit "pack lock" 0 "$MPLAN" pack lock "$TMP/plan/p.yaml"
+[ -f "$TMP/plan/p.lock" ] && ok "lock file written beside the plan" || fail "lock file" "missing"
+expect_exit "run with an unchanged locked pack" 0 "$MPLAN" run "$TMP/plan/p.yaml" --format json
+echo "-- changed" >>"$TMP/kpi-extra/init.lua"
+expect_exit "run refuses a changed pack" 3 "$MPLAN" run "$TMP/plan/p.yaml" --format json
+expect_err "the message names the changed file" "init.lua"
+expect_err "the message names the lock file" "p.lock"
+finish

@@ -1,0 +1,2 @@
+-- expect 4: collectgarbage('stop') is not allowed in rule scripts
+collectgarbage('stop')

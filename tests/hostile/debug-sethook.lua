@@ -1,0 +1,2 @@
+-- expect 4: tests/hostile/debug-sethook.lua:2: undefined global 'debug'
+debug.sethook()

@@ -1,0 +1,2 @@
+-- expect 4: bytes)
+error(('x'):rep(1048576))

@@ -1,0 +1,1 @@
+return {alloc = function(plan, budget) while true do end end}

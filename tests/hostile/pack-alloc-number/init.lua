@@ -1,0 +1,1 @@
+return {alloc = function(plan, budget, params) return 42 end}

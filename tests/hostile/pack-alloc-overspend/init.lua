@@ -1,0 +1,1 @@
+return {alloc = function(plan, budget) return {p4p = {5000, 5000, 5000, 5000}} end}

@@ -1,0 +1,1 @@
+return {alloc = function() end, helper = function() end}

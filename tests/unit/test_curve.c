@@ -1,0 +1,85 @@
+/* Response curves (model.md 4): values and derivatives worked out by hand. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/curve.h"
+
+#define near(a, b) assert_true(fabs((double)(a) - (double)(b)) <= 1e-9 * fmax(1, fabs((double)(b))))
+
+static void hill_values(void **state)
+{
+    (void)state;
+    struct mp_response r = {.curve = MP_CURVE_HILL, .beta = 60000, .k = 4000, .s = 1};
+    double f, d1, d2;
+    /* at a = k the hill curve is at half saturation: 30000 */
+    mp_curve_eval(&r, 4000, &f, &d1, &d2);
+    near(f, 30000);
+    /* s = 1: f' = beta k / (a + k)^2 = 60000*4000/8000^2 = 3.75 ; f'' = -2 beta k/(a+k)^3 = -0.0009375 */
+    near(d1, 3.75);
+    near(d2, -2.0 * 60000 * 4000 / (8000.0 * 8000 * 8000));
+    /* s = 2, a = 2k: u = 4, f = beta*4/5 = 48000 ; f' = beta s u / (a (1+u)^2) = 60000*2*4/(8000*25) = 2.4 */
+    r.s = 2;
+    mp_curve_eval(&r, 8000, &f, &d1, &d2);
+    near(f, 48000);
+    near(d1, 2.4);
+    /* f'' = f' * (s - 1 - (s+1) u) / (a (1+u)) = 2.4 * (1 - 12) / (8000*5) = -0.00066 */
+    near(d2, -0.00066);
+    /* an S-curve is flat at 0 and not concave */
+    mp_curve_eval(&r, 0, &f, &d1, NULL);
+    near(f, 0);
+    near(d1, 0);
+    assert_false(mp_curve_concave(&r));
+    r.s = 0.9;
+    assert_true(mp_curve_concave(&r));
+    mp_curve_eval(&r, 0, NULL, &d1, NULL);
+    assert_true(isinf(d1)); /* s < 1: infinitely steep at 0 */
+}
+
+static void hill_derivative_matches_difference(void **state)
+{
+    (void)state;
+    struct mp_response r = {.curve = MP_CURVE_HILL, .beta = 15000, .k = 2500, .s = 0.7};
+    for (double a = 50; a < 20000; a *= 1.7) {
+        double f1, f2, d, dd, g1, g2;
+        double h = a * 1e-5;
+        mp_curve_eval(&r, a - h, &f1, &g1, NULL);
+        mp_curve_eval(&r, a + h, &f2, &g2, NULL);
+        mp_curve_eval(&r, a, NULL, &d, &dd);
+        assert_true(fabs((f2 - f1) / (2 * h) - d) <= 1e-6 * fabs(d));
+        assert_true(fabs((g2 - g1) / (2 * h) - dd) <= 1e-5 * fabs(dd));
+    }
+}
+
+static void exp_and_linear(void **state)
+{
+    (void)state;
+    struct mp_response e = {.curve = MP_CURVE_EXP, .beta = 15000, .k = 4000};
+    double f, d1, d2;
+    /* a = k ln 2: f = beta/2, f' = beta/(2k), f'' = -beta/(2k^2) */
+    mp_curve_eval(&e, 4000 * log(2), &f, &d1, &d2);
+    near(f, 7500);
+    near(d1, 15000 / 8000.0);
+    near(d2, -15000 / (2 * 4000.0 * 4000));
+    struct mp_response l = {.curve = MP_CURVE_LINEAR, .roas = 3.5};
+    mp_curve_eval(&l, 1000, &f, &d1, &d2);
+    near(f, 3500);
+    near(d1, 3.5);
+    near(d2, 0);
+    struct mp_response none = {.curve = MP_CURVE_NONE};
+    mp_curve_eval(&none, 1000, &f, &d1, &d2);
+    near(f, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hill_values),
+        cmocka_unit_test(hill_derivative_matches_difference),
+        cmocka_unit_test(exp_and_linear),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

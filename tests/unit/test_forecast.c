@@ -1,0 +1,175 @@
+/* Forecast (model.md 3-6): adstock series, response, funnel, marginals and totals by hand. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/model.h"
+#include "mplan/alloc.h"
+#include "mplan/kpi.h"
+#include "mplan/plan.h"
+
+#define near(a, b) assert_true(fabs((double)(a) - (double)(b)) <= 1e-9 * fmax(1, fabs((double)(b))))
+
+static mp_plan *load(const char *yaml)
+{
+    mp_plan *p = NULL;
+    mp_error err = {0};
+    if (mp_plan_load_string("t.yaml", yaml, strlen(yaml), &p, &err) != MP_OK)
+        fail_msg("%s", err.msg);
+    return p;
+}
+
+/* One linear channel (roas 2), theta 0.5, carry-over 100, spend 100, 0, 200:
+ *   a = 100 + 0.5*100 = 150, 0 + 75 = 75, 200 + 37.5 = 237.5 ; r = 2a = 300, 150, 475
+ *   marginal (backward): g3 = 2, g2 = 2 + 0.5*2 = 3, g1 = 2 + 0.5*3 = 3.5
+ *   mroas = (100*3.5 + 0*3 + 200*2) / 300 = 2.5
+ * Funnel aov 50, cvr 0.1, ctr 0.02, new_share 0.4: week 1 orders 6, clicks 60, imps 3000.
+ * Fixed lines: content 300 over 3 weeks (100 a week) + tools 10 a week; decoration 5 a week.
+ * Baseline 1000 a week. */
+static const char plan_text[] =
+    "mplan: 1\n"
+    "horizon: {start: 2027-01-04, periods: 3, period: week}\n"
+    "budget: {total: 10000, fixed: [{name: content, amount: 300}, {name: tools, per_period: 10}]}\n"
+    "baseline: {gmv: 1000}\n"
+    "margin: 0.5\n"
+    "channels:\n"
+    "  - id: ads\n"
+    "    kind: paid\n"
+    "    response: {curve: linear, roas: 2}\n"
+    "    theta: 0.5\n"
+    "    carryover: 100\n"
+    "    funnel: {aov: 50, cvr: 0.1, ctr: 0.02, new_share: 0.4}\n"
+    "  - {id: deco, kind: basic, cost: {fixed: 5}}\n";
+
+static void adstock_funnel_and_totals(void **state)
+{
+    (void)state;
+    mp_plan *p = load(plan_text);
+    mp_alloc *a = mp_alloc_new(p);
+    /* the fixed-cost channel is filled in */
+    near(a->spend[1 * 3 + 0], 5);
+    a->spend[0] = 100;
+    a->spend[1] = 0;
+    a->spend[2] = 200;
+    mp_forecast *fc = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(p, a, &fc, &err), MP_OK);
+    near(fc->adstock[0], 150);
+    near(fc->adstock[1], 75);
+    near(fc->adstock[2], 237.5);
+    near(fc->cell[0].gmv, 300);
+    near(fc->cell[1].gmv, 150);
+    near(fc->cell[2].gmv, 475);
+    near(fc->marginal[0], 3.5);
+    near(fc->marginal[1], 3);
+    near(fc->marginal[2], 2);
+    near(fc->mroas[0], 2.5);
+    assert_true(isnan(fc->mroas[1])); /* a fixed cost line has no marginal return */
+    near(fc->cell[0].orders, 6);
+    near(fc->cell[0].clicks, 60);
+    near(fc->cell[0].impressions, 3000);
+    near(fc->cell[0].new_customers, 2.4);
+    /* channel totals: spend 300, gmv 925 ; deco spend 15, gmv 0 */
+    near(fc->by_channel[0].spend, 300);
+    near(fc->by_channel[0].gmv, 925);
+    near(fc->by_channel[1].spend, 15);
+    /* week 2: spend 0 + deco 5 + fixed lines 110 ; gmv 150 + baseline 1000 */
+    near(fc->by_period[1].spend, 115);
+    near(fc->by_period[1].gmv, 1150);
+    /* total: spend 300 + 15 + 330 = 645 ; gmv 925 + 3000 = 3925 ; orders 925/50 = 18.5 */
+    near(fc->total.spend, 645);
+    near(fc->total.gmv, 3925);
+    near(fc->total.orders, 18.5);
+    near(fc->fixed_lines, 330);
+    mp_ratios r = mp_kpi_ratios(&fc->total, p->margin);
+    near(r.roas, 3925.0 / 645);
+    near(r.roi, (3925 * 0.5 - 645) / 645);
+    mp_forecast_free(fc);
+    mp_alloc_free(a);
+    mp_plan_free(p);
+}
+
+static void goals_attainment(void **state)
+{
+    (void)state;
+    mp_plan *p = load("mplan: 1\n"
+                      "horizon: {start: 2027-01-04, periods: 1, period: week}\n"
+                      "budget: {total: 100}\n"
+                      "goals: {gmv: 400, cac: 20, roas: 3}\n"
+                      "channels: [{id: a, kind: paid, response: {curve: linear, roas: 3},"
+                      " funnel: {aov: 30, cvr: 0.1, ctr: 0.1, new_share: 0.5}}]\n");
+    mp_alloc *a = mp_alloc_new(p);
+    a->spend[0] = 100; /* gmv 300, orders 10, new 5, cac 20, roas 3 */
+    mp_forecast *fc = NULL;
+    mp_goal_result *g = NULL;
+    size_t n = 0;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(p, a, &fc, &err), MP_OK);
+    assert_int_equal(mp_goals_evaluate(p, fc, NULL, 0, &g, &n, &err), MP_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(g[0].kpi, "gmv");
+    near(g[0].attainment, 0.75);
+    assert_false(g[0].met);
+    assert_string_equal(g[1].kpi, "cac"); /* lower is better: attainment = target / forecast */
+    near(g[1].forecast, 20);
+    near(g[1].attainment, 1);
+    assert_true(g[1].met);
+    assert_true(g[2].met);
+    free(g);
+    mp_forecast_free(fc);
+    mp_alloc_free(a);
+    mp_plan_free(p);
+}
+
+static void check_names_the_broken_constraint(void **state)
+{
+    (void)state;
+    mp_plan *p = load("mplan: 1\n"
+                      "horizon: {start: 2027-01-04, periods: 2, period: week}\n"
+                      "budget: {total: 100}\n"
+                      "channels:\n"
+                      "  - {id: a, kind: paid, response: {curve: linear, roas: 3}, cap: 40, max: 70}\n"
+                      "  - {id: b, kind: paid, response: {curve: linear, roas: 3}, active: [2027-01-04..2027-01-05]}\n");
+    mp_alloc *a = mp_alloc_new(p);
+    mp_error err = {0};
+    a->spend[0] = 50;
+    assert_int_equal(mp_alloc_check(p, a, 100, "x", &err), MP_ESCRIPT);
+    assert_non_null(strstr(err.msg, "channel 'a', period 1: spend 50 breaks cap 40"));
+    a->spend[0] = 40;
+    a->spend[1] = 40;
+    assert_int_equal(mp_alloc_check(p, a, 100, "x", &err), MP_ESCRIPT);
+    assert_non_null(strstr(err.msg, "channel 'a': total 80 breaks max 70"));
+    a->spend[1] = 30;
+    a->spend[3] = 1;
+    assert_int_equal(mp_alloc_check(p, a, 100, "x", &err), MP_ESCRIPT);
+    assert_non_null(strstr(err.msg, "channel 'b', period 2"));
+    assert_non_null(strstr(err.msg, "inactive"));
+    a->spend[3] = 0;
+    a->spend[2] = 31;
+    assert_int_equal(mp_alloc_check(p, a, 100, "x", &err), MP_ESCRIPT);
+    assert_non_null(strstr(err.msg, "budget"));
+    a->spend[2] = 30;
+    assert_int_equal(mp_alloc_check(p, a, 100, "x", &err), MP_OK);
+    a->spend[2] = -1;
+    assert_int_equal(mp_alloc_check(p, a, 100, "x", &err), MP_ESCRIPT);
+    assert_non_null(strstr(err.msg, "negative"));
+    a->spend[2] = NAN;
+    assert_int_equal(mp_alloc_check(p, a, 100, "x", &err), MP_ESCRIPT);
+    mp_alloc_free(a);
+    mp_plan_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(adstock_funnel_and_totals),
+        cmocka_unit_test(goals_attainment),
+        cmocka_unit_test(check_names_the_broken_constraint),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
