@@ -838,12 +838,8 @@ static void solve_scurve(struct eq *q)
 
 static const char *where(const struct mp_plan *plan, const struct mp_channel *ch, char *buf, size_t n)
 {
-    const char *file = plan->file ? plan->file : "plan";
-    if (ch && ch->loc.line > 0)
-        snprintf(buf, n, "%s:%d:%d", file, ch->loc.line, ch->loc.col);
-    else
-        snprintf(buf, n, "%s", file);
-    return buf;
+    static const struct mp_loc nowhere = {0, 0};
+    return mp_plan_where(plan, ch ? ch->loc : nowhere, buf, n);
 }
 
 /* GMV of one channel's row of `spend`. */

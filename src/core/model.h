@@ -208,6 +208,9 @@ const char *mp_stage_name(enum mp_stage stage);
 const char *mp_purpose_name(enum mp_purpose purpose);
 const char *mp_curve_name(enum mp_curve curve);
 
+/* "file:line:col" of a place in the plan file (just "file" when loc is unknown), in buf. */
+const char *mp_plan_where(const struct mp_plan *plan, struct mp_loc loc, char *buf, size_t n);
+
 /* Add a warning (formatted into the plan's arena). */
 enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
