@@ -145,7 +145,6 @@ struct mp_plan {
     int T;             /* number of periods */
     enum mp_unit unit;
     int32_t *period_start; /* [T+1] day numbers; [T] is the day after the horizon */
-    int done;          /* periods 1..done are already spent (a revised plan from review) */
     /* `spent:` (informational, written by mplan review): periods and money spent before
      * horizon.start; periods 0 when absent. */
     struct mp_spent {

@@ -453,7 +453,6 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
     p->nwarnings = 0;
     p->start = plan->period_start[done];
     p->T = left;
-    p->done = 0;
     shift(p->baseline, sizeof *p->baseline, done, left);
     shift(p->season, sizeof *p->season, done, left);
     for (size_t i = 0; i < p->nfixed; i++) /* spread evenly: the spent periods' share is gone */

@@ -174,12 +174,12 @@ static enum mp_status load_head(struct loader *L, const struct mp_ynode *root)
     MP_TRY(choice(L, root, "", "purpose", 0, purposes, &purpose));
     p->purpose = (enum mp_purpose)(purpose + 1); /* -1 (absent) is MP_PURPOSE_NONE */
 
-    static const char *const horizon_keys[] = {"start", "periods", "period", "done", NULL};
+    static const char *const horizon_keys[] = {"start", "periods", "period", NULL};
     const struct mp_ynode *h, *n;
     MP_TRY(submap(L, root, "", "horizon", 1, horizon_keys, &h));
     MP_TRY(get(L, h, "horizon.", "start", 1, &n));
     MP_TRY(mp_ynode_date(&L->doc, n, "'horizon.start'", &p->start, L->err));
-    long long periods, done = 0;
+    long long periods;
     MP_TRY(get(L, h, "horizon.", "periods", 1, &n));
     MP_TRY(mp_ynode_int(&L->doc, n, "'horizon.periods'", 1, MAX_PERIODS, &periods, L->err));
     p->T = (int)periods;
@@ -187,9 +187,6 @@ static enum mp_status load_head(struct loader *L, const struct mp_ynode *root)
     int unit;
     MP_TRY(choice(L, h, "horizon.", "period", 1, units, &unit));
     p->unit = (enum mp_unit)unit;
-    if ((n = mp_ymap_get(h, "done")))
-        MP_TRY(mp_ynode_int(&L->doc, n, "'horizon.done'", 0, periods, &done, L->err));
-    p->done = (int)done;
     return MP_OK;
 }
 
