@@ -33,8 +33,8 @@ static const char run_help[] =
 
 struct run_opts {
     const char *plan, *output;
-    int format, strict, quiet, verbose;
-    mp_host_limits limits;
+    int format, strict, quiet;
+    struct cli_scripts sc;
 };
 
 static int parse(int argc, char **argv, struct run_opts *o)
@@ -42,11 +42,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
         {"strict", no_argument, NULL, 'S'},       {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {"verbose", no_argument, NULL, 'v'},
-        {"max-steps", required_argument, NULL, 'L'}, {"max-mem", required_argument, NULL, 'L'},
-        {"timeout", required_argument, NULL, 'L'},   {NULL, 0, NULL, 0}};
-    mp_error err;
-    int idx;
+        {"help", no_argument, NULL, 'h'},         CLI_SCRIPT_OPTIONS,
+        {NULL, 0, NULL, 0}};
+    int idx = 0;
     memset(o, 0, sizeof *o);
     o->format = -1;
     optind = 1;
@@ -61,10 +59,10 @@ static int parse(int argc, char **argv, struct run_opts *o)
         case 'o': o->output = optarg; break;
         case 'S': o->strict = 1; break;
         case 'q': o->quiet = 1; break;
-        case 'v': o->verbose = 1; break;
-        case 'L':
-            if (mp_host_limits_set(&o->limits, longopts[idx].name, optarg, &err) != MP_OK)
-                return cli_usage("run", "%s", err.msg);
+        case CLI_OPT_LIMIT:
+        case 'v':
+            if (cli_script_option(ch, longopts[idx].name, optarg, &o->sc, "run"))
+                return 2;
             break;
         case 'h': fputs(run_help, stdout); return 0;
         case ':': return cli_usage("run", "%s needs a value", argv[optind - 1]);
@@ -88,12 +86,11 @@ int cmd_run(int argc, char **argv)
     mp_plan *plan = NULL;
     struct cli_planned run = {0};
     struct mp_out out = {0};
-    struct cli_scripts sc = {o.limits, o.verbose};
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st == MP_OK)
         st = mp_lock_verify(plan, &err); /* before any pack code runs */
     if (st == MP_OK)
-        st = cli_plan_run(plan, &sc, &run, &err);
+        st = cli_plan_run(plan, &o.sc, &run, &err);
     if (st != MP_OK)
         goto done;
 

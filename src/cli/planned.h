@@ -4,17 +4,11 @@
 #ifndef MPLAN_CLI_PLANNED_H
 #define MPLAN_CLI_PLANNED_H
 
+#include "cli/cli.h"
 #include "mplan/alloc.h"
 #include "mplan/host.h"
 #include "mplan/kpi.h"
 #include "mplan/plan.h"
-
-/* How rule scripts run: limits from flags (0: the plan's `limits:`, then the default)
- * and whether errors carry a traceback. */
-struct cli_scripts {
-    mp_host_limits limits;
-    int verbose;
-};
 
 struct cli_planned {
     mp_host *host;        /* the plan's packs, NULL when it loads none */
