@@ -49,16 +49,6 @@ void mp_review_free(mp_review *rv)
     free(rv);
 }
 
-static void add(mp_kpis *to, const mp_kpis *k)
-{
-    to->spend += k->spend;
-    to->impressions += k->impressions;
-    to->clicks += k->clicks;
-    to->orders += k->orders;
-    to->gmv += k->gmv;
-    to->new_customers += k->new_customers;
-}
-
 /* ---- refit ---- */
 
 /* The periods a channel's curve is fitted on: actual GMV y against the shape h = L * g(a)
@@ -307,12 +297,12 @@ enum mp_status mp_review_run(const mp_plan *plan, const mp_forecast *planned, co
             mp_kpis a = act->cell[c * T + t];
             if (!act->has_new_customers)
                 a.new_customers = NAN; /* unknown, not zero */
-            add(&rv->plan_channel[c], p);
-            add(&rv->actual_channel[c], &a);
-            add(&rv->plan_period[t], p);
-            add(&rv->actual_period[t], &a);
-            add(&rv->plan_total, p);
-            add(&rv->actual_total, &a);
+            mp_kpis_add(&rv->plan_channel[c], p);
+            mp_kpis_add(&rv->actual_channel[c], &a);
+            mp_kpis_add(&rv->plan_period[t], p);
+            mp_kpis_add(&rv->actual_period[t], &a);
+            mp_kpis_add(&rv->plan_total, p);
+            mp_kpis_add(&rv->actual_total, &a);
             rv->spent += a.spend;
         }
     for (size_t i = 0; i < plan->nfixed; i++)
