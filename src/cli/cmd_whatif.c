@@ -179,6 +179,13 @@ static enum mp_status allocate(void *ctx, const mp_plan *plan, double budget, mp
     return cli_plan_allocate(ctx, plan, budget, out, &shortfall, err);
 }
 
+static enum mp_status custom_kpi(void *ctx, const mp_plan *plan, const mp_forecast *fc, const char *name,
+                                 double *value, mp_error *err)
+{
+    return ctx ? mp_host_run_kpi(ctx, plan, fc, name, value, err)
+               : mp_fail(err, MP_EINPUT, "%s: goal '%s': the plan loads no packs", plan->file, name);
+}
+
 /* A bar on stderr when it is a terminal: scenarios done of all. */
 static void progress(void *ctx, size_t done, size_t total)
 {
@@ -234,6 +241,7 @@ int cmd_whatif(int argc, char **argv)
         goto done;
     mp_whatif_hooks hooks = {.prepare = plan->nstrategies ? prepare : NULL,
                              .allocate = strcmp(plan->allocator, "equalize") != 0 ? allocate : NULL,
+                             .custom_kpi = custom_kpi,
                              .progress = !o.quiet && isatty(2) ? progress : NULL,
                              .ctx = host};
     if ((st = mp_whatif_run(plan, o.axes, o.naxes, sc.list, sc.n, &hooks, &w, &err)) != MP_OK)

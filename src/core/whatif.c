@@ -125,6 +125,33 @@ static enum mp_status allocate(const struct sweep *S, const mp_plan *plan, doubl
 }
 
 /* Allocate and forecast one scenario's plan into row. */
+
+/* Values of the goals' custom KPIs (PACK.NAME) through the hook; none without one. */
+static enum mp_status custom_kpis(const struct sweep *S, const mp_plan *plan, const mp_forecast *fc,
+                                  mp_kpi_custom **out, size_t *n, mp_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!S->hooks || !S->hooks->custom_kpi || !plan->ngoals)
+        return MP_OK;
+    mp_kpi_custom *v = calloc(plan->ngoals, sizeof *v);
+    if (!v)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < plan->ngoals; i++) {
+        if (!strchr(plan->goals[i].kpi, '.'))
+            continue;
+        v[*n].name = plan->goals[i].kpi;
+        enum mp_status st = S->hooks->custom_kpi(S->hooks->ctx, plan, fc, v[*n].name, &v[*n].value, err);
+        if (st != MP_OK) {
+            free(v);
+            return st;
+        }
+        (*n)++;
+    }
+    *out = v;
+    return MP_OK;
+}
+
 static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_row *row, double *spend,
                                double *attain, double *fcast, mp_error *err)
 {
@@ -146,8 +173,13 @@ static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_r
     enum mp_status st = allocate(S, plan, B, alloc, &row->shortfall, err);
     if (st == MP_OK)
         st = mp_forecast_run(plan, alloc, &fc, err);
+    mp_kpi_custom *custom = NULL;
+    size_t ncustom = 0;
     if (st == MP_OK)
-        st = mp_goals_evaluate(plan, fc, NULL, 0, &goals, &ngoals, err);
+        st = custom_kpis(S, plan, fc, &custom, &ncustom, err);
+    if (st == MP_OK)
+        st = mp_goals_evaluate(plan, fc, custom, ncustom, &goals, &ngoals, err);
+    free(custom);
     if (st == MP_OK) {
         row->total = fc->total;
         row->mroas = next_unit_return(plan, alloc, fc);
