@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark.
 DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev
-DEB_TEST  := libcmocka-dev lua5.4 mawk python3
+DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 PCLIBS    := lua5.4 yaml-0.1 jansson libmd
 
@@ -49,6 +49,9 @@ SRC_CORE := \
 	src/core/goals.c \
 	src/core/forecast.c \
 	src/core/allocate.c \
+	src/core/override.c \
+	src/core/whatif.c \
+	src/core/review.c \
 	src/core/segment.c
 
 SRC_IO := \
@@ -60,6 +63,14 @@ SRC_IO := \
 	src/io/lock.c \
 	src/io/pack_scaffold.c \
 	src/io/pack_info.c \
+	src/io/plan_write.c \
+	src/io/scenario_load.c \
+	src/io/svg.c \
+	src/io/whatif_out.c \
+	src/io/actuals.c \
+	src/io/review_out.c \
+	src/io/report_html.c \
+	src/io/calendar_ics.c \
 	src/io/csv.c \
 	src/io/segment_io.c
 
@@ -85,6 +96,11 @@ SRC_CLI := \
 	src/cli/cmd_run.c \
 	src/cli/cmd_eval.c \
 	src/cli/cmd_pack.c \
+	src/cli/cmd_whatif.c \
+	src/cli/planned.c \
+	src/cli/cmd_review.c \
+	src/cli/cmd_report.c \
+	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)

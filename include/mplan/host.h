@@ -58,6 +58,10 @@ enum mp_status mp_host_run_strategy(mp_host *host, mp_plan *plan, const char *qu
 enum mp_status mp_host_run_allocator(mp_host *host, const mp_plan *plan, const char *qualified,
                                      double budget, mp_alloc *out, mp_error *err);
 
+/* The custom KPIs the loaded packs provide, as "PACK.NAME", in load order. The caller owns
+ * *names (free() the array); the strings live as long as the host. */
+enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, mp_error *err);
+
 /* Evaluate the custom KPI PACK.NAME on the forecast totals; NAN when the hook returns nil. */
 enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,
                                const char *qualified, double *value, mp_error *err);

@@ -30,6 +30,9 @@ int mp_kpi_lookup(const char *name);
 /* 1 when a larger value is better (gmv, roas), 0 when smaller is (cac, cpc, spend). */
 int mp_kpi_higher_is_better(enum mp_kpi_id id);
 
+/* Add the additive KPIs of k into to. */
+void mp_kpis_add(mp_kpis *to, const mp_kpis *k);
+
 /* Ratios of a scope; `margin` NAN leaves roi absent. */
 mp_ratios mp_kpi_ratios(const mp_kpis *k, double margin);
 /* Any KPI of a scope by id (NAN when absent). */

@@ -60,3 +60,15 @@ int cli_parse_double(const char *s, double *out)
     *out = v;
     return 0;
 }
+
+int cli_script_option(int ch, const char *name, const char *arg, struct cli_scripts *sc, const char *cmd)
+{
+    mp_error err;
+    if (ch == 'v') {
+        sc->verbose = 1;
+        return 0;
+    }
+    if (mp_host_limits_set(&sc->limits, name, arg, &err) != MP_OK)
+        return cli_usage(cmd, "%s", err.msg);
+    return 0;
+}

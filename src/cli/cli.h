@@ -2,11 +2,31 @@
 #ifndef MPLAN_CLI_H
 #define MPLAN_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
+#include "mplan/host.h"
 #include "mplan/status.h"
 
 enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON };
+
+/* How rule scripts run: limits from flags (0: the plan's `limits:`, then the default)
+ * and whether errors carry a traceback. */
+struct cli_scripts {
+    mp_host_limits limits;
+    int verbose;
+};
+
+/* getopt_long entries of the options every command that runs rule scripts takes. */
+#define CLI_OPT_LIMIT 0x100
+#define CLI_SCRIPT_OPTIONS                                                                     \
+    {"max-steps", required_argument, NULL, CLI_OPT_LIMIT},                                     \
+        {"max-mem", required_argument, NULL, CLI_OPT_LIMIT},                                   \
+        {"timeout", required_argument, NULL, CLI_OPT_LIMIT}, {"verbose", no_argument, NULL, 'v'}
+
+/* Apply a CLI_SCRIPT_OPTIONS option (`name` is the long option's name, `arg` its value).
+ * 0 when applied; 2 after printing a usage error for `cmd`. */
+int cli_script_option(int ch, const char *name, const char *arg, struct cli_scripts *sc, const char *cmd);
 
 /* Print "mplan: MSG" for err on stderr and return its exit code. */
 int cli_fail(const mp_error *err);

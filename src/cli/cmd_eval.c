@@ -30,30 +30,25 @@ static const char eval_help[] =
 
 struct eval_opts {
     const char *script, *plan;
-    mp_host_limits limits;
-    int verbose;
+    struct cli_scripts sc;
 };
 
 static int parse(int argc, char **argv, struct eval_opts *o)
 {
     static const struct option longopts[] = {
-        {"max-steps", required_argument, NULL, 'S'}, {"max-mem", required_argument, NULL, 'M'},
-        {"timeout", required_argument, NULL, 'T'},   {"verbose", no_argument, NULL, 'v'},
+        CLI_SCRIPT_OPTIONS,
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     optind = 1;
     opterr = 0;
-    int ch, idx;
-    mp_error err;
+    int ch, idx = 0;
     while ((ch = getopt_long(argc, argv, ":vh", longopts, &idx)) != -1) {
         switch (ch) {
-        case 'S':
-        case 'M':
-        case 'T':
-            if (mp_host_limits_set(&o->limits, longopts[idx].name, optarg, &err) != MP_OK)
-                return cli_usage("eval", "%s", err.msg);
+        case CLI_OPT_LIMIT:
+        case 'v':
+            if (cli_script_option(ch, longopts[idx].name, optarg, &o->sc, "eval"))
+                return 2;
             break;
-        case 'v': o->verbose = 1; break;
         case 'h': fputs(eval_help, stdout); return 0;
         case ':': return cli_usage("eval", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("eval", "unknown option '%s'", argv[optind - 1]);
@@ -120,9 +115,9 @@ int cmd_eval(int argc, char **argv)
     fclose(fp);
     if (o.plan && (st = mp_plan_load(o.plan, &plan, &err)) != MP_OK)
         goto done;
-    if ((st = mp_host_new(&o.limits, &host, &err)) != MP_OK)
+    if ((st = mp_host_new(&o.sc.limits, &host, &err)) != MP_OK)
         goto done;
-    mp_host_set_verbose(host, o.verbose);
+    mp_host_set_verbose(host, o.sc.verbose);
     mp_host_apply_plan_limits(host, plan);
     mp_host_bind(host, plan, 0);
 

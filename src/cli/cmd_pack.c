@@ -94,30 +94,25 @@ static int pack_new(int argc, char **argv)
 /* Options of check and test: the sandbox limits and --verbose; then exactly one DIR. */
 struct run_opts {
     const char *dir;
-    mp_host_limits limits;
-    int verbose;
+    struct cli_scripts sc;
 };
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
     static const struct option longopts[] = {
-        {"max-steps", required_argument, NULL, 'S'}, {"max-mem", required_argument, NULL, 'M'},
-        {"timeout", required_argument, NULL, 'T'},   {"verbose", no_argument, NULL, 'v'},
+        CLI_SCRIPT_OPTIONS,
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     optind = 1;
     opterr = 0;
-    int ch, idx;
-    mp_error err;
+    int ch, idx = 0;
     while ((ch = getopt_long(argc, argv, ":vh", longopts, &idx)) != -1) {
         switch (ch) {
-        case 'S':
-        case 'M':
-        case 'T':
-            if (mp_host_limits_set(&o->limits, longopts[idx].name, optarg, &err) != MP_OK)
-                return cli_usage("pack", "%s", err.msg);
+        case CLI_OPT_LIMIT:
+        case 'v':
+            if (cli_script_option(ch, longopts[idx].name, optarg, &o->sc, "pack"))
+                return 2;
             break;
-        case 'v': o->verbose = 1; break;
         case 'h': fputs(pack_help, stdout); return 0;
         case ':': return cli_usage("pack", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("pack", "unknown option '%s'", argv[optind - 1]);
@@ -143,7 +138,7 @@ static int pack_check(int argc, char **argv)
     enum mp_status st = mp_manifest_load(o.dir, &man, &err);
     if (st != MP_OK)
         return cli_fail(&err);
-    if ((st = mp_pack_check(o.dir, &o.limits, o.verbose, &err)) == MP_OK) {
+    if ((st = mp_pack_check(o.dir, &o.sc.limits, o.sc.verbose, &err)) == MP_OK) {
         size_t hooks = 0;
         for (int k = 0; k < 4; k++)
             hooks += man.nprovides[k];
@@ -174,7 +169,7 @@ static int pack_test(int argc, char **argv)
         return rc;
     mp_error err = {0};
     struct mp_pack_test_counts n;
-    if (mp_pack_test_run(o.dir, &o.limits, o.verbose, print_result, NULL, &n, &err) != MP_OK)
+    if (mp_pack_test_run(o.dir, &o.sc.limits, o.sc.verbose, print_result, NULL, &n, &err) != MP_OK)
         return cli_fail(&err);
     printf("%zu passed, %zu failed\n", n.passed, n.failed + n.unloaded);
     return n.unloaded ? mp_exit_code(MP_ESCRIPT) : n.failed ? mp_exit_code(MP_ECHECK) : 0;

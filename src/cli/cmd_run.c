@@ -1,18 +1,15 @@
 /* mplan run PLAN.yaml: strategies -> allocator -> forecast -> goals -> output. */
 #include <getopt.h>
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/planned.h"
 #include "core/model.h"
 #include "io/lock.h"
 #include "io/out.h"
 #include "io/run_out.h"
-#include "mplan/alloc.h"
 #include "mplan/host.h"
-#include "mplan/kpi.h"
 
 static const char run_help[] =
     "usage: mplan run PLAN.yaml [--format table|csv|json] [-o FILE] [--strict]\n"
@@ -36,8 +33,8 @@ static const char run_help[] =
 
 struct run_opts {
     const char *plan, *output;
-    int format, strict, quiet, verbose;
-    mp_host_limits limits;
+    int format, strict, quiet;
+    struct cli_scripts sc;
 };
 
 static int parse(int argc, char **argv, struct run_opts *o)
@@ -45,11 +42,9 @@ static int parse(int argc, char **argv, struct run_opts *o)
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
         {"strict", no_argument, NULL, 'S'},       {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {"verbose", no_argument, NULL, 'v'},
-        {"max-steps", required_argument, NULL, 'L'}, {"max-mem", required_argument, NULL, 'L'},
-        {"timeout", required_argument, NULL, 'L'},   {NULL, 0, NULL, 0}};
-    mp_error err;
-    int idx;
+        {"help", no_argument, NULL, 'h'},         CLI_SCRIPT_OPTIONS,
+        {NULL, 0, NULL, 0}};
+    int idx = 0;
     memset(o, 0, sizeof *o);
     o->format = -1;
     optind = 1;
@@ -64,10 +59,10 @@ static int parse(int argc, char **argv, struct run_opts *o)
         case 'o': o->output = optarg; break;
         case 'S': o->strict = 1; break;
         case 'q': o->quiet = 1; break;
-        case 'v': o->verbose = 1; break;
-        case 'L':
-            if (mp_host_limits_set(&o->limits, longopts[idx].name, optarg, &err) != MP_OK)
-                return cli_usage("run", "%s", err.msg);
+        case CLI_OPT_LIMIT:
+        case 'v':
+            if (cli_script_option(ch, longopts[idx].name, optarg, &o->sc, "run"))
+                return 2;
             break;
         case 'h': fputs(run_help, stdout); return 0;
         case ':': return cli_usage("run", "%s needs a value", argv[optind - 1]);
@@ -89,66 +84,20 @@ int cmd_run(int argc, char **argv)
 
     mp_error err = {0};
     mp_plan *plan = NULL;
-    mp_alloc *alloc = NULL;
-    mp_forecast *fc = NULL;
-    mp_goal_result *goals = NULL;
-    size_t ngoals = 0;
+    struct cli_planned run = {0};
     struct mp_out out = {0};
-    mp_equalize_info info = {0};
-    mp_host *host = NULL;
-    mp_kpi_custom *custom = NULL;
-    size_t ncustom = 0;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
-    if (st != MP_OK || (st = mp_lock_verify(plan, &err)) != MP_OK)
-        goto done;
-    /* Rule packs: strategies change the plan, then a pack's allocator or equalize. */
-    if (plan->npacks) {
-        if ((st = mp_host_new(&o.limits, &host, &err)) != MP_OK ||
-            (st = mp_host_load_plan_packs(host, plan, &err)) != MP_OK)
-            goto done;
-        mp_host_set_verbose(host, o.verbose);
-    }
-    for (size_t i = 0; i < plan->nstrategies; i++)
-        if ((st = host ? mp_host_run_strategy(host, plan, plan->strategies[i], &err)
-                       : mp_fail(&err, MP_EINPUT, "%s: strategy '%s': the plan loads no packs",
-                                 o.plan, plan->strategies[i])) != MP_OK)
-            goto done;
-    double budget = mp_plan_allocatable(plan);
-    if (!(alloc = mp_alloc_new(plan))) {
-        st = mp_fail(&err, MP_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (strcmp(plan->allocator, "equalize") == 0)
-        st = mp_alloc_equalize(plan, budget, alloc, &info, &err);
-    else
-        st = host ? mp_host_run_allocator(host, plan, plan->allocator, budget, alloc, &err)
-                  : mp_fail(&err, MP_EINPUT, "%s: allocator '%s': the plan loads no packs", o.plan,
-                            plan->allocator);
+    if (st == MP_OK)
+        st = mp_lock_verify(plan, &err); /* before any pack code runs */
+    if (st == MP_OK)
+        st = cli_plan_run(plan, &o.sc, &run, &err);
     if (st != MP_OK)
-        goto done;
-    if ((st = mp_forecast_run(plan, alloc, &fc, &err)) != MP_OK)
-        goto done;
-    /* Goals on custom KPIs (PACK.NAME) take their value from the pack's kpi hook. */
-    if (plan->ngoals && !(custom = calloc(plan->ngoals, sizeof *custom))) {
-        st = mp_fail(&err, MP_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < plan->ngoals; i++) {
-        if (!strchr(plan->goals[i].kpi, '.'))
-            continue;
-        custom[ncustom].name = plan->goals[i].kpi;
-        if ((st = host ? mp_host_run_kpi(host, plan, fc, plan->goals[i].kpi, &custom[ncustom].value, &err)
-                       : mp_fail(&err, MP_EINPUT, "%s: goal '%s': the plan loads no packs", o.plan,
-                                 plan->goals[i].kpi)) != MP_OK)
-            goto done;
-        ncustom++;
-    }
-    if ((st = mp_goals_evaluate(plan, fc, custom, ncustom, &goals, &ngoals, &err)) != MP_OK)
         goto done;
 
     struct mp_run_result res = {
-        .plan = plan, .alloc = alloc, .fc = fc, .goals = goals, .ngoals = ngoals,
-        .allocator = plan->allocator, .allocatable = budget, .shortfall = info.shortfall};
+        .plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals, .ngoals = run.ngoals,
+        .custom = run.custom, .ncustom = run.ncustom, .allocator = run.plan->allocator,
+        .allocatable = run.budget, .shortfall = run.shortfall};
     if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
         goto done;
     int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);
@@ -158,21 +107,20 @@ int cmd_run(int argc, char **argv)
     if (st == MP_OK)
         st = mp_out_commit(&out, &err);
     if (st == MP_OK && !o.quiet)
-        for (size_t i = 0; i < plan->nwarnings; i++)
-            cli_warn("%s: %s", o.plan, plan->warnings[i]);
+        for (size_t i = 0; i < run.plan->nwarnings; i++)
+            cli_warn("%s: %s", o.plan, run.plan->warnings[i]);
+    if (st == MP_OK && o.strict)
+        for (size_t i = 0; i < run.ngoals; i++)
+            if (!run.goals[i].met)
+                rc = 1;
 
 done:
     mp_out_abort(&out);
-    rc = st == MP_OK ? 0 : cli_fail(&err);
-    if (st == MP_OK && o.strict)
-        for (size_t i = 0; i < ngoals; i++)
-            if (!goals[i].met)
-                rc = 1;
-    free(goals);
-    free(custom);
-    mp_host_free(host);
-    mp_forecast_free(fc);
-    mp_alloc_free(alloc);
+    if (st != MP_OK)
+        rc = cli_fail(&err);
+    else if (rc < 0)
+        rc = 0;
+    cli_planned_free(&run);
     mp_plan_free(plan);
     return rc;
 }

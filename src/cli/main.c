@@ -14,6 +14,10 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "allocate the budget of PLAN.yaml and forecast KPIs and goals"},
+    {"whatif", cmd_whatif, "re-allocate PLAN.yaml under other budgets, values or scenarios"},
+    {"review", cmd_review, "compare ACTUALS.csv with PLAN.yaml, refit, re-allocate what is left"},
+    {"report", cmd_report, "write PLAN.yaml (and actuals) as one self-contained HTML page"},
+    {"calendar", cmd_calendar, "write the phases, channel windows and deadlines as iCalendar"},
     {"segment", cmd_segment, "label every customer of a CSV with a segmenter; per-label summary"},
     {"eval", cmd_eval, "run a Lua script in the rule sandbox (with a plan): mplan eval x.lua"},
     {"pack", cmd_pack, "rule packs: new, check, test, info, lock (mplan help pack)"},

@@ -51,7 +51,7 @@ struct chan {
     int hi0;            /* max is below m * cap, so it can bind */
     int has_lo, has_hi; /* constraints on the total in this solve */
     double w, kappa;    /* Newton matrix: curvature of the total's constraints, Sherman-Morrison factor */
-    double se;          /* sum of M^-1 1 over the channel */
+    double se, sr;      /* sums over the channel of M^-1 1 and M^-1 rhs */
     double dS;          /* change of the total along the step */
     double tot;         /* S-curves: total of the greedy allocation */
     double *a;          /* [T] adstock at the last evaluated point */
@@ -78,7 +78,7 @@ struct eq {
     unsigned char *on;      /* [J_B + 1] 1 where the constraint exists */
     double *x, *cap;        /* [n] spend (the first n slacks), cap */
     double *gam, *ht, *rho; /* [n] marginal GMV, h~, theta^(gap to the next free cell) */
-    double *D, *dd, *ll;    /* [n] cell-bound curvature, U E U^T of the tridiagonal */
+    double *D, *dd, *ll;    /* [n] cell-bound curvature; U E U^T of the tridiagonal: 1/E and U */
     double *rhs, *mr, *me0, *me, *dx; /* [n] right-hand side, solves, the Newton step */
     double W00, dS;         /* 1^T P^-1 1, change of S along the step */
     double *best, *cand, *xc, *keep, *gain, *amt; /* [n] starts, candidates, greedy */
@@ -108,6 +108,19 @@ static double sum(const double *v, size_t from, size_t to)
     return s;
 }
 
+/* log1p and expm1, by four terms of their series where those are exact to rounding (the
+ * next term is below 2e-17 of the result): most steps are small, and the line search calls
+ * these for every cell and constraint. */
+static double small_log1p(double r)
+{
+    return fabs(r) < 1e-4 ? r * (1 - r * (0.5 - r * (1.0 / 3 - r * 0.25))) : log1p(r);
+}
+
+static double small_expm1(double y)
+{
+    return fabs(y) < 1e-4 ? y * (1 + y * (0.5 + y * (1.0 / 6 + y / 24))) : expm1(y);
+}
+
 /* f(a + da) - f(a) without subtracting two rounded values: the line search compares barrier
  * values whose difference is far below the rounding of f itself. */
 static double curve_delta(const struct mp_response *r, double a, double da)
@@ -120,7 +133,7 @@ static double curve_delta(const struct mp_response *r, double a, double da)
             du = da / r->k;
         } else if (a > 0) {
             u = pow(a / r->k, r->s);
-            du = u * expm1(r->s * log1p(da / a));
+            du = u * small_expm1(r->s * small_log1p(da / a));
         } else {
             u = 0;
             du = pow(fmax(da, 0) / r->k, r->s);
@@ -128,7 +141,7 @@ static double curve_delta(const struct mp_response *r, double a, double da)
         return r->beta * du / ((1 + u) * (1 + u + du));
     }
     case MP_CURVE_EXP:
-        return -r->beta * exp(-a / r->k) * expm1(-da / r->k);
+        return -r->beta * exp(-a / r->k) * small_expm1(-da / r->k);
     case MP_CURVE_LINEAR:
         return r->roas * da;
     case MP_CURVE_NONE:
@@ -165,7 +178,7 @@ static double eval_channel(struct eq *q, struct chan *k, const double *x, int de
         if (derivs && u >= first) {
             int ok = a >= A_MIN && L[u] != 0;
             q->tmp_d[u] = ok ? L[u] * d1 : 0;
-            q->tmp_h[u] = ok ? fmax(0, -L[u] * d2) : 0; /* clipped: S-curves get a convex model */
+            q->tmp_h[u] = ok && L[u] * d2 < 0 ? -L[u] * d2 : 0; /* clipped: S-curves get a convex model */
         }
     }
     if (derivs) {
@@ -209,16 +222,16 @@ static double gmv_of(struct eq *q, const double *x)
  * a linear curve, 1e8 for one at its bound). The forward order subtracts them. */
 static void chan_factor(struct eq *q, const struct chan *k)
 {
-    double f_next = 0, e_next = 1;
+    double f_next = 0, inv_next = 1; /* f and 1/e of the next period */
     for (size_t i = k->off + k->m; i-- > k->off;) {
-        int last = i + 1 == k->off + k->m;
-        double f = q->ht[i];
-        if (!last)
-            f += q->rho[i] * q->rho[i] * q->D[i + 1] * (f_next / e_next);
-        q->dd[i] = q->D[i] + f;
-        q->ll[i] = last ? 0 : -q->rho[i] * q->D[i + 1] / e_next;
+        double f = q->ht[i], r = 0;
+        if (i + 1 < k->off + k->m) {
+            r = q->rho[i] * q->D[i + 1] * inv_next;
+            f += q->rho[i] * r * f_next;
+        }
+        q->ll[i] = -r;
+        q->dd[i] = inv_next = 1 / (q->D[i] + f);
         f_next = f;
-        e_next = q->dd[i];
     }
 }
 
@@ -231,7 +244,7 @@ static void chan_solve(const struct eq *q, const struct chan *k, double *z)
     for (size_t i = e - 1; i-- > o;)
         z[i] -= q->ll[i] * z[i + 1];
     for (size_t i = o; i < e; i++)
-        z[i] /= q->dd[i];
+        z[i] *= q->dd[i];
     for (size_t i = o + 1; i < e; i++)
         z[i] -= q->ll[i - 1] * z[i - 1];
     for (size_t i = e - 1; i > o; i--)
@@ -239,19 +252,19 @@ static void chan_solve(const struct eq *q, const struct chan *k, double *z)
 }
 
 /* Evaluate at x and factor the Newton matrix of the primal-dual system,
- *     H = K + diag(z/s of the cell bounds) + per channel w 1 1^T + (z_B / s_B) 1 1^T,
- * K = -Hessian of G (h clipped at 0): everything pd_solve needs beside the right-hand side. */
+ *     H = P + (z_B / s_B) 1 1^T,   P = blockdiag over channels of M + w 1 1^T,   M = K + D,
+ * K = -Hessian of G (h clipped at 0), D = z/s of the cell bounds, w = z/s of the channel
+ * total's: everything pd_solve needs beside the right-hand side. */
 static void pd_factor(struct eq *q)
 {
     const double *s = q->s, *z = q->z;
     const unsigned char *on = q->on;
     size_t n = q->n;
-    q->W00 = 0;
-    q->G = 0;
+    double W00 = 0, G = 0;
     for (size_t kk = 0; kk < q->nch; kk++) {
         struct chan *k = &q->ch[kk];
         size_t o = k->off, e = k->off + k->m, lo = J_LO(q, kk), hi = J_HI(q, kk);
-        q->G += eval_channel(q, k, q->x, 1);
+        G += eval_channel(q, k, q->x, 1);
         k->w = (on[lo] ? z[lo] / s[lo] : 0) + (on[hi] ? z[hi] / s[hi] : 0);
         for (size_t i = o; i < e; i++) {
             q->D[i] = z[i] / s[i] + (on[n + i] ? z[n + i] / s[n + i] : 0);
@@ -262,11 +275,14 @@ static void pd_factor(struct eq *q)
         k->se = sum(q->me0, o, e);
         /* A pinned total is the limit of an infinitely stiff constraint: the projection. */
         k->kappa = k->pinned ? 1 / k->se : k->w / (1 + k->w * k->se);
+        double keep = 1 - k->kappa * k->se;
         for (size_t i = o; i < e; i++) {
-            q->me[i] = (1 - k->kappa * k->se) * q->me0[i];
-            q->W00 += q->me[i];
+            q->me[i] = keep * q->me0[i];
+            W00 += q->me[i];
         }
     }
+    q->W00 = W00;
+    q->G = G;
 }
 
 /* dx = H^-1 rhs: per channel (K + D)^-1 and Sherman-Morrison, then once more for the
@@ -280,9 +296,9 @@ static void pd_solve(struct eq *q)
         size_t o = k->off, e = k->off + k->m;
         memcpy(&q->mr[o], &q->rhs[o], k->m * sizeof *q->mr);
         chan_solve(q, k, q->mr);
-        double sr = k->dS = sum(q->mr, o, e);
+        k->sr = sum(q->mr, o, e);
         for (size_t i = o; i < e; i++) {
-            q->mr[i] -= k->kappa * sr * q->me0[i];
+            q->mr[i] -= k->kappa * k->sr * q->me0[i];
             y0 += q->mr[i];
         }
     }
@@ -300,10 +316,9 @@ static void pd_solve(struct eq *q)
     for (size_t kk = 0; kk < q->nch; kk++) {
         struct chan *k = &q->ch[kk];
         size_t o = k->off, e = k->off + k->m;
-        double sr = k->dS;
         k->dS = sum(q->dx, o, e);
         if (k->pinned || k->w > 0) {
-            double want = k->pinned ? 0 : (sr - xi * k->se) / (1 + k->w * k->se);
+            double want = k->pinned ? 0 : (k->sr - xi * k->se) / (1 + k->w * k->se);
             for (size_t i = o; i < e; i++)
                 q->dx[i] += (want - k->dS) * q->me0[i] / k->se;
             k->dS = want;
@@ -402,7 +417,7 @@ static int line_search(struct eq *q, double p, double mu, double lam2)
         double dG = delta_gmv(q, alpha), dphi = (p * alpha * q->dS - dG) / mu;
         for (size_t j = 0; j <= J; j++)
             if (q->on[j])
-                dphi -= log1p(alpha * q->ds[j] / q->s[j]);
+                dphi -= small_log1p(alpha * q->ds[j] / q->s[j]);
         if (!(dphi <= -ARMIJO * alpha * lam2))
             continue;
         for (size_t j = 0; j <= J; j++)
@@ -452,12 +467,15 @@ static double dual_error(const struct eq *q, double p)
         size_t lo = J_LO(q, kk), hi = J_HI(q, kk), e = k->off + k->m;
         double c = zB - (on[lo] ? z[lo] : 0) + (on[hi] ? z[hi] : 0), mean = 0;
         for (size_t i = k->off; i < e; i++) {
-            q->rhs[i] = -q->gam[i] + p - z[i] + (on[n + i] ? z[n + i] : 0) + c;
-            mean += q->rhs[i] / (double)k->m;
-            ref = fmax(ref, fabs(q->gam[i]));
+            double r = q->rhs[i] = -q->gam[i] + p - z[i] + (on[n + i] ? z[n + i] : 0) + c;
+            mean += r;
+            ref = ref > fabs(q->gam[i]) ? ref : fabs(q->gam[i]);
         }
-        for (size_t i = k->off; i < e; i++)
-            worst = fmax(worst, fabs(q->rhs[i] - (k->pinned ? mean : 0)));
+        mean = k->pinned ? mean / (double)k->m : 0;
+        for (size_t i = k->off; i < e; i++) {
+            double r = fabs(q->rhs[i] - mean);
+            worst = worst > r ? worst : r;
+        }
     }
     return ref > 0 ? worst / ref : worst;
 }
@@ -485,9 +503,10 @@ static void pd_run(struct eq *q, double p, double start)
         pd_factor(q);
         q->steps++;
         double spread = 0, derr = dual_error(q, p);
-        for (size_t j = 0; j <= J; j++)
-            if (q->on[j])
-                spread = fmax(spread, fabs(q->s[j] * q->z[j] - mu));
+        for (size_t j = 0; j <= J; j++) {
+            double d = q->on[j] ? fabs(q->s[j] * q->z[j] - mu) : 0;
+            spread = spread > d ? spread : d;
+        }
         if (derr <= KAPPA * rel && spread <= KAPPA * mu) {
             if (rel <= GAP_REL && derr <= DUAL_TOL)
                 break;
@@ -579,7 +598,7 @@ static int meets(const struct eq *q, double G, double S)
 static void budget_search(struct eq *q, double start)
 {
     int roas = q->plan->objective == MP_OBJ_TARGET_ROAS, kept = 0;
-    double floor = sum(q->c_lo, 0, q->nch) + 2 * q->tol, b = q->Bfull, lo = floor, hi = b;
+    double b = q->Bfull, floor = fmin(b, sum(q->c_lo, 0, q->nch) + 2 * q->tol), lo = floor, hi = b;
     double best = 0, lam = NAN;
     int lo_seen = 0;
     for (int it = 0; it < MAX_SEARCH; it++) {
@@ -808,7 +827,7 @@ static void solve_scurve(struct eq *q)
         }
     greedy(q, &best);
     for (int s = 0; s < 2; s++) {
-        solve_objective(q, s ? NULL : q->best, s ? 1 : 1e-4);
+        solve_objective(q, s ? NULL : q->best, s ? 1 : 0.1);
         consider(q, q->x, gmv_of(q, q->x), &best);
         set_budget(q, q->Bfull);
     }
@@ -819,12 +838,8 @@ static void solve_scurve(struct eq *q)
 
 static const char *where(const struct mp_plan *plan, const struct mp_channel *ch, char *buf, size_t n)
 {
-    const char *file = plan->file ? plan->file : "plan";
-    if (ch && ch->loc.line > 0)
-        snprintf(buf, n, "%s:%d:%d", file, ch->loc.line, ch->loc.col);
-    else
-        snprintf(buf, n, "%s", file);
-    return buf;
+    static const struct mp_loc nowhere = {0, 0};
+    return mp_plan_where(plan, ch ? ch->loc : nowhere, buf, n);
 }
 
 /* GMV of one channel's row of `spend`. */
@@ -969,6 +984,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
             }
         for (size_t i = k->off; i + 1 < k->off + m; i++)
             q->rho[i] = pow(ch->theta, q->per[i + 1] - q->per[i]);
+        q->rho[k->off + m - 1] = 0;
         q->nch++;
     }
     set_budget(q, q->Bfull);

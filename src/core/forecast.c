@@ -8,16 +8,6 @@
 #include "core/model.h"
 #include "mplan/channel.h"
 
-static void add(mp_kpis *to, const mp_kpis *k)
-{
-    to->spend += k->spend;
-    to->impressions += k->impressions;
-    to->clicks += k->clicks;
-    to->orders += k->orders;
-    to->gmv += k->gmv;
-    to->new_customers += k->new_customers;
-}
-
 /* The funnel of model.md 5 for response r; counts stay 0 without a funnel. */
 static mp_kpis cell_kpis(const struct mp_channel *ch, double spend, double r)
 {
@@ -86,8 +76,8 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
             fc->adstock[i] = a;
             fc->cell[i] = cell_kpis(ch, x[t], L * f);
             fc->marginal[i] = L * d; /* the backward pass below adds the carry-over */
-            add(&fc->by_channel[c], &fc->cell[i]);
-            add(&fc->by_period[t], &fc->cell[i]);
+            mp_kpis_add(&fc->by_channel[c], &fc->cell[i]);
+            mp_kpis_add(&fc->by_period[t], &fc->cell[i]);
         }
         /* d(total gmv)/dx[c,t] = sum over u >= t of L f'(a[c,u]) theta^(u-t). */
         for (size_t t = T - 1; t-- > 0;)
@@ -111,7 +101,7 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
         for (size_t i = 0; i < plan->nfixed; i++)
             fc->by_period[t].spend += plan->fixed[i].amount / plan->T + plan->fixed[i].per_period;
         fc->by_period[t].gmv += plan->baseline[t];
-        add(&fc->total, &fc->by_period[t]);
+        mp_kpis_add(&fc->total, &fc->by_period[t]);
     }
     *out = fc;
     return MP_OK;

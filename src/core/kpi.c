@@ -34,6 +34,16 @@ int mp_kpi_higher_is_better(enum mp_kpi_id id)
     }
 }
 
+void mp_kpis_add(mp_kpis *to, const mp_kpis *k)
+{
+    to->spend += k->spend;
+    to->impressions += k->impressions;
+    to->clicks += k->clicks;
+    to->orders += k->orders;
+    to->gmv += k->gmv;
+    to->new_customers += k->new_customers;
+}
+
 /* num / den, absent (NAN) when the denominator is 0. */
 static double ratio(double num, double den)
 {

@@ -145,7 +145,13 @@ struct mp_plan {
     int T;             /* number of periods */
     enum mp_unit unit;
     int32_t *period_start; /* [T+1] day numbers; [T] is the day after the horizon */
-    int done;          /* periods 1..done are already spent (a revised plan from review) */
+    /* `spent:` (informational, written by mplan review): periods and money spent before
+     * horizon.start; periods 0 when absent. */
+    struct mp_spent {
+        int periods;
+        int32_t from, to; /* day numbers, inclusive */
+        double spend, gmv;
+    } spent;
 
     double budget_total, reserve;
     struct mp_fixed_line *fixed;
@@ -200,6 +206,9 @@ const char *mp_kind_name(enum mp_kind kind);
 const char *mp_stage_name(enum mp_stage stage);
 const char *mp_purpose_name(enum mp_purpose purpose);
 const char *mp_curve_name(enum mp_curve curve);
+
+/* "file:line:col" of a place in the plan file (just "file" when loc is unknown), in buf. */
+const char *mp_plan_where(const struct mp_plan *plan, struct mp_loc loc, char *buf, size_t n);
 
 /* Add a warning (formatted into the plan's arena). */
 enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)

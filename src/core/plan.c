@@ -180,12 +180,13 @@ static void events_by_start(const struct mp_plan *plan, size_t *order)
     }
 }
 
-static const char *loc_prefix(const struct mp_plan *plan, struct mp_loc loc, char *buf, size_t n)
+const char *mp_plan_where(const struct mp_plan *plan, struct mp_loc loc, char *buf, size_t n)
 {
+    const char *file = plan->file ? plan->file : "plan";
     if (loc.line > 0)
-        snprintf(buf, n, "%s:%d:%d", plan->file ? plan->file : "plan", loc.line, loc.col);
+        snprintf(buf, n, "%s:%d:%d", file, loc.line, loc.col);
     else
-        snprintf(buf, n, "%s", plan->file ? plan->file : "plan");
+        snprintf(buf, n, "%s", file);
     return buf;
 }
 
@@ -199,12 +200,12 @@ static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
         event_windows(ev);
         if (ev->outbreak_to < plan->start || ev->outbreak_from > horizon_end)
             return mp_fail(err, MP_EINPUT, "%s: event '%s': outbreak window lies outside the horizon",
-                           loc_prefix(plan, ev->loc, where, sizeof where), ev->name);
+                           mp_plan_where(plan, ev->loc, where, sizeof where), ev->name);
         for (size_t f = 0; f < e; f++) {
             const struct mp_event *o = &plan->events[f];
             if (ev->outbreak_from <= o->outbreak_to && o->outbreak_from <= ev->outbreak_to)
                 return mp_fail(err, MP_EINPUT, "%s: event '%s': outbreak overlaps the outbreak of event '%s'",
-                               loc_prefix(plan, ev->loc, where, sizeof where), ev->name, o->name);
+                               mp_plan_where(plan, ev->loc, where, sizeof where), ev->name, o->name);
         }
     }
     size_t *order = malloc((plan->nevents + 1) * sizeof *order);

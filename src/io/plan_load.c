@@ -3,6 +3,7 @@
  * was expected. Keys are named as `mplan whatif --set` names them: budget.reserve,
  * channels.p4p.response.k; before a channel has an id, and for events, by index. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,12 +174,12 @@ static enum mp_status load_head(struct loader *L, const struct mp_ynode *root)
     MP_TRY(choice(L, root, "", "purpose", 0, purposes, &purpose));
     p->purpose = (enum mp_purpose)(purpose + 1); /* -1 (absent) is MP_PURPOSE_NONE */
 
-    static const char *const horizon_keys[] = {"start", "periods", "period", "done", NULL};
+    static const char *const horizon_keys[] = {"start", "periods", "period", NULL};
     const struct mp_ynode *h, *n;
     MP_TRY(submap(L, root, "", "horizon", 1, horizon_keys, &h));
     MP_TRY(get(L, h, "horizon.", "start", 1, &n));
     MP_TRY(mp_ynode_date(&L->doc, n, "'horizon.start'", &p->start, L->err));
-    long long periods, done = 0;
+    long long periods;
     MP_TRY(get(L, h, "horizon.", "periods", 1, &n));
     MP_TRY(mp_ynode_int(&L->doc, n, "'horizon.periods'", 1, MAX_PERIODS, &periods, L->err));
     p->T = (int)periods;
@@ -186,9 +187,6 @@ static enum mp_status load_head(struct loader *L, const struct mp_ynode *root)
     int unit;
     MP_TRY(choice(L, h, "horizon.", "period", 1, units, &unit));
     p->unit = (enum mp_unit)unit;
-    if ((n = mp_ymap_get(h, "done")))
-        MP_TRY(mp_ynode_int(&L->doc, n, "'horizon.done'", 0, periods, &done, L->err));
-    p->done = (int)done;
     return MP_OK;
 }
 
@@ -755,6 +753,28 @@ static enum mp_status load_limits(struct loader *L, const struct mp_ynode *root)
     return MP_OK;
 }
 
+/* `spent:` (written by mplan review; informational): the periods before horizon.start that
+ * were already spent, so a revised plan still says where it came from. */
+static enum mp_status load_spent(struct loader *L, const struct mp_ynode *root)
+{
+    static const char *const keys[] = {"periods", "window", "spend", "gmv", NULL};
+    struct mp_spent *s = &L->plan->spent;
+    const struct mp_ynode *m, *n;
+    MP_TRY(submap(L, root, "", "spent", 0, keys, &m));
+    if (!m)
+        return MP_OK;
+    long long periods;
+    MP_TRY(get(L, m, "spent.", "periods", 1, &n));
+    MP_TRY(mp_ynode_int(&L->doc, n, "'spent.periods'", 1, MAX_PERIODS, &periods, L->err));
+    s->periods = (int)periods;
+    MP_TRY(get(L, m, "spent.", "window", 1, &n));
+    MP_TRY(mp_ynode_window(&L->doc, n, "'spent.window'", &s->from, &s->to, L->err));
+    if (s->to >= L->plan->start)
+        return mp_ydoc_fail(&L->doc, n, L->err, "'spent.window' must end before 'horizon.start'");
+    MP_TRY(num(L, m, "spent.", "spend", 1, 0, INFINITY, 0, &s->spend));
+    return num(L, m, "spent.", "gmv", 1, 0, INFINITY, 0, &s->gmv);
+}
+
 /* Checks that need the whole plan, then the derived model. */
 static enum mp_status finish(struct loader *L, const struct mp_ynode *root)
 {
@@ -775,7 +795,7 @@ static enum mp_status load(struct loader *L)
     static const char *const keys[] = {"mplan", "store", "purpose", "horizon", "budget", "margin",
                                        "baseline", "season", "objective", "goals", "events",
                                        "channels", "segments", "packs", "allocator", "strategies",
-                                       "limits", NULL};
+                                       "limits", "spent", NULL};
     if (root->type != MP_Y_MAP)
         return mp_ydoc_fail(&L->doc, root, L->err, "a plan must be a mapping (mplan: 1, horizon: ..., "
                             "budget: ..., channels: ...), got %s", mp_ynode_describe(root));
@@ -783,6 +803,7 @@ static enum mp_status load(struct loader *L)
     MP_TRY(load_version(L, root));
     MP_TRY(mp_ymap_check_keys(&L->doc, root, "plan", keys, L->err));
     MP_TRY(load_head(L, root));
+    MP_TRY(load_spent(L, root));
     MP_TRY(load_budget(L, root));
     MP_TRY(load_demand(L, root));
     MP_TRY(load_objective(L, root));

@@ -258,6 +258,28 @@ static enum mp_status table_kpis(FILE *fp, const struct mp_run_result *r, mp_err
     return st;
 }
 
+/* Decimals that show a value of unknown scale (a custom KPI) sensibly. */
+static int auto_decimals(double v)
+{
+    double a = fabs(v);
+    return a >= 1000 ? 0 : a >= 1 ? 2 : 4;
+}
+
+static enum mp_status table_custom(FILE *fp, const struct mp_run_result *r, mp_error *err)
+{
+    static const char *const head[] = {"kpi", "value"};
+    struct mp_table tab;
+    mp_table_init(&tab, 2, head);
+    for (size_t i = 0; i < r->ncustom; i++) {
+        mp_table_add_row(&tab);
+        mp_table_set(&tab, 0, r->custom[i].name);
+        mp_table_num(&tab, 1, r->custom[i].value, auto_decimals(r->custom[i].value));
+    }
+    enum mp_status st = mp_table_print(&tab, fp, "Custom KPIs (rule packs)", err);
+    mp_table_free(&tab);
+    return st;
+}
+
 static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_error *err)
 {
     static const char *const head[] = {"goal", "target", "forecast", "attainment", "met"};
@@ -267,8 +289,9 @@ static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_er
     for (size_t i = 0; i < r->ngoals; i++) {
         const mp_goal_result *g = &r->goals[i];
         int id = mp_kpi_lookup(g->kpi);
-        int dec = id == MP_KPI_ROAS || id == MP_KPI_ROI || id == MP_KPI_CTR || id == MP_KPI_CVR ||
-                  id == MP_KPI_CPC || id == MP_KPI_CAC || id < 0 ? 2 : 0;
+        int dec = id < 0 ? auto_decimals(g->target)
+                  : id == MP_KPI_ROAS || id == MP_KPI_ROI || id == MP_KPI_CTR || id == MP_KPI_CVR ||
+                            id == MP_KPI_CPC || id == MP_KPI_CAC ? 2 : 0;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, g->kpi);
         mp_table_num(&tab, 1, g->target, dec);
@@ -315,12 +338,7 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
         st = table_kpis(fp, r, err);
     if (st == MP_OK && r->ncustom) {
         fputc('\n', fp);
-        for (size_t i = 0; i < r->ncustom; i++) {
-            if (isfinite(r->custom[i].value))
-                fprintf(fp, "%s: %.4g\n", r->custom[i].name, r->custom[i].value);
-            else
-                fprintf(fp, "%s: -\n", r->custom[i].name);
-        }
+        st = table_custom(fp, r, err);
     }
     if (st == MP_OK && r->ngoals) {
         fputc('\n', fp);

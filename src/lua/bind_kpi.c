@@ -1,9 +1,11 @@
 /* KPIs in Lua (model.md 6): KPI tables of a forecast, mplan.kpi, and custom KPI hooks. */
 #include <math.h>
+#include <stdlib.h>
 
 #include <lauxlib.h>
 
 #include "lua/lhost.h"
+#include "lua/lsandbox.h"
 
 /* Absent ratios (NAN) are left out: nil in Lua, as null in the JSON output. */
 void mp_lua_push_kpis(lua_State *L, const mp_kpis *k, double margin)
@@ -108,6 +110,33 @@ static int push_kpi_args(lua_State *L, void *ud)
         lua_setfield(L, -2, "margin");
     }
     return 1;
+}
+
+enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, mp_error *err)
+{
+    size_t total = 0;
+    *names = NULL;
+    *n = 0;
+    for (size_t i = 0; i < host->npacks; i++)
+        total += host->packs[i].man.nprovides[MP_HOOK_KPI];
+    if (!total)
+        return MP_OK;
+    const char **v = calloc(total, sizeof *v);
+    if (!v)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < host->npacks; i++) {
+        struct mp_manifest *m = &host->packs[i].man;
+        for (size_t k = 0; k < m->nprovides[MP_HOOK_KPI]; k++) {
+            const char *q = mp_arena_printf(&m->arena, "%s.%s", m->name, m->provides[MP_HOOK_KPI][k]);
+            if (!q) {
+                free(v);
+                return mp_fail(err, MP_ENOMEM, "out of memory");
+            }
+            v[(*n)++] = q;
+        }
+    }
+    *names = v;
+    return MP_OK;
 }
 
 enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,

@@ -18,6 +18,23 @@ d = json.load(open(sys.argv[1]))
 g = {x["kpi"]: x for x in d["goals"]}["kpi-extra.paid_share"]
 assert abs(g["forecast"] - 2/3) < 1e-6, g
 assert g["met"] is True and abs(g["attainment"] - (2/3)/0.5) < 1e-6, g
+# every KPI the pack provides is reported, goal or not: gross profit = gmv * margin - spend
+import math
+gmv = 100 + 1500 * (1 - math.exp(-4/3))
+c = d["kpis"]["custom"]
+assert abs(c["kpi-extra.gross_profit"] - (gmv * 0.5 - 1000)) < 1e-6, c
+assert abs(c["kpi-extra.break_even_roas"] - 2) < 1e-12, c
+PYEOF
+
+# whatif evaluates custom-KPI goals per scenario: with these two exp curves the optimum
+# always spends x = 2y (2 exp(-x/500) = 2 exp(-y/250)), so the paid share stays 2/3.
+expect_exit "whatif with a custom KPI goal" 0 "$MPLAN" whatif "$TMP/plan/p.yaml" --budget 500..2000/4 --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "whatif: paid_share attainment 4/3 at every budget" || fail "whatif custom kpi" "see above"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 4, rows
+for r in rows:
+    assert abs(float(r["attainment_kpi-extra.paid_share"]) - 4/3) < 1e-6, r
 PYEOF
 
 expect_exit "pack lock" 0 "$MPLAN" pack lock "$TMP/plan/p.yaml"

@@ -20,7 +20,7 @@ static const char full_plan[] =
     "mplan: 1\n"                                                               /* 1 */
     "store: {name: Acme Outdoor, currency: USD, platform: alibaba.com}\n"      /* 2 */
     "purpose: brand\n"                                                         /* 3 */
-    "horizon: {start: 2027-01-04, periods: 10, period: week, done: 2}\n"       /* 4 */
+    "horizon: {start: 2027-01-04, periods: 10, period: week}\n"                /* 4 */
     "budget:\n"                                                                /* 5 */
     "  total: 100000\n"                                                        /* 6 */
     "  reserve: 0.1\n"                                                         /* 7 */
@@ -101,7 +101,6 @@ static void test_full_plan(void **state)
     assert_int_equal(p->start, day(2027, 1, 4));
     assert_int_equal(p->T, 10);
     assert_int_equal(p->unit, MP_UNIT_WEEK);
-    assert_int_equal(p->done, 2);
     for (int t = 0; t <= 10; t++)
         assert_int_equal(p->period_start[t], day(2027, 1, 4) + 7 * t);
 
@@ -291,7 +290,6 @@ static void test_defaults(void **state)
     assert_null(p->platform);
     assert_int_equal(p->purpose, MP_PURPOSE_NONE);
     assert_int_equal(p->unit, MP_UNIT_MONTH);
-    assert_int_equal(p->done, 0);
     /* Monthly periods from 4 Jan: 4 Feb, 4 Mar, 4 Apr, and 4 May ends the horizon. */
     assert_int_equal(p->period_start[1], day(2027, 2, 4));
     assert_int_equal(p->period_start[4], day(2027, 5, 4));
@@ -405,8 +403,6 @@ static const struct bad bad_plans[] = {
      "'horizon.periods' must be a whole number between 1 and 3660, got '0'"},
     {"mplan: 1\nhorizon: {start: 2027-01-04, periods: 4, period: fortnight}\n" B C, "2:50",
      "'horizon.period' must be day, week or month, got 'fortnight'"},
-    {"mplan: 1\nhorizon: {start: 2027-01-04, periods: 4, period: week, done: 5}\n" B C, "2:62",
-     "'horizon.done' must be a whole number between 0 and 4, got '5'"},
     {"mplan: 1\nhorizon: {start: 2027-01-04, period: week}\n" B C, "2:10",
      "missing required key 'periods' in 'horizon'"},
     {"mplan: 1\n" B C, "1:1", "missing required key 'horizon' in 'plan'"},

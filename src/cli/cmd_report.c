@@ -1,0 +1,84 @@
+/* mplan report PLAN.yaml [--actuals A.csv] -o report.html */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "cli/planned.h"
+#include "io/actuals.h"
+#include "io/out.h"
+#include "io/report_html.h"
+
+static const char report_help[] =
+    "usage: mplan report PLAN.yaml [--actuals ACTUALS.csv] [--threshold R] -o REPORT.html\n"
+    "\n"
+    "Write the plan as one self-contained HTML page (inline SVG and CSS, no scripts, no\n"
+    "network), readable on a phone and printable: allocation by channel over the periods\n"
+    "with the event phases shaded, each channel's response curve with the chosen spend and\n"
+    "its marginal ROAS, the funnel and audience segments, the KPIs and goal attainment, and\n"
+    "with --actuals the plan-vs-actual variance and refits (as mplan review).\n"
+    "\n"
+    "  -a, --actuals FILE   actuals CSV (formats.md)\n"
+    "  -t, --threshold R    off-plan threshold for the variance (default 0.15)\n"
+    "  -o, --output FILE    write there instead of stdout (atomically)\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "exit: 0 ok, 2 usage, 3 bad plan or actuals, 4 rule script, 5 I/O\n";
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"actuals", required_argument, NULL, 'a'}, {"threshold", required_argument, NULL, 't'},
+        {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *output = NULL, *actuals = NULL;
+    double threshold = 0.15;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":a:t:o:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'a': actuals = optarg; break;
+        case 't':
+            if (cli_parse_double(optarg, &threshold) != 0 || threshold < 0)
+                return cli_usage("report", "--threshold takes a share >= 0 such as 0.15, not '%s'", optarg);
+            break;
+        case 'o': output = optarg; break;
+        case 'h': fputs(report_help, stdout); return 0;
+        case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
+        default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("report", optind >= argc ? "which plan? give PLAN.yaml" : "one plan at a time");
+
+    mp_error err = {0};
+    mp_plan *plan = NULL;
+    mp_actuals *act = NULL;
+    mp_review *rv = NULL;
+    struct cli_planned run = {0};
+    struct mp_out out = {0};
+    enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
+    if (st == MP_OK && actuals)
+        st = mp_actuals_load(actuals, plan, &act, &err);
+    if (st == MP_OK)
+        st = cli_plan_run(plan, NULL, &run, &err);
+    if (st == MP_OK && act)
+        st = mp_review_run(run.plan, run.fc, act, threshold, &rv, &err);
+    if (st == MP_OK)
+        st = mp_out_open(&out, output, &err);
+    if (st == MP_OK) {
+        struct mp_report r = {.plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals,
+                              .ngoals = run.ngoals, .allocatable = run.budget, .rv = rv, .actuals_path = actuals};
+        st = mp_report_write_html(out.fp, &r, &err);
+    }
+    if (st == MP_OK)
+        st = mp_out_commit(&out, &err);
+    mp_out_abort(&out);
+    mp_review_free(rv);
+    mp_actuals_free(act);
+    cli_planned_free(&run);
+    mp_plan_free(plan);
+    return st == MP_OK ? 0 : cli_fail(&err);
+}

@@ -1,0 +1,187 @@
+/* mplan review PLAN.yaml ACTUALS.csv: plan vs actual, refit, re-allocate what is left. */
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "cli/planned.h"
+#include "core/model.h"
+#include "io/actuals.h"
+#include "io/out.h"
+#include "io/plan_write.h"
+#include "io/review_out.h"
+#include "mplan/review.h"
+
+static const char review_help[] =
+    "usage: mplan review PLAN.yaml ACTUALS.csv [--threshold R] [--write-plan FILE]\n"
+    "                    [--format table|csv|json] [-o FILE]\n"
+    "\n"
+    "Compare actuals (period,channel,spend,impressions,clicks,orders,gmv[,new_customers])\n"
+    "with the plan: every KPI by channel, period and in total, with the channels off plan.\n"
+    "Refit each channel's response from its actuals (beta rescaled through the observed\n"
+    "total; with 4 or more periods beta and k by least squares), then re-allocate the budget\n"
+    "that is left over the periods that are left.\n"
+    "\n"
+    "  -t, --threshold R     a channel is off plan when its spend, GMV or ROAS differs from\n"
+    "                        plan by more than R (default 0.15 = 15%)\n"
+    "  -w, --write-plan FILE write the revised plan (atomically): it starts at the first\n"
+    "                        remaining period, so 'mplan run FILE' plans only the rest\n"
+    "  -f, --format FMT      table (default on a terminal), csv (one row per scope and KPI),\n"
+    "                        json\n"
+    "  -o, --output FILE     write there instead of stdout (atomically)\n"
+    "  -q, --quiet           no warnings on stderr\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "exit: 0 ok, 2 usage, 3 bad plan or actuals (file:line), 4 rule script, 5 I/O\n";
+
+struct review_opts {
+    const char *plan, *actuals, *output, *write_plan;
+    double threshold;
+    int format, quiet;
+};
+
+static int parse(int argc, char **argv, struct review_opts *o)
+{
+    static const struct option longopts[] = {
+        {"threshold", required_argument, NULL, 't'}, {"write-plan", required_argument, NULL, 'w'},
+        {"format", required_argument, NULL, 'f'},    {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(o, 0, sizeof *o);
+    o->format = -1;
+    o->threshold = 0.15;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":t:w:f:o:qh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 't':
+            if (cli_parse_double(optarg, &o->threshold) != 0 || o->threshold < 0)
+                return cli_usage("review", "--threshold takes a share >= 0 such as 0.15, not '%s'", optarg);
+            break;
+        case 'w': o->write_plan = optarg; break;
+        case 'f':
+            if ((o->format = cli_format_parse(optarg)) < 0)
+                return cli_usage("review", "--format takes table, csv or json, not '%s'", optarg);
+            break;
+        case 'o': o->output = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': fputs(review_help, stdout); return 0;
+        case ':': return cli_usage("review", "%s needs a value", argv[optind - 1]);
+        default: return cli_usage("review", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return cli_usage("review", "give PLAN.yaml and ACTUALS.csv");
+    o->plan = argv[optind];
+    o->actuals = argv[optind + 1];
+    return -1;
+}
+
+static enum mp_status write_plan(const char *path, const mp_plan *revised, const struct review_opts *o,
+                                 mp_error *err)
+{
+    char *copy = strdup(path), comment[1024];
+    if (!copy)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    snprintf(comment, sizeof comment,
+             "Revised by mplan review: %s with the actuals %s.\n"
+             "It plans the %d periods left after %d already spent (see 'spent:'), with refitted\n"
+             "responses and what is left of the budget.",
+             o->plan, o->actuals, revised->T, revised->spent.periods);
+    struct mp_out out;
+    enum mp_status st = mp_out_open(&out, path, err);
+    if (st == MP_OK)
+        st = mp_plan_write(out.fp, revised, dirname(copy), comment, err);
+    if (st == MP_OK)
+        st = mp_out_commit(&out, err);
+    mp_out_abort(&out);
+    free(copy);
+    return st;
+}
+
+int cmd_review(int argc, char **argv)
+{
+    struct review_opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    mp_error err = {0};
+    mp_plan *plan = NULL, *revised = NULL;
+    mp_actuals *act = NULL;
+    mp_review *rv = NULL;
+    mp_alloc *stay_alloc = NULL;
+    mp_forecast *stay = NULL;
+    struct cli_planned planned = {0}, rest = {0};
+    struct mp_out out = {0};
+    enum mp_status st = mp_plan_load(o.plan, &plan, &err);
+    if (st == MP_OK)
+        st = mp_actuals_load(o.actuals, plan, &act, &err);
+    if (st == MP_OK)
+        st = cli_plan_run(plan, NULL, &planned, &err);
+    if (st == MP_OK)
+        st = mp_review_run(planned.plan, planned.fc, act, o.threshold, &rv, &err);
+    if (st != MP_OK)
+        goto done;
+    int left = act->done < plan->T;
+    if (!left && o.write_plan) {
+        st = mp_fail(&err, MP_EINFEASIBLE, "%s: the actuals cover the whole horizon: no plan is left to write",
+                     o.actuals);
+        goto done;
+    }
+    if (left) {
+        if ((st = mp_review_revise(plan, act, rv, &revised, &err)) != MP_OK)
+            goto done;
+        if ((st = cli_plan_run(revised, NULL, &rest, &err)) != MP_OK)
+            goto done;
+        if (!(stay_alloc = mp_review_remaining_alloc(rest.plan, planned.alloc, act->done))) {
+            st = mp_fail(&err, MP_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((st = mp_forecast_run(rest.plan, stay_alloc, &stay, &err)) != MP_OK)
+            goto done;
+        if (o.write_plan && (st = write_plan(o.write_plan, revised, &o, &err)) != MP_OK)
+            goto done;
+    }
+    struct mp_run_result remaining = {.plan = rest.plan, .alloc = rest.alloc, .fc = rest.fc, .goals = rest.goals,
+                                      .ngoals = rest.ngoals, .allocator = left ? rest.plan->allocator : NULL,
+                                      .allocatable = rest.budget, .shortfall = rest.shortfall};
+    struct mp_review_view view = {.plan = planned.plan, .rv = rv, .plan_path = o.plan, .actuals_path = o.actuals,
+                                  .remaining = left ? &remaining : NULL, .stay = stay};
+    if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
+        goto done;
+    int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);
+    st = format == CLI_JSON  ? mp_review_write_json(out.fp, &view, &err)
+         : format == CLI_CSV ? mp_review_write_csv(out.fp, &view, &err)
+                             : mp_review_write_table(out.fp, &view, &err);
+    if (st == MP_OK)
+        st = mp_out_commit(&out, &err);
+    if (st == MP_OK && !o.quiet) {
+        for (size_t c = 0; c < plan->nchannels; c++) {
+            int any = 0;
+            for (int t = 0; t < act->done; t++)
+                any |= act->seen[c * (size_t)plan->T + (size_t)t];
+            if (!any && planned.fc->by_channel[c].spend > 0)
+                cli_warn("%s: no rows for channel '%s': its actuals are taken as zero", o.actuals,
+                         plan->channels[c].id);
+        }
+        for (size_t i = 0; revised && i < revised->nwarnings; i++)
+            cli_warn("%s: %s", o.write_plan ? o.write_plan : "revised plan", revised->warnings[i]);
+    }
+done:
+    mp_out_abort(&out);
+    rc = st == MP_OK ? 0 : cli_fail(&err);
+    mp_forecast_free(stay);
+    mp_alloc_free(stay_alloc);
+    cli_planned_free(&rest);
+    cli_planned_free(&planned);
+    mp_review_free(rv);
+    mp_actuals_free(act);
+    mp_plan_free(revised);
+    mp_plan_free(plan);
+    return rc;
+}

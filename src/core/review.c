@@ -1,0 +1,531 @@
+/* Review (model.md 9): plan vs actual, the refit of each channel's response from its
+ * actuals, and the revised plan for the periods that are left. */
+#include "mplan/review.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/curve.h"
+#include "core/date.h"
+#include "core/model.h"
+
+mp_actuals *mp_actuals_new(const mp_plan *plan)
+{
+    size_t n = plan->nchannels * (size_t)plan->T + 1;
+    mp_actuals *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->nchannels = plan->nchannels;
+    a->T = plan->T;
+    a->cell = calloc(n, sizeof *a->cell);
+    a->seen = calloc(n, 1);
+    if (!a->cell || !a->seen) {
+        mp_actuals_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void mp_actuals_free(mp_actuals *a)
+{
+    if (!a)
+        return;
+    free(a->cell);
+    free(a->seen);
+    free(a);
+}
+
+void mp_review_free(mp_review *rv)
+{
+    if (!rv)
+        return;
+    free(rv->plan_channel);
+    free(rv->actual_channel);
+    free(rv->plan_period);
+    free(rv->actual_period);
+    free(rv->off);
+    free(rv->fit);
+    free(rv);
+}
+
+/* ---- refit ---- */
+
+/* The periods a channel's curve is fitted on: actual GMV y against the shape h = L * g(a)
+ * of the plan's curve with beta = 1, at the adstock a its actual spend built. */
+struct fitdata {
+    const struct mp_channel *ch;
+    int n;
+    double *y, *a, *L; /* [n] */
+};
+
+/* g(a; k) with beta 1 and its derivative by ln k. Both curves depend on a/k only, so
+ * dg/dln k = -a g'(a). */
+static double shape(const struct mp_response *r, double k, double a, double *dg_dlnk)
+{
+    struct mp_response unit = *r;
+    unit.beta = 1;
+    unit.k = k;
+    double g = 0, d = 0;
+    if (a > 0)
+        mp_curve_eval(&unit, a, &g, &d, NULL);
+    if (dg_dlnk)
+        *dg_dlnk = a > 0 ? -a * d : 0;
+    return g;
+}
+
+/* Largest standard error of ln k for which a least-squares k is kept. */
+#define MP_REFIT_MAX_SE 0.3
+
+/* Sum of squared residuals of beta * L * g(a; k). */
+static double sse(const struct fitdata *D, double beta, double k)
+{
+    double s = 0;
+    for (int i = 0; i < D->n; i++) {
+        double r = D->y[i] - beta * D->L[i] * shape(&D->ch->resp, k, D->a[i], NULL);
+        s += r * r;
+    }
+    return s;
+}
+
+/* The normal matrix J'J of the residuals by (ln beta, ln k) and the gradient J'r. */
+static void normal(const struct fitdata *D, double u, double v, double A[3], double g[2])
+{
+    double b = exp(u), kk = exp(v);
+    A[0] = A[1] = A[2] = g[0] = g[1] = 0;
+    for (int i = 0; i < D->n; i++) {
+        double dg, h = shape(&D->ch->resp, kk, D->a[i], &dg);
+        double m = b * D->L[i] * h, j0 = m, j1 = b * D->L[i] * dg, r = D->y[i] - m;
+        A[0] += j0 * j0;
+        A[1] += j0 * j1;
+        A[2] += j1 * j1;
+        g[0] += j0 * r;
+        g[1] += j1 * r;
+    }
+}
+
+/* Levenberg-Marquardt on (ln beta, ln k): logs keep both positive and make the steps
+ * scale-free. Starts from (*beta, *k); returns 0 when it converged to finite values, with
+ * *se the standard error of ln k (how well the periods pin k down). */
+static int lsq(const struct fitdata *D, double *beta, double *k, double *se)
+{
+    double u = log(*beta), v = log(*k), mu = 1e-3;
+    double ss = sse(D, *beta, *k);
+    for (int it = 0; it < 200; it++) {
+        double A[3], g[2];
+        normal(D, u, v, A, g);
+        double A00 = A[0], A01 = A[1], A11 = A[2], g0 = g[0], g1 = g[1];
+        int improved = 0;
+        while (mu < 1e12) {
+            double a00 = A00 * (1 + mu), a11 = A11 * (1 + mu), det = a00 * a11 - A01 * A01;
+            if (!(det > 0))
+                break;
+            double du = (a11 * g0 - A01 * g1) / det, dv = (a00 * g1 - A01 * g0) / det;
+            double nss = sse(D, exp(u + du), exp(v + dv));
+            if (isfinite(nss) && nss < ss) {
+                int small = fabs(du) < 1e-10 && fabs(dv) < 1e-10;
+                int flat = ss - nss <= 1e-14 * ss;
+                u += du;
+                v += dv;
+                ss = nss;
+                mu = fmax(mu / 3, 1e-12);
+                improved = !(small || flat);
+                break;
+            }
+            mu *= 4;
+        }
+        if (!improved)
+            break;
+    }
+    *beta = exp(u);
+    *k = exp(v);
+    double A[3], g[2];
+    normal(D, u, v, A, g);
+    double det = A[0] * A[2] - A[1] * A[1], s2 = D->n > 2 ? ss / (D->n - 2) : NAN;
+    *se = det > 0 ? sqrt(s2 * A[0] / det) : INFINITY; /* sqrt of cov[ln k] = s2 (J'J)^-1 [1][1] */
+    return isfinite(*beta) && isfinite(*k) && isfinite(ss) ? 0 : -1;
+}
+
+static double r_squared(const struct fitdata *D, double ss)
+{
+    double mean = 0, tot = 0;
+    for (int i = 0; i < D->n; i++)
+        mean += D->y[i] / D->n;
+    for (int i = 0; i < D->n; i++)
+        tot += (D->y[i] - mean) * (D->y[i] - mean);
+    return D->n >= 2 && tot > 0 ? 1 - ss / tot : NAN;
+}
+
+/* Fit channel c's response to its actuals: rescale beta through the observed total, and with
+ * enough periods fit beta and k by least squares, kept only when k is determined. */
+static void refit_response(const struct mp_channel *ch, struct fitdata *D, mp_refit *f)
+{
+    const struct mp_response *r = &ch->resp;
+    double ysum = 0, hsum = 0, yh = 0, hh = 0;
+    for (int i = 0; i < D->n; i++) {
+        double h = r->curve == MP_CURVE_LINEAR ? D->L[i] * D->a[i] : D->L[i] * shape(r, r->k, D->a[i], NULL);
+        ysum += D->y[i];
+        hsum += h;
+        yh += D->y[i] * h;
+        hh += h * h;
+    }
+    if (hsum <= 0)
+        return; /* no adstock in any period with actuals: nothing to learn from */
+    f->method = MP_REFIT_RESCALE;
+    if (r->curve == MP_CURVE_LINEAR) {
+        f->roas = ysum / hsum;
+        if (D->n >= MP_REFIT_MIN_PERIODS) {
+            f->method = MP_REFIT_LSQ;
+            f->roas = yh / hh;
+        }
+        double ss = 0;
+        for (int i = 0; i < D->n; i++) {
+            double e = D->y[i] - f->roas * D->L[i] * D->a[i];
+            ss += e * e;
+        }
+        f->r2 = r_squared(D, ss);
+        return;
+    }
+    f->beta = ysum / hsum;
+    if (D->n >= MP_REFIT_MIN_PERIODS) {
+        double beta = f->beta, k = r->k, se = INFINITY;
+        /* When the spend stayed in a narrow band (or never came near saturation) the periods
+         * fix only a ridge of (beta, k) pairs: the least-squares answer is then noise, shown
+         * by a large standard error of ln k. Keep the rescale unless k is pinned to ~30%. */
+        if (lsq(D, &beta, &k, &se) == 0 && se < MP_REFIT_MAX_SE && k > r->k / 50 && k < r->k * 50 &&
+            sse(D, beta, k) <= sse(D, f->beta, r->k)) {
+            f->method = MP_REFIT_LSQ;
+            f->beta = beta;
+            f->k = k;
+        } else {
+            f->note = "k not pinned down by these periods: beta rescaled";
+        }
+    }
+    f->r2 = r_squared(D, sse(D, f->beta, f->k));
+}
+
+/* Funnel ratios of the actuals, where their denominators are positive and they are in range. */
+static void refit_funnel(const struct mp_channel *ch, const mp_kpis *k, int has_new, mp_refit *f)
+{
+    if (!ch->has_funnel || !(k->orders > 0) || !(k->clicks > 0) || !(k->impressions > 0))
+        return;
+    f->funnel = 1;
+    f->aov = k->gmv > 0 ? k->gmv / k->orders : ch->funnel.aov;
+    f->cvr = fmin(1, k->orders / k->clicks);
+    f->ctr = fmin(1, k->clicks / k->impressions);
+    f->new_share = has_new ? fmin(1, k->new_customers / k->orders) : ch->funnel.new_share;
+}
+
+static enum mp_status refit_all(const mp_plan *plan, const mp_actuals *act, mp_review *rv, mp_error *err)
+{
+    size_t T = (size_t)plan->T;
+    int done = act->done;
+    struct fitdata D = {0};
+    D.y = calloc((size_t)done + 1, sizeof *D.y);
+    D.a = calloc((size_t)done + 1, sizeof *D.a);
+    D.L = calloc((size_t)done + 1, sizeof *D.L);
+    if (!D.y || !D.a || !D.L) {
+        free(D.y), free(D.a), free(D.L);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    for (size_t c = 0; c < plan->nchannels; c++) {
+        const struct mp_channel *ch = &plan->channels[c];
+        mp_refit *f = &rv->fit[c];
+        f->beta0 = f->beta = ch->resp.beta;
+        f->k0 = f->k = ch->resp.k;
+        f->roas0 = f->roas = ch->resp.roas;
+        f->r2 = NAN;
+        if (ch->resp.curve == MP_CURVE_NONE)
+            continue;
+        D.ch = ch;
+        D.n = 0;
+        double a = ch->carryover;
+        for (int t = 0; t < done; t++) {
+            const mp_kpis *k = &act->cell[c * T + (size_t)t];
+            a = k->spend + ch->theta * a;
+            if (!act->seen[c * T + (size_t)t])
+                continue; /* no row: spend 0 for the adstock, but no GMV to fit */
+            D.y[D.n] = k->gmv;
+            D.a[D.n] = a;
+            D.L[D.n] = plan->lift[MP_AT(plan, c, t)];
+            D.n++;
+        }
+        f->periods = D.n;
+        refit_response(ch, &D, f);
+        refit_funnel(ch, &rv->actual_channel[c], act->has_new_customers, f);
+    }
+    free(D.y), free(D.a), free(D.L);
+    return MP_OK;
+}
+
+/* ---- variance ---- */
+
+/* Is actual off plan by more than the threshold (relative)? */
+static int off_plan(double plan, double actual, double threshold)
+{
+    if (isnan(plan) || isnan(actual))
+        return 0;
+    if (plan == 0)
+        return actual != 0;
+    return fabs(actual / plan - 1) > threshold;
+}
+
+enum mp_status mp_review_run(const mp_plan *plan, const mp_forecast *planned, const mp_actuals *act,
+                             double threshold, mp_review **out, mp_error *err)
+{
+    *out = NULL;
+    size_t C = plan->nchannels, T = (size_t)plan->T, done = (size_t)act->done;
+    mp_review *rv = calloc(1, sizeof *rv);
+    if (!rv)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    rv->plan_channel = calloc(C + 1, sizeof *rv->plan_channel);
+    rv->actual_channel = calloc(C + 1, sizeof *rv->actual_channel);
+    rv->plan_period = calloc(done + 1, sizeof *rv->plan_period);
+    rv->actual_period = calloc(done + 1, sizeof *rv->actual_period);
+    rv->off = calloc(C + 1, sizeof *rv->off);
+    rv->fit = calloc(C + 1, sizeof *rv->fit);
+    if (!rv->plan_channel || !rv->actual_channel || !rv->plan_period || !rv->actual_period || !rv->off || !rv->fit) {
+        mp_review_free(rv);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    rv->nchannels = C;
+    rv->done = act->done;
+    rv->threshold = threshold;
+    for (size_t c = 0; c < C; c++)
+        for (size_t t = 0; t < done; t++) {
+            const mp_kpis *p = &planned->cell[c * T + t];
+            mp_kpis a = act->cell[c * T + t];
+            if (!act->has_new_customers)
+                a.new_customers = NAN; /* unknown, not zero */
+            mp_kpis_add(&rv->plan_channel[c], p);
+            mp_kpis_add(&rv->actual_channel[c], &a);
+            mp_kpis_add(&rv->plan_period[t], p);
+            mp_kpis_add(&rv->actual_period[t], &a);
+            mp_kpis_add(&rv->plan_total, p);
+            mp_kpis_add(&rv->actual_total, &a);
+            rv->spent += a.spend;
+        }
+    for (size_t i = 0; i < plan->nfixed; i++)
+        rv->spent += (plan->fixed[i].amount / plan->T + plan->fixed[i].per_period) * (double)done;
+    static const enum mp_kpi_id watched[] = {MP_KPI_SPEND, MP_KPI_GMV, MP_KPI_ROAS};
+    for (size_t c = 0; c < C; c++)
+        for (size_t i = 0; i < sizeof watched / sizeof *watched; i++)
+            if (off_plan(mp_kpi_value(&rv->plan_channel[c], plan->margin, watched[i]),
+                         mp_kpi_value(&rv->actual_channel[c], plan->margin, watched[i]), threshold))
+                rv->off[c] |= 1u << watched[i];
+    enum mp_status st = refit_all(plan, act, rv, err);
+    if (st != MP_OK) {
+        mp_review_free(rv);
+        return st;
+    }
+    *out = rv;
+    return MP_OK;
+}
+
+/* ---- the revised plan ---- */
+
+/* The revised plan is a file people read: money to the cent, fitted parameters to 6
+ * significant digits. Rounding the model itself (not just the text) keeps what review
+ * re-allocates identical to what `mplan run` does with the written file. */
+static double cents(double x)
+{
+    return round(x * 100) / 100;
+}
+
+static double sig6(double x)
+{
+    if (x == 0 || !isfinite(x))
+        return x;
+    double scale = pow(10, 5 - floor(log10(fabs(x))));
+    return round(x * scale) / scale;
+}
+
+/* What was reached of an additive goal by the end of period done: actual channel results,
+ * plus the planned baseline for gmv and the budget.fixed lines for spend. New customers
+ * without that column are estimated from actual orders and each channel's new_share. */
+static double reached(const mp_plan *plan, const mp_actuals *act, const mp_review *rv, enum mp_kpi_id id)
+{
+    double v = mp_kpi_value(&rv->actual_total, plan->margin, id);
+    if (id == MP_KPI_GMV)
+        for (int t = 0; t < act->done; t++)
+            v += plan->baseline[t];
+    if (id == MP_KPI_SPEND)
+        v = rv->spent;
+    if (id == MP_KPI_NEW_CUSTOMERS && !act->has_new_customers) {
+        v = 0;
+        for (size_t c = 0; c < plan->nchannels; c++)
+            v += rv->actual_channel[c].orders * plan->channels[c].funnel.new_share;
+    }
+    return v;
+}
+
+static int additive(int id)
+{
+    return id >= 0 && id <= MP_KPI_NEW_CUSTOMERS;
+}
+
+static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_actuals *act, const mp_review *rv)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < p->ngoals; i++) {
+        struct mp_goal g = p->goals[i];
+        int id = mp_kpi_lookup(g.kpi);
+        if (additive(id) && id != MP_KPI_SPEND) {
+            double got = reached(plan, act, rv, (enum mp_kpi_id)id);
+            if (got >= g.target) {
+                if (mp_plan_warn(p, "goal %s %g already reached (%g): dropped from the revised plan", g.kpi,
+                                 g.target, got) != MP_OK)
+                    return MP_ENOMEM;
+                continue;
+            }
+            g.target = cents(g.target - got);
+        }
+        p->goals[kept++] = g;
+    }
+    p->ngoals = kept;
+    if (p->objective == MP_OBJ_GOAL_GMV) {
+        double got = reached(plan, act, rv, MP_KPI_GMV);
+        if (got >= p->objective_value) {
+            p->objective = MP_OBJ_GMV;
+            return mp_plan_warn(p, "objective goal gmv %g already reached (%g): the revised plan maximises gmv",
+                                plan->objective_value, got);
+        }
+        p->objective_value = cents(p->objective_value - got);
+    }
+    return MP_OK;
+}
+
+/* Budget of the rest: what was not spent; the reserve stays the same amount of money where
+ * the plan file's 0..0.5 range and the fixed lines allow. */
+static enum mp_status revise_budget(mp_plan *p, const mp_plan *plan, const mp_review *rv, mp_error *err)
+{
+    double left = plan->budget_total - rv->spent, kept = plan->budget_total * plan->reserve;
+    double fixed = mp_plan_fixed_total(p);
+    if (left <= fixed)
+        return mp_fail(err, MP_EINFEASIBLE, "%s: %g of the budget %g is spent and %g more is committed to fixed "
+                       "lines: nothing is left to plan", plan->file, rv->spent, plan->budget_total, fixed);
+    double reserve = kept / left;
+    if (reserve > 0.5) {
+        reserve = 0.5;
+        if (mp_plan_warn(p, "the reserve (%g) is more than half of what is left (%g): the revised plan keeps "
+                         "back half", kept, left) != MP_OK)
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    if (left * (1 - reserve) < fixed) {
+        reserve = 1 - fixed / left;
+        if (mp_plan_warn(p, "the fixed lines need part of the reserve: the revised plan keeps back %g",
+                         left * reserve) != MP_OK)
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    p->budget_total = cents(left);
+    p->reserve = floor(reserve * 1e6) / 1e6; /* down: never below the fixed lines */
+    return MP_OK;
+}
+
+/* Shift a per-period array of the copy so that it starts at period done+1. */
+static void shift(void *arr, size_t size, int done, int left)
+{
+    if (arr)
+        memmove(arr, (char *)arr + size * (size_t)done, size * (size_t)left);
+}
+
+enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, const mp_review *rv,
+                                mp_plan **out, mp_error *err)
+{
+    *out = NULL;
+    int done = act->done, T = plan->T, left = T - done;
+    if (left <= 0)
+        return mp_fail(err, MP_EINFEASIBLE, "%s: the actuals cover the whole horizon: nothing is left to plan",
+                       plan->file);
+    mp_plan *p = mp_plan_clone(plan);
+    if (!p)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    p->nwarnings = 0;
+    p->start = plan->period_start[done];
+    p->T = left;
+    shift(p->baseline, sizeof *p->baseline, done, left);
+    shift(p->season, sizeof *p->season, done, left);
+    for (size_t i = 0; i < p->nfixed; i++) /* spread evenly: the spent periods' share is gone */
+        p->fixed[i].amount = cents(p->fixed[i].amount * left / T);
+
+    /* An event whose outbreak is over has nothing left to lift; the loader refuses an outbreak
+     * outside the horizon, so it goes (its review periods become normal ones). */
+    size_t kept = 0;
+    for (size_t e = 0; e < p->nevents; e++) {
+        char day[11];
+        mp_date_format(p->events[e].outbreak_to, day);
+        if (p->events[e].outbreak_to >= p->start)
+            p->events[kept++] = p->events[e];
+        else if (mp_plan_warn(p, "event '%s' is over (outbreak ended %s): dropped from the revised plan",
+                              p->events[e].name, day) != MP_OK)
+            goto oom;
+    }
+    p->nevents = kept;
+
+    for (size_t c = 0; c < p->nchannels; c++) {
+        struct mp_channel *ch = &p->channels[c];
+        const mp_refit *f = &rv->fit[c];
+        double a = ch->carryover, spent = 0;
+        for (int t = 0; t < done; t++) {
+            double x = act->cell[c * (size_t)T + (size_t)t].spend;
+            a = x + ch->theta * a;
+            spent += x;
+        }
+        if (ch->resp.curve != MP_CURVE_NONE)
+            ch->carryover = a;
+        if (ch->mode == MP_MODE_OPTIMISED) {
+            ch->min = fmax(0, ch->min - spent);
+            ch->max = fmax(0, ch->max - spent);
+        }
+        ch->carryover = cents(ch->carryover);
+        ch->min = cents(ch->min);
+        ch->max = cents(ch->max);
+        ch->resp.beta = sig6(f->beta);
+        ch->resp.k = sig6(f->k);
+        ch->resp.roas = sig6(f->roas);
+        if (f->funnel) {
+            ch->funnel.aov = cents(f->aov);
+            ch->funnel.cvr = sig6(f->cvr);
+            ch->funnel.ctr = sig6(f->ctr);
+            ch->funnel.new_share = sig6(f->new_share);
+        }
+        shift(ch->spend, sizeof *ch->spend, done, left);
+        shift(ch->override, 1, done, left);
+        shift(ch->active, 1, done, left);
+        shift(ch->scale, sizeof *ch->scale, done, left);
+    }
+
+    p->spent.from = plan->spent.periods ? plan->spent.from : plan->start;
+    p->spent.to = plan->period_start[done] - 1;
+    p->spent.periods = plan->spent.periods + done;
+    p->spent.spend = cents(plan->spent.spend + rv->spent);
+    p->spent.gmv = cents(plan->spent.gmv + reached(plan, act, rv, MP_KPI_GMV));
+
+    enum mp_status st = revise_goals(p, plan, act, rv);
+    if (st != MP_OK)
+        goto oom;
+    if ((st = revise_budget(p, plan, rv, err)) == MP_OK)
+        st = mp_plan_resolve(p, err);
+    if (st != MP_OK) {
+        mp_plan_free(p);
+        return st;
+    }
+    *out = p;
+    return MP_OK;
+oom:
+    mp_plan_free(p);
+    return mp_fail(err, MP_ENOMEM, "out of memory");
+}
+
+mp_alloc *mp_review_remaining_alloc(const mp_plan *revised, const mp_alloc *planned, int done)
+{
+    mp_alloc *a = mp_alloc_new(revised);
+    if (!a)
+        return NULL;
+    size_t T = (size_t)revised->T, T0 = (size_t)planned->T;
+    for (size_t c = 0; c < revised->nchannels; c++)
+        if (revised->channels[c].mode == MP_MODE_OPTIMISED)
+            for (size_t t = 0; t < T; t++)
+                a->spend[c * T + t] = planned->spend[c * T0 + (size_t)done + t];
+    return a;
+}

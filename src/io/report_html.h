@@ -1,0 +1,29 @@
+/* The plan as one self-contained HTML page (inline SVG, inline CSS, no scripts, nothing
+ * fetched): readable on a phone, printable. */
+#ifndef MPLAN_IO_REPORT_HTML_H
+#define MPLAN_IO_REPORT_HTML_H
+
+#include <stdio.h>
+
+#include "mplan/alloc.h"
+#include "mplan/kpi.h"
+#include "mplan/review.h"
+
+struct mp_report {
+    const mp_plan *plan; /* as planned (strategies applied) */
+    const mp_alloc *alloc;
+    const mp_forecast *fc;
+    const mp_goal_result *goals;
+    size_t ngoals;
+    double allocatable;
+    const mp_review *rv; /* plan vs actual, or NULL */
+    const char *actuals_path;
+};
+
+/* Sections (each an element id): summary, goals, allocation (stacked spend by channel over
+ * periods, phases shaded), curves (one response curve per channel with the chosen spend and
+ * its mROAS), funnel (impressions -> clicks -> orders, AIPL sizes when known), kpis, and with
+ * actuals variance. */
+enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err);
+
+#endif

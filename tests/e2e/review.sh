@@ -1,0 +1,119 @@
+#!/bin/sh
+# mplan review end to end: variance and refit worked out by hand on a 4-week plan, the
+# revised plan accepted by mplan run with the same allocation, and bad actuals refused at
+# file:line.
+. tests/e2e/lib.sh
+PY=/usr/bin/python3
+plan=tests/e2e/plans/review4.yaml
+cat >"$TMP/act.csv" <<'CSV'
+period,channel,spend,impressions,clicks,orders,gmv,new_customers
+1,a,700,60000,600,12,600,5
+2027-01-11,a,800,70000,700,14,700,6
+1,b,300,0,0,0,350,0
+2,b,250,0,0,0,300,0
+CSV
+
+expect_exit "review json exits 0" 0 "$MPLAN" review "$plan" "$TMP/act.csv" --format json --write-plan "$TMP/rev.yaml"
+$PY - "$TMP/out" <<'PYEOF' && ok "variance and rescaled refit as worked out by hand" || fail "variance" "see above"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+e = math.exp(-4 / 3)
+pa, pb = 2 * 1000 * (1 - e), 2 * 500 * (1 - e)          # planned gmv of a and b over weeks 1-2
+v = d["variance"]["by_channel"]
+assert abs(v["a"]["gmv"]["plan"] - pa) < 1e-6 and v["a"]["gmv"]["actual"] == 1300
+assert abs(v["a"]["gmv"]["variance_pct"] - (1300 / pa - 1)) < 1e-9
+assert abs(v["a"]["spend"]["plan"] - 4000 / 3) < 1e-6 and v["a"]["spend"]["actual"] == 1500
+assert abs(v["b"]["roas"]["actual"] - 650 / 550) < 1e-12
+t = d["variance"]["total"]
+assert t["gmv"]["actual"] == 1950 and abs(t["gmv"]["plan"] - (pa + pb)) < 1e-6
+assert t["new_customers"]["actual"] == 11 and abs(t["cac"]["actual"] - 2050 / 11) < 1e-9
+p1 = d["variance"]["by_period"][0]
+assert p1["t"] == 1 and p1["gmv"]["actual"] == 950 and abs(p1["gmv"]["plan"] - 1500 * (1 - e)) < 1e-6
+# off plan by more than 15%: a's roas (1300/1500 vs pa/1333.3: -21.5%) and b's spend (550 vs 666.7)
+off = {(o["channel"], o["kpi"]) for o in d["off_plan"]}
+assert off == {("a", "roas"), ("b", "spend")}, off
+assert abs((1300 / 1500) / (pa / (4000 / 3)) - 1 + 0.215) < 0.001
+# two periods: beta is rescaled through the observed total, sum y / sum (1 - e^(-x/k))
+ga = (1 - math.exp(-700 / 500)) + (1 - math.exp(-800 / 500))
+gb = (1 - math.exp(-300 / 250)) + (1 - math.exp(-250 / 250))
+ra, rb = d["refit"]["a"], d["refit"]["b"]
+assert ra["method"] == "rescale" and abs(ra["beta"]["fit"] - 1300 / ga) < 1e-6 and ra["k"]["fit"] == 500
+assert abs(rb["beta"]["fit"] - 650 / gb) < 1e-6
+r = d["remaining"]
+assert r["from"] == 3 and r["periods"] == 2 and r["budget"] == 4000 - 2050, r
+PYEOF
+
+$PY - "$TMP/rev.yaml" <<'PYEOF' && ok "revised plan: remaining horizon, budget, refitted beta, spent block, goals" || fail "revised plan" "see above"
+import math, sys
+text = open(sys.argv[1]).read()
+assert text.startswith("# Revised by mplan review"), text[:80]
+ga = (1 - math.exp(-700 / 500)) + (1 - math.exp(-800 / 500))
+beta = float("%.6g" % (1300 / ga))
+for want in ["horizon: {start: 2027-01-18, periods: 2, period: week}",
+             "spent: {periods: 2, window: 2027-01-04..2027-01-17, spend: 2050, gmv: 2150}",
+             "total: 1950", "max: 1500", "goals: {gmv: 3050, roas: 1}",
+             "response: {curve: exp, beta: %g, k: 500}" % beta,
+             "funnel: {aov: 50, cvr: 0.02, ctr: 0.01, new_share: 0.423077}",
+             "owner: Ann <ann@example.com>"]:
+    assert want in text, (want, text)
+PYEOF
+
+# The revised plan is a plan: mplan run reads it and allocates what review re-allocated.
+cp "$TMP/out" "$TMP/review.json"
+expect_exit "mplan run accepts the revised plan" 0 "$MPLAN" run "$TMP/rev.yaml" --format json
+$PY - "$TMP/review.json" "$TMP/out" <<'PYEOF' && ok "run of the revised plan = review's re-allocation" || fail "same allocation" "see above"
+import json, sys
+rv = json.load(open(sys.argv[1]))["remaining"]
+run = json.load(open(sys.argv[2]))
+a = {(x["channel"], x["t"] - 2): x["spend"] for x in rv["allocation"]}
+b = {(x["channel"], x["t"]): x["spend"] for x in run["allocation"]}
+assert a.keys() == b.keys() and all(abs(a[k] - b[k]) < 1e-9 for k in a), (a, b)
+assert abs(rv["reallocated"]["gmv"] - run["kpis"]["total"]["gmv"]) < 1e-9
+assert run["plan"]["budget"] == 1950 and run["plan"]["periods"] == 2
+PYEOF
+
+expect_exit "review table exits 0" 0 "$MPLAN" review "$plan" "$TMP/act.csv" --format table
+grep -q "^Plan vs actual by channel" "$TMP/out" && grep -q "roas -21.5%" "$TMP/out" && grep -q "^Refitted" "$TMP/out" \
+    && grep -q "The remaining periods 3..4" "$TMP/out" && ok "table: variance, off-plan flags, refit, remaining" \
+    || fail "table" "$(head -30 "$TMP/out")"
+expect_exit "review csv exits 0" 0 "$MPLAN" review "$plan" "$TMP/act.csv" --format csv
+[ "$(head -1 "$TMP/out")" = "scope,channel,t,kpi,plan,actual,variance,variance_pct,off_plan" ] \
+    && [ "$(grep -c '^channel,a,' "$TMP/out")" -eq 14 ] && grep -q '^total,,,gmv,[0-9.]*,1950.000000,' "$TMP/out" \
+    && ok "csv: every KPI by channel, period and total" || fail "csv" "$(head -5 "$TMP/out")"
+
+# The example: a second review of the revised plan keeps adding to 'spent'.
+ex=examples/new-trade-festival
+expect_exit "example review exits 0" 0 "$MPLAN" review $ex/plan.yaml $ex/actuals.csv --write-plan "$TMP/ex.yaml" --format csv
+expect_exit "example revised plan runs" 0 "$MPLAN" run "$TMP/ex.yaml" --format json
+grep -q "spent: {periods: 4, window: 2027-01-04..2027-01-31" "$TMP/ex.yaml" && ok "example: spent block" \
+    || fail "example spent" "$(head -8 "$TMP/ex.yaml")"
+
+# A plan with a rule pack: the revised plan, written elsewhere, still finds the pack.
+mkdir -p "$TMP/sub"
+expect_exit "review of a Lua-allocated plan exits 0" 0 "$MPLAN" review tests/e2e/plans/review4-lua.yaml "$TMP/act.csv" \
+    --format csv --write-plan "$TMP/sub/lua.yaml"
+rel=$($PY -c "import os,sys; print(os.path.relpath('tests/e2e/packs/split', sys.argv[1]))" "$TMP/sub")
+grep -qF "path: $rel" "$TMP/sub/lua.yaml" && ok "pack path rewritten relative to the new file" \
+    || fail "pack path" "$(grep -A1 packs "$TMP/sub/lua.yaml")"
+expect_exit "the revised Lua plan runs" 0 "$MPLAN" run "$TMP/sub/lua.yaml" --format csv
+grep -q '^a,1,2027-01-18,normal,487.50,' "$TMP/out" && ok "the pack allocates the remaining budget: 1950 / 4" \
+    || fail "Lua revised run" "$(head -3 "$TMP/out")"
+
+# Bad actuals: each exits 3 naming file:line.
+bad() { # NAME LINE-TO-APPEND EXPECTED-MESSAGE
+    { head -2 "$TMP/act.csv"; printf '%s\n' "$2"; } >"$TMP/bad.csv"
+    expect_exit "$1 exits 3" 3 "$MPLAN" review "$plan" "$TMP/bad.csv"
+    expect_err "$1 at file:line" "bad.csv:3: $3"
+}
+bad "unknown channel" "1,c,1,1,1,1,1,1" "unknown channel 'c'"
+bad "period outside the horizon" "5,b,1,1,1,1,1,1" "period 5 is outside the horizon (1..4)"
+bad "a date that starts no period" "2027-01-12,b,1,1,1,1,1,1" "2027-01-12 is not the start of a period (period 2 starts 2027-01-11)"
+bad "negative spend" "1,b,-5,1,1,1,1,1" "spend must be >= 0, got -5"
+bad "not a number" "1,b,x,1,1,1,1,1" "spend must be a number, got 'x'"
+bad "duplicate row" "1,a,1,1,1,1,1,1" "duplicate row for channel 'a', period 1 (first at line 2)"
+printf 'period,channel,spend,clicks,orders,gmv\n1,a,1,1,1,1\n' >"$TMP/bad.csv"
+expect_exit "missing column exits 3" 3 "$MPLAN" review "$plan" "$TMP/bad.csv"
+expect_err "missing column named" "bad.csv:1: missing column 'impressions'"
+expect_exit "missing actuals file exits 5" 5 "$MPLAN" review "$plan" "$TMP/none.csv"
+expect_exit "one argument is a usage error" 2 "$MPLAN" review "$plan"
+finish

@@ -1,0 +1,129 @@
+#!/bin/sh
+# mplan whatif end to end: a budget sweep solved on paper, scenario files, grids, sorting,
+# the SVG curve, monotonicity on a real plan, infeasible scenarios and bad input.
+. tests/e2e/lib.sh
+PY=/usr/bin/python3
+plan=tests/e2e/plans/two-exp.yaml
+
+# two-exp: k_a = 2 k_b and beta/k equal, so the optimum is x = 2B/3, y = B/3 and
+# gmv = 100 + 1500 (1 - e^(-B/750)), the next unit of budget brings 2 e^(-B/750).
+expect_exit "budget sweep exits 0" 0 "$MPLAN" whatif "$plan" --budget 500..2000/4 --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "csv: one row per budget, gmv and mroas as worked out by hand" || fail "budget sweep" "see above"
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+head = open(sys.argv[1]).readline().strip().split(",")
+assert head[:16] == ["budget", "spend", "impressions", "clicks", "orders", "gmv", "new_customers", "ctr", "cvr",
+                     "aov", "cpc", "cpm", "cac", "roas", "roi", "mroas"], head
+assert [float(r["budget"]) for r in rows] == [500, 1000, 1500, 2000], rows
+for r in rows:
+    B = float(r["budget"])
+    gmv = 100 + 1500 * (1 - math.exp(-B / 750))
+    assert abs(float(r["gmv"]) - gmv) < 0.01, (B, r["gmv"], gmv)
+    assert abs(float(r["mroas"]) - 2 * math.exp(-B / 750)) < 1e-5, (B, r["mroas"])
+    assert abs(float(r["spend_a"]) - 2 * B / 3) < 0.01 and abs(float(r["spend_b"]) - B / 3) < 0.01, r
+    assert abs(float(r["roas"]) - gmv / B) < 1e-5 and r["status"] == "ok"
+    assert abs(float(r["attainment_gmv"]) - gmv / 1300) < 1e-5
+PYEOF
+
+# A scenario file: 'pessimistic' halves a's beta. Then e^(-x/500) = 2 e^(-y/250) with x + y = 1000:
+# y = (1000 + 500 ln 2) / 3, x = 1000 - y.
+cat >"$TMP/sc.yaml" <<'EOF'
+pessimistic:
+  channels.a.response.beta: 500
+wider b:
+  channels.b.response.k: 500
+EOF
+expect_exit "scenario file exits 0" 0 "$MPLAN" whatif "$plan" --scenario "$TMP/sc.yaml" --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "scenarios: base first, each re-allocated, values by hand" || fail "scenarios" "see above"
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [r["scenario"] for r in rows] == ["base", "pessimistic", "wider b"], rows
+e = math.exp(-4 / 3)
+assert abs(float(rows[0]["gmv"]) - (100 + 1500 * (1 - e))) < 0.01
+y = (1000 + 500 * math.log(2)) / 3
+x = 1000 - y
+gmv = 100 + 500 * (1 - math.exp(-x / 500)) + 500 * (1 - math.exp(-y / 250))
+assert abs(float(rows[1]["gmv"]) - gmv) < 0.01, (rows[1]["gmv"], gmv)
+assert abs(float(rows[1]["spend_a"]) - x) < 0.01
+# 'wider b' gives b k = 500: 2 e^(-x/500) = e^(-y/500), so x - y = 500 ln 2
+x = (1000 + 500 * math.log(2)) / 2
+assert abs(float(rows[2]["spend_a"]) - x) < 0.01 and abs(float(rows[2]["spend_b"]) - (1000 - x)) < 0.01, rows[2]
+PYEOF
+
+expect_exit "grid exits 0" 0 "$MPLAN" whatif "$plan" --budget 500..1000/2 --set channels.b.response.k=250..500/2 \
+    --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "grid: a column per axis named by its path, first axis slowest" || fail "grid" "see above"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert list(rows[0].keys())[:2] == ["budget", "channels.b.response.k"], rows[0].keys()
+assert [(float(r["budget"]), float(r["channels.b.response.k"])) for r in rows] == \
+    [(500, 250), (500, 500), (1000, 250), (1000, 500)], rows
+PYEOF
+
+expect_exit "--sort gmv exits 0" 0 "$MPLAN" whatif "$plan" --budget 500..2000/4 --sort gmv --format json
+$PY - "$TMP/out" <<'PYEOF' && ok "json, sorted best first" || fail "sort" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [r["axes"]["budget"] for r in d["rows"]] == [2000, 1500, 1000, 500], d["rows"]
+assert d["axes"][0] == {"path": "budget", "from": 500, "to": 2000, "n": 4}
+PYEOF
+
+expect_exit "--svg exits 0" 0 "$MPLAN" whatif "$plan" --budget 500..2000/4 --format csv --svg "$TMP/c.svg"
+$PY - "$TMP/c.svg" <<'PYEOF' && ok "svg: well-formed, GMV, ROAS and mROAS lines" || fail "svg" "see above"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+lines = root.iter(ns + "polyline")
+pts = [l.get("points").split() for l in lines]
+assert len(pts) == 3 and all(len(p) == 4 for p in pts), pts
+text = "".join(root.itertext())
+assert "Total GMV vs budget" in text and "marginal ROAS" in text
+PYEOF
+
+# A plan whose allocator is a rule pack's: each scenario is allocated by the Lua hook.
+expect_exit "Lua allocator sweep exits 0" 0 "$MPLAN" whatif tests/e2e/plans/two-exp-lua.yaml --budget 600..1200/2 \
+    --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "Lua allocator: even split per scenario, gmv by hand" || fail "Lua allocator" "see above"
+import csv, math, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    B = float(r["budget"])
+    assert float(r["spend_a"]) == float(r["spend_b"]) == B / 2, r
+    gmv = 100 + 1000 * (1 - math.exp(-B / 1000)) + 500 * (1 - math.exp(-B / 500))
+    assert abs(float(r["gmv"]) - gmv) < 0.01, (r["gmv"], gmv)
+PYEOF
+
+# More budget never lowers the optimum GMV of a concave plan (the example: hill s <= 1, exp).
+expect_exit "example sweep exits 0" 0 "$MPLAN" whatif examples/new-trade-festival/plan.yaml \
+    --budget 40000..240000/41 --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "monotone: GMV never falls as the budget grows" || fail "monotone" "see above"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["status"] == "ok"]
+assert len(rows) > 30, len(rows)
+g = [float(r["gmv"]) for r in rows]
+assert all(b >= a - 1e-6 * a for a, b in zip(g, g[1:])), g
+m = [float(r["mroas"]) for r in rows]
+assert all(b <= a + 1e-6 for a, b in zip(m, m[1:])), m   # and the next unit brings less and less
+PYEOF
+
+# A scenario below a channel's minimum is reported, not fatal.
+expect_exit "infeasible rows are kept" 0 "$MPLAN" whatif "$plan" --set channels.a.min=800 --budget 500..1000/2 \
+    --format csv
+grep -q ',infeasible$' "$TMP/out" && grep -q ',ok$' "$TMP/out" && ok "infeasible row marked, the other solved" \
+    || fail "infeasible" "$(cat "$TMP/out")"
+
+# Bad input: usage errors exit 2, bad scenario files 3 at file:line:col.
+expect_exit "unknown channel in --set exits 2" 2 "$MPLAN" whatif "$plan" --set channels.x.response.k=1..2/2
+expect_err "--set names the channel" "no channel 'x'"
+expect_exit "out-of-range --set exits 2" 2 "$MPLAN" whatif "$plan" --set channels.a.theta=0..1/3
+expect_err "--set says the range" "'channels.a.theta' must be in [0, 1), got 1"
+expect_exit "bad range exits 2" 2 "$MPLAN" whatif "$plan" --budget 100..200
+expect_exit "nothing to vary exits 2" 2 "$MPLAN" whatif "$plan"
+printf 'ok one:\n  channels.a.response.k: 100\nbad:\n  channels.a.respons.k: 100\n' >"$TMP/bad1.yaml"
+expect_exit "bad scenario path exits 3" 3 "$MPLAN" whatif "$plan" --scenario "$TMP/bad1.yaml"
+expect_err "bad path at its line:col" "bad1.yaml:4:3:"
+printf 'bad:\n  channels.a.response.k: -5\n' >"$TMP/bad2.yaml"
+expect_exit "bad scenario value exits 3" 3 "$MPLAN" whatif "$plan" --scenario "$TMP/bad2.yaml"
+expect_err "bad value at its line:col" "bad2.yaml:2:26: 'channels.a.response.k' must be > 0, got -5"
+printf 'base:\n  budget: 5\n' >"$TMP/bad3.yaml"
+expect_exit "a scenario named base exits 3" 3 "$MPLAN" whatif "$plan" --scenario "$TMP/bad3.yaml"
+finish
