@@ -40,6 +40,9 @@
 #define LEVELS 32        /* S-curves: budget levels tried on the equal and beta paths */
 #define GREEDY_STEPS 100 /* S-curves: the greedy allocation adds the budget in this many steps */
 #define PUSH 1e-3        /* share of the central point mixed into a start to make it interior */
+#define STALL_REL 1e-10  /* S-curves: a full step predicting less gain than this share of the scale ends a stage */
+#define IDLE 5           /* S-curves: steps in a row without gain that end the last stage */
+#define SEARCH_REL 1e-9  /* S-curves: target_roas and goal stop at a budget bracket this share of the budget */
 
 /* An optimised channel with free cells. */
 struct chan {
@@ -51,10 +54,12 @@ struct chan {
     int hi0;            /* max is below m * cap, so it can bind */
     int has_lo, has_hi; /* constraints on the total in this solve */
     double w, kappa;    /* Newton matrix: curvature of the total's constraints, Sherman-Morrison factor */
-    double se, sr;      /* sums over the channel of M^-1 1 and M^-1 rhs */
+    double se, sr, sme; /* sums over the channel of M^-1 1, M^-1 rhs and its part of P^-1 1 */
     double dS;          /* change of the total along the step */
     double tot;         /* S-curves: total of the greedy allocation */
-    double *a;          /* [T] adstock at the last evaluated point */
+    size_t top;         /* S-curves: its cell with the most greedy gain per unit (off + m: none) */
+    double *a, *base;   /* [T] adstock at the last evaluated point, mp_curve_base of it */
+    double *next;       /* [T] the bases after the step the line search tries */
 };
 
 /* One point for the S-curve comparisons. */
@@ -65,6 +70,12 @@ struct pick {
 
 struct knot {
     double at, dw, dlo;
+};
+
+/* S-curves: one step of the greedy allocation. */
+struct gstep {
+    size_t cell;
+    double amt;
 };
 
 struct eq {
@@ -85,12 +96,14 @@ struct eq {
     double *tmp_d, *tmp_h;  /* [T] */
     double *c_lo, *c_U, *c_w; /* [nch] channel bounds and proportional weights */
     struct knot *knots;     /* [2 * max(nch, T)] */
+    struct gstep *log;      /* [GREEDY_STEPS + n + nch + 1] the greedy's steps */
     double Bfull, Bp;       /* budget for the free cells: all of it, and in this solve */
     int has_B;              /* the budget can bind */
     double K0, F0;          /* GMV and spend outside the free cells, baseline and fixed lines included */
     double G, S;            /* GMV of the channels with free cells, spend in the free cells */
     double gk, gr;          /* target_roas and goal: met when gk + G - gr * S >= 0 */
     double lambda;          /* the budget's shadow price after the last solve */
+    int clipped;            /* some curve is not concave: the Newton matrix is a clipped model */
     int steps;
     void *block;
 };
@@ -122,9 +135,12 @@ static double small_expm1(double y)
 }
 
 /* f(a + da) - f(a) without subtracting two rounded values: the line search compares barrier
- * values whose difference is far below the rounding of f itself. */
-static double curve_delta(const struct mp_response *r, double a, double da)
+ * values whose difference is far below the rounding of f itself. `base` is mp_curve_base(r, a),
+ * kept from the evaluation at a; *dbase gets its change, base + *dbase being the base at a + da. */
+static double curve_delta(const struct mp_response *r, double a, double base, double da,
+                          double *dbase)
 {
+    *dbase = 0;
     switch (r->curve) {
     case MP_CURVE_HILL: {
         double u, du;
@@ -132,16 +148,20 @@ static double curve_delta(const struct mp_response *r, double a, double da)
             u = a / r->k;
             du = da / r->k;
         } else if (a > 0) {
-            u = pow(a / r->k, r->s);
+            u = base;
             du = u * small_expm1(r->s * small_log1p(da / a));
         } else {
             u = 0;
             du = pow(fmax(da, 0) / r->k, r->s);
         }
+        *dbase = du;
         return r->beta * du / ((1 + u) * (1 + u + du));
     }
-    case MP_CURVE_EXP:
-        return -r->beta * exp(-a / r->k) * small_expm1(-da / r->k);
+    case MP_CURVE_EXP: {
+        double e = small_expm1(-da / r->k);
+        *dbase = base * e;
+        return -r->beta * base * e;
+    }
     case MP_CURVE_LINEAR:
         return r->roas * da;
     case MP_CURVE_NONE:
@@ -150,13 +170,14 @@ static double curve_delta(const struct mp_response *r, double a, double da)
     return 0;
 }
 
-/* Forward pass of channel k at spend x: adstock into k->a, GMV returned. With `derivs`, also
- * the marginal GMV of each free cell (backward recursion) and h~ of the file comment. Where
- * adstock is below A_MIN the derivatives are taken as 0: that is a period after the first
- * spend only when theta = 0 (its weight in every free cell is then exactly 0) or when
- * theta^gap underflowed (weight below 1e-100 / spend), and it keeps hill s < 1, whose f'(0)
- * is infinite, finite. */
-static double eval_channel(struct eq *q, struct chan *k, const double *x, int derivs)
+/* Forward pass of channel k at spend x: adstock into k->a and its curve base (mp_curve_base)
+ * into k->base, GMV returned. With `carried` the bases are already those of x, carried along by
+ * the line search (pd_run): no pow or exp then. With `derivs`, also the marginal GMV of each
+ * free cell (backward recursion) and h~ of the file comment. Where adstock is below A_MIN the
+ * derivatives are taken as 0: that is a period after the first spend only when theta = 0 (its
+ * weight in every free cell is then exactly 0) or when theta^gap underflowed (weight below
+ * 1e-100 / spend), and it keeps hill s < 1, whose f'(0) is infinite, finite. */
+static double eval_channel(struct eq *q, struct chan *k, const double *x, int derivs, int carried)
 {
     const struct mp_plan *plan = q->plan;
     const struct mp_channel *ch = &plan->channels[k->c];
@@ -170,9 +191,11 @@ static double eval_channel(struct eq *q, struct chan *k, const double *x, int de
             in = x[j++];
         a = in + th * a;
         k->a[u] = a;
+        if (!carried)
+            k->base[u] = mp_curve_base(&ch->resp, a);
         double f = 0, d1 = 0, d2 = 0;
         if (a > 0)
-            mp_curve_eval(&ch->resp, a, &f, derivs ? &d1 : NULL, derivs ? &d2 : NULL);
+            mp_curve_eval_base(&ch->resp, a, k->base[u], &f, derivs ? &d1 : NULL, derivs ? &d2 : NULL);
         if (L[u] != 0)
             G += L[u] * f;
         if (derivs && u >= first) {
@@ -202,7 +225,7 @@ static double gmv_of(struct eq *q, const double *x)
 {
     double G = 0;
     for (size_t k = 0; k < q->nch; k++)
-        G += eval_channel(q, &q->ch[k], x, 0);
+        G += eval_channel(q, &q->ch[k], x, 0, 0);
     return G;
 }
 
@@ -235,76 +258,87 @@ static void chan_factor(struct eq *q, const struct chan *k)
     }
 }
 
-/* z <- (K + D)^-1 z = B~ Tri^-1 B~^T z for channel k, in place. */
-static void chan_solve(const struct eq *q, const struct chan *k, double *z)
+/* y <- (K + D)^-1 y = B~ Tri^-1 B~^T y for channel k, in place, and the same for z: each pass
+ * is a chain of dependent steps, so two independent ones side by side take the time of one. */
+static void chan_solve(const struct eq *q, const struct chan *k, double *y, double *z)
 {
     size_t o = k->off, e = k->off + k->m;
-    for (size_t i = o; i + 1 < e; i++)
+    for (size_t i = o; i + 1 < e; i++) {
+        y[i] -= q->rho[i] * y[i + 1];
         z[i] -= q->rho[i] * z[i + 1];
-    for (size_t i = e - 1; i-- > o;)
+    }
+    for (size_t i = e - 1; i-- > o;) {
+        y[i] -= q->ll[i] * y[i + 1];
         z[i] -= q->ll[i] * z[i + 1];
-    for (size_t i = o; i < e; i++)
+    }
+    for (size_t i = o; i < e; i++) {
+        y[i] *= q->dd[i];
         z[i] *= q->dd[i];
-    for (size_t i = o + 1; i < e; i++)
+    }
+    for (size_t i = o + 1; i < e; i++) {
+        y[i] -= q->ll[i - 1] * y[i - 1];
         z[i] -= q->ll[i - 1] * z[i - 1];
-    for (size_t i = e - 1; i > o; i--)
+    }
+    for (size_t i = e - 1; i > o; i--) {
+        y[i] -= q->rho[i - 1] * y[i - 1];
         z[i] -= q->rho[i - 1] * z[i - 1];
+    }
 }
 
 /* Evaluate at x and factor the Newton matrix of the primal-dual system,
  *     H = P + (z_B / s_B) 1 1^T,   P = blockdiag over channels of M + w 1 1^T,   M = K + D,
  * K = -Hessian of G (h clipped at 0), D = z/s of the cell bounds, w = z/s of the channel
- * total's: everything pd_solve needs beside the right-hand side. */
+ * total's: per channel, the factors of M that pd_solve uses. */
 static void pd_factor(struct eq *q)
 {
     const double *s = q->s, *z = q->z;
     const unsigned char *on = q->on;
     size_t n = q->n;
-    double W00 = 0, G = 0;
+    double G = 0;
     for (size_t kk = 0; kk < q->nch; kk++) {
         struct chan *k = &q->ch[kk];
-        size_t o = k->off, e = k->off + k->m, lo = J_LO(q, kk), hi = J_HI(q, kk);
-        G += eval_channel(q, k, q->x, 1);
+        size_t lo = J_LO(q, kk), hi = J_HI(q, kk);
+        G += eval_channel(q, k, q->x, 1, 1);
         k->w = (on[lo] ? z[lo] / s[lo] : 0) + (on[hi] ? z[hi] / s[hi] : 0);
-        for (size_t i = o; i < e; i++) {
+        for (size_t i = k->off; i < k->off + k->m; i++)
             q->D[i] = z[i] / s[i] + (on[n + i] ? z[n + i] / s[n + i] : 0);
-            q->me0[i] = 1;
-        }
         chan_factor(q, k);
-        chan_solve(q, k, q->me0);
-        k->se = sum(q->me0, o, e);
-        /* A pinned total is the limit of an infinitely stiff constraint: the projection. */
-        k->kappa = k->pinned ? 1 / k->se : k->w / (1 + k->w * k->se);
-        double keep = 1 - k->kappa * k->se;
-        for (size_t i = o; i < e; i++) {
-            q->me[i] = keep * q->me0[i];
-            W00 += q->me[i];
-        }
     }
-    q->W00 = W00;
     q->G = G;
 }
 
-/* dx = H^-1 rhs: per channel (K + D)^-1 and Sherman-Morrison, then once more for the
- * budget with 1/C = s_B / z_B, which needs no division by a slack. */
+/* dx = H^-1 rhs: per channel M^-1 1 and M^-1 rhs (one pass for both) and Sherman-Morrison,
+ * then once more for the budget with 1/C = s_B / z_B, which needs no division by a slack. */
 static void pd_solve(struct eq *q)
 {
     int B = q->on[J_B(q)];
-    double y0 = 0;
+    double y0 = 0, W00 = 0;
     for (size_t kk = 0; kk < q->nch; kk++) {
         struct chan *k = &q->ch[kk];
         size_t o = k->off, e = k->off + k->m;
+        for (size_t i = o; i < e; i++)
+            q->me0[i] = 1;
         memcpy(&q->mr[o], &q->rhs[o], k->m * sizeof *q->mr);
-        chan_solve(q, k, q->mr);
-        k->sr = sum(q->mr, o, e);
+        chan_solve(q, k, q->me0, q->mr);
+        k->se = k->sr = 0;
         for (size_t i = o; i < e; i++) {
+            k->se += q->me0[i];
+            k->sr += q->mr[i];
+        }
+        /* A pinned total is the limit of an infinitely stiff constraint: the projection. */
+        k->kappa = k->pinned ? 1 / k->se : k->w / (1 + k->w * k->se);
+        double keep = 1 - k->kappa * k->se;
+        k->sme = 0;
+        for (size_t i = o; i < e; i++) {
+            q->me[i] = keep * q->me0[i];
+            W00 += q->me[i];
+            k->sme += q->me[i];
             q->mr[i] -= k->kappa * k->sr * q->me0[i];
             y0 += q->mr[i];
         }
     }
-    double xi = B ? y0 / (q->s[J_B(q)] / q->z[J_B(q)] + q->W00) : 0;
-    for (size_t i = 0; i < q->n; i++)
-        q->dx[i] = q->mr[i] - xi * q->me[i];
+    q->W00 = W00;
+    double xi = B ? y0 / (q->s[J_B(q)] / q->z[J_B(q)] + W00) : 0;
     /* Along a direction with little curvature (a linear curve: only the barrier's z/x) P^-1
      * is huge, and each dx[i] is a small difference of huge terms: right per cell, but its
      * sum over a channel or the plan can be off by far more than the slack of a nearly
@@ -316,7 +350,11 @@ static void pd_solve(struct eq *q)
     for (size_t kk = 0; kk < q->nch; kk++) {
         struct chan *k = &q->ch[kk];
         size_t o = k->off, e = k->off + k->m;
-        k->dS = sum(q->dx, o, e);
+        k->dS = 0;
+        for (size_t i = o; i < e; i++) {
+            q->dx[i] = q->mr[i] - xi * q->me[i];
+            k->dS += q->dx[i];
+        }
         if (k->pinned || k->w > 0) {
             double want = k->pinned ? 0 : (k->sr - xi * k->se) / (1 + k->w * k->se);
             for (size_t i = o; i < e; i++)
@@ -329,10 +367,8 @@ static void pd_solve(struct eq *q)
         double want = q->s[J_B(q)] / q->z[J_B(q)] * xi, miss = want - q->dS;
         for (size_t i = 0; i < q->n; i++)
             q->dx[i] += miss * q->me[i] / q->W00;
-        for (size_t kk = 0; kk < q->nch; kk++) {
-            struct chan *k = &q->ch[kk];
-            k->dS += miss * sum(q->me, k->off, k->off + k->m) / q->W00;
-        }
+        for (size_t kk = 0; kk < q->nch; kk++)
+            q->ch[kk].dS += miss * q->ch[kk].sme / q->W00;
         q->dS = want;
     }
 }
@@ -382,7 +418,8 @@ static double to_edge(const struct eq *q, const double *v, const double *dv)
     return a;
 }
 
-/* GMV change of the step alpha * dx, from the adstock of the last evaluation. */
+/* GMV change of the step alpha * dx, from the adstock of the last evaluation; the curve bases
+ * after it go to k->next. */
 static double delta_gmv(struct eq *q, double alpha)
 {
     const struct mp_plan *plan = q->plan;
@@ -398,8 +435,13 @@ static double delta_gmv(struct eq *q, double alpha)
             if (j < end && q->per[j] == u)
                 in = alpha * q->dx[j++];
             da = in + ch->theta * da;
-            if (da != 0 && L[u] != 0)
-                dG += L[u] * curve_delta(&ch->resp, k->a[u], da);
+            double db = 0;
+            if (da != 0) {
+                double df = curve_delta(&ch->resp, k->a[u], k->base[u], da, &db);
+                if (L[u] != 0)
+                    dG += L[u] * df;
+            }
+            k->next[u] = k->base[u] + db;
         }
     }
     return dG;
@@ -407,9 +449,9 @@ static double delta_gmv(struct eq *q, double alpha)
 
 /* Armijo backtracking on the barrier function (p S - G) / mu - sum log s_j along dx, from
  * the largest step that keeps every slack positive. Differences are taken term by term
- * (log1p, curve_delta), so they stay exact where the values themselves are 1e16. 0 when no
- * step decreases it: rounding has the last word. */
-static int line_search(struct eq *q, double p, double mu, double lam2)
+ * (log1p, curve_delta), so they stay exact where the values themselves are 1e16. Returns
+ * the step taken, 0 when no step decreases it: rounding has the last word. */
+static double line_search(struct eq *q, double p, double mu, double lam2)
 {
     size_t J = J_B(q);
     double alpha = fmin(1, TO_EDGE * to_edge(q, q->s, q->ds));
@@ -422,9 +464,15 @@ static int line_search(struct eq *q, double p, double mu, double lam2)
             continue;
         for (size_t j = 0; j <= J; j++)
             q->s[j] += alpha * q->ds[j];
+        /* The curve bases are carried like the slacks: the next evaluation needs no pow or exp. */
+        for (size_t kk = 0; kk < q->nch; kk++) {
+            struct chan *k = &q->ch[kk];
+            int first = q->per[k->off];
+            memcpy(&k->base[first], &k->next[first], (size_t)(q->T - first) * sizeof *k->base);
+        }
         q->G += dG;
         q->S += alpha * q->dS;
-        return 1;
+        return alpha;
     }
     return 0;
 }
@@ -498,8 +546,8 @@ static void pd_run(struct eq *q, double p, double start)
     double mu = rel * scale / m;
     for (size_t j = 0; j <= J; j++)
         q->z[j] = q->on[j] ? mu / q->s[j] : 0;
-    int stalls = 0;
-    for (int it = 0; it < MAX_STEPS && stalls < 3; it++) {
+    int stalls = 0, flat = 0, idle = 0;
+    for (int it = 0; it < MAX_STEPS && stalls < 3 && idle < IDLE; it++) {
         pd_factor(q);
         q->steps++;
         double spread = 0, derr = dual_error(q, p);
@@ -507,8 +555,8 @@ static void pd_run(struct eq *q, double p, double start)
             double d = q->on[j] ? fabs(q->s[j] * q->z[j] - mu) : 0;
             spread = spread > d ? spread : d;
         }
-        if (derr <= KAPPA * rel && spread <= KAPPA * mu) {
-            if (rel <= GAP_REL && derr <= DUAL_TOL)
+        if ((derr <= KAPPA * rel || flat) && spread <= KAPPA * mu) {
+            if (rel <= GAP_REL && (derr <= DUAL_TOL || flat))
                 break;
             rel = fmax(GAP_REL / 2, fmin(rel / 5, rel * rel));
             mu = rel * scale / m;
@@ -519,7 +567,15 @@ static void pd_run(struct eq *q, double p, double start)
         double lam2 = 0;
         for (size_t i = 0; i < q->n; i++)
             lam2 += q->rhs[i] * q->dx[i] / mu;
-        stalls = line_search(q, p, mu, lam2) ? 0 : stalls + 1;
+        double before = q->G - p * q->S, alpha = line_search(q, p, mu, lam2);
+        stalls = alpha > 0 ? 0 : stalls + 1;
+        /* ... and in the last stage, where a clipped model can also creep along a bound with
+         * tiny steps, so do IDLE steps in a row that gain next to nothing. */
+        idle = q->clipped && rel <= GAP_REL && q->G - p * q->S - before <= STALL_REL * scale ? idle + 1 : 0;
+        /* With S-curves the clipped model converges only linearly near a local optimum, so
+         * stationarity can take dozens of steps that change nothing: a full step whose
+         * predicted gain (rhs . dx, in objective units) is negligible ends the stage instead. */
+        flat = q->clipped && alpha == 1 && mu * lam2 <= STALL_REL * scale;
         double ad = fmin(1, TO_EDGE * to_edge(q, q->z, q->dz));
         for (size_t j = 0; j <= J; j++)
             if (q->on[j])
@@ -621,6 +677,10 @@ static void budget_search(struct eq *q, double start)
             lo = b, lo_seen = 1;
         else
             hi = b;
+        /* S-curves: each b finds a local optimum, and h jumps where the optimum found changes;
+         * bisecting down to such a jump gains next to nothing once the bracket is this narrow. */
+        if (q->clipped && lo_seen && hi - lo <= SEARCH_REL * q->Bfull)
+            break;
         double slope = q->lambda - q->gr, nb = b - h / slope;
         if (roas && !(slope < 0))
             break; /* short of the target and not closing in: no spend meets it */
@@ -730,46 +790,57 @@ static struct pick score(const struct eq *q, double G, double S)
     return (struct pick){0, 0, 0};
 }
 
+static int beats(struct pick p, const struct pick *best)
+{
+    return !best->have || p.feas > best->feas || (p.feas == best->feas && p.val > best->val);
+}
+
 /* Keep x in q->best when it beats the best so far. */
 static void consider(struct eq *q, const double *x, double G, struct pick *best)
 {
     struct pick p = score(q, G, sum(x, 0, q->n));
-    if (best->have && (p.feas < best->feas || (p.feas == best->feas && !(p.val > best->val))))
+    if (!beats(p, best))
         return;
     *best = p;
     if (x != q->best)
         memcpy(q->best, x, q->n * sizeof *x);
 }
 
-/* Gains of adding min(step, room) to each free cell of channel k at x. */
+/* Gains of adding min(step, room) to each free cell of channel k at x, and the cell with the
+ * most gain per unit (the first of equals), so that a step compares channels, not cells. */
 static void greedy_gains(struct eq *q, struct chan *k, const double *x, double step, double room)
 {
     const struct mp_plan *plan = q->plan;
     const struct mp_channel *ch = &plan->channels[k->c];
     const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
-    eval_channel(q, k, x, 0);
-    for (size_t i = k->off; i < k->off + k->m; i++) {
+    size_t end = k->off + k->m;
+    eval_channel(q, k, x, 0, 0);
+    k->top = end;
+    for (size_t i = k->off; i < end; i++) {
         double amt = k->pinned ? 0 : fmin(fmin(step, q->cap[i] - x[i]), fmin(q->c_U[k - q->ch] - k->tot, room));
         q->amt[i] = amt;
         q->gain[i] = -INFINITY;
         if (!(amt > 1e-12 * step))
             continue;
-        double dG = 0, da = amt;
+        double dG = 0, da = amt, db;
         for (int u = q->per[i]; u < q->T && da > 0; u++, da *= ch->theta)
             if (L[u] != 0)
-                dG += L[u] * curve_delta(&ch->resp, k->a[u], da);
+                dG += L[u] * curve_delta(&ch->resp, k->a[u], k->base[u], da, &db);
         q->gain[i] = dG;
+        if (dG > 0 && (k->top == end || dG / amt > q->gain[k->top] / q->amt[k->top]))
+            k->top = i;
     }
 }
 
 /* The greedy step-wise allocation: every channel at its min, then GREEDY_STEPS steps of an
  * equal share of the rest, each to the cell with the most GMV per unit for it. Every prefix
- * is a candidate. */
+ * is a candidate; the steps are logged, so that only the best prefix is written out. */
 static void greedy(struct eq *q, struct pick *best)
 {
     double *x = q->cand, lo = sum(q->c_lo, 0, q->nch), top = sum(q->c_U, 0, q->nch);
     fill(q, NULL, 0, lo, x);
-    double room = q->has_B ? q->Bp - lo : INFINITY;
+    size_t taken = 0, kept = 0; /* steps taken, steps of the best prefix (0: none is best) */
+    double S = sum(x, 0, q->n), room = q->has_B ? q->Bp - lo : INFINITY;
     double step = (fmin(q->Bp, top) - lo) / GREEDY_STEPS;
     double G = gmv_of(q, x);
     consider(q, x, G, best);
@@ -781,21 +852,29 @@ static void greedy(struct eq *q, struct pick *best)
     }
     /* Each step adds `step` or fills a cap, a channel max or the budget: this bounds them. */
     for (size_t it = 0; it < GREEDY_STEPS + q->n + q->nch + 1; it++) {
-        size_t bi = q->n;
-        for (size_t i = 0; i < q->n; i++)
-            if (q->gain[i] > 0 && (bi == q->n || q->gain[i] / q->amt[i] > q->gain[bi] / q->amt[bi]))
+        size_t bi = q->n, kk = 0;
+        for (size_t k = 0; k < q->nch; k++) {
+            size_t i = q->ch[k].top;
+            if (i < q->ch[k].off + q->ch[k].m &&
+                (bi == q->n || q->gain[i] / q->amt[i] > q->gain[bi] / q->amt[bi])) {
                 bi = i;
+                kk = k;
+            }
+        }
         if (bi == q->n)
             break;
-        size_t kk = 0;
-        while (q->ch[kk].off + q->ch[kk].m <= bi)
-            kk++;
         double amt = q->amt[bi];
         x[bi] += amt;
         q->ch[kk].tot += amt;
         room -= amt;
         G += q->gain[bi];
-        consider(q, x, G, best);
+        S += amt;
+        q->log[taken++] = (struct gstep){bi, amt};
+        struct pick p = score(q, G, S);
+        if (beats(p, best)) {
+            *best = p;
+            kept = taken;
+        }
         q->steps++;
         if (room <= q->tol)
             break;
@@ -804,6 +883,12 @@ static void greedy(struct eq *q, struct pick *best)
                 greedy_gains(q, &q->ch[k], x, step, room);
         else
             greedy_gains(q, &q->ch[kk], x, step, room);
+    }
+    /* The best prefix, replayed: the same additions in the same order give the same numbers. */
+    if (kept) {
+        fill(q, NULL, 0, lo, q->best);
+        for (size_t t = 0; t < kept; t++)
+            q->best[q->log[t].cell] += q->log[t].amt;
     }
 }
 
@@ -908,10 +993,11 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                        where(plan, NULL, at, sizeof at), budget);
 
     size_t nk = 2 * (nch > T ? nch : T), ms = 2 * n + 2 * nch + 1, off = 0;
-    size_t o_d = carve(&off, 18 * n + 4 * ms + 2 * T + 3 * nch + nch * T, sizeof(double));
+    size_t o_d = carve(&off, 18 * n + 4 * ms + 2 * T + 3 * nch + 3 * nch * T, sizeof(double));
     size_t o_ch = carve(&off, nch, sizeof(struct chan));
     size_t o_kn = carve(&off, nk, sizeof(struct knot));
     size_t o_per = carve(&off, n, sizeof(int));
+    size_t o_log = carve(&off, GREEDY_STEPS + n + nch + 1, sizeof(struct gstep));
     size_t o_on = carve(&off, ms, 1);
     char *base = malloc(off);
     if (!base)
@@ -936,6 +1022,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
     q->ch = (struct chan *)(void *)(base + o_ch);
     q->knots = (struct knot *)(void *)(base + o_kn);
     q->per = (int *)(void *)(base + o_per);
+    q->log = (struct gstep *)(void *)(base + o_log);
     q->on = (unsigned char *)(base + o_on);
 
     int pin_all = lo_sum >= budget - tol;
@@ -969,8 +1056,9 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
         }
         struct chan *k = &q->ch[q->nch];
         *k = (struct chan){.c = c, .off = q->n, .m = m, .lo = lo, .hi = ch->max, .U = U,
-                           .pin0 = U - lo <= tol, .hi0 = ch->max < ch->cap * (double)m, .a = d};
-        d += T;
+                           .pin0 = U - lo <= tol, .hi0 = ch->max < ch->cap * (double)m, .a = d,
+                           .base = d + T, .next = d + 2 * T};
+        d += 3 * T;
         q->c_lo[q->nch] = lo;
         q->c_U[q->nch] = k->pin0 ? lo : U;
         /* Proportional to beta; a linear curve has none: the GMV of an equal share instead. */
@@ -1001,7 +1089,7 @@ static double interior_marginal(struct eq *q)
         double s = sum(q->x, k->off, k->off + k->m);
         if (k->pinned || (k->has_lo && s - k->lo <= q->tol) || (k->has_hi && k->hi - s <= q->tol))
             continue;
-        eval_channel(q, k, q->x, 1);
+        eval_channel(q, k, q->x, 1, 0);
         for (size_t i = k->off; i < k->off + k->m; i++)
             if (q->x[i] > 0 && q->x[i] < q->cap[i]) {
                 num += q->x[i] * q->gam[i];
@@ -1087,6 +1175,7 @@ enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *o
     for (size_t c = 0; c < plan->nchannels; c++)
         if (plan->channels[c].mode == MP_MODE_OPTIMISED && !mp_curve_concave(&plan->channels[c].resp))
             concave = 0;
+    q.clipped = !concave;
     if (q.n > 0 && concave)
         solve_objective(&q, NULL, 1);
     else if (q.n > 0)

@@ -2,7 +2,27 @@
 
 #include <math.h>
 
+double mp_curve_base(const struct mp_response *r, double a)
+{
+    switch (r->curve) {
+    case MP_CURVE_HILL:
+        return a <= 0 ? 0 : r->s == 1 ? a / r->k : pow(a / r->k, r->s);
+    case MP_CURVE_EXP:
+        return exp(-a / r->k);
+    case MP_CURVE_LINEAR:
+    case MP_CURVE_NONE:
+        break;
+    }
+    return 0;
+}
+
 void mp_curve_eval(const struct mp_response *r, double a, double *f, double *d1, double *d2)
+{
+    mp_curve_eval_base(r, a, mp_curve_base(r, a), f, d1, d2);
+}
+
+void mp_curve_eval_base(const struct mp_response *r, double a, double base, double *f, double *d1,
+                        double *d2)
 {
     double v = 0, g = 0, h = 0;
     switch (r->curve) {
@@ -13,7 +33,7 @@ void mp_curve_eval(const struct mp_response *r, double a, double *f, double *d1,
         } else {
             /* u = (a/k)^s: f = beta u/(1+u), f' = beta s u / (a (1+u)^2),
              * f'' = beta s u (s - 1 - (s+1) u) / (a^2 (1+u)^3) */
-            double u = r->s == 1 ? a / r->k : pow(a / r->k, r->s);
+            double u = base;
             double q = 1 / (1 + u);
             v = r->beta * u * q;
             g = r->beta * r->s * u * q * q / a;
@@ -21,7 +41,7 @@ void mp_curve_eval(const struct mp_response *r, double a, double *f, double *d1,
         }
         break;
     case MP_CURVE_EXP: {
-        double e = exp(-a / r->k);
+        double e = base;
         v = r->beta * (1 - e);
         g = r->beta / r->k * e;
         h = -g / r->k;
