@@ -86,6 +86,7 @@ struct eq {
     struct chan *ch;
     int *per;               /* [n] period of each free cell */
     double *s, *z, *ds, *dz; /* [J_B + 1] slacks, duals and their steps (see J_LO) */
+    double *inv;            /* [J_B + 1] 1 / s, taken where s changes: one division, not six */
     unsigned char *on;      /* [J_B + 1] 1 where the constraint exists */
     double *x, *cap;        /* [n] spend (the first n slacks), cap */
     double *gam, *ht, *rho; /* [n] marginal GMV, h~, theta^(gap to the next free cell) */
@@ -291,7 +292,7 @@ static void chan_solve(const struct eq *q, const struct chan *k, double *y, doub
  * total's: per channel, the factors of M that pd_solve uses. */
 static void pd_factor(struct eq *q)
 {
-    const double *s = q->s, *z = q->z;
+    const double *z = q->z;
     const unsigned char *on = q->on;
     size_t n = q->n;
     double G = 0;
@@ -299,9 +300,9 @@ static void pd_factor(struct eq *q)
         struct chan *k = &q->ch[kk];
         size_t lo = J_LO(q, kk), hi = J_HI(q, kk);
         G += eval_channel(q, k, q->x, 1, 1);
-        k->w = (on[lo] ? z[lo] / s[lo] : 0) + (on[hi] ? z[hi] / s[hi] : 0);
+        k->w = (on[lo] ? z[lo] * q->inv[lo] : 0) + (on[hi] ? z[hi] * q->inv[hi] : 0);
         for (size_t i = k->off; i < k->off + k->m; i++)
-            q->D[i] = z[i] / s[i] + (on[n + i] ? z[n + i] / s[n + i] : 0);
+            q->D[i] = z[i] * q->inv[i] + (on[n + i] ? z[n + i] * q->inv[n + i] : 0);
         chan_factor(q, k);
     }
     q->G = G;
@@ -377,16 +378,16 @@ static void pd_solve(struct eq *q)
  * function (p S - G) / mu - sum log s_j. */
 static void pd_rhs(struct eq *q, double p, double mu)
 {
-    const double *s = q->s;
     const unsigned char *on = q->on;
     size_t n = q->n;
-    double common = on[J_B(q)] ? -mu / s[J_B(q)] : 0;
+    const double *inv = q->inv;
+    double common = on[J_B(q)] ? -mu * inv[J_B(q)] : 0;
     for (size_t kk = 0; kk < q->nch; kk++) {
         const struct chan *k = &q->ch[kk];
         size_t lo = J_LO(q, kk), hi = J_HI(q, kk);
-        double c = common + (on[lo] ? mu / s[lo] : 0) - (on[hi] ? mu / s[hi] : 0);
+        double c = common + (on[lo] ? mu * inv[lo] : 0) - (on[hi] ? mu * inv[hi] : 0);
         for (size_t i = k->off; i < k->off + k->m; i++)
-            q->rhs[i] = q->gam[i] - p + mu / s[i] - (on[n + i] ? mu / s[n + i] : 0) + c;
+            q->rhs[i] = q->gam[i] - p + mu * inv[i] - (on[n + i] ? mu * inv[n + i] : 0) + c;
     }
 }
 
@@ -405,7 +406,7 @@ static void pd_ds(struct eq *q, double mu)
     }
     q->ds[J] = -q->dS;
     for (size_t j = 0; j <= J; j++)
-        q->dz[j] = q->on[j] ? (mu - q->z[j] * q->s[j] - q->z[j] * q->ds[j]) / q->s[j] : 0;
+        q->dz[j] = q->on[j] ? (mu - q->z[j] * q->s[j] - q->z[j] * q->ds[j]) * q->inv[j] : 0;
 }
 
 /* The largest step keeping v + alpha dv >= 0 where the constraint is on (INFINITY: none). */
@@ -459,7 +460,7 @@ static double line_search(struct eq *q, double p, double mu, double lam2)
         double dG = delta_gmv(q, alpha), dphi = (p * alpha * q->dS - dG) / mu;
         for (size_t j = 0; j <= J; j++)
             if (q->on[j])
-                dphi -= small_log1p(alpha * q->ds[j] / q->s[j]);
+                dphi -= small_log1p(alpha * q->ds[j] * q->inv[j]);
         if (!(dphi <= -ARMIJO * alpha * lam2))
             continue;
         for (size_t j = 0; j <= J; j++)
@@ -545,7 +546,7 @@ static void pd_run(struct eq *q, double p, double start)
         m += q->on[j];
     double mu = rel * scale / m;
     for (size_t j = 0; j <= J; j++)
-        q->z[j] = q->on[j] ? mu / q->s[j] : 0;
+        q->z[j] = q->on[j] ? mu * (q->inv[j] = 1 / q->s[j]) : 0;
     int stalls = 0, flat = 0, idle = 0;
     for (int it = 0; it < MAX_STEPS && stalls < 3 && idle < IDLE; it++) {
         pd_factor(q);
@@ -578,9 +579,10 @@ static void pd_run(struct eq *q, double p, double start)
         flat = q->clipped && alpha == 1 && mu * lam2 <= STALL_REL * scale;
         double ad = fmin(1, TO_EDGE * to_edge(q, q->z, q->dz));
         for (size_t j = 0; j <= J; j++)
-            if (q->on[j])
-                q->z[j] = clamp(q->z[j] + ad * q->dz[j], mu / (DUAL_BOX * q->s[j]),
-                                DUAL_BOX * mu / q->s[j]);
+            if (q->on[j]) {
+                double centre = mu * (q->inv[j] = 1 / q->s[j]);
+                q->z[j] = clamp(q->z[j] + ad * q->dz[j], centre / DUAL_BOX, centre * DUAL_BOX);
+            }
     }
     q->lambda = p + (q->on[J] ? q->z[J] : 0);
 }
@@ -993,7 +995,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                        where(plan, NULL, at, sizeof at), budget);
 
     size_t nk = 2 * (nch > T ? nch : T), ms = 2 * n + 2 * nch + 1, off = 0;
-    size_t o_d = carve(&off, 18 * n + 4 * ms + 2 * T + 3 * nch + 3 * nch * T, sizeof(double));
+    size_t o_d = carve(&off, 18 * n + 5 * ms + 2 * T + 3 * nch + 3 * nch * T, sizeof(double));
     size_t o_ch = carve(&off, nch, sizeof(struct chan));
     size_t o_kn = carve(&off, nk, sizeof(struct knot));
     size_t o_per = carve(&off, n, sizeof(int));
@@ -1009,7 +1011,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                       &q->gain, &q->amt};
     for (size_t v = 0; v < sizeof vec / sizeof *vec; v++, d += n)
         *vec[v] = d;
-    double **cvec[] = {&q->s, &q->z, &q->ds, &q->dz};
+    double **cvec[] = {&q->s, &q->z, &q->ds, &q->dz, &q->inv};
     for (size_t v = 0; v < sizeof cvec / sizeof *cvec; v++, d += ms)
         *cvec[v] = d;
     q->x = q->s;
