@@ -358,16 +358,17 @@ static void pd_solve(struct eq *q)
         }
         if (k->pinned || k->w > 0) {
             double want = k->pinned ? 0 : (k->sr - xi * k->se) / (1 + k->w * k->se);
+            double along = (want - k->dS) / k->se;
             for (size_t i = o; i < e; i++)
-                q->dx[i] += (want - k->dS) * q->me0[i] / k->se;
+                q->dx[i] += along * q->me0[i];
             k->dS = want;
         }
         q->dS += k->dS;
     }
     if (B) {
-        double want = q->s[J_B(q)] / q->z[J_B(q)] * xi, miss = want - q->dS;
+        double want = q->s[J_B(q)] / q->z[J_B(q)] * xi, miss = want - q->dS, along = miss / q->W00;
         for (size_t i = 0; i < q->n; i++)
-            q->dx[i] += miss * q->me[i] / q->W00;
+            q->dx[i] += along * q->me[i];
         for (size_t kk = 0; kk < q->nch; kk++)
             q->ch[kk].dS += miss * q->ch[kk].sme / q->W00;
         q->dS = want;
@@ -567,7 +568,8 @@ static void pd_run(struct eq *q, double p, double start)
         pd_ds(q, mu);
         double lam2 = 0;
         for (size_t i = 0; i < q->n; i++)
-            lam2 += q->rhs[i] * q->dx[i] / mu;
+            lam2 += q->rhs[i] * q->dx[i];
+        lam2 /= mu;
         double before = q->G - p * q->S, alpha = line_search(q, p, mu, lam2);
         stalls = alpha > 0 ? 0 : stalls + 1;
         /* ... and in the last stage, where a clipped model can also creep along a bound with
