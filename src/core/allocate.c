@@ -552,13 +552,15 @@ static void pd_run(struct eq *q, double p, double start)
     for (int it = 0; it < MAX_STEPS && stalls < 3 && idle < IDLE; it++) {
         pd_factor(q);
         q->steps++;
-        double spread = 0, derr = dual_error(q, p);
+        double spread = 0;
         for (size_t j = 0; j <= J; j++) {
             double d = q->on[j] ? fabs(q->s[j] * q->z[j] - mu) : 0;
             spread = spread > d ? spread : d;
         }
-        if ((derr <= KAPPA * rel || flat) && spread <= KAPPA * mu) {
-            if (rel <= GAP_REL && (derr <= DUAL_TOL || flat))
+        /* Stationarity is only asked of a centred point (and not after a flat step). */
+        double derr = spread <= KAPPA * mu && !flat ? dual_error(q, p) : flat ? 0 : INFINITY;
+        if (derr <= KAPPA * rel && spread <= KAPPA * mu) {
+            if (rel <= GAP_REL && derr <= DUAL_TOL)
                 break;
             rel = fmax(GAP_REL / 2, fmin(rel / 5, rel * rel));
             mu = rel * scale / m;
