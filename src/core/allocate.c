@@ -813,13 +813,18 @@ static void consider(struct eq *q, const double *x, double G, struct pick *best)
 }
 
 /* Gains of adding min(step, room) to each free cell of channel k at x, and the cell with the
- * most gain per unit (the first of equals), so that a step compares channels, not cells. */
+ * most gain per unit (the first of equals), so that a step compares channels, not cells. An
+ * exp curve's change is -beta e^(-a/k) expm1(-da/k), and cells given the same amount see the
+ * same da = amt theta^d, d periods on: its expm1 is taken once per d (in q->tmp_h), not once
+ * per cell and period; the numbers are those of curve_delta. */
 static void greedy_gains(struct eq *q, struct chan *k, const double *x, double step, double room)
 {
     const struct mp_plan *plan = q->plan;
     const struct mp_channel *ch = &plan->channels[k->c];
+    const struct mp_response *r = &ch->resp;
     const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
     size_t end = k->off + k->m;
+    double table = -1; /* the amount q->tmp_h holds exp's expm1 for */
     eval_channel(q, k, x, 0, 0);
     k->top = end;
     for (size_t i = k->off; i < end; i++) {
@@ -829,9 +834,15 @@ static void greedy_gains(struct eq *q, struct chan *k, const double *x, double s
         if (!(amt > 1e-12 * step))
             continue;
         double dG = 0, da = amt, db;
-        for (int u = q->per[i]; u < q->T && da > 0; u++, da *= ch->theta)
+        if (r->curve == MP_CURVE_EXP && amt != table) {
+            for (int d = 0; d < q->T - q->per[i] && da > 0; d++, da *= ch->theta)
+                q->tmp_h[d] = small_expm1(-da / r->k);
+            table = da = amt;
+        }
+        for (int u = q->per[i], d = 0; u < q->T && da > 0; u++, d++, da *= ch->theta)
             if (L[u] != 0)
-                dG += L[u] * curve_delta(&ch->resp, k->a[u], k->base[u], da, &db);
+                dG += L[u] * (r->curve == MP_CURVE_EXP ? -r->beta * k->base[u] * q->tmp_h[d]
+                                                       : curve_delta(r, k->a[u], k->base[u], da, &db));
         q->gain[i] = dG;
         if (dG > 0 && (k->top == end || dG / amt > q->gain[k->top] / q->amt[k->top]))
             k->top = i;
