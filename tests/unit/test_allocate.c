@@ -839,6 +839,72 @@ static void test_scurves(void **state)
     }
 }
 
+/* Larger S-curve plans than test_scurves: 12 channels over 26 weeks with carry-over and a
+ * season, and 8 over 20 with caps well below an equal share, so that the greedy allocation
+ * fills one cap per step (hundreds of steps) and the local solves run long enough for their
+ * early stops to act. */
+static void test_scurves_larger(void **state)
+{
+    (void)state;
+    srand(2718);
+    for (int round = 0; round < 2; round++) {
+        int C = round ? 8 : 12, T = round ? 20 : 26;
+        double budget = 1500.0 * C * T;
+        mp_plan *plan = fx_plan(T, budget);
+        for (int c = 0; c < C; c++) {
+            char id[8] = {(char)('a' + c), 0};
+            double beta = 5000 + 30000.0 * rand() / RAND_MAX, k = 300 + 3000.0 * rand() / RAND_MAX;
+            size_t i = fx_channel(plan, id, c % 3 == 2 ? fx_exp(beta, k) : fx_hill(beta, k, 0.7 + 2.5 * rand() / RAND_MAX));
+            plan->channels[i].theta = 0.6 * rand() / RAND_MAX;
+            plan->channels[i].carryover = 1000.0 * rand() / RAND_MAX;
+            if (round)
+                plan->channels[i].cap = 500 + 500.0 * rand() / RAND_MAX;
+        }
+        fx_resolve(plan);
+        for (int c = 0; c < C; c++)
+            for (int t = 0; t < T; t++)
+                plan->channels[c].scale[t] = 1 + 0.3 * sin(t / 2.0) + 0.2 * rand() / RAND_MAX;
+        fx_resolve(plan);
+        scurve_case(plan, budget);
+        mp_plan_free(plan);
+    }
+}
+
+/* On S-curves the answer is a local optimum, to first order: its spending cells share one
+ * marginal and the others have less (the KKT conditions of check_kkt, to 1e-5 of the largest
+ * marginal). The local solves stop early where a step would gain next to nothing; stopping
+ * much earlier (a threshold of 1e-6 of the objective instead of 1e-10) leaves marginals apart
+ * by ~1e-4 here, which this catches. Random plans without caps, mins or maxes. */
+static void test_scurve_local_optimum(void **state)
+{
+    (void)state;
+    srand(7);
+    for (int round = 0; round < 30; round++) {
+        int C = 3 + rand() % 8, T = 4 + rand() % 20;
+        double budget = 1500.0 * C * T * (0.3 + 1.5 * rand() / RAND_MAX);
+        mp_plan *plan = fx_plan(T, budget);
+        for (int c = 0; c < C; c++) {
+            char id[8] = {(char)('a' + c), 0};
+            double beta = 5000 + 30000.0 * rand() / RAND_MAX, k = 300 + 3000.0 * rand() / RAND_MAX;
+            size_t i = fx_channel(plan, id, rand() % 3 == 0 ? fx_exp(beta, k) : fx_hill(beta, k, 0.7 + 2.5 * rand() / RAND_MAX));
+            plan->channels[i].theta = rand() % 2 ? 0.6 * rand() / RAND_MAX : 0;
+            plan->channels[i].carryover = rand() % 2 ? 1000.0 * rand() / RAND_MAX : 0;
+        }
+        fx_resolve(plan);
+        for (int c = 0; c < C; c++)
+            for (int t = 0; t < T; t++)
+                plan->channels[c].scale[t] = 0.7 + 0.6 * rand() / RAND_MAX;
+        fx_resolve(plan);
+        mp_alloc *al = mp_alloc_new(plan);
+        mp_equalize_info info;
+        equalize_ok(plan, budget, al, &info);
+        assert_int_equal(info.concave, 0);
+        check_kkt(plan, al, budget, 0, 1e-5, NULL, NULL);
+        mp_alloc_free(al);
+        mp_plan_free(plan);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -858,6 +924,8 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_random_kkt),
         cmocka_unit_test(test_scurves),
+        cmocka_unit_test(test_scurves_larger),
+        cmocka_unit_test(test_scurve_local_optimum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,12 +74,42 @@ static void exp_and_linear(void **state)
     near(f, 0);
 }
 
+/* The base the optimiser keeps per period, and evaluation from it: (a/k)^s for hill, e^(-a/k)
+ * for exp, 0 for linear; from the right base the same numbers as mp_curve_eval. */
+static void base_and_eval_from_it(void **state)
+{
+    (void)state;
+    struct mp_response h = {.curve = MP_CURVE_HILL, .beta = 60000, .k = 4000, .s = 2};
+    struct mp_response h1 = {.curve = MP_CURVE_HILL, .beta = 60000, .k = 4000, .s = 1};
+    struct mp_response e = {.curve = MP_CURVE_EXP, .beta = 15000, .k = 4000};
+    struct mp_response l = {.curve = MP_CURVE_LINEAR, .roas = 3.5};
+    near(mp_curve_base(&h, 8000), 4);            /* (8000/4000)^2 */
+    near(mp_curve_base(&h, 0), 0);
+    near(mp_curve_base(&h1, 2000), 0.5);         /* 2000/4000 */
+    near(mp_curve_base(&e, 4000), exp(-1));      /* e^(-4000/4000) */
+    near(mp_curve_base(&e, 0), 1);
+    near(mp_curve_base(&l, 1000), 0);
+    const struct mp_response *all[] = {&h, &h1, &e, &l};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        for (double a = 0; a < 20000; a += 1750) {
+            double f, d1, d2, g, g1, g2;
+            mp_curve_eval(all[i], a, &f, &d1, &d2);
+            mp_curve_eval_base(all[i], a, mp_curve_base(all[i], a), &g, &g1, &g2);
+            assert_true(f == g && d1 == g1 && d2 == g2);
+        }
+    /* 4 from the base gives the hill value at a = 2k: beta u/(1+u) = 48000 */
+    double f;
+    mp_curve_eval_base(&h, 8000, 4, &f, NULL, NULL);
+    near(f, 48000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hill_values),
         cmocka_unit_test(hill_derivative_matches_difference),
         cmocka_unit_test(exp_and_linear),
+        cmocka_unit_test(base_and_eval_from_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
