@@ -571,7 +571,8 @@ static void pd_run(struct eq *q, double p, double start)
             double d = q->on[j] ? fabs(q->s[j] * q->z[j] - mu) : 0;
             spread = spread > d ? spread : d;
         }
-        /* Stationarity is only asked of a centred point (and not after a flat step). */
+        /* The stage test asks for stationarity only at a centred point, and not after a flat
+         * step (below): it is measured only then. */
         double derr = spread <= KAPPA * mu && !flat ? dual_error(q, p) : flat ? 0 : INFINITY;
         if (derr <= KAPPA * rel && spread <= KAPPA * mu) {
             if (rel <= GAP_REL && derr <= DUAL_TOL)
@@ -588,13 +589,13 @@ static void pd_run(struct eq *q, double p, double start)
         lam2 /= mu;
         double before = q->G - p * q->S, alpha = line_search(q, p, mu, lam2);
         stalls = alpha > 0 ? 0 : stalls + 1;
-        /* ... and in the last stage, where a clipped model can also creep along a bound with
-         * tiny steps, so do IDLE steps in a row that gain next to nothing. */
-        idle = q->clipped && rel <= GAP_REL && q->G - p * q->S - before <= STALL_REL * scale ? idle + 1 : 0;
         /* With S-curves the clipped model converges only linearly near a local optimum, so
          * stationarity can take dozens of steps that change nothing: a full step whose
-         * predicted gain (rhs . dx, in objective units) is negligible ends the stage instead. */
+         * predicted gain (rhs . dx, in objective units) is negligible ends the stage instead.
+         * In the last stage the model can also creep along a bound in tiny steps: IDLE steps
+         * in a row that gain next to nothing end the solve. */
         flat = q->clipped && alpha == 1 && mu * lam2 <= STALL_REL * scale;
+        idle = q->clipped && rel <= GAP_REL && q->G - p * q->S - before <= STALL_REL * scale ? idle + 1 : 0;
         double ad = fmin(1, TO_EDGE * to_edge(q, q->z, q->dz));
         for (size_t j = 0; j <= J; j++)
             if (q->on[j]) {
