@@ -93,6 +93,7 @@ struct eq {
     double *D, *dd, *ll;    /* [n] cell-bound curvature; U E U^T of the tridiagonal: 1/E and U */
     double *rhs, *mr, *me0, *me, *dx; /* [n] right-hand side, solves, the Newton step */
     double W00, dS;         /* 1^T P^-1 1, change of S along the step */
+    double edge_s, edge_z;  /* the largest steps of s and z along ds, dz (pd_ds) */
     double *best, *cand, *xc, *keep, *gain, *amt; /* [n] starts, candidates, greedy */
     double *tmp_d, *tmp_h;  /* [T] */
     double *c_lo, *c_U, *c_w; /* [nch] channel bounds and proportional weights */
@@ -393,10 +394,12 @@ static void pd_rhs(struct eq *q, double p, double mu)
 }
 
 /* Slack changes ds of the step dx, and the dual changes dz that go with them for target mu:
- * dz = (mu - z s - z ds) / s. */
+ * dz = (mu - z s - z ds) / s; and the largest steps that keep s + alpha ds and z + alpha dz
+ * positive where the constraint is on (INFINITY: none). */
 static void pd_ds(struct eq *q, double mu)
 {
     size_t n = q->n, J = J_B(q);
+    double es = INFINITY, ez = INFINITY;
     for (size_t kk = 0; kk < q->nch; kk++) {
         q->ds[J_LO(q, kk)] = q->ch[kk].dS;
         q->ds[J_HI(q, kk)] = -q->ch[kk].dS;
@@ -406,18 +409,18 @@ static void pd_ds(struct eq *q, double mu)
         q->ds[n + i] = -q->dx[i];
     }
     q->ds[J] = -q->dS;
-    for (size_t j = 0; j <= J; j++)
-        q->dz[j] = q->on[j] ? (mu - q->z[j] * q->s[j] - q->z[j] * q->ds[j]) * q->inv[j] : 0;
-}
-
-/* The largest step keeping v + alpha dv >= 0 where the constraint is on (INFINITY: none). */
-static double to_edge(const struct eq *q, const double *v, const double *dv)
-{
-    double a = INFINITY;
-    for (size_t j = 0; j <= J_B(q); j++)
-        if (q->on[j] && dv[j] < 0 && v[j] < -a * dv[j])
-            a = v[j] / -dv[j];
-    return a;
+    for (size_t j = 0; j <= J; j++) {
+        q->dz[j] = 0;
+        if (!q->on[j])
+            continue;
+        q->dz[j] = (mu - q->z[j] * q->s[j] - q->z[j] * q->ds[j]) * q->inv[j];
+        if (q->ds[j] < 0 && q->s[j] < -es * q->ds[j])
+            es = q->s[j] / -q->ds[j];
+        if (q->dz[j] < 0 && q->z[j] < -ez * q->dz[j])
+            ez = q->z[j] / -q->dz[j];
+    }
+    q->edge_s = es;
+    q->edge_z = ez;
 }
 
 /* GMV change of the step alpha * dx, from the adstock of the last evaluation; the curve bases
@@ -459,7 +462,7 @@ static double delta_gmv(struct eq *q, double alpha)
 static double line_search(struct eq *q, double p, double mu, double lam2)
 {
     size_t J = J_B(q);
-    double alpha = fmin(1, TO_EDGE * to_edge(q, q->s, q->ds));
+    double alpha = fmin(1, TO_EDGE * q->edge_s);
     for (int tries = 0; tries < 60; tries++, alpha *= 0.5) {
         double dG = delta_gmv(q, alpha), dphi = (p * alpha * q->dS - dG) / mu, prod = 1;
         for (size_t j = 0; j <= J; j++)
@@ -560,17 +563,18 @@ static void pd_run(struct eq *q, double p, double start)
     for (size_t j = 0; j <= J; j++)
         m += q->on[j];
     double mu = rel * scale / m;
+    double spread = 0; /* max |s_j z_j - mu|, kept with the duals */
     for (size_t j = 0; j <= J; j++)
-        q->z[j] = q->on[j] ? mu * (q->inv[j] = 1 / q->s[j]) : 0;
+        if (q->on[j]) {
+            q->z[j] = mu * (q->inv[j] = 1 / q->s[j]);
+            spread = fmax(spread, fabs(q->s[j] * q->z[j] - mu));
+        } else {
+            q->z[j] = 0;
+        }
     int stalls = 0, flat = 0, idle = 0;
     for (int it = 0; it < MAX_STEPS && stalls < 3 && idle < IDLE; it++) {
         pd_factor(q);
         q->steps++;
-        double spread = 0;
-        for (size_t j = 0; j <= J; j++) {
-            double d = q->on[j] ? fabs(q->s[j] * q->z[j] - mu) : 0;
-            spread = spread > d ? spread : d;
-        }
         /* The stage test asks for stationarity only at a centred point, and not after a flat
          * step (below): it is measured only then. */
         double derr = spread <= KAPPA * mu && !flat ? dual_error(q, p) : flat ? 0 : INFINITY;
@@ -596,11 +600,13 @@ static void pd_run(struct eq *q, double p, double start)
          * in a row that gain next to nothing end the solve. */
         flat = q->clipped && alpha == 1 && mu * lam2 <= STALL_REL * scale;
         idle = q->clipped && rel <= GAP_REL && q->G - p * q->S - before <= STALL_REL * scale ? idle + 1 : 0;
-        double ad = fmin(1, TO_EDGE * to_edge(q, q->z, q->dz));
+        double ad = fmin(1, TO_EDGE * q->edge_z);
+        spread = 0;
         for (size_t j = 0; j <= J; j++)
             if (q->on[j]) {
                 double centre = mu * (q->inv[j] = 1 / q->s[j]);
                 q->z[j] = clamp(q->z[j] + ad * q->dz[j], centre / DUAL_BOX, centre * DUAL_BOX);
+                spread = fmax(spread, fabs(q->s[j] * q->z[j] - mu));
             }
     }
     q->lambda = p + (q->on[J] ? q->z[J] : 0);
