@@ -605,7 +605,7 @@ static void pd_run(struct eq *q, double p, double start)
         for (size_t j = 0; j <= J; j++)
             if (q->on[j]) {
                 double centre = mu * (q->inv[j] = 1 / q->s[j]);
-                q->z[j] = clamp(q->z[j] + ad * q->dz[j], centre / DUAL_BOX, centre * DUAL_BOX);
+                q->z[j] = clamp(q->z[j] + ad * q->dz[j], centre * (1 / DUAL_BOX), centre * DUAL_BOX);
                 spread = fmax(spread, fabs(q->s[j] * q->z[j] - mu));
             }
     }
