@@ -72,3 +72,25 @@ int cli_script_option(int ch, const char *name, const char *arg, struct cli_scri
         return cli_usage(cmd, "%s", err.msg);
     return 0;
 }
+
+int cli_parse_script_args(int argc, char **argv, const char *cmd, const char *help, struct cli_scripts *sc)
+{
+    static const struct option longopts[] = {CLI_SCRIPT_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    memset(sc, 0, sizeof *sc);
+    optind = 1;
+    opterr = 0;
+    int ch, idx = 0;
+    while ((ch = getopt_long(argc, argv, ":vh", longopts, &idx)) != -1) {
+        switch (ch) {
+        case CLI_OPT_LIMIT:
+        case 'v':
+            if (cli_script_option(ch, longopts[idx].name, optarg, sc, cmd))
+                return 2;
+            break;
+        case 'h': fputs(help, stdout); return 0;
+        case ':': return cli_usage(cmd, "%s needs a value", argv[optind - 1]);
+        default: return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    return -1;
+}

@@ -28,6 +28,11 @@ struct cli_scripts {
  * 0 when applied; 2 after printing a usage error for `cmd`. */
 int cli_script_option(int ch, const char *name, const char *arg, struct cli_scripts *sc, const char *cmd);
 
+/* Parse a command line whose only options are CLI_SCRIPT_OPTIONS and --help. -1 when the
+ * command goes on (its operands start at argv[optind]); else the exit code (0 after
+ * printing `help`, 2 after a usage error). */
+int cli_parse_script_args(int argc, char **argv, const char *cmd, const char *help, struct cli_scripts *sc);
+
 /* Print "mplan: MSG" for err on stderr and return its exit code. */
 int cli_fail(const mp_error *err);
 /* Print "mplan: MSG" on stderr and return 2 (usage). */

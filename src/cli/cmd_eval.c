@@ -35,25 +35,10 @@ struct eval_opts {
 
 static int parse(int argc, char **argv, struct eval_opts *o)
 {
-    static const struct option longopts[] = {
-        CLI_SCRIPT_OPTIONS,
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
-    optind = 1;
-    opterr = 0;
-    int ch, idx = 0;
-    while ((ch = getopt_long(argc, argv, ":vh", longopts, &idx)) != -1) {
-        switch (ch) {
-        case CLI_OPT_LIMIT:
-        case 'v':
-            if (cli_script_option(ch, longopts[idx].name, optarg, &o->sc, "eval"))
-                return 2;
-            break;
-        case 'h': fputs(eval_help, stdout); return 0;
-        case ':': return cli_usage("eval", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("eval", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    int rc = cli_parse_script_args(argc, argv, "eval", eval_help, &o->sc);
+    if (rc >= 0)
+        return rc;
     if (optind >= argc)
         return cli_usage("eval", "which script? give SCRIPT.lua");
     if (argc - optind > 2)

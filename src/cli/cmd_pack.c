@@ -99,25 +99,10 @@ struct run_opts {
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
-    static const struct option longopts[] = {
-        CLI_SCRIPT_OPTIONS,
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
-    optind = 1;
-    opterr = 0;
-    int ch, idx = 0;
-    while ((ch = getopt_long(argc, argv, ":vh", longopts, &idx)) != -1) {
-        switch (ch) {
-        case CLI_OPT_LIMIT:
-        case 'v':
-            if (cli_script_option(ch, longopts[idx].name, optarg, &o->sc, "pack"))
-                return 2;
-            break;
-        case 'h': fputs(pack_help, stdout); return 0;
-        case ':': return cli_usage("pack", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("pack", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    int rc = cli_parse_script_args(argc, argv, "pack", pack_help, &o->sc);
+    if (rc >= 0)
+        return rc;
     if (optind != argc - 1)
         return cli_usage("pack", optind >= argc ? "pack %s: which pack? give its directory"
                                                 : "pack %s: one pack directory at a time", argv[0]);

@@ -149,88 +149,70 @@ int cmd_segment(int argc, char **argv)
         fprintf(stderr, "mplan: out of memory\n");
         return 5;
     }
-#define NEED_ARG()                                                                          \
-    do {                                                                                    \
-        if (i + 1 >= argc) {                                                                \
-            rc = cli_usage("segment", "%s needs a value", a);                               \
-            goto done;                                                                      \
-        }                                                                                   \
-    } while (0)
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        double v;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage_text, stdout);
-            rc = 0;
-            goto done;
-        } else if (strcmp(a, "--pack") == 0) {
-            NEED_ARG();
-            o.pack = argv[++i];
-        } else if (strcmp(a, "--rule") == 0) {
-            NEED_ARG();
-            o.rule = argv[++i];
-        } else if (strcmp(a, "--param") == 0) {
-            NEED_ARG();
-            params[o.nparams++] = argv[++i];
-        } else if (strcmp(a, "--labels") == 0) {
-            NEED_ARG();
-            o.labels = argv[++i];
-        } else if (strcmp(a, "--flow") == 0) {
-            NEED_ARG();
-            flow = argv[++i];
-        } else if (strcmp(a, "--key") == 0) {
-            NEED_ARG();
-            o.key = argv[++i];
-        } else if (strcmp(a, "--header") == 0) {
-            NEED_ARG();
-            header = argv[++i];
-        } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
-            NEED_ARG();
-            if (cli_parse_double(argv[++i], &v) != 0 || v < 1 || v > 256 || v != floor(v)) {
-                rc = cli_usage("segment", "--jobs %s: expected a whole number from 1 to 256", argv[i]);
-                goto done;
-            }
-            o.jobs = (int)v;
-        } else if (strcmp(a, "--format") == 0) {
-            NEED_ARG();
-            if ((fmt = cli_format_parse(argv[++i])) < 0) {
-                rc = cli_usage("segment", "--format %s: expected table, csv or json", argv[i]);
-                goto done;
-            }
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            NEED_ARG();
-            outpath = argv[++i];
-        } else if (strcmp(a, "--max-field") == 0) {
-            NEED_ARG();
-            if (parse_size(argv[++i], &v) != 0 || v < 1 || v > 1e9) {
-                rc = cli_usage("segment", "--max-field %s: expected bytes from 1 to 1e9", argv[i]);
-                goto done;
-            }
-            o.max_field = (size_t)v;
-        } else if (strcmp(a, "--max-steps") == 0 || strcmp(a, "--max-mem") == 0 || strcmp(a, "--timeout") == 0) {
-            NEED_ARG();
-            mp_error lerr = {0};
-            if (mp_host_limits_set(&o.limits, a + 2, argv[++i], &lerr) != MP_OK) {
-                rc = cli_fail(&lerr);
-                goto done;
-            }
-        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
-            o.verbose = 1;
-        } else if (strcmp(a, "--partial") == 0) {
-            partial = 1;
-        } else if (strcmp(a, "--merge") == 0) {
-            merge = 1;
-        } else if (strcmp(a, "--skip-bad") == 0) {
-            o.skip_bad = 1;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            rc = cli_usage("segment", "unknown option %s", a);
-            goto done;
-        } else {
-            inputs[ninputs++] = a;
+    enum { O_PACK = 0x200, O_RULE, O_PARAM, O_LABELS, O_FLOW, O_KEY, O_HEADER, O_MAXFIELD, O_PARTIAL,
+           O_MERGE, O_SKIPBAD };
+    static const struct option longopts[] = {
+        {"pack", required_argument, NULL, O_PACK},       {"rule", required_argument, NULL, O_RULE},
+        {"param", required_argument, NULL, O_PARAM},     {"labels", required_argument, NULL, O_LABELS},
+        {"flow", required_argument, NULL, O_FLOW},       {"key", required_argument, NULL, O_KEY},
+        {"header", required_argument, NULL, O_HEADER},   {"jobs", required_argument, NULL, 'j'},
+        {"format", required_argument, NULL, 'f'},        {"output", required_argument, NULL, 'o'},
+        {"max-field", required_argument, NULL, O_MAXFIELD}, {"partial", no_argument, NULL, O_PARTIAL},
+        {"merge", no_argument, NULL, O_MERGE},           {"skip-bad", no_argument, NULL, O_SKIPBAD},
+        {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
+        CLI_SCRIPT_OPTIONS,                              {NULL, 0, NULL, 0}};
+    struct cli_scripts sc = {0};
+    optind = 1;
+    opterr = 0;
+    int ch, idx = 0;
+    double v;
+    rc = -1;
+    while (rc < 0 && (ch = getopt_long(argc, argv, ":j:f:o:qvh", longopts, &idx)) != -1) {
+        switch (ch) {
+        case O_PACK: o.pack = optarg; break;
+        case O_RULE: o.rule = optarg; break;
+        case O_PARAM: params[o.nparams++] = optarg; break;
+        case O_LABELS: o.labels = optarg; break;
+        case O_FLOW: flow = optarg; break;
+        case O_KEY: o.key = optarg; break;
+        case O_HEADER: header = optarg; break;
+        case 'j':
+            if (cli_parse_double(optarg, &v) != 0 || v < 1 || v > 256 || v != floor(v))
+                rc = cli_usage("segment", "--jobs %s: expected a whole number from 1 to 256", optarg);
+            else
+                o.jobs = (int)v;
+            break;
+        case 'f':
+            if ((fmt = cli_format_parse(optarg)) < 0)
+                rc = cli_usage("segment", "--format %s: expected table, csv or json", optarg);
+            break;
+        case 'o': outpath = optarg; break;
+        case O_MAXFIELD:
+            if (parse_size(optarg, &v) != 0 || v < 1 || v > 1e9)
+                rc = cli_usage("segment", "--max-field %s: expected bytes from 1 to 1e9", optarg);
+            else
+                o.max_field = (size_t)v;
+            break;
+        case O_PARTIAL: partial = 1; break;
+        case O_MERGE: merge = 1; break;
+        case O_SKIPBAD: o.skip_bad = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(usage_text, stdout); rc = 0; break;
+        case CLI_OPT_LIMIT:
+        case 'v':
+            if (cli_script_option(ch, longopts[idx].name, optarg, &sc, "segment"))
+                rc = 2;
+            break;
+        case ':': rc = cli_usage("segment", "%s needs a value", argv[optind - 1]); break;
+        default: rc = cli_usage("segment", "unknown option %s", argv[optind - 1]); break;
         }
     }
+    if (rc >= 0)
+        goto done;
+    for (int i = optind; i < argc; i++)
+        inputs[ninputs++] = argv[i];
+    o.limits = sc.limits;
+    o.verbose = sc.verbose;
     o.params = params;
     if (merge) {
         if (!ninputs || o.pack || o.rule || flow || o.labels) {
@@ -325,5 +307,4 @@ done:
     free(params);
     free(inputs);
     return rc;
-#undef NEED_ARG
 }

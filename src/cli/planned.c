@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/model.h"
+#include "mplan/segment.h"
 
 void cli_planned_free(struct cli_planned *p)
 {
@@ -109,7 +110,11 @@ enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, s
         cli_planned_free(out);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
-    if ((st = cli_plan_strategies(out->host, out->plan, err)) == MP_OK && !(out->alloc = mp_alloc_new(out->plan)))
+    /* Audience sizes from a customers file (segments: {from:, segmenter:}), on every core. */
+    st = mp_segment_plan(out->plan, 0, err);
+    if (st == MP_OK)
+        st = cli_plan_strategies(out->host, out->plan, err);
+    if (st == MP_OK && !(out->alloc = mp_alloc_new(out->plan)))
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     if (st == MP_OK) {
         out->budget = mp_plan_allocatable(out->plan);

@@ -111,6 +111,13 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     }
     json_object_set_new(root, "goals", goals);
 
+    if (p->nsegments) {
+        json_t *segments = json_object();
+        for (size_t i = 0; i < p->nsegments; i++)
+            json_object_set_new(segments, p->segments[i].label, json_real(p->segments[i].size));
+        json_object_set_new(root, "segments", segments);
+    }
+
     json_t *warnings = json_array();
     for (size_t i = 0; i < p->nwarnings; i++)
         json_array_append_new(warnings, json_string(p->warnings[i]));
@@ -343,6 +350,12 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
     if (st == MP_OK && r->ngoals) {
         fputc('\n', fp);
         st = table_goals(fp, r, err);
+    }
+    if (st == MP_OK && p->nsegments) {
+        fputs("\nAudience:", fp);
+        for (size_t i = 0; i < p->nsegments; i++)
+            fprintf(fp, "  %s %.0f", p->segments[i].label, p->segments[i].size);
+        fprintf(fp, "%s\n", p->segments_from ? "  (segmented from the customers file)" : "");
     }
     return st;
 }

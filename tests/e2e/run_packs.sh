@@ -44,4 +44,25 @@ echo "-- changed" >>"$TMP/kpi-extra/init.lua"
 expect_exit "run refuses a changed pack" 3 "$MPLAN" run "$TMP/plan/p.yaml" --format json
 expect_err "the message names the changed file" "init.lua"
 expect_err "the message names the lock file" "p.lock"
+# Audience sizes from a customers file: the plan's segments come from the aipl segmenter,
+# checked against the AIPL rule of rules/aipl written again in Python (default params:
+# window 365 days, 2 orders to repurchase, loyal from member level 3).
+expect_exit "run with segments from a customers file" 0 "$MPLAN" run examples/618-flagship/with-packs.yaml --format json
+$PY - "$TMP/out" examples/customers/customers.csv <<'PYEOF' && ok "segment sizes equal an independent AIPL count" || fail "segments from file" "see above"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+n = lambda v: float(v) if v != "" else 0.0
+want = {"A": 0, "I": 0, "P": 0, "L": 0}
+for r in csv.DictReader(open(sys.argv[2], encoding="utf-8")):
+    bought = r["recency_days"] != "" and float(r["recency_days"]) <= 365
+    if (bought and n(r["orders"]) >= 2) or n(r["member_level"]) >= 3 or n(r["reviews"]) > 0 or n(r["shares"]) > 0:
+        want["L"] += 1
+    elif bought:
+        want["P"] += 1
+    elif n(r["visits_30d"]) > 0 or n(r["favorites"]) > 0 or n(r["carts"]) > 0 or n(r["follows"]) > 0:
+        want["I"] += 1
+    else:
+        want["A"] += 1
+assert d["segments"] == {k: float(v) for k, v in want.items()}, (d["segments"], want)
+PYEOF
 finish
