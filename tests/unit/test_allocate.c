@@ -839,16 +839,16 @@ static void test_scurves(void **state)
     }
 }
 
-/* Larger S-curve plans than test_scurves: 12 channels over 26 weeks with carry-over and a
- * season, and 8 over 20 with caps well below an equal share, so that the greedy allocation
- * fills one cap per step (hundreds of steps) and the local solves run long enough for their
+/* Larger S-curve plans than test_scurves: 10 channels over 16 weeks with carry-over and a
+ * season, and 8 over 14 with caps near an equal share, so that most greedy steps fill a cap
+ * (over a hundred steps) and the local solves run long enough for their
  * early stops to act. */
 static void test_scurves_larger(void **state)
 {
     (void)state;
     srand(2718);
     for (int round = 0; round < 2; round++) {
-        int C = round ? 8 : 12, T = round ? 20 : 26;
+        int C = round ? 8 : 10, T = round ? 14 : 16;
         double budget = 1500.0 * C * T;
         mp_plan *plan = fx_plan(T, budget);
         for (int c = 0; c < C; c++) {
