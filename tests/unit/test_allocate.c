@@ -652,7 +652,8 @@ static double bisect_level(int n, const double *w, const double *lo, const doubl
 static void ref_fill(const mp_plan *plan, double budget, const double *wc, int by_lift, double *x)
 {
     int C = (int)plan->nchannels, T = plan->T;
-    double lo[16], hi[16], tau[16];
+    double lo[16] = {0}, hi[16] = {0}, tau[16] = {0};
+    assert_true(C <= 16);
     for (int c = 0; c < C; c++) {
         const struct mp_channel *ch = &plan->channels[c];
         int m = 0;
