@@ -910,7 +910,7 @@ static void range_read(struct range *g, struct reader *r)
 {
     const mp_csv *csv = g->csv;
     mp_error e = {0};
-    g->state = g->w->open(g->w->ctx, g->slot, &e);
+    g->state = g->w->open(g->w->ctx, g->slot, g->index, &e);
     if (!g->state) {
         range_fail(g, e.status ? e.status : MP_ENOMEM, 0, e.msg);
         return;
@@ -999,15 +999,31 @@ struct pass_sync {
     int running;
 };
 
+#define MP_CSV_RANGES_PER_JOB 4
+
+/* One worker: slot `slot` takes the next unread range until none is left. */
 struct thread_arg {
+    const mp_csv *csv;
     struct range *g;
+    size_t n;
+    _Atomic size_t *next;
+    int slot;
     struct pass_sync *sync;
 };
 
 static void *pass_thread(void *arg)
 {
     struct thread_arg *t = arg;
-    range_read(t->g, &t->g->rd);
+    for (size_t i; (i = atomic_fetch_add(t->next, 1)) < t->n;) {
+        struct range *r = &t->g[i];
+        r->slot = t->slot;
+        if (reader_init(&r->rd, t->csv, r->start, r->end) != 0) {
+            range_fail(r, MP_ENOMEM, 0, "out of memory");
+            continue;
+        }
+        r->rd.done = r->done;
+        range_read(r, &r->rd);
+    }
     pthread_mutex_lock(&t->sync->mu);
     t->sync->running--;
     pthread_cond_signal(&t->sync->cv);
@@ -1050,25 +1066,20 @@ void mp_csv_pass_free(const struct mp_csv_worker *w, struct mp_csv_pass_result *
     memset(res, 0, sizeof *res);
 }
 
-/* Read ranges g[0..n) on a thread each while this thread reports progress. MP_ENOMEM when
- * a thread could not start (the others are told to stop). */
+/* Read ranges g[0..n) on `jobs` threads while this thread reports progress. MP_ENOMEM when
+ * no thread could start. */
 static enum mp_status read_threads(const mp_csv *csv, const struct mp_csv_worker *w, struct range *g,
-                                   size_t n, _Atomic uint64_t *done, _Atomic size_t *first_failed,
-                                   uint64_t total)
+                                   size_t n, size_t jobs, _Atomic uint64_t *done,
+                                   _Atomic size_t *first_failed, uint64_t total)
 {
     struct pass_sync sync = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-    pthread_t *th = calloc(n, sizeof *th);
-    struct thread_arg *ta = calloc(n, sizeof *ta);
+    _Atomic size_t next = 0;
+    pthread_t *th = calloc(jobs, sizeof *th);
+    struct thread_arg *ta = calloc(jobs, sizeof *ta);
     size_t started = 0;
     enum mp_status status = th && ta ? MP_OK : MP_ENOMEM;
-    for (; status == MP_OK && started < n; started++) {
-        struct range *r = &g[started];
-        if (reader_init(&r->rd, csv, r->start, r->end) != 0) {
-            status = MP_ENOMEM;
-            break;
-        }
-        r->rd.done = done;
-        ta[started] = (struct thread_arg){r, &sync};
+    for (; status == MP_OK && started < jobs; started++) {
+        ta[started] = (struct thread_arg){csv, g, n, &next, (int)started, &sync};
         pthread_mutex_lock(&sync.mu);
         sync.running++;
         pthread_mutex_unlock(&sync.mu);
@@ -1151,11 +1162,15 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
     if (csv->stream && csv->used)
         return mp_fail(err, MP_EUSAGE, "%s: standard input can be read only once", csv->name);
     csv->used = 1;
-    /* One range for standard input; for a file, at least 1 MiB a range. */
+    /* One range for standard input; for a file, MP_CSV_RANGES_PER_JOB ranges a thread, so a
+     * thread whose core is busier takes fewer of them, and at least 1 MiB a range. */
     uint64_t data = csv->stream ? 0 : csv->size - csv->data_start;
-    size_t n = jobs < 1 || csv->stream ? 1 : (size_t)jobs;
+    size_t threads = jobs < 1 || csv->stream ? 1 : (size_t)jobs;
+    size_t n = threads > 1 ? threads * MP_CSV_RANGES_PER_JOB : 1;
     if (n > data / (1u << 20) + 1)
         n = (size_t)(data / (1u << 20) + 1);
+    if (threads > n)
+        threads = n;
     struct range *g = calloc(n, sizeof *g);
     res->states = calloc(n, sizeof *res->states);
     res->line_base = calloc(n, sizeof *res->line_base);
@@ -1187,7 +1202,7 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
         g[0].rd.line = 1;
         g[0].tick_inline = 1;
         range_read(&g[0], &g[0].rd);
-    } else if ((status = read_threads(csv, w, g, n, &done, &first_failed, data)) != MP_OK) {
+    } else if ((status = read_threads(csv, w, g, n, threads, &done, &first_failed, data)) != MP_OK) {
         status = mp_fail(err, status, "out of memory");
     }
     if (status == MP_OK)

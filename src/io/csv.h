@@ -131,9 +131,10 @@ static inline enum mp_csv_kind mp_csv_classify(const char *p, size_t n, int64_t 
  * ranges before it are read): the line in the file is res->line_base[range] + line - 1. */
 struct mp_csv_worker {
     void *ctx;
-    /* A fresh state for range `slot` (0..jobs-1), read on a thread of its own; NULL with err
-     * set. A range read again gets a fresh state with the same slot. */
-    void *(*open)(void *ctx, int slot, mp_error *err);
+    /* A fresh state for range `range` (0.. in file order), read by worker `slot`
+     * (0..jobs-1); NULL with err set. A slot reads its ranges one after another on one
+     * thread, so per-slot resources need no lock. A range read again gets a fresh state. */
+    void *(*open)(void *ctx, int slot, size_t range, mp_error *err);
     enum mp_status (*row)(void *state, const struct mp_csv_record *rec, mp_error *err);
     /* Free a state (also one whose range had to be read again). */
     void (*discard)(void *ctx, void *state);
@@ -154,8 +155,9 @@ struct mp_csv_pass_result {
 };
 
 /* Read every record of the open file `csv` (just after its header) with up to `jobs`
- * threads, calling `w` per record. A regular file is cut into `jobs` byte ranges at line
- * starts; a range whose start turns out not to be a record boundary (a quoted field with a
+ * threads, calling `w` per record. A regular file is cut into byte ranges at line starts
+ * (several per thread, handed out as threads get free, so a slower core does not hold the
+ * pass up); a range whose start turns out not to be a record boundary (a quoted field with a
  * newline across the cut) is read again from the true boundary, so the states returned are
  * exactly those of a sequential read. Standard input is read on one thread. On success the
  * caller owns `res` (mp_csv_pass_free); on failure it is empty and err names file:line. */

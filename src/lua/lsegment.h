@@ -96,7 +96,7 @@ struct seg_run {
 /* Everything one byte range of the file adds up to. */
 struct seg_state {
     struct seg_slot *slot;
-    int range;              /* its index among the ranges of the pass */
+    size_t range;           /* its index among the ranges of the pass */
     mp_seg_summary *sum;
     const void *cptr[MP_SEG_LABEL_CACHE];
     long cidx[MP_SEG_LABEL_CACHE];

@@ -167,7 +167,7 @@ static void state_discard(void *ctx, void *p)
     free(st);
 }
 
-static void *state_open(void *ctx, int slot, mp_error *err)
+static void *state_open(void *ctx, int slot, size_t range, mp_error *err)
 {
     struct seg_run *r = ctx;
     struct seg_state *st = calloc(1, sizeof *st);
@@ -176,7 +176,7 @@ static void *state_open(void *ctx, int slot, mp_error *err)
         return NULL;
     }
     st->slot = &r->slots[slot];
-    st->range = slot;
+    st->range = range;
     const char **cols = malloc((r->ncols ? r->ncols : 1) * sizeof *cols);
     if (cols) {
         for (size_t c = 0; c < r->ncols; c++)

@@ -305,9 +305,9 @@ struct seen {
     size_t n, cap;
 };
 
-static void *seen_open(void *ctx, int slot, mp_error *err)
+static void *seen_open(void *ctx, int slot, size_t range, mp_error *err)
 {
-    (void)ctx, (void)slot, (void)err;
+    (void)ctx, (void)slot, (void)range, (void)err;
     return calloc(1, sizeof(struct seen));
 }
 
