@@ -154,7 +154,7 @@ deps-bench:
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	$(BIN) run examples/new-trade-festival/plan.yaml
+	$(BIN) run examples/new-trade-festival/plan.yaml --format table
 
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
