@@ -23,6 +23,17 @@
 #include "core/model.h"
 #include "mplan/plan.h"
 
+/* A plan from YAML text through the real loader (named "t.yaml" in messages); a plan the
+ * loader refuses fails the test with the message and the text. */
+static inline mp_plan *fx_load(const char *yaml)
+{
+    mp_plan *p = NULL;
+    mp_error err = {0};
+    if (mp_plan_load_string("t.yaml", yaml, strlen(yaml), &p, &err) != MP_OK)
+        FX_FAIL("%s\n--- plan:\n%s", err.msg, yaml);
+    return p;
+}
+
 static inline struct mp_response fx_hill(double beta, double k, double s)
 {
     return (struct mp_response){.curve = MP_CURVE_HILL, .beta = beta, .k = k, .s = s};

@@ -8,21 +8,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/model.h"
 #include "mplan/alloc.h"
 #include "mplan/kpi.h"
 #include "mplan/plan.h"
 
 #define near(a, b) assert_true(fabs((double)(a) - (double)(b)) <= 1e-9 * fmax(1, fabs((double)(b))))
-
-static mp_plan *load(const char *yaml)
-{
-    mp_plan *p = NULL;
-    mp_error err = {0};
-    if (mp_plan_load_string("t.yaml", yaml, strlen(yaml), &p, &err) != MP_OK)
-        fail_msg("%s", err.msg);
-    return p;
-}
 
 /* One linear channel (roas 2), theta 0.5, carry-over 100, spend 100, 0, 200:
  *   a = 100 + 0.5*100 = 150, 0 + 75 = 75, 200 + 37.5 = 237.5 ; r = 2a = 300, 150, 475
@@ -49,7 +42,7 @@ static const char plan_text[] =
 static void adstock_funnel_and_totals(void **state)
 {
     (void)state;
-    mp_plan *p = load(plan_text);
+    mp_plan *p = fx_load(plan_text);
     mp_alloc *a = mp_alloc_new(p);
     /* the fixed-cost channel is filled in */
     near(a->spend[1 * 3 + 0], 5);
@@ -97,7 +90,7 @@ static void adstock_funnel_and_totals(void **state)
 static void goals_attainment(void **state)
 {
     (void)state;
-    mp_plan *p = load("mplan: 1\n"
+    mp_plan *p = fx_load("mplan: 1\n"
                       "horizon: {start: 2027-01-04, periods: 1, period: week}\n"
                       "budget: {total: 100}\n"
                       "goals: {gmv: 400, cac: 20, roas: 3}\n"
@@ -129,7 +122,7 @@ static void goals_attainment(void **state)
 static void check_names_the_broken_constraint(void **state)
 {
     (void)state;
-    mp_plan *p = load("mplan: 1\n"
+    mp_plan *p = fx_load("mplan: 1\n"
                       "horizon: {start: 2027-01-04, periods: 2, period: week}\n"
                       "budget: {total: 100}\n"
                       "channels:\n"

@@ -7,22 +7,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/date.h"
 #include "core/model.h"
 #include "mplan/channel.h"
 #include "mplan/plan.h"
 
 #define near(a, b) assert_true(fabs((double)(a) - (double)(b)) <= 1e-12 * fmax(1, fabs((double)(b))))
-
-static mp_plan *load(const char *yaml)
-{
-    mp_plan *p = NULL;
-    mp_error err = {0};
-    enum mp_status st = mp_plan_load_string("t.yaml", yaml, strlen(yaml), &p, &err);
-    if (st != MP_OK)
-        fail_msg("%s", err.msg);
-    return p;
-}
 
 /* Weeks from Monday 2027-01-04; outbreak 1-14 March; 3w preparation, 2w storage, 1w warm-up,
  * 1w review. Week starts: 1 Jan 4, 2 Jan 11, 3 Jan 18, 4 Jan 25, 5 Feb 1, 6 Feb 8, 7 Feb 15,
@@ -51,7 +43,7 @@ static const char festival[] =
 static void phases_of_weeks(void **state)
 {
     (void)state;
-    mp_plan *p = load(festival);
+    mp_plan *p = fx_load(festival);
     static const enum mp_phase want[13] = {
         MP_PHASE_NORMAL, MP_PHASE_NORMAL, MP_PHASE_PREPARATION, MP_PHASE_PREPARATION,
         MP_PHASE_PREPARATION, MP_PHASE_STORAGE, MP_PHASE_STORAGE, MP_PHASE_WARMUP,
@@ -69,7 +61,7 @@ static void phases_of_weeks(void **state)
 static void demand_multipliers(void **state)
 {
     (void)state;
-    mp_plan *p = load(festival);
+    mp_plan *p = fx_load(festival);
     /* p4p is listed: full lift 1.8 in outbreak (x season 1.1 in week 9), 1.2 in warm-up;
      * edm is not: 1 + 0.8 * 0.5 = 1.4 in outbreak, 1 + 0.2 * 0.5 = 1.1 in warm-up;
      * reg is kind event: full lift like p4p. */
@@ -93,7 +85,7 @@ static void demand_multipliers(void **state)
 static void activity(void **state)
 {
     (void)state;
-    mp_plan *p = load(festival);
+    mp_plan *p = fx_load(festival);
     for (int t = 0; t < 13; t++) {
         assert_true(mp_channel_active(p, 0, t));
         assert_true(mp_channel_active(p, 1, t));
@@ -110,7 +102,7 @@ static void activity(void **state)
 static void months_and_budget(void **state)
 {
     (void)state;
-    mp_plan *p = load("mplan: 1\n"
+    mp_plan *p = fx_load("mplan: 1\n"
                       "horizon: {start: 2027-01-31, periods: 3, period: month}\n"
                       "budget: {total: 10000, reserve: 0.1, fixed: [{name: tools, per_period: 100},"
                       " {name: content, amount: 600}]}\n"
@@ -134,7 +126,7 @@ static void later_event_wins_overlap(void **state)
     (void)state;
     /* Daily periods. Event A: outbreak Mar 1-3, review 3d (Mar 4-6). Event B: outbreak
      * Mar 7-8, preparation 2d (Mar 5-6): B's preparation wins Mar 5-6, with warnings. */
-    mp_plan *p = load("mplan: 1\n"
+    mp_plan *p = fx_load("mplan: 1\n"
                       "horizon: {start: 2027-03-01, periods: 8, period: day}\n"
                       "budget: {total: 1000}\n"
                       "events:\n"
@@ -158,7 +150,7 @@ static void later_event_wins_overlap(void **state)
 static void clone_is_deep(void **state)
 {
     (void)state;
-    mp_plan *p = load(festival);
+    mp_plan *p = fx_load(festival);
     mp_plan *q = mp_plan_clone(p);
     assert_non_null(q);
     q->channels[0].resp.beta = 5;

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/date.h"
 #include "core/model.h"
 #include "io/plan_write.h"
@@ -80,23 +82,13 @@ static char *write_text(const mp_plan *p)
     return buf;
 }
 
-static mp_plan *load(const char *text)
-{
-    mp_plan *p = NULL;
-    mp_error err = {0};
-    enum mp_status st = mp_plan_load_string("written.yaml", text, strlen(text), &p, &err);
-    if (st != MP_OK)
-        fail_msg("%s\n--- text:\n%s", err.msg, text);
-    return p;
-}
-
 static void round_trip(void **state)
 {
     (void)state;
-    mp_plan *a = load(plan_text);
+    mp_plan *a = fx_load(plan_text);
     char *text = write_text(a);
     assert_memory_equal(text, "# revised\n# by a test\n", 22);
-    mp_plan *b = load(text);
+    mp_plan *b = fx_load(text);
 
     assert_string_equal(b->store, "2027");
     assert_string_equal(b->platform, "true");

@@ -10,20 +10,13 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/date.h"
 #include "core/model.h"
 #include "mplan/review.h"
 
 #define near(a, b) assert_true(fabs((double)(a) - (double)(b)) <= 1e-9 * fmax(1, fabs((double)(b))))
-
-static mp_plan *load(const char *text)
-{
-    mp_plan *p = NULL;
-    mp_error err = {0};
-    if (mp_plan_load_string("t.yaml", text, strlen(text), &p, &err) != MP_OK)
-        fail_msg("%s", err.msg);
-    return p;
-}
 
 static mp_forecast *forecast(const mp_plan *p)
 {
@@ -64,7 +57,7 @@ static const char linear_plan[] =
 static void variance_by_hand(void **state)
 {
     (void)state;
-    mp_plan *p = load(linear_plan);
+    mp_plan *p = fx_load(linear_plan);
     mp_forecast *fc = forecast(p);
     mp_actuals *act = mp_actuals_new(p);
     /* planned: adstock 1000, 1500 -> gmv 3000, 4500 (roas 3 on the adstock, theta 0.5) */
@@ -138,7 +131,7 @@ static double gauss(void)
 static void refit_recovers_beta(void **state)
 {
     (void)state;
-    mp_plan *p = load("mplan: 1\n"
+    mp_plan *p = fx_load("mplan: 1\n"
                       "horizon: {start: 2027-01-04, periods: 10, period: week}\n"
                       "budget: {total: 100000}\n"
                       "channels:\n"
@@ -192,7 +185,7 @@ static void refit_recovers_beta(void **state)
 static void revised_plan_drops_the_past(void **state)
 {
     (void)state;
-    mp_plan *p = load("mplan: 1\n"
+    mp_plan *p = fx_load("mplan: 1\n"
                       "horizon: {start: 2027-01-04, periods: 6, period: week}\n"
                       "budget: {total: 6000}\n"
                       "goals: {orders: 10}\n"

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "core/model.h"
 #include "mplan/whatif.h"
 
@@ -25,15 +27,6 @@ static const char two_exp[] =
     "channels:\n"
     "  - {id: a, kind: paid, response: {curve: exp, beta: 1000, k: 500}}\n"
     "  - {id: b, kind: self, response: {curve: exp, beta: 500, k: 250}}\n";
-
-static mp_plan *load(const char *text)
-{
-    mp_plan *p = NULL;
-    mp_error err = {0};
-    if (mp_plan_load_string("t.yaml", text, strlen(text), &p, &err) != MP_OK)
-        fail_msg("%s", err.msg);
-    return p;
-}
 
 /* The test allocator: everything on channel a; "infeasible" below 150; a script error at 999. */
 static enum mp_status all_on_a(void *ctx, const mp_plan *plan, double budget, mp_alloc *out, mp_error *err)
@@ -64,7 +57,7 @@ static enum mp_status count_and_touch(void *ctx, mp_plan *plan, mp_error *err)
 static void grid_scenarios_restore(void **state)
 {
     (void)state;
-    mp_plan *p = load(two_exp);
+    mp_plan *p = fx_load(two_exp);
     const char *kpath[] = {"channels.a.response.k"};
     double kval[] = {250};
     mp_whatif_scenario sc[] = {{"steep", kpath, kval, 1}, {"base", NULL, NULL, 0}};
@@ -103,7 +96,7 @@ static void grid_scenarios_restore(void **state)
 static void infeasible_rows_and_errors(void **state)
 {
     (void)state;
-    mp_plan *p = load(two_exp);
+    mp_plan *p = fx_load(two_exp);
     mp_whatif_axis ax[] = {{"budget", 100, 300, 3}};
     mp_whatif_hooks hooks = {.allocate = all_on_a};
     mp_whatif *w = NULL;
@@ -142,7 +135,7 @@ static void infeasible_rows_and_errors(void **state)
 static void monotone_with_equalize(void **state)
 {
     (void)state;
-    mp_plan *p = load("mplan: 1\n"
+    mp_plan *p = fx_load("mplan: 1\n"
                       "horizon: {start: 2027-01-04, periods: 8, period: week}\n"
                       "budget: {total: 50000, reserve: 0.1}\n"
                       "events: [{name: Fest, outbreak: 2027-02-08..2027-02-14, phases: {warmup: 1w}, lift: 1.8}]\n"
