@@ -1082,8 +1082,8 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
         }
         double U = m ? fmin(ch->max, ch->cap * (double)m) : 0, lo = fmin(ch->min, U);
         int pinned = pin_all || U - lo <= tol;
-        if (m == 0 || (pinned && (lo <= tol || lo >= ch->cap * (double)m - tol || m == 1))) {
-            for (size_t t = 0; t < T && lo > tol; t++)
+        if (m == 0 || (pinned && (lo <= 0 || lo >= ch->cap * (double)m - tol || m == 1))) {
+            for (size_t t = 0; t < T && lo > 0; t++)
                 if (ch->active[t])
                     row[t] = m == 1 ? lo : ch->cap;
             double s = sum(row, 0, T);
@@ -1146,11 +1146,26 @@ static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info
     double snap = q->tol / (double)(q->n + 1);
     for (size_t kk = 0; kk < q->nch; kk++) {
         const struct chan *k = &q->ch[kk];
+        /* The tolerance is a share of the budget: at a budget of 1e13 a cell of 1,000 is
+         * "a hair" from 0, yet a channel's whole min may be made of such cells. Cells go to
+         * 0 only while the channel keeps its min. */
+        double room = sum(q->x, k->off, k->off + k->m) - k->lo;
+        /* A total within the tolerance above its min is put on it (scaled down: caps and 0
+         * hold): the method leaves it a slack that is a share of the budget. */
+        if (k->lo > 0 && room > 0 && room <= q->tol) {
+            double f = k->lo / (k->lo + room);
+            for (size_t i = k->off; i < k->off + k->m; i++)
+                q->x[i] *= f;
+            room = 0;
+        }
         for (size_t i = k->off; i < k->off + k->m; i++) {
-            if (q->x[i] < snap)
+            if (q->x[i] < snap && q->x[i] <= room) {
+                room -= q->x[i];
                 q->x[i] = 0;
-            else if (q->x[i] > q->cap[i] - snap)
+            } else if (q->x[i] > q->cap[i] - snap) {
+                room += q->cap[i] - q->x[i];
                 q->x[i] = q->cap[i];
+            }
             out->spend[MP_AT(plan, k->c, q->per[i])] = q->x[i];
         }
     }

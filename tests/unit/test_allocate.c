@@ -558,6 +558,35 @@ static void test_edges(void **state)
     expect_infeasible(plan, -50, "fixed lines take more than the budget");
 }
 
+/* A budget of 1e13 next to a channel whose min is 2,000 (issue: from about 1e13 the
+ * tolerances, a part in 1e9 of the budget, were taken for each cell and the min channel was
+ * left at 0). Its marginal (below 0.07) is far under the big channels' (above 40), so the
+ * answer puts it exactly at its min; and the check refuses the channel at 0. */
+static void test_min_at_huge_budget(void **state)
+{
+    (void)state;
+    mp_plan *plan = fx_plan(4, 1e13);
+    fx_channel(plan, "a", fx_hill(9e14, 1.5e12, 0.85));
+    fx_channel(plan, "b", fx_exp(7e14, 9e11));
+    size_t c = fx_channel(plan, "c", fx_hill(5e3, 1e5, 1));
+    plan->channels[c].min = 2000;
+    plan->channels[c].theta = 0.3;
+    fx_resolve(plan);
+    mp_alloc *al = mp_alloc_new(plan);
+    equalize_ok(plan, 1e13, al, NULL);
+    double tot = 0;
+    for (int t = 0; t < 4; t++)
+        tot += X(al, c, t);
+    assert_close(tot, 2000, 1e-9);
+    for (int t = 0; t < 4; t++)
+        X(al, c, t) = 0;
+    mp_error err = {0};
+    assert_int_equal(mp_alloc_check(plan, al, 1e13, "equalize", &err), MP_ESCRIPT);
+    assert_non_null(strstr(err.msg, "breaks min 2000"));
+    mp_alloc_free(al);
+    mp_plan_free(plan);
+}
+
 /* Every concave case with random curves, carry-over, caps, mins, maxes and inactive periods
  * meets KKT as the independent checker sees it, and info.lambda is its common marginal. */
 static void test_random_kkt(void **state)
@@ -923,6 +952,7 @@ int main(void)
         cmocka_unit_test(test_goal_two_channels),
         cmocka_unit_test(test_infeasible),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_min_at_huge_budget),
         cmocka_unit_test(test_random_kkt),
         cmocka_unit_test(test_scurves),
         cmocka_unit_test(test_scurves_larger),
