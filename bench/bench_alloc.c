@@ -138,7 +138,8 @@ static int run(const struct spec *sp, int want)
             printf(" %.17g", alloc->spend[MP_AT(plan, c, t)]);
         printf("\n");
     }
-    printf("equalize %.9g %d %d %.17g\n", (t1 - t0) / reps, reps, info.iterations, info.objective);
+    printf("equalize %.9g %d %d %.17g %.17g %.17g %d %d\n", (t1 - t0) / reps, reps, info.iterations, info.objective,
+           info.bound, info.gap, info.starts, (int)info.stop);
     mp_alloc_free(alloc);
     mp_plan_free(plan);
     return 0;
