@@ -1339,12 +1339,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                            .pin0 = U - lo <= tol, .hi0 = ch->max < ch->cap * (double)m, .a = d,
                            .base = d + T, .next = d + 2 * T};
         d += 3 * T;
-        if (!mp_curve_concave(&ch->resp)) {
-            /* hill s > 1: the tangent from the origin touches where f(a)/a = f'(a), that is
-             * 1 + u = s with u = (a/k)^s; the envelope is straight up to there. */
-            k->knee = ch->resp.k * pow(ch->resp.s - 1, 1 / ch->resp.s);
-            k->slope = ch->resp.beta * (ch->resp.s - 1) / (ch->resp.s * k->knee);
-        }
+        mp_curve_envelope(&ch->resp, &k->knee, &k->slope);
         q->c_lo[q->nch] = lo;
         q->c_U[q->nch] = k->pin0 ? lo : U;
         /* Proportional to beta; a linear curve has none: the GMV of an equal share instead. */

@@ -812,7 +812,67 @@ static void scurve_case(mp_plan *plan, double budget)
     if (!(got >= best[0] - tol && got >= best[1] - tol && got >= best[2] - tol))
         fail_msg("equalize %.10g below a heuristic: equal %.10g, beta %.10g, greedy %.10g",
                  got, best[0], best[1], best[2]);
+    int certified = plan->objective == MP_OBJ_GMV || plan->objective == MP_OBJ_PROFIT;
+    if (!certified) {
+        assert_int_equal(info.stop, MP_STOP_NONE);
+        assert_true(isnan(info.gap));
+        mp_alloc_free(al);
+        return;
+    }
+    /* The bound is above every heuristic and every local answer; the gap is what it says. */
+    double ub = info.bound, utol = 1e-9 * fabs(ub);
+    if (!(ub >= got - utol && ub >= best[0] - utol && ub >= best[1] - utol && ub >= best[2] - utol))
+        fail_msg("bound %.10g below an answer: equalize %.10g, equal %.10g, beta %.10g, greedy %.10g",
+                 ub, got, best[0], best[1], best[2]);
+    assert_close(info.gap, (ub - got) / fabs(ub), 1e-9);
+    assert_true(info.stop == (info.gap <= MP_EQUALIZE_GAP_GOAL ? MP_STOP_GAP : MP_STOP_WORK));
+    /* local answers from other starts: points on the equal-split path at several budgets */
+    mp_alloc *warm = mp_alloc_new(plan), *from = mp_alloc_new(plan);
+    for (int l = 1; l <= 3; l++) {
+        ref_fill(plan, lo + (top - lo) * l / 3, w[l % 2], l % 2, warm->spend);
+        double w0 = ref_score(plan, warm->spend);
+        mp_error err = {0};
+        mp_equalize_info fi;
+        assert_int_equal(mp_alloc_equalize_from(plan, budget, warm, from, &fi, &err), MP_OK);
+        assert_int_equal(mp_alloc_check(plan, from, budget, "equalize", &err), MP_OK);
+        double local = ref_score(plan, from->spend);
+        if (!(local >= w0 - 1e-9 * fabs(w0)))
+            fail_msg("warm start %.10g, answer from it %.10g: worse", w0, local);
+        if (!(ub >= local - utol))
+            fail_msg("bound %.10g below the answer %.10g from a warm start", ub, local);
+    }
+    mp_alloc_free(warm);
+    mp_alloc_free(from);
     mp_alloc_free(al);
+}
+
+/* One S-shaped channel (hill beta 1000, k 100, s 2), two periods, no carry-over. Its envelope
+ * is 5a up to the knee a = 100 (test_curve). The best real allocation puts all in one period
+ * below the knee (f(b) against 2 f(b/2)), the relaxation's is the straight line:
+ *   b = 60:  best f(60) = 1000*3600/13600 = 264.70588..., bound 5*60 = 300, gap 11.76%;
+ *   b = 100: best f(100) = 500 = bound, gap 0;
+ *   b = 300: the curve is concave past the knee: 150 + 150, 2 f(150) = 2*1000*22500/32500
+ *            = 1384.615..., bound the same, gap 0. */
+static void test_scurve_bound_by_hand(void **state)
+{
+    (void)state;
+    static const double b[] = {60, 100, 300}, best[] = {1000.0 * 3600 / 13600, 500, 2000.0 * 22500 / 32500},
+                        bound[] = {300, 500, 2000.0 * 22500 / 32500};
+    for (int i = 0; i < 3; i++) {
+        mp_plan *plan = fx_plan(2, b[i]);
+        fx_channel(plan, "s", fx_hill(1000, 100, 2));
+        fx_resolve(plan);
+        mp_alloc *al = mp_alloc_new(plan);
+        mp_equalize_info info;
+        double got = equalize_ok(plan, b[i], al, &info);
+        assert_close(got, best[i], 1e-9);
+        assert_close(info.bound, bound[i], 1e-8);
+        assert_close(info.gap, (bound[i] - best[i]) / bound[i], 1e-8);
+        assert_int_equal(info.stop, i == 0 ? MP_STOP_WORK : MP_STOP_GAP);
+        assert_int_equal(mp_equalize_optimal(&info), i != 0);
+        mp_alloc_free(al);
+        mp_plan_free(plan);
+    }
 }
 
 static void test_scurves(void **state)
@@ -957,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_scurves),
         cmocka_unit_test(test_scurves_larger),
         cmocka_unit_test(test_scurve_local_optimum),
+        cmocka_unit_test(test_scurve_bound_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
