@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -168,7 +169,8 @@ static void scurve_sweeps_monotone(void **state)
 {
     (void)state;
     unsigned long long seed = 14;
-    for (int round = 0; round < 12; round++) {
+    /* the plans drawn after 128 others: with cold solves plan 132 lost 8% GMV from 28,000 to 30,000 */
+    for (int round = 0; round < 140; round++) {
         char text[4096];
         int o = snprintf(text, sizeof text,
                          "mplan: 1\n"
@@ -185,6 +187,8 @@ static void scurve_sweeps_monotone(void **state)
                           "  - {id: c%d, kind: paid, response: {curve: hill, beta: %.0f, k: %.0f, s: %.3f}, theta: %.2f, cap: %.0f}\n",
                           c, 20000 + 60000 * u1, 2000 + 6000 * u2, 1.2 + 1.8 * u1 * u2, 0.5 * u2, 3000 + 4000 * u1);
         }
+        if (round < 128)
+            continue;
         mp_plan *p = fx_load(text);
         mp_whatif_axis up[] = {{"budget", 4000, 40000, 19}}, down[] = {{"budget", 40000, 4000, 19}};
         mp_whatif_axis grid[] = {{"budget", 4000, 40000, 10}, {"channels.c0.response.k", 3000, 5000, 2}};
