@@ -40,13 +40,14 @@ typedef struct mp_equalize_info {
                            * S-curve); = objective when concave; NAN when unknown */
     double gap;           /* certified gap (bound - objective) / |bound|: 0 when concave, NAN
                            * when unknown */
-    double shadow;        /* d(optimal GMV)/d(budget): lambda where the budget binds, else 0;
-                           * NAN with nothing to decide */
+    double shadow;        /* d(optimal GMV)/d(budget): lambda where the budget binds, else 0
+                           * (also with nothing to decide) */
     int starts;           /* S-curves: local solves run */
     enum mp_equalize_stop stop;
 } mp_equalize_info;
 
-/* 1 when the answer is the optimum (concave) or certified within MP_EQUALIZE_GAP_GOAL of it. */
+/* 1 when the answer is the optimum: every curve concave, or a certified gap of 0 (to 1e-9).
+ * An S-curve answer within MP_EQUALIZE_GAP_GOAL is near-optimal, not optimal: see `gap`. */
 int mp_equalize_optimal(const mp_equalize_info *info);
 
 /* "exact", "gap", "work limit" or "no bound". */

@@ -70,7 +70,8 @@ int cmd_report(int argc, char **argv)
         st = mp_out_open(&out, output, &err);
     if (st == MP_OK) {
         struct mp_report r = {.plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals,
-                              .ngoals = run.ngoals, .allocatable = run.budget, .rv = rv, .actuals_path = actuals};
+                              .ngoals = run.ngoals, .allocatable = run.budget, .rv = rv, .actuals_path = actuals,
+                              .eq = run.have_eq ? &run.eq : NULL};
         st = mp_report_write_html(out.fp, &r, &err);
     }
     if (st == MP_OK)

@@ -97,7 +97,7 @@ int cmd_run(int argc, char **argv)
     struct mp_run_result res = {
         .plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals, .ngoals = run.ngoals,
         .custom = run.custom, .ncustom = run.ncustom, .allocator = run.plan->allocator,
-        .allocatable = run.budget, .shortfall = run.shortfall};
+        .allocatable = run.budget, .shortfall = run.shortfall, .eq = run.have_eq ? &run.eq : NULL};
     if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
         goto done;
     int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);

@@ -1450,7 +1450,33 @@ static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info
 
 int mp_equalize_optimal(const mp_equalize_info *info)
 {
-    return info->stop == MP_STOP_EXACT || (info->gap <= MP_EQUALIZE_GAP_GOAL);
+    return info->stop == MP_STOP_EXACT || info->gap <= 1e-9;
+}
+
+mp_pulse mp_alloc_pulse(const mp_plan *plan, const mp_alloc *alloc, size_t c)
+{
+    mp_pulse p = {0};
+    const struct mp_channel *ch = &plan->channels[c];
+    double slope, a = ch->carryover;
+    if (!mp_curve_envelope(&ch->resp, &p.knee, &slope))
+        return p;
+    p.scurve = 1;
+    int run = 0;
+    for (int t = 0; t < plan->T; t++) {
+        double x = alloc->spend[MP_AT(plan, c, t)];
+        a = x + ch->theta * a;
+        p.peak = fmax(p.peak, a);
+        if (x > 0) {
+            p.on++;
+            p.bursts += !run;
+            run = 1;
+            p.low = p.on == 1 ? a : fmin(p.low, a);
+        } else {
+            run = 0;
+            p.off += ch->mode != MP_MODE_OPTIMISED || (ch->active[t] && ch->cap > 0);
+        }
+    }
+    return p;
 }
 
 const char *mp_equalize_stop_name(enum mp_equalize_stop stop)

@@ -93,6 +93,12 @@ static void group_thousands(char *out, size_t n, double v, int decimals)
     out[o] = '\0';
 }
 
+char *mp_fmt_num(char *buf, size_t n, double value, int decimals)
+{
+    group_thousands(buf, n, value, decimals);
+    return buf;
+}
+
 void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
 {
     if (!isfinite(value)) {
