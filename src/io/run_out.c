@@ -39,7 +39,7 @@ const char *mp_run_gap_text(char *buf, size_t n, const mp_equalize_info *eq)
     }
     char bound[64];
     mp_fmt_num(bound, sizeof bound, eq->bound, 0);
-    snprintf(buf, n, "S-curves: within %.2g%% of the best possible (no allocation beats %s); %s after %d local "
+    snprintf(buf, n, "S-curves: within %.3g%% of the best possible (no allocation beats %s); %s after %d local "
                      "searches", 100 * eq->gap, bound,
              eq->stop == MP_STOP_GAP ? "the gap is below 0.01%" : "stopped at the work limit", eq->starts);
     return buf;
@@ -65,6 +65,10 @@ const char *mp_run_pulse_text(char *buf, size_t n, const mp_plan *plan, const mp
     if (p.on == 0)
         snprintf(buf, n, "%s: off; below adstock %s its S-curve returns less per unit than above it, and the "
                          "budget is worth more elsewhere", ch->id, knee);
+    else if (p.off > 0 && p.low == p.peak)
+        snprintf(buf, n, "%s: pulses, on %d of %d %s in %d burst%s (adstock %s when on); spread over all %d "
+                         "%s it would sit near %s, and below %s its S-curve returns less per unit", ch->id, p.on,
+                 p.on + p.off, unit, p.bursts, p.bursts == 1 ? "" : "s", low, p.on + p.off, unit, even, knee);
     else if (p.off > 0)
         snprintf(buf, n, "%s: pulses, on %d of %d %s in %d burst%s (adstock %s-%s when on); spread over all %d "
                          "%s it would sit near %s, and below %s its S-curve returns less per unit", ch->id, p.on,
