@@ -12,6 +12,7 @@
 
 #include "fixture.h"
 #include "mplan/alloc.h"
+#include "mplan/kpi.h"
 
 /* ---- an independent reference model (model.md 3-4) ---- */
 
@@ -587,6 +588,54 @@ static void test_min_at_huge_budget(void **state)
     mp_plan_free(plan);
 }
 
+/* mroas at a bound against finite differences on both sides. Two hill channels with
+ * carry-over over four weeks; a's max (1,500) binds: its own return there is above the
+ * common one. The forecast's mroas of a is what one more unit spent in a's pattern brings
+ * (the one-sided value at its max, had it been allowed), so it matches the difference of
+ * GMV along that pattern, up and down; b's is the budget's shadow price, which equalize
+ * reports too, and matches the optimum's change with the budget on both sides. */
+static void test_mroas_at_bounds(void **state)
+{
+    (void)state;
+    mp_plan *plan = fx_plan(4, 6000);
+    size_t a = fx_channel(plan, "a", fx_hill(20000, 2000, 0.8));
+    size_t b = fx_channel(plan, "b", fx_hill(9000, 1500, 1));
+    plan->channels[a].theta = 0.4;
+    plan->channels[b].theta = 0.2;
+    plan->channels[a].max = 1500;
+    fx_resolve(plan);
+    mp_alloc *al = mp_alloc_new(plan), *lo = mp_alloc_new(plan), *hi = mp_alloc_new(plan);
+    mp_equalize_info info;
+    double G = equalize_ok(plan, 6000, al, &info);
+    double ta = 0;
+    for (int t = 0; t < 4; t++)
+        ta += X(al, a, t);
+    assert_close(ta, 1500, 1e-9); /* on its max */
+    mp_forecast *fc = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(plan, al, &fc, &err), MP_OK);
+    double h = 1e-3;
+    for (int side = -1; side <= 1; side += 2) {
+        memcpy(hi->spend, al->spend, 8 * sizeof *al->spend);
+        for (int t = 0; t < 4; t++)
+            X(hi, a, t) += side * h * X(al, a, t) / ta;
+        double fd = side * (ref_gmv(plan, hi->spend) - G) / h;
+        if (!(fabs(fd - fc->mroas[a]) <= 1e-5 * fc->mroas[a]))
+            fail_msg("channel a at its max: mroas %.10g, finite difference %.10g (side %d)", fc->mroas[a], fd, side);
+    }
+    assert_true(fc->mroas[a] > fc->mroas[b] * 1.01); /* the max binds */
+    mp_equalize_info il, ih;
+    double Gl = equalize_ok(plan, 6000 - 0.1, lo, &il), Gh = equalize_ok(plan, 6000 + 0.1, hi, &ih);
+    assert_close((G - Gl) / 0.1, info.shadow, 1e-4);
+    assert_close((Gh - G) / 0.1, info.shadow, 1e-4);
+    assert_close(fc->mroas[b], info.shadow, 1e-8);
+    mp_forecast_free(fc);
+    mp_alloc_free(al);
+    mp_alloc_free(lo);
+    mp_alloc_free(hi);
+    mp_plan_free(plan);
+}
+
 /* Every concave case with random curves, carry-over, caps, mins, maxes and inactive periods
  * meets KKT as the independent checker sees it, and info.lambda is its common marginal. */
 static void test_random_kkt(void **state)
@@ -1013,6 +1062,7 @@ int main(void)
         cmocka_unit_test(test_infeasible),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_min_at_huge_budget),
+        cmocka_unit_test(test_mroas_at_bounds),
         cmocka_unit_test(test_random_kkt),
         cmocka_unit_test(test_scurves),
         cmocka_unit_test(test_scurves_larger),
