@@ -20,10 +20,15 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import warnings  # noqa: E402
+
 import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
 from alloc_slsqp import Model, parse  # noqa: E402
+
+# SLSQP warns when a step leaves the bounds (it clips): noise in a table.
+warnings.filterwarnings("ignore", category=RuntimeWarning)
 
 STARTS = 20
 SIZES = ["3x4", "4x6", "5x6", "4x8", "6x6"]

@@ -33,6 +33,9 @@
 #define KAPPA 30.0       /* a point is centred for mu when within KAPPA mu of the target */
 #define DUAL_BOX 1e10    /* z s stays within this factor of mu (as in Ipopt) */
 #define MAX_STEPS 200    /* interior-point iterations per solve: a guard against stalls */
+#define RELAX_GAP 1e-8   /* the relaxed solve stops at this duality gap and ... */
+#define RELAX_DUAL 1e-6  /* ... stationarity: lin_bound holds at any point, so more buys nothing */
+#define RELAX_STEPS 60   /* ... and after this many steps (the envelope's kinks slow Newton) */
 #define MAX_SEARCH 40    /* solves per budget search: a guard */
 #define ARMIJO 0.01      /* sufficient decrease, as a share of the predicted one */
 #define TO_EDGE 0.99     /* a step goes at most this share of the way to a constraint */
@@ -43,7 +46,8 @@
 #define STALL_REL 1e-10  /* S-curves: a full step predicting less gain than this share of the scale ends a stage */
 #define IDLE 5           /* S-curves: steps in a row without gain that end the last stage */
 #define SEARCH_REL 1e-9  /* S-curves: target_roas and goal stop at a budget bracket this share of the budget */
-#define MAX_STARTS 8     /* S-curves: local solves at most (the work limit), the two of the heuristics included */
+#define MAX_STARTS 11
+#define WORK_CELLS 1.2e6   /* S-curves: no more local solves once interior-point steps x cells pass this */    /* S-curves: local solves at most (the work limit), the two of the heuristics included */
 
 /* An optimised channel with free cells. */
 struct chan {
@@ -120,6 +124,7 @@ struct eq {
     struct cell_c *ord;     /* [n] the bound's cells by return */
     double bound;           /* upper bound on G - p S (INFINITY: none) */
     int starts;             /* S-curves: local solves run */
+    long ipm;               /* interior-point steps of every solve */
     enum mp_equalize_stop stop;
     int steps;
     void *block;
@@ -610,16 +615,18 @@ static void pd_run(struct eq *q, double p, double start)
             q->z[j] = 0;
         }
     int stalls = 0, flat = 0, idle = 0;
-    for (int it = 0; it < MAX_STEPS && stalls < 3 && idle < IDLE; it++) {
+    double gap_rel = q->relax ? RELAX_GAP : GAP_REL, dual_tol = q->relax ? RELAX_DUAL : DUAL_TOL;
+    for (int it = 0; it < (q->relax ? RELAX_STEPS : MAX_STEPS) && stalls < 3 && idle < IDLE; it++) {
         pd_factor(q);
         q->steps++;
+        q->ipm++;
         /* The stage test asks for stationarity only at a centred point, and not after a flat
          * step (below): it is measured only then. */
         double derr = spread <= KAPPA * mu && !flat ? dual_error(q, p) : flat ? 0 : INFINITY;
         if (derr <= KAPPA * rel && spread <= KAPPA * mu) {
-            if (rel <= GAP_REL && derr <= DUAL_TOL)
+            if (rel <= gap_rel && derr <= dual_tol)
                 break;
-            rel = fmax(GAP_REL / 2, fmin(rel / 5, rel * rel));
+            rel = fmax(gap_rel / 2, fmin(rel / 5, rel * rel));
             mu = rel * scale / m;
         }
         pd_rhs(q, p, mu);
@@ -1070,7 +1077,8 @@ static int pulse_round(struct eq *q, const double *src)
 {
     const struct mp_plan *plan = q->plan;
     int changed = 0;
-    memcpy(q->xs, src, q->n * sizeof *q->xs);
+    if (src != q->xs)
+        memcpy(q->xs, src, q->n * sizeof *q->xs);
     for (size_t kk = 0; kk < q->nch; kk++) {
         struct chan *k = &q->ch[kk];
         if (!(k->knee > 0))
@@ -1104,7 +1112,8 @@ static int pulse_round(struct eq *q, const double *src)
 static int cut_idle(struct eq *q, const double *src)
 {
     int changed = 0;
-    memcpy(q->xs, src, q->n * sizeof *q->xs);
+    if (src != q->xs)
+        memcpy(q->xs, src, q->n * sizeof *q->xs);
     for (size_t kk = 0; kk < q->nch; kk++) {
         struct chan *k = &q->ch[kk];
         if (!(k->knee > 0) || k->pinned)
@@ -1122,6 +1131,54 @@ static int cut_idle(struct eq *q, const double *src)
         for (size_t i = k->off; i < k->off + k->m; i++)
             q->xs[i] = src[i] * (k->lo / tot);
         changed = 1;
+    }
+    return changed;
+}
+
+/* src with, in each S-curve channel, a burst below the knee moved to the empty period where
+ * the channel's GMV is highest after the move (into q->xs), as a start for a local solve:
+ * that cannot move spend across periods with nothing in between, as a pulse in week 1 that
+ * belongs in week 6 once the other channels have moved too. One move per channel; at most
+ * SHIFT_WORK channel evaluations in all. Returns 0 when no channel has such a move. */
+#define SHIFT_WORK 20000
+static int shift_bursts(struct eq *q, const double *src)
+{
+    int changed = 0;
+    long work = 0;
+    memcpy(q->xs, src, q->n * sizeof *q->xs);
+    double *x = q->xs;
+    for (size_t kk = 0; kk < q->nch && work < SHIFT_WORK; kk++) {
+        struct chan *k = &q->ch[kk];
+        if (!(k->knee > 0) || k->pinned)
+            continue;
+        double best = -INFINITY;
+        size_t bi = 0, bj = 0;
+        for (size_t i = k->off; i < k->off + k->m && work < SHIFT_WORK; i++) {
+            double tiny = 1e-6 * x[i]; /* a local solve leaves "empty" cells a hair above 0 */
+            if (!(x[i] > q->tol && x[i] < k->knee))
+                continue;
+            for (size_t j = k->off; j < k->off + k->m && work < SHIFT_WORK; j++) {
+                if (x[j] > tiny || q->cap[j] < x[i] + x[j])
+                    continue;
+                double xi = x[i], xj = x[j];
+                x[j] += xi;
+                x[i] = 0;
+                double G = eval_channel(q, k, x, 0, 0);
+                x[i] = xi;
+                x[j] = xj;
+                work++;
+                if (G > best) {
+                    best = G;
+                    bi = i;
+                    bj = j;
+                }
+            }
+        }
+        if (bi != bj) {
+            x[bj] += x[bi];
+            x[bi] = 0;
+            changed = 1;
+        }
     }
     return changed;
 }
@@ -1167,7 +1224,7 @@ static void solve_scurve(struct eq *q)
         consider(q, q->xr, gmv_of(q, q->xr), &best);
     }
     q->stop = certify ? MP_STOP_WORK : MP_STOP_NONE;
-    for (int s = 0; s < 7 && q->starts < MAX_STARTS; s++) {
+    for (int s = 0; s < 10 && q->starts < MAX_STARTS; s++) {
         const double *x0 = NULL;
         double start = 0.1;
         switch (s) {
@@ -1178,7 +1235,12 @@ static void solve_scurve(struct eq *q)
         case 4: x0 = pulse_round(q, q->xr) ? q->xs : NULL; break;
         case 5: x0 = cut_idle(q, q->xr) ? q->xs : NULL; break;
         case 6: x0 = pulse_round(q, q->best) ? q->xs : NULL; break;
+        case 7: x0 = cut_idle(q, q->best) ? q->xs : NULL; break;
+        case 8: x0 = pulse_round(q, q->best) && cut_idle(q, q->xs) ? q->xs : NULL; break;
+        case 9: x0 = shift_bursts(q, q->best) ? q->xs : NULL; break;
         }
+        if (s >= 2 && (double)q->ipm * (double)q->n > WORK_CELLS)
+            break;
         if (s >= 2 && (!certify || !x0))
             continue;
         if (x0 == q->best) {
