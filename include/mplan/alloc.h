@@ -46,7 +46,8 @@ typedef struct mp_equalize_info {
     enum mp_equalize_stop stop;
 } mp_equalize_info;
 
-/* 1 when the answer is the optimum: every curve concave, or a certified gap of 0 (to 1e-9).
+/* 1 when the answer is the optimum: every curve concave, or a certified gap of 0 (to 1e-7,
+ * the accuracy of the bound).
  * An S-curve answer within MP_EQUALIZE_GAP_GOAL is near-optimal, not optimal: see `gap`. */
 int mp_equalize_optimal(const mp_equalize_info *info);
 
@@ -60,7 +61,8 @@ enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *o
 
 /* The same from a warm start: `start` (an allocation of the same plan, say the previous
  * budget of a what-if sweep; NULL: none) is a candidate when it meets every constraint at
- * `budget`, and S-curve searches start from it too, so the answer is never below it. */
+ * `budget`, and S-curve searches start from it too, so the answer is never below it.
+ * `start` must not be `out`. */
 enum mp_status mp_alloc_equalize_from(const mp_plan *plan, double budget, const mp_alloc *start,
                                       mp_alloc *out, mp_equalize_info *info, mp_error *err);
 

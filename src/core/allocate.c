@@ -64,6 +64,7 @@ struct chan {
     double tot;         /* S-curves: total of the greedy allocation */
     size_t top;         /* S-curves: its cell with the most greedy gain per unit (off + m: none) */
     double knee, slope; /* S-curve (hill s > 1): tangent point of its concave envelope, slope there */
+    double *ek, *es;    /* [T] the envelope of each period: straight up to ek (slope es), see setup */
     double *a, *base;   /* [T] adstock at the last evaluated point, mp_curve_base of it */
     double *next;       /* [T] the bases after the step the line search tries */
 };
@@ -216,10 +217,10 @@ static double eval_channel(struct eq *q, struct chan *k, const double *x, int de
         if (!carried)
             k->base[u] = mp_curve_base(&ch->resp, a);
         double f = 0, d1 = 0, d2 = 0;
-        int env = q->relax && a < k->knee; /* on the envelope's straight part */
+        int env = q->relax && a < k->ek[u]; /* on the envelope's straight part */
         if (env) {
-            f = k->slope * a;
-            d1 = k->slope;
+            f = k->es[u] * a;
+            d1 = k->es[u];
         } else if (a > 0) {
             mp_curve_eval_base(&ch->resp, a, k->base[u], &f, derivs ? &d1 : NULL, derivs ? &d2 : NULL);
         }
@@ -454,16 +455,16 @@ static void pd_ds(struct eq *q, double mu)
 static double chan_delta(const struct eq *q, const struct chan *k, int u, double da, double *db)
 {
     const struct mp_response *r = &q->plan->channels[k->c].resp;
-    double a = k->a[u], base = k->base[u], b = a + da;
+    double a = k->a[u], base = k->base[u], b = a + da, knee = k->ek[u], slope = k->es[u];
     double df = curve_delta(r, a, base, da, db);
-    if (!q->relax || (a >= k->knee && b >= k->knee))
+    if (!q->relax || (a >= knee && b >= knee))
         return df;
-    if (a <= k->knee && b <= k->knee)
-        return k->slope * da;
-    double ub = mp_curve_base(r, k->knee), skip;
-    if (a < k->knee) /* up across the knee */
-        return k->slope * (k->knee - a) + curve_delta(r, k->knee, ub, b - k->knee, &skip);
-    return curve_delta(r, a, base, k->knee - a, &skip) - k->slope * (k->knee - b);
+    if (a <= knee && b <= knee)
+        return slope * da;
+    double ub = mp_curve_base(r, knee), skip;
+    if (a < knee) /* up across the knee */
+        return slope * (knee - a) + curve_delta(r, knee, ub, b - knee, &skip);
+    return curve_delta(r, a, base, knee - a, &skip) - slope * (knee - b);
 }
 
 /* GMV change of the step alpha * dx, from the adstock of the last evaluation; the curve bases
@@ -1333,7 +1334,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                        where(plan, NULL, at, sizeof at), budget);
 
     size_t nk = 2 * (nch > T ? nch : T), ms = 2 * n + 2 * nch + 1, off = 0;
-    size_t o_d = carve(&off, 21 * n + 5 * ms + 2 * T + 3 * nch + 3 * nch * T, sizeof(double));
+    size_t o_d = carve(&off, 21 * n + 5 * ms + 2 * T + 3 * nch + 5 * nch * T, sizeof(double));
     size_t o_ord = carve(&off, n, sizeof(struct cell_c));
     size_t o_ch = carve(&off, nch, sizeof(struct chan));
     size_t o_kn = carve(&off, nk, sizeof(struct knot));
@@ -1399,8 +1400,8 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
         struct chan *k = &q->ch[q->nch];
         *k = (struct chan){.c = c, .off = q->n, .m = m, .lo = lo, .hi = ch->max, .U = U,
                            .pin0 = U - lo <= tol, .hi0 = ch->max < ch->cap * (double)m, .a = d,
-                           .base = d + T, .next = d + 2 * T};
-        d += 3 * T;
+                           .base = d + T, .next = d + 2 * T, .ek = d + 3 * T, .es = d + 4 * T};
+        d += 5 * T;
         mp_curve_envelope(&ch->resp, &k->knee, &k->slope);
         q->c_lo[q->nch] = lo;
         q->c_U[q->nch] = k->pin0 ? lo : U;
@@ -1413,6 +1414,22 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                 q->cap[q->n] = ch->cap;
                 q->n++;
             }
+        /* The relaxation's envelope per period u: the adstock there is at most amax_u (every
+         * earlier cell at its cap, decayed, and no more than the channel may spend in all, or
+         * the budget, above the decayed initial adstock). Where amax_u is below the knee the
+         * envelope over [0, amax_u] is the chord to (amax_u, f(amax_u)): f(a)/a rises up to the
+         * knee, so the chord lies above the curve there, and lower than the tangent. */
+        double am = ch->carryover, carry = ch->carryover, most = fmin(U, budget);
+        for (size_t t = 0, j = k->off; t < T; t++) {
+            double in = j < k->off + m && q->per[j] == (int)t ? q->cap[j++] : 0, fh = 0;
+            am = in + ch->theta * am;
+            carry *= ch->theta;
+            double h = k->knee > 0 ? fmin(k->knee, fmin(am, carry + most)) : 0;
+            if (h > 0)
+                mp_curve_eval(&ch->resp, h, &fh, NULL, NULL);
+            k->ek[t] = h;
+            k->es[t] = h > 0 ? fh / h : k->slope;
+        }
         for (size_t i = k->off; i + 1 < k->off + m; i++)
             q->rho[i] = pow(ch->theta, q->per[i + 1] - q->per[i]);
         q->rho[k->off + m - 1] = 0;
@@ -1512,7 +1529,7 @@ static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info
 
 int mp_equalize_optimal(const mp_equalize_info *info)
 {
-    return info->stop == MP_STOP_EXACT || info->gap <= 1e-9;
+    return info->stop == MP_STOP_EXACT || info->gap <= 1e-7;
 }
 
 mp_pulse mp_alloc_pulse(const mp_plan *plan, const mp_alloc *alloc, size_t c)
