@@ -33,9 +33,9 @@
 #define KAPPA 30.0       /* a point is centred for mu when within KAPPA mu of the target */
 #define DUAL_BOX 1e10    /* z s stays within this factor of mu (as in Ipopt) */
 #define MAX_STEPS 200    /* interior-point iterations per solve: a guard against stalls */
-#define RELAX_GAP 1e-8   /* the relaxed solve stops at this duality gap and ... */
-#define RELAX_DUAL 1e-6  /* ... stationarity: lin_bound holds at any point, so more buys nothing */
-#define RELAX_STEPS 60   /* ... and after this many steps (the envelope's kinks slow Newton) */
+#define RELAX_GAP 1e-7   /* the relaxed solve stops at this duality gap and ... */
+#define RELAX_DUAL 1e-5  /* ... stationarity: lin_bound holds at any point, so more buys nothing */
+#define RELAX_STEPS 40   /* ... and after this many steps (the envelope's kinks slow Newton) */
 #define MAX_SEARCH 40    /* solves per budget search: a guard */
 #define ARMIJO 0.01      /* sufficient decrease, as a share of the predicted one */
 #define TO_EDGE 0.99     /* a step goes at most this share of the way to a constraint */
@@ -46,8 +46,8 @@
 #define STALL_REL 1e-10  /* S-curves: a full step predicting less gain than this share of the scale ends a stage */
 #define IDLE 5           /* S-curves: steps in a row without gain that end the last stage */
 #define SEARCH_REL 1e-9  /* S-curves: target_roas and goal stop at a budget bracket this share of the budget */
-#define MAX_STARTS 11
-#define WORK_CELLS 1.2e6   /* S-curves: no more local solves once interior-point steps x cells pass this */    /* S-curves: local solves at most (the work limit), the two of the heuristics included */
+#define MAX_STARTS 13    /* S-curves: local solves at most, the two of the heuristics included ... */
+#define WORK_CELLS 1.2e6 /* ... and none more once interior-point steps x cells pass this */
 
 /* An optimised channel with free cells. */
 struct chan {
@@ -119,7 +119,8 @@ struct eq {
     double gk, gr;          /* target_roas and goal: met when gk + G - gr * S >= 0 */
     double lambda;          /* the budget's shadow price after the last solve */
     int clipped;            /* some curve is not concave: the Newton matrix is a clipped model */
-    int relax;              /* S-curves are evaluated as their concave envelopes */
+    int relax;              /* S-curves are evaluated as their concave envelopes ... */
+    int loose;              /* ... the tangent to the knee in every period (not the per-period one) */
     double *xr, *xs;        /* [n] the relaxation's optimum, a start made from it */
     double *warm;           /* [n] the caller's start when it is feasible, else NULL */
     struct cell_c *ord;     /* [n] the bound's cells by return */
@@ -217,10 +218,11 @@ static double eval_channel(struct eq *q, struct chan *k, const double *x, int de
         if (!carried)
             k->base[u] = mp_curve_base(&ch->resp, a);
         double f = 0, d1 = 0, d2 = 0;
-        int env = q->relax && a < k->ek[u]; /* on the envelope's straight part */
+        double ek = q->loose ? k->knee : k->ek[u], es = q->loose ? k->slope : k->es[u];
+        int env = q->relax && a < ek; /* on the envelope's straight part */
         if (env) {
-            f = k->es[u] * a;
-            d1 = k->es[u];
+            f = es * a;
+            d1 = es;
         } else if (a > 0) {
             mp_curve_eval_base(&ch->resp, a, k->base[u], &f, derivs ? &d1 : NULL, derivs ? &d2 : NULL);
         }
@@ -455,7 +457,8 @@ static void pd_ds(struct eq *q, double mu)
 static double chan_delta(const struct eq *q, const struct chan *k, int u, double da, double *db)
 {
     const struct mp_response *r = &q->plan->channels[k->c].resp;
-    double a = k->a[u], base = k->base[u], b = a + da, knee = k->ek[u], slope = k->es[u];
+    double a = k->a[u], base = k->base[u], b = a + da;
+    double knee = q->loose ? k->knee : k->ek[u], slope = q->loose ? k->slope : k->es[u];
     double df = curve_delta(r, a, base, da, db);
     if (!q->relax || (a >= knee && b >= knee))
         return df;
@@ -1184,6 +1187,22 @@ static int shift_bursts(struct eq *q, const double *src)
     return changed;
 }
 
+/* The optimum of the looser relaxation (the tangent to the knee in every period, whatever the
+ * caps allow) into q->gain, as a start: it pulses more boldly than the tight one, and on
+ * some plans that finds the better answer. */
+static const double *loose_optimum(struct eq *q, double p, struct pick *best)
+{
+    q->relax = q->loose = 1;
+    q->clipped = 0;
+    solve_at(q, q->Bfull, p, NULL, 1);
+    memcpy(q->gain, q->x, q->n * sizeof *q->x);
+    q->relax = q->loose = 0;
+    q->clipped = 1;
+    set_budget(q, q->Bfull);
+    consider(q, q->gain, gmv_of(q, q->gain), best);
+    return q->gain;
+}
+
 /* S-curves (model.md 7, docs/model-notes.md "S-curves"). The candidates of today's
  * heuristics (equal split and proportional-to-beta paths, LEVELS budget levels each, for gmv
  * only the whole budget; every prefix of the greedy allocation) and two local solves (the
@@ -1225,7 +1244,7 @@ static void solve_scurve(struct eq *q)
         consider(q, q->xr, gmv_of(q, q->xr), &best);
     }
     q->stop = certify ? MP_STOP_WORK : MP_STOP_NONE;
-    for (int s = 0; s < 10 && q->starts < MAX_STARTS; s++) {
+    for (int s = 0; s < 12 && q->starts < MAX_STARTS; s++) {
         const double *x0 = NULL;
         double start = 0.1;
         switch (s) {
@@ -1235,10 +1254,12 @@ static void solve_scurve(struct eq *q)
         case 3: x0 = q->xr; break;
         case 4: x0 = pulse_round(q, q->xr) ? q->xs : NULL; break;
         case 5: x0 = cut_idle(q, q->xr) ? q->xs : NULL; break;
-        case 6: x0 = pulse_round(q, q->best) ? q->xs : NULL; break;
-        case 7: x0 = cut_idle(q, q->best) ? q->xs : NULL; break;
-        case 8: x0 = pulse_round(q, q->best) && cut_idle(q, q->xs) ? q->xs : NULL; break;
-        case 9: x0 = shift_bursts(q, q->best) ? q->xs : NULL; break;
+        case 6: x0 = certify ? loose_optimum(q, p, &best) : NULL; break;
+        case 7: x0 = pulse_round(q, q->gain) ? q->xs : NULL; break;
+        case 8: x0 = pulse_round(q, q->best) ? q->xs : NULL; break;
+        case 9: x0 = cut_idle(q, q->best) ? q->xs : NULL; break;
+        case 10: x0 = pulse_round(q, q->best) && cut_idle(q, q->xs) ? q->xs : NULL; break;
+        case 11: x0 = shift_bursts(q, q->best) ? q->xs : NULL; break;
         }
         if (s >= 2 && (double)q->ipm * (double)q->n > WORK_CELLS)
             break;
