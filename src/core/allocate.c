@@ -127,6 +127,7 @@ struct eq {
     double bound;           /* upper bound on G - p S (INFINITY: none) */
     int starts;             /* S-curves: local solves run */
     long ipm;               /* interior-point steps of every solve */
+    int raw;                /* q->best is a start no local solve has run from */
     enum mp_equalize_stop stop;
     int steps;
     void *block;
@@ -871,15 +872,16 @@ static int beats(struct pick p, const struct pick *best)
     return !best->have || p.feas > best->feas || (p.feas == best->feas && p.val > best->val);
 }
 
-/* Keep x in q->best when it beats the best so far. */
-static void consider(struct eq *q, const double *x, double G, struct pick *best)
+/* Keep x in q->best when it beats the best so far; 1 when it did. */
+static int consider(struct eq *q, const double *x, double G, struct pick *best)
 {
     struct pick p = score(q, G, sum(x, 0, q->n));
     if (!beats(p, best))
-        return;
+        return 0;
     *best = p;
     if (x != q->best)
         memcpy(q->best, x, q->n * sizeof *x);
+    return 1;
 }
 
 /* Gains of adding min(step, room) to each free cell of channel k at x, and the cell with the
@@ -1199,7 +1201,7 @@ static const double *loose_optimum(struct eq *q, double p, struct pick *best)
     q->relax = q->loose = 0;
     q->clipped = 1;
     set_budget(q, q->Bfull);
-    consider(q, q->gain, gmv_of(q, q->gain), best);
+    q->raw |= consider(q, q->gain, gmv_of(q, q->gain), best);
     return q->gain;
 }
 
@@ -1229,41 +1231,50 @@ static void solve_scurve(struct eq *q)
             q->steps++;
         }
     greedy(q, &best);
-    if (q->warm)
-        consider(q, q->warm, gmv_of(q, q->warm), &best);
     q->bound = INFINITY;
-    if (certify) {
-        q->relax = 1;
-        q->clipped = 0;
-        solve_at(q, q->Bfull, p, NULL, 1);
-        memcpy(q->xr, q->x, q->n * sizeof *q->x);
-        q->bound = lin_bound(q, q->xr, p);
-        q->relax = 0;
-        q->clipped = 1;
-        set_budget(q, q->Bfull);
-        consider(q, q->xr, gmv_of(q, q->xr), &best);
-    }
     q->stop = certify ? MP_STOP_WORK : MP_STOP_NONE;
     for (int s = 0; s < 12 && q->starts < MAX_STARTS; s++) {
+        /* After today's two solves (exactly as before: from the best heuristic, then from
+         * the central point), the warm start and the relaxation, which is not subject to the
+         * work limit: every answer of gmv and profit gets its bound. */
+        if (s == 2) {
+            if (q->warm)
+                q->raw |= consider(q, q->warm, gmv_of(q, q->warm), &best);
+            if (!certify)
+                break;
+            q->relax = 1;
+            q->clipped = 0;
+            solve_at(q, q->Bfull, p, NULL, 1);
+            memcpy(q->xr, q->x, q->n * sizeof *q->x);
+            q->bound = lin_bound(q, q->xr, p);
+            q->relax = 0;
+            q->clipped = 1;
+            set_budget(q, q->Bfull);
+            q->raw |= consider(q, q->xr, gmv_of(q, q->xr), &best);
+        }
+        if (s >= 2 && gap_of(q, best.val) <= MP_EQUALIZE_GAP_GOAL) {
+            q->stop = MP_STOP_GAP;
+            break;
+        }
+        if (s >= 2 && (double)q->ipm * (double)q->n > WORK_CELLS)
+            break;
         const double *x0 = NULL;
         double start = 0.1;
         switch (s) {
-        case 0: x0 = q->best; break;  /* today's two */
+        case 0: x0 = q->best; break;
         case 1: start = 1; break;
         case 2: x0 = q->warm; break;
         case 3: x0 = q->xr; break;
         case 4: x0 = pulse_round(q, q->xr) ? q->xs : NULL; break;
         case 5: x0 = cut_idle(q, q->xr) ? q->xs : NULL; break;
-        case 6: x0 = certify ? loose_optimum(q, p, &best) : NULL; break;
+        case 6: x0 = loose_optimum(q, p, &best); break;
         case 7: x0 = pulse_round(q, q->gain) ? q->xs : NULL; break;
         case 8: x0 = pulse_round(q, q->best) ? q->xs : NULL; break;
         case 9: x0 = cut_idle(q, q->best) ? q->xs : NULL; break;
         case 10: x0 = pulse_round(q, q->best) && cut_idle(q, q->xs) ? q->xs : NULL; break;
         case 11: x0 = shift_bursts(q, q->best) ? q->xs : NULL; break;
         }
-        if (s >= 2 && (double)q->ipm * (double)q->n > WORK_CELLS)
-            break;
-        if (s >= 2 && (!certify || !x0))
+        if (s >= 2 && !x0)
             continue;
         if (x0 == q->best) {
             memcpy(q->cand, q->best, q->n * sizeof *q->cand);
@@ -1271,13 +1282,21 @@ static void solve_scurve(struct eq *q)
         }
         solve_objective(q, x0, start);
         q->starts++;
+        if (consider(q, q->x, gmv_of(q, q->x), &best))
+            q->raw = 0;
+        set_budget(q, q->Bfull);
+    }
+    /* The best point may be one no local solve started from (the relaxed optimum, the warm
+     * start): one more from it makes the answer a local optimum. */
+    if (q->raw) {
+        memcpy(q->cand, q->best, q->n * sizeof *q->cand);
+        solve_objective(q, q->cand, 0.1);
+        q->starts++;
         consider(q, q->x, gmv_of(q, q->x), &best);
         set_budget(q, q->Bfull);
-        if (certify && s >= 1 && gap_of(q, best.val) <= MP_EQUALIZE_GAP_GOAL) {
-            q->stop = MP_STOP_GAP;
-            break;
-        }
     }
+    if (certify && q->stop != MP_STOP_GAP && gap_of(q, best.val) <= MP_EQUALIZE_GAP_GOAL)
+        q->stop = MP_STOP_GAP;
     memcpy(q->x, q->best, q->n * sizeof *q->x);
 }
 
