@@ -363,7 +363,7 @@ enum mp_status mp_whatif_run(const mp_plan *plan, const mp_whatif_axis *axes, si
      * grid order in the result. */
     size_t nb = 1, stride = 1, bax = naxes;
     for (size_t a = 0; a < naxes; a++)
-        if (strcmp(axes[a].path, "budget") == 0)
+        if (strcmp(axes[a].path, "budget") == 0 || strcmp(axes[a].path, "budget.total") == 0)
             bax = a;
     if (bax < naxes) {
         nb = (size_t)axes[bax].n;
