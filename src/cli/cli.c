@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include "io/out.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -45,9 +47,24 @@ int cli_format_parse(const char *s)
     return -1;
 }
 
-enum cli_format cli_format_default(FILE *fp)
+enum mp_status cli_output(const char *path, int format, const struct cli_writers *w, const void *data,
+                          mp_error *err)
 {
-    return isatty(fileno(fp)) ? CLI_TABLE : CLI_CSV;
+    struct mp_out out;
+    enum mp_status st = mp_out_open(&out, path, err);
+    if (st != MP_OK)
+        return st;
+    if (format < 0)
+        format = mp_out_isatty(&out) ? CLI_TABLE : CLI_CSV;
+    cli_write_fn fn = format == CLI_JSON && w->json ? w->json : format == CLI_CSV && w->csv ? w->csv : w->table;
+    return mp_out_finish(&out, fn(out.fp, data, err), err);
+}
+
+int cli_output_arg(const char *cmd, const char *flag, const char *path)
+{
+    if (*path)
+        return -1;
+    return cli_usage(cmd, "%s needs a file name (or - for standard output), not an empty one", flag);
 }
 
 int cli_parse_double(const char *s, double *out)

@@ -412,10 +412,7 @@ static enum mp_status write_labels(struct seg_run *r, const struct mp_csv_pass_r
     if (!buf)
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     free(buf);
-    if (st == MP_OK)
-        return mp_out_commit(&out, err);
-    mp_out_abort(&out);
-    return st;
+    return mp_out_finish(&out, st, err);
 }
 
 /* The directory of `path`, for temporary files beside it. */
