@@ -1,9 +1,11 @@
 /* `mplan segment` around the row binding: passes over the file on threads (and the
  * quantile first pass before them), per-range states, --labels files, the flow between two
  * snapshots, and a plan's segment sizes. */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "lua/lsegment.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +105,14 @@ static struct seg_labout *labout_new(const char *dir, mp_error *err)
         mp_fail(err, MP_ENOMEM, "out of memory");
         return NULL;
     }
+    /* Unnamed from the start where the file system allows it: nothing for a signal or a kill
+     * to leave behind; else named for the instant until the unlink below. */
+    o->fd = -1;
+#ifdef O_TMPFILE
+    o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (o->fd >= 0)
+        return o;
+#endif
     o->fd = mkstemp(tmpl);
     if (o->fd < 0) {
         mp_fail(err, MP_EIO, "%s: cannot create a temporary file: %s", dir, strerror(errno));
