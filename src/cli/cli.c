@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include "io/esc.h"
 #include "io/out.h"
 
 #include <errno.h>
@@ -9,9 +10,36 @@
 #include <string.h>
 #include <unistd.h>
 
+/* "mplan: " PREFIX MSG on stderr, MSG escaped: it quotes CSV fields, YAML values and pack
+ * strings, whose control characters must not reach the terminal. */
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+    char small[1024], *msg = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
+    fprintf(stderr, "mplan: %s", prefix);
+    mp_esc_fputs(msg ? msg : small, MP_ESC_LINES, stderr);
+    fputc('\n', stderr);
+    if (msg != small)
+        free(msg);
+}
+
+static void say_f(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say_f(const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(prefix, fmt, ap);
+    va_end(ap);
+}
+
 int cli_fail(const mp_error *err)
 {
-    fprintf(stderr, "mplan: %s\n", err->msg[0] ? err->msg : mp_strerror(err->status));
+    say_f("", "%s", err->msg[0] ? err->msg : mp_strerror(err->status));
     return mp_exit_code(err->status);
 }
 
@@ -19,10 +47,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("mplan: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    say("", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see 'mplan help %s')\n", cmd);
+    fprintf(stderr, "(see 'mplan help %s')\n", cmd);
     return 2;
 }
 
@@ -30,10 +57,8 @@ void cli_warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("mplan: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    say("warning: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_format_parse(const char *s)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "io/out.h"
+#include "io/table.h"
 #include "lua/pack.h"
 
 static void slots_free(struct seg_run *r)
@@ -68,15 +69,20 @@ void mp_segment_labout_field(struct seg_labout *o, const char *p, size_t n)
         labout_flush(o);
     if (2 * n + 2 + LABOUT_SPARE > LABOUT_BUF)
         n = (LABOUT_BUF - 2 - LABOUT_SPARE) / 2; /* keys are at most max_field; labels are short */
+    int guard = mp_csv_formula_like(p, n); /* as every CSV output: a spreadsheet shows it as text */
     int quote = 0;
     for (size_t i = 0; i < n && !quote; i++)
         quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
     if (!quote) {
+        if (guard)
+            o->buf[o->len++] = '\'';
         memcpy(o->buf + o->len, p, n);
         o->len += n;
         return;
     }
     o->buf[o->len++] = '"';
+    if (guard)
+        o->buf[o->len++] = '\'';
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '"')
             o->buf[o->len++] = '"';
