@@ -422,6 +422,32 @@ static enum mp_status revise_budget(mp_plan *p, const mp_plan *plan, const mp_re
     return MP_OK;
 }
 
+/* A late review: what is left of the channels' mins may add up to more than the budget
+ * left to allocate (the spend went elsewhere). The revised plan then asks each for the same
+ * share of what is left, in whole cents, and says so, rather than being infeasible. */
+static enum mp_status revise_mins(mp_plan *p)
+{
+    double sum = 0, budget = mp_plan_allocatable(p);
+    for (size_t c = 0; c < p->nchannels; c++)
+        if (p->channels[c].mode == MP_MODE_OPTIMISED)
+            sum += p->channels[c].min;
+    if (sum <= budget || sum <= 0)
+        return MP_OK;
+    double share = budget > 0 ? budget / sum : 0;
+    for (size_t c = 0; c < p->nchannels; c++) {
+        struct mp_channel *ch = &p->channels[c];
+        if (ch->mode != MP_MODE_OPTIMISED || ch->min <= 0)
+            continue;
+        double min = floor(ch->min * share * 100) / 100; /* down: the sum stays within the budget */
+        if (mp_plan_warn(p, "channel '%s': its min left (%.2f) no longer fits: the channels' mins add up to %.2f "
+                         "and %.2f is left to allocate: the revised plan asks for %.2f",
+                         ch->id, ch->min, sum, budget, min) != MP_OK)
+            return MP_ENOMEM;
+        ch->min = min;
+    }
+    return MP_OK;
+}
+
 /* Shift a per-period array of the copy so that it starts at period done+1. */
 static void shift(void *arr, size_t size, int done, int left)
 {
@@ -504,7 +530,9 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
     enum mp_status st = revise_goals(p, plan, act, rv);
     if (st != MP_OK)
         goto oom;
-    if ((st = revise_budget(p, plan, rv, err)) == MP_OK)
+    if ((st = revise_budget(p, plan, rv, err)) == MP_OK && (st = revise_mins(p)) != MP_OK)
+        goto oom;
+    if (st == MP_OK)
         st = mp_plan_resolve(p, err);
     if (st != MP_OK) {
         mp_plan_free(p);

@@ -350,10 +350,11 @@ static enum mp_status run_segment(struct seg_run *r, struct mp_csv_pass_result *
             return st;
         /* A rule asked for quantiles: a first pass over the file computes them. */
         const char *name = mp_csv_name(r->csv);
-        if (strcmp(name, "<stdin>") == 0)
+        if (mp_csv_is_stream(r->csv))
             return mp_fail(err, MP_EUSAGE, "%s: segmenter '%s' uses mplan.quantile, which needs a first pass "
-                           "over the input: give a file rather than standard input, or pass the edges "
-                           "as params", r->rule, r->o->rule);
+                           "over the input: %s is %s, read only once: give a file, or pass the edges as "
+                           "params", r->rule, r->o->rule, name,
+                           strcmp(name, "<stdin>") == 0 ? "standard input" : "a pipe or FIFO");
         st = run_sketch(r, err);
         if (st)
             return st;
