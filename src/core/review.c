@@ -372,7 +372,7 @@ static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_act
         int id = mp_kpi_lookup(g.kpi);
         if (additive(id) && id != MP_KPI_SPEND) {
             double got = reached(plan, act, rv, (enum mp_kpi_id)id);
-            if (got >= g.target) {
+            if (cents(g.target - got) <= 0) { /* less than a cent left is reached: a goal of 0 is no plan's */
                 if (mp_plan_warn(p, "goal %s %g already reached (%g): dropped from the revised plan", g.kpi,
                                  g.target, got) != MP_OK)
                     return MP_ENOMEM;
@@ -385,7 +385,7 @@ static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_act
     p->ngoals = kept;
     if (p->objective == MP_OBJ_GOAL_GMV) {
         double got = reached(plan, act, rv, MP_KPI_GMV);
-        if (got >= p->objective_value) {
+        if (cents(p->objective_value - got) <= 0) {
             p->objective = MP_OBJ_GMV;
             return mp_plan_warn(p, "objective goal gmv %g already reached (%g): the revised plan maximises gmv",
                                 plan->objective_value, got);

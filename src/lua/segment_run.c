@@ -350,11 +350,12 @@ static enum mp_status run_segment(struct seg_run *r, struct mp_csv_pass_result *
             return st;
         /* A rule asked for quantiles: a first pass over the file computes them. */
         const char *name = mp_csv_name(r->csv);
-        if (mp_csv_is_stream(r->csv))
+        int is_stdin = strcmp(name, "<stdin>") == 0;
+        if (is_stdin || mp_csv_is_stream(r->csv))
             return mp_fail(err, MP_EUSAGE, "%s: segmenter '%s' uses mplan.quantile, which needs a first pass "
-                           "over the input: %s is %s, read only once: give a file, or pass the edges as "
-                           "params", r->rule, r->o->rule, name,
-                           strcmp(name, "<stdin>") == 0 ? "standard input" : "a pipe or FIFO");
+                           "over the input: %s%s: give a file, or pass the edges as params", r->rule, r->o->rule,
+                           is_stdin ? "standard input" : name,
+                           is_stdin ? " is read only once" : " is a pipe or FIFO, read only once");
         st = run_sketch(r, err);
         if (st)
             return st;

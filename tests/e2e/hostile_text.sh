@@ -26,6 +26,12 @@ no_line "review: no forged mplan: line" "$TMP/err" "mplan: forged"
 expect_err "review: ESC shown as \\x1b" "unknown channel '\\x1b[31mred"
 grep -q '^  mplan: forged' "$TMP/err" && ok "review: the quoted newline's next line indented" || fail "review: indent" "$(cat -v "$TMP/err")"
 
+# A plan whose store name holds an ESC sequence: the run table's title shows it escaped.
+printf 'mplan: 1\nstore: {name: "S\\e[2J", currency: USD}\nhorizon: {start: 2027-01-04, periods: 1, period: week}\nbudget: {total: 100}\nchannels:\n  - {id: a, kind: paid, response: {curve: linear, roas: 2}}\n' >"$TMP/esc.yaml"
+expect_exit "run table of a plan with an ESC in the store name" 0 "$MPLAN" run "$TMP/esc.yaml" --format table
+no_raw "run table: no raw control character" "$TMP/out"
+head -1 "$TMP/out" | grep -qF 'S\x1b[2J, USD' && ok "run table: the store name escaped" || fail "run title" "$(head -1 "$TMP/out" | cat -v)"
+
 # A pack whose segmenter returns hostile labels and prints hostile text.
 mkdir "$TMP/pk"
 printf 'name: pk\nversion: 1.0.0\nmplan: ">=1.0"\nprovides: {segmenters: [evil]}\n' >"$TMP/pk/pack.yaml"
