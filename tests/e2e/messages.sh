@@ -56,4 +56,11 @@ assert b["gmv"] == 0 and b["spend"] == 0, b
 assert abs(d["kpis"]["total"]["spend"] - 800) < 1e-6, d["kpis"]["total"]
 PYEOF
 
+# A goal less than a cent from reached is reached: dropped with a warning, not written as 0.
+sed 's/^budget: {total: 1000}$/budget: {total: 1000}\ngoals: {gmv: 150.004}/' "$TMP/p.yaml" >"$TMP/g.yaml"
+printf 'period,channel,spend,impressions,clicks,orders,gmv\n1,a,100,0,0,0,150\n1,b,0,0,0,0,0\n' >"$TMP/g.csv"
+expect_exit "review: goal a fraction of a cent away" 0 "$MPLAN" review "$TMP/g.yaml" "$TMP/g.csv" --write-plan "$TMP/g2.yaml" --format csv &&
+    expect_err "review: that goal is reached" "goal gmv 150.004 already reached (150)"
+if grep -q "gmv: 0" "$TMP/g2.yaml"; then fail "revised goals" "a goal of 0 written"; else ok "revised plan: no goal of 0"; fi
+
 finish
