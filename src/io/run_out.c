@@ -65,9 +65,23 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     for (size_t t = 0; t < T; t++) {
         mp_date_format(p->period_start[t], buf);
         const char *ev = event_name(p, (int)t);
-        json_array_append_new(periods, json_pack("{s:i, s:s, s:s, s:o}", "t", (int)t + 1, "start", buf,
-                                                 "phase", mp_phase_name(p->phase[t]),
-                                                 "event", ev ? json_string(ev) : json_null()));
+        json_t *per = json_pack("{s:i, s:s, s:s, s:o}", "t", (int)t + 1, "start", buf, "phase",
+                                mp_phase_name(p->phase[t]), "event", ev ? json_string(ev) : json_null());
+        /* Days of each phase in the period, the demand multiplier of each channel (days
+         * weighted) and the weight of its response with storage deferral. */
+        json_t *days = json_object(), *demand = json_object(), *weight = json_object();
+        for (int ph = 0; p->phase_days && ph < MP_PHASE_COUNT; ph++)
+            if (p->phase_days[t * MP_PHASE_COUNT + (size_t)ph])
+                json_object_set_new(days, mp_phase_name((enum mp_phase)ph),
+                                    json_integer(p->phase_days[t * MP_PHASE_COUNT + (size_t)ph]));
+        for (size_t c = 0; c < C; c++) {
+            json_object_set_new(demand, p->channels[c].id, mp_json_num(p->demand[c * T + t]));
+            json_object_set_new(weight, p->channels[c].id, mp_json_num(p->lift[c * T + t]));
+        }
+        json_object_set_new(per, "days", days);
+        json_object_set_new(per, "demand", demand);
+        json_object_set_new(per, "weight", weight);
+        json_array_append_new(periods, per);
     }
     json_object_set_new(root, "periods", periods);
 
@@ -94,6 +108,12 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
         json_array_append_new(by_period, k);
     }
     json_object_set_new(kpis, "by_period", by_period);
+    json_t *deferred = json_object();
+    for (int ph = 0; ph < MP_PHASE_COUNT; ph++)
+        if (fc->deferred_gmv[ph] > 0)
+            json_object_set_new(deferred, mp_phase_name((enum mp_phase)ph),
+                                json_pack("{s:f, s:f}", "gmv", fc->deferred_gmv[ph], "pool", fc->pool[ph]));
+    json_object_set_new(kpis, "deferred", deferred);
     if (r->ncustom) {
         json_t *custom = json_object();
         for (size_t i = 0; i < r->ncustom; i++)
@@ -244,6 +264,7 @@ static enum mp_status table_kpis(FILE *fp, const struct mp_run_result *r, mp_err
     static const char *const head[] = {"channel", "spend", "gmv", "roas", "mroas", "impressions", "clicks",
                                        "orders", "new", "ctr%", "cvr%", "cpc", "cac", "roi"};
     const mp_plan *p = r->plan;
+    char buf[32];
     struct mp_table tab;
     mp_table_init(&tab, sizeof head / sizeof *head, head);
     for (size_t c = 0; c < p->nchannels; c++)
@@ -256,12 +277,26 @@ static enum mp_status table_kpis(FILE *fp, const struct mp_run_result *r, mp_err
     for (int t = 0; t < p->T; t++)
         base += p->baseline[t];
     if (base > 0) {
-        mp_kpis organic = {.gmv = base};
+        mp_kpis organic = {.gmv = base, .organic = base};
         kpi_row(&tab, "(baseline)", &organic, p->margin, NAN);
     }
     kpi_row(&tab, "total", &r->fc->total, p->margin, NAN);
-    enum mp_status st = mp_table_print(&tab, fp, "KPIs by channel", err);
+    enum mp_status st = mp_table_print(&tab, fp, "KPIs by channel (roas, roi: channel GMV over all spend)", err);
     mp_table_free(&tab);
+    mp_ratios q = mp_kpi_ratios(&r->fc->total, p->margin);
+    if (st == MP_OK && base > 0) {
+        char roas[32], roi[32], aov[32];
+        fprintf(fp, "store, organic sales included: gmv %s, store_roas %s, store_roi %s, store_aov %s\n",
+                mp_fmt_num(r->fc->total.gmv, 0, buf, sizeof buf), mp_fmt_num(q.store_roas, 2, roas, sizeof roas),
+                mp_fmt_num(q.store_roi, 2, roi, sizeof roi), mp_fmt_num(q.store_aov, 2, aov, sizeof aov));
+    }
+    for (int ph = 0; st == MP_OK && ph < MP_PHASE_COUNT; ph++)
+        if (r->fc->deferred_gmv[ph] > 0) {
+            char pool[32];
+            fprintf(fp, "%s spend: %s GMV converts at the outbreak (pool of %s visitors)\n",
+                    mp_phase_name((enum mp_phase)ph), mp_fmt_num(r->fc->deferred_gmv[ph], 0, buf, sizeof buf),
+                    mp_fmt_num(r->fc->pool[ph], 0, pool, sizeof pool));
+        }
     return st;
 }
 

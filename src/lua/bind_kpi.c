@@ -18,6 +18,10 @@ void mp_lua_push_kpis(lua_State *L, const mp_kpis *k, double margin)
         lua_pushnumber(L, v);
         lua_setfield(L, -2, mp_kpi_name((enum mp_kpi_id)id));
     }
+    if (k->organic > 0) { /* the organic part of gmv, so a pack can tell the two ROAS apart */
+        lua_pushnumber(L, k->organic);
+        lua_setfield(L, -2, "organic");
+    }
 }
 
 /* Pushes by_channel then by_period. */
@@ -62,21 +66,22 @@ void mp_lua_push_forecast(lua_State *L, const mp_plan *plan, const mp_forecast *
  * defaults to the plan's. */
 static int mplan_kpi(lua_State *L)
 {
-    static const char *const fields[] = {"spend", "impressions", "clicks", "orders", "gmv", "new_customers"};
+    static const char *const fields[] = {"spend", "impressions", "clicks", "orders", "gmv", "new_customers",
+                                         "organic", "organic_orders"};
     luaL_checktype(L, 1, LUA_TTABLE);
-    double v[6];
-    for (int i = 0; i < 6; i++) {
+    double v[8];
+    for (int i = 0; i < 8; i++) {
         int type = lua_getfield(L, 1, fields[i]);
         if (type != LUA_TNIL && type != LUA_TNUMBER)
             return luaL_error(L, "mplan.kpi: '%s' must be a number, got %s", fields[i], luaL_typename(L, -1));
         v[i] = lua_tonumber(L, -1);
         lua_pop(L, 1);
     }
-    mp_kpis k = {v[0], v[1], v[2], v[3], v[4], v[5]};
+    mp_kpis k = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
     const mp_plan *plan = mp_lua_bound(L)->plan;
     double margin = luaL_optnumber(L, 2, plan ? plan->margin : NAN);
     mp_lua_push_kpis(L, &k, margin);
-    for (int i = 0; i < 6; i++) { /* the ratios only */
+    for (int i = 0; i < 8; i++) { /* the ratios only */
         lua_pushnil(L);
         lua_setfield(L, -2, fields[i]);
     }
