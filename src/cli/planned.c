@@ -1,5 +1,7 @@
 #include "cli/planned.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +62,15 @@ enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budg
     mp_equalize_info info = {0};
     enum mp_status st = mp_alloc_equalize(plan, budget, out, &info, err);
     *shortfall = info.shortfall;
+    double roas, spend;
+    mp_error e2 = {0};
+    /* Say how far the target can go: the highest ROAS within the budget. */
+    if (st == MP_EINFEASIBLE && plan->objective == MP_OBJ_TARGET_ROAS &&
+        mp_alloc_best_roas(plan, budget, &roas, &spend, &e2) == MP_OK && isfinite(roas)) {
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof err->msg - n, "; the highest ROAS reachable is %.4g (spending %.0f)",
+                 roas, spend);
+    }
     return st;
 }
 
@@ -99,6 +110,28 @@ static enum mp_status custom_kpis(struct cli_planned *p, mp_error *err)
     return st;
 }
 
+/* An objective `goal: {gmv: G}` is a goal too: a row of its own, and a warning when the
+ * budget cannot reach it (so --strict exits 1). */
+static enum mp_status objective_row(struct cli_planned *p, mp_error *err)
+{
+    if (p->plan->objective != MP_OBJ_GOAL_GMV)
+        return MP_OK;
+    mp_goal_result *g = realloc(p->goals, (p->ngoals + 1) * sizeof *g);
+    if (!g)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    p->goals = g;
+    mp_goal_result *r = &g[p->ngoals++];
+    r->kpi = "objective: gmv";
+    r->target = p->plan->objective_value;
+    r->forecast = p->fc->total.gmv;
+    r->attainment = r->target != 0 ? r->forecast / r->target : NAN;
+    r->met = !(p->shortfall > 0);
+    if (!r->met && mp_plan_warn(p->plan, "objective goal gmv %.0f is out of reach within the budget: "
+                                "%.0f GMV short (the plan spends all it may)", r->target, p->shortfall) != MP_OK)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    return MP_OK;
+}
+
 enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, struct cli_planned *out,
                             mp_error *err)
 {
@@ -126,6 +159,8 @@ enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, s
         st = custom_kpis(out, err);
     if (st == MP_OK)
         st = mp_goals_evaluate(out->plan, out->fc, out->custom, out->ncustom, &out->goals, &out->ngoals, err);
+    if (st == MP_OK)
+        st = objective_row(out, err);
     if (st != MP_OK)
         cli_planned_free(out);
     return st;

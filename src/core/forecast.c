@@ -101,8 +101,16 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
                  * the visits (impressions, clicks) stay where the money was spent. */
                 mp_kpis kd = cell_kpis(ch, 0, plan->deferred[i] * f);
                 fc->deferred[i] = kd.gmv;
-                fc->deferred_gmv[plan->phase[t]] += kd.gmv;
-                fc->pool[plan->phase[t]] += kd.clicks;
+                /* by phase: storage and warm-up days of the event, each by its share */
+                const int *dd = &plan->ev_days[(t * E + (size_t)e) * MP_PHASE_COUNT];
+                const struct mp_event *ev = &plan->events[e];
+                double ws = dd[MP_PHASE_STORAGE] * mp_event_defer(ev, ch, MP_PHASE_STORAGE);
+                double ww = dd[MP_PHASE_WARMUP] * mp_event_defer(ev, ch, MP_PHASE_WARMUP);
+                double fs = ws + ww > 0 ? ws / (ws + ww) : 1;
+                fc->deferred_gmv[MP_PHASE_STORAGE] += fs * kd.gmv;
+                fc->deferred_gmv[MP_PHASE_WARMUP] += (1 - fs) * kd.gmv;
+                fc->pool[MP_PHASE_STORAGE] += fs * kd.clicks;
+                fc->pool[MP_PHASE_WARMUP] += (1 - fs) * kd.clicks;
                 k.gmv -= kd.gmv;
                 k.orders -= kd.orders;
                 k.new_customers -= kd.new_customers;

@@ -38,6 +38,20 @@ static const char *objective_text(const mp_plan *p, char *buf, size_t n)
     return "?";
 }
 
+/* objective profit: the allocatable money the optimum leaves unspent (0 when within rounding). */
+static double profit_unspent(const struct mp_run_result *r)
+{
+    const mp_plan *p = r->plan;
+    if (p->objective != MP_OBJ_PROFIT)
+        return 0;
+    double spent = 0;
+    for (size_t c = 0; c < p->nchannels; c++)
+        if (p->channels[c].mode == MP_MODE_OPTIMISED)
+            spent += r->fc->by_channel[c].spend;
+    double left = r->allocatable - spent;
+    return left > fmax(0.5, 1e-6 * fabs(r->allocatable)) ? left : 0;
+}
+
 enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_error *err)
 {
     const mp_plan *p = r->plan;
@@ -59,6 +73,10 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     json_object_set_new(plan, "objective", json_string(objective_text(p, buf, sizeof buf)));
     if (r->shortfall > 0)
         json_object_set_new(plan, "shortfall", json_real(r->shortfall));
+    if (profit_unspent(r) > 0) {
+        json_object_set_new(plan, "unspent", json_real(profit_unspent(r)));
+        json_object_set_new(plan, "unspent_reason", json_string("every channel is at break-even (marginal ROAS 1/margin)"));
+    }
     json_object_set_new(root, "plan", plan);
 
     json_t *periods = json_array();
@@ -333,7 +351,8 @@ static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_er
         int id = mp_kpi_lookup(g->kpi);
         int dec = id < 0 ? auto_decimals(g->target)
                   : id == MP_KPI_ROAS || id == MP_KPI_ROI || id == MP_KPI_CTR || id == MP_KPI_CVR ||
-                            id == MP_KPI_CPC || id == MP_KPI_CAC ? 2 : 0;
+                            id == MP_KPI_CPC || id == MP_KPI_CAC || id == MP_KPI_AOV || id == MP_KPI_STORE_ROAS ||
+                            id == MP_KPI_STORE_ROI || id == MP_KPI_STORE_AOV ? 2 : 0;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, g->kpi);
         mp_table_num(&tab, 1, g->target, dec);
@@ -371,7 +390,15 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
     enum mp_status st = mp_table_print(&b, fp, NULL, err);
     mp_table_free(&b);
     if (st == MP_OK && r->shortfall > 0)
-        fprintf(fp, "goal not reachable within the budget: %.0f GMV short\n", r->shortfall);
+        fprintf(fp, "goal not reachable within the budget: %s GMV short\n",
+                mp_fmt_num(r->shortfall, 0, buf, sizeof buf));
+    double unspent = profit_unspent(r);
+    if (st == MP_OK && unspent > 0) {
+        char be[32];
+        fprintf(fp, "unspent: %s, because every channel is at break-even: one more unit returns less "
+                "than 1/margin = %s GMV, so spending it would lower profit\n",
+                mp_fmt_num(unspent, 0, buf, sizeof buf), mp_fmt_num(1 / p->margin, 2, be, sizeof be));
+    }
     fputc('\n', fp);
     if (st == MP_OK)
         st = table_allocation(fp, r, err);

@@ -1,0 +1,88 @@
+#!/bin/sh
+# Model fidelity (issue 10): storage ramps the example plans, Double 12 lifts its week by its
+# days, and answers that are not the plan's objective say so (profit's unspent money, a goal
+# out of reach, the highest reachable ROAS). Expected values worked out by hand or in python.
+. tests/e2e/lib.sh
+PY=/usr/bin/python3
+
+# With the default deferral every example spends more per storage week than per normal week.
+for plan in examples/618-flagship/plan.yaml examples/new-trade-festival/plan.yaml examples/double-11-12/plan.yaml; do
+    expect_exit "run $plan" 0 "$MPLAN" run "$plan" --format json -q &&
+    $PY - "$TMP/out" <<'EOF' && ok "storage weeks spend more than normal weeks: $plan" || fail "storage ramp: $plan" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+phase = {p["t"]: p["phase"] for p in d["periods"]}
+week = {}
+for a in d["allocation"]:
+    week[a["t"]] = week.get(a["t"], 0) + a["spend"]
+def mean(ph):
+    v = [week[t] for t in week if phase[t] == ph]
+    return sum(v) / len(v)
+assert mean("storage") > mean("normal"), (mean("storage"), mean("normal"))
+assert d["kpis"]["deferred"]["storage"]["gmv"] > 0
+EOF
+done
+
+# Double 12 (10-12 Dec) is 3 of the 7 days of week 11: full-lift channels get 1 + 3/7 x 0.8;
+# Double 11's outbreak covers 4 days of week 7 (8-14 Nov): search 1 + 4/7 x 1.8, feed
+# (spillover 0.6) 1 + 4/7 x 1.8 x 0.6.
+expect_exit "double 11/12 json" 0 "$MPLAN" run examples/double-11-12/plan.yaml --format json -q &&
+$PY - "$TMP/out" <<'EOF' && ok "Double 12 lifts its week by 3/7; Double 11 week 7 by 4/7" || fail "double 12 week" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+w11, w7 = d["periods"][10], d["periods"][6]
+assert w11["start"] == "2027-12-06" and w11["days"] == {"normal": 4, "outbreak": 3}, w11
+for ch in ("search", "feed", "live", "venue12"):
+    assert abs(w11["demand"][ch] - (1 + 3/7*0.8)) < 1e-12, (ch, w11["demand"][ch])
+assert w7["days"] == {"outbreak": 4, "review": 3}, w7["days"]
+assert abs(w7["demand"]["search"] - (1 + 4/7*1.8)) < 1e-12
+assert abs(w7["demand"]["feed"] - (1 + 4/7*1.8*0.6)) < 1e-12
+EOF
+expect_exit "double 11/12 warns" 0 "$MPLAN" run examples/double-11-12/plan.yaml --format json
+expect_err "partial Double 12 week warned" "event 'Double 12': outbreak covers 3 of 7 days of period 11 (from 2027-12-06); its demand there counts for 3/7"
+
+# profit with margin 0.8 on two-exp: each channel stops where 2 e^(-x/k) = 1/0.8, so
+# x = 500 ln 1.6, y = 250 ln 1.6; the rest of the 1000 stays unspent, and the output says why.
+sed 's/^margin: 0.5$/margin: 0.8\nobjective: profit/' tests/e2e/plans/two-exp.yaml >"$TMP/profit.yaml"
+expect_exit "profit json" 0 "$MPLAN" run "$TMP/profit.yaml" --format json &&
+$PY - "$TMP/out" <<'EOF' && ok "profit: unspent money and its reason" || fail "profit unspent" "see above"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+assert abs(d["plan"]["unspent"] - (1000 - 750*math.log(1.6))) < 1e-4, d["plan"]
+assert "break-even" in d["plan"]["unspent_reason"]
+EOF
+expect_exit "profit table" 0 "$MPLAN" run "$TMP/profit.yaml" --format table
+grep -q "^unspent: 647, because every channel is at break-even" "$TMP/out" && ok "profit table: unspent line" \
+    || fail "profit table" "$(head -5 "$TMP/out")"
+
+# goal gmv 5000 out of reach: the most GMV is 100 + 1500 (1 - e^(-4/3)) = 1204.6.
+sed 's/^goals: .*$/objective: {goal: {gmv: 5000}}/' tests/e2e/plans/two-exp.yaml >"$TMP/goal.yaml"
+expect_exit "goal out of reach exits 0" 0 "$MPLAN" run "$TMP/goal.yaml" --format json &&
+$PY - "$TMP/out" <<'EOF' && ok "goal out of reach: a goals row" || fail "goal row" "see above"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+g = d["goals"][-1]
+best = 100 + 1500*(1 - math.exp(-4/3))
+assert g["kpi"] == "objective: gmv" and g["met"] is False and abs(g["forecast"] - best) < 1e-4, g
+EOF
+expect_err "goal out of reach warned" "objective goal gmv 5000 is out of reach within the budget: 3795 GMV short"
+expect_exit "goal out of reach --strict exits 1" 1 "$MPLAN" run "$TMP/goal.yaml" --format json --strict
+
+# target_roas 3 with a fixed line of 100: the best allocation of spend b has channel GMV
+# 1500 (1 - e^(-b/750)) (x = 2b/3, y = b/3), so the highest ROAS is the top of
+# 1500 (1 - e^(-b/750)) / (100 + b) over b in (0, 900]: where its derivative is 0,
+# 2 e^(-b/750) (100 + b) = 1500 (1 - e^(-b/750)), found here by bisection.
+sed 's/^budget: .*$/budget: {total: 1000, fixed: [{name: tools, amount: 100}]}\nobjective: {target_roas: 3}/' \
+    tests/e2e/plans/two-exp.yaml >"$TMP/roas.yaml"
+expect_exit "target_roas out of reach exits 3" 3 "$MPLAN" run "$TMP/roas.yaml" --format json
+best=$($PY -c "
+import math
+d = lambda b: 2*math.exp(-b/750)*(100 + b) - 1500*(1 - math.exp(-b/750))
+lo, hi = 1e-9, 900.0
+for _ in range(200):
+    mid = (lo + hi) / 2
+    lo, hi = (mid, hi) if d(mid) > 0 else (lo, mid)
+print('%.4g' % (1500*(1 - math.exp(-lo/750))/(100 + lo)))")
+[ -n "$best" ] || fail "reference ROAS" "python gave nothing"
+expect_err "target_roas says the highest reachable" "the highest ROAS reachable is $best"
+finish
