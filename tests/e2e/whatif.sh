@@ -12,8 +12,8 @@ $PY - "$TMP/out" <<'PYEOF' && ok "csv: one row per budget, gmv and mroas as work
 import csv, math, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 head = open(sys.argv[1]).readline().strip().split(",")
-assert head[:16] == ["budget", "spend", "impressions", "clicks", "orders", "gmv", "new_customers", "ctr", "cvr",
-                     "aov", "cpc", "cpm", "cac", "roas", "roi", "mroas"], head
+assert head[:20] == ["budget", "spend", "impressions", "clicks", "orders", "gmv", "new_customers", "ctr", "cvr",
+                     "aov", "cpc", "cpm", "cac", "roas", "roi", "channel_gmv", "store_roas", "store_roi", "store_aov", "mroas"], head
 assert [float(r["budget"]) for r in rows] == [500, 1000, 1500, 2000], rows
 for r in rows:
     B = float(r["budget"])
