@@ -84,6 +84,8 @@ typedef struct mp_goal_result {
 typedef struct mp_kpi_custom {
     const char *name;
     double value;
+    int lower;    /* lower is better (pack.yaml `kpis: {NAME: {better: lower}}`) */
+    int additive; /* adds up over periods (`additive: true`) */
 } mp_kpi_custom;
 
 /* Evaluate the plan's goals on the forecast totals; `custom` gives the values of PACK.NAME

@@ -88,6 +88,8 @@ static enum mp_status add_custom(struct cli_planned *p, const char *name, mp_err
         return MP_OK;
     mp_kpi_custom *k = &p->custom[p->ncustom++];
     k->name = name;
+    if (p->host)
+        mp_host_kpi_traits(p->host, name, &k->lower, &k->additive);
     return p->host ? mp_host_run_kpi(p->host, p->plan, p->fc, name, &k->value, err)
                    : mp_fail(err, MP_EINPUT, "%s: goal '%s': the plan loads no packs", p->plan->file, name);
 }

@@ -361,7 +361,7 @@ static double reached(const mp_plan *plan, const mp_actuals *act, const mp_revie
 
 static int additive(int id)
 {
-    return id >= 0 && id <= MP_KPI_NEW_CUSTOMERS;
+    return id >= 0 && mp_kpi_additive((enum mp_kpi_id)id);
 }
 
 static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_actuals *act, const mp_review *rv)

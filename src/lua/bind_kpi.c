@@ -1,5 +1,6 @@
 /* KPIs in Lua (model.md 6): KPI tables of a forecast, mplan.kpi, and custom KPI hooks. */
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include <lauxlib.h>
@@ -142,6 +143,24 @@ enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, 
     }
     *names = v;
     return MP_OK;
+}
+
+int mp_host_kpi_traits(const mp_host *host, const char *qualified, int *lower, int *additive)
+{
+    *lower = *additive = 0;
+    const char *dot = strchr(qualified, '.');
+    for (size_t i = 0; dot && i < host->npacks; i++) {
+        const struct mp_manifest *m = &host->packs[i].man;
+        if (strlen(m->name) != (size_t)(dot - qualified) || strncmp(m->name, qualified, (size_t)(dot - qualified)))
+            continue;
+        for (size_t k = 0; k < m->nprovides[MP_HOOK_KPI]; k++)
+            if (strcmp(m->provides[MP_HOOK_KPI][k], dot + 1) == 0) {
+                *lower = m->kpi_lower && m->kpi_lower[k];
+                *additive = m->kpi_additive && m->kpi_additive[k];
+                return 1;
+            }
+    }
+    return 0;
 }
 
 enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,

@@ -85,4 +85,32 @@ for _ in range(200):
 print('%.4g' % (1500*(1 - math.exp(-lo/750))/(100 + lo)))")
 [ -n "$best" ] || fail "reference ROAS" "python gave nothing"
 expect_err "target_roas says the highest reachable" "the highest ROAS reachable is $best"
+
+# Goals on a pack's KPI follow pack.yaml's `kpis:`. cpa (lower is better) on two-exp: spend
+# 1000 over a's orders 1000 (1 - e^(-4/3)) / 50 = 67.90, under a goal of 80: met, 80 / 67.90.
+{ sed 's/^goals: .*$/goals: {kpi-extra.cpa: 80}/' tests/e2e/plans/two-exp.yaml
+  echo "packs: [{path: $PWD/rules/kpi-extra}]"; } >"$TMP/cpa.yaml"
+expect_exit "cpa goal met with --strict" 0 "$MPLAN" run "$TMP/cpa.yaml" --format json --strict &&
+$PY - "$TMP/out" <<'EOF' && ok "cpa goal: lower is better" || fail "cpa goal" "see above"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+g = d["goals"][0]
+cpa = 1000 / (1000 * (1 - math.exp(-4/3)) / 50)
+assert g["kpi"] == "kpi-extra.cpa" and g["met"] is True and abs(g["attainment"] - 80 / cpa) < 1e-9, g
+EOF
+
+# review --write-plan reduces an additive pack goal by what the actuals reached: gross profit
+# of weeks 1-2 = (1950 + 2 x 100 baseline) x 0.5 - 2050 = -975, so 2000 - (-975) = 2975 is left.
+{ sed 's/^goals: .*$/goals: {kpi-extra.gross_profit: 2000, kpi-extra.cpa: 80}/' tests/e2e/plans/review4.yaml
+  echo "packs: [{path: $PWD/rules/kpi-extra}]"; } >"$TMP/gp.yaml"
+cat >"$TMP/act.csv" <<'CSV'
+period,channel,spend,impressions,clicks,orders,gmv,new_customers
+1,a,700,60000,600,12,600,5
+2,a,800,70000,700,14,700,6
+1,b,300,0,0,0,350,0
+2,b,250,0,0,0,300,0
+CSV
+expect_exit "review with a pack goal" 0 "$MPLAN" review "$TMP/gp.yaml" "$TMP/act.csv" --format json --write-plan "$TMP/gp-rev.yaml"
+grep -q "kpi-extra.gross_profit: 2975" "$TMP/gp-rev.yaml" && grep -q "kpi-extra.cpa: 80" "$TMP/gp-rev.yaml" \
+    && ok "review: additive pack goal reduced, a ratio kept" || fail "review pack goal" "$(grep -A2 goals "$TMP/gp-rev.yaml")"
 finish
