@@ -1,5 +1,6 @@
 /* mplan run PLAN.yaml: strategies -> allocator -> forecast -> goals -> output. */
 #include <getopt.h>
+#include <math.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -97,7 +98,9 @@ int cmd_run(int argc, char **argv)
     struct mp_run_result res = {
         .plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals, .ngoals = run.ngoals,
         .custom = run.custom, .ncustom = run.ncustom, .allocator = run.plan->allocator,
-        .allocatable = run.budget, .shortfall = run.shortfall};
+        .allocatable = run.budget, .shortfall = run.shortfall,
+        .objective_missed = !isnan(run.objective_reached), .objective_reached = run.objective_reached,
+        .objective_best = run.objective_best};
     if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
         goto done;
     int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);

@@ -112,6 +112,67 @@ static enum mp_status custom_kpis(struct cli_planned *p, mp_error *err)
     return st;
 }
 
+/* The plan's objective of an allocation: GMV (gmv), profit, GMV under the ROAS target, or
+ * minus the spend that reaches the goal; -INFINITY when a target or goal is not met. */
+static double objective_value(const mp_plan *plan, const mp_forecast *fc)
+{
+    const mp_kpis *k = &fc->total;
+    mp_ratios q = mp_kpi_ratios(k, plan->margin);
+    switch (plan->objective) {
+    case MP_OBJ_GMV: return k->gmv;
+    case MP_OBJ_PROFIT: return plan->margin * k->gmv - k->spend;
+    case MP_OBJ_TARGET_ROAS: return q.roas >= plan->objective_value * (1 - 1e-9) ? k->gmv : -INFINITY;
+    case MP_OBJ_GOAL_GMV: return k->gmv >= plan->objective_value * (1 - 1e-9) ? -k->spend : -INFINITY;
+    }
+    return NAN;
+}
+
+/* A pack's allocator answers the plan's objective only if it says so: compare it with
+ * equalize's answer on the same plan and budget, and say when it falls short. */
+static enum mp_status check_objective(struct cli_planned *p, mp_error *err)
+{
+    p->objective_reached = p->objective_best = NAN;
+    if (strcmp(p->plan->allocator, "equalize") == 0)
+        return MP_OK;
+    mp_alloc *best = mp_alloc_new(p->plan);
+    mp_forecast *fb = NULL;
+    mp_error e2 = {0};
+    if (!best)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    enum mp_status st = mp_alloc_equalize(p->plan, p->budget, best, NULL, &e2);
+    if (st == MP_OK)
+        st = mp_forecast_run(p->plan, best, &fb, &e2);
+    double got = objective_value(p->plan, p->fc), opt = st == MP_OK ? objective_value(p->plan, fb) : NAN;
+    mp_forecast_free(fb);
+    mp_alloc_free(best);
+    if (st == MP_ENOMEM)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    /* equalize finds no allocation that meets a target or goal: nothing can be missed */
+    if (!isfinite(opt) || !(got < opt - 1e-6 * fmax(1, fabs(opt))))
+        return MP_OK;
+    p->objective_reached = got;
+    p->objective_best = opt;
+    char obj[64];
+    switch (p->plan->objective) {
+    case MP_OBJ_GMV: snprintf(obj, sizeof obj, "gmv"); break;
+    case MP_OBJ_PROFIT: snprintf(obj, sizeof obj, "profit"); break;
+    case MP_OBJ_TARGET_ROAS: snprintf(obj, sizeof obj, "target_roas %g", p->plan->objective_value); break;
+    case MP_OBJ_GOAL_GMV: snprintf(obj, sizeof obj, "goal gmv %g", p->plan->objective_value); break;
+    }
+    enum mp_status w;
+    if (!isfinite(got))
+        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: its allocation does not "
+                         "meet the target", p->plan->allocator, obj);
+    else if (p->plan->objective == MP_OBJ_GOAL_GMV)
+        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: it spends %.0f where "
+                         "%.0f reaches the goal (equalize)", p->plan->allocator, obj, -got, -opt);
+    else
+        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: %.0f where the optimum "
+                         "is %.0f (equalize), %.2f%% less", p->plan->allocator, obj, got, opt,
+                         100 * (opt - got) / fabs(opt));
+    return w == MP_OK ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory");
+}
+
 /* An objective `goal: {gmv: G}` is a goal too: a row of its own, and a warning when the
  * budget cannot reach it (so --strict exits 1). */
 static enum mp_status objective_row(struct cli_planned *p, mp_error *err)
@@ -157,6 +218,8 @@ enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, s
     }
     if (st == MP_OK)
         st = mp_forecast_run(out->plan, out->alloc, &out->fc, err);
+    if (st == MP_OK)
+        st = check_objective(out, err);
     if (st == MP_OK)
         st = custom_kpis(out, err);
     if (st == MP_OK)

@@ -73,6 +73,12 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     json_object_set_new(plan, "objective", json_string(objective_text(p, buf, sizeof buf)));
     if (r->shortfall > 0)
         json_object_set_new(plan, "shortfall", json_real(r->shortfall));
+    if (r->objective_missed) {
+        double sign = p->objective == MP_OBJ_GOAL_GMV ? -1 : 1; /* goal: the spend, not minus it */
+        json_object_set_new(plan, "objective_missed",
+                            json_pack("{s:o, s:o}", "reached", mp_json_num(sign * r->objective_reached),
+                                      "optimum", mp_json_num(sign * r->objective_best)));
+    }
     if (profit_unspent(r) > 0) {
         json_object_set_new(plan, "unspent", json_real(profit_unspent(r)));
         json_object_set_new(plan, "unspent_reason", json_string("every channel is at break-even (marginal ROAS 1/margin)"));
@@ -392,6 +398,17 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
     if (st == MP_OK && r->shortfall > 0)
         fprintf(fp, "goal not reachable within the budget: %s GMV short\n",
                 mp_fmt_num(r->shortfall, 0, buf, sizeof buf));
+    if (st == MP_OK && r->objective_missed) {
+        char best[32];
+        if (isfinite(r->objective_reached))
+            fprintf(fp, "objective missed: allocator %s reaches %s of it where equalize reaches %s\n", r->allocator,
+                    mp_fmt_num(p->objective == MP_OBJ_GOAL_GMV ? -r->objective_reached : r->objective_reached, 0,
+                               buf, sizeof buf),
+                    mp_fmt_num(p->objective == MP_OBJ_GOAL_GMV ? -r->objective_best : r->objective_best, 0,
+                               best, sizeof best));
+        else
+            fprintf(fp, "objective missed: allocator %s does not meet its target (equalize does)\n", r->allocator);
+    }
     double unspent = profit_unspent(r);
     if (st == MP_OK && unspent > 0) {
         char be[32];

@@ -113,4 +113,40 @@ CSV
 expect_exit "review with a pack goal" 0 "$MPLAN" review "$TMP/gp.yaml" "$TMP/act.csv" --format json --write-plan "$TMP/gp-rev.yaml"
 grep -q "kpi-extra.gross_profit: 2975" "$TMP/gp-rev.yaml" && grep -q "kpi-extra.cpa: 80" "$TMP/gp-rev.yaml" \
     && ok "review: additive pack goal reduced, a ratio kept" || fail "review pack goal" "$(grep -A2 goals "$TMP/gp-rev.yaml")"
+
+# A pack's allocator that misses the plan's objective says so. roi-greedy in 4 slices of 100
+# gives a = 1000 x / (x + 100) 200 and b (ROAS 1.5) 200: GMV 666.67 + 300; the optimum puts a
+# where its marginal 100000 / (x + 100)^2 is 1.5: x = sqrt(100000 / 1.5) - 100.
+cat >"$TMP/greedy.yaml" <<EOF
+mplan: 1
+store: {name: Greedy test, currency: USD}
+horizon: {start: 2027-01-04, periods: 1, period: week}
+budget: {total: 400}
+channels:
+  - {id: a, kind: paid, response: {curve: hill, beta: 1000, k: 100, s: 1}}
+  - {id: b, kind: paid, response: {curve: linear, roas: 1.5}}
+packs:
+  - {path: $PWD/rules/roi-greedy, params: {steps: 4}}
+allocator: roi-greedy.greedy
+EOF
+expect_exit "greedy run" 0 "$MPLAN" run "$TMP/greedy.yaml" --format json &&
+$PY - "$TMP/out" <<'EOF' && ok "a pack allocator's missed objective is in the JSON" || fail "objective missed" "see above"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+x = math.sqrt(100000 / 1.5) - 100
+best = 1000 * x / (x + 100) + 1.5 * (400 - x)
+m = d["plan"]["objective_missed"]
+assert abs(m["reached"] - (1000 * 200 / 300 + 300)) < 1e-6 and abs(m["optimum"] - best) < 1e-4, (m, best)
+EOF
+expect_err "a pack allocator's missed objective is warned" "allocator 'roi-greedy.greedy' misses the plan's objective gmv: 967 where the optimum is 975 (equalize)"
+expect_exit "greedy table" 0 "$MPLAN" run "$TMP/greedy.yaml" --format table -q
+grep -q "^objective missed: allocator roi-greedy.greedy reaches 967 of it where equalize reaches 975" "$TMP/out" \
+    && ok "table: objective missed line" || fail "table objective missed" "$(head -6 "$TMP/out")"
+
+# plan.objective tells a script what to reach.
+sed 's/^margin: 0.5$/margin: 0.8\nobjective: {target_roas: 1.2}/' tests/e2e/plans/two-exp.yaml >"$TMP/obj.yaml"
+printf 'local o = plan.objective\nreturn o.kind, o.target_roas, o.margin\n' >"$TMP/obj.lua"
+expect_exit "eval plan.objective" 0 "$MPLAN" eval "$TMP/obj.lua" "$TMP/obj.yaml"
+printf 'target_roas\n1.2\n0.8\n' >"$TMP/want"
+cmp -s "$TMP/out" "$TMP/want" && ok "plan.objective in Lua" || fail "plan.objective" "$(cat "$TMP/out" "$TMP/err")"
 finish
