@@ -149,4 +149,32 @@ printf 'local o = plan.objective\nreturn o.kind, o.target_roas, o.margin\n' >"$T
 expect_exit "eval plan.objective" 0 "$MPLAN" eval "$TMP/obj.lua" "$TMP/obj.yaml"
 printf 'target_roas\n1.2\n0.8\n' >"$TMP/want"
 cmp -s "$TMP/out" "$TMP/want" && ok "plan.objective in Lua" || fail "plan.objective" "$(cat "$TMP/out" "$TMP/err")"
+
+# review compares the pool storage builds with actual favourites + carts. ads spends 1000 in
+# storage week 1 and warm-up week 2 (linear ROAS 2, outbreak lift 2 in week 3): deferred GMV
+# 2000 x 0.3 x 2 = 1200 and 2000 x 0.4 x 2 = 1600, pools 1200 / 100 / 0.05 = 240 and 320.
+cat >"$TMP/pool.yaml" <<'EOF'
+mplan: 1
+horizon: {start: 2027-01-04, periods: 4, period: week}
+budget: {total: 4000}
+events:
+  - {name: Sale, outbreak: 2027-01-18..2027-01-24, phases: {storage: 1w, warmup: 1w}, lift: 2}
+channels:
+  - {id: ads, kind: paid, response: {curve: linear, roas: 2}, spend: [1000, 1000, 1000, 0],
+     funnel: {aov: 100, cvr: 0.05, ctr: 0.02, new_share: 0.5}}
+  - {id: other, kind: paid, response: {curve: linear, roas: 1}}
+EOF
+cat >"$TMP/pool.csv" <<'CSV'
+period,channel,spend,impressions,clicks,orders,gmv,favourites,carts
+1,ads,1000,50000,1000,10,1000,150,60
+2,ads,1000,50000,1000,10,1000,200,90
+CSV
+expect_exit "review with favourites and carts" 0 "$MPLAN" review "$TMP/pool.yaml" "$TMP/pool.csv" --format json &&
+$PY - "$TMP/out" <<'EOF' && ok "review: planned pool against favourites + carts" || fail "review pool" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["pool"]
+assert abs(p["storage"]["plan"] - 240) < 1e-9 and p["storage"]["actual"] == 210, p
+assert abs(p["warmup"]["plan"] - 320) < 1e-9 and p["warmup"]["actual"] == 290, p
+EOF
 finish
