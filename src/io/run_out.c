@@ -85,6 +85,24 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     }
     json_object_set_new(root, "plan", plan);
 
+    /* Each event's phase windows, as `mplan calendar` shows them: the days the periods'
+     * `days` count. */
+    json_t *events = json_array();
+    for (size_t e = 0; e < p->nevents; e++) {
+        const struct mp_event *ev = &p->events[e];
+        json_t *phases = json_object();
+        for (int ph = MP_PHASE_PREPARATION; ph < MP_PHASE_COUNT; ph++) {
+            if (ev->from[ph] > ev->to[ph])
+                continue;
+            char from[11], to[11];
+            mp_date_format(ev->from[ph], from);
+            mp_date_format(ev->to[ph], to);
+            json_object_set_new(phases, mp_phase_name((enum mp_phase)ph), json_pack("{s:s, s:s}", "from", from, "to", to));
+        }
+        json_array_append_new(events, json_pack("{s:s, s:o}", "name", ev->name, "phases", phases));
+    }
+    json_object_set_new(root, "events", events);
+
     json_t *periods = json_array();
     for (size_t t = 0; t < T; t++) {
         mp_date_format(p->period_start[t], buf);

@@ -177,4 +177,18 @@ p = d["pool"]
 assert abs(p["storage"]["plan"] - 240) < 1e-9 and p["storage"]["actual"] == 210, p
 assert abs(p["warmup"]["plan"] - 320) < 1e-9 and p["warmup"]["actual"] == 290, p
 EOF
+
+# The calendar and the plan agree on the dates: Double 11's review starts 12 November in both,
+# and the week of 8 November counts its 3 review days (12-14) after 4 outbreak days.
+expect_exit "calendar" 0 "$MPLAN" calendar examples/double-11-12/plan.yaml -o "$TMP/d.ics"
+expect_exit "plan json for the calendar" 0 "$MPLAN" run examples/double-11-12/plan.yaml --format json -q &&
+$PY - "$TMP/out" "$TMP/d.ics" <<'EOF' && ok "calendar and plan: the same review start" || fail "calendar dates" "see above"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+ics = open(sys.argv[2]).read().replace("\r\n ", "").replace("\r\n", "\n")
+m = re.search(r"SUMMARY:Double 11: review\n(?:.*\n)*?DTSTART;VALUE=DATE:(\d{8})", ics)
+assert m and m.group(1) == "20271112", m and m.group(1)
+assert d["events"][0]["phases"]["review"] == {"from": "2027-11-12", "to": "2027-11-18"}, d["events"][0]
+assert d["periods"][6]["start"] == "2027-11-08" and d["periods"][6]["days"]["review"] == 3
+EOF
 finish
