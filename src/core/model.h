@@ -217,6 +217,7 @@ struct mp_plan {
     int *defer_event;     /* [T] the event the period's deferred response goes to, -1 for none */
     /* [T+1] and [..]: the events with days in period t are ev_list[ev_first[t] .. ev_first[t+1]) */
     int *ev_first, *ev_list;
+    int *ob_first, *ob_last; /* [nevents] first and last period with outbreak days, -1 for none */
     /* [C*T] the weight of f(a[c,t]) in total GMV: demand, less the deferred share of it, plus
      * that share at the outbreak's demand. What the allocators and the forecast use. */
     double *lift;

@@ -357,6 +357,15 @@ static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
         period_label(plan, order, t);
     }
     plan->ev_first[T] = (int)nlist;
+    for (size_t e = 0; e < E; e++) {
+        plan->ob_first[e] = plan->ob_last[e] = -1;
+        for (int t = 0; t < T; t++)
+            if (plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK]) {
+                if (plan->ob_first[e] < 0)
+                    plan->ob_first[e] = t;
+                plan->ob_last[e] = t;
+            }
+    }
     free(order);
     if (st == MP_OK && E)
         st = warn_partial(plan);
@@ -373,7 +382,8 @@ static double outbreak_demand(const struct mp_plan *plan, size_t c, size_t e, do
     size_t E = plan->nevents;
     double sum = 0;
     int days = 0;
-    for (int t = 0; t < plan->T; t++) {
+    /* outbreaks do not overlap: over all events these ranges add up to about T periods */
+    for (int t = plan->ob_first[e]; t >= 0 && t <= plan->ob_last[e]; t++) {
         int d = plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK];
         if (d) {
             sum += d * plan->season[t] * ch->scale[t];
@@ -465,6 +475,9 @@ enum mp_status mp_plan_resolve(mp_plan *plan, mp_error *err)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     if (!plan->ev_list && !(plan->ev_list = mp_arena_array(A, (size_t)T * E + 1, sizeof(int))))
         return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->ob_first && (!(plan->ob_first = mp_arena_array(A, E + 1, sizeof(int))) ||
+                            !(plan->ob_last = mp_arena_array(A, E + 1, sizeof(int)))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
     for (size_t c = 0; c < C; c++) {
         struct mp_channel *ch = &plan->channels[c];
         if (!ch->active && !(ch->active = mp_arena_array(A, (size_t)T, 1)))
@@ -552,6 +565,7 @@ mp_plan *mp_plan_clone(const mp_plan *src)
     DUP(demand, C * T + 1); DUP(deferred, C * T + 1); DUP(defer_event, T);
     DUP(phase_days, T * MP_PHASE_COUNT); DUP(ev_first, T + 1);
     DUP(ev_days, T * src->nevents * MP_PHASE_COUNT); DUP(ev_list, T * src->nevents + 1);
+    DUP(ob_first, src->nevents + 1); DUP(ob_last, src->nevents + 1);
     DUP(fixed, src->nfixed);
     for (size_t i = 0; ok && i < src->nfixed; i++)
         p->fixed[i].name = dup_str(A, src->fixed[i].name, &ok);
