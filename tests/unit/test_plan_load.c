@@ -271,7 +271,10 @@ static void test_full_plan(void **state)
     assert_true(p->limits.max_steps == 1e6);
     assert_true(p->limits.max_mem == 64.0 * 1024 * 1024);
     assert_true(p->limits.timeout == 2.5);
-    assert_int_equal(p->nwarnings, 0);
+    /* the older `channels:` (what it costs kol and decoration) and preparation's 3 days of week 2 */
+    assert_int_equal(p->nwarnings, 2);
+    assert_non_null(strstr(p->warnings[0], "'events[0].channels': event 'Spring Fest': 'channels' also decides the lift"));
+    assert_non_null(strstr(p->warnings[1], "event 'Spring Fest': preparation covers 3 of 7 days of period 2"));
     mp_plan_free(p);
 }
 
