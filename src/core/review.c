@@ -460,6 +460,45 @@ static void shift(void *arr, size_t size, int done, int left)
         memmove(arr, (char *)arr + size * (size_t)done, size * (size_t)left);
 }
 
+/* Storage deferral across the review: what the spent periods' storage and warm-up spend
+ * defers to an outbreak still ahead (at the refitted curve and the actual adstock) converts
+ * in the revised plan's outbreak periods. Nothing in the revised plan's channels produces it
+ * any more, so it joins those periods' baseline (with a warning saying how much). Call after
+ * channel c's response is refitted and `baseline` is shifted to the remaining periods. */
+static enum mp_status carry_pool(mp_plan *p, const mp_plan *plan, const mp_actuals *act, size_t c, int done)
+{
+    const struct mp_channel *ch = &p->channels[c];
+    size_t E = plan->nevents, T = (size_t)plan->T;
+    if (!E || !plan->deferred || ch->resp.curve == MP_CURVE_NONE)
+        return MP_OK;
+    double a = plan->channels[c].carryover, total = 0;
+    for (int t = 0; t < done; t++) {
+        a = act->cell[c * T + (size_t)t].spend + ch->theta * a;
+        int e = plan->defer_event[t];
+        double w = plan->deferred[MP_AT(plan, c, t)];
+        if (e < 0 || !(w > 0) || plan->ob_last[e] < done)
+            continue;
+        int all = 0, ahead = 0;
+        for (int u = plan->ob_first[e]; u <= plan->ob_last[e]; u++) {
+            int d = plan->ev_days[((size_t)u * E + (size_t)e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK];
+            all += d;
+            ahead += u >= done ? d : 0;
+        }
+        double f;
+        mp_curve_eval(&ch->resp, a, &f, NULL, NULL);
+        double gmv = w * f;
+        for (int u = plan->ob_first[e]; u <= plan->ob_last[e]; u++)
+            if (u >= done)
+                p->baseline[u - done] += gmv * plan->ev_days[((size_t)u * E + (size_t)e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK] / all;
+        total += gmv * ahead / all;
+    }
+    if (total > 0 && mp_plan_warn(p, "channel '%s': %.2f GMV its spent storage and warm-up periods defer to an "
+                                  "outbreak still ahead is added to the baseline of the outbreak's periods",
+                                  ch->id, total) != MP_OK)
+        return MP_ENOMEM;
+    return MP_OK;
+}
+
 enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, const mp_review *rv,
                                 mp_plan **out, mp_error *err)
 {
@@ -520,6 +559,8 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
             ch->funnel.ctr = sig6(f->ctr);
             ch->funnel.new_share = sig6(f->new_share);
         }
+        if (carry_pool(p, plan, act, c, done) != MP_OK)
+            goto oom;
         shift(ch->spend, sizeof *ch->spend, done, left);
         shift(ch->override, 1, done, left);
         shift(ch->active, 1, done, left);

@@ -191,4 +191,13 @@ assert m and m.group(1) == "20271112", m and m.group(1)
 assert d["events"][0]["phases"]["review"] == {"from": "2027-11-12", "to": "2027-11-18"}, d["events"][0]
 assert d["periods"][6]["start"] == "2027-11-08" and d["periods"][6]["days"]["review"] == 3
 EOF
+
+# The revised plan keeps what the spent storage and warm-up weeks defer to the outbreak still
+# ahead. The refit sees what converted at once: weights 0.7 (storage) and 0.6 x 1 (warm-up),
+# so ROAS' = 2000 / (0.7 x 1000 + 0.6 x 1000) = 1.53846 (6 digits); the deferred part
+# (0.6 + 0.8) x 1.53846 x 1000 = 2153.844 joins the baseline of the outbreak week.
+expect_exit "review --write-plan with a pool" 0 "$MPLAN" review "$TMP/pool.yaml" "$TMP/pool.csv" --format json --write-plan "$TMP/pool-rev.yaml"
+grep -qF "baseline: {gmv: [2153.844, 0]}" "$TMP/pool-rev.yaml" && grep -qF "roas: 1.53846" "$TMP/pool-rev.yaml" \
+    && ok "revised plan: the pool converts in the outbreak ahead" || fail "pool carried" "$(head -12 "$TMP/pool-rev.yaml")"
+expect_err "pool carried, warned" "channel 'ads': 2153.84 GMV its spent storage and warm-up periods defer to an outbreak still ahead"
 finish
