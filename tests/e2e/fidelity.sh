@@ -200,4 +200,11 @@ expect_exit "review --write-plan with a pool" 0 "$MPLAN" review "$TMP/pool.yaml"
 grep -qF "baseline: {gmv: [2153.844, 0]}" "$TMP/pool-rev.yaml" && grep -qF "roas: 1.53846" "$TMP/pool-rev.yaml" \
     && ok "revised plan: the pool converts in the outbreak ahead" || fail "pool carried" "$(head -12 "$TMP/pool-rev.yaml")"
 expect_err "pool carried, warned" "channel 'ads': 2153.84 GMV its spent storage and warm-up periods defer to an outbreak still ahead"
+
+# whatif sweeps the storage share: ads (fixed 1000 a week, ROAS 2) brings
+# 2000 x (W1 + 1.4 + 2) with W1 = 1 - d + 2d; 'other' (ROAS 1) puts its 1000 in the outbreak
+# week (weight 2): 2000. d = 0: 10800; d = 0.3: 11400.
+expect_exit "whatif events[0].defer.storage" 0 "$MPLAN" whatif "$TMP/pool.yaml" --set "events[0].defer.storage=0..0.3/2" --format csv -q
+[ "$(cut -d, -f1,6 "$TMP/out" | tail -2 | tr '\n' ' ')" = "0,10800.00 0.3,11400.00 " ] \
+    && ok "whatif: the storage share is a plan value" || fail "whatif defer" "$(cat "$TMP/out")"
 finish
