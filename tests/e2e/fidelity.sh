@@ -207,4 +207,17 @@ expect_err "pool carried, warned" "channel 'ads': 2153.84 GMV its spent storage 
 expect_exit "whatif events[0].defer.storage" 0 "$MPLAN" whatif "$TMP/pool.yaml" --set "events[0].defer.storage=0..0.3/2" --format csv -q
 [ "$(cut -d, -f1,6 "$TMP/out" | tail -2 | tr '\n' ' ')" = "0,10800.00 0.3,11400.00 " ] \
     && ok "whatif: the storage share is a plan value" || fail "whatif defer" "$(cat "$TMP/out")"
+
+# One set of definitions everywhere: the report's ROAS is run's marketing roas, and its store
+# figure run's store_roas; both are channel GMV (or all GMV) over spend from run's own totals.
+expect_exit "run for the report" 0 "$MPLAN" run examples/double-11-12/plan.yaml --format json -q && cp "$TMP/out" "$TMP/d.json"
+expect_exit "report" 0 "$MPLAN" report examples/double-11-12/plan.yaml -o "$TMP/d.html"
+$PY - "$TMP/d.json" "$TMP/d.html" <<'EOF' && ok "report and run: the same roas and store_roas" || fail "report roas" "see above"
+import json, sys
+t = json.load(open(sys.argv[1]))["kpis"]["total"]
+html = open(sys.argv[2]).read()
+assert abs(t["roas"] - t["channel_gmv"] / t["spend"]) < 1e-12 and abs(t["store_roas"] - t["gmv"] / t["spend"]) < 1e-12
+want = "ROAS %.2f (channel GMV over spend; with organic sales %.2f)" % (t["roas"], t["store_roas"])
+assert want in html, want
+EOF
 finish
