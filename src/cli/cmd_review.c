@@ -151,7 +151,8 @@ static enum mp_status reduce_custom_goals(const struct cli_planned *planned, con
         double got;
         if (strchr(g.kpi, '.') && mp_host_kpi_traits(planned->host, g.kpi, &lower, &additive) && additive &&
             (st = mp_host_run_kpi(planned->host, plan, &fa, g.kpi, &got, err)) == MP_OK && isfinite(got)) {
-            if (!lower && got >= g.target) {
+            /* less than a cent left is reached, as for the built-in goals */
+            if (!lower && round((g.target - got) * 100) / 100 <= 0) {
                 if (mp_plan_warn(revised, "goal %s %g already reached (%g): dropped from the revised plan",
                                  g.kpi, g.target, got) != MP_OK)
                     st = mp_fail(err, MP_ENOMEM, "out of memory");
