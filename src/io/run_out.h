@@ -20,6 +20,10 @@ struct mp_run_result {
     double allocatable;
     double shortfall; /* objective goal: GMV the budget cannot reach; 0 otherwise */
     const mp_equalize_info *eq; /* what equalize reported; NULL for another allocator */
+    /* A pack's allocator missed the plan's objective: the objective's value it reached
+     * (-inf: a target not met) and equalize's. */
+    int objective_missed;
+    double objective_reached, objective_best;
 };
 
 /* "within 0.03% of the best possible (...)" for an S-curve answer of equalize; "" when

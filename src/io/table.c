@@ -95,12 +95,6 @@ static void group_thousands(char *out, size_t n, double v, int decimals)
     out[o] = '\0';
 }
 
-char *mp_fmt_num(char *buf, size_t n, double value, int decimals)
-{
-    group_thousands(buf, n, value, decimals);
-    return buf;
-}
-
 void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
 {
     if (!isfinite(value)) {
@@ -113,6 +107,15 @@ void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
     else
         group_thousands(buf, sizeof buf, value, decimals);
     mp_table_set(tab, col, buf);
+}
+
+char *mp_fmt_num(double value, int decimals, char *buf, size_t n)
+{
+    if (!isfinite(value))
+        snprintf(buf, n, "-");
+    else
+        group_thousands(buf, n, value, decimals);
+    return buf;
 }
 
 char *mp_fmt_exact(char *buf, size_t n, double v)

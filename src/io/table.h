@@ -28,12 +28,13 @@ void mp_table_setf(struct mp_table *tab, size_t col, const char *fmt, ...) __att
 /* A number with `decimals` places, with thousands separators unless tab->plain is set;
  * NAN/inf (absent) print as "-" in tables and as an empty field in CSV. */
 void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals);
-/* The number with `decimals` places and thousands separators into buf (n >= 64); returns buf. */
-char *mp_fmt_num(char *buf, size_t n, double value, int decimals);
 /* A number as the shortest decimal that reads back as exactly `value` (%g style, plain
  * notation for ordinary magnitudes): for machine-read output that must not lose bits.
  * Absent (NAN/inf) as in mp_table_num. */
 void mp_table_exact(struct mp_table *tab, size_t col, double value);
+/* A number as mp_table_num prints it in a table (thousands separators, "-" when absent),
+ * into buf; returns buf. */
+char *mp_fmt_num(double value, int decimals, char *buf, size_t n);
 /* The same text into buf (n >= 32); returns buf. */
 char *mp_fmt_exact(char *buf, size_t n, double value);
 /* Print aligned with a rule under the header (title optional). */
