@@ -61,16 +61,7 @@ enum mp_status cli_plan_allocate_info(mp_host *host, const mp_plan *plan, double
                     : mp_fail(err, MP_EINPUT, "%s: allocator '%s': the plan loads no packs", plan->file,
                               plan->allocator);
     *have = 1;
-    return mp_alloc_equalize(plan, budget, out, info, err);
-}
-
-enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
-                                 double *shortfall, mp_error *err)
-{
-    mp_equalize_info info;
-    int have;
-    enum mp_status st = cli_plan_allocate_info(host, plan, budget, out, &info, &have, err);
-    *shortfall = info.shortfall;
+    enum mp_status st = mp_alloc_equalize(plan, budget, out, info, err);
     double roas, spend;
     mp_error e2 = {0};
     /* Say how far the target can go: the highest ROAS within the budget. */
@@ -80,6 +71,16 @@ enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budg
         snprintf(err->msg + n, sizeof err->msg - n, "; the highest ROAS reachable is %.4g (spending %.0f)",
                  roas, spend);
     }
+    return st;
+}
+
+enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
+                                 double *shortfall, mp_error *err)
+{
+    mp_equalize_info info;
+    int have;
+    enum mp_status st = cli_plan_allocate_info(host, plan, budget, out, &info, &have, err);
+    *shortfall = info.shortfall;
     return st;
 }
 
