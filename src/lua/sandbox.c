@@ -7,17 +7,18 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "io/pack_fs.h"
+
 /* Registry keys: addresses of constants, so no mutable global state. */
 static const char TEMPLATE_KEY = 'T';
 static const char LOADING_KEY = 'L';
-
-#define MAX_SOURCE_BYTES (16u << 20)
 
 /* ---- calls that must not swallow a limit ---- */
 
@@ -234,38 +235,53 @@ static void wrap(lua_State *L, const char *name, lua_CFunction f)
 
 /* ---- modules: the pack's own files and mplan's library ---- */
 
-void mp_lua_load_file(lua_State *L, const char *path, const char *display, int env)
+/* Compile `buf` as a text chunk named `display` with _ENV the table at `env`, and free
+ * buf: nothing between the read and here can raise, so the C buffer never leaks. */
+static void load_buffer(lua_State *L, char *buf, size_t len, const char *display, int env)
 {
-    env = lua_absindex(L, env);
-    struct stat st;
-    if (stat(path, &st) != 0)
-        luaL_error(L, "%s: %s", display, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        luaL_error(L, "%s: not a regular file", display);
-    if (st.st_size > (off_t)MAX_SOURCE_BYTES)
-        luaL_error(L, "%s: larger than %u bytes", display, MAX_SOURCE_BYTES);
-    /* The buffer is a userdata, so a Lua error below leaks nothing; the file is open only
-     * between calls that cannot raise. */
-    size_t size = (size_t)st.st_size;
-    char *buf = lua_newuserdatauv(L, size + 1, 0);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        luaL_error(L, "%s: %s", display, strerror(errno));
-    size_t n = fread(buf, 1, size, fp);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad)
-        luaL_error(L, "%s: read error", display);
-    lua_pushfstring(L, "@%s", display);
-    if (luaL_loadbufferx(L, buf, n, lua_tostring(L, -1), "t") != LUA_OK) {
+    /* [chunkname] pushed by the caller before reading */
+    int status = luaL_loadbufferx(L, buf, len, lua_tostring(L, -1), "t");
+    free(buf);
+    if (status != LUA_OK) {
         if (strncmp(lua_tostring(L, -1), display, strlen(display)) == 0)
             lua_error(L);
         luaL_error(L, "%s: %s", display, lua_tostring(L, -1));
     }
     lua_pushvalue(L, env);
     lua_setupvalue(L, -2, 1);
-    lua_replace(L, -3); /* [fn, chunkname] */
-    lua_pop(L, 1);
+    lua_remove(L, -2); /* [fn] */
+}
+
+/* A file could not be read: raise its message (err is copied first, so nothing leaks). */
+static void raise_read(lua_State *L, const mp_error *err)
+{
+    lua_pushstring(L, err->msg);
+    lua_error(L);
+}
+
+void mp_lua_load_file(lua_State *L, const char *path, const char *display, int env)
+{
+    env = lua_absindex(L, env);
+    mp_error err = {0};
+    char *buf;
+    size_t len;
+    lua_pushfstring(L, "@%s", display);
+    if (mp_file_read(path, MP_PACK_FILE_MAX, &buf, &len, &err) != MP_OK)
+        raise_read(L, &err);
+    load_buffer(L, buf, len, display, env);
+}
+
+void mp_lua_load_pack_file(lua_State *L, const char *dir, const char *rel, const char *display,
+                           const struct mp_pack_files *locked, int env)
+{
+    env = lua_absindex(L, env);
+    mp_error err = {0};
+    char *buf;
+    size_t len;
+    lua_pushfstring(L, "@%s", display);
+    if (mp_pack_file_read(dir, rel, MP_PACK_FILE_MAX, locked, &buf, &len, NULL, &err) != MP_OK)
+        raise_read(L, &err);
+    load_buffer(L, buf, len, display, env);
 }
 
 /* Module names are [a-z0-9_]+ joined by dots: nothing can name a path outside the pack. */
@@ -284,7 +300,8 @@ static int valid_module_name(const char *s)
 }
 
 /* require(name): upvalues are the pack's loaded-modules table, its environment, its
- * directory and that directory's name for messages. */
+ * directory, that directory's name for messages and its locked files (a light userdata,
+ * NULL without a lock). */
 static int sandbox_require(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
@@ -312,13 +329,18 @@ static int sandbox_require(lua_State *L)
     } else {
         const char *dir = lua_tostring(L, lua_upvalueindex(3));
         const char *display = lua_tostring(L, lua_upvalueindex(4));
+        const struct mp_pack_files *locked = lua_touserdata(L, lua_upvalueindex(5));
         const char *file = luaL_gsub(L, name, ".", "/");
-        lua_pushfstring(L, "%s/%s.lua", dir, file);
-        lua_pushfstring(L, "%s/%s.lua", display, file);
-        struct stat st;
-        if (stat(lua_tostring(L, -2), &st) != 0)
-            return luaL_error(L, "module '%s' not found: no file %s", name, lua_tostring(L, -1));
-        mp_lua_load_file(L, lua_tostring(L, -2), lua_tostring(L, -1), lua_upvalueindex(2));
+        const char *rel = lua_pushfstring(L, "%s.lua", file);
+        const char *shown = lua_pushfstring(L, "%s/%s.lua", display, file);
+        if (mp_pack_path_check(dir, rel, NULL) == MP_OK) {
+            char path[4096];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/%s", dir, rel);
+            if (lstat(path, &st) != 0)
+                return luaL_error(L, "module '%s' not found: no file %s", name, shown);
+        }
+        mp_lua_load_pack_file(L, dir, rel, shown, locked, lua_upvalueindex(2));
     }
     /* [name, ..., chunk] */
     lua_pushlightuserdata(L, (void *)&LOADING_KEY);
@@ -443,7 +465,8 @@ void mp_sandbox_open(lua_State *L)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &TEMPLATE_KEY);
 }
 
-void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display)
+void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display,
+                        const struct mp_pack_files *locked)
 {
     static const char *const libs[] = {"string", "table", "coroutine", "utf8", "os", "mplan", NULL};
     lua_rawgetp(L, LUA_REGISTRYINDEX, &TEMPLATE_KEY);
@@ -475,7 +498,8 @@ void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display)
     lua_pushvalue(L, -2);
     lua_pushstring(L, dir);
     lua_pushstring(L, display);
-    lua_pushcclosure(L, sandbox_require, 4);
+    lua_pushlightuserdata(L, (void *)locked);
+    lua_pushcclosure(L, sandbox_require, 5);
     lua_setfield(L, -2, "require");
 
     lua_newtable(L);
