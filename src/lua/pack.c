@@ -116,6 +116,51 @@ static int api_satisfies(const char *range, int major, int minor, int *bad)
     return ok;
 }
 
+struct provided {
+    const char *name;
+    const struct mp_ynode *node;
+    size_t seq; /* order in the file */
+};
+
+static int cmp_provided(const void *a, const void *b)
+{
+    const struct provided *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* A name may appear once across all kinds: sorted, so 100,000 names take milliseconds, not
+ * the pairs of them. The repeat named is the first one in file order. */
+static enum mp_status check_unique(struct mp_ydoc *doc, const struct mp_ynode *prov,
+                                   const struct mp_manifest *m, mp_error *err)
+{
+    size_t n = 0;
+    for (int k = 0; k < 4; k++)
+        n += m->nprovides[k];
+    if (n < 2)
+        return MP_OK;
+    struct provided *v = malloc(n * sizeof *v);
+    if (!v)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    n = 0;
+    for (int k = 0; k < 4; k++) {
+        const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
+        for (size_t i = 0; i < m->nprovides[k]; i++, n++)
+            v[n] = (struct provided){m->provides[k][i], list->items[i], n};
+    }
+    qsort(v, n, sizeof *v, cmp_provided);
+    const struct provided *repeat = NULL;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i].name, v[i - 1].name) == 0 && (i < 2 || strcmp(v[i - 2].name, v[i].name) != 0) &&
+            (!repeat || v[i].seq < repeat->seq))
+            repeat = &v[i];
+    enum mp_status st = repeat ? mp_ydoc_fail(doc, repeat->node, err, "'%s' is listed twice in 'provides'",
+                                              repeat->name)
+                               : MP_OK;
+    free(v);
+    return st;
+}
+
 static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *prov,
                                     struct mp_manifest *m, mp_error *err)
 {
@@ -137,15 +182,10 @@ static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *
             if (!all_of(name, "_", 0))
                 return mp_ydoc_fail(doc, list->items[i], err, "%s: '%s' is not a function name "
                                     "([a-z_][a-z0-9_]*)", what, name);
-            for (int k2 = 0; k2 <= k; k2++)
-                for (size_t j = 0; j < (k2 == k ? m->nprovides[k] : m->nprovides[k2]); j++)
-                    if (strcmp(m->provides[k2][j], name) == 0)
-                        return mp_ydoc_fail(doc, list->items[i], err, "'%s' is listed twice in "
-                                            "'provides'", name);
             m->provides[k][m->nprovides[k]++] = name;
         }
     }
-    return MP_OK;
+    return check_unique(doc, prov, m, err);
 }
 
 static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const struct mp_ynode *spec,
