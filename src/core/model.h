@@ -73,6 +73,8 @@ struct mp_channel {
     signed char *override; /* [T] set by strategies: 1 on, -1 off, 0 as the plan says */
     unsigned char *active; /* [T] derived: 1 where x[c,t] may be > 0 */
     double *scale;     /* [T]: lift factors set by strategies (scale_lift), default 1 */
+    const char *changed_by; /* PACK.NAME of the strategy that last changed its bounds, activity
+                             * or lifts, named in messages about them; NULL: none did */
     struct mp_loc loc;
 };
 

@@ -391,7 +391,7 @@ static int l_quantiles(lua_State *L)
             int isnum;
             lua_Number p = lua_tonumberx(L, -1, &isnum);
             lua_pop(L, 1);
-            if (!isnum || p < 0 || p > 1)
+            if (!isnum || !(p >= 0 && p <= 1)) /* NaN fails both */
                 return luaL_error(L, "mplan.quantiles: p %d must be a number within [0, 1]", (int)k);
             if (push_quantile(L, s, name, p))
                 lua_rawseti(L, -2, k);

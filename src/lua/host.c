@@ -390,6 +390,28 @@ static size_t position_prefix(const char *s)
     return 0;
 }
 
+/* Does the "source:line" prefix of an error text (pos bytes) name a file of the one who
+ * failed: the frame where the error was raised, or a file of the pack's directory? An
+ * error string can start with anything, so another pack's "file:line:" is not believed. */
+static int own_position(const mp_host *h, const char *text, size_t pos)
+{
+    const char *colon = text + pos;
+    while (colon > text && colon[-1] >= '0' && colon[-1] <= '9')
+        colon--;
+    size_t n = (size_t)(colon - 1 - text); /* the source part, before ":LINE" */
+    const char *w = h->where, *wc = strrchr(w, ':');
+    if (wc && (size_t)(wc - w) == n && strncmp(w, text, n) == 0)
+        return 1;
+    for (size_t i = 0; h->pack && i < h->npacks; i++) {
+        const struct mp_host_pack *pk = &h->packs[i];
+        size_t d = strlen(pk->display);
+        if (strcmp(pk->man.name, h->pack) == 0 && n > d + 1 && strncmp(text, pk->display, d) == 0 &&
+            text[d] == '/' && strstr(text, "/../") == NULL)
+            return 1;
+    }
+    return 0;
+}
+
 static void format_error(mp_host *h, lua_State *L, int status, mp_error *err)
 {
     char ctx[200], text[ERRTEXT_MAX], owner[160];
@@ -403,6 +425,8 @@ static void format_error(mp_host *h, lua_State *L, int status, mp_error *err)
         mp_fail(err, MP_ESCRIPT, "%s%s: %s", owner, ctx, text);
     } else {
         size_t pos = position_prefix(text);
+        if (pos && !own_position(h, text, pos))
+            pos = 0; /* "other/init.lua:5:" in a string: the text, not the place */
         if (pos)
             mp_fail(err, MP_ESCRIPT, "%.*s%s: %s", (int)pos, text, ctx, text + pos + 2);
         else

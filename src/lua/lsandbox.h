@@ -81,6 +81,10 @@ int mp_str_match(lua_State *L);
 int mp_str_gmatch(lua_State *L);
 int mp_str_gsub(lua_State *L);
 
+/* Marks the metatable of a pack's params table (its address is the key): rawset refuses
+ * such tables, as their __newindex does. */
+extern const char mp_params_key;
+
 /* The limit error: raised from the count hook, the allocator path and mp_lua_charge. */
 int mp_host_raise_limit(lua_State *L);
 

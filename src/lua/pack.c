@@ -404,12 +404,22 @@ static int params_readonly(lua_State *L)
     return luaL_error(L, "params are read-only (set them in the plan's packs: entry)");
 }
 
+/* next over the values table (upvalue 1), which the script never gets: writing through
+ * the table pairs yields is then impossible. */
+static int params_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
 static int params_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next");
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__index");
-    lua_remove(L, -2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, params_next, 1);
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
@@ -446,13 +456,16 @@ static int load_protected(lua_State *L)
         }
         lua_setfield(L, -2, p->name);
     }
-    lua_newtable(L);
+    lua_newtable(L); /* [.., proxy, values, mt] */
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, params_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
     lua_insert(L, -2);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, params_readonly);
     lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, params_pairs);
-    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, -2, &mp_params_key);
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
