@@ -169,10 +169,19 @@ static int charge_c(mp_host *h, size_t bytes)
     return 0;
 }
 
+void mp_host_uncharge_c(mp_host *h, size_t bytes)
+{
+    atomic_fetch_sub(&h->pool->used, bytes);
+}
+
 void mp_lua_charge_mem(lua_State *L, size_t bytes)
 {
     mp_host *h = mp_host_of(L);
-    if (h->in_call && (h->tripped || charge_c(h, bytes) != 0)) {
+    if (!h->in_call) {
+        atomic_fetch_add(&h->pool->used, bytes);
+        return;
+    }
+    if (h->tripped || charge_c(h, bytes) != 0) {
         trip(h, MP_LIMIT_MEM);
         mp_host_raise_limit(L);
     }

@@ -85,6 +85,8 @@ enum mp_status mp_host_charge_c(mp_host *host, size_t bytes, const char *pack,
                                 enum mp_hook_kind kind, const char *name, mp_error *err);
 /* The same inside a call, raising the limit error (C memory a script makes: test.plan). */
 void mp_lua_charge_mem(lua_State *L, size_t bytes);
+/* Give back what was charged once that C memory is freed. */
+void mp_host_uncharge_c(mp_host *host, size_t bytes);
 
 /* Take the plan's `limits` for those mp_host_new left at 0 (plan NULL: the defaults). */
 void mp_host_apply_plan_limits(mp_host *host, const mp_plan *plan);

@@ -34,6 +34,7 @@ struct test_ctx {
 /* A plan a test loaded, owned by the Lua GC: freed with its box. */
 struct plan_box {
     mp_plan *plan;
+    size_t charged; /* its bytes, counted against the memory cap until it is freed */
 };
 
 static int plan_box_gc(lua_State *L)
@@ -41,6 +42,8 @@ static int plan_box_gc(lua_State *L)
     struct plan_box *b = luaL_checkudata(L, 1, MP_TEST_PLAN_MT);
     mp_plan_free(b->plan);
     b->plan = NULL;
+    mp_host_uncharge_c(mp_host_of(L), b->charged);
+    b->charged = 0;
     return 0;
 }
 
@@ -50,6 +53,7 @@ static struct plan_box *new_box(lua_State *L)
 {
     struct plan_box *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->plan = NULL;
+    b->charged = 0;
     if (luaL_newmetatable(L, MP_TEST_PLAN_MT)) {
         lua_pushcfunction(L, plan_box_gc);
         lua_setfield(L, -2, "__gc");
@@ -62,6 +66,11 @@ static struct plan_box *new_box(lua_State *L)
  * strategy) and push its plan object. Objects of the previous plan stop working. */
 static int use_plan(lua_State *L, struct test_ctx *c, struct plan_box *b)
 {
+    /* The plan lives in C memory: it counts against the cap, so a test that makes plans
+     * in a loop meets the memory limit like any other allocation. */
+    size_t bytes = sizeof *b->plan + b->plan->arena.total;
+    mp_lua_charge_mem(L, bytes);
+    b->charged = bytes;
     luaL_unref(L, LUA_REGISTRYINDEX, c->plan_ref);
     c->plan_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     mp_host_bind(c->host, b->plan, 1);

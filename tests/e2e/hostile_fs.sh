@@ -196,4 +196,15 @@ run_case "memory: one thread under the same cap passes" 0 "" \
     "$MPLAN" segment "$TMP/many.csv" --pack "$TMP/w/pack" --rule hog --jobs 1 --max-mem 64M
 run_case "memory: labels copied into C count against the cap" 4 "memory limit (128 MiB) exceeded" \
     "$MPLAN" segment "$TMP/many.csv" --pack "$TMP/w/pack" --rule wide --jobs 1 --max-mem 128M
+
+# Plans a pack test makes with test.plan() live in C: they count against the cap too.
+new_pack
+{ printf 'local text = [[\n'; cat "$H/base-plan.yaml"; printf ']]\nlocal keep = {}\nfor i = 1, 1e6 do keep[i] = test.plan(text) end\n'; } >"$TMP/w/pack/tests/plans.lua"
+timeout $WAIT "$MPLAN" pack test "$TMP/w/pack" --max-mem 32M --timeout 5 >"$TMP/out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -qF "memory limit (32 MiB) exceeded" "$TMP/out"; then
+    ok "memory: plans made by test.plan() count against the cap"
+else
+    fail "memory: test.plan()" "exit $rc: $(head -c 300 "$TMP/out")"
+fi
 finish
