@@ -164,6 +164,15 @@ run_case "lock: report refuses it" 3 "late.lua changed since the lock" \
     "$MPLAN" report "$TMP/w/plan.yaml" -o "$TMP/w/r.html"
 run_case "lock: calendar refuses it" 3 "late.lua changed since the lock" \
     "$MPLAN" calendar "$TMP/w/plan.yaml" -o "$TMP/w/c.ics"
+printf 'period,channel,spend,impressions,clicks,orders,gmv,new_customers\n1,p4p,700,0,0,0,600,0\n1,edm,300,0,0,0,350,0\n' >"$TMP/w/act.csv"
+run_case "lock: review refuses it" 3 "late.lua changed since the lock" \
+    "$MPLAN" review "$TMP/w/plan.yaml" "$TMP/w/act.csv"
+printf 'return 1\n' >"$TMP/w/one.lua"
+run_case "lock: eval with the plan refuses it" 3 "late.lua changed since the lock" \
+    "$MPLAN" eval "$TMP/w/one.lua" "$TMP/w/plan.yaml"
+mkfifo "$TMP/w/fifo.lua"
+run_case "fifo: eval of a FIFO script is refused at once" 4 "fifo.lua: not a regular file" \
+    "$MPLAN" eval "$TMP/w/fifo.lua"
 
 # Time of check, time of use: the module the strategy requires is changed after the lock
 # check passed, while the run waits on the customers file (a FIFO) of the plan's
