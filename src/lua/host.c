@@ -411,6 +411,9 @@ static int own_position(const mp_host *h, const char *text, size_t pos)
     const char *w = h->where, *wc = strrchr(w, ':');
     if (wc && (size_t)(wc - w) == n && strncmp(w, text, n) == 0)
         return 1;
+    size_t l = h->loading ? strlen(h->loading) : 0;
+    if (l && n > l + 1 && strncmp(text, h->loading, l) == 0 && text[l] == '/' && !strstr(text, "/../"))
+        return 1;
     for (size_t i = 0; h->pack && i < h->npacks; i++) {
         const struct mp_host_pack *pk = &h->packs[i];
         size_t d = strlen(pk->display);

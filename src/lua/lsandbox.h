@@ -41,6 +41,7 @@ struct mp_host {
     struct mp_mem_pool own_pool, *pool; /* the cap is on pool->used: all hosts of a run */
     size_t clock_bytes;    /* allocated since the allocator last looked at the clock */
     const char *pack, *name;
+    const char *loading; /* display path of the pack being loaded (init.lua), else NULL */
     enum mp_hook_kind kind;
     char where[LUA_IDSIZE + 24]; /* innermost Lua frame of the last error */
     char trace[640];             /* its traceback, when verbose */

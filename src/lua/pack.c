@@ -620,7 +620,9 @@ static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_par
     struct load_ctx ctx = {pk.dir, pk.display, pk.locked, params, pk.man.nparams};
     lua_pushcfunction(L, load_protected);
     lua_pushlightuserdata(L, &ctx);
+    h->loading = pk.display; /* its files' positions in messages are its own */
     st = mp_lua_call(h, 1, 3, pk.man.name, MP_HOOK_INIT, pk.man.name, err);
+    h->loading = NULL;
     if (st != MP_OK)
         goto fail;
     /* [env, exports, params] */
