@@ -202,7 +202,8 @@ static int channel_scale_lift(lua_State *L)
     size_t c = (size_t)(ch - plan->channels);
     ch->scale[t] *= f;
     resolve(L, plan);
-    if (!isfinite(plan->lift[MP_AT(plan, c, t)])) { /* finite factors, infinite product */
+    if (!isfinite(plan->lift[MP_AT(plan, c, t)]) || !isfinite(plan->demand[MP_AT(plan, c, t)])) {
+        /* finite factors, infinite product */
         double lift = plan->lift[MP_AT(plan, c, t)];
         ch->scale[t] = before;
         resolve(L, plan);
