@@ -204,11 +204,10 @@ static int channel_scale_lift(lua_State *L)
     resolve(L, plan);
     if (!isfinite(plan->lift[MP_AT(plan, c, t)]) || !isfinite(plan->demand[MP_AT(plan, c, t)])) {
         /* finite factors, infinite product */
-        double lift = plan->lift[MP_AT(plan, c, t)];
         ch->scale[t] = before;
         resolve(L, plan);
-        return luaL_error(L, "ch:scale_lift: channel '%s', period %d: the lift would be %f; lifts "
-                          "must stay finite", ch->id, t + 1, lift);
+        return luaL_error(L, "ch:scale_lift: channel '%s', period %d: factor %f makes the lift "
+                          "infinite; lifts must stay finite", ch->id, t + 1, f);
     }
     return 0;
 }
