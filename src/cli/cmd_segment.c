@@ -235,6 +235,13 @@ int cmd_segment(int argc, char **argv)
         rc = cli_usage("segment", "--labels - and -o - would both write to standard output");
         goto done;
     }
+    /* --pack DIR or an installed pack's name. */
+    char pack_dir[4096];
+    if (o.pack && (rc = cli_pack_dir(o.pack, pack_dir, sizeof pack_dir)) != 0)
+        goto done;
+    if (o.pack)
+        o.pack = pack_dir;
+    rc = -1;
     /* Labels on standard output (a Hadoop mapper that labels rows): the summary only with -o. */
     int summary_out = !(o.labels && strcmp(o.labels, "-") == 0) || outpath;
 

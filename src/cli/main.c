@@ -1,10 +1,11 @@
 /* mplan: dispatch to a subcommand. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cmd.h"
-
-#define MPLAN_VERSION "0.1.0"
+#include "mplan/status.h"
+#include "mplan/version.h"
 
 struct command {
     const char *name;
@@ -34,6 +35,15 @@ static int usage(FILE *fp)
     return fp == stdout ? 0 : 2;
 }
 
+/* What went to stdout reached it: `mplan --version >/dev/full` is an error, not a 0. */
+static int flushed(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "mplan: stdout: %s\n", errno ? strerror(errno) : "write failed");
+    return mp_exit_code(MP_EIO);
+}
+
 static const struct command *find(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
@@ -47,15 +57,16 @@ int main(int argc, char **argv)
     if (argc < 2)
         return usage(stderr);
     const char *name = argv[1];
+    errno = 0;
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-        printf("mplan %s\n", MPLAN_VERSION);
-        return 0;
+        printf("mplan %s\n", mp_version());
+        return flushed(0);
     }
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0)
-        return usage(stdout);
+        return flushed(usage(stdout));
     if (strcmp(name, "help") == 0) {
         if (argc < 3)
-            return usage(stdout);
+            return flushed(usage(stdout));
         const struct command *cmd = find(argv[2]);
         if (!cmd) {
             fprintf(stderr, "mplan: no command '%s'\n", argv[2]);

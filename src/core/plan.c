@@ -417,6 +417,7 @@ mp_plan *mp_plan_clone(const mp_plan *src)
     for (size_t i = 0; ok && i < src->npacks; i++) {
         struct mp_pack_ref *d = &p->packs[i];
         d->path = dup_str(A, src->packs[i].path, &ok);
+        d->dir = dup_str(A, src->packs[i].dir, &ok);
         d->params = dup_mem(A, src->packs[i].params, d->nparams * sizeof *d->params, &ok);
         for (size_t j = 0; ok && j < d->nparams; j++) {
             d->params[j].name = dup_str(A, d->params[j].name, &ok);

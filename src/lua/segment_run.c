@@ -692,9 +692,7 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
     const struct mp_pack_ref *ref = NULL;
     char *pack = NULL;
     for (size_t i = 0; i < plan->npacks && !ref; i++) {
-        char *dir = plan->packs[i].path[0] == '/'
-                        ? mp_arena_strdup(&plan->arena, plan->packs[i].path)
-                        : mp_arena_printf(&plan->arena, "%s/%s", plan->dir, plan->packs[i].path);
+        char *dir = mp_arena_strdup(&plan->arena, plan->packs[i].dir);
         struct mp_manifest man;
         if (!dir)
             return mp_fail(err, MP_ENOMEM, "out of memory");
