@@ -33,7 +33,7 @@ static const char usage_text[] =
     "  --key COLUMN         customer id column (default: the first)\n"
     "  --jobs N             worker threads (default: the number of online CPUs)\n"
     "  --format F           table, csv or json (default: table on a terminal, else csv)\n"
-    "  -o FILE              write the output to FILE (atomically)\n"
+    "  -o, --output FILE    write the output to FILE (atomically)\n"
     "  --partial            print a partial summary for --merge (JSON lines)\n"
     "  --merge              combine the partial summaries named on the command line\n"
     "  --header A,B,...     column names for input without a header row\n"
