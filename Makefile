@@ -239,6 +239,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory SAN=1 test-san
 ifeq ($(DEB),1)
 	@$(MAKE) --no-print-directory deb
+	@sh tests/install/deb.sh $(BUILD)/deb
 endif
 
 # Install into a temporary DESTDIR, build programs against it with pkg-config, run the
@@ -256,25 +257,26 @@ bench: deps-bench
 	@sh bench/run.sh $(abspath $(BIN))
 
 # ---- install: the layout of docs/design.md ----
+INSTALL    ?= install
 RULE_FILES = $(shell find rules -type f ! -name '*.tmp.*' | LC_ALL=C sort)
 HEADERS    := $(sort $(wildcard include/mplan/*.h))
 
 install: all
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
-	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/mplan $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
 	    $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(RULESDIR)
-	$(Q)install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mplan
-	$(Q)install -m 644 $(BUILD)/libmplan.a $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	$(Q)$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mplan
+	$(Q)$(INSTALL) -m 644 $(BUILD)/libmplan.a $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	$(Q)ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmplan.so
-	$(Q)install -m 644 $(BUILD)/mplan.pc $(DESTDIR)$(PKGCONFIGDIR)/mplan.pc
-	$(Q)install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/mplan/
-	$(Q)install -m 644 docs/mplan.1 $(DESTDIR)$(MANDIR)/man1/mplan.1
-	$(Q)install -m 644 $(BUILD)/mplan.bash $(DESTDIR)$(BASHCOMPDIR)/mplan
-	$(Q)install -m 644 lua/mplan.d.lua $(DESTDIR)$(DATADIR)/mplan/lua/mplan.d.lua
+	$(Q)$(INSTALL) -m 644 $(BUILD)/mplan.pc $(DESTDIR)$(PKGCONFIGDIR)/mplan.pc
+	$(Q)$(INSTALL) -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/mplan/
+	$(Q)$(INSTALL) -m 644 docs/mplan.1 $(DESTDIR)$(MANDIR)/man1/mplan.1
+	$(Q)$(INSTALL) -m 644 $(BUILD)/mplan.bash $(DESTDIR)$(BASHCOMPDIR)/mplan
+	$(Q)$(INSTALL) -m 644 lua/mplan.d.lua $(DESTDIR)$(DATADIR)/mplan/lua/mplan.d.lua
 	$(Q)for f in $(RULE_FILES:rules/%=%); do \
-	    install -D -m 644 rules/$$f $(DESTDIR)$(RULESDIR)/$$f || exit 1; done
+	    $(INSTALL) -D -m 644 rules/$$f $(DESTDIR)$(RULESDIR)/$$f || exit 1; done
 
 # Removes what install put there and the directories only mplan uses, nothing else.
 uninstall:
@@ -299,7 +301,7 @@ deb: deps-deb
 	@echo "  DEB     $(BUILD)/deb"
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
 	$(Q)tar -cf - --exclude-vcs --exclude='./build*' --exclude='*.tmp.*' . | tar -xf - -C $(DEB_SRC)
-	$(Q)cd $(DEB_SRC) && DEB_BUILD_OPTIONS="parallel=2 $(DEB_BUILD_OPTIONS)" \
+	$(Q)cd $(DEB_SRC) && DEB_BUILD_OPTIONS="parallel=2 noautodbgsym $(DEB_BUILD_OPTIONS)" \
 	    dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
 	$(Q)ls $(BUILD)/deb/*.deb
 	$(Q)lintian --fail-on error --info $(BUILD)/deb/*.changes

@@ -121,7 +121,7 @@ fi
     fail "installed mplan --version" "$("$P/bin/mplan" --version 2>&1)"
 grep -q "^\.TH MPLAN 1 \"[0-9-]*\" \"mplan $version\"" docs/mplan.1 && ok "the man page is of mplan $version" ||
     fail "the man page is of mplan $version" "$(head -1 docs/mplan.1)"
-[ ! -f debian/changelog ] || { head -1 debian/changelog | grep -qF "mplan ($version-" &&
+[ ! -f debian/changelog ] || { head -1 debian/changelog | grep -qE "^mplan \($version(-[^)]*)?\) " &&
     ok "debian/changelog is of mplan $version" || fail "debian/changelog version" "$(head -1 debian/changelog)"; }
 mkdir -p "$TMP/plan"
 cp "$plan" "$TMP/plan/p.yaml"
