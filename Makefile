@@ -195,14 +195,14 @@ $(BUILD)/src/io/pack_path.o: ALL_CFLAGS += -DMPLAN_RULES_DIR='"$(RULESDIR)"'
 
 # libdir and includedir relative to the prefix where they are under it, as pkg-config's
 # --define-prefix expects.
-$(BUILD)/mplan.pc: dist/mplan.pc.in $(BUILD)/gen/paths include/mplan/version.h
+$(BUILD)/mplan.pc: dist/mplan.pc.in $(BUILD)/gen/paths include/mplan/version.h Makefile
 	@echo "  GEN     $@"
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))|' \
 	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
 	    -e 's|@PCLIBS@|$(PCLIBS)|' $< >$@
 
-$(BUILD)/mplan.bash: dist/mplan.bash.in $(BUILD)/gen/paths
+$(BUILD)/mplan.bash: dist/mplan.bash.in $(BUILD)/gen/paths Makefile
 	@echo "  GEN     $@"
 	$(Q)sed -e 's|@RULESDIR@|$(RULESDIR)|' $< >$@
 
