@@ -242,9 +242,11 @@ ifeq ($(DEB),1)
 	@sh tests/install/deb.sh $(BUILD)/deb
 endif
 
-# Install into a temporary DESTDIR, build programs against it with pkg-config, run the
-# installed mplan, uninstall (tests/install/run.sh).
+# The Makefile's own behaviour (tests/install/make.sh); then install into a temporary
+# DESTDIR, build programs against it with pkg-config, run the installed mplan, uninstall
+# (tests/install/run.sh).
 test-install: all
+	@MAKE="$(MAKE)" sh tests/install/make.sh
 	@MAKE="$(MAKE)" BUILD=$(BUILD) PREFIX=$(PREFIX) sh tests/install/run.sh
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
