@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "mplan/status.h"
 #include "mplan/version.h"
 
 struct command {
@@ -35,15 +34,6 @@ static int usage(FILE *fp)
     return fp == stdout ? 0 : 2;
 }
 
-/* What went to stdout reached it: `mplan --version >/dev/full` is an error, not a 0. */
-static int flushed(int rc)
-{
-    if (fflush(stdout) == 0 && !ferror(stdout))
-        return rc;
-    fprintf(stderr, "mplan: stdout: %s\n", errno ? strerror(errno) : "write failed");
-    return mp_exit_code(MP_EIO);
-}
-
 static const struct command *find(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
@@ -52,21 +42,31 @@ static const struct command *find(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* Whatever a command printed on stdout (help, version, check results) must have reached it:
+ * `mplan help >/dev/full` fails like any other write. */
+static int stdout_checked(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "mplan: standard output: write failed: %s\n", strerror(errno ? errno : EIO));
+    return rc ? rc : 5;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return usage(stderr);
     const char *name = argv[1];
-    errno = 0;
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("mplan %s\n", mp_version());
-        return flushed(0);
+        return 0;
     }
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0)
-        return flushed(usage(stdout));
+        return usage(stdout);
     if (strcmp(name, "help") == 0) {
         if (argc < 3)
-            return flushed(usage(stdout));
+            return usage(stdout);
         const struct command *cmd = find(argv[2]);
         if (!cmd) {
             fprintf(stderr, "mplan: no command '%s'\n", argv[2]);
@@ -81,4 +81,9 @@ int main(int argc, char **argv)
         return usage(stderr);
     }
     return cmd->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    return stdout_checked(dispatch(argc, argv));
 }
