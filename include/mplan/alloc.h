@@ -50,10 +50,10 @@ typedef struct mp_equalize_info {
 /* 1 when the answer is the optimum: every curve concave, or a certified gap of 0 (to 1e-7,
  * the accuracy of the bound).
  * An S-curve answer within MP_EQUALIZE_GAP_GOAL is near-optimal, not optimal: see `gap`. */
-int mp_equalize_optimal(const mp_equalize_info *info);
+MP_API int mp_equalize_optimal(const mp_equalize_info *info);
 
 /* "exact", "gap", "work limit" or "no bound". */
-const char *mp_equalize_stop_name(enum mp_equalize_stop stop);
+MP_API const char *mp_equalize_stop_name(enum mp_equalize_stop stop);
 
 /* The built-in allocator (model.md 7): fills the optimised channels of `out` spending at
  * most `budget` under the plan's objective and constraints. `info` may be NULL. */
@@ -64,8 +64,8 @@ MP_API enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_a
  * budget of a what-if sweep; NULL: none) is a candidate when it meets every constraint at
  * `budget`, and S-curve searches start from it too, so the answer is never below it.
  * `start` must not be `out`. */
-enum mp_status mp_alloc_equalize_from(const mp_plan *plan, double budget, const mp_alloc *start,
-                                      mp_alloc *out, mp_equalize_info *info, mp_error *err);
+MP_API enum mp_status mp_alloc_equalize_from(const mp_plan *plan, double budget, const mp_alloc *start,
+                                             mp_alloc *out, mp_equalize_info *info, mp_error *err);
 
 /* How an S-curve channel (hill s > 1) spends: in pulses or always on, and why. */
 typedef struct mp_pulse {
@@ -79,7 +79,7 @@ typedef struct mp_pulse {
 } mp_pulse;
 
 /* The pulse pattern of channel c in `alloc`. */
-mp_pulse mp_alloc_pulse(const mp_plan *plan, const mp_alloc *alloc, size_t c);
+MP_API mp_pulse mp_alloc_pulse(const mp_plan *plan, const mp_alloc *alloc, size_t c);
 
 /* The highest marketing ROAS any allocation of at most `budget` reaches (over the most-GMV
  * allocation of each total spend), and the total spend where it does: what an unreachable
