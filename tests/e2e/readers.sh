@@ -1,0 +1,80 @@
+#!/bin/sh
+# Hostile input for the readers (issue 8): partial summaries for `segment --merge` (bad
+# entries, endless lines, counters past 2^63, duplicate columns, sums beyond the largest
+# double), and CSV readers on a stream with no newline, which must end promptly.
+. tests/e2e/lib.sh
+
+head='{"mplan_partial":1,"rule":null,"columns":["id","v"],"key":"id"'
+meta="$head,\"bad_rows\":0}"
+line() { printf '%s,"label":"%s","count":%s,"n":%s,"text":%s,"sum":%s}\n' "$head" "$1" "$2" "$3" "$4" "$5"; }
+
+# ---- a bad n, text or sum entry is named with file:line and the column ----
+{ echo "$meta"; line A 1 '[0,"x"]' '[1,0]' '[[],[]]'; } >"$TMP/bad_n"
+{ echo "$meta"; line A 1 '[0,1]' '[1,-1]' '[[],[1]]'; } >"$TMP/bad_text"
+{ echo "$meta"; line A 1 '[0,1]' '[1,0]' '[[],["x"]]'; } >"$TMP/bad_sum"
+for f in bad_n bad_text bad_sum; do
+    expect_exit "merge: $f is exit 3" 3 "$MPLAN" segment --merge "$TMP/$f" &&
+        expect_err "merge: $f names file:line and column" "$f:2: column 'v'"
+done
+
+# ---- an endless line fails fast with a message, without growing ----
+expect_exit "merge: /dev/zero fails (not hangs)" 3 timeout 20 "$MPLAN" segment --merge /dev/zero &&
+    expect_err "merge: /dev/zero says why" "/dev/zero:1: line longer than"
+yes | tr -d '\n' | head -c 200000000 >/dev/null 2>&1 # (warm the pipe tools)
+yes | tr -d '\n' | timeout 20 "$MPLAN" segment --merge - >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "<stdin>:1: line longer than" "$TMP/err"; then ok "merge: newline-free stdin fails fast"
+else fail "merge: newline-free stdin" "exit $rc: $(head -c 300 "$TMP/err")"; fi
+
+# ---- out of memory while reading a line is not the end of the input ----
+# (a 60 MB line needs a 64 MiB buffer, more than the 50 MB of address space allowed)
+if [ -z "$MPLAN_SAN" ]; then
+    { echo "$meta"; line A 1 '[0,1]' '[1,0]' '[[],[1]]'
+      printf '{"pad":"'; head -c 60000000 /dev/zero | tr '\0' x; printf '"}\n'; } >"$TMP/big"
+    (ulimit -v 50000; exec "$MPLAN" segment --merge "$TMP/big" --format csv) >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    if [ $rc -eq 5 ] && grep -q "big:3: out of memory" "$TMP/err"; then ok "merge: out of memory is exit 5, not the end of input"
+    else fail "merge: out of memory" "exit $rc: $(head -c 300 "$TMP/err")"; fi
+    rm -f "$TMP/big"
+fi
+
+# ---- counters: negative, past 2^63 when added, n + text beyond count, duplicate columns ----
+printf '%s,"bad_rows":-1}\n' "$head" >"$TMP/neg_bad"
+expect_exit "merge: negative bad_rows is exit 3" 3 "$MPLAN" segment --merge "$TMP/neg_bad" &&
+    expect_err "merge: negative bad_rows named" "neg_bad:1: 'bad_rows' must be"
+big=9223372036854775807
+{ echo "$meta"; line A $big '[0,0]' '[0,0]' '[[],[]]'; line A 1 '[0,0]' '[0,0]' '[[],[]]'; } >"$TMP/wrap"
+expect_exit "merge: counts past 2^63-1 are exit 3 (no wrap)" 3 "$MPLAN" segment --merge "$TMP/wrap" &&
+    expect_err "merge: wrap names the line" "wrap:3: label 'A': count adds up past"
+{ printf '%s,"bad_rows":%s}\n' "$head" $big; printf '%s,"bad_rows":1}\n' "$head"; } >"$TMP/wrap_bad"
+expect_exit "merge: bad_rows past 2^63-1 is exit 3" 3 "$MPLAN" segment --merge "$TMP/wrap_bad" &&
+    expect_err "merge: bad_rows wrap named" "wrap_bad:2: 'bad_rows' adds up past"
+{ echo "$meta"; line A 2 '[0,2]' '[0,1]' '[[],[1]]'; } >"$TMP/over"
+expect_exit "merge: n + text beyond count is exit 3" 3 "$MPLAN" segment --merge "$TMP/over" &&
+    expect_err "merge: n + text named" "over:2: column 'v': n + text (3) exceeds count (2)"
+printf '{"mplan_partial":1,"rule":null,"columns":["id","v","v"],"key":"id","bad_rows":0}\n' >"$TMP/dup"
+expect_exit "merge: duplicate columns are exit 3" 3 "$MPLAN" segment --merge "$TMP/dup" &&
+    expect_err "merge: duplicate column named" "dup:1: column 'v' appears twice"
+
+# ---- sums beyond the largest double: --partial writes them, --merge adds them exactly ----
+printf 'id,v\na,1.7e308\nb,1.7e308\n' >"$TMP/huge1.csv"
+printf 'id,v\nc,-1.7e308\n' >"$TMP/huge2.csv"
+printf 'id,v\na,1.7e308\nb,1.7e308\nc,-1.7e308\n' >"$TMP/huge.csv"
+mkdir -p "$TMP/seg"
+printf 'name: seg\nversion: 1.0.0\nsummary: one label for every row\nmplan: ">=1.0"\nprovides:\n  segmenters: [one]\n' >"$TMP/seg/pack.yaml"
+printf 'return {one = function(row) return "all" end}\n' >"$TMP/seg/init.lua"
+SEG="--pack $TMP/seg --rule one"
+expect_exit "partial: a sum beyond DBL_MAX is written" 0 "$MPLAN" segment "$TMP/huge1.csv" $SEG --partial
+cp "$TMP/out" "$TMP/h1.part"
+"$MPLAN" segment "$TMP/huge2.csv" $SEG --partial >"$TMP/h2.part" 2>/dev/null
+expect_exit "merge: partial with a huge sum merges" 0 "$MPLAN" segment --merge "$TMP/h1.part" "$TMP/h2.part" --format csv
+# 1.7e308 + 1.7e308 - 1.7e308 is 1.7e308 exactly; the mean over 3 values is 1.7e308/3.
+expect=$(python3 -c 'print(repr(1.7e308), repr(1.7e308/3))')
+got=$(awk -F, 'NR==2 {print $4, $5}' "$TMP/out")
+if [ "$got" = "$expect" ]; then ok "merge: huge sums cancel exactly ($got)"
+else fail "merge: huge sums" "got '$got', expected '$expect': $(cat "$TMP/out")"; fi
+"$MPLAN" segment "$TMP/huge.csv" $SEG --format csv >"$TMP/whole.csv" 2>/dev/null
+if cmp -s "$TMP/out" "$TMP/whole.csv"; then ok "merge of huge partials = whole file"
+else fail "merge of huge partials" "$(diff "$TMP/out" "$TMP/whole.csv" | head -4)"; fi
+
+finish
