@@ -77,4 +77,28 @@ else fail "merge: huge sums" "got '$got', expected '$expect': $(cat "$TMP/out")"
 if cmp -s "$TMP/out" "$TMP/whole.csv"; then ok "merge of huge partials = whole file"
 else fail "merge of huge partials" "$(diff "$TMP/out" "$TMP/whole.csv" | head -4)"; fi
 
+# ---- CSV readers end promptly on a stream without newlines ----
+# 20 GB of "yyyy..." after a header: reading it to the end takes minutes; the reader must
+# stop at its record limit (4 MiB) and fail. The stream is bounded so nothing can run away.
+endless() { { printf '%s\n' "$1"; yes | tr -d '\n'; } | head -c 20000000000; }
+PLAN=examples/new-trade-festival/plan.yaml
+ACT=period,channel,spend,impressions,clicks,orders,gmv
+endless id,v | timeout 20 "$MPLAN" segment - $SEG >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "<stdin>:2: line longer than" "$TMP/err"; then ok "segment: newline-free stream ends (exit 3)"
+else fail "segment: newline-free stream" "exit $rc: $(head -c 300 "$TMP/err")"; fi
+endless "$ACT" | timeout 20 "$MPLAN" review $PLAN - >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "<stdin>:2: line longer than" "$TMP/err"; then ok "review: newline-free actuals end (exit 3)"
+else fail "review: newline-free actuals" "exit $rc: $(head -c 300 "$TMP/err")"; fi
+endless "$ACT" | timeout 20 "$MPLAN" report $PLAN --actuals - -o "$TMP/r.html" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "<stdin>:2: line longer than" "$TMP/err"; then ok "report --actuals: newline-free actuals end (exit 3)"
+else fail "report --actuals: newline-free actuals" "exit $rc: $(head -c 300 "$TMP/err")"; fi
+# A header without newline: refused at once too.
+{ yes | tr -d '\n'; } | head -c 20000000000 | timeout 20 "$MPLAN" segment - $SEG >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 3 ] && grep -q "<stdin>:1: header: line longer than" "$TMP/err"; then ok "segment: newline-free header ends (exit 3)"
+else fail "segment: newline-free header" "exit $rc: $(head -c 300 "$TMP/err")"; fi
+
 finish
