@@ -31,6 +31,20 @@ ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# Fuzz harnesses (tests/fuzz): FUZZ=1 builds the library and harnesses with clang's
+# libFuzzer, ASan and UBSan in build-fuzz; FUZZ_REPLAY=1 (with SAN=1) builds them with a
+# plain driver that replays files, for compilers without libFuzzer.
+ifeq ($(FUZZ),1)
+BUILD := build-fuzz
+CC := clang
+ALL_CFLAGS += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+endif
+ifeq ($(FUZZ_REPLAY),1)
+FUZZ_DEFS := -DMP_FUZZ_MAIN
+endif
+
 ifeq ($(V),1)
 Q :=
 else
@@ -112,7 +126,7 @@ BIN     := $(BUILD)/mplan
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test unit e2e test-san bench clean
+.PHONY: all deps demo test unit e2e test-san bench clean fuzz fuzz-smoke fuzz-bins
 all: $(BIN)
 
 $(BUILD)/%.o: %.c Makefile
@@ -142,6 +156,26 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmplan.a Makefile
 	@echo "  TEST-CC $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -MMD -MP $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+FUZZ_TARGETS := plan csv partial actuals scenarios manifest lock
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libmplan.a Makefile
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-CC $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -Wno-missing-prototypes -MMD -MP $< -o $@ $(BUILD)/libmplan.a \
+	    $(LDFLAGS) $(FUZZ_LDFLAGS) $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+# `make fuzz` runs each harness for FUZZ_SECS seconds (new inputs in build-fuzz/corpus);
+# `make test` runs each for a few seconds (or replays the seeds without libFuzzer).
+FUZZ_SECS ?= 300
+fuzz: all
+	@sh tests/fuzz/run.sh $(FUZZ_SECS)
+
+fuzz-smoke: all
+	@sh tests/fuzz/run.sh 4
+
 # ---- set-up: install what is missing when root, else say exactly what to run ----
 deps:
 	@sh tests/deps.sh $(DEB_BUILD)
@@ -165,6 +199,7 @@ e2e: $(BIN)
 test: deps-test
 	@$(MAKE) --no-print-directory all unit e2e
 	@$(MAKE) --no-print-directory SAN=1 test-san
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
 test-san: $(BIN) $(UNIT_BINS)
@@ -176,6 +211,6 @@ bench: deps-bench
 	@sh bench/run.sh $(abspath $(BIN))
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
--include $(OBJ:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJ:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)
