@@ -101,4 +101,49 @@ rc=$?
 if [ $rc -eq 3 ] && grep -q "<stdin>:1: header: line longer than" "$TMP/err"; then ok "segment: newline-free header ends (exit 3)"
 else fail "segment: newline-free header" "exit $rc: $(head -c 300 "$TMP/err")"; fi
 
+# ---- plan numbers outside their ranges are refused at load, with file:line:col ----
+plan_with() { # $1: response, $2: event lift
+    cat <<PLAN
+mplan: 1
+horizon: {start: 2027-01-04, periods: 2, period: week}
+budget: {total: 1000}
+baseline: {gmv: 100}
+goals: {gmv: 1300}
+channels:
+  - {id: a, kind: paid, response: $1}
+events:
+  - {name: x, outbreak: 2027-01-04..2027-01-10, lift: $2}
+PLAN
+}
+plan_with '{curve: hill, beta: 5000, k: 400}' 1e308 >"$TMP/lift.yaml"
+expect_exit "plan: lift 1e308 is exit 3" 3 "$MPLAN" run "$TMP/lift.yaml" --strict &&
+    expect_err "plan: lift range named at line:col" "lift.yaml:9:55: 'events[0].lift' must be in (0, 1000], got 1e308"
+plan_with '{curve: hill, beta: 5000, k: 4.9e-324}' 2 >"$TMP/k.yaml"
+expect_exit "plan: k 4.9e-324 is exit 3" 3 "$MPLAN" run "$TMP/k.yaml" --strict &&
+    expect_err "plan: k range named" "k.yaml:7:64: 'channels.a.response.k' must be between 1e-06 and 1e+15, got 4.9e-324"
+plan_with '{curve: hill, beta: 1e300, k: 400, s: 50}' 2 >"$TMP/beta.yaml"
+expect_exit "plan: beta 1e300 is exit 3" 3 "$MPLAN" run "$TMP/beta.yaml" &&
+    expect_err "plan: beta range named" "'channels.a.response.beta' must be in (0, 1e+15], got 1e300"
+plan_with '{curve: hill, beta: 5000, k: 400}' 2 >"$TMP/ok.yaml"
+expect_exit "whatif --set k=1e-9 is a usage error (exit 2)" 2 "$MPLAN" whatif "$TMP/ok.yaml" --set channels.a.response.k=1e-9 &&
+    expect_err "whatif --set: k range named" "must be in [1e-06, 1e+15], got 1e-09"
+# The largest values in range still forecast finitely (and the goal is judged on real numbers).
+plan_with '{curve: hill, beta: 1e15, k: 1e-6, s: 10}' 1000 | sed 's/total: 1000}/total: 1e15}/; s/gmv: 100}/gmv: 1e15}/' >"$TMP/edge.yaml"
+expect_exit "plan: extremes in range run (exit 0)" 0 "$MPLAN" run "$TMP/edge.yaml" --format json
+python3 - "$TMP/out" <<'PY' && ok "plan: extremes in range give finite KPIs" || fail "plan: extremes" "$(head -c 300 "$TMP/out")"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+t = d["kpis"]["total"]
+assert all(v is None or math.isfinite(v) for v in t.values()), t
+assert t["gmv"] > 1e15, t
+PY
+
+# ---- numbers >= 1e79 are printed whole in tables (no fixed 80-byte buffer) ----
+printf 'id,v\na,1e100\nb,-2.5e80\n' >"$TMP/wide.csv"
+expect_exit "segment: table of 1e100" 0 "$MPLAN" segment "$TMP/wide.csv" $SEG --format table
+want=$(python3 -c 'import math; s = math.fsum([1e100, -2.5e80]); print(f"{s:,.2f} {s/2:,.2f}")')
+got=$(awk '$1 == "v" {print $2}' "$TMP/out" | tr '\n' ' ' | sed 's/ $//')
+if [ "$got" = "$want" ]; then ok "table: 101-digit sum and mean printed whole"
+else fail "table: wide numbers" "got '$got', expected '$want'"; fi
+
 finish
