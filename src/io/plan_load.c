@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date.h"
 #include "core/model.h"
 #include "io/yaml_doc.h"
 #include "mplan/channel.h"
@@ -187,6 +188,15 @@ static enum mp_status load_head(struct loader *L, const struct mp_ynode *root)
     int unit;
     MP_TRY(choice(L, h, "horizon.", "period", 1, units, &unit));
     p->unit = (enum mp_unit)unit;
+    /* Dates are written with four-digit years: the horizon must end by 9999-12-31. */
+    int32_t end = unit == MP_UNIT_MONTH ? mp_date_add_months(p->start, p->T)
+                                        : p->start + (unit == MP_UNIT_WEEK ? 7 : 1) * p->T;
+    if (end - 1 > MP_DATE_MAX) {
+        int y, m, d;
+        mp_civil_from_days(end - 1, &y, &m, &d);
+        return mp_ydoc_fail(&L->doc, mp_ymap_get(h, "periods"), L->err,
+                            "'horizon.periods': the horizon would end in the year %d, after 9999-12-31", y);
+    }
     return MP_OK;
 }
 

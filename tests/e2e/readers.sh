@@ -146,4 +146,22 @@ got=$(awk '$1 == "v" {print $2}' "$TMP/out" | tr '\n' ' ' | sed 's/ $//')
 if [ "$got" = "$want" ]; then ok "table: 101-digit sum and mean printed whole"
 else fail "table: wide numbers" "got '$got', expected '$want'"; fi
 
+# ---- dates stop at 9999-12-31 instead of wrapping to year 0000 ----
+dated() { # $1: periods, $2: period, $3: extra lines
+    printf 'mplan: 1\nhorizon: {start: 9999-12-01, periods: %s, period: %s}\nbudget: {total: 1000}\n' "$1" "$2"
+    printf 'baseline: {gmv: 100}\nchannels:\n  - {id: a, kind: paid, response: {curve: hill, beta: 5000, k: 400}}\n%s' "$3"
+}
+dated 5 week "" >"$TMP/d1.yaml"
+expect_exit "dates: a horizon past 9999-12-31 is exit 3" 3 "$MPLAN" run "$TMP/d1.yaml" &&
+    expect_err "dates: horizon named" "d1.yaml:2:39: 'horizon.periods': the horizon would end in the year 10000, after 9999-12-31"
+dated 31 day "events:
+  - {name: x, outbreak: 9999-12-20..9999-12-25, phases: {review: 2w}}
+" >"$TMP/d2.yaml"
+expect_exit "dates: an event review past 9999-12-31 is exit 3" 3 "$MPLAN" run "$TMP/d2.yaml" &&
+    expect_err "dates: event named" "d2.yaml:8:25: event 'x': the review phase would end after 9999-12-31"
+dated 31 day "" >"$TMP/d3.yaml"
+expect_exit "dates: a horizon ending 9999-12-31 runs" 0 "$MPLAN" run "$TMP/d3.yaml" --format csv
+if grep -q "9999-12-31" "$TMP/out" && ! grep -q "0000-" "$TMP/out"; then ok "dates: last period is 9999-12-31"
+else fail "dates: last period" "$(grep -c . "$TMP/out") lines, no 9999-12-31 or a 0000- date"; fi
+
 finish
