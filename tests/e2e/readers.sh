@@ -164,4 +164,21 @@ expect_exit "dates: a horizon ending 9999-12-31 runs" 0 "$MPLAN" run "$TMP/d3.ya
 if grep -q "9999-12-31" "$TMP/out" && ! grep -q "0000-" "$TMP/out"; then ok "dates: last period is 9999-12-31"
 else fail "dates: last period" "$(grep -c . "$TMP/out") lines, no 9999-12-31 or a 0000- date"; fi
 
+# ---- --labels writes ids of any length whole (no cut at 32,719 bytes) ----
+python3 - "$TMP/long.csv" <<'PY'
+import sys
+k1 = "A" * 100000
+k2 = 'B"' + "x," * 40000 + '"'
+with open(sys.argv[1], "w") as f:
+    f.write("id,v\n" + k1 + ",1\n" + '"' + k2.replace('"', '""') + '",2\nshort,3\n')
+PY
+expect_exit "labels: long ids" 0 "$MPLAN" segment "$TMP/long.csv" $SEG --max-field 200000 --labels "$TMP/labels.csv"
+python3 - "$TMP/labels.csv" <<'PY' && ok "labels: 100,000- and 80,003-byte ids written whole" || fail "labels: long ids" "cut or mangled"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert rows[1] == ["A" * 100000, "all"], len(rows[1][0])
+assert rows[2] == ['B"' + "x," * 40000 + '"', "all"], len(rows[2][0])
+assert rows[3] == ["short", "all"] and len(rows) == 4
+PY
+
 finish
