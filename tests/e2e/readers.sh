@@ -181,4 +181,17 @@ assert rows[2] == ['B"' + "x," * 40000 + '"', "all"], len(rows[2][0])
 assert rows[3] == ["short", "all"] and len(rows) == 4
 PY
 
+# ---- NaN and infinite scores are refused, naming pack, hook and row, and nothing is written ----
+mkdir -p "$TMP/score"
+printf 'name: score\nversion: 1.0.0\nsummary: scores from a column\nmplan: ">=1.0"\nprovides:\n  segmenters: [s]\n' >"$TMP/score/pack.yaml"
+printf 'return {s = function(row) local v = row.v; if v == 0 then return "x", 0/0 elseif v == 1 then return "x", math.huge end return "x", v end}\n' >"$TMP/score/init.lua"
+printf 'id,v\na,5\nb,0\n' >"$TMP/nan.csv"
+printf 'id,v\na,5\nc,7\nb,1\n' >"$TMP/inf.csv"
+for f in nan inf; do
+    rm -f "$TMP/$f.labels"
+    expect_exit "score: $f is exit 4" 4 "$MPLAN" segment "$TMP/$f.csv" --pack "$TMP/score" --rule s --labels "$TMP/$f.labels" &&
+        expect_err "score: $f named with pack, hook and row" "score.s: segmenter 's' returned a score of $f (a score must be a finite number) (row at $TMP/$f.csv:"
+    if [ -e "$TMP/$f.labels" ]; then fail "score: $f labels not written" "$(head -c 200 "$TMP/$f.labels")"; else ok "score: $f labels not written"; fi
+done
+
 finish
