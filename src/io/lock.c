@@ -266,6 +266,16 @@ static const char *const lock_keys[] = {"mplan", "packs", NULL};
 static const char *const pack_keys[] = {"path", "name", "version", "files", NULL};
 
 /* The entry of `packs` whose path is `path`, or NULL; every entry is checked on the way. */
+/* map[key], which the lock must have: else MP_EINPUT at the map. */
+static const struct mp_ynode *need(const struct mp_ydoc *doc, const struct mp_ynode *map, const char *key,
+                                   enum mp_status *st, mp_error *err)
+{
+    const struct mp_ynode *n = mp_ymap_get(map, key);
+    if (!n)
+        *st = mp_ydoc_fail(doc, map, err, "the lock file lacks '%s'; run 'mplan pack lock' again", key);
+    return n;
+}
+
 static enum mp_status find_entry(const struct mp_ydoc *doc, const struct mp_ynode *packs,
                                  const char *path, const struct mp_ynode **found, mp_error *err)
 {
@@ -276,10 +286,11 @@ static enum mp_status find_entry(const struct mp_ydoc *doc, const struct mp_ynod
         enum mp_status st = mp_ynode_expect(doc, e, MP_Y_MAP, "a pack of 'packs'", err);
         if (st == MP_OK)
             st = mp_ymap_check_keys(doc, e, "packs", pack_keys, err);
-        if (st == MP_OK)
-            st = mp_ynode_string(doc, mp_ymap_get(e, "path"), "'path'", &p, err);
-        if (st == MP_OK)
-            st = mp_ynode_expect(doc, mp_ymap_get(e, "files"), MP_Y_MAP, "'files'", err);
+        const struct mp_ynode *n;
+        if (st == MP_OK && (n = need(doc, e, "path", &st, err)))
+            st = mp_ynode_string(doc, n, "'path'", &p, err);
+        if (st == MP_OK && (n = need(doc, e, "files", &st, err)))
+            st = mp_ynode_expect(doc, n, MP_Y_MAP, "'files'", err);
         if (st != MP_OK)
             return st;
         if (!*found && strcmp(p, path) == 0)
@@ -329,10 +340,10 @@ static enum mp_status verify_doc(const mp_plan *plan, const struct mp_ydoc *doc,
     enum mp_status st = mp_ynode_expect(doc, root, MP_Y_MAP, "the lock file", err);
     if (st == MP_OK)
         st = mp_ymap_check_keys(doc, root, "lock", lock_keys, err);
-    if (st == MP_OK)
-        st = mp_ynode_int(doc, mp_ymap_get(root, "mplan"), "'mplan'", 1, 1, &version, err);
-    const struct mp_ynode *packs = mp_ymap_get(root, "packs");
-    if (st == MP_OK)
+    const struct mp_ynode *n, *packs = NULL;
+    if (st == MP_OK && (n = need(doc, root, "mplan", &st, err)))
+        st = mp_ynode_int(doc, n, "'mplan'", 1, 1, &version, err);
+    if (st == MP_OK && (packs = need(doc, root, "packs", &st, err)))
         st = mp_ynode_expect(doc, packs, MP_Y_SEQ, "'packs'", err);
     char relock[PATH_BUF + 64];
     snprintf(relock, sizeof relock, "run 'mplan pack lock %s'", plan->file);

@@ -48,12 +48,22 @@ PLAN
 fi
 
 # ---- build: libFuzzer if clang has it, else the replay driver under gcc's sanitizers ----
-bins=
-if command -v clang >/dev/null && make --no-print-directory FUZZ=1 fuzz-bins >"$out.log" 2>&1; then
+# (MPLAN_FUZZ_REPLAY=1 forces the replay driver.) When clang can build a libFuzzer program,
+# the harnesses must build too: a warning under CI=true is a failure, not a quiet fallback.
+replay=
+probe=$out/probe
+printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$probe.c"
+if [ -z "$MPLAN_FUZZ_REPLAY" ] && command -v clang >/dev/null &&
+   clang -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" >/dev/null 2>&1; then
+    if ! make --no-print-directory FUZZ=1 fuzz-bins >"$out.log" 2>&1; then
+        cat "$out.log" >&2
+        echo "FAIL fuzz: the harnesses do not build with clang (above)"
+        exit 1
+    fi
     bins=$out/fuzz
 else
-    echo "fuzz: no clang with libFuzzer ($out.log): replaying seeds and saved inputs only" >&2
-    make --no-print-directory SAN=1 FUZZ_REPLAY=1 fuzz-bins >/dev/null
+    echo "fuzz: no clang with libFuzzer: replaying seeds and saved inputs only" >&2
+    make --no-print-directory SAN=1 FUZZ_REPLAY=1 fuzz-bins >"$out.log" 2>&1 || { cat "$out.log" >&2; exit 1; }
     bins=$root/build-san/fuzz
     replay=1
 fi
