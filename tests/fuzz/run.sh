@@ -75,7 +75,7 @@ for t in $targets; do
     saved=$root/tests/fuzz/corpus/$t
     if [ -n "$replay" ]; then
         set +e
-        ASAN_OPTIONS=detect_leaks=1 "$bins/fuzz_$t" $(find "$seeds/$t" "$saved" -type f 2>/dev/null) \
+        ASAN_OPTIONS=detect_leaks=1 "$bins/fuzz_$t" $(find "$seeds/$t" "$saved" "$out/corpus/$t" -type f 2>/dev/null) \
             >"$out/$t.log" 2>&1
         rc=$?
         set -e
