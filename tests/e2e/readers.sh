@@ -122,7 +122,7 @@ expect_exit "plan: k 4.9e-324 is exit 3" 3 "$MPLAN" run "$TMP/k.yaml" --strict &
     expect_err "plan: k range named" "k.yaml:7:64: 'channels.a.response.k' must be between 1e-06 and 1e+15, got 4.9e-324"
 plan_with '{curve: hill, beta: 1e300, k: 400, s: 50}' 2 >"$TMP/beta.yaml"
 expect_exit "plan: beta 1e300 is exit 3" 3 "$MPLAN" run "$TMP/beta.yaml" &&
-    expect_err "plan: beta range named" "'channels.a.response.beta' must be in (0, 1e+15], got 1e300"
+    expect_err "plan: beta range named" "'channels.a.response.beta' must be between 0 and 1e+15, got 1e300"
 plan_with '{curve: hill, beta: 5000, k: 400}' 2 >"$TMP/ok.yaml"
 expect_exit "whatif --set k=1e-9 is a usage error (exit 2)" 2 "$MPLAN" whatif "$TMP/ok.yaml" --set channels.a.response.k=1e-9 &&
     expect_err "whatif --set: k range named" "must be in [1e-06, 1e+15], got 1e-09"
