@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fz_dir_[PATH_MAX];
 
-static void fz_cleanup_(void)
+static inline void fz_cleanup_(void)
 {
     char cmd[PATH_MAX + 16];
     if (fz_dir_[0] && strncmp(fz_dir_, "/tmp/mplan-fuzz-", 16) == 0) {
@@ -30,7 +30,7 @@ static void fz_cleanup_(void)
 }
 
 /* This process's scratch directory (made once, removed at exit). */
-static const char *fz_dir(void)
+static inline const char *fz_dir(void)
 {
     if (!fz_dir_[0]) {
         snprintf(fz_dir_, sizeof fz_dir_, "/tmp/mplan-fuzz-XXXXXX");
@@ -42,7 +42,7 @@ static const char *fz_dir(void)
 }
 
 /* Write data to DIR/name and return its path (static buffer). */
-static const char *fz_file(const char *name, const uint8_t *data, size_t size)
+static inline const char *fz_file(const char *name, const uint8_t *data, size_t size)
 {
     static char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", fz_dir(), name);
@@ -54,7 +54,7 @@ static const char *fz_file(const char *name, const uint8_t *data, size_t size)
 
 /* The repository root, where examples/ and rules/ are: $MPLAN_ROOT or the directory the
  * harness runs in (run.sh runs them from the root). */
-static const char *fz_root(void)
+static inline const char *fz_root(void)
 {
     static char root[PATH_MAX];
     if (!root[0]) {
@@ -69,7 +69,7 @@ static const char *fz_root(void)
 
 /* A refusal must carry one of the allowed statuses and a one-line message that names the
  * input (`where`, e.g. its file name). */
-static void fz_check_refusal(enum mp_status st, const mp_error *err, const char *where,
+static inline void fz_check_refusal(enum mp_status st, const mp_error *err, const char *where,
                              unsigned allowed)
 {
     if (!(allowed & (1u << st)) || !err->msg[0] || strchr(err->msg, '\n') ||
