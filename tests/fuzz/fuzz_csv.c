@@ -30,7 +30,7 @@ static void read_all(const char *path, int skip_bad, size_t max_field)
 static enum mp_status segment(const char *path, int jobs, mp_seg_summary **s, mp_error *err)
 {
     static char pack[PATH_MAX];
-    snprintf(pack, sizeof pack, "%s/rules/aipl", fz_root());
+    fz_join(pack, sizeof pack, fz_root(), "/rules/aipl");
     mp_segment_opts o = {0};
     o.pack = pack;
     o.rule = "stage";

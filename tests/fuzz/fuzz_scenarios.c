@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mp_error err = {0};
     if (!plan) {
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/examples/new-trade-festival/plan.yaml", fz_root());
+        fz_join(path, sizeof path, fz_root(), "/examples/new-trade-festival/plan.yaml");
         if (mp_plan_load(path, &plan, &err) != MP_OK) {
             fprintf(stderr, "%s\n", err.msg);
             abort();
