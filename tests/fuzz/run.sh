@@ -55,15 +55,15 @@ probe=$out/probe
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$probe.c"
 if [ -z "$MPLAN_FUZZ_REPLAY" ] && command -v clang >/dev/null &&
    clang -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" >/dev/null 2>&1; then
-    if ! make --no-print-directory FUZZ=1 fuzz-bins >"$out.log" 2>&1; then
-        cat "$out.log" >&2
+    if ! make --no-print-directory FUZZ=1 fuzz-bins >"$out/build.log" 2>&1; then
+        cat "$out/build.log" >&2
         echo "FAIL fuzz: the harnesses do not build with clang (above)"
         exit 1
     fi
     bins=$out/fuzz
 else
     echo "fuzz: no clang with libFuzzer: replaying seeds and saved inputs only" >&2
-    make --no-print-directory SAN=1 FUZZ_REPLAY=1 fuzz-bins >"$out.log" 2>&1 || { cat "$out.log" >&2; exit 1; }
+    make --no-print-directory SAN=1 FUZZ_REPLAY=1 fuzz-bins >"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
     bins=$root/build-san/fuzz
     replay=1
 fi
