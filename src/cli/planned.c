@@ -207,7 +207,7 @@ enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, s
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
     /* Audience sizes from a customers file (segments: {from:, segmenter:}), on every core. */
-    st = mp_segment_plan(out->plan, 0, err);
+    st = mp_segment_plan(out->plan, 0, sc ? &sc->limits : NULL, err);
     if (st == MP_OK)
         st = cli_plan_strategies(out->host, out->plan, err);
     if (st == MP_OK && !(out->alloc = mp_alloc_new(out->plan)))
