@@ -60,6 +60,7 @@ SRC_IO := \
 	src/io/table.c \
 	src/io/run_out.c \
 	src/io/plan_load.c \
+	src/io/manifest.c \
 	src/io/lock.c \
 	src/io/pack_scaffold.c \
 	src/io/pack_info.c \

@@ -14,7 +14,7 @@
 #include "core/model.h"
 #include "io/out.h"
 #include "io/yaml_doc.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 
 #define PATH_BUF 4096
 

@@ -17,7 +17,7 @@
 #include <lauxlib.h>
 
 #include "lua/lhost.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 
 /* ---- the host ----
  * Each worker thread has its own mp_host with the pack loaded; the segmenter and its params

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "io/out.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 
 static void slots_free(struct seg_run *r)
 {
