@@ -88,6 +88,10 @@ SRC_LUA := \
 	src/lua/bind_segment.c \
 	src/lua/segment_run.c
 
+# Above the Lua host: the pipelines of include/mplan/run.h (no Lua headers).
+SRC_RUN := \
+	src/run/run.c
+
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
 LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))
 
@@ -98,13 +102,12 @@ SRC_CLI := \
 	src/cli/cmd_eval.c \
 	src/cli/cmd_pack.c \
 	src/cli/cmd_whatif.c \
-	src/cli/planned.c \
 	src/cli/cmd_review.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c
 
-LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
+LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
 CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o)
 OBJ     := $(LIB_OBJ) $(CLI_OBJ)

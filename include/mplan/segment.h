@@ -9,7 +9,7 @@
 #include "mplan/plan.h"
 #include "mplan/status.h"
 
-/* Per-label count, share, sum and mean of every numeric column (details: src/core/segment.h). */
+/* Per-label count, sum and mean of every numeric column: read it with the mp_seg_* accessors. */
 typedef struct mp_seg_summary mp_seg_summary;
 /* The label-to-label transition matrix between two snapshots. */
 typedef struct mp_seg_flow mp_seg_flow;
@@ -56,5 +56,32 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err);
 
 void mp_seg_free(mp_seg_summary *s);
 void mp_seg_flow_free(mp_seg_flow *f);
+
+/* ---- reading a summary ----
+ * Labels are numbered 0..mp_seg_label_count-1 in the order they were first seen; columns
+ * 0..mp_seg_column_count-1 as in the file. Strings live as long as the summary. */
+
+/* PACK.NAME of the segmenter, or NULL when unknown. */
+const char *mp_seg_rule(const mp_seg_summary *s);
+size_t mp_seg_label_count(const mp_seg_summary *s);
+/* The label's text (NUL-terminated; `len`, when not NULL, gets its length in bytes). */
+const char *mp_seg_label_name(const mp_seg_summary *s, size_t label, size_t *len);
+/* Customers (rows) with this label. */
+uint64_t mp_seg_label_rows(const mp_seg_summary *s, size_t label);
+/* Total count over the labels. */
+uint64_t mp_seg_rows(const mp_seg_summary *s);
+/* Rows skipped as bad (mp_segment_opts.skip_bad). */
+uint64_t mp_seg_bad_rows(const mp_seg_summary *s);
+size_t mp_seg_column_count(const mp_seg_summary *s);
+const char *mp_seg_column_name(const mp_seg_summary *s, size_t c);
+/* 1 when column c is summed: not the key, some numeric value and no text value. */
+int mp_seg_numeric(const mp_seg_summary *s, size_t c);
+/* Exact sum (rounded once) and mean (over the label's numeric values; NAN when none) of
+ * column c within a label. */
+double mp_seg_sum(const mp_seg_summary *s, size_t label, size_t c);
+double mp_seg_mean(const mp_seg_summary *s, size_t label, size_t c);
+/* Display order of labels, written into order[mp_seg_label_count]: the AIPL stages A, I, P,
+ * L first in funnel order, then by count (largest first), then by name. */
+void mp_seg_order(const mp_seg_summary *s, size_t *order);
 
 #endif

@@ -6,9 +6,9 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "cli/planned.h"
 #include "io/calendar_ics.h"
 #include "io/out.h"
+#include "mplan/run.h"
 
 static const char calendar_help[] =
     "usage: mplan calendar PLAN.yaml [-o FILE.ics]\n"
@@ -52,19 +52,19 @@ int cmd_calendar(int argc, char **argv)
 
     mp_error err = {0};
     mp_plan *plan = NULL;
-    struct cli_planned run = {0};
+    mp_run *run = NULL;
     struct mp_out out = {0};
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK)
-        st = cli_plan_run(plan, NULL, &run, &err);
+        st = mp_plan_run(plan, NULL, &run, &err);
     if (st == MP_OK)
         st = mp_out_open(&out, output, &err);
     if (st == MP_OK)
-        st = mp_calendar_write_ics(out.fp, run.plan, run.alloc, stamp, &err);
+        st = mp_calendar_write_ics(out.fp, mp_run_plan(run), mp_run_alloc(run), stamp, &err);
     if (st == MP_OK)
         st = mp_out_commit(&out, &err);
     mp_out_abort(&out);
-    cli_planned_free(&run);
+    mp_run_free(run);
     mp_plan_free(plan);
     return st == MP_OK ? 0 : cli_fail(&err);
 }

@@ -4,12 +4,8 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "cli/planned.h"
-#include "core/model.h"
-#include "io/lock.h"
 #include "io/out.h"
-#include "io/run_out.h"
-#include "mplan/host.h"
+#include "mplan/run.h"
 
 static const char run_help[] =
     "usage: mplan run PLAN.yaml [--format table|csv|json] [-o FILE] [--strict]\n"
@@ -84,34 +80,29 @@ int cmd_run(int argc, char **argv)
 
     mp_error err = {0};
     mp_plan *plan = NULL;
-    struct cli_planned run = {0};
+    mp_run *run = NULL;
     struct mp_out out = {0};
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
-    if (st == MP_OK)
-        st = mp_lock_verify(plan, &err); /* before any pack code runs */
-    if (st == MP_OK)
-        st = cli_plan_run(plan, &o.sc, &run, &err);
+    if (st == MP_OK) {
+        mp_run_opts ro = {.limits = o.sc.limits, .verbose = o.sc.verbose};
+        st = mp_plan_run(plan, &ro, &run, &err);
+    }
     if (st != MP_OK)
         goto done;
 
-    struct mp_run_result res = {
-        .plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals, .ngoals = run.ngoals,
-        .custom = run.custom, .ncustom = run.ncustom, .allocator = run.plan->allocator,
-        .allocatable = run.budget, .shortfall = run.shortfall};
     if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
         goto done;
     int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);
-    st = format == CLI_JSON  ? mp_run_write_json(out.fp, &res, &err)
-         : format == CLI_CSV ? mp_run_write_csv(out.fp, &res, &err)
-                             : mp_run_write_table(out.fp, &res, &err);
+    st = mp_run_write(run, out.fp, format == CLI_JSON ? MP_RUN_JSON : format == CLI_CSV ? MP_RUN_CSV : MP_RUN_TABLE,
+                      &err);
     if (st == MP_OK)
         st = mp_out_commit(&out, &err);
     if (st == MP_OK && !o.quiet)
-        for (size_t i = 0; i < run.plan->nwarnings; i++)
-            cli_warn("%s: %s", o.plan, run.plan->warnings[i]);
+        for (size_t i = 0; i < mp_run_warning_count(run); i++)
+            cli_warn("%s: %s", o.plan, mp_run_warning(run, i));
     if (st == MP_OK && o.strict)
-        for (size_t i = 0; i < run.ngoals; i++)
-            if (!run.goals[i].met)
+        for (size_t i = 0; i < mp_run_goal_count(run); i++)
+            if (!mp_run_goal(run, i)->met)
                 rc = 1;
 
 done:
@@ -120,7 +111,7 @@ done:
         rc = cli_fail(&err);
     else if (rc < 0)
         rc = 0;
-    cli_planned_free(&run);
+    mp_run_free(run);
     mp_plan_free(plan);
     return rc;
 }

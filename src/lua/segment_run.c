@@ -11,6 +11,7 @@
 
 #include "io/out.h"
 #include "io/manifest.h"
+#include "run/segment_plan.h"
 
 static void slots_free(struct seg_run *r)
 {
@@ -682,6 +683,13 @@ enum mp_status mp_segment_flow(const char *before, const char *after, const mp_s
 
 enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
 {
+    return mp_segment_plan_keep(plan, jobs, NULL, err);
+}
+
+enum mp_status mp_segment_plan_keep(mp_plan *plan, int jobs, mp_seg_summary **summary, mp_error *err)
+{
+    if (summary)
+        *summary = NULL;
     if (!plan->segments_from)
         return MP_OK;
     const char *seg = plan->segments_segmenter;
@@ -756,7 +764,10 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
         }
         free(order);
     }
-    mp_seg_free(s);
+    if (st == MP_OK && summary)
+        *summary = s;
+    else
+        mp_seg_free(s);
     free(params);
     return st;
 }
