@@ -73,7 +73,8 @@ SRC_IO := \
 	src/io/report_html.c \
 	src/io/calendar_ics.c \
 	src/io/csv.c \
-	src/io/segment_io.c
+	src/io/segment_io.c \
+	src/io/seg_buf.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -85,12 +86,13 @@ SRC_LUA := \
 	src/lua/bind_alloc.c \
 	src/lua/bind_kpi.c \
 	src/lua/pack_tools.c \
-	src/lua/bind_segment.c \
-	src/lua/segment_run.c
+	src/lua/bind_segment.c
 
-# Above the Lua host: the pipelines of include/mplan/run.h (no Lua headers).
+# Above the Lua host, below the CLI: the plan pipeline (include/mplan/run.h) and the
+# segment runner; no Lua headers.
 SRC_RUN := \
-	src/run/run.c
+	src/run/run.c \
+	src/run/segment_run.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
 LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))

@@ -1,0 +1,118 @@
+/* --labels buffers and key lists of a segmentation pass (io/seg_buf.h). */
+#include "io/seg_buf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int mp_segment_labout_flush(struct seg_labout *o)
+{
+    size_t off = 0;
+    while (off < o->len) {
+        ssize_t n = write(o->fd, o->buf + off, o->len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            o->err = errno;
+            break;
+        }
+        off += (size_t)n;
+    }
+    o->len = 0;
+    return o->err ? -1 : 0;
+}
+
+#define LABOUT_BUF 65536
+#define LABOUT_SPARE 96
+
+void mp_segment_labout_field(struct seg_labout *o, const char *p, size_t n)
+{
+    /* Room for the field quoted (2n + 2) and LABOUT_SPARE bytes after it: the separator, a
+     * score and the line end that the caller appends. */
+    if (o->len + 2 * n + 2 + LABOUT_SPARE > LABOUT_BUF)
+        mp_segment_labout_flush(o);
+    if (2 * n + 2 + LABOUT_SPARE > LABOUT_BUF)
+        n = (LABOUT_BUF - 2 - LABOUT_SPARE) / 2; /* keys are at most max_field; labels are short */
+    int quote = 0;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
+    if (!quote) {
+        memcpy(o->buf + o->len, p, n);
+        o->len += n;
+        return;
+    }
+    o->buf[o->len++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"')
+            o->buf[o->len++] = '"';
+        o->buf[o->len++] = p[i];
+    }
+    o->buf[o->len++] = '"';
+}
+
+void mp_segment_labout_free(struct seg_labout *o)
+{
+    if (!o)
+        return;
+    if (o->fd >= 0)
+        close(o->fd);
+    free(o->buf);
+    free(o);
+}
+
+struct seg_labout *mp_segment_labout_new(const char *dir, mp_error *err)
+{
+    struct seg_labout *o = calloc(1, sizeof *o);
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/.mplan-labels.XXXXXX", dir);
+    if (!o || !(o->buf = malloc(LABOUT_BUF))) {
+        mp_segment_labout_free(o);
+        mp_fail(err, MP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    o->fd = mkstemp(tmpl);
+    if (o->fd < 0) {
+        mp_fail(err, MP_EIO, "%s: cannot create a temporary file: %s", dir, strerror(errno));
+        mp_segment_labout_free(o);
+        return NULL;
+    }
+    unlink(tmpl); /* gone when closed, whatever happens */
+    return o;
+}
+
+int mp_segment_keyvec_add(struct seg_keyvec *v, const char *key, size_t len, uint32_t label, uint64_t line)
+{
+    if (v->nbytes + len > v->capbytes) {
+        size_t cap = v->capbytes ? 2 * v->capbytes : 65536;
+        while (cap < v->nbytes + len)
+            cap *= 2;
+        char *b = realloc(v->bytes, cap);
+        if (!b)
+            return -1;
+        v->bytes = b;
+        v->capbytes = cap;
+    }
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 4096;
+        struct seg_keyrow *r = realloc(v->rows, cap * sizeof *r);
+        if (!r)
+            return -1;
+        v->rows = r;
+        v->cap = cap;
+    }
+    memcpy(v->bytes + v->nbytes, key, len);
+    v->rows[v->n++] = (struct seg_keyrow){v->nbytes, (uint32_t)len, label, line};
+    v->nbytes += len;
+    return 0;
+}
+
+void mp_segment_keyvec_free(struct seg_keyvec *v)
+{
+    if (v) {
+        free(v->bytes);
+        free(v->rows);
+    }
+    free(v);
+}
