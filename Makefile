@@ -86,6 +86,7 @@ SRC_LUA := \
 	src/lua/bind_alloc.c \
 	src/lua/bind_kpi.c \
 	src/lua/pack_tools.c \
+	src/lua/eval.c \
 	src/lua/bind_segment.c
 
 # Above the Lua host, below the CLI: the plan pipeline (include/mplan/run.h) and the

@@ -62,6 +62,14 @@ enum mp_status mp_host_run_allocator(mp_host *host, const mp_plan *plan, const c
  * *names (free() the array); the strings live as long as the host. */
 enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, mp_error *err);
 
+/* Run the Lua script at `path` outside any pack, in the sandbox rule packs run in (mplan
+ * eval): globals as in a pack, `require` finds modules beside the script and mplan's
+ * library. With a plan (may be NULL) the global `plan` is the read-only plan object and the
+ * plan's limits apply. `emit` gets each value the script returns as text: strings as they
+ * are, anything else as mplan.inspect writes it (under the same limits). */
+enum mp_status mp_host_eval_file(mp_host *host, const char *path, mp_plan *plan,
+                                 void (*emit)(void *ctx, const char *text), void *ctx, mp_error *err);
+
 /* Evaluate the custom KPI PACK.NAME on the forecast totals; NAN when the hook returns nil. */
 enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,
                                const char *qualified, double *value, mp_error *err);
