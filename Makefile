@@ -119,7 +119,7 @@ BIN     := $(BUILD)/mplan
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test unit e2e test-san bench clean
+.PHONY: all deps demo test layers unit e2e test-san bench clean
 all: $(BIN)
 
 $(BUILD)/%.o: %.c Makefile
@@ -163,6 +163,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) run examples/new-trade-festival/plan.yaml --format table
 
+# No #include crosses a layer upward (core < io < lua < run < cli; docs/design.md).
+layers:
+	@sh tests/layers.sh
+
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 
@@ -170,7 +174,7 @@ e2e: $(BIN)
 	@MPLAN=$(abspath $(BIN)) sh tests/e2e/run.sh
 
 test: deps-test
-	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory layers all unit e2e
 	@$(MAKE) --no-print-directory SAN=1 test-san
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
