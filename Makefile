@@ -149,6 +149,27 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmplan.a Makefile
 	@echo "  TEST-CC $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -MMD -MP $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# Embedders' programs: the public headers (include/mplan) and libmplan.a alone, no -Isrc and
+# no Lua include path; embed_doc is the example of docs/design.md, cut out of the page.
+EMBED_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(filter -O1 -fsanitize=% -fno-%,$(ALL_CFLAGS)) -Iinclude
+EMBED_BINS := $(BUILD)/tests/embed_run $(BUILD)/tests/embed_doc
+
+$(BUILD)/gen/embed_doc.c: docs/design.md Makefile
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)sed -n '/^<!-- embed-example -->$$/,/^<!-- \/embed-example -->$$/p' docs/design.md \
+		| sed '/^<!--/d; /^```/d' > $@.tmp && test -s $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/embed_run: tests/embed/embed_run.c $(BUILD)/libmplan.a Makefile
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $<"
+	$(Q)$(CC) $(EMBED_CFLAGS) -MMD -MP $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/embed_doc: $(BUILD)/gen/embed_doc.c $(BUILD)/libmplan.a
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $<"
+	$(Q)$(CC) $(EMBED_CFLAGS) $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS)
+
 # ---- set-up: install what is missing when root, else say exactly what to run ----
 deps:
 	@sh tests/deps.sh $(DEB_BUILD)
@@ -170,7 +191,7 @@ layers:
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 
-e2e: $(BIN)
+e2e: $(BIN) $(EMBED_BINS)
 	@MPLAN=$(abspath $(BIN)) sh tests/e2e/run.sh
 
 test: deps-test
@@ -178,7 +199,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory SAN=1 test-san
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
-test-san: $(BIN) $(UNIT_BINS)
+test-san: $(BIN) $(UNIT_BINS) $(EMBED_BINS)
 	@for t in $(UNIT_BINS); do echo "== (san) $$t"; ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 	@MPLAN=$(abspath $(BIN)) MPLAN_SAN=1 sh tests/e2e/run.sh
 
@@ -189,4 +210,4 @@ bench: deps-bench
 clean:
 	rm -rf build build-san
 
--include $(OBJ:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJ:.o=.d) $(UNIT_BINS:=.d) $(BUILD)/tests/embed_run.d
