@@ -5,7 +5,6 @@
 #define MPLAN_RUN_H
 
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 
 #include "mplan/alloc.h"
