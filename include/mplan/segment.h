@@ -74,8 +74,13 @@ uint64_t mp_seg_rows(const mp_seg_summary *s);
 uint64_t mp_seg_bad_rows(const mp_seg_summary *s);
 size_t mp_seg_column_count(const mp_seg_summary *s);
 const char *mp_seg_column_name(const mp_seg_summary *s, size_t c);
+/* The customer id column (never summed), or -1 for none. */
+long mp_seg_key_column(const mp_seg_summary *s);
 /* 1 when column c is summed: not the key, some numeric value and no text value. */
 int mp_seg_numeric(const mp_seg_summary *s, size_t c);
+/* Over all labels: numeric values of column c, and non-empty values that are not numbers. */
+uint64_t mp_seg_total_n(const mp_seg_summary *s, size_t c);
+uint64_t mp_seg_text(const mp_seg_summary *s, size_t c);
 /* Exact sum (rounded once) and mean (over the label's numeric values; NAN when none) of
  * column c within a label. */
 double mp_seg_sum(const mp_seg_summary *s, size_t label, size_t c);

@@ -88,11 +88,9 @@ static inline int mp_seg_add_int(struct mp_seg_acc *a, int64_t v)
  * same set). MP_EINPUT names the first column that differs. */
 enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_error *err);
 
-/* Non-empty non-numeric values of column c over all labels. */
-uint64_t mp_seg_text(const mp_seg_summary *s, size_t c);
-/* Over all labels: exact sum (rounded once), count of numeric values, mean (NAN: none). */
+/* Over all labels: exact sum (rounded once) and mean (NAN: none); the count of numeric
+ * values is mp_seg_total_n (mplan/segment.h). */
 double mp_seg_total_sum(const mp_seg_summary *s, size_t c);
-uint64_t mp_seg_total_n(const mp_seg_summary *s, size_t c);
 double mp_seg_total_mean(const mp_seg_summary *s, size_t c);
 /* The exact sum of a label's column as an accumulator (for writing it exactly). */
 void mp_seg_exact(const mp_seg_summary *s, size_t label, size_t c, struct mp_xsum *out);
