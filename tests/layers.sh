@@ -7,6 +7,7 @@
 #   the host through Lua-free headers, so no header they include may pull Lua in, directly
 #   or through other headers;
 # - src/core does no I/O: no libyaml, jansson, libmd, POSIX file or directory headers;
+# - src/cli reads the model through include/mplan: no core header;
 # - include/mplan/ includes only include/mplan/ and the C library.
 # Usage: sh tests/layers.sh [ROOT]   (ROOT: the source tree, default the current directory)
 # Prints each violation as FILE:LINE: what, and exits 1 when there is any.
@@ -67,6 +68,9 @@ printf '%s\n' "$incs" | awk -F: -v re="$lua_re" -v t="$tainted" '
         if (rank[q[1]] > rank[layer]) {
             fail("src/" layer " includes \"" tgt "\": " q[1] " is above " layer " (layers go core < io < lua < run < cli)")
             next
+        }
+        if (layer == "cli" && q[1] == "core") {
+            fail("src/cli includes \"" tgt "\": the CLI reads the model through include/mplan"); next
         }
         if ((layer == "run" || layer == "cli") && ("src/" tgt) in luaish)
             fail("src/" layer " includes \"" tgt "\", which includes Lua headers: go through a Lua-free header")

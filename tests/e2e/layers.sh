@@ -46,6 +46,8 @@ plant "the public API including lua.h fails" include/mplan/host.h '#include <lua
     'the public header includes <lua.h>'
 plant "cli including a Lua header of src/lua fails" src/cli/cmd_eval.c '#include "lua/lhost.h"' \
     'src/cli includes "lua/lhost.h", which includes Lua headers'
+plant "cli including a core header fails" src/cli/cmd_run.c '#include "core/model.h"' \
+    'src/cli includes "core/model.h": the CLI reads the model through include/mplan'
 # Through two headers: lua/lvia.h includes lua/lsegment.h, which includes <lua.h>.
 plant "run reaching Lua through two headers fails" src/run/segment_run.c '#include "lua/lvia.h"' \
     'src/run includes "lua/lvia.h", which includes Lua headers' '#include "lua/lsegment.h"'
