@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "io/esc.h"
 #include "mplan/host.h"
 
 static const char eval_help[] =
@@ -46,10 +48,15 @@ static int parse(int argc, char **argv, struct eval_opts *o)
     return -1;
 }
 
+/* On a terminal the values (which may quote the plan's files) are escaped; into a pipe or
+ * file they go byte for byte, as data. */
 static void print_line(void *ctx, const char *text)
 {
-    (void)ctx;
-    printf("%s\n", text);
+    if (*(const int *)ctx)
+        mp_esc_fputs(text, MP_ESC_TEXT, stdout);
+    else
+        fputs(text, stdout);
+    putchar('\n');
 }
 
 int cmd_eval(int argc, char **argv)
@@ -74,7 +81,8 @@ int cmd_eval(int argc, char **argv)
     if ((st = mp_host_new(&o.sc.limits, &host, &err)) != MP_OK)
         goto done;
     mp_host_set_verbose(host, o.sc.verbose);
-    if ((st = mp_host_eval_file(host, o.script, plan, print_line, NULL, &err)) != MP_OK)
+    int tty = isatty(STDOUT_FILENO);
+    if ((st = mp_host_eval_file(host, o.script, plan, print_line, &tty, &err)) != MP_OK)
         goto done;
     if (fflush(stdout) != 0)
         st = mp_fail(&err, MP_EIO, "stdout: write failed");

@@ -6,7 +6,6 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "io/actuals.h"
-#include "io/out.h"
 #include "io/report_html.h"
 #include "mplan/run.h"
 #include "run/result.h"
@@ -27,6 +26,9 @@ static const char report_help[] =
     "\n"
     "exit: 0 ok, 2 usage, 3 bad plan or actuals, 4 rule script, 5 I/O\n";
 
+CLI_WRITER(report_html, mp_report_write_html, struct mp_report)
+static const struct cli_writers report_writers = {.table = report_html};
+
 int cmd_report(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -45,7 +47,11 @@ int cmd_report(int argc, char **argv)
             if (cli_parse_double(optarg, &threshold) != 0 || threshold < 0)
                 return cli_usage("report", "--threshold takes a share >= 0 such as 0.15, not '%s'", optarg);
             break;
-        case 'o': output = optarg; break;
+        case 'o':
+            if (cli_output_arg("report", "-o", optarg) >= 0)
+                return 2;
+            output = optarg;
+            break;
         case 'h': fputs(report_help, stdout); return 0;
         case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
@@ -59,7 +65,6 @@ int cmd_report(int argc, char **argv)
     mp_actuals *act = NULL;
     mp_review *rv = NULL;
     mp_run *run = NULL;
-    struct mp_out out = {0};
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK && actuals)
         st = mp_actuals_load(actuals, plan, &act, &err);
@@ -67,18 +72,13 @@ int cmd_report(int argc, char **argv)
         st = mp_plan_run(plan, NULL, &run, &err);
     if (st == MP_OK && act)
         st = mp_review_run(mp_run_plan(run), mp_run_forecast(run), act, threshold, &rv, &err);
-    if (st == MP_OK)
-        st = mp_out_open(&out, output, &err);
     if (st == MP_OK) {
         struct mp_run_result res;
         mp_run_result_of(run, &res);
         struct mp_report r = {.plan = res.plan, .alloc = res.alloc, .fc = res.fc, .goals = res.goals,
                               .ngoals = res.ngoals, .allocatable = res.allocatable, .rv = rv, .actuals_path = actuals};
-        st = mp_report_write_html(out.fp, &r, &err);
+        st = cli_output(output, -1, &report_writers, &r, &err);
     }
-    if (st == MP_OK)
-        st = mp_out_commit(&out, &err);
-    mp_out_abort(&out);
     mp_review_free(rv);
     mp_actuals_free(act);
     mp_run_free(run);

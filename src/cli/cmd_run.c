@@ -4,7 +4,6 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "io/out.h"
 #include "mplan/run.h"
 
 static const char run_help[] =
@@ -26,6 +25,23 @@ static const char run_help[] =
     "  -h, --help         this help\n"
     "\n"
     "exit: 0 ok, 1 goal missed with --strict, 2 usage, 3 bad plan, 4 rule script, 5 I/O\n";
+
+static enum mp_status run_table(FILE *fp, const void *run, mp_error *err)
+{
+    return mp_run_write(run, fp, MP_RUN_TABLE, err);
+}
+
+static enum mp_status run_csv(FILE *fp, const void *run, mp_error *err)
+{
+    return mp_run_write(run, fp, MP_RUN_CSV, err);
+}
+
+static enum mp_status run_json(FILE *fp, const void *run, mp_error *err)
+{
+    return mp_run_write(run, fp, MP_RUN_JSON, err);
+}
+
+static const struct cli_writers run_writers = {run_table, run_csv, run_json};
 
 struct run_opts {
     const char *plan, *output;
@@ -52,7 +68,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
             if ((o->format = cli_format_parse(optarg)) < 0)
                 return cli_usage("run", "--format takes table, csv or json, not '%s'", optarg);
             break;
-        case 'o': o->output = optarg; break;
+        case 'o':
+            if (cli_output_arg("run", "-o", optarg) >= 0)
+                return 2;
+            o->output = optarg;
+            break;
         case 'S': o->strict = 1; break;
         case 'q': o->quiet = 1; break;
         case CLI_OPT_LIMIT:
@@ -81,7 +101,6 @@ int cmd_run(int argc, char **argv)
     mp_error err = {0};
     mp_plan *plan = NULL;
     mp_run *run = NULL;
-    struct mp_out out = {0};
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st == MP_OK) {
         mp_run_opts ro = {.limits = o.sc.limits, .verbose = o.sc.verbose};
@@ -90,13 +109,7 @@ int cmd_run(int argc, char **argv)
     if (st != MP_OK)
         goto done;
 
-    if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
-        goto done;
-    int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);
-    st = mp_run_write(run, out.fp, format == CLI_JSON ? MP_RUN_JSON : format == CLI_CSV ? MP_RUN_CSV : MP_RUN_TABLE,
-                      &err);
-    if (st == MP_OK)
-        st = mp_out_commit(&out, &err);
+    st = cli_output(o.output, o.format, &run_writers, run, &err);
     if (st == MP_OK && !o.quiet)
         for (size_t i = 0; i < mp_run_warning_count(run); i++)
             cli_warn("%s: %s", o.plan, mp_run_warning(run, i));
@@ -106,7 +119,6 @@ int cmd_run(int argc, char **argv)
                 rc = 1;
 
 done:
-    mp_out_abort(&out);
     if (st != MP_OK)
         rc = cli_fail(&err);
     else if (rc < 0)

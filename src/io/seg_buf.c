@@ -1,11 +1,15 @@
 /* --labels buffers and key lists of a segmentation pass (io/seg_buf.h). */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "io/seg_buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "io/table.h"
 
 int mp_segment_labout_flush(struct seg_labout *o)
 {
@@ -35,15 +39,20 @@ void mp_segment_labout_field(struct seg_labout *o, const char *p, size_t n)
         mp_segment_labout_flush(o);
     if (2 * n + 2 + LABOUT_SPARE > LABOUT_BUF)
         n = (LABOUT_BUF - 2 - LABOUT_SPARE) / 2; /* keys are at most max_field; labels are short */
+    int guard = mp_csv_formula_like(p, n); /* as every CSV output: a spreadsheet shows it as text */
     int quote = 0;
     for (size_t i = 0; i < n && !quote; i++)
         quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
     if (!quote) {
+        if (guard)
+            o->buf[o->len++] = '\'';
         memcpy(o->buf + o->len, p, n);
         o->len += n;
         return;
     }
     o->buf[o->len++] = '"';
+    if (guard)
+        o->buf[o->len++] = '\'';
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '"')
             o->buf[o->len++] = '"';
@@ -65,6 +74,8 @@ void mp_segment_labout_free(struct seg_labout *o)
 struct seg_labout *mp_segment_labout_new(const char *dir, mp_error *err)
 {
     struct seg_labout *o = calloc(1, sizeof *o);
+    if (o)
+        o->fd = -1; /* not 0: freeing it before the file is made must not close stdin */
     char tmpl[4096];
     snprintf(tmpl, sizeof tmpl, "%s/.mplan-labels.XXXXXX", dir);
     if (!o || !(o->buf = malloc(LABOUT_BUF))) {
@@ -72,6 +83,13 @@ struct seg_labout *mp_segment_labout_new(const char *dir, mp_error *err)
         mp_fail(err, MP_ENOMEM, "out of memory");
         return NULL;
     }
+    /* Unnamed from the start where the file system allows it: nothing for a signal or a kill
+     * to leave behind; else named for the instant until the unlink below. */
+#ifdef O_TMPFILE
+    o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (o->fd >= 0)
+        return o;
+#endif
     o->fd = mkstemp(tmpl);
     if (o->fd < 0) {
         mp_fail(err, MP_EIO, "%s: cannot create a temporary file: %s", dir, strerror(errno));

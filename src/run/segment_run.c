@@ -204,10 +204,12 @@ static enum mp_status run_segment(struct seg_run *r, struct mp_csv_pass_result *
             return st;
         /* A rule asked for quantiles: a first pass over the file computes them. */
         const char *name = mp_csv_name(r->csv);
-        if (strcmp(name, "<stdin>") == 0)
+        int is_stdin = strcmp(name, "<stdin>") == 0;
+        if (is_stdin || mp_csv_is_stream(r->csv))
             return mp_fail(err, MP_EUSAGE, "%s: segmenter '%s' uses mplan.quantile, which needs a first pass "
-                           "over the input: give a file rather than standard input, or pass the edges "
-                           "as params", r->rule, r->o->rule);
+                           "over the input: %s%s: give a file, or pass the edges as params", r->rule, r->o->rule,
+                           is_stdin ? "standard input" : name,
+                           is_stdin ? " is read only once" : " is a pipe or FIFO, read only once");
         st = run_sketch(r, err);
         if (st)
             return st;
@@ -282,10 +284,7 @@ static enum mp_status write_labels(struct seg_run *r, const struct mp_csv_pass_r
     if (!buf)
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     free(buf);
-    if (st == MP_OK)
-        return mp_out_commit(&out, err);
-    mp_out_abort(&out);
-    return st;
+    return mp_out_finish(&out, st, err);
 }
 
 /* The directory of `path`, for temporary files beside it. */
