@@ -11,6 +11,7 @@
 #include "mplan/host.h"
 #include "mplan/kpi.h"
 #include "mplan/plan.h"
+#include "mplan/review.h"
 #include "mplan/segment.h"
 #include "mplan/status.h"
 #include "mplan/whatif.h"
@@ -97,6 +98,14 @@ enum mp_run_format { MP_RUN_TABLE, MP_RUN_CSV, MP_RUN_JSON };
 /* Write the run as `mplan run --format table|csv|json` prints it (the same bytes). MP_EIO
  * when writing fails, MP_ENOMEM when JSON cannot be built. */
 enum mp_status mp_run_write(const mp_run *run, FILE *fp, enum mp_run_format format, mp_error *err);
+
+/* ---- review over the same pipeline ---- */
+/* The plan for the rest of the horizon as `mplan review` writes it: mp_review_revise of
+ * `plan` (as loaded: the plan `planned` ran), then each goal on a pack's KPI that pack.yaml
+ * calls additive reduced by what the actuals reached (the KPI run on the spent periods'
+ * actual totals), with a warning for each. The caller owns *out: free with mp_plan_free. */
+enum mp_status mp_run_revise(const mp_plan *plan, const mp_run *planned, const mp_actuals *act,
+                             const mp_review *rv, mp_plan **out, mp_error *err);
 
 /* ---- what-if over the same pipeline ---- */
 /* mp_whatif_run with every scenario run as mp_plan_run runs a plan: the lock checked, the

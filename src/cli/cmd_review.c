@@ -152,7 +152,7 @@ int cmd_review(int argc, char **argv)
         goto done;
     }
     if (left) {
-        if ((st = mp_review_revise(plan, act, rv, &revised, &err)) != MP_OK)
+        if ((st = mp_run_revise(plan, planned, act, rv, &revised, &err)) != MP_OK)
             goto done;
         if ((st = mp_plan_run(revised, NULL, &rest, &err)) != MP_OK)
             goto done;

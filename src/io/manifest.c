@@ -154,6 +154,50 @@ static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *
     return MP_OK;
 }
 
+/* `kpis:` how each KPI the pack provides reads: which way is better, and whether it adds
+ * up over periods (so `review --write-plan` reduces a goal on it by what was reached). */
+static enum mp_status load_kpi_traits(struct mp_ydoc *doc, const struct mp_ynode *kpis,
+                                      struct mp_manifest *m, mp_error *err)
+{
+    static const char *const keys[] = {"better", "additive", NULL};
+    size_t n = m->nprovides[MP_HOOK_KPI];
+    m->kpi_lower = mp_arena_array(&m->arena, n + 1, 1);
+    m->kpi_additive = mp_arena_array(&m->arena, n + 1, 1);
+    if (!m->kpi_lower || !m->kpi_additive)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!kpis || mp_ynode_is_null(kpis))
+        return MP_OK;
+    MP_TRY(mp_ynode_expect(doc, kpis, MP_Y_MAP, "'kpis'", err));
+    for (size_t i = 0; i < kpis->n; i++) {
+        const char *name = kpis->keys[i];
+        size_t k = 0;
+        while (k < n && strcmp(m->provides[MP_HOOK_KPI][k], name) != 0)
+            k++;
+        if (k == n)
+            return mp_ydoc_fail(doc, kpis->keynodes[i], err, "'kpis.%s': the pack does not list '%s' under "
+                                "provides.kpis", name, name);
+        char where[128], what[160];
+        snprintf(where, sizeof where, "kpis.%.60s", name);
+        const struct mp_ynode *t = kpis->items[i], *v;
+        snprintf(what, sizeof what, "'%s'", where);
+        MP_TRY(mp_ynode_expect(doc, t, MP_Y_MAP, what, err));
+        MP_TRY(mp_ymap_check_keys(doc, t, where, keys, err));
+        if ((v = mp_ymap_get(t, "better"))) {
+            int lower = v->type == MP_Y_SCALAR && strcmp(v->str, "lower") == 0;
+            if (!lower && !(v->type == MP_Y_SCALAR && strcmp(v->str, "higher") == 0))
+                return mp_ydoc_fail(doc, v, err, "'%s.better' must be higher or lower", where);
+            m->kpi_lower[k] = (unsigned char)lower;
+        }
+        if ((v = mp_ymap_get(t, "additive"))) {
+            int b;
+            snprintf(what, sizeof what, "'%s.additive'", where);
+            MP_TRY(mp_ynode_bool(doc, v, what, &b, err));
+            m->kpi_additive[k] = (unsigned char)(b != 0);
+        }
+    }
+    return MP_OK;
+}
+
 static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const struct mp_ynode *spec,
                                  struct mp_pack_param *p, mp_error *err)
 {
@@ -206,7 +250,8 @@ static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const st
 
 static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, mp_error *err)
 {
-    static const char *const keys[] = {"name", "version", "summary", "mplan", "provides", "params", NULL};
+    static const char *const keys[] = {"name", "version", "summary", "mplan", "provides", "params", "kpis",
+                                       NULL};
     const struct mp_ynode *root = doc->root, *n;
     MP_TRY(mp_ynode_expect(doc, root, MP_Y_MAP, "pack.yaml", err));
     MP_TRY(mp_ymap_check_keys(doc, root, "pack", keys, err));
@@ -236,6 +281,7 @@ static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, 
                                   m->name, m->api, MP_API_MAJOR, MP_API_MINOR);
     if ((n = mp_ymap_get(root, "provides")))
         MP_TRY(load_provides(doc, n, m, err));
+    MP_TRY(load_kpi_traits(doc, mp_ymap_get(root, "kpis"), m, err));
     if ((n = mp_ymap_get(root, "params")) && !mp_ynode_is_null(n)) {
         MP_TRY(mp_ynode_expect(doc, n, MP_Y_MAP, "'params'", err));
         if (!(m->params = mp_arena_array(&m->arena, n->n + 1, sizeof *m->params)))

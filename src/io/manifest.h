@@ -29,6 +29,9 @@ struct mp_manifest {
     const char *name, *version, *summary, *api;
     const char **provides[4]; /* by enum mp_hook_kind (allocator..kpi) */
     size_t nprovides[4];
+    /* `kpis: {NAME: {better: lower, additive: true}}`, one each per provides.kpis entry:
+     * 1 where lower is better, 1 where the KPI adds up over periods (default 0, 0). */
+    unsigned char *kpi_lower, *kpi_additive;
     struct mp_pack_param *params;
     size_t nparams;
 };

@@ -4,6 +4,7 @@
 #include "mplan/run.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,9 @@ struct mp_run {
     mp_goal_result *goals;
     size_t ngoals;
     double shortfall;       /* objective goal: GMV the budget cannot reach */
+    /* A pack's allocator that misses the plan's objective: its value and equalize's (the
+     * optimum for concave curves); both NAN when it meets it or the allocator is equalize. */
+    double objective_reached, objective_best;
     mp_seg_summary *segments; /* from `segments: {from:}`, else NULL */
 };
 
@@ -88,6 +92,15 @@ static enum mp_status allocate(mp_host *host, const mp_plan *plan, double budget
     mp_equalize_info info = {0};
     enum mp_status st = mp_alloc_equalize(plan, budget, out, &info, err);
     *shortfall = info.shortfall;
+    double roas, spend;
+    mp_error e2 = {0};
+    /* Say how far the target can go: the highest ROAS within the budget. */
+    if (st == MP_EINFEASIBLE && plan->objective == MP_OBJ_TARGET_ROAS &&
+        mp_alloc_best_roas(plan, budget, &roas, &spend, &e2) == MP_OK && isfinite(roas)) {
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof err->msg - n, "; the highest ROAS reachable is %.4g (spending %.0f)",
+                 roas, spend);
+    }
     return st;
 }
 
@@ -112,6 +125,8 @@ static enum mp_status add_custom(mp_run *r, const char *name, mp_error *err)
         return MP_OK;
     mp_kpi_custom *k = &r->custom[r->ncustom++];
     k->name = name;
+    if (r->host)
+        mp_host_kpi_traits(r->host, name, &k->lower, &k->additive);
     return custom_kpi(r->host, r->plan, r->fc, name, &k->value, err);
 }
 
@@ -131,6 +146,89 @@ static enum mp_status custom_kpis(mp_run *r, mp_error *err)
             st = add_custom(r, plan->goals[i].kpi, err);
     free(names);
     return st;
+}
+
+/* The plan's objective of an allocation: GMV (gmv), profit, GMV under the ROAS target, or
+ * minus the spend that reaches the goal; -INFINITY when a target or goal is not met. */
+static double objective_value(const mp_plan *plan, const mp_forecast *fc)
+{
+    const mp_kpis *k = &fc->total;
+    mp_ratios q = mp_kpi_ratios(k, plan->margin);
+    switch (plan->objective) {
+    case MP_OBJ_GMV: return k->gmv;
+    case MP_OBJ_PROFIT: return plan->margin * k->gmv - k->spend;
+    case MP_OBJ_TARGET_ROAS: return q.roas >= plan->objective_value * (1 - 1e-9) ? k->gmv : -INFINITY;
+    case MP_OBJ_GOAL_GMV: return k->gmv >= plan->objective_value * (1 - 1e-9) ? -k->spend : -INFINITY;
+    }
+    return NAN;
+}
+
+/* A pack's allocator answers the plan's objective only if it says so: compare it with
+ * equalize's answer on the same plan and budget, and say when it falls short. */
+static enum mp_status check_objective(mp_run *p, mp_error *err)
+{
+    p->objective_reached = p->objective_best = NAN;
+    if (strcmp(p->plan->allocator, "equalize") == 0)
+        return MP_OK;
+    mp_alloc *best = mp_alloc_new(p->plan);
+    mp_forecast *fb = NULL;
+    mp_error e2 = {0};
+    if (!best)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    enum mp_status st = mp_alloc_equalize(p->plan, p->budget, best, NULL, &e2);
+    if (st == MP_OK)
+        st = mp_forecast_run(p->plan, best, &fb, &e2);
+    double got = objective_value(p->plan, p->fc), opt = st == MP_OK ? objective_value(p->plan, fb) : NAN;
+    mp_forecast_free(fb);
+    mp_alloc_free(best);
+    if (st == MP_ENOMEM)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    /* equalize finds no allocation that meets a target or goal: nothing can be missed */
+    if (!isfinite(opt) || !(got < opt - 1e-6 * fmax(1, fabs(opt))))
+        return MP_OK;
+    p->objective_reached = got;
+    p->objective_best = opt;
+    char obj[64];
+    switch (p->plan->objective) {
+    case MP_OBJ_GMV: snprintf(obj, sizeof obj, "gmv"); break;
+    case MP_OBJ_PROFIT: snprintf(obj, sizeof obj, "profit"); break;
+    case MP_OBJ_TARGET_ROAS: snprintf(obj, sizeof obj, "target_roas %g", p->plan->objective_value); break;
+    case MP_OBJ_GOAL_GMV: snprintf(obj, sizeof obj, "goal gmv %g", p->plan->objective_value); break;
+    }
+    enum mp_status w;
+    if (!isfinite(got))
+        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: its allocation does not "
+                         "meet the target", p->plan->allocator, obj);
+    else if (p->plan->objective == MP_OBJ_GOAL_GMV)
+        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: it spends %.0f where "
+                         "%.0f reaches the goal (equalize)", p->plan->allocator, obj, -got, -opt);
+    else
+        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: %.0f where the optimum "
+                         "is %.0f (equalize), %.2f%% less", p->plan->allocator, obj, got, opt,
+                         100 * (opt - got) / fabs(opt));
+    return w == MP_OK ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory");
+}
+
+/* An objective `goal: {gmv: G}` is a goal too: a row of its own, and a warning when the
+ * budget cannot reach it (so --strict exits 1). */
+static enum mp_status objective_row(mp_run *p, mp_error *err)
+{
+    if (p->plan->objective != MP_OBJ_GOAL_GMV)
+        return MP_OK;
+    mp_goal_result *g = realloc(p->goals, (p->ngoals + 1) * sizeof *g);
+    if (!g)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    p->goals = g;
+    mp_goal_result *r = &g[p->ngoals++];
+    r->kpi = "objective: gmv";
+    r->target = p->plan->objective_value;
+    r->forecast = p->fc->total.gmv;
+    r->attainment = r->target != 0 ? r->forecast / r->target : NAN;
+    r->met = !(p->shortfall > 0);
+    if (!r->met && mp_plan_warn(p->plan, "objective goal gmv %.0f is out of reach within the budget: "
+                                "%.0f GMV short (the plan spends all it may)", r->target, p->shortfall) != MP_OK)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    return MP_OK;
 }
 
 enum mp_status mp_plan_run(const mp_plan *plan, const mp_run_opts *opts, mp_run **out, mp_error *err)
@@ -156,9 +254,13 @@ enum mp_status mp_plan_run(const mp_plan *plan, const mp_run_opts *opts, mp_run 
     if (st == MP_OK)
         st = mp_forecast_run(r->plan, r->alloc, &r->fc, err);
     if (st == MP_OK)
+        st = check_objective(r, err);
+    if (st == MP_OK)
         st = custom_kpis(r, err);
     if (st == MP_OK)
         st = mp_goals_evaluate(r->plan, r->fc, r->custom, r->ncustom, &r->goals, &r->ngoals, err);
+    if (st == MP_OK)
+        st = objective_row(r, err);
     if (st != MP_OK) {
         mp_run_free(r);
         return st;
@@ -225,7 +327,9 @@ void mp_run_result_of(const mp_run *run, struct mp_run_result *out)
     *out = (struct mp_run_result){.plan = run->plan, .alloc = run->alloc, .fc = run->fc, .goals = run->goals,
                                   .ngoals = run->ngoals, .custom = run->custom, .ncustom = run->ncustom,
                                   .allocator = run->plan->allocator, .allocatable = run->budget,
-                                  .shortfall = run->shortfall};
+                                  .shortfall = run->shortfall, .objective_missed = !isnan(run->objective_reached),
+                                  .objective_reached = run->objective_reached,
+                                  .objective_best = run->objective_best};
 }
 
 enum mp_status mp_run_write(const mp_run *run, FILE *fp, enum mp_run_format format, mp_error *err)
@@ -238,6 +342,69 @@ enum mp_status mp_run_write(const mp_run *run, FILE *fp, enum mp_run_format form
     case MP_RUN_TABLE: return mp_run_write_table(fp, &res, err);
     }
     return mp_fail(err, MP_EUSAGE, "no output format %d", (int)format);
+}
+
+/* ---- review ---- */
+
+/* Goals on a pack's KPI that pack.yaml calls additive are reduced by what the actuals
+ * reached, as the built-in additive goals are by mp_review_revise: the KPI runs on the
+ * actual totals of the spent periods (channels' actuals, the planned baseline). */
+static enum mp_status reduce_custom_goals(const mp_run *planned, const mp_actuals *act, const mp_review *rv,
+                                          mp_plan *revised, mp_error *err)
+{
+    const mp_plan *plan = planned->plan;
+    if (!planned->host)
+        return MP_OK;
+    size_t C = plan->nchannels;
+    double *nan = malloc((C + 1) * sizeof *nan);
+    if (!nan)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t c = 0; c <= C; c++)
+        nan[c] = NAN;
+    mp_forecast fa = {.nchannels = C, .T = act->done, .total = rv->actual_total,
+                      .by_channel = rv->actual_channel, .by_period = rv->actual_period, .mroas = nan};
+    for (int t = 0; t < act->done; t++) {
+        fa.total.gmv += plan->baseline[t];
+        fa.total.organic += plan->baseline[t];
+    }
+    enum mp_status st = MP_OK;
+    size_t kept = 0;
+    for (size_t i = 0; st == MP_OK && i < revised->ngoals; i++) {
+        struct mp_goal g = revised->goals[i];
+        int lower, additive;
+        double got;
+        if (strchr(g.kpi, '.') && mp_host_kpi_traits(planned->host, g.kpi, &lower, &additive) && additive &&
+            (st = mp_host_run_kpi(planned->host, plan, &fa, g.kpi, &got, err)) == MP_OK && isfinite(got)) {
+            /* less than a cent left is reached, as for the built-in goals */
+            if (!lower && round((g.target - got) * 100) / 100 <= 0) {
+                if (mp_plan_warn(revised, "goal %s %g already reached (%g): dropped from the revised plan",
+                                 g.kpi, g.target, got) != MP_OK)
+                    st = mp_fail(err, MP_ENOMEM, "out of memory");
+                continue;
+            }
+            /* what is left of it: more to reach, or (lower is better) less to stay under */
+            double left = fmax(0, round((g.target - got) * 100) / 100);
+            if (mp_plan_warn(revised, "goal %s %g: %g reached in the spent periods, %g left for the rest",
+                             g.kpi, g.target, got, left) != MP_OK)
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+            g.target = left;
+        }
+        revised->goals[kept++] = g;
+    }
+    revised->ngoals = kept;
+    free(nan);
+    return st;
+}
+
+enum mp_status mp_run_revise(const mp_plan *plan, const mp_run *planned, const mp_actuals *act,
+                             const mp_review *rv, mp_plan **out, mp_error *err)
+{
+    enum mp_status st = mp_review_revise(plan, act, rv, out, err);
+    if (st == MP_OK && (st = reduce_custom_goals(planned, act, rv, *out, err)) != MP_OK) {
+        mp_plan_free(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 /* ---- what-if ---- */

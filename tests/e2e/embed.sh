@@ -11,7 +11,7 @@ EMBED=$(dirname "$MPLAN")/tests/embed_run
 DOC=$(dirname "$MPLAN")/tests/embed_doc
 [ -x "$EMBED" ] && [ -x "$DOC" ] || { fail "embedding programs built" "no $EMBED or $DOC: make $EMBED $DOC"; finish; }
 
-plans="examples/new-trade-festival/plan.yaml examples/618-flagship/plan.yaml
+plans="examples/new-trade-festival/plan.yaml examples/618-flagship/plan.yaml examples/double-11-12/plan.yaml
 examples/618-flagship/with-packs.yaml tests/e2e/plans/two-exp.yaml tests/e2e/plans/two-exp-lua.yaml
 tests/e2e/plans/review4.yaml tests/e2e/plans/review4-lua.yaml"
 for p in $plans; do
@@ -22,7 +22,8 @@ for p in $plans; do
 done
 
 # The issue's case: the 618 plan with packs, roi-greedy allocating. Its total GMV is what
-# mplan run says, not what the plan gives without its packs (12,351,997).
+# mplan run says, not what the plan gives without its packs (as an embedder got before:
+# 12,351,997 against 13,078,460 then; the model has changed both since).
 P=examples/618-flagship/with-packs.yaml
 "$MPLAN" run $P --format json >"$TMP/cli.json" 2>/dev/null
 "$MPLAN" run examples/618-flagship/plan.yaml --format json >"$TMP/nopacks.json" 2>/dev/null
@@ -67,8 +68,8 @@ total = float(by['total'][0][1])
 near(total, js['kpis']['total']['gmv'], 'total gmv')
 near(float(by['total'][1][1]), js['kpis']['total']['roas'], 'total roas')
 nopacks = json.load(open(sys.argv[1].replace('cli.json', 'nopacks.json')))['kpis']['total']['gmv']
-if not (round(total) == 13078460 and round(nopacks) == 12351997):
-    bad.append('total GMV %.0f with packs (13,078,460 expected), %.0f without (12,351,997)' % (total, nopacks))
+if not abs(total - nopacks) > 0.01 * nopacks:
+    bad.append('total GMV %.0f with packs, %.0f without: the packs should change it' % (total, nopacks))
 a = by['allocator'][0]
 if a[0] != js['plan']['allocator'] or a[0] != 'roi-greedy.greedy':
     bad.append('allocator ' + a[0])
