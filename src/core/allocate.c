@@ -962,6 +962,10 @@ static void solve_scurve(struct eq *q)
 static const char *where(const struct mp_plan *plan, const struct mp_channel *ch, char *buf, size_t n)
 {
     static const struct mp_loc nowhere = {0, 0};
+    if (ch && ch->changed_by) { /* the plan file did not set what fails: the strategy did */
+        snprintf(buf, n, "strategy '%s' (it changed channel '%s')", ch->changed_by, ch->id);
+        return buf;
+    }
     return mp_plan_where(plan, ch ? ch->loc : nowhere, buf, n);
 }
 

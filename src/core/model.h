@@ -77,6 +77,8 @@ struct mp_channel {
      * of defer_set is set; elsewhere the event's share holds. */
     double defer[MP_PHASE_COUNT];
     unsigned defer_set;
+    const char *changed_by; /* PACK.NAME of the strategy that last changed its bounds, activity
+                             * or lifts, named in messages about them; NULL: none did */
     struct mp_loc loc;
 };
 

@@ -605,6 +605,7 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         d->id = dup_str(A, s->id, &ok);
         d->name = dup_str(A, s->name, &ok);
         d->owner = dup_str(A, s->owner, &ok);
+        d->changed_by = dup_str(A, s->changed_by, &ok);
         d->spend = dup_mem(A, s->spend, T * sizeof *s->spend, &ok);
         d->windows = dup_mem(A, s->windows, s->nwindows * sizeof *s->windows, &ok);
         d->override = dup_mem(A, s->override, T, &ok);

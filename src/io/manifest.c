@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/pack_fs.h"
 #include "io/yaml_doc.h"
 
 const char *mp_hook_kind_name(enum mp_hook_kind kind)
@@ -122,6 +123,51 @@ static int api_satisfies(const char *range, int major, int minor, int *bad)
     return ok;
 }
 
+struct provided {
+    const char *name;
+    const struct mp_ynode *node;
+    size_t seq; /* order in the file */
+};
+
+static int cmp_provided(const void *a, const void *b)
+{
+    const struct provided *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* A name may appear once across all kinds: sorted, so 100,000 names take milliseconds, not
+ * the pairs of them. The repeat named is the first one in file order. */
+static enum mp_status check_unique(struct mp_ydoc *doc, const struct mp_ynode *prov,
+                                   const struct mp_manifest *m, mp_error *err)
+{
+    size_t n = 0;
+    for (int k = 0; k < 4; k++)
+        n += m->nprovides[k];
+    if (n < 2)
+        return MP_OK;
+    struct provided *v = malloc(n * sizeof *v);
+    if (!v)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    n = 0;
+    for (int k = 0; k < 4; k++) {
+        const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
+        for (size_t i = 0; i < m->nprovides[k]; i++, n++)
+            v[n] = (struct provided){m->provides[k][i], list->items[i], n};
+    }
+    qsort(v, n, sizeof *v, cmp_provided);
+    const struct provided *repeat = NULL;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i].name, v[i - 1].name) == 0 && (i < 2 || strcmp(v[i - 2].name, v[i].name) != 0) &&
+            (!repeat || v[i].seq < repeat->seq))
+            repeat = &v[i];
+    enum mp_status st = repeat ? mp_ydoc_fail(doc, repeat->node, err, "'%s' is listed twice in 'provides'",
+                                              repeat->name)
+                               : MP_OK;
+    free(v);
+    return st;
+}
+
 static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *prov,
                                     struct mp_manifest *m, mp_error *err)
 {
@@ -143,15 +189,10 @@ static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *
             if (!all_of(name, "_", 0))
                 return mp_ydoc_fail(doc, list->items[i], err, "%s: '%s' is not a function name "
                                     "([a-z_][a-z0-9_]*)", what, name);
-            for (int k2 = 0; k2 <= k; k2++)
-                for (size_t j = 0; j < (k2 == k ? m->nprovides[k] : m->nprovides[k2]); j++)
-                    if (strcmp(m->provides[k2][j], name) == 0)
-                        return mp_ydoc_fail(doc, list->items[i], err, "'%s' is listed twice in "
-                                            "'provides'", name);
             m->provides[k][m->nprovides[k]++] = name;
         }
     }
-    return MP_OK;
+    return check_unique(doc, prov, m, err);
 }
 
 /* `kpis:` how each KPI the pack provides reads: which way is better, and whether it adds
@@ -300,7 +341,8 @@ static int keep(struct mp_arena *a, const char **s)
     return !*s || (*s = mp_arena_strdup(a, *s)) != NULL;
 }
 
-enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error *err)
+enum mp_status mp_manifest_load_locked(const char *dir, const struct mp_pack_files *locked,
+                                       struct mp_manifest *m, mp_error *err)
 {
     memset(m, 0, sizeof *m);
     struct mp_ydoc doc = {0};
@@ -308,7 +350,13 @@ enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error
     if (!path)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     m->file = path;
-    enum mp_status st = mp_ydoc_load_file(path, &doc, err);
+    char *text;
+    size_t len;
+    enum mp_status st = mp_pack_file_read(dir, "pack.yaml", MP_YAML_MAX_BYTES, locked, &text, &len, NULL, err);
+    if (st == MP_OK) {
+        st = mp_ydoc_load_string(path, text, len, &doc, err);
+        free(text);
+    }
     if (st == MP_OK)
         st = load_manifest(&doc, m, err);
     int ok = st != MP_OK || (keep(&m->arena, &m->name) && keep(&m->arena, &m->version) &&
@@ -325,6 +373,11 @@ enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error
     if (st != MP_OK)
         mp_manifest_free(m);
     return st;
+}
+
+enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error *err)
+{
+    return mp_manifest_load_locked(dir, NULL, m, err);
 }
 
 void mp_manifest_free(struct mp_manifest *m)

@@ -7,6 +7,7 @@
 
 #include <lua.h>
 
+#include "lua/lhost.h"
 #include "lua/seg_pass.h"
 
 /* Stack slots of a worker's Lua state while a pass runs (slot 1 is the host's handler):

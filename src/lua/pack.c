@@ -27,18 +27,29 @@ static int params_readonly(lua_State *L)
     return luaL_error(L, "params are read-only (set them in the plan's packs: entry)");
 }
 
+/* next over the values table (upvalue 1), which the script never gets: writing through
+ * the table pairs yields is then impossible. */
+static int params_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
 static int params_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next");
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__index");
-    lua_remove(L, -2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, params_next, 1);
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
 
 struct load_ctx {
     const char *dir, *display;
+    const struct mp_pack_files *locked;
     const struct mp_param *params;
     size_t nparams;
 };
@@ -48,12 +59,10 @@ struct load_ctx {
 static int load_protected(lua_State *L)
 {
     const struct load_ctx *c = lua_touserdata(L, 1);
-    mp_sandbox_new_env(L, c->dir, c->display);
-    lua_pushfstring(L, "%s/init.lua", c->dir);
+    mp_sandbox_new_env(L, c->dir, c->display, c->locked);
     lua_pushfstring(L, "%s/init.lua", c->display);
-    mp_lua_load_file(L, lua_tostring(L, -2), lua_tostring(L, -1), 2);
-    lua_replace(L, -3);
-    lua_pop(L, 1);
+    mp_lua_load_pack_file(L, c->dir, "init.lua", lua_tostring(L, -1), c->locked, 2);
+    lua_remove(L, -2);
     lua_call(L, 0, 1); /* [ctx, env, exports] */
     if (!lua_istable(L, -1))
         return luaL_error(L, "init.lua returned %s, expected a table of the functions it exports",
@@ -70,13 +79,16 @@ static int load_protected(lua_State *L)
         }
         lua_setfield(L, -2, p->name);
     }
-    lua_newtable(L);
+    lua_newtable(L); /* [.., proxy, values, mt] */
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, params_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
     lua_insert(L, -2);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, params_readonly);
     lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, params_pairs);
-    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, -2, &mp_params_key);
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
@@ -168,16 +180,46 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
     return MP_OK;
 }
 
+static void pack_free(struct mp_host_pack *pk)
+{
+    free(pk->dir);
+    free(pk->display);
+    if (pk->locked)
+        mp_pack_files_free(pk->locked);
+    free(pk->locked);
+    mp_manifest_free(&pk->man);
+}
+
+/* Load the pack in `dir`; for pack `index` of `plan` (plan may be NULL) its lock applies. */
 static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_param *overrides,
-                                size_t n, const char *plan_file, const char **pack_name,
-                                mp_error *err)
+                                size_t n, const mp_plan *plan, size_t index,
+                                const char **pack_name, mp_error *err)
 {
     lua_State *L = h->L;
+    const char *plan_file = plan ? plan->file : NULL;
     struct mp_host_pack pk = {.env_ref = LUA_NOREF, .params_ref = LUA_NOREF};
     struct mp_param *params = NULL;
-    enum mp_status st = mp_manifest_load(dir, &pk.man, err);
-    if (st != MP_OK)
+    enum mp_status st = MP_OK;
+    if (plan && index < plan->npacks) {
+        /* Every command that loads a plan's pack checks its lock here, and keeps the locked
+         * hashes: each file is checked again as it is read, so what runs is what was
+         * verified, even if the file changes in between. */
+        struct mp_pack_files locked;
+        int found;
+        if ((st = mp_lock_pack(plan, index, &locked, &found, err)) != MP_OK)
+            return st;
+        if (found && !(pk.locked = malloc(sizeof *pk.locked))) {
+            mp_pack_files_free(&locked);
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        }
+        if (found)
+            *pk.locked = locked;
+    }
+    st = mp_manifest_load_locked(dir, pk.locked, &pk.man, err);
+    if (st != MP_OK) {
+        pack_free(&pk);
         return st;
+    }
     const struct mp_host_pack *dup = find_pack(h, pk.man.name, strlen(pk.man.name));
     if (dup) {
         st = mp_fail(err, MP_EINPUT, "%s: a pack named '%s' is already loaded from %s", pk.man.file,
@@ -198,10 +240,12 @@ static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_par
     if (st != MP_OK)
         goto fail;
 
-    struct load_ctx ctx = {pk.dir, pk.display, params, pk.man.nparams};
+    struct load_ctx ctx = {pk.dir, pk.display, pk.locked, params, pk.man.nparams};
     lua_pushcfunction(L, load_protected);
     lua_pushlightuserdata(L, &ctx);
+    h->loading = pk.display; /* its files' positions in messages are its own */
     st = mp_lua_call(h, 1, 3, pk.man.name, MP_HOOK_INIT, pk.man.name, err);
+    h->loading = NULL;
     if (st != MP_OK)
         goto fail;
     /* [env, exports, params] */
@@ -233,24 +277,28 @@ static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_par
     return MP_OK;
 fail:
     free(params);
-    free(pk.dir);
-    free(pk.display);
-    mp_manifest_free(&pk.man);
+    pack_free(&pk);
     return st;
 }
 
 enum mp_status mp_host_load_pack_dir(mp_host *h, const char *dir, const struct mp_param *overrides,
                                      size_t n, const char **pack_name, mp_error *err)
 {
-    return load_pack(h, dir, overrides, n, NULL, pack_name, err);
+    return load_pack(h, dir, overrides, n, NULL, 0, pack_name, err);
+}
+
+enum mp_status mp_host_load_plan_pack(mp_host *h, const char *dir, const mp_plan *plan,
+                                      size_t pack_index, const char **pack_name, mp_error *err)
+{
+    const struct mp_pack_ref *ref = plan && pack_index < plan->npacks ? &plan->packs[pack_index] : NULL;
+    return load_pack(h, dir, ref ? ref->params : NULL, ref ? ref->nparams : 0, plan, pack_index,
+                     pack_name, err);
 }
 
 enum mp_status mp_host_load_pack(mp_host *h, const char *dir, const mp_plan *plan,
                                  size_t pack_index, mp_error *err)
 {
-    const struct mp_pack_ref *ref = plan && pack_index < plan->npacks ? &plan->packs[pack_index] : NULL;
-    return load_pack(h, dir, ref ? ref->params : NULL, ref ? ref->nparams : 0,
-                     plan ? plan->file : NULL, NULL, err);
+    return mp_host_load_plan_pack(h, dir, plan, pack_index, NULL, err);
 }
 
 enum mp_status mp_host_load_plan_packs(mp_host *h, const mp_plan *plan, mp_error *err)
@@ -345,7 +393,7 @@ void mp_host_push_params(mp_host *h, const char *pack)
 
 void mp_host_push_script_env(mp_host *h, const char *dir, const char *display)
 {
-    mp_sandbox_new_env(h->L, dir, display);
+    mp_sandbox_new_env(h->L, dir, display, NULL);
 }
 
 struct run_ctx {

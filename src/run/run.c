@@ -242,7 +242,7 @@ enum mp_status mp_plan_run(const mp_plan *plan, const mp_run_opts *opts, mp_run 
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     /* Audience sizes from a customers file (segments: {from:, segmenter:}). */
     if (st == MP_OK)
-        st = mp_segment_plan_keep(r->plan, opts ? opts->jobs : 0, &r->segments, err);
+        st = mp_segment_plan_keep(r->plan, opts ? opts->jobs : 0, opts ? &opts->limits : NULL, &r->segments, err);
     if (st == MP_OK)
         st = strategies(r->host, r->plan, err);
     if (st == MP_OK && !(r->alloc = mp_alloc_new(r->plan)))
