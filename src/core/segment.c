@@ -1,5 +1,6 @@
 /* Segment summaries and flows: see core/segment.h. */
 #include "core/segment.h"
+#include "mplan/segment.h" /* declares mp_seg_free and mp_seg_flow_free MP_API, exported */
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/model.h"
+#include "io/pack_path.h"
 #include "io/yaml_doc.h"
 #include "mplan/channel.h"
 #include "mplan/kpi.h"
@@ -765,6 +766,14 @@ static enum mp_status load_packs(struct loader *L, const struct mp_ynode *root)
         strcat(prefix, ".");
         MP_TRY(str(L, m, prefix, "path", 1, &ref->path));
         ref->loc = (struct mp_loc){m->line, m->col};
+        /* Found now, once: running, locking, segmenting and rewriting the plan agree. */
+        char dir[4096];
+        int found = mp_pack_dir(p->dir, ref->path, dir, sizeof dir);
+        if (found < 0)
+            return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "path"), L->err, "'%spath' is too long", prefix);
+        ref->found = (enum mp_pack_found)found;
+        if (!(ref->dir = mp_arena_strdup(&p->arena, dir)))
+            return oom(L);
         p->npacks = i + 1;
         if (!(params = mp_ymap_get(m, "params")))
             continue;

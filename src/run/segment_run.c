@@ -570,9 +570,7 @@ enum mp_status mp_segment_plan_keep(mp_plan *plan, int jobs, const mp_host_limit
     char *pack = NULL;
     size_t index = 0;
     for (size_t i = 0; i < plan->npacks && !ref; i++) {
-        char *dir = plan->packs[i].path[0] == '/'
-                        ? mp_arena_strdup(&plan->arena, plan->packs[i].path)
-                        : mp_arena_printf(&plan->arena, "%s/%s", plan->dir, plan->packs[i].path);
+        char *dir = mp_arena_strdup(&plan->arena, plan->packs[i].dir);
         struct mp_manifest man;
         if (!dir)
             return mp_fail(err, MP_ENOMEM, "out of memory");

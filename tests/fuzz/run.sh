@@ -11,7 +11,7 @@ flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude -Is
        $(pkg-config --cflags yaml-0.1)"
 libs="$(pkg-config --libs yaml-0.1) -lm"
 # Only what the loader needs: the YAML layer, the model and its dates.
-src="src/io/plan_load.c src/io/yaml_doc.c src/core/plan.c src/core/arena.c src/core/date.c \
+src="src/io/plan_load.c src/io/pack_path.c src/io/yaml_doc.c src/core/plan.c src/core/arena.c src/core/date.c \
      src/core/curve.c src/core/kpi.c src/core/status.c"
 if command -v clang >/dev/null &&
    clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
