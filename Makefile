@@ -65,6 +65,20 @@ ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# Fuzz harnesses (tests/fuzz): FUZZ=1 builds the library and harnesses with clang's
+# libFuzzer, ASan and UBSan in build-fuzz; FUZZ_REPLAY=1 (with SAN=1) builds them with a
+# plain driver that replays files, for compilers without libFuzzer.
+ifeq ($(FUZZ),1)
+override BUILD := build-fuzz
+CC := clang
+ALL_CFLAGS += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+endif
+ifeq ($(FUZZ_REPLAY),1)
+FUZZ_DEFS := -DMP_FUZZ_MAIN
+endif
+
 ifeq ($(V),1)
 Q :=
 else
@@ -161,7 +175,7 @@ SONAME := libmplan.so.$(MAJOR)
 SHLIB  := $(BUILD)/libmplan.so.$(VERSION)
 
 .PHONY: all deps deps-test deps-bench deps-deb demo test layers unit e2e test-san test-install bench \
-        install uninstall deb clean FORCE
+        install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
 all: $(BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
 
 $(BUILD)/%.o: %.c Makefile
@@ -241,6 +255,26 @@ $(BUILD)/tests/embed_doc: $(BUILD)/gen/embed_doc.c $(BUILD)/libmplan.a
 	@echo "  EMBED   $<"
 	$(Q)$(CC) $(EMBED_CFLAGS) $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS)
 
+FUZZ_TARGETS := plan csv partial actuals scenarios manifest lock
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libmplan.a Makefile
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-CC $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -Wno-missing-prototypes -MMD -MP $< -o $@ $(BUILD)/libmplan.a \
+	    $(LDFLAGS) $(FUZZ_LDFLAGS) $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+# `make fuzz` runs each harness for FUZZ_SECS seconds (new inputs in build-fuzz/corpus);
+# `make test` runs each for a few seconds (or replays the seeds without libFuzzer).
+FUZZ_SECS ?= 300
+fuzz: all
+	@sh tests/fuzz/run.sh $(FUZZ_SECS)
+
+fuzz-smoke: all
+	@sh tests/fuzz/run.sh 4
+
 # ---- set-up: install what is missing when root, else say exactly what to run ----
 deps:
 	@sh tests/deps.sh $(DEB_BUILD)
@@ -271,6 +305,7 @@ e2e: $(BIN) $(EMBED_BINS)
 test: deps-test
 	@$(MAKE) --no-print-directory layers all unit e2e test-install
 	@$(MAKE) --no-print-directory SAN=1 test-san
+	@$(MAKE) --no-print-directory fuzz-smoke
 ifeq ($(DEB),1)
 	@$(MAKE) --no-print-directory deb
 	@sh tests/install/deb.sh $(BUILD)/deb
@@ -343,6 +378,6 @@ deb: deps-deb
 	$(Q)lintian --fail-on error --info $(BUILD)/deb/*.changes
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-san
+	rm -rf $(BUILD) $(BUILD)-san build-fuzz
 
--include $(OBJ:.o=.d) $(UNIT_BINS:=.d) $(BUILD)/tests/embed_run.d
+-include $(OBJ:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d) $(BUILD)/tests/embed_run.d

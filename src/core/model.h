@@ -11,6 +11,16 @@
 #include "mplan/plan.h"
 #include "core/arena.h"
 
+/* Ranges of a plan's numbers (docs/formats-changes.md "Ranges of plan numbers"): far beyond
+ * any store, and narrow enough that every product the model forms (beta x season x lift x
+ * warmup lift, over 1,000 channels and 3,660 periods, and (spend / k)^s) stays a finite
+ * double. The loader and `whatif --set` check the same ranges. */
+#define MP_MAX_MONEY 1e15 /* budgets, spends, bounds, beta, aov, GMV, sizes, goal targets */
+#define MP_MAX_FACTOR 1e3 /* season, event lift and warmup_lift */
+#define MP_MIN_K 1e-6     /* response k, a spend scale: at least a millionth of a unit */
+#define MP_MAX_S 10       /* hill shape s */
+#define MP_MAX_ROAS 1e6   /* linear roas, objective target_roas */
+
 enum mp_unit { MP_UNIT_DAY, MP_UNIT_WEEK, MP_UNIT_MONTH };
 
 /* Order matters: it is the order of the phases in time. */

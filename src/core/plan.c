@@ -326,6 +326,9 @@ static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
     for (size_t e = 0; e < E; e++) {
         struct mp_event *ev = &plan->events[e];
         event_windows(ev);
+        if (ev->to[MP_PHASE_REVIEW] > MP_DATE_MAX)
+            return mp_fail(err, MP_EINPUT, "%s: event '%s': the review phase would end after 9999-12-31",
+                           mp_plan_where(plan, ev->loc, where, sizeof where), ev->name);
         if (ev->outbreak_to < plan->start || ev->outbreak_from > horizon_end)
             return mp_fail(err, MP_EINPUT, "%s: event '%s': outbreak window lies outside the horizon",
                            mp_plan_where(plan, ev->loc, where, sizeof where), ev->name);

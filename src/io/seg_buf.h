@@ -23,7 +23,7 @@ struct seg_labout {
  * mp_segment_labout_free (safe on NULL). NULL with err set when it cannot be made. */
 struct seg_labout *mp_segment_labout_new(const char *dir, mp_error *err);
 void mp_segment_labout_free(struct seg_labout *o);
-/* Append a CSV field, quoted when it must be. */
+/* Append a CSV field, quoted when it must be, whole however long. */
 void mp_segment_labout_field(struct seg_labout *o, const char *p, size_t n);
 /* Write the buffer to the file: 0, or -1 with o->err set (now or by an earlier write). */
 int mp_segment_labout_flush(struct seg_labout *o);
