@@ -76,7 +76,8 @@ int cmd_report(int argc, char **argv)
         struct mp_run_result res;
         mp_run_result_of(run, &res);
         struct mp_report r = {.plan = res.plan, .alloc = res.alloc, .fc = res.fc, .goals = res.goals,
-                              .ngoals = res.ngoals, .allocatable = res.allocatable, .rv = rv, .actuals_path = actuals};
+                              .ngoals = res.ngoals, .allocatable = res.allocatable, .rv = rv, .actuals_path = actuals,
+                              .eq = res.eq};
         st = cli_output(output, -1, &report_writers, &r, &err);
     }
     mp_review_free(rv);

@@ -25,6 +25,8 @@ struct mp_run {
     mp_goal_result *goals;
     size_t ngoals;
     double shortfall;       /* objective goal: GMV the budget cannot reach */
+    mp_equalize_info eq;    /* what equalize reported (allocator equalize only) */
+    int have_eq;
     /* A pack's allocator that misses the plan's objective: its value and equalize's (the
      * optimum for concave curves); both NAN when it meets it or the allocator is equalize. */
     double objective_reached, objective_best;
@@ -82,16 +84,16 @@ static enum mp_status strategies(mp_host *host, mp_plan *plan, mp_error *err)
 
 /* Equalize, or the pack's allocator (checked against every constraint). */
 static enum mp_status allocate(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
-                               double *shortfall, mp_error *err)
+                               mp_equalize_info *info, int *have, mp_error *err)
 {
-    *shortfall = 0;
+    *info = (mp_equalize_info){0};
+    *have = 0;
     if (strcmp(plan->allocator, "equalize") != 0)
         return host ? mp_host_run_allocator(host, plan, plan->allocator, budget, out, err)
                     : mp_fail(err, MP_EINPUT, "%s: allocator '%s': the plan loads no packs", plan->file,
                               plan->allocator);
-    mp_equalize_info info = {0};
-    enum mp_status st = mp_alloc_equalize(plan, budget, out, &info, err);
-    *shortfall = info.shortfall;
+    *have = 1;
+    enum mp_status st = mp_alloc_equalize(plan, budget, out, info, err);
     double roas, spend;
     mp_error e2 = {0};
     /* Say how far the target can go: the highest ROAS within the budget. */
@@ -249,7 +251,8 @@ enum mp_status mp_plan_run(const mp_plan *plan, const mp_run_opts *opts, mp_run 
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     if (st == MP_OK) {
         r->budget = mp_plan_allocatable(r->plan);
-        st = allocate(r->host, r->plan, r->budget, r->alloc, &r->shortfall, err);
+        st = allocate(r->host, r->plan, r->budget, r->alloc, &r->eq, &r->have_eq, err);
+        r->shortfall = r->eq.shortfall;
     }
     if (st == MP_OK)
         st = mp_forecast_run(r->plan, r->alloc, &r->fc, err);
@@ -329,7 +332,7 @@ void mp_run_result_of(const mp_run *run, struct mp_run_result *out)
                                   .allocator = run->plan->allocator, .allocatable = run->budget,
                                   .shortfall = run->shortfall, .objective_missed = !isnan(run->objective_reached),
                                   .objective_reached = run->objective_reached,
-                                  .objective_best = run->objective_best};
+                                  .objective_best = run->objective_best, .eq = run->have_eq ? &run->eq : NULL};
 }
 
 enum mp_status mp_run_write(const mp_run *run, FILE *fp, enum mp_run_format format, mp_error *err)
@@ -422,8 +425,9 @@ static enum mp_status whatif_prepare(void *ctx, mp_plan *plan, mp_error *err)
 
 static enum mp_status whatif_allocate(void *ctx, const mp_plan *plan, double budget, mp_alloc *out, mp_error *err)
 {
-    double shortfall;
-    return allocate(((struct whatif_ctx *)ctx)->host, plan, budget, out, &shortfall, err);
+    mp_equalize_info info;
+    int have;
+    return allocate(((struct whatif_ctx *)ctx)->host, plan, budget, out, &info, &have, err);
 }
 
 static enum mp_status whatif_custom_kpi(void *ctx, const mp_plan *plan, const mp_forecast *fc, const char *name,
