@@ -111,6 +111,7 @@ SRC_IO := \
 	src/io/table.c \
 	src/io/run_out.c \
 	src/io/plan_load.c \
+	src/io/manifest.c \
 	src/io/lock.c \
 	src/io/pack_fs.c \
 	src/io/pack_scaffold.c \
@@ -125,7 +126,8 @@ SRC_IO := \
 	src/io/calendar_ics.c \
 	src/io/csv.c \
 	src/io/segment_io.c \
-	src/io/pack_path.c
+	src/io/pack_path.c \
+	src/io/seg_buf.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -137,8 +139,14 @@ SRC_LUA := \
 	src/lua/bind_alloc.c \
 	src/lua/bind_kpi.c \
 	src/lua/pack_tools.c \
-	src/lua/bind_segment.c \
-	src/lua/segment_run.c
+	src/lua/eval.c \
+	src/lua/bind_segment.c
+
+# Above the Lua host, below the CLI: the plan pipeline (include/mplan/run.h) and the
+# segment runner; no Lua headers.
+SRC_RUN := \
+	src/run/run.c \
+	src/run/segment_run.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
 LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))
@@ -150,13 +158,12 @@ SRC_CLI := \
 	src/cli/cmd_eval.c \
 	src/cli/cmd_pack.c \
 	src/cli/cmd_whatif.c \
-	src/cli/planned.c \
 	src/cli/cmd_review.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c
 
-LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA)
+LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
 CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o)
 OBJ     := $(LIB_OBJ) $(CLI_OBJ)
@@ -168,7 +175,7 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 SONAME := libmplan.so.$(MAJOR)
 SHLIB  := $(BUILD)/libmplan.so.$(VERSION)
 
-.PHONY: all deps deps-test deps-bench deps-deb demo test unit e2e test-san test-install bench \
+.PHONY: all deps deps-test deps-bench deps-deb demo test layers unit e2e test-san test-install bench \
         install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
 all: $(BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
 
@@ -228,6 +235,27 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmplan.a Makefile
 	@echo "  TEST-CC $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -MMD -MP $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# Embedders' programs: the public headers (include/mplan) and libmplan.a alone, no -Isrc and
+# no Lua include path; embed_doc is the example of docs/design.md, cut out of the page.
+EMBED_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(filter -O1 -fsanitize=% -fno-%,$(ALL_CFLAGS)) -Iinclude
+EMBED_BINS := $(BUILD)/tests/embed_run $(BUILD)/tests/embed_doc
+
+$(BUILD)/gen/embed_doc.c: docs/design.md Makefile
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)sed -n '/^<!-- embed-example -->$$/,/^<!-- \/embed-example -->$$/p' docs/design.md \
+		| sed '/^<!--/d; /^```/d' > $@.tmp && test -s $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/embed_run: tests/embed/embed_run.c $(BUILD)/libmplan.a Makefile
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $<"
+	$(Q)$(CC) $(EMBED_CFLAGS) -MMD -MP $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/embed_doc: $(BUILD)/gen/embed_doc.c $(BUILD)/libmplan.a
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $<"
+	$(Q)$(CC) $(EMBED_CFLAGS) $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS)
+
 FUZZ_TARGETS := plan csv partial actuals scenarios manifest lock
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
@@ -265,14 +293,18 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) run examples/new-trade-festival/plan.yaml --format table
 
+# No #include crosses a layer upward (core < io < lua < run < cli; docs/design.md).
+layers:
+	@sh tests/layers.sh
+
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 
-e2e: $(BIN)
+e2e: $(BIN) $(EMBED_BINS)
 	@MPLAN=$(abspath $(BIN)) sh tests/e2e/run.sh
 
 test: deps-test
-	@$(MAKE) --no-print-directory all unit e2e test-install
+	@$(MAKE) --no-print-directory layers all unit e2e test-install
 	@$(MAKE) --no-print-directory SAN=1 test-san
 	@$(MAKE) --no-print-directory fuzz-smoke
 ifeq ($(DEB),1)
@@ -288,7 +320,7 @@ test-install: all
 	@MAKE="$(MAKE)" BUILD=$(BUILD) PREFIX=$(PREFIX) sh tests/install/run.sh
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
-test-san: $(BIN) $(UNIT_BINS)
+test-san: $(BIN) $(UNIT_BINS) $(EMBED_BINS)
 	@for t in $(UNIT_BINS); do echo "== (san) $$t"; ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 	@MPLAN=$(abspath $(BIN)) MPLAN_SAN=1 sh tests/e2e/run.sh
 
@@ -349,4 +381,4 @@ deb: deps-deb
 clean:
 	rm -rf $(BUILD) $(BUILD)-san build-fuzz
 
--include $(OBJ:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)
+-include $(OBJ:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d) $(BUILD)/tests/embed_run.d

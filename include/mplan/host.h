@@ -63,6 +63,14 @@ MP_API enum mp_status mp_host_run_allocator(mp_host *host, const mp_plan *plan, 
  * *names (free() the array); the strings live as long as the host. */
 MP_API enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, mp_error *err);
 
+/* Run the Lua script at `path` outside any pack, in the sandbox rule packs run in (mplan
+ * eval): globals as in a pack, `require` finds modules beside the script and mplan's
+ * library. With a plan (may be NULL) the global `plan` is the read-only plan object and the
+ * plan's limits apply. `emit` gets each value the script returns as text: strings as they
+ * are, anything else as mplan.inspect writes it (under the same limits). */
+MP_API enum mp_status mp_host_eval_file(mp_host *host, const char *path, mp_plan *plan,
+                                 void (*emit)(void *ctx, const char *text), void *ctx, mp_error *err);
+
 /* How the pack's pack.yaml says PACK.NAME reads (`kpis:`): lower is better, adds up over
  * periods. 0 when the host has no such KPI (both then 0). */
 MP_API int mp_host_kpi_traits(const mp_host *host, const char *qualified, int *lower, int *additive);

@@ -29,6 +29,28 @@ MP_API void mp_plan_free(mp_plan *plan);
 MP_API size_t mp_plan_channel_count(const mp_plan *plan);
 MP_API int mp_plan_periods(const mp_plan *plan);
 
+/* Channel c (0-based): its id ("p4p") and display name (the id when the plan gives none).
+ * Strings live as long as the plan. */
+MP_API const char *mp_plan_channel_id(const mp_plan *plan, size_t c);
+MP_API const char *mp_plan_channel_name(const mp_plan *plan, size_t c);
+
+/* Period t (0-based): its first day as YYYY-MM-DD in buf (returned), its phase ("outbreak",
+ * "off", ...) and the event whose phase it is (NULL for none). */
+MP_API const char *mp_plan_period_start(const mp_plan *plan, int t, char buf[11]);
+MP_API const char *mp_plan_period_phase(const mp_plan *plan, int t);
+MP_API const char *mp_plan_period_event(const mp_plan *plan, int t);
+
+/* The plan's gross margin (NAN when it gives none), for the ratios of mp_kpi_value. */
+MP_API double mp_plan_margin(const mp_plan *plan);
+
+/* Periods already spent before the horizon (the `spent:` block mplan review writes), or 0. */
+MP_API int mp_plan_spent_periods(const mp_plan *plan);
+
+/* Warnings gathered while loading and running the plan, in order; strings live as long as
+ * the plan. */
+MP_API size_t mp_plan_warning_count(const mp_plan *plan);
+MP_API const char *mp_plan_warning(const mp_plan *plan, size_t i);
+
 /* Fixed lines over the horizon: budget.fixed, cost:fixed channels and fixed `spend:`. */
 MP_API double mp_plan_fixed_total(const mp_plan *plan);
 

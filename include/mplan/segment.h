@@ -10,7 +10,7 @@
 #include "mplan/plan.h"
 #include "mplan/status.h"
 
-/* Per-label count, share, sum and mean of every numeric column (details: src/core/segment.h). */
+/* Per-label count, sum and mean of every numeric column: read it with the mp_seg_* accessors. */
 typedef struct mp_seg_summary mp_seg_summary;
 /* The label-to-label transition matrix between two snapshots. */
 typedef struct mp_seg_flow mp_seg_flow;
@@ -63,5 +63,37 @@ MP_API enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_lim
 
 MP_API void mp_seg_free(mp_seg_summary *s);
 MP_API void mp_seg_flow_free(mp_seg_flow *f);
+
+/* ---- reading a summary ----
+ * Labels are numbered 0..mp_seg_label_count-1 in the order they were first seen; columns
+ * 0..mp_seg_column_count-1 as in the file. Strings live as long as the summary. */
+
+/* PACK.NAME of the segmenter, or NULL when unknown. */
+MP_API const char *mp_seg_rule(const mp_seg_summary *s);
+MP_API size_t mp_seg_label_count(const mp_seg_summary *s);
+/* The label's text (NUL-terminated; `len`, when not NULL, gets its length in bytes). */
+MP_API const char *mp_seg_label_name(const mp_seg_summary *s, size_t label, size_t *len);
+/* Customers (rows) with this label. */
+MP_API uint64_t mp_seg_label_rows(const mp_seg_summary *s, size_t label);
+/* Total count over the labels. */
+MP_API uint64_t mp_seg_rows(const mp_seg_summary *s);
+/* Rows skipped as bad (mp_segment_opts.skip_bad). */
+MP_API uint64_t mp_seg_bad_rows(const mp_seg_summary *s);
+MP_API size_t mp_seg_column_count(const mp_seg_summary *s);
+MP_API const char *mp_seg_column_name(const mp_seg_summary *s, size_t c);
+/* The customer id column (never summed), or -1 for none. */
+MP_API long mp_seg_key_column(const mp_seg_summary *s);
+/* 1 when column c is summed: not the key, some numeric value and no text value. */
+MP_API int mp_seg_numeric(const mp_seg_summary *s, size_t c);
+/* Over all labels: numeric values of column c, and non-empty values that are not numbers. */
+MP_API uint64_t mp_seg_total_n(const mp_seg_summary *s, size_t c);
+MP_API uint64_t mp_seg_text(const mp_seg_summary *s, size_t c);
+/* Exact sum (rounded once) and mean (over the label's numeric values; NAN when none) of
+ * column c within a label. */
+MP_API double mp_seg_sum(const mp_seg_summary *s, size_t label, size_t c);
+MP_API double mp_seg_mean(const mp_seg_summary *s, size_t label, size_t c);
+/* Display order of labels, written into order[mp_seg_label_count]: the AIPL stages A, I, P,
+ * L first in funnel order, then by count (largest first), then by name. */
+MP_API void mp_seg_order(const mp_seg_summary *s, size_t *order);
 
 #endif

@@ -6,8 +6,8 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "cli/planned.h"
 #include "io/calendar_ics.h"
+#include "mplan/run.h"
 
 static const char calendar_help[] =
     "usage: mplan calendar PLAN.yaml [-o FILE.ics]\n"
@@ -68,15 +68,15 @@ int cmd_calendar(int argc, char **argv)
 
     mp_error err = {0};
     mp_plan *plan = NULL;
-    struct cli_planned run = {0};
+    mp_run *run = NULL;
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK)
-        st = cli_plan_run(plan, NULL, &run, &err);
+        st = mp_plan_run(plan, NULL, &run, &err);
     if (st == MP_OK) {
-        struct calendar c = {run.plan, run.alloc, stamp};
+        struct calendar c = {mp_run_plan(run), mp_run_alloc(run), stamp};
         st = cli_output(output, -1, &calendar_writers, &c, &err);
     }
-    cli_planned_free(&run);
+    mp_run_free(run);
     mp_plan_free(plan);
     return st == MP_OK ? 0 : cli_fail(&err);
 }

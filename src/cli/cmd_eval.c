@@ -6,13 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <lauxlib.h>
-
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "io/esc.h"
 #include "io/lock.h"
-#include "lua/lhost.h"
+#include "mplan/host.h"
 
 static const char eval_help[] =
     "usage: mplan eval SCRIPT.lua [PLAN.yaml] [--max-steps N] [--max-mem BYTES] [--timeout S]\n"
@@ -51,37 +49,15 @@ static int parse(int argc, char **argv, struct eval_opts *o)
     return -1;
 }
 
-struct eval_ctx {
-    const char *script, *dir;
-    int with_plan;
-};
-
-/* Inside the protected call: the environment, `plan`, the script, then each result that is
- * not a string made text by mplan.inspect (under the same limits). */
-static int eval_protected(lua_State *L)
+/* On a terminal the values (which may quote the plan's files) are escaped; into a pipe or
+ * file they go byte for byte, as data. */
+static void print_line(void *ctx, const char *text)
 {
-    const struct eval_ctx *c = lua_touserdata(L, 1);
-    mp_host_push_script_env(mp_host_of(L), c->dir, c->dir);
-    if (c->with_plan) {
-        mp_lua_push_plan(L);
-        lua_setfield(L, 2, "plan");
-    }
-    mp_lua_load_file(L, c->script, c->script, 2);
-    lua_call(L, 0, LUA_MULTRET);
-    int n = lua_gettop(L) - 2;
-    lua_getfield(L, 2, "require");
-    lua_pushliteral(L, "mplan.inspect");
-    lua_call(L, 1, 1);
-    for (int i = 3; i < 3 + n; i++) {
-        if (lua_type(L, i) == LUA_TSTRING)
-            continue; /* printed as it is */
-        lua_pushvalue(L, -1);
-        lua_pushvalue(L, i);
-        lua_call(L, 1, 1);
-        lua_replace(L, i);
-    }
-    lua_pop(L, 1);
-    return n;
+    if (*(const int *)ctx)
+        mp_esc_fputs(text, MP_ESC_TEXT, stdout);
+    else
+        fputs(text, stdout);
+    putchar('\n');
 }
 
 int cmd_eval(int argc, char **argv)
@@ -107,39 +83,9 @@ int cmd_eval(int argc, char **argv)
     if ((st = mp_host_new(&o.sc.limits, &host, &err)) != MP_OK)
         goto done;
     mp_host_set_verbose(host, o.sc.verbose);
-    mp_host_apply_plan_limits(host, plan);
-    mp_host_bind(host, plan, 0);
-
-    char *dir = strdup(o.script);
-    if (!dir) {
-        st = mp_fail(&err, MP_ENOMEM, "out of memory");
-        goto done;
-    }
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else
-        slash[slash == dir] = 0; /* "/x.lua" -> "/" */
-    struct eval_ctx ctx = {o.script, dir, plan != NULL};
-    lua_State *L = mp_host_state(host);
-    int base = lua_gettop(L);
-    lua_pushcfunction(L, eval_protected);
-    lua_pushlightuserdata(L, &ctx);
-    st = mp_lua_call(host, 1, LUA_MULTRET, NULL, MP_HOOK_SCRIPT, o.script, &err);
-    free(dir);
-    if (st != MP_OK)
-        goto done;
-    /* On a terminal the values (which may quote the plan's files) are escaped; into a pipe or
-     * file they go byte for byte, as data. */
     int tty = isatty(STDOUT_FILENO);
-    for (int i = base + 1; i <= lua_gettop(L); i++) {
-        if (tty)
-            mp_esc_fputs(lua_tostring(L, i), MP_ESC_TEXT, stdout);
-        else
-            fputs(lua_tostring(L, i), stdout);
-        putchar('\n');
-    }
-    lua_settop(L, base);
+    if ((st = mp_host_eval_file(host, o.script, plan, print_line, &tty, &err)) != MP_OK)
+        goto done;
     if (fflush(stdout) != 0)
         st = mp_fail(&err, MP_EIO, "stdout: write failed");
 

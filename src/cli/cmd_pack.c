@@ -11,7 +11,7 @@
 #include "io/lock.h"
 #include "io/pack_info.h"
 #include "io/pack_scaffold.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 #include "lua/pack_tools.h"
 #include "mplan/host.h"
 

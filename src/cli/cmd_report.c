@@ -5,9 +5,10 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "cli/planned.h"
 #include "io/actuals.h"
 #include "io/report_html.h"
+#include "mplan/run.h"
+#include "run/result.h"
 
 static const char report_help[] =
     "usage: mplan report PLAN.yaml [--actuals ACTUALS.csv] [--threshold R] -o REPORT.html\n"
@@ -63,23 +64,25 @@ int cmd_report(int argc, char **argv)
     mp_plan *plan = NULL;
     mp_actuals *act = NULL;
     mp_review *rv = NULL;
-    struct cli_planned run = {0};
+    mp_run *run = NULL;
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK && actuals)
         st = mp_actuals_load(actuals, plan, &act, &err);
     if (st == MP_OK)
-        st = cli_plan_run(plan, NULL, &run, &err);
+        st = mp_plan_run(plan, NULL, &run, &err);
     if (st == MP_OK && act)
-        st = mp_review_run(run.plan, run.fc, act, threshold, &rv, &err);
+        st = mp_review_run(mp_run_plan(run), mp_run_forecast(run), act, threshold, &rv, &err);
     if (st == MP_OK) {
-        struct mp_report r = {.plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals,
-                              .ngoals = run.ngoals, .allocatable = run.budget, .rv = rv, .actuals_path = actuals,
-                              .eq = run.have_eq ? &run.eq : NULL};
+        struct mp_run_result res;
+        mp_run_result_of(run, &res);
+        struct mp_report r = {.plan = res.plan, .alloc = res.alloc, .fc = res.fc, .goals = res.goals,
+                              .ngoals = res.ngoals, .allocatable = res.allocatable, .rv = rv, .actuals_path = actuals,
+                              .eq = res.eq};
         st = cli_output(output, -1, &report_writers, &r, &err);
     }
     mp_review_free(rv);
     mp_actuals_free(act);
-    cli_planned_free(&run);
+    mp_run_free(run);
     mp_plan_free(plan);
     return st == MP_OK ? 0 : cli_fail(&err);
 }

@@ -7,12 +7,12 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "cli/planned.h"
-#include "core/model.h"
 #include "io/actuals.h"
 #include "io/plan_write.h"
 #include "io/review_out.h"
 #include "mplan/review.h"
+#include "mplan/run.h"
+#include "run/result.h"
 
 static const char review_help[] =
     "usage: mplan review PLAN.yaml ACTUALS.csv [--threshold R] [--write-plan FILE]\n"
@@ -115,60 +115,10 @@ static enum mp_status write_plan(const char *path, const mp_plan *revised, const
              "Revised by mplan review: %s with the actuals %s.\n"
              "It plans the %d periods left after %d already spent (see 'spent:'), with refitted\n"
              "responses and what is left of the budget.",
-             o->plan, o->actuals, revised->T, revised->spent.periods);
+             o->plan, o->actuals, mp_plan_periods(revised), mp_plan_spent_periods(revised));
     struct plan_file f = {revised, dirname(copy), comment};
     enum mp_status st = cli_output(path, -1, &yaml, &f, err);
     free(copy);
-    return st;
-}
-
-/* Goals on a pack's KPI that pack.yaml calls additive are reduced by what the actuals
- * reached, as the built-in additive goals are by mp_review_revise: the KPI runs on the
- * actual totals of the spent periods (channels' actuals, the planned baseline). */
-static enum mp_status reduce_custom_goals(const struct cli_planned *planned, const mp_actuals *act,
-                                          const mp_review *rv, mp_plan *revised, mp_error *err)
-{
-    const mp_plan *plan = planned->plan;
-    if (!planned->host)
-        return MP_OK;
-    size_t C = plan->nchannels;
-    double *nan = malloc((C + 1) * sizeof *nan);
-    if (!nan)
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    for (size_t c = 0; c <= C; c++)
-        nan[c] = NAN;
-    mp_forecast fa = {.nchannels = C, .T = act->done, .total = rv->actual_total,
-                      .by_channel = rv->actual_channel, .by_period = rv->actual_period, .mroas = nan};
-    for (int t = 0; t < act->done; t++) {
-        fa.total.gmv += plan->baseline[t];
-        fa.total.organic += plan->baseline[t];
-    }
-    enum mp_status st = MP_OK;
-    size_t kept = 0;
-    for (size_t i = 0; st == MP_OK && i < revised->ngoals; i++) {
-        struct mp_goal g = revised->goals[i];
-        int lower, additive;
-        double got;
-        if (strchr(g.kpi, '.') && mp_host_kpi_traits(planned->host, g.kpi, &lower, &additive) && additive &&
-            (st = mp_host_run_kpi(planned->host, plan, &fa, g.kpi, &got, err)) == MP_OK && isfinite(got)) {
-            /* less than a cent left is reached, as for the built-in goals */
-            if (!lower && round((g.target - got) * 100) / 100 <= 0) {
-                if (mp_plan_warn(revised, "goal %s %g already reached (%g): dropped from the revised plan",
-                                 g.kpi, g.target, got) != MP_OK)
-                    st = mp_fail(err, MP_ENOMEM, "out of memory");
-                continue;
-            }
-            /* what is left of it: more to reach, or (lower is better) less to stay under */
-            double left = fmax(0, round((g.target - got) * 100) / 100);
-            if (mp_plan_warn(revised, "goal %s %g: %g reached in the spent periods, %g left for the rest",
-                             g.kpi, g.target, got, left) != MP_OK)
-                st = mp_fail(err, MP_ENOMEM, "out of memory");
-            g.target = left;
-        }
-        revised->goals[kept++] = g;
-    }
-    revised->ngoals = kept;
-    free(nan);
     return st;
 }
 
@@ -185,62 +135,60 @@ int cmd_review(int argc, char **argv)
     mp_review *rv = NULL;
     mp_alloc *stay_alloc = NULL;
     mp_forecast *stay = NULL;
-    struct cli_planned planned = {0}, rest = {0};
+    mp_run *planned = NULL, *rest = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st == MP_OK)
         st = mp_actuals_load(o.actuals, plan, &act, &err);
     if (st == MP_OK)
-        st = cli_plan_run(plan, NULL, &planned, &err);
+        st = mp_plan_run(plan, NULL, &planned, &err);
     if (st == MP_OK)
-        st = mp_review_run(planned.plan, planned.fc, act, o.threshold, &rv, &err);
+        st = mp_review_run(mp_run_plan(planned), mp_run_forecast(planned), act, o.threshold, &rv, &err);
     if (st != MP_OK)
         goto done;
-    int left = act->done < plan->T;
+    int left = act->done < mp_plan_periods(plan);
     if (!left && o.write_plan) {
         st = mp_fail(&err, MP_EINFEASIBLE, "%s: the actuals cover the whole horizon: no plan is left to write",
                      o.actuals);
         goto done;
     }
     if (left) {
-        if ((st = mp_review_revise(plan, act, rv, &revised, &err)) != MP_OK)
+        if ((st = mp_run_revise(plan, planned, act, rv, &revised, &err)) != MP_OK)
             goto done;
-        if ((st = reduce_custom_goals(&planned, act, rv, revised, &err)) != MP_OK)
+        if ((st = mp_plan_run(revised, NULL, &rest, &err)) != MP_OK)
             goto done;
-        if ((st = cli_plan_run(revised, NULL, &rest, &err)) != MP_OK)
-            goto done;
-        if (!(stay_alloc = mp_review_remaining_alloc(rest.plan, planned.alloc, act->done))) {
+        if (!(stay_alloc = mp_review_remaining_alloc(mp_run_plan(rest), mp_run_alloc(planned), act->done))) {
             st = mp_fail(&err, MP_ENOMEM, "out of memory");
             goto done;
         }
-        if ((st = mp_forecast_run(rest.plan, stay_alloc, &stay, &err)) != MP_OK)
+        if ((st = mp_forecast_run(mp_run_plan(rest), stay_alloc, &stay, &err)) != MP_OK)
             goto done;
         if (o.write_plan && (st = write_plan(o.write_plan, revised, &o, &err)) != MP_OK)
             goto done;
     }
-    struct mp_run_result remaining = {.plan = rest.plan, .alloc = rest.alloc, .fc = rest.fc, .goals = rest.goals,
-                                      .ngoals = rest.ngoals, .allocator = left ? rest.plan->allocator : NULL,
-                                      .allocatable = rest.budget, .shortfall = rest.shortfall};
-    struct mp_review_view view = {.plan = planned.plan, .rv = rv, .plan_path = o.plan, .actuals_path = o.actuals,
+    struct mp_run_result remaining = {0};
+    if (left)
+        mp_run_result_of(rest, &remaining);
+    struct mp_review_view view = {.plan = mp_run_plan(planned), .rv = rv, .plan_path = o.plan, .actuals_path = o.actuals,
                                   .remaining = left ? &remaining : NULL, .stay = stay};
     st = cli_output(o.output, o.format, &review_writers, &view, &err);
     if (st == MP_OK && !o.quiet) {
-        for (size_t c = 0; c < plan->nchannels; c++) {
+        for (size_t c = 0; c < mp_plan_channel_count(plan); c++) {
             int any = 0;
             for (int t = 0; t < act->done; t++)
-                any |= act->seen[c * (size_t)plan->T + (size_t)t];
-            if (!any && planned.fc->by_channel[c].spend > 0)
+                any |= act->seen[c * (size_t)mp_plan_periods(plan) + (size_t)t];
+            if (!any && mp_run_forecast(planned)->by_channel[c].spend > 0)
                 cli_warn("%s: no rows for channel '%s': its actuals are taken as zero", o.actuals,
-                         plan->channels[c].id);
+                         mp_plan_channel_id(plan, c));
         }
-        for (size_t i = 0; revised && i < revised->nwarnings; i++)
-            cli_warn("%s: %s", o.write_plan ? o.write_plan : "revised plan", revised->warnings[i]);
+        for (size_t i = 0; revised && i < mp_plan_warning_count(revised); i++)
+            cli_warn("%s: %s", o.write_plan ? o.write_plan : "revised plan", mp_plan_warning(revised, i));
     }
 done:
     rc = st == MP_OK ? 0 : cli_fail(&err);
     mp_forecast_free(stay);
     mp_alloc_free(stay_alloc);
-    cli_planned_free(&rest);
-    cli_planned_free(&planned);
+    mp_run_free(rest);
+    mp_run_free(planned);
     mp_review_free(rv);
     mp_actuals_free(act);
     mp_plan_free(revised);

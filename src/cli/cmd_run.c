@@ -1,15 +1,10 @@
 /* mplan run PLAN.yaml: strategies -> allocator -> forecast -> goals -> output. */
 #include <getopt.h>
-#include <math.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "cli/planned.h"
-#include "core/model.h"
-#include "io/lock.h"
-#include "io/run_out.h"
-#include "mplan/host.h"
+#include "mplan/run.h"
 
 static const char run_help[] =
     "usage: mplan run PLAN.yaml [--format table|csv|json] [-o FILE] [--strict]\n"
@@ -31,9 +26,21 @@ static const char run_help[] =
     "\n"
     "exit: 0 ok, 1 goal missed with --strict, 2 usage, 3 bad plan, 4 rule script, 5 I/O\n";
 
-CLI_WRITER(run_table, mp_run_write_table, struct mp_run_result)
-CLI_WRITER(run_csv, mp_run_write_csv, struct mp_run_result)
-CLI_WRITER(run_json, mp_run_write_json, struct mp_run_result)
+static enum mp_status run_table(FILE *fp, const void *run, mp_error *err)
+{
+    return mp_run_write(run, fp, MP_RUN_TABLE, err);
+}
+
+static enum mp_status run_csv(FILE *fp, const void *run, mp_error *err)
+{
+    return mp_run_write(run, fp, MP_RUN_CSV, err);
+}
+
+static enum mp_status run_json(FILE *fp, const void *run, mp_error *err)
+{
+    return mp_run_write(run, fp, MP_RUN_JSON, err);
+}
+
 static const struct cli_writers run_writers = {run_table, run_csv, run_json};
 
 struct run_opts {
@@ -93,28 +100,22 @@ int cmd_run(int argc, char **argv)
 
     mp_error err = {0};
     mp_plan *plan = NULL;
-    struct cli_planned run = {0};
+    mp_run *run = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
-    if (st == MP_OK)
-        st = mp_lock_verify(plan, &err); /* before any pack code runs */
-    if (st == MP_OK)
-        st = cli_plan_run(plan, &o.sc, &run, &err);
+    if (st == MP_OK) {
+        mp_run_opts ro = {.limits = o.sc.limits, .verbose = o.sc.verbose};
+        st = mp_plan_run(plan, &ro, &run, &err);
+    }
     if (st != MP_OK)
         goto done;
 
-    struct mp_run_result res = {
-        .plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals, .ngoals = run.ngoals,
-        .custom = run.custom, .ncustom = run.ncustom, .allocator = run.plan->allocator,
-        .allocatable = run.budget, .shortfall = run.shortfall,
-        .objective_missed = !isnan(run.objective_reached), .objective_reached = run.objective_reached,
-        .objective_best = run.objective_best, .eq = run.have_eq ? &run.eq : NULL};
-    st = cli_output(o.output, o.format, &run_writers, &res, &err);
+    st = cli_output(o.output, o.format, &run_writers, run, &err);
     if (st == MP_OK && !o.quiet)
-        for (size_t i = 0; i < run.plan->nwarnings; i++)
-            cli_warn("%s: %s", o.plan, run.plan->warnings[i]);
+        for (size_t i = 0; i < mp_run_warning_count(run); i++)
+            cli_warn("%s: %s", o.plan, mp_run_warning(run, i));
     if (st == MP_OK && o.strict)
-        for (size_t i = 0; i < run.ngoals; i++)
-            if (!run.goals[i].met)
+        for (size_t i = 0; i < mp_run_goal_count(run); i++)
+            if (!mp_run_goal(run, i)->met)
                 rc = 1;
 
 done:
@@ -122,7 +123,7 @@ done:
         rc = cli_fail(&err);
     else if (rc < 0)
         rc = 0;
-    cli_planned_free(&run);
+    mp_run_free(run);
     mp_plan_free(plan);
     return rc;
 }

@@ -10,7 +10,6 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "core/segment.h"
 #include "io/segment_io.h"
 #include "mplan/segment.h"
 
@@ -104,9 +103,9 @@ static void warn_cb(void *ctx, const char *msg)
 /* Columns with both numbers and text are left out of the sums: say so. */
 static void warn_mixed(const mp_seg_summary *s)
 {
-    for (size_t c = 0; c < s->ncols; c++)
-        if ((long)c != s->key && mp_seg_text(s, c) && mp_seg_total_n(s, c))
-            cli_warn("column '%s' not summed: %llu value%s not a number", s->cols[c],
+    for (size_t c = 0; c < mp_seg_column_count(s); c++)
+        if ((long)c != mp_seg_key_column(s) && mp_seg_text(s, c) && mp_seg_total_n(s, c))
+            cli_warn("column '%s' not summed: %llu value%s not a number", mp_seg_column_name(s, c),
                      (unsigned long long)mp_seg_text(s, c), mp_seg_text(s, c) == 1 ? " is" : "s are");
 }
 
@@ -300,7 +299,8 @@ int cmd_segment(int argc, char **argv)
     if (st == MP_OK)
         warn_mixed(s);
     if (st == MP_OK && summary_out) {
-        struct mp_seg_flow_view view = {sb, s, fl, s->key >= 0 ? s->cols[s->key] : ""};
+        long key = mp_seg_key_column(s);
+        struct mp_seg_flow_view view = {sb, s, fl, key >= 0 ? mp_seg_column_name(s, (size_t)key) : ""};
         if (partial)
             st = cli_output(outpath, -1, &partial_writers, s, &err);
         else if (flow)

@@ -7,11 +7,10 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "cli/planned.h"
-#include "core/model.h"
 #include "io/scenario_load.h"
 #include "io/whatif_out.h"
 #include "mplan/kpi.h"
+#include "mplan/run.h"
 #include "mplan/whatif.h"
 
 static const char whatif_help[] =
@@ -175,24 +174,6 @@ static int check_axes(const struct whatif_opts *o, const mp_plan *plan)
     return -1;
 }
 
-static enum mp_status prepare(void *ctx, mp_plan *plan, mp_error *err)
-{
-    return cli_plan_strategies(ctx, plan, err);
-}
-
-static enum mp_status allocate(void *ctx, const mp_plan *plan, double budget, mp_alloc *out, mp_error *err)
-{
-    double shortfall;
-    return cli_plan_allocate(ctx, plan, budget, out, &shortfall, err);
-}
-
-static enum mp_status custom_kpi(void *ctx, const mp_plan *plan, const mp_forecast *fc, const char *name,
-                                 double *value, mp_error *err)
-{
-    return ctx ? mp_host_run_kpi(ctx, plan, fc, name, value, err)
-               : mp_fail(err, MP_EINPUT, "%s: goal '%s': the plan loads no packs", plan->file, name);
-}
-
 /* A bar on stderr when it is a terminal: scenarios done of all. */
 static void progress(void *ctx, size_t done, size_t total)
 {
@@ -234,7 +215,6 @@ int cmd_whatif(int argc, char **argv)
     mp_plan *plan = NULL;
     mp_whatif *w = NULL;
     struct mp_scenarios sc = {0};
-    mp_host *host = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st != MP_OK)
         goto done;
@@ -244,14 +224,8 @@ int cmd_whatif(int argc, char **argv)
         goto done;
     /* Rule packs: each scenario runs the plan's strategies on its own copy and the pack's
      * allocator, as mplan run would. */
-    if ((st = cli_plan_host(plan, NULL, &host, &err)) != MP_OK)
-        goto done;
-    mp_whatif_hooks hooks = {.prepare = plan->nstrategies ? prepare : NULL,
-                             .allocate = strcmp(plan->allocator, "equalize") != 0 ? allocate : NULL,
-                             .custom_kpi = custom_kpi,
-                             .progress = !o.quiet && isatty(2) ? progress : NULL,
-                             .ctx = host};
-    if ((st = mp_whatif_run(plan, o.axes, o.naxes, sc.list, sc.n, &hooks, &w, &err)) != MP_OK)
+    if ((st = mp_plan_whatif(plan, NULL, o.axes, o.naxes, sc.list, sc.n, !o.quiet && isatty(2) ? progress : NULL,
+                             NULL, &w, &err)) != MP_OK)
         goto done;
     size_t ok = 0;
     for (size_t i = 0; i < w->nrows; i++)
@@ -268,14 +242,13 @@ int cmd_whatif(int argc, char **argv)
         mp_whatif_sort(w, o.sort);
     st = cli_output(o.output, o.format, &whatif_writers, &view, &err);
     if (st == MP_OK && !o.quiet)
-        for (size_t i = 0; i < plan->nwarnings; i++)
-            cli_warn("%s: %s", o.plan, plan->warnings[i]);
+        for (size_t i = 0; i < mp_plan_warning_count(plan); i++)
+            cli_warn("%s: %s", o.plan, mp_plan_warning(plan, i));
 done:
     rc = st == MP_OK ? 0 : cli_fail(&err);
 out:
     mp_whatif_free(w);
     mp_scenarios_free(&sc);
-    mp_host_free(host);
     mp_plan_free(plan);
     return rc;
 }

@@ -68,6 +68,24 @@ enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)
 
 size_t mp_plan_channel_count(const mp_plan *plan) { return plan->nchannels; }
 int mp_plan_periods(const mp_plan *plan) { return plan->T; }
+const char *mp_plan_channel_id(const mp_plan *plan, size_t c) { return plan->channels[c].id; }
+const char *mp_plan_channel_name(const mp_plan *plan, size_t c) { return plan->channels[c].name; }
+const char *mp_plan_period_phase(const mp_plan *plan, int t) { return mp_phase_name(plan->phase[t]); }
+double mp_plan_margin(const mp_plan *plan) { return plan->margin; }
+int mp_plan_spent_periods(const mp_plan *plan) { return plan->spent.periods; }
+size_t mp_plan_warning_count(const mp_plan *plan) { return plan->nwarnings; }
+const char *mp_plan_warning(const mp_plan *plan, size_t i) { return plan->warnings[i]; }
+
+const char *mp_plan_period_start(const mp_plan *plan, int t, char buf[11])
+{
+    mp_date_format(plan->period_start[t], buf);
+    return buf;
+}
+
+const char *mp_plan_period_event(const mp_plan *plan, int t)
+{
+    return plan->event_of[t] >= 0 ? plan->events[plan->event_of[t]].name : NULL;
+}
 
 double mp_plan_fixed_total(const mp_plan *plan)
 {

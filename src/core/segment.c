@@ -816,3 +816,20 @@ double mp_sketch_quantile(const mp_sketch *s, double p, int *exact)
     }
     return b->max;
 }
+
+/* ---- the accessors of mplan/segment.h ---- */
+
+const char *mp_seg_rule(const mp_seg_summary *s) { return s->rule; }
+size_t mp_seg_label_count(const mp_seg_summary *s) { return s->nlabels; }
+uint64_t mp_seg_label_rows(const mp_seg_summary *s, size_t label) { return s->labels[label].count; }
+uint64_t mp_seg_bad_rows(const mp_seg_summary *s) { return s->bad; }
+size_t mp_seg_column_count(const mp_seg_summary *s) { return s->ncols; }
+long mp_seg_key_column(const mp_seg_summary *s) { return s->key; }
+const char *mp_seg_column_name(const mp_seg_summary *s, size_t c) { return s->cols[c]; }
+
+const char *mp_seg_label_name(const mp_seg_summary *s, size_t label, size_t *len)
+{
+    if (len)
+        *len = s->labels[label].len;
+    return s->labels[label].name;
+}

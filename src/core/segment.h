@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mplan/segment.h"
 #include "mplan/status.h"
 
 /* ---- exact sums ----
@@ -67,9 +68,9 @@ typedef struct mp_seg_summary {
 } mp_seg_summary;
 
 /* A summary for these columns, the `key` one (or -1) left out of the sums. The caller owns
- * it: free with mp_seg_free. NULL when out of memory. */
+ * it: free with mp_seg_free. NULL when out of memory. The accessors, mp_seg_sum and
+ * mp_seg_order are in mplan/segment.h. */
 mp_seg_summary *mp_seg_new(const char *const *cols, size_t ncols, long key);
-void mp_seg_free(mp_seg_summary *s);
 
 /* The index of label `name` (len bytes), added with zero counts when new. -1 when out of
  * memory, -2 past MP_SEG_MAX_LABELS labels. */
@@ -97,26 +98,13 @@ static inline int mp_seg_add_int(struct mp_seg_acc *a, int64_t v)
  * same set). MP_EINPUT names the first column that differs. */
 enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_error *err);
 
-/* Total count over the labels. */
-uint64_t mp_seg_rows(const mp_seg_summary *s);
-/* 1 when column c is summed: not the key, some numeric value and no text value. */
-int mp_seg_numeric(const mp_seg_summary *s, size_t c);
-/* Non-empty non-numeric values of column c over all labels. */
-uint64_t mp_seg_text(const mp_seg_summary *s, size_t c);
-/* Exact sum (rounded once) and mean (over the label's numeric values; NAN when none). */
-double mp_seg_sum(const mp_seg_summary *s, size_t label, size_t c);
-double mp_seg_mean(const mp_seg_summary *s, size_t label, size_t c);
-/* Over all labels: exact sum (rounded once), count of numeric values, mean (NAN: none). */
+/* Over all labels: exact sum (rounded once) and mean (NAN: none); the count of numeric
+ * values is mp_seg_total_n (mplan/segment.h). */
 double mp_seg_total_sum(const mp_seg_summary *s, size_t c);
-uint64_t mp_seg_total_n(const mp_seg_summary *s, size_t c);
 double mp_seg_total_mean(const mp_seg_summary *s, size_t c);
 /* The exact sum of a label's column as an accumulator (for writing it exactly). */
 void mp_seg_exact(const mp_seg_summary *s, size_t label, size_t c, struct mp_xsum *out);
 
-/* Display order of labels, written into order[nlabels]: the AIPL stages A, I, P, L first
- * in funnel order, then by count (largest first), then by name. Independent of how the
- * rows were split. */
-void mp_seg_order(const mp_seg_summary *s, size_t *order);
 
 /* ---- customers by key, for the flow between two snapshots ---- */
 
@@ -154,7 +142,6 @@ typedef struct mp_seg_flow {
 
 /* A zero matrix for nb and na labels. The caller owns it: mp_seg_flow_free. */
 mp_seg_flow *mp_seg_flow_new(size_t nb, size_t na);
-void mp_seg_flow_free(mp_seg_flow *f);
 /* Rate of b -> a: count over everyone labelled b before (gone included); NAN for the row of
  * new customers and for a label nobody had. */
 double mp_seg_flow_rate(const mp_seg_flow *f, size_t b, size_t a);

@@ -17,7 +17,7 @@
 #include "io/out.h"
 #include "io/pack_fs.h"
 #include "io/yaml_doc.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 
 #define PATH_BUF 4096
 

@@ -8,8 +8,6 @@
 
 #include "io/table.h"
 
-static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis"};
-
 static const char *type_name(enum mp_param_type t)
 {
     return t == MP_PARAM_NUMBER ? "number" : t == MP_PARAM_STRING ? "string" : "boolean";
@@ -118,7 +116,7 @@ enum mp_status mp_pack_info_json(FILE *fp, const struct mp_manifest *m, mp_error
         json_t *list = json_array();
         for (size_t i = 0; list && i < m->nprovides[k]; i++)
             json_array_append_new(list, json_string(m->provides[k][i]));
-        ok = list && json_object_set_new(provides, kind_keys[k], list) == 0;
+        ok = list && json_object_set_new(provides, mp_manifest_kind_key((enum mp_hook_kind)k), list) == 0;
     }
     for (size_t i = 0; ok && i < m->nparams; i++)
         ok = json_array_append_new(params, param_json(&m->params[i])) == 0;

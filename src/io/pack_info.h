@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "lua/pack.h"
+#include "io/manifest.h"
 
 /* Name, version, summary, hooks by kind, then params (type, default, range, doc), as
  * aligned tables. */

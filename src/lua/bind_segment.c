@@ -1,5 +1,5 @@
-/* Segmenters over customers files: the row object a segmenter sees, the per-row loop, and
- * the passes around it (threads, the quantile first pass, the flow between snapshots).
+/* Segmenters over customers files: the row object a segmenter sees and the per-row call;
+ * the passes around it (threads, the quantile first pass, the flow) are src/run/segment_run.c.
  *
  * Speed comes from the row object (docs/segment.md, "How it is fast"): one Lua table for
  * the whole run whose __index is a values table. Each row, the columns the rule has read
@@ -17,7 +17,7 @@
 #include <lauxlib.h>
 
 #include "lua/lhost.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 
 /* ---- the host ----
  * Each worker thread has its own mp_host with the pack loaded; the segmenter and its params
@@ -412,7 +412,7 @@ int luaopen_mplan_segment(lua_State *L)
 
 /* ---- slots ---- */
 
-void mp_segment_slot_free(struct seg_slot *s)
+static void slot_free(struct seg_slot *s)
 {
     host_close(s);
     free(s->kind);
@@ -429,7 +429,7 @@ void mp_segment_slot_free(struct seg_slot *s)
     memset(s, 0, sizeof *s);
 }
 
-enum mp_status mp_segment_slot_open(struct seg_run *r, struct seg_slot *s, mp_error *err)
+static enum mp_status slot_open(struct seg_run *r, struct seg_slot *s, mp_error *err)
 {
     size_t n = r->ncols ? r->ncols : 1;
     memset(s, 0, sizeof *s);
@@ -454,6 +454,33 @@ enum mp_status mp_segment_slot_open(struct seg_run *r, struct seg_slot *s, mp_er
     return st ? st : row_setup(s, err);
 }
 
+
+void mp_segment_slots_free(struct seg_run *r)
+{
+    for (int i = 0; r->slots && i < r->jobs; i++)
+        slot_free(&r->slots[i]);
+    free(r->slots);
+    r->slots = NULL;
+}
+
+enum mp_status mp_segment_slots_open(struct seg_run *r, mp_error *err)
+{
+    r->slots = calloc((size_t)r->jobs, sizeof *r->slots);
+    if (!r->slots)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (int i = 0; i < r->jobs; i++) {
+        enum mp_status st = slot_open(r, &r->slots[i], err);
+        if (st) {
+            mp_segment_slots_free(r);
+            return st;
+        }
+    }
+    return MP_OK;
+}
+
+struct seg_slot *mp_segment_slot(struct seg_run *r, int i) { return &r->slots[i]; }
+
+int mp_segment_slot_wants(const struct seg_run *r, int i, size_t c) { return r->slots[i].want[c]; }
 
 /* Parse every field once: for the summary and for the row object. */
 static enum mp_status parse_fields(struct seg_run *r, struct seg_slot *s, const struct mp_csv_record *rec,

@@ -40,12 +40,6 @@ lua_State *mp_host_state(mp_host *host) { return host->L; }
 
 void mp_host_set_verbose(mp_host *host, int verbose) { host->verbose = verbose; }
 
-const char *mp_hook_kind_name(enum mp_hook_kind kind)
-{
-    static const char *const names[] = {"allocator", "strategy", "segmenter", "kpi", "init", "script"};
-    return (unsigned)kind <= MP_HOOK_SCRIPT ? names[kind] : "?";
-}
-
 /* ---- limits ---- */
 
 static void trip(mp_host *h, enum mp_limit which)

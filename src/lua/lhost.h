@@ -7,6 +7,7 @@
 #include <lua.h>
 
 #include "core/model.h"
+#include "lua/mem_pool.h"
 #include "mplan/host.h"
 
 /* The host's Lua state. Stack slot 1 holds the message handler mp_lua_call uses: push
@@ -71,11 +72,7 @@ struct mp_pack_files;
 void mp_lua_load_pack_file(lua_State *L, const char *dir, const char *rel, const char *display,
                            const struct mp_pack_files *locked, int env);
 
-/* Memory counted for a whole run: every host attached to one pool (the worker threads of a
- * segment pass) is capped together by --max-mem, with the C copies their results cause. */
-struct mp_mem_pool {
-    _Atomic size_t used;
-};
+/* Memory counted for a whole run (lua/mem_pool.h). */
 /* Attach `host` to `pool` (which must outlive it); its bytes move over. */
 void mp_host_set_pool(mp_host *host, struct mp_mem_pool *pool);
 /* Count `bytes` of C memory a hook's results take (labels copied into C) against the cap.

@@ -9,7 +9,7 @@
 
 #include "lua/lhost.h"
 #include "io/lock.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 
 /* Instructions between two runs of the count hook: the granularity of the step and time
  * limits (a time check costs ~20 ns, so ~1% of a thousand instructions). */

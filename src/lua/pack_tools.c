@@ -16,7 +16,7 @@
 
 #include "lua/lhost.h"
 #include "lua/lsandbox.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 #include "mplan/alloc.h"
 
 #define MP_TEST_PLAN_MT "mplan.test_plan"

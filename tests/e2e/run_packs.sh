@@ -44,6 +44,12 @@ echo "-- changed" >>"$TMP/kpi-extra/init.lua"
 expect_exit "run refuses a changed pack" 3 "$MPLAN" run "$TMP/plan/p.yaml" --format json
 expect_err "the message names the changed file" "init.lua"
 expect_err "the message names the lock file" "p.lock"
+# Every command that runs the plan's packs goes through the same pipeline, lock check first.
+for cmd in "whatif --budget 500..2000/4" "report" "calendar"; do
+    # shellcheck disable=SC2086
+    expect_exit "$cmd refuses a changed pack" 3 "$MPLAN" $cmd "$TMP/plan/p.yaml" -o "$TMP/x.out"
+    expect_err "$cmd names the changed file and the lock" "p.lock"
+done
 # Audience sizes from a customers file: the plan's segments come from the aipl segmenter,
 # checked against the AIPL rule of rules/aipl written again in Python (default params:
 # window 365 days, 2 orders to repurchase, loyal from member level 3).

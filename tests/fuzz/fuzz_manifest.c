@@ -2,7 +2,7 @@
  * pack.yaml:line:col. */
 #include "fuzz.h"
 
-#include "lua/pack.h"
+#include "io/manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

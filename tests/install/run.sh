@@ -116,6 +116,30 @@ else
     fail "cc -static embed.c" "$(grep -v 'statically linked applications' "$TMP/err" | head -10)"
 fi
 
+# ---- libmplan's run pipeline from the installed tree (tests/embed, docs/design.md) ----
+# tests/embed/embed_run.c and the example of docs/design.md, built with pkg-config alone,
+# print for every example plan the bytes the installed mplan prints with --format json.
+sed -n '/^<!-- embed-example -->$/,/^<!-- \/embed-example -->$/p' docs/design.md | sed '/^<!--/d; /^```/d' \
+    >"$TMP/embed_doc.c"
+if $CC -std=c11 -Wall -Wextra -Werror tests/embed/embed_run.c -o "$TMP/embed_run" $(pkg-config --cflags --libs mplan) \
+    2>"$TMP/err" && $CC -std=c11 -Wall -Wextra -Werror "$TMP/embed_doc.c" -o "$TMP/embed_doc" \
+    $(pkg-config --cflags --libs mplan) 2>>"$TMP/err"; then
+    ok "tests/embed/embed_run.c and the design.md example build with pkg-config mplan"
+    for p in examples/*/*.yaml; do
+        grep -q '^horizon:' "$p" || continue
+        "$P/bin/mplan" run "$p" --format json >"$TMP/cli.json" 2>"$TMP/err" &&
+            LD_LIBRARY_PATH="$P/lib" "$TMP/embed_run" "$p" >"$TMP/lib.json" 2>>"$TMP/err" &&
+            cmp -s "$TMP/cli.json" "$TMP/lib.json" && ok "installed libmplan JSON = mplan run JSON: $p" ||
+            fail "installed libmplan JSON = mplan run JSON: $p" "$(diff "$TMP/cli.json" "$TMP/lib.json" | head -3; head -c 300 "$TMP/err")"
+    done
+    LD_LIBRARY_PATH="$P/lib" "$TMP/embed_doc" examples/618-flagship/with-packs.yaml >"$TMP/doc.txt" 2>"$TMP/err" &&
+        grep -q '^goal gmv	met$' "$TMP/doc.txt" && [ "$(grep -c '	' "$TMP/doc.txt")" -ge 6 ] &&
+        ok "the design.md example runs against the installed library" ||
+        fail "design.md example (installed)" "$(head -c 300 "$TMP/doc.txt" "$TMP/err")"
+else
+    fail "embedding programs with pkg-config" "$(head -10 "$TMP/err")"
+fi
+
 # ---- the installed mplan: version, packs by name ----
 [ "$("$P/bin/mplan" --version)" = "mplan $version" ] && ok "installed mplan --version" ||
     fail "installed mplan --version" "$("$P/bin/mplan" --version 2>&1)"

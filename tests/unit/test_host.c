@@ -18,7 +18,7 @@
 
 #include "core/model.h"
 #include "lua/lhost.h"
-#include "lua/pack.h"
+#include "io/manifest.h"
 #include "mplan/channel.h"
 
 #define near(a, b) assert_true(fabs((double)(a) - (double)(b)) <= 1e-9 * fmax(1, fabs((double)(b))))

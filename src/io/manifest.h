@@ -1,7 +1,7 @@
 /* Rule-pack manifests (formats.md "Rule pack"): pack.yaml read and checked without running
- * anything. Lua-free, for `mplan pack check|info|lock` as much as for the host. */
-#ifndef MPLAN_PACK_H
-#define MPLAN_PACK_H
+ * anything. Lua-free (src/io), for `mplan pack check|info|lock` as much as for the host. */
+#ifndef MPLAN_IO_MANIFEST_H
+#define MPLAN_IO_MANIFEST_H
 
 #include <stddef.h>
 
@@ -46,6 +46,9 @@ enum mp_status mp_manifest_load_locked(const char *dir, const struct mp_pack_fil
                                        struct mp_manifest *m, mp_error *err);
 /* Safe on a zeroed or freed manifest. */
 void mp_manifest_free(struct mp_manifest *m);
+
+/* The key of `provides` that lists hooks of `kind`: "allocators", "strategies", ... */
+const char *mp_manifest_kind_key(enum mp_hook_kind kind);
 
 /* Does the manifest list `name` under `kind`? */
 int mp_manifest_provides(const struct mp_manifest *m, enum mp_hook_kind kind, const char *name);

@@ -1,199 +1,22 @@
 /* `mplan segment` around the row binding: passes over the file on threads (and the
  * quantile first pass before them), per-range states, --labels files, the flow between two
- * snapshots, and a plan's segment sizes. */
-#define _GNU_SOURCE /* O_TMPFILE */
-#include "lua/lsegment.h"
+ * snapshots, and a plan's segment sizes. It only orchestrates: the Lua work is behind the
+ * binding's Lua-free face (lua/seg_pass.h). */
+#include "mplan/segment.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "io/manifest.h"
 #include "io/out.h"
-#include "io/table.h"
-#include "lua/pack.h"
+#include "io/seg_buf.h"
+#include "lua/seg_pass.h"
+#include "run/segment_plan.h"
 
-static void slots_free(struct seg_run *r)
-{
-    for (int i = 0; r->slots && i < r->jobs; i++)
-        mp_segment_slot_free(&r->slots[i]);
-    free(r->slots);
-    r->slots = NULL;
-}
 
-static enum mp_status slots_open(struct seg_run *r, mp_error *err)
-{
-    r->slots = calloc((size_t)r->jobs, sizeof *r->slots);
-    if (!r->slots)
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    for (int i = 0; i < r->jobs; i++) {
-        enum mp_status st = mp_segment_slot_open(r, &r->slots[i], err);
-        if (st) {
-            slots_free(r);
-            return st;
-        }
-    }
-    return MP_OK;
-}
-
-/* ---- per-range output ---- */
-
-static int labout_flush(struct seg_labout *o)
-{
-    size_t off = 0;
-    while (off < o->len) {
-        ssize_t n = write(o->fd, o->buf + off, o->len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            o->err = errno;
-            break;
-        }
-        off += (size_t)n;
-    }
-    o->len = 0;
-    return o->err ? -1 : 0;
-}
-
-#define LABOUT_BUF 65536
-#define LABOUT_SPARE 96
-
-/* Append n bytes, flushing as the buffer fills; LABOUT_SPARE bytes stay free after them. */
-static void labout_put(struct seg_labout *o, const char *p, size_t n)
-{
-    while (n > 0) {
-        if (o->len + LABOUT_SPARE >= LABOUT_BUF)
-            labout_flush(o);
-        size_t k = LABOUT_BUF - LABOUT_SPARE - o->len;
-        k = n < k ? n : k;
-        memcpy(o->buf + o->len, p, k);
-        o->len += k;
-        p += k;
-        n -= k;
-    }
-}
-
-/* Append a CSV field, quoted when it must be, whole however long (an id may be longer than
- * the buffer: it then goes out in pieces). */
-void mp_segment_labout_field(struct seg_labout *o, const char *p, size_t n)
-{
-    /* Room for the field quoted (2n + 2) and LABOUT_SPARE bytes after it: the separator, a
-     * score and the line end that the caller appends. */
-    if (o->len + 2 * n + 2 + LABOUT_SPARE > LABOUT_BUF)
-        labout_flush(o);
-    int guard = mp_csv_formula_like(p, n); /* as every CSV output: a spreadsheet shows it as text */
-    int quote = 0;
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
-    if (2 * n + 2 + LABOUT_SPARE > LABOUT_BUF) {
-        if (quote)
-            labout_put(o, "\"", 1);
-        if (guard)
-            labout_put(o, "'", 1);
-        for (size_t i = 0; i < n;) {
-            const char *q = quote ? memchr(p + i, '"', n - i) : NULL;
-            size_t e = q ? (size_t)(q - p) + 1 : n;
-            labout_put(o, p + i, e - i);
-            if (q)
-                labout_put(o, "\"", 1); /* doubled */
-            i = e;
-        }
-        if (quote)
-            labout_put(o, "\"", 1);
-        return;
-    }
-    if (!quote) {
-        if (guard)
-            o->buf[o->len++] = '\'';
-        memcpy(o->buf + o->len, p, n);
-        o->len += n;
-        return;
-    }
-    o->buf[o->len++] = '"';
-    if (guard)
-        o->buf[o->len++] = '\'';
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"')
-            o->buf[o->len++] = '"';
-        o->buf[o->len++] = p[i];
-    }
-    o->buf[o->len++] = '"';
-}
-
-static void labout_free(struct seg_labout *o)
-{
-    if (!o)
-        return;
-    if (o->fd >= 0)
-        close(o->fd);
-    free(o->buf);
-    free(o);
-}
-
-static struct seg_labout *labout_new(const char *dir, mp_error *err)
-{
-    struct seg_labout *o = calloc(1, sizeof *o);
-    char tmpl[4096];
-    snprintf(tmpl, sizeof tmpl, "%s/.mplan-labels.XXXXXX", dir);
-    if (!o || !(o->buf = malloc(LABOUT_BUF))) {
-        labout_free(o);
-        mp_fail(err, MP_ENOMEM, "out of memory");
-        return NULL;
-    }
-    /* Unnamed from the start where the file system allows it: nothing for a signal or a kill
-     * to leave behind; else named for the instant until the unlink below. */
-    o->fd = -1;
-#ifdef O_TMPFILE
-    o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (o->fd >= 0)
-        return o;
-#endif
-    o->fd = mkstemp(tmpl);
-    if (o->fd < 0) {
-        mp_fail(err, MP_EIO, "%s: cannot create a temporary file: %s", dir, strerror(errno));
-        labout_free(o);
-        return NULL;
-    }
-    unlink(tmpl); /* gone when closed, whatever happens */
-    return o;
-}
-
-int mp_segment_keyvec_add(struct seg_keyvec *v, const char *key, size_t len, uint32_t label, uint64_t line)
-{
-    if (v->nbytes + len > v->capbytes) {
-        size_t cap = v->capbytes ? 2 * v->capbytes : 65536;
-        while (cap < v->nbytes + len)
-            cap *= 2;
-        char *b = realloc(v->bytes, cap);
-        if (!b)
-            return -1;
-        v->bytes = b;
-        v->capbytes = cap;
-    }
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? 2 * v->cap : 4096;
-        struct seg_keyrow *r = realloc(v->rows, cap * sizeof *r);
-        if (!r)
-            return -1;
-        v->rows = r;
-        v->cap = cap;
-    }
-    memcpy(v->bytes + v->nbytes, key, len);
-    v->rows[v->n++] = (struct seg_keyrow){v->nbytes, (uint32_t)len, label, line};
-    v->nbytes += len;
-    return 0;
-}
-
-static void keyvec_free(struct seg_keyvec *v)
-{
-    if (v) {
-        free(v->bytes);
-        free(v->rows);
-    }
-    free(v);
-}
 
 /* ---- per-range states (the csv pass callbacks) ---- */
 
@@ -204,8 +27,8 @@ static void state_discard(void *ctx, void *p)
     if (!st)
         return;
     mp_seg_free(st->sum);
-    labout_free(st->out);
-    keyvec_free(st->keys);
+    mp_segment_labout_free(st->out);
+    mp_segment_keyvec_free(st->keys);
     free(st->fcount);
     if (st->sk)
         for (size_t c = 0; c < r->ncols; c++)
@@ -222,7 +45,7 @@ static void *state_open(void *ctx, int slot, size_t range, mp_error *err)
         mp_fail(err, MP_ENOMEM, "out of memory");
         return NULL;
     }
-    st->slot = &r->slots[slot];
+    st->slot = mp_segment_slot(r, slot);
     st->range = range;
     const char **cols = malloc((r->ncols ? r->ncols : 1) * sizeof *cols);
     if (cols) {
@@ -245,7 +68,7 @@ static void *state_open(void *ctx, int slot, size_t range, mp_error *err)
         mp_fail(err, MP_ENOMEM, "out of memory");
         return NULL;
     }
-    if (r->labels_dir && r->pass == PASS_SEGMENT && !(st->out = labout_new(r->labels_dir, err))) {
+    if (r->labels_dir && r->pass == PASS_SEGMENT && !(st->out = mp_segment_labout_new(r->labels_dir, err))) {
         state_discard(r, st);
         return NULL;
     }
@@ -286,13 +109,13 @@ static enum mp_status run_sketch(struct seg_run *r, mp_error *err)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     for (int i = 0; i < r->jobs; i++)
         for (size_t c = 0; c < r->ncols; c++)
-            r->sketch_want[c] |= r->slots[i].want[c] && !r->sketch[c];
-    slots_free(r);
+            r->sketch_want[c] |= mp_segment_slot_wants(r, i, c) && !r->sketch[c];
+    mp_segment_slots_free(r);
     r->pass = PASS_SKETCH;
     const char *what = r->what;
     r->what = "quantiles";
     struct mp_csv_pass_result res;
-    enum mp_status st = slots_open(r, err);
+    enum mp_status st = mp_segment_slots_open(r, err);
     if (st == MP_OK)
         st = run_pass(r, &res, err);
     r->what = what;
@@ -317,7 +140,7 @@ static enum mp_status run_sketch(struct seg_run *r, mp_error *err)
         struct mp_csv_worker w = {r, state_open, mp_segment_row, state_discard, pass_tick};
         mp_csv_pass_free(&w, &res);
     }
-    slots_free(r);
+    mp_segment_slots_free(r);
     free(r->sketch_want);
     r->sketch_want = NULL;
     return st;
@@ -325,7 +148,7 @@ static enum mp_status run_sketch(struct seg_run *r, mp_error *err)
 
 static void run_free(struct seg_run *r)
 {
-    slots_free(r);
+    mp_segment_slots_free(r);
     if (r->sketch)
         for (size_t c = 0; c < r->ncols; c++)
             mp_sketch_free(r->sketch[c]);
@@ -372,7 +195,7 @@ static enum mp_status run_open(struct seg_run *r, const char *path, const mp_seg
 static enum mp_status run_segment(struct seg_run *r, struct mp_csv_pass_result *res, mp_error *err)
 {
     for (;;) {
-        enum mp_status st = slots_open(r, err);
+        enum mp_status st = mp_segment_slots_open(r, err);
         if (st)
             return st;
         atomic_store(&r->restart, 0);
@@ -425,7 +248,7 @@ static enum mp_status write_labels(struct seg_run *r, const struct mp_csv_pass_r
     uint64_t with = 0, without = 0;
     for (size_t i = 0; i < res->nstates; i++) {
         struct seg_labout *o = ((struct seg_state *)res->states[i])->out;
-        if (labout_flush(o) != 0)
+        if (mp_segment_labout_flush(o) != 0)
             return mp_fail(err, MP_EIO, "%s: temporary file: %s", r->labels_dir, strerror(o->err));
         if (o->score_line && !with)
             with = res->line_base[i] + o->score_line - 1;
@@ -621,7 +444,7 @@ static enum mp_status flow_after(struct seg_run *r, mp_keymap *map, struct mp_cs
         /* A range read twice marked its matches twice: clear the marks and read the file
          * again on one thread (only when a cut fell inside a quoted field). */
         states_free(r, res);
-        slots_free(r);
+        mp_segment_slots_free(r);
         for (size_t i = 0; i < mp_keymap_count(map); i++) {
             mp_keymap_at(map, i)->seen = 0;
             mp_keymap_at(map, i)->seen_line = UINT64_MAX;
@@ -728,6 +551,14 @@ enum mp_status mp_segment_flow(const char *before, const char *after, const mp_s
 
 enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_limits *limits, mp_error *err)
 {
+    return mp_segment_plan_keep(plan, jobs, limits, NULL, err);
+}
+
+enum mp_status mp_segment_plan_keep(mp_plan *plan, int jobs, const mp_host_limits *limits,
+                                    mp_seg_summary **summary, mp_error *err)
+{
+    if (summary)
+        *summary = NULL;
     if (!plan->segments_from)
         return MP_OK;
     const char *seg = plan->segments_segmenter;
@@ -809,7 +640,10 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_limits *li
         }
         free(order);
     }
-    mp_seg_free(s);
+    if (st == MP_OK && summary)
+        *summary = s;
+    else
+        mp_seg_free(s);
     free(params);
     return st;
 }
