@@ -31,6 +31,16 @@ ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# Fault injection (make test-faults): ASan+UBSan, and every allocating libc call of
+# mplan's own code goes through tests/faults/fi_alloc.c, which fails the Nth one.
+FI_WRAP := main malloc calloc realloc strdup strndup getline pthread_create
+ifeq ($(FI),1)
+BUILD := build-fi
+ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined $(FI_WRAP:%=-Wl,--wrap=%)
+FI_OBJ := $(BUILD)/tests/faults/fi_alloc.o
+endif
+
 ifeq ($(V),1)
 Q :=
 else
@@ -112,7 +122,7 @@ BIN     := $(BUILD)/mplan
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test unit e2e test-san bench clean
+.PHONY: all deps demo test unit e2e test-san test-faults fi-sweep bench clean
 all: $(BIN)
 
 $(BUILD)/%.o: %.c Makefile
@@ -133,9 +143,9 @@ $(BUILD)/libmplan.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a
+$(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmplan.a Makefile
 	@mkdir -p $(dir $@)
@@ -165,17 +175,26 @@ e2e: $(BIN)
 test: deps-test
 	@$(MAKE) --no-print-directory all unit e2e
 	@$(MAKE) --no-print-directory SAN=1 test-san
+	@$(MAKE) --no-print-directory test-faults
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
 test-san: $(BIN) $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== (san) $$t"; ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 	@MPLAN=$(abspath $(BIN)) MPLAN_SAN=1 sh tests/e2e/run.sh
 
+# Every allocation a run, whatif, review, report, segment and pack load reaches, failed
+# in turn: each must end with exit 5 and a message, or succeed with the whole output.
+test-faults:
+	@$(MAKE) --no-print-directory FI=1 fi-sweep
+
+fi-sweep: $(BIN)
+	@sh tests/faults/sweep.sh $(abspath $(BIN))
+
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(abspath $(BIN))
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fi
 
 -include $(OBJ:.o=.d) $(UNIT_BINS:=.d)

@@ -11,12 +11,11 @@
 
 #include <lauxlib.h>
 
+#include "lua/lbind.h"
 #include "lua/lhost.h"
 #include "lua/lsandbox.h"
 #include "lua/pack.h"
 #include "mplan/alloc.h"
-
-#define MP_TEST_PLAN_MT "mplan.test_plan"
 
 /* What the `test` functions need; their upvalue 1 (a light userdata). */
 struct test_ctx {
@@ -28,40 +27,19 @@ struct test_ctx {
 
 #define CTX(L) ((struct test_ctx *)lua_touserdata(L, lua_upvalueindex(1)))
 
-/* A plan a test loaded, owned by the Lua GC: freed with its box. */
-struct plan_box {
-    mp_plan *plan;
-};
-
-static int plan_box_gc(lua_State *L)
+/* A plan a test loaded is owned by the Lua GC: kept in a box (lbind.h). */
+static void free_plan(void *plan)
 {
-    struct plan_box *b = luaL_checkudata(L, 1, MP_TEST_PLAN_MT);
-    mp_plan_free(b->plan);
-    b->plan = NULL;
-    return 0;
-}
-
-/* A box for a plan about to be loaded, left on the stack: should loading raise, the GC
- * still frees what the box holds. */
-static struct plan_box *new_box(lua_State *L)
-{
-    struct plan_box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->plan = NULL;
-    if (luaL_newmetatable(L, MP_TEST_PLAN_MT)) {
-        lua_pushcfunction(L, plan_box_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return b;
+    mp_plan_free(plan);
 }
 
 /* The box on top holds a loaded plan: make it the plan scripts work on (mutable, as in a
  * strategy) and push its plan object. Objects of the previous plan stop working. */
-static int use_plan(lua_State *L, struct test_ctx *c, struct plan_box *b)
+static int use_plan(lua_State *L, struct test_ctx *c, struct mp_lua_box *b)
 {
     luaL_unref(L, LUA_REGISTRYINDEX, c->plan_ref);
-    c->plan_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    mp_host_bind(c->host, b->plan, 1);
+    c->plan_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops the box */
+    mp_host_bind(c->host, b->p, 1);
     mp_lua_push_plan(L);
     return 1;
 }
@@ -71,9 +49,14 @@ static int test_plan(lua_State *L)
 {
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
-    struct plan_box *b = new_box(L);
+    struct mp_lua_box *b = mp_lua_box_new(L, free_plan); /* [text, box] */
+    mp_plan *plan = NULL;
     mp_error err = {0};
-    if (mp_plan_load_string("test.plan", text, len, &b->plan, &err) != MP_OK)
+    enum mp_status st = mp_plan_load_string("test.plan", text, len, &plan, &err);
+    b->p = plan;
+    if (st == MP_ENOMEM)
+        return mp_lua_nomem(L);
+    if (st != MP_OK)
         return luaL_error(L, "%s", err.msg);
     return use_plan(L, CTX(L), b);
 }
@@ -86,9 +69,14 @@ static int test_plan_file(lua_State *L)
     if (!*name || strchr(name, '/'))
         return luaL_argerror(L, 1, "a file name in the pack's tests directory");
     const char *path = lua_pushfstring(L, "%s/tests/%s", c->dir, name);
-    struct plan_box *b = new_box(L);
+    struct mp_lua_box *b = mp_lua_box_new(L, free_plan); /* [name, path, box] */
+    mp_plan *plan = NULL;
     mp_error err = {0};
-    if (mp_plan_load(path, &b->plan, &err) != MP_OK)
+    enum mp_status st = mp_plan_load(path, &plan, &err);
+    b->p = plan;
+    if (st == MP_ENOMEM)
+        return mp_lua_nomem(L);
+    if (st != MP_OK)
         return luaL_error(L, "%s", err.msg);
     return use_plan(L, c, b);
 }
@@ -155,12 +143,14 @@ static int test_check(lua_State *L)
     /* C memory from here to the free: nothing below raises a Lua error. */
     mp_alloc *a = mp_alloc_new(plan);
     if (!a)
-        return luaL_error(L, "out of memory");
+        return mp_lua_nomem(L);
     mp_error err = {0};
     enum mp_status st = mp_lua_to_alloc(L, 2, plan, "test.check", a, &err);
     if (st == MP_OK)
         st = mp_alloc_check(plan, a, budget, "test.check", &err);
     mp_alloc_free(a);
+    if (st == MP_ENOMEM)
+        return mp_lua_nomem(L);
     lua_pushboolean(L, st == MP_OK);
     if (st == MP_OK)
         return 1;
