@@ -66,6 +66,7 @@ SRC_CORE := \
 
 SRC_IO := \
 	src/io/out.c \
+	src/io/esc.c \
 	src/io/yaml_doc.c \
 	src/io/table.c \
 	src/io/run_out.c \

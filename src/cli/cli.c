@@ -1,5 +1,8 @@
 #include "cli/cli.h"
 
+#include "io/esc.h"
+#include "io/out.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -7,9 +10,36 @@
 #include <string.h>
 #include <unistd.h>
 
+/* "mplan: " PREFIX MSG on stderr, MSG escaped: it quotes CSV fields, YAML values and pack
+ * strings, whose control characters must not reach the terminal. */
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+    char small[1024], *msg = small;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
+    fprintf(stderr, "mplan: %s", prefix);
+    mp_esc_fputs(msg ? msg : small, MP_ESC_LINES, stderr);
+    fputc('\n', stderr);
+    if (msg != small)
+        free(msg);
+}
+
+static void say_f(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say_f(const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(prefix, fmt, ap);
+    va_end(ap);
+}
+
 int cli_fail(const mp_error *err)
 {
-    fprintf(stderr, "mplan: %s\n", err->msg[0] ? err->msg : mp_strerror(err->status));
+    say_f("", "%s", err->msg[0] ? err->msg : mp_strerror(err->status));
     return mp_exit_code(err->status);
 }
 
@@ -17,10 +47,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("mplan: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    say("", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see 'mplan help %s')\n", cmd);
+    fprintf(stderr, "(see 'mplan help %s')\n", cmd);
     return 2;
 }
 
@@ -28,10 +57,8 @@ void cli_warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("mplan: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    say("warning: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_format_parse(const char *s)
@@ -45,9 +72,24 @@ int cli_format_parse(const char *s)
     return -1;
 }
 
-enum cli_format cli_format_default(FILE *fp)
+enum mp_status cli_output(const char *path, int format, const struct cli_writers *w, const void *data,
+                          mp_error *err)
 {
-    return isatty(fileno(fp)) ? CLI_TABLE : CLI_CSV;
+    struct mp_out out;
+    enum mp_status st = mp_out_open(&out, path, err);
+    if (st != MP_OK)
+        return st;
+    if (format < 0)
+        format = mp_out_isatty(&out) ? CLI_TABLE : CLI_CSV;
+    cli_write_fn fn = format == CLI_JSON && w->json ? w->json : format == CLI_CSV && w->csv ? w->csv : w->table;
+    return mp_out_finish(&out, fn(out.fp, data, err), err);
+}
+
+int cli_output_arg(const char *cmd, const char *flag, const char *path)
+{
+    if (*path)
+        return -1;
+    return cli_usage(cmd, "%s needs a file name (or - for standard output), not an empty one", flag);
 }
 
 int cli_parse_double(const char *s, double *out)

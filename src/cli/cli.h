@@ -39,8 +39,27 @@ int cli_fail(const mp_error *err);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parse "table|csv|json"; -1 when it is none of them. */
 int cli_format_parse(const char *s);
-/* The default format: a table on a terminal, else csv. */
-enum cli_format cli_format_default(FILE *fp);
+/* A writer of one result in one format; `data` is the result (see CLI_WRITER). */
+typedef enum mp_status (*cli_write_fn)(FILE *fp, const void *data, mp_error *err);
+/* The writers of a result by format; a missing one falls back to `table` (a single-format
+ * output such as HTML or iCalendar sets `table` alone). */
+struct cli_writers {
+    cli_write_fn table, csv, json;
+};
+/* Define `name` as a cli_write_fn that calls the typed writer
+ * `enum mp_status fn(FILE *, const type *, mp_error *)`. */
+#define CLI_WRITER(name, fn, type)                                                             \
+    static enum mp_status name(FILE *fp, const void *data, mp_error *err)                     \
+    {                                                                                          \
+        return fn(fp, (const type *)data, err);                                                \
+    }
+/* Write `data` to `path` (NULL or "-": standard output) with the writer of `format` (-1: a
+ * table on a terminal, else csv): open, write, commit; on any failure no file is left and
+ * a failed write is reported as "FILE: write failed: REASON". */
+enum mp_status cli_output(const char *path, int format, const struct cli_writers *w, const void *data,
+                          mp_error *err);
+/* A usage error (2) when an output option's value is empty, else -1. */
+int cli_output_arg(const char *cmd, const char *flag, const char *path);
 /* Parse a whole number/real argument; 0 on success. */
 int cli_parse_double(const char *s, double *out);
 /* Print a warning line on stderr. */

@@ -8,7 +8,6 @@
 #include "cli/cmd.h"
 #include "cli/planned.h"
 #include "io/calendar_ics.h"
-#include "io/out.h"
 
 static const char calendar_help[] =
     "usage: mplan calendar PLAN.yaml [-o FILE.ics]\n"
@@ -24,6 +23,19 @@ static const char calendar_help[] =
     "\n"
     "exit: 0 ok, 2 usage, 3 bad plan, 4 rule script, 5 I/O\n";
 
+struct calendar {
+    const mp_plan *plan;
+    const mp_alloc *alloc;
+    time_t stamp;
+};
+
+static enum mp_status write_ics(FILE *fp, const void *data, mp_error *err)
+{
+    const struct calendar *c = data;
+    return mp_calendar_write_ics(fp, c->plan, c->alloc, c->stamp, err);
+}
+static const struct cli_writers calendar_writers = {.table = write_ics};
+
 int cmd_calendar(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -34,7 +46,11 @@ int cmd_calendar(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'o': output = optarg; break;
+        case 'o':
+            if (cli_output_arg("calendar", "-o", optarg) >= 0)
+                return 2;
+            output = optarg;
+            break;
         case 'h': fputs(calendar_help, stdout); return 0;
         case ':': return cli_usage("calendar", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("calendar", "unknown option '%s'", argv[optind - 1]);
@@ -53,17 +69,13 @@ int cmd_calendar(int argc, char **argv)
     mp_error err = {0};
     mp_plan *plan = NULL;
     struct cli_planned run = {0};
-    struct mp_out out = {0};
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK)
         st = cli_plan_run(plan, NULL, &run, &err);
-    if (st == MP_OK)
-        st = mp_out_open(&out, output, &err);
-    if (st == MP_OK)
-        st = mp_calendar_write_ics(out.fp, run.plan, run.alloc, stamp, &err);
-    if (st == MP_OK)
-        st = mp_out_commit(&out, &err);
-    mp_out_abort(&out);
+    if (st == MP_OK) {
+        struct calendar c = {run.plan, run.alloc, stamp};
+        st = cli_output(output, -1, &calendar_writers, &c, &err);
+    }
     cli_planned_free(&run);
     mp_plan_free(plan);
     return st == MP_OK ? 0 : cli_fail(&err);

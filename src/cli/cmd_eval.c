@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "io/esc.h"
 #include "lua/lhost.h"
 
 static const char eval_help[] =
@@ -125,8 +127,16 @@ int cmd_eval(int argc, char **argv)
     free(dir);
     if (st != MP_OK)
         goto done;
-    for (int i = base + 1; i <= lua_gettop(L); i++)
-        printf("%s\n", lua_tostring(L, i));
+    /* On a terminal the values (which may quote the plan's files) are escaped; into a pipe or
+     * file they go byte for byte, as data. */
+    int tty = isatty(STDOUT_FILENO);
+    for (int i = base + 1; i <= lua_gettop(L); i++) {
+        if (tty)
+            mp_esc_fputs(lua_tostring(L, i), MP_ESC_TEXT, stdout);
+        else
+            fputs(lua_tostring(L, i), stdout);
+        putchar('\n');
+    }
     lua_settop(L, base);
     if (fflush(stdout) != 0)
         st = mp_fail(&err, MP_EIO, "stdout: write failed");

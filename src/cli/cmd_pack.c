@@ -2,10 +2,12 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "io/esc.h"
 #include "io/lock.h"
 #include "io/pack_info.h"
 #include "io/pack_scaffold.h"
@@ -127,8 +129,11 @@ static int pack_check(int argc, char **argv)
         size_t hooks = 0;
         for (int k = 0; k < 4; k++)
             hooks += man.nprovides[k];
-        printf("ok %s: pack '%s' %s, %zu hook%s, %zu param%s\n", o.dir, man.name, man.version, hooks,
-               hooks == 1 ? "" : "s", man.nparams, man.nparams == 1 ? "" : "s");
+        char *name = mp_esc(man.name, MP_ESC_LINE), *version = mp_esc(man.version, MP_ESC_LINE);
+        printf("ok %s: pack '%s' %s, %zu hook%s, %zu param%s\n", o.dir, name ? name : "?", version ? version : "?",
+               hooks, hooks == 1 ? "" : "s", man.nparams, man.nparams == 1 ? "" : "s");
+        free(name);
+        free(version);
     }
     mp_manifest_free(&man);
     return st == MP_OK ? 0 : cli_fail(&err);
@@ -138,10 +143,13 @@ static void print_result(void *ud, const char *file, int loaded, const char *fai
 {
     (void)ud;
     (void)loaded;
-    if (failure)
-        printf("FAIL %s: %s\n", file, failure);
-    else
-        printf("ok %s\n", file);
+    fputs(failure ? "FAIL " : "ok ", stdout);
+    mp_esc_fputs(file, MP_ESC_LINE, stdout);
+    if (failure) {
+        fputs(": ", stdout);
+        mp_esc_fputs(failure, MP_ESC_LINES, stdout); /* a test's message: no forged "ok" line */
+    }
+    fputc('\n', stdout);
     fflush(stdout);
 }
 

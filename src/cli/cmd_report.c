@@ -7,7 +7,6 @@
 #include "cli/cmd.h"
 #include "cli/planned.h"
 #include "io/actuals.h"
-#include "io/out.h"
 #include "io/report_html.h"
 
 static const char report_help[] =
@@ -25,6 +24,9 @@ static const char report_help[] =
     "  -h, --help           this help\n"
     "\n"
     "exit: 0 ok, 2 usage, 3 bad plan or actuals, 4 rule script, 5 I/O\n";
+
+CLI_WRITER(report_html, mp_report_write_html, struct mp_report)
+static const struct cli_writers report_writers = {.table = report_html};
 
 int cmd_report(int argc, char **argv)
 {
@@ -44,7 +46,11 @@ int cmd_report(int argc, char **argv)
             if (cli_parse_double(optarg, &threshold) != 0 || threshold < 0)
                 return cli_usage("report", "--threshold takes a share >= 0 such as 0.15, not '%s'", optarg);
             break;
-        case 'o': output = optarg; break;
+        case 'o':
+            if (cli_output_arg("report", "-o", optarg) >= 0)
+                return 2;
+            output = optarg;
+            break;
         case 'h': fputs(report_help, stdout); return 0;
         case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
@@ -58,7 +64,6 @@ int cmd_report(int argc, char **argv)
     mp_actuals *act = NULL;
     mp_review *rv = NULL;
     struct cli_planned run = {0};
-    struct mp_out out = {0};
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK && actuals)
         st = mp_actuals_load(actuals, plan, &act, &err);
@@ -66,16 +71,11 @@ int cmd_report(int argc, char **argv)
         st = cli_plan_run(plan, NULL, &run, &err);
     if (st == MP_OK && act)
         st = mp_review_run(run.plan, run.fc, act, threshold, &rv, &err);
-    if (st == MP_OK)
-        st = mp_out_open(&out, output, &err);
     if (st == MP_OK) {
         struct mp_report r = {.plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals,
                               .ngoals = run.ngoals, .allocatable = run.budget, .rv = rv, .actuals_path = actuals};
-        st = mp_report_write_html(out.fp, &r, &err);
+        st = cli_output(output, -1, &report_writers, &r, &err);
     }
-    if (st == MP_OK)
-        st = mp_out_commit(&out, &err);
-    mp_out_abort(&out);
     mp_review_free(rv);
     mp_actuals_free(act);
     cli_planned_free(&run);

@@ -10,7 +10,6 @@
 #include "cli/planned.h"
 #include "core/model.h"
 #include "io/actuals.h"
-#include "io/out.h"
 #include "io/plan_write.h"
 #include "io/review_out.h"
 #include "mplan/review.h"
@@ -62,12 +61,20 @@ static int parse(int argc, char **argv, struct review_opts *o)
             if (cli_parse_double(optarg, &o->threshold) != 0 || o->threshold < 0)
                 return cli_usage("review", "--threshold takes a share >= 0 such as 0.15, not '%s'", optarg);
             break;
-        case 'w': o->write_plan = optarg; break;
+        case 'w':
+            if (cli_output_arg("review", "--write-plan", optarg) >= 0)
+                return 2;
+            o->write_plan = optarg;
+            break;
         case 'f':
             if ((o->format = cli_format_parse(optarg)) < 0)
                 return cli_usage("review", "--format takes table, csv or json, not '%s'", optarg);
             break;
-        case 'o': o->output = optarg; break;
+        case 'o':
+            if (cli_output_arg("review", "-o", optarg) >= 0)
+                return 2;
+            o->output = optarg;
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': fputs(review_help, stdout); return 0;
         case ':': return cli_usage("review", "%s needs a value", argv[optind - 1]);
@@ -81,9 +88,26 @@ static int parse(int argc, char **argv, struct review_opts *o)
     return -1;
 }
 
+CLI_WRITER(review_table, mp_review_write_table, struct mp_review_view)
+CLI_WRITER(review_csv, mp_review_write_csv, struct mp_review_view)
+CLI_WRITER(review_json, mp_review_write_json, struct mp_review_view)
+static const struct cli_writers review_writers = {review_table, review_csv, review_json};
+
+struct plan_file {
+    const mp_plan *plan;
+    const char *dir, *comment;
+};
+
+static enum mp_status write_yaml(FILE *fp, const void *data, mp_error *err)
+{
+    const struct plan_file *f = data;
+    return mp_plan_write(fp, f->plan, f->dir, f->comment, err);
+}
+
 static enum mp_status write_plan(const char *path, const mp_plan *revised, const struct review_opts *o,
                                  mp_error *err)
 {
+    static const struct cli_writers yaml = {.table = write_yaml};
     char *copy = strdup(path), comment[1024];
     if (!copy)
         return mp_fail(err, MP_ENOMEM, "out of memory");
@@ -92,13 +116,8 @@ static enum mp_status write_plan(const char *path, const mp_plan *revised, const
              "It plans the %d periods left after %d already spent (see 'spent:'), with refitted\n"
              "responses and what is left of the budget.",
              o->plan, o->actuals, revised->T, revised->spent.periods);
-    struct mp_out out;
-    enum mp_status st = mp_out_open(&out, path, err);
-    if (st == MP_OK)
-        st = mp_plan_write(out.fp, revised, dirname(copy), comment, err);
-    if (st == MP_OK)
-        st = mp_out_commit(&out, err);
-    mp_out_abort(&out);
+    struct plan_file f = {revised, dirname(copy), comment};
+    enum mp_status st = cli_output(path, -1, &yaml, &f, err);
     free(copy);
     return st;
 }
@@ -117,7 +136,6 @@ int cmd_review(int argc, char **argv)
     mp_alloc *stay_alloc = NULL;
     mp_forecast *stay = NULL;
     struct cli_planned planned = {0}, rest = {0};
-    struct mp_out out = {0};
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st == MP_OK)
         st = mp_actuals_load(o.actuals, plan, &act, &err);
@@ -152,14 +170,7 @@ int cmd_review(int argc, char **argv)
                                       .allocatable = rest.budget, .shortfall = rest.shortfall};
     struct mp_review_view view = {.plan = planned.plan, .rv = rv, .plan_path = o.plan, .actuals_path = o.actuals,
                                   .remaining = left ? &remaining : NULL, .stay = stay};
-    if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
-        goto done;
-    int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);
-    st = format == CLI_JSON  ? mp_review_write_json(out.fp, &view, &err)
-         : format == CLI_CSV ? mp_review_write_csv(out.fp, &view, &err)
-                             : mp_review_write_table(out.fp, &view, &err);
-    if (st == MP_OK)
-        st = mp_out_commit(&out, &err);
+    st = cli_output(o.output, o.format, &review_writers, &view, &err);
     if (st == MP_OK && !o.quiet) {
         for (size_t c = 0; c < plan->nchannels; c++) {
             int any = 0;
@@ -173,7 +184,6 @@ int cmd_review(int argc, char **argv)
             cli_warn("%s: %s", o.write_plan ? o.write_plan : "revised plan", revised->warnings[i]);
     }
 done:
-    mp_out_abort(&out);
     rc = st == MP_OK ? 0 : cli_fail(&err);
     mp_forecast_free(stay);
     mp_alloc_free(stay_alloc);

@@ -7,7 +7,6 @@
 #include "cli/planned.h"
 #include "core/model.h"
 #include "io/lock.h"
-#include "io/out.h"
 #include "io/run_out.h"
 #include "mplan/host.h"
 
@@ -30,6 +29,11 @@ static const char run_help[] =
     "  -h, --help         this help\n"
     "\n"
     "exit: 0 ok, 1 goal missed with --strict, 2 usage, 3 bad plan, 4 rule script, 5 I/O\n";
+
+CLI_WRITER(run_table, mp_run_write_table, struct mp_run_result)
+CLI_WRITER(run_csv, mp_run_write_csv, struct mp_run_result)
+CLI_WRITER(run_json, mp_run_write_json, struct mp_run_result)
+static const struct cli_writers run_writers = {run_table, run_csv, run_json};
 
 struct run_opts {
     const char *plan, *output;
@@ -56,7 +60,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
             if ((o->format = cli_format_parse(optarg)) < 0)
                 return cli_usage("run", "--format takes table, csv or json, not '%s'", optarg);
             break;
-        case 'o': o->output = optarg; break;
+        case 'o':
+            if (cli_output_arg("run", "-o", optarg) >= 0)
+                return 2;
+            o->output = optarg;
+            break;
         case 'S': o->strict = 1; break;
         case 'q': o->quiet = 1; break;
         case CLI_OPT_LIMIT:
@@ -85,7 +93,6 @@ int cmd_run(int argc, char **argv)
     mp_error err = {0};
     mp_plan *plan = NULL;
     struct cli_planned run = {0};
-    struct mp_out out = {0};
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st == MP_OK)
         st = mp_lock_verify(plan, &err); /* before any pack code runs */
@@ -98,14 +105,7 @@ int cmd_run(int argc, char **argv)
         .plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals, .ngoals = run.ngoals,
         .custom = run.custom, .ncustom = run.ncustom, .allocator = run.plan->allocator,
         .allocatable = run.budget, .shortfall = run.shortfall};
-    if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
-        goto done;
-    int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);
-    st = format == CLI_JSON  ? mp_run_write_json(out.fp, &res, &err)
-         : format == CLI_CSV ? mp_run_write_csv(out.fp, &res, &err)
-                             : mp_run_write_table(out.fp, &res, &err);
-    if (st == MP_OK)
-        st = mp_out_commit(&out, &err);
+    st = cli_output(o.output, o.format, &run_writers, &res, &err);
     if (st == MP_OK && !o.quiet)
         for (size_t i = 0; i < run.plan->nwarnings; i++)
             cli_warn("%s: %s", o.plan, run.plan->warnings[i]);
@@ -115,7 +115,6 @@ int cmd_run(int argc, char **argv)
                 rc = 1;
 
 done:
-    mp_out_abort(&out);
     if (st != MP_OK)
         rc = cli_fail(&err);
     else if (rc < 0)

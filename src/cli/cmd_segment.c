@@ -11,7 +11,6 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "core/segment.h"
-#include "io/out.h"
 #include "io/segment_io.h"
 #include "mplan/segment.h"
 
@@ -134,6 +133,17 @@ static char **split_names(const char *s, size_t *n, char **copy)
     return v;
 }
 
+CLI_WRITER(seg_table, mp_seg_write_table, mp_seg_summary)
+CLI_WRITER(seg_csv, mp_seg_write_csv, mp_seg_summary)
+CLI_WRITER(seg_json, mp_seg_write_json, mp_seg_summary)
+CLI_WRITER(seg_partial, mp_seg_write_partial, mp_seg_summary)
+CLI_WRITER(flow_table, mp_seg_write_flow_table, struct mp_seg_flow_view)
+CLI_WRITER(flow_csv, mp_seg_write_flow_csv, struct mp_seg_flow_view)
+CLI_WRITER(flow_json, mp_seg_write_flow_json, struct mp_seg_flow_view)
+static const struct cli_writers summary_writers = {seg_table, seg_csv, seg_json};
+static const struct cli_writers flow_writers = {flow_table, flow_csv, flow_json};
+static const struct cli_writers partial_writers = {.table = seg_partial};
+
 int cmd_segment(int argc, char **argv)
 {
     mp_segment_opts o = {0};
@@ -172,7 +182,10 @@ int cmd_segment(int argc, char **argv)
         case O_PACK: o.pack = optarg; break;
         case O_RULE: o.rule = optarg; break;
         case O_PARAM: params[o.nparams++] = optarg; break;
-        case O_LABELS: o.labels = optarg; break;
+        case O_LABELS:
+            rc = cli_output_arg("segment", "--labels", optarg);
+            o.labels = optarg;
+            break;
         case O_FLOW: flow = optarg; break;
         case O_KEY: o.key = optarg; break;
         case O_HEADER: header = optarg; break;
@@ -186,7 +199,10 @@ int cmd_segment(int argc, char **argv)
             if ((fmt = cli_format_parse(optarg)) < 0)
                 rc = cli_usage("segment", "--format %s: expected table, csv or json", optarg);
             break;
-        case 'o': outpath = optarg; break;
+        case 'o':
+            rc = cli_output_arg("segment", "-o", optarg);
+            outpath = optarg;
+            break;
         case O_MAXFIELD:
             if (parse_size(optarg, &v) != 0 || v < 1 || v > 1e9)
                 rc = cli_usage("segment", "--max-field %s: expected bytes from 1 to 1e9", optarg);
@@ -257,7 +273,6 @@ int cmd_segment(int argc, char **argv)
     o.warn = warn_cb;
     o.ctx = &prog;
 
-    struct mp_out out;
     mp_error err = {0};
     enum mp_status st = MP_OK;
     mp_seg_summary *s = NULL, *sb = NULL;
@@ -284,25 +299,14 @@ int cmd_segment(int argc, char **argv)
     progress_end(&prog);
     if (st == MP_OK)
         warn_mixed(s);
-    if (st == MP_OK && summary_out)
-        st = mp_out_open(&out, outpath, &err);
     if (st == MP_OK && summary_out) {
-        enum cli_format f = fmt >= 0 ? (enum cli_format)fmt : cli_format_default(out.fp);
         struct mp_seg_flow_view view = {sb, s, fl, s->key >= 0 ? s->cols[s->key] : ""};
         if (partial)
-            st = mp_seg_write_partial(out.fp, s, &err);
+            st = cli_output(outpath, -1, &partial_writers, s, &err);
         else if (flow)
-            st = f == CLI_JSON  ? mp_seg_write_flow_json(out.fp, &view, &err)
-                 : f == CLI_CSV ? mp_seg_write_flow_csv(out.fp, &view, &err)
-                                : mp_seg_write_flow_table(out.fp, &view, &err);
+            st = cli_output(outpath, fmt, &flow_writers, &view, &err);
         else
-            st = f == CLI_JSON  ? mp_seg_write_json(out.fp, s, &err)
-                 : f == CLI_CSV ? mp_seg_write_csv(out.fp, s, &err)
-                                : mp_seg_write_table(out.fp, s, &err);
-        if (st == MP_OK)
-            st = mp_out_commit(&out, &err);
-        else
-            mp_out_abort(&out);
+            st = cli_output(outpath, fmt, &summary_writers, s, &err);
     }
     rc = st == MP_OK ? 0 : cli_fail(&err);
     mp_seg_free(s);

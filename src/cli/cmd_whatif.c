@@ -9,7 +9,6 @@
 #include "cli/cmd.h"
 #include "cli/planned.h"
 #include "core/model.h"
-#include "io/out.h"
 #include "io/scenario_load.h"
 #include "io/whatif_out.h"
 #include "mplan/kpi.h"
@@ -123,12 +122,20 @@ static int parse(int argc, char **argv, struct whatif_opts *o)
             if (o->sort < 0 && strcmp(optarg, "mroas") != 0)
                 return cli_usage("whatif", "--sort takes a KPI (gmv, roas, cac, ...) or mroas, not '%s'", optarg);
             break;
-        case OPT_SVG: o->svg = optarg; break;
+        case OPT_SVG:
+            if (cli_output_arg("whatif", "--svg", optarg) >= 0)
+                return 2;
+            o->svg = optarg;
+            break;
         case 'f':
             if ((o->format = cli_format_parse(optarg)) < 0)
                 return cli_usage("whatif", "--format takes table, csv or json, not '%s'", optarg);
             break;
-        case 'o': o->output = optarg; break;
+        case 'o':
+            if (cli_output_arg("whatif", "-o", optarg) >= 0)
+                return 2;
+            o->output = optarg;
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': fputs(whatif_help, stdout); return 0;
         case ':': return cli_usage("whatif", "%s needs a value", argv[optind - 1]);
@@ -199,21 +206,22 @@ static void progress(void *ctx, size_t done, size_t total)
         fputc('\n', stderr);
 }
 
-static enum mp_status write_svg(const char *path, const struct mp_whatif_view *v, mp_error *err)
+CLI_WRITER(whatif_table, mp_whatif_write_table, struct mp_whatif_view)
+CLI_WRITER(whatif_csv, mp_whatif_write_csv, struct mp_whatif_view)
+CLI_WRITER(whatif_json, mp_whatif_write_json, struct mp_whatif_view)
+static const struct cli_writers whatif_writers = {whatif_table, whatif_csv, whatif_json};
+
+/* Along the budget axis when there is one, else the first. */
+static enum mp_status whatif_svg(FILE *fp, const void *data, mp_error *err)
 {
-    struct mp_out out;
+    const struct mp_whatif_view *v = data;
     size_t xaxis = 0;
     for (size_t a = 0; a < v->w->naxes; a++)
         if (strcmp(v->axes[a].path, "budget") == 0)
             xaxis = a;
-    enum mp_status st = mp_out_open(&out, path, err);
-    if (st == MP_OK)
-        st = mp_whatif_write_svg(out.fp, v, xaxis, err);
-    if (st == MP_OK)
-        st = mp_out_commit(&out, err);
-    mp_out_abort(&out);
-    return st;
+    return mp_whatif_write_svg(fp, v, xaxis, err);
 }
+static const struct cli_writers svg_writers = {.table = whatif_svg};
 
 int cmd_whatif(int argc, char **argv)
 {
@@ -226,7 +234,6 @@ int cmd_whatif(int argc, char **argv)
     mp_plan *plan = NULL;
     mp_whatif *w = NULL;
     struct mp_scenarios sc = {0};
-    struct mp_out out = {0};
     mp_host *host = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st != MP_OK)
@@ -255,25 +262,17 @@ int cmd_whatif(int argc, char **argv)
         goto done;
     }
     struct mp_whatif_view view = {.plan = plan, .w = w, .axes = o.axes, .scenarios = sc.list, .nscenarios = sc.n};
-    if (o.svg && (st = write_svg(o.svg, &view, &err)) != MP_OK)
+    if (o.svg && (st = cli_output(o.svg, -1, &svg_writers, &view, &err)) != MP_OK)
         goto done;
     if (o.sorted)
         mp_whatif_sort(w, o.sort);
-    if ((st = mp_out_open(&out, o.output, &err)) != MP_OK)
-        goto done;
-    int format = o.format >= 0 ? o.format : (int)cli_format_default(out.fp);
-    st = format == CLI_JSON  ? mp_whatif_write_json(out.fp, &view, &err)
-         : format == CLI_CSV ? mp_whatif_write_csv(out.fp, &view, &err)
-                             : mp_whatif_write_table(out.fp, &view, &err);
-    if (st == MP_OK)
-        st = mp_out_commit(&out, &err);
+    st = cli_output(o.output, o.format, &whatif_writers, &view, &err);
     if (st == MP_OK && !o.quiet)
         for (size_t i = 0; i < plan->nwarnings; i++)
             cli_warn("%s: %s", o.plan, plan->warnings[i]);
 done:
     rc = st == MP_OK ? 0 : cli_fail(&err);
 out:
-    mp_out_abort(&out);
     mp_whatif_free(w);
     mp_scenarios_free(&sc);
     mp_host_free(host);

@@ -1,4 +1,5 @@
 /* mplan: dispatch to a subcommand. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,7 +43,18 @@ static const struct command *find(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* Whatever a command printed on stdout (help, version, check results) must have reached it:
+ * `mplan help >/dev/full` fails like any other write. */
+static int stdout_checked(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "mplan: standard output: write failed: %s\n", strerror(errno ? errno : EIO));
+    return rc ? rc : 5;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return usage(stderr);
@@ -70,4 +82,9 @@ int main(int argc, char **argv)
         return usage(stderr);
     }
     return cmd->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    return stdout_checked(dispatch(argc, argv));
 }

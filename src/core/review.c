@@ -372,7 +372,7 @@ static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_act
         int id = mp_kpi_lookup(g.kpi);
         if (additive(id) && id != MP_KPI_SPEND) {
             double got = reached(plan, act, rv, (enum mp_kpi_id)id);
-            if (got >= g.target) {
+            if (cents(g.target - got) <= 0) { /* less than a cent left is reached: a goal of 0 is no plan's */
                 if (mp_plan_warn(p, "goal %s %g already reached (%g): dropped from the revised plan", g.kpi,
                                  g.target, got) != MP_OK)
                     return MP_ENOMEM;
@@ -385,7 +385,7 @@ static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_act
     p->ngoals = kept;
     if (p->objective == MP_OBJ_GOAL_GMV) {
         double got = reached(plan, act, rv, MP_KPI_GMV);
-        if (got >= p->objective_value) {
+        if (cents(p->objective_value - got) <= 0) {
             p->objective = MP_OBJ_GMV;
             return mp_plan_warn(p, "objective goal gmv %g already reached (%g): the revised plan maximises gmv",
                                 plan->objective_value, got);
@@ -419,6 +419,32 @@ static enum mp_status revise_budget(mp_plan *p, const mp_plan *plan, const mp_re
     }
     p->budget_total = cents(left);
     p->reserve = floor(reserve * 1e6) / 1e6; /* down: never below the fixed lines */
+    return MP_OK;
+}
+
+/* A late review: what is left of the channels' mins may add up to more than the budget
+ * left to allocate (the spend went elsewhere). The revised plan then asks each for the same
+ * share of what is left, in whole cents, and says so, rather than being infeasible. */
+static enum mp_status revise_mins(mp_plan *p)
+{
+    double sum = 0, budget = mp_plan_allocatable(p);
+    for (size_t c = 0; c < p->nchannels; c++)
+        if (p->channels[c].mode == MP_MODE_OPTIMISED)
+            sum += p->channels[c].min;
+    if (sum <= budget || sum <= 0)
+        return MP_OK;
+    double share = budget > 0 ? budget / sum : 0;
+    for (size_t c = 0; c < p->nchannels; c++) {
+        struct mp_channel *ch = &p->channels[c];
+        if (ch->mode != MP_MODE_OPTIMISED || ch->min <= 0)
+            continue;
+        double min = floor(ch->min * share * 100) / 100; /* down: the sum stays within the budget */
+        if (mp_plan_warn(p, "channel '%s': its min left (%.2f) no longer fits: the channels' mins add up to %.2f "
+                         "and %.2f is left to allocate: the revised plan asks for %.2f",
+                         ch->id, ch->min, sum, budget, min) != MP_OK)
+            return MP_ENOMEM;
+        ch->min = min;
+    }
     return MP_OK;
 }
 
@@ -504,7 +530,9 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
     enum mp_status st = revise_goals(p, plan, act, rv);
     if (st != MP_OK)
         goto oom;
-    if ((st = revise_budget(p, plan, rv, err)) == MP_OK)
+    if ((st = revise_budget(p, plan, rv, err)) == MP_OK && (st = revise_mins(p)) != MP_OK)
+        goto oom;
+    if (st == MP_OK)
         st = mp_plan_resolve(p, err);
     if (st != MP_OK) {
         mp_plan_free(p);

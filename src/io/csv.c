@@ -801,6 +801,11 @@ long mp_csv_find(const mp_csv *csv, const char *name)
     return -1;
 }
 
+int mp_csv_is_stream(const mp_csv *csv)
+{
+    return csv->stream;
+}
+
 const char *mp_csv_name(const mp_csv *csv)
 {
     return csv->name;
@@ -1160,7 +1165,8 @@ enum mp_status mp_csv_pass_run(mp_csv *csv, int jobs, const struct mp_csv_worker
 {
     memset(res, 0, sizeof *res);
     if (csv->stream && csv->used)
-        return mp_fail(err, MP_EUSAGE, "%s: standard input can be read only once", csv->name);
+        return mp_fail(err, MP_EUSAGE, "%s: %s can be read only once", csv->name,
+                       strcmp(csv->name, "<stdin>") == 0 ? "standard input" : "a pipe or FIFO");
     csv->used = 1;
     /* One range for standard input; for a file, MP_CSV_RANGES_PER_JOB ranges a thread, so a
      * thread whose core is busier takes fewer of them, and at least 1 MiB a range. */

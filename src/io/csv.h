@@ -57,6 +57,8 @@ const char *mp_csv_colname(const mp_csv *csv, size_t col);
 long mp_csv_find(const mp_csv *csv, const char *name);
 /* The file name used in messages ("<stdin>" for "-"). */
 const char *mp_csv_name(const mp_csv *csv);
+/* 1 when the input is standard input, a pipe or a FIFO: it can be read only once. */
+int mp_csv_is_stream(const mp_csv *csv);
 
 /* The next record: MP_OK and rec->nfields > 0, or MP_OK and rec->nfields == 0 at the end.
  * On a bad record, MP_EINPUT with "file:line: what" (or, with skip_bad, the next good one). */

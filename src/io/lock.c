@@ -253,11 +253,7 @@ enum mp_status mp_lock_write(const mp_plan *plan, mp_error *err)
     if (st == MP_OK && !emit_ok)
         st = mp_fail(err, MP_EIO, "%s: cannot write: %s", lock, em.problem ? em.problem : "YAML emitter failed");
     yaml_emitter_delete(&em);
-    if (st != MP_OK) {
-        mp_out_abort(&out);
-        return st;
-    }
-    return mp_out_commit(&out, err);
+    return mp_out_finish(&out, st, err);
 }
 
 /* ---- verifying ---- */

@@ -1,6 +1,8 @@
 /* `mplan pack info`: the manifest as tables or JSON. */
 #include "io/pack_info.h"
 
+#include "io/esc.h"
+
 #include <jansson.h>
 #include <math.h>
 
@@ -36,10 +38,18 @@ static void set_range(struct mp_table *tab, size_t col, const struct mp_pack_par
 
 enum mp_status mp_pack_info_table(FILE *fp, const struct mp_manifest *m, mp_error *err)
 {
-    fprintf(fp, "%s %s\n", m->name, m->version);
-    if (m->summary)
-        fprintf(fp, "%s\n", m->summary);
-    fprintf(fp, "mplan API: %s\n\n", m->api);
+    /* a manifest's strings are a stranger's: escaped as every table cell is */
+    mp_esc_fputs(m->name, MP_ESC_LINE, fp);
+    fputc(' ', fp);
+    mp_esc_fputs(m->version, MP_ESC_LINE, fp);
+    fputc('\n', fp);
+    if (m->summary) {
+        mp_esc_fputs(m->summary, MP_ESC_LINE, fp);
+        fputc('\n', fp);
+    }
+    fputs("mplan API: ", fp);
+    mp_esc_fputs(m->api, MP_ESC_LINE, fp);
+    fputs("\n\n", fp);
 
     static const char *const hook_head[] = {"kind", "hook"};
     struct mp_table hooks;

@@ -376,7 +376,9 @@ static enum mp_status load_response(struct loader *L, const struct mp_ynode *r, 
     if (resp->curve == MP_CURVE_LINEAR)
         return num(L, r, sub, "roas", 1, 0, INFINITY, 0, &resp->roas);
     resp->s = 1;
-    MP_TRY(num(L, r, sub, "beta", 1, 0, INFINITY, MP_Y_LO_OPEN, &resp->beta));
+    /* 0 like `roas: 0`: a channel that returns nothing (what review writes for one whose
+     * actuals showed no GMV) */
+    MP_TRY(num(L, r, sub, "beta", 1, 0, INFINITY, 0, &resp->beta));
     MP_TRY(num(L, r, sub, "k", 1, 0, INFINITY, MP_Y_LO_OPEN, &resp->k));
     return num(L, r, sub, "s", 0, 0, INFINITY, MP_Y_LO_OPEN, &resp->s);
 }

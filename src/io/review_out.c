@@ -1,5 +1,7 @@
 #include "io/review_out.h"
 
+#include "io/esc.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -174,8 +176,11 @@ enum mp_status mp_review_write_table(FILE *fp, const struct mp_review_view *v, m
 {
     char win[32];
     window_text(v->plan, 0, v->rv->done - 1, win, sizeof win);
-    fprintf(fp, "Review of %s against %s: periods 1..%d of %d (%s)\n\n", v->plan_path, v->actuals_path, v->rv->done,
-            v->plan->T, win);
+    fputs("Review of ", fp);
+    mp_esc_fputs(v->plan_path, MP_ESC_LINE, fp);
+    fputs(" against ", fp);
+    mp_esc_fputs(v->actuals_path, MP_ESC_LINE, fp);
+    fprintf(fp, ": periods 1..%d of %d (%s)\n\n", v->rv->done, v->plan->T, win);
     enum mp_status st = table_channels(fp, v, err);
     fputc('\n', fp);
     if (st == MP_OK)

@@ -1,5 +1,7 @@
 #include "io/run_out.h"
 
+#include "io/esc.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -366,8 +368,12 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
     char from[11], to[11], buf[64];
     mp_date_format(p->period_start[0], from);
     mp_date_format(p->period_start[p->T] - 1, to);
-    fprintf(fp, "%s%s%s  %s..%s  (%d %s%s)\n", p->store ? p->store : "plan", p->currency ? ", " : "",
-            p->currency ? p->currency : "", from, to, p->T,
+    mp_esc_fputs(p->store ? p->store : "plan", MP_ESC_LINE, fp); /* the plan's words: escaped */
+    if (p->currency) {
+        fputs(", ", fp);
+        mp_esc_fputs(p->currency, MP_ESC_LINE, fp);
+    }
+    fprintf(fp, "  %s..%s  (%d %s%s)\n", from, to, p->T,
             p->unit == MP_UNIT_DAY ? "day" : p->unit == MP_UNIT_WEEK ? "week" : "month", p->T == 1 ? "" : "s");
     struct mp_table b;
     static const char *const head[] = {"budget", "reserve", "fixed", "allocatable", "allocator", "objective"};
@@ -405,7 +411,11 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
     if (st == MP_OK && p->nsegments) {
         fputs("\nAudience:", fp);
         for (size_t i = 0; i < p->nsegments; i++)
-            fprintf(fp, "  %s %.0f", p->segments[i].label, p->segments[i].size);
+        {
+            fputs("  ", fp);
+            mp_esc_fputs(p->segments[i].label, MP_ESC_LINE, fp);
+            fprintf(fp, " %.0f", p->segments[i].size);
+        }
         fprintf(fp, "%s\n", p->segments_from ? "  (segmented from the customers file)" : "");
     }
     return st;

@@ -1,5 +1,7 @@
 #include "io/segment_io.h"
 
+#include "io/esc.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -294,8 +296,10 @@ enum mp_status mp_seg_write_flow_table(FILE *fp, const struct mp_seg_flow_view *
     }
     if (any)
         fputc('\n', fp);
-    fprintf(fp, "customers matched by %s: %llu before, %llu after\n", v->key,
-            (unsigned long long)mp_seg_rows(v->before), (unsigned long long)mp_seg_rows(v->after));
+    fputs("customers matched by ", fp);
+    mp_esc_fputs(v->key, MP_ESC_LINE, fp); /* a column name from the CSV */
+    fprintf(fp, ": %llu before, %llu after\n", (unsigned long long)mp_seg_rows(v->before),
+            (unsigned long long)mp_seg_rows(v->after));
     free(o.b);
     free(o.a);
     if (st == MP_OK && ferror(fp))

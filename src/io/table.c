@@ -1,5 +1,7 @@
 #include "io/table.h"
 
+#include "io/esc.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -147,21 +149,34 @@ enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *
 {
     if (tab->failed)
         return mp_fail(err, MP_ENOMEM, "out of memory while building a table");
+    /* Cells hold what input files and packs said: shown escaped, and measured as shown. */
+    size_t ncells = tab->nrows * tab->ncols;
     size_t *w = calloc(tab->ncols, sizeof *w);
-    if (!w)
+    char **shown = calloc(ncells ? ncells : 1, sizeof *shown);
+    int oom = !w || !shown;
+    for (size_t i = 0; !oom && i < ncells; i++)
+        oom = tab->cells[i] && !(shown[i] = mp_esc(tab->cells[i], MP_ESC_LINE));
+    if (oom) {
+        for (size_t i = 0; shown && i < ncells; i++)
+            free(shown[i]);
+        free(shown);
+        free(w);
         return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
     for (size_t r = 0; r < tab->nrows; r++)
         for (size_t c = 0; c < tab->ncols; c++) {
-            const char *s = tab->cells[r * tab->ncols + c];
+            const char *s = shown[r * tab->ncols + c];
             size_t n = s && *s ? width(s) : 1;
             if (n > w[c])
                 w[c] = n;
         }
-    if (title)
-        fprintf(fp, "%s\n", title);
+    if (title) {
+        mp_esc_fputs(title, MP_ESC_LINE, fp);
+        fputc('\n', fp);
+    }
     for (size_t r = 0; r < tab->nrows; r++) {
         for (size_t c = 0; c < tab->ncols; c++) {
-            const char *s = tab->cells[r * tab->ncols + c];
+            const char *s = shown[r * tab->ncols + c];
             if (!s || !*s)
                 s = r == 0 ? "" : "-";
             size_t pad = w[c] - width(s);
@@ -184,19 +199,54 @@ enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *
             fputc('\n', fp);
         }
     }
+    for (size_t i = 0; i < ncells; i++)
+        free(shown[i]);
+    free(shown);
     free(w);
     return MP_OK;
+}
+
+/* A decimal number, as written by the number formatters: [+-]digits[.digits][e[+-]digits]. */
+static int is_number(const char *s, size_t n)
+{
+    size_t i = 0, d = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        d++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            d++;
+    if (d && i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t e = ++i;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            e = ++i;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            ;
+        if (i == e)
+            return 0;
+    }
+    return d && i == n;
+}
+
+int mp_csv_formula_like(const char *s, size_t n)
+{
+    return n && s[0] && strchr("=+-@\t\r", s[0]) && !is_number(s, n);
 }
 
 void mp_csv_field(FILE *fp, const char *s)
 {
     if (!s)
         return;
+    /* OWASP: a spreadsheet shows the text instead of running it */
+    const char *guard = mp_csv_formula_like(s, strlen(s)) ? "'" : "";
     if (!strpbrk(s, ",\"\r\n")) {
+        fputs(guard, fp);
         fputs(s, fp);
         return;
     }
     fputc('"', fp);
+    fputs(guard, fp);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', fp);

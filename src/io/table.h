@@ -38,7 +38,11 @@ char *mp_fmt_exact(char *buf, size_t n, double value);
 enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *title, mp_error *err);
 /* Print as CSV with the header row. */
 enum mp_status mp_table_print_csv(const struct mp_table *tab, FILE *fp, mp_error *err);
-/* Write one CSV field with RFC 4180 quoting. */
+/* 1 when a CSV cell would start a spreadsheet formula: it begins with = + - @ tab or CR and
+ * is not a number (-5 stays -5). */
+int mp_csv_formula_like(const char *s, size_t n);
+/* Write one CSV field with RFC 4180 quoting; a formula-like text cell gets a leading ' (the
+ * OWASP advice against CSV injection). */
 void mp_csv_field(FILE *fp, const char *s);
 void mp_table_free(struct mp_table *tab);
 

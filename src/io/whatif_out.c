@@ -1,5 +1,7 @@
 #include "io/whatif_out.h"
 
+#include "io/esc.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -67,8 +69,11 @@ static void infeasible_note(FILE *fp, const struct mp_whatif_view *v)
     size_t n = 0;
     for (size_t i = 0; i < v->w->nrows; i++)
         if (v->w->rows[i].status != MP_OK && n++ < 5)
-            fprintf(fp, "%s %s\n", n == 1 ? "\nno allocation:" : "              ",
-                    v->w->rows[i].why ? v->w->rows[i].why : "infeasible");
+        {
+            fprintf(fp, "%s ", n == 1 ? "\nno allocation:" : "              ");
+            mp_esc_fputs(v->w->rows[i].why ? v->w->rows[i].why : "infeasible", MP_ESC_LINE, fp); /* may quote a pack */
+            fputc('\n', fp);
+        }
     if (n > 5)
         fprintf(fp, "               (and %zu more)\n", n - 5);
 }

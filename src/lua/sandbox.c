@@ -13,6 +13,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "io/esc.h"
+
 /* Registry keys: addresses of constants, so no mutable global state. */
 static const char TEMPLATE_KEY = 'T';
 static const char LOADING_KEY = 'L';
@@ -113,6 +115,16 @@ static int sandbox_collectgarbage(lua_State *L)
     }
 }
 
+/* "WHO: TEXT" on stderr, escaped: a pack's text must not drive the terminal or forge a
+ * line of mplan's own. */
+static void say(const char *who, const char *text)
+{
+    mp_esc_fputs(who, MP_ESC_LINE, stderr);
+    fputs(": ", stderr);
+    mp_esc_fputs(text ? text : "", MP_ESC_LINES, stderr);
+    fputc('\n', stderr);
+}
+
 /* print goes to stderr like mplan.log: stdout carries mplan's own output. */
 static int sandbox_print(lua_State *L)
 {
@@ -127,7 +139,7 @@ static int sandbox_print(lua_State *L)
         luaL_addvalue(&b);
     }
     luaL_pushresult(&b);
-    fprintf(stderr, "%s: %s\n", mp_lua_who(L, who, sizeof who), lua_tostring(L, -1));
+    say(mp_lua_who(L, who, sizeof who), lua_tostring(L, -1));
     return 0;
 }
 
@@ -138,7 +150,7 @@ static int sandbox_log(lua_State *L)
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
-    fprintf(stderr, "%s: %s\n", mp_lua_who(L, who, sizeof who), lua_tostring(L, -1));
+    say(mp_lua_who(L, who, sizeof who), lua_tostring(L, -1));
     return 0;
 }
 

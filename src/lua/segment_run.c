@@ -1,15 +1,18 @@
 /* `mplan segment` around the row binding: passes over the file on threads (and the
  * quantile first pass before them), per-range states, --labels files, the flow between two
  * snapshots, and a plan's segment sizes. */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "lua/lsegment.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "io/out.h"
+#include "io/table.h"
 #include "lua/pack.h"
 
 static void slots_free(struct seg_run *r)
@@ -66,15 +69,20 @@ void mp_segment_labout_field(struct seg_labout *o, const char *p, size_t n)
         labout_flush(o);
     if (2 * n + 2 + LABOUT_SPARE > LABOUT_BUF)
         n = (LABOUT_BUF - 2 - LABOUT_SPARE) / 2; /* keys are at most max_field; labels are short */
+    int guard = mp_csv_formula_like(p, n); /* as every CSV output: a spreadsheet shows it as text */
     int quote = 0;
     for (size_t i = 0; i < n && !quote; i++)
         quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
     if (!quote) {
+        if (guard)
+            o->buf[o->len++] = '\'';
         memcpy(o->buf + o->len, p, n);
         o->len += n;
         return;
     }
     o->buf[o->len++] = '"';
+    if (guard)
+        o->buf[o->len++] = '\'';
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '"')
             o->buf[o->len++] = '"';
@@ -103,6 +111,14 @@ static struct seg_labout *labout_new(const char *dir, mp_error *err)
         mp_fail(err, MP_ENOMEM, "out of memory");
         return NULL;
     }
+    /* Unnamed from the start where the file system allows it: nothing for a signal or a kill
+     * to leave behind; else named for the instant until the unlink below. */
+    o->fd = -1;
+#ifdef O_TMPFILE
+    o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (o->fd >= 0)
+        return o;
+#endif
     o->fd = mkstemp(tmpl);
     if (o->fd < 0) {
         mp_fail(err, MP_EIO, "%s: cannot create a temporary file: %s", dir, strerror(errno));
@@ -334,10 +350,12 @@ static enum mp_status run_segment(struct seg_run *r, struct mp_csv_pass_result *
             return st;
         /* A rule asked for quantiles: a first pass over the file computes them. */
         const char *name = mp_csv_name(r->csv);
-        if (strcmp(name, "<stdin>") == 0)
+        int is_stdin = strcmp(name, "<stdin>") == 0;
+        if (is_stdin || mp_csv_is_stream(r->csv))
             return mp_fail(err, MP_EUSAGE, "%s: segmenter '%s' uses mplan.quantile, which needs a first pass "
-                           "over the input: give a file rather than standard input, or pass the edges "
-                           "as params", r->rule, r->o->rule);
+                           "over the input: %s%s: give a file, or pass the edges as params", r->rule, r->o->rule,
+                           is_stdin ? "standard input" : name,
+                           is_stdin ? " is read only once" : " is a pipe or FIFO, read only once");
         st = run_sketch(r, err);
         if (st)
             return st;
@@ -412,10 +430,7 @@ static enum mp_status write_labels(struct seg_run *r, const struct mp_csv_pass_r
     if (!buf)
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     free(buf);
-    if (st == MP_OK)
-        return mp_out_commit(&out, err);
-    mp_out_abort(&out);
-    return st;
+    return mp_out_finish(&out, st, err);
 }
 
 /* The directory of `path`, for temporary files beside it. */
