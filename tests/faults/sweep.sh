@@ -49,7 +49,7 @@ sweep() {
     *) fail "$name" "the sweep did not finish (exit $rc): $(head -c 400 "$d/sweep")"; return ;;
     esac
     set -- $last # runs R count C stride S bad B
-    every=$([ "$stride" -eq 1 ] && echo "every N" || echo "every ${stride}th N")
+    every=$([ "$stride" -eq 1 ] && echo "every N" || echo "N in steps of $stride")
     if [ $rc -eq 0 ] && [ "$8" = 0 ]; then
         ok "$name: $2 runs, $every up to $4 allocations"
     else
