@@ -30,8 +30,9 @@ static int bad_cp(uint32_t cp)
     return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Escape into out (NULL: count only); returns the length. */
-static size_t esc_into(const char *str, enum mp_esc_mode mode, char *out)
+/* Escape into out, else onto fp (a failed write sets *werr), else only count; returns
+ * the length. */
+static size_t esc_into(const char *str, enum mp_esc_mode mode, char *out, FILE *fp, int *werr)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
@@ -40,6 +41,8 @@ static size_t esc_into(const char *str, enum mp_esc_mode mode, char *out)
     do {                                                                                       \
         if (out)                                                                               \
             out[n] = (char)(c);                                                                \
+        else if (fp && putc((c), fp) == EOF)                                                   \
+            *werr = 1;                                                                         \
         n++;                                                                                   \
     } while (0)
     while (*s) {
@@ -92,17 +95,16 @@ static size_t esc_into(const char *str, enum mp_esc_mode mode, char *out)
 
 char *mp_esc(const char *s, enum mp_esc_mode mode)
 {
-    char *out = malloc(esc_into(s, mode, NULL) + 1);
+    char *out = malloc(esc_into(s, mode, NULL, NULL, NULL) + 1);
     if (out)
-        esc_into(s, mode, out);
+        esc_into(s, mode, out, NULL, NULL);
     return out;
 }
 
+/* Straight onto the stream: no memory needed, so no message is lost when it runs out. */
 int mp_esc_fputs(const char *s, enum mp_esc_mode mode, FILE *fp)
 {
-    char *e = mp_esc(s, mode);
-    /* out of memory: the message is lost rather than shown raw */
-    int rc = fputs(e ? e : "(message lost: out of memory)", fp);
-    free(e);
-    return rc < 0 ? EOF : 0;
+    int werr = 0;
+    esc_into(s, mode, NULL, fp, &werr);
+    return werr ? EOF : 0;
 }
