@@ -72,6 +72,7 @@ SRC_IO := \
 	src/io/run_out.c \
 	src/io/plan_load.c \
 	src/io/lock.c \
+	src/io/pack_fs.c \
 	src/io/pack_scaffold.c \
 	src/io/pack_info.c \
 	src/io/plan_write.c \

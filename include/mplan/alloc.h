@@ -32,6 +32,12 @@ typedef struct mp_equalize_info {
 enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *out,
                                  mp_equalize_info *info, mp_error *err);
 
+/* The highest marketing ROAS any allocation of at most `budget` reaches (over the most-GMV
+ * allocation of each total spend), and the total spend where it does: what an unreachable
+ * `target_roas` can be lowered to. */
+enum mp_status mp_alloc_best_roas(const mp_plan *plan, double budget, double *roas, double *spend,
+                                  mp_error *err);
+
 /* Check an allocation against every constraint of model.md 7; the message names channel,
  * period and constraint. `who` names the allocator in the message. */
 enum mp_status mp_alloc_check(const mp_plan *plan, const mp_alloc *alloc, double budget,

@@ -62,6 +62,10 @@ enum mp_status mp_host_run_allocator(mp_host *host, const mp_plan *plan, const c
  * *names (free() the array); the strings live as long as the host. */
 enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, mp_error *err);
 
+/* How the pack's pack.yaml says PACK.NAME reads (`kpis:`): lower is better, adds up over
+ * periods. 0 when the host has no such KPI (both then 0). */
+int mp_host_kpi_traits(const mp_host *host, const char *qualified, int *lower, int *additive);
+
 /* Evaluate the custom KPI PACK.NAME on the forecast totals; NAN when the hook returns nil. */
 enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,
                                const char *qualified, double *value, mp_error *err);

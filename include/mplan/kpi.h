@@ -7,20 +7,29 @@
 #include "mplan/alloc.h"
 #include "mplan/plan.h"
 
-/* The additive KPIs of one scope: a channel, a period, a channel-period or the plan. */
+/* The additive KPIs of one scope: a channel, a period, a channel-period or the plan.
+ * gmv is every sale of the scope, organic (baseline) GMV included; `organic` is that part
+ * and `organic_orders` the orders the baseline gives (0 when it gives none); orders,
+ * clicks, impressions and new customers are the channels' only. */
 typedef struct mp_kpis {
     double spend, impressions, clicks, orders, gmv, new_customers;
+    double organic, organic_orders;
 } mp_kpis;
 
-/* The ratios of a scope; NAN marks an absent ratio (denominator 0, or no margin). */
+/* The ratios of a scope; NAN marks an absent ratio (denominator 0, or no margin).
+ * roas, roi and aov are marketing's: channel GMV (gmv - organic) over spend and channel
+ * orders; the store_ ones include organic sales (docs/model-notes.md, "ROAS"). */
 typedef struct mp_ratios {
     double ctr, cvr, aov, cpc, cpm, cac, roas, roi;
+    double store_roas, store_roi, store_aov;
 } mp_ratios;
 
+/* Numbers are stable: new KPIs are added before MP_KPI_COUNT. */
 enum mp_kpi_id {
     MP_KPI_SPEND, MP_KPI_IMPRESSIONS, MP_KPI_CLICKS, MP_KPI_ORDERS, MP_KPI_GMV,
     MP_KPI_NEW_CUSTOMERS, MP_KPI_CTR, MP_KPI_CVR, MP_KPI_AOV, MP_KPI_CPC, MP_KPI_CPM,
-    MP_KPI_CAC, MP_KPI_ROAS, MP_KPI_ROI, MP_KPI_COUNT
+    MP_KPI_CAC, MP_KPI_ROAS, MP_KPI_ROI, MP_KPI_CHANNEL_GMV, MP_KPI_STORE_ROAS, MP_KPI_STORE_ROI,
+    MP_KPI_STORE_AOV, MP_KPI_COUNT
 };
 
 /* Name as in model.md 6 ("gmv", "roas", ...). */
@@ -29,6 +38,8 @@ const char *mp_kpi_name(enum mp_kpi_id id);
 int mp_kpi_lookup(const char *name);
 /* 1 when a larger value is better (gmv, roas), 0 when smaller is (cac, cpc, spend). */
 int mp_kpi_higher_is_better(enum mp_kpi_id id);
+/* 1 when the KPI adds up over periods (spend, gmv, orders...), 0 for ratios. */
+int mp_kpi_additive(enum mp_kpi_id id);
 
 /* Add the additive KPIs of k into to. */
 void mp_kpis_add(mp_kpis *to, const mp_kpis *k);
@@ -50,6 +61,11 @@ typedef struct mp_forecast {
     double *marginal;    /* [C*T] d(total gmv) / d spend[c,t], carry-over included */
     double *mroas;       /* [C] model.md 6, see docs/model-notes.md */
     double fixed_lines;  /* budget.fixed over the horizon */
+    /* Storage deferral (docs/model-notes.md): [C*T] GMV of the spend in a cell that converts
+     * at the outbreak (already counted in the outbreak's cells), and by the phase of the
+     * period where the money was spent: that GMV and the pool of visitors (clicks) waiting. */
+    double *deferred;
+    double deferred_gmv[8], pool[8];
 } mp_forecast;
 
 /* Forecast `alloc`. The caller owns the result: free with mp_forecast_free. */
@@ -68,6 +84,8 @@ typedef struct mp_goal_result {
 typedef struct mp_kpi_custom {
     const char *name;
     double value;
+    int lower;    /* lower is better (pack.yaml `kpis: {NAME: {better: lower}}`) */
+    int additive; /* adds up over periods (`additive: true`) */
 } mp_kpi_custom;
 
 /* Evaluate the plan's goals on the forecast totals; `custom` gives the values of PACK.NAME

@@ -18,6 +18,8 @@ typedef struct mp_actuals {
     mp_kpis *cell;        /* [C*T] row-major by channel; zero where no row was given */
     unsigned char *seen;  /* [C*T] 1 where a row was given */
     int has_new_customers; /* the file has a new_customers column */
+    double *pool;         /* [C*T] favourites + carts (optional columns), 0 where not given */
+    int has_pool;         /* the file has a favourites or a carts column */
 } mp_actuals;
 
 /* Empty actuals shaped for the plan. The caller owns it: free with mp_actuals_free. */
@@ -57,6 +59,10 @@ typedef struct mp_review {
     unsigned *off;            /* [C] bit (1u << mp_kpi_id) for spend, gmv, roas off plan */
     mp_refit *fit;            /* [C] */
     double spent;             /* money spent in periods 1..done: actuals plus budget.fixed lines */
+    /* The pool storage builds, by the phase of the period (storage deferral, model-notes):
+     * planned visitors whose purchase waits for the outbreak, and the actual favourites +
+     * carts (NAN without those columns). Indexed by phase (0..5). */
+    double pool_plan[8], pool_actual[8];
 } mp_review;
 
 /* Compare `act` with `planned` (the forecast of the plan's allocation) and refit every

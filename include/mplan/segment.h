@@ -28,6 +28,10 @@ typedef struct mp_segment_opts {
     size_t nnames;
     const char *labels;        /* write `id,label[,score]` per row to this file; NULL: no */
     mp_host_limits limits;
+    /* The plan whose pack `pack` is (packs[lock_pack]): loaded as the plan's, so its params
+     * and PLAN.lock apply. NULL: a pack directory on its own. */
+    const mp_plan *lock_plan;
+    size_t lock_pack;
     int verbose;               /* script errors with a Lua traceback */
     /* Called from the calling thread as the work goes on: bytes read of `total` (0 when
      * unknown, as for standard input); `what` names the pass. May be NULL. */
@@ -50,9 +54,10 @@ enum mp_status mp_segment_flow(const char *before, const char *after, const mp_s
                                mp_seg_flow **flow, mp_error *err);
 
 /* Fill the plan's segment sizes (label -> count) from `segments: {from:, segmenter:}`: the
- * file relative to the plan, the segmenter PACK.NAME from one of the plan's packs. Does
- * nothing when the plan has no `from:`. */
-enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err);
+ * file relative to the plan, the segmenter PACK.NAME from one of the plan's packs (its
+ * PLAN.lock applies). `limits` are the run's (as given to mp_host_new: 0 takes the plan's,
+ * then the default; NULL: all 0). Does nothing when the plan has no `from:`. */
+enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_limits *limits, mp_error *err);
 
 void mp_seg_free(mp_seg_summary *s);
 void mp_seg_flow_free(mp_seg_flow *f);

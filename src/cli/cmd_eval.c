@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "io/esc.h"
+#include "io/lock.h"
 #include "lua/lhost.h"
 
 static const char eval_help[] =
@@ -94,13 +95,14 @@ int cmd_eval(int argc, char **argv)
     mp_plan *plan = NULL;
     mp_host *host = NULL;
     enum mp_status st = MP_OK;
-    FILE *fp = fopen(o.script, "r"); /* a missing script is an I/O error, not the script's */
-    if (!fp) {
+    /* A missing script is an I/O error, not the script's (access: a FIFO must not block). */
+    if (access(o.script, R_OK) != 0) {
         mp_fail(&err, MP_EIO, "%s: %s", o.script, strerror(errno));
         return cli_fail(&err);
     }
-    fclose(fp);
     if (o.plan && (st = mp_plan_load(o.plan, &plan, &err)) != MP_OK)
+        goto done;
+    if (plan && (st = mp_lock_verify(plan, &err)) != MP_OK) /* as every command with a plan */
         goto done;
     if ((st = mp_host_new(&o.sc.limits, &host, &err)) != MP_OK)
         goto done;

@@ -122,6 +122,56 @@ static enum mp_status write_plan(const char *path, const mp_plan *revised, const
     return st;
 }
 
+/* Goals on a pack's KPI that pack.yaml calls additive are reduced by what the actuals
+ * reached, as the built-in additive goals are by mp_review_revise: the KPI runs on the
+ * actual totals of the spent periods (channels' actuals, the planned baseline). */
+static enum mp_status reduce_custom_goals(const struct cli_planned *planned, const mp_actuals *act,
+                                          const mp_review *rv, mp_plan *revised, mp_error *err)
+{
+    const mp_plan *plan = planned->plan;
+    if (!planned->host)
+        return MP_OK;
+    size_t C = plan->nchannels;
+    double *nan = malloc((C + 1) * sizeof *nan);
+    if (!nan)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t c = 0; c <= C; c++)
+        nan[c] = NAN;
+    mp_forecast fa = {.nchannels = C, .T = act->done, .total = rv->actual_total,
+                      .by_channel = rv->actual_channel, .by_period = rv->actual_period, .mroas = nan};
+    for (int t = 0; t < act->done; t++) {
+        fa.total.gmv += plan->baseline[t];
+        fa.total.organic += plan->baseline[t];
+    }
+    enum mp_status st = MP_OK;
+    size_t kept = 0;
+    for (size_t i = 0; st == MP_OK && i < revised->ngoals; i++) {
+        struct mp_goal g = revised->goals[i];
+        int lower, additive;
+        double got;
+        if (strchr(g.kpi, '.') && mp_host_kpi_traits(planned->host, g.kpi, &lower, &additive) && additive &&
+            (st = mp_host_run_kpi(planned->host, plan, &fa, g.kpi, &got, err)) == MP_OK && isfinite(got)) {
+            /* less than a cent left is reached, as for the built-in goals */
+            if (!lower && round((g.target - got) * 100) / 100 <= 0) {
+                if (mp_plan_warn(revised, "goal %s %g already reached (%g): dropped from the revised plan",
+                                 g.kpi, g.target, got) != MP_OK)
+                    st = mp_fail(err, MP_ENOMEM, "out of memory");
+                continue;
+            }
+            /* what is left of it: more to reach, or (lower is better) less to stay under */
+            double left = fmax(0, round((g.target - got) * 100) / 100);
+            if (mp_plan_warn(revised, "goal %s %g: %g reached in the spent periods, %g left for the rest",
+                             g.kpi, g.target, got, left) != MP_OK)
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+            g.target = left;
+        }
+        revised->goals[kept++] = g;
+    }
+    revised->ngoals = kept;
+    free(nan);
+    return st;
+}
+
 int cmd_review(int argc, char **argv)
 {
     struct review_opts o;
@@ -153,6 +203,8 @@ int cmd_review(int argc, char **argv)
     }
     if (left) {
         if ((st = mp_review_revise(plan, act, rv, &revised, &err)) != MP_OK)
+            goto done;
+        if ((st = reduce_custom_goals(&planned, act, rv, revised, &err)) != MP_OK)
             goto done;
         if ((st = cli_plan_run(revised, NULL, &rest, &err)) != MP_OK)
             goto done;

@@ -1,5 +1,6 @@
 /* mplan run PLAN.yaml: strategies -> allocator -> forecast -> goals -> output. */
 #include <getopt.h>
+#include <math.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -104,7 +105,9 @@ int cmd_run(int argc, char **argv)
     struct mp_run_result res = {
         .plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals, .ngoals = run.ngoals,
         .custom = run.custom, .ncustom = run.ncustom, .allocator = run.plan->allocator,
-        .allocatable = run.budget, .shortfall = run.shortfall};
+        .allocatable = run.budget, .shortfall = run.shortfall,
+        .objective_missed = !isnan(run.objective_reached), .objective_reached = run.objective_reached,
+        .objective_best = run.objective_best};
     st = cli_output(o.output, o.format, &run_writers, &res, &err);
     if (st == MP_OK && !o.quiet)
         for (size_t i = 0; i < run.plan->nwarnings; i++)

@@ -21,6 +21,9 @@ struct cli_planned {
     mp_goal_result *goals;
     size_t ngoals;
     double shortfall;     /* objective goal: GMV the budget cannot reach */
+    /* A pack's allocator that misses the plan's objective: its value and equalize's (the
+     * optimum for concave curves); both NAN when it meets it or the allocator is equalize. */
+    double objective_reached, objective_best;
 };
 
 /* A host with the plan's packs; *host stays NULL when the plan loads no packs. `sc` may be

@@ -94,3 +94,71 @@ enum mp_status mp_alloc_check(const mp_plan *plan, const mp_alloc *alloc, double
                        who, total, budget);
     return MP_OK;
 }
+
+/* Marketing ROAS of the most-GMV allocation of spend b: (channel GMV) / (b + fixed spend). */
+static double roas_at(mp_plan *gmv_plan, double b, mp_alloc *a, double *organic_fixed)
+{
+    mp_equalize_info info = {0};
+    mp_error err = {0};
+    if (mp_alloc_equalize(gmv_plan, b, a, &info, &err) != MP_OK)
+        return NAN;
+    double spend = organic_fixed[1];
+    for (size_t c = 0; c < gmv_plan->nchannels; c++)
+        if (gmv_plan->channels[c].mode == MP_MODE_OPTIMISED)
+            for (int t = 0; t < gmv_plan->T; t++)
+                spend += a->spend[MP_AT(gmv_plan, c, t)];
+    return spend > 0 ? (info.objective - organic_fixed[0]) / spend : NAN;
+}
+
+enum mp_status mp_alloc_best_roas(const mp_plan *plan, double budget, double *roas, double *spend,
+                                  mp_error *err)
+{
+    *roas = *spend = NAN;
+    mp_plan *q = mp_plan_clone(plan);
+    mp_alloc *a = q ? mp_alloc_new(q) : NULL;
+    if (!a) {
+        mp_plan_free(q);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    q->objective = MP_OBJ_GMV;
+    double of[2] = {0, mp_plan_fixed_total(plan)}, lo = 0;
+    for (int t = 0; t < plan->T; t++)
+        of[0] += plan->baseline[t];
+    for (size_t c = 0; c < plan->nchannels; c++)
+        if (plan->channels[c].mode == MP_MODE_OPTIMISED)
+            lo += plan->channels[c].min;
+    /* ROAS(b) = (C + G*(b)) / (F + b) with G* concave is quasi-concave: a golden-section
+     * search finds its top (for S-curves, the top of the local optima found). */
+    double hi = budget, g = (sqrt(5) - 1) / 2;
+    if (!(hi > lo))
+        lo = hi = fmax(budget, 0);
+    lo = fmax(lo, 1e-9 * hi);
+    double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+    double f1 = roas_at(q, x1, a, of), f2 = roas_at(q, x2, a, of);
+    for (int it = 0; it < 60 && hi - lo > 1e-9 * fmax(1, budget); it++) {
+        if (!(f1 < f2)) {
+            hi = x2, x2 = x1, f2 = f1;
+            x1 = hi - g * (hi - lo);
+            f1 = roas_at(q, x1, a, of);
+        } else {
+            lo = x1, x1 = x2, f1 = f2;
+            x2 = lo + g * (hi - lo);
+            f2 = roas_at(q, x2, a, of);
+        }
+    }
+    double ends[2] = {lo, hi};
+    for (int i = 0; i < 2; i++) {
+        double f = roas_at(q, ends[i], a, of);
+        if (f > *roas || isnan(*roas)) {
+            *roas = f;
+            *spend = ends[i] + of[1];
+        }
+    }
+    if (f1 > *roas) {
+        *roas = f1;
+        *spend = x1 + of[1];
+    }
+    mp_alloc_free(a);
+    mp_plan_free(q);
+    return MP_OK;
+}

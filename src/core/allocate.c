@@ -962,6 +962,10 @@ static void solve_scurve(struct eq *q)
 static const char *where(const struct mp_plan *plan, const struct mp_channel *ch, char *buf, size_t n)
 {
     static const struct mp_loc nowhere = {0, 0};
+    if (ch && ch->changed_by) { /* the plan file did not set what fails: the strategy did */
+        snprintf(buf, n, "strategy '%s' (it changed channel '%s')", ch->changed_by, ch->id);
+        return buf;
+    }
     return mp_plan_where(plan, ch ? ch->loc : nowhere, buf, n);
 }
 
@@ -1202,9 +1206,12 @@ enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *o
     enum mp_status st = setup(&q, plan, budget, out, err);
     if (st != MP_OK)
         return st;
-    /* target_roas: (K0 + G) / (F0 + S) >= R; goal: K0 + G >= goal. */
+    /* target_roas: marketing ROAS (K0 - organic + G) / (F0 + S) >= R; goal: K0 + G >= goal. */
     if (plan->objective == MP_OBJ_TARGET_ROAS) {
-        q.gk = q.K0 - R * q.F0;
+        double organic = 0;
+        for (int t = 0; t < plan->T; t++)
+            organic += plan->baseline[t];
+        q.gk = q.K0 - organic - R * q.F0;
         q.gr = R;
     } else if (plan->objective == MP_OBJ_GOAL_GMV) {
         q.gk = q.K0 - R;

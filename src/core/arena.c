@@ -28,6 +28,7 @@ void *mp_arena_alloc(struct mp_arena *arena, size_t n)
         arena->head = b;
         arena->size = size;
         arena->used = 0;
+        arena->total += sizeof *b + size;
     }
     void *p = (char *)arena->head->data + arena->used;
     arena->used += n;
@@ -81,5 +82,5 @@ void mp_arena_free(struct mp_arena *arena)
         b = next;
     }
     arena->head = NULL;
-    arena->used = arena->size = 0;
+    arena->used = arena->size = arena->total = 0;
 }

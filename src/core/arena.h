@@ -9,6 +9,7 @@ struct mp_arena_block;
 struct mp_arena {
     struct mp_arena_block *head;
     size_t used, size; /* of the head block */
+    size_t total;      /* bytes of all blocks: what the arena holds */
 };
 
 /* Zeroed memory for n bytes, aligned for any type; NULL when out of memory. */

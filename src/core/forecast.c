@@ -39,6 +39,7 @@ void mp_forecast_free(mp_forecast *fc)
     free(fc->adstock);
     free(fc->marginal);
     free(fc->mroas);
+    free(fc->deferred);
     free(fc);
 }
 
@@ -58,9 +59,27 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
     fc->adstock = calloc(C * T + 1, sizeof *fc->adstock);
     fc->marginal = calloc(C * T + 1, sizeof *fc->marginal);
     fc->mroas = calloc(C + 1, sizeof *fc->mroas);
-    if (!fc->by_channel || !fc->by_period || !fc->cell || !fc->adstock || !fc->marginal || !fc->mroas) {
+    fc->deferred = calloc(C * T + 1, sizeof *fc->deferred);
+    /* Per event: its outbreak's periods [first, last] and days inside the horizon. */
+    size_t E = plan->nevents;
+    int (*ob)[3] = calloc(E + 1, sizeof *ob);
+    if (!fc->by_channel || !fc->by_period || !fc->cell || !fc->adstock || !fc->marginal || !fc->mroas ||
+        !fc->deferred || !ob) {
+        free(ob);
         mp_forecast_free(fc);
         return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    for (size_t e = 0; e < E; e++) {
+        ob[e][0] = -1;
+        for (size_t t = 0; t < T; t++) {
+            int d = plan->ev_days[(t * E + e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK];
+            if (!d)
+                continue;
+            if (ob[e][0] < 0)
+                ob[e][0] = (int)t;
+            ob[e][1] = (int)t;
+            ob[e][2] += d;
+        }
     }
 
     for (size_t c = 0; c < C; c++) {
@@ -74,10 +93,37 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
             mp_curve_eval(&ch->resp, a, &f, &d, NULL);
             double L = plan->lift[i];
             fc->adstock[i] = a;
-            fc->cell[i] = cell_kpis(ch, x[t], L * f);
+            mp_kpis k = cell_kpis(ch, x[t], L * f);
             fc->marginal[i] = L * d; /* the backward pass below adds the carry-over */
-            mp_kpis_add(&fc->by_channel[c], &fc->cell[i]);
-            mp_kpis_add(&fc->by_period[t], &fc->cell[i]);
+            int e = plan->defer_event ? plan->defer_event[t] : -1;
+            if (plan->deferred && plan->deferred[i] > 0 && e >= 0 && ob[e][2] > 0) {
+                /* Storage deferral: this part converts in the outbreak's periods, by their days;
+                 * the visits (impressions, clicks) stay where the money was spent. */
+                mp_kpis kd = cell_kpis(ch, 0, plan->deferred[i] * f);
+                fc->deferred[i] = kd.gmv;
+                /* by phase: storage and warm-up days of the event, each by its share */
+                const int *dd = &plan->ev_days[(t * E + (size_t)e) * MP_PHASE_COUNT];
+                const struct mp_event *ev = &plan->events[e];
+                double ws = dd[MP_PHASE_STORAGE] * mp_event_defer(ev, ch, MP_PHASE_STORAGE);
+                double ww = dd[MP_PHASE_WARMUP] * mp_event_defer(ev, ch, MP_PHASE_WARMUP);
+                double fs = ws + ww > 0 ? ws / (ws + ww) : 1;
+                fc->deferred_gmv[MP_PHASE_STORAGE] += fs * kd.gmv;
+                fc->deferred_gmv[MP_PHASE_WARMUP] += (1 - fs) * kd.gmv;
+                fc->pool[MP_PHASE_STORAGE] += fs * kd.clicks;
+                fc->pool[MP_PHASE_WARMUP] += (1 - fs) * kd.clicks;
+                k.gmv -= kd.gmv;
+                k.orders -= kd.orders;
+                k.new_customers -= kd.new_customers;
+                for (int u = ob[e][0]; u <= ob[e][1]; u++) {
+                    double w = plan->ev_days[((size_t)u * E + (size_t)e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK] /
+                               (double)ob[e][2];
+                    mp_kpis *o = &fc->cell[c * T + (size_t)u];
+                    o->gmv += w * kd.gmv;
+                    o->orders += w * kd.orders;
+                    o->new_customers += w * kd.new_customers;
+                }
+            }
+            mp_kpis_add(&fc->cell[i], &k);
         }
         /* d(total gmv)/dx[c,t] = sum over u >= t of L f'(a[c,u]) theta^(u-t). */
         for (size_t t = T - 1; t-- > 0;)
@@ -95,12 +141,21 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
         fc->mroas[c] = ch->resp.curve == MP_CURVE_NONE ? NAN : spent > 0 ? weighted / spent : best;
     }
 
+    free(ob);
+    for (size_t c = 0; c < C; c++)
+        for (size_t t = 0; t < T; t++) {
+            mp_kpis_add(&fc->by_channel[c], &fc->cell[c * T + t]);
+            mp_kpis_add(&fc->by_period[t], &fc->cell[c * T + t]);
+        }
     for (size_t i = 0; i < plan->nfixed; i++)
         fc->fixed_lines += plan->fixed[i].amount + plan->fixed[i].per_period * plan->T;
     for (size_t t = 0; t < T; t++) {
         for (size_t i = 0; i < plan->nfixed; i++)
             fc->by_period[t].spend += plan->fixed[i].amount / plan->T + plan->fixed[i].per_period;
         fc->by_period[t].gmv += plan->baseline[t];
+        fc->by_period[t].organic += plan->baseline[t];
+        if (plan->baseline_orders)
+            fc->by_period[t].organic_orders += plan->baseline_orders[t];
         mp_kpis_add(&fc->total, &fc->by_period[t]);
     }
     *out = fc;

@@ -31,8 +31,10 @@ enum mp_status mp_goals_evaluate(const mp_plan *plan, const mp_forecast *fc,
             higher = mp_kpi_higher_is_better((enum mp_kpi_id)id);
         } else {
             for (size_t j = 0; j < ncustom; j++)
-                if (strcmp(custom[j].name, g->kpi) == 0)
+                if (strcmp(custom[j].name, g->kpi) == 0) {
                     r->forecast = custom[j].value;
+                    higher = !custom[j].lower;
+                }
         }
         if (isnan(r->forecast)) {
             r->attainment = NAN;

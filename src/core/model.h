@@ -73,6 +73,12 @@ struct mp_channel {
     signed char *override; /* [T] set by strategies: 1 on, -1 off, 0 as the plan says */
     unsigned char *active; /* [T] derived: 1 where x[c,t] may be > 0 */
     double *scale;     /* [T]: lift factors set by strategies (scale_lift), default 1 */
+    /* `defer:` overrides of the events' storage and warm-up shares, where bit (1u << phase)
+     * of defer_set is set; elsewhere the event's share holds. */
+    double defer[MP_PHASE_COUNT];
+    unsigned defer_set;
+    const char *changed_by; /* PACK.NAME of the strategy that last changed its bounds, activity
+                             * or lifts, named in messages about them; NULL: none did */
     struct mp_loc loc;
 };
 
@@ -86,8 +92,21 @@ struct mp_event {
      * from > to when the phase has no length. */
     int32_t from[MP_PHASE_COUNT], to[MP_PHASE_COUNT];
     double lift, spillover, warmup_lift;
-    const char **channels; /* ids that take the full lift */
+    /* `full_lift:` ids that take the full lift (the others get `spillover` of it); with
+     * full_all set (the default, or `full_lift: all`) every channel takes it. */
+    const char **full_lift;
+    size_t nfull_lift;
+    int full_all;
+    /* `event_channels:` the kind: event channels tied to this event. */
+    const char **event_channels;
+    size_t nevent_channels;
+    /* `channels:` (before full_lift/event_channels) did both jobs; the loader copies it into
+     * both lists and keeps it here only so the plan writer can write it back as given. */
+    const char **channels;
     size_t nchannels;
+    /* `defer:` share of the response of spend in storage and warm-up that converts at the
+     * outbreak instead (docs/model-notes.md, "Storage"); indexed by phase, others 0. */
+    double defer[MP_PHASE_COUNT];
     struct mp_loc loc;
 };
 
@@ -159,6 +178,7 @@ struct mp_plan {
 
     double margin;     /* NAN when absent */
     double *baseline;  /* [T] organic GMV per period */
+    double *baseline_orders; /* [T] orders of that GMV (`baseline: {orders:}`), NULL when not given */
     double *season;    /* [T] */
 
     enum mp_objective objective;
@@ -186,9 +206,23 @@ struct mp_plan {
     struct mp_limits limits;
 
     /* Derived by mp_plan_resolve: */
-    enum mp_phase *phase; /* [T] */
+    enum mp_phase *phase; /* [T] the phase with most days in the period (outbreak wins a tie) */
     int *event_of;        /* [T] index into events, -1 for none */
-    double *lift;         /* [C*T] L[c,t] = season[t] * m[c,t] * scale[c][t], row-major by channel */
+    int *phase_days;      /* [T*MP_PHASE_COUNT] days of each phase in the period */
+    /* [T*nevents*MP_PHASE_COUNT] days of each event's phases in the period (NULL: no events) */
+    int *ev_days;
+    /* [C*T] the demand multiplier season[t] * m[c,t] * scale[c][t], m weighted by the days of
+     * each phase in the period (model-notes "Events and periods") */
+    double *demand;
+    /* [C*T] the part of lift that converts at an outbreak (storage deferral), 0 elsewhere */
+    double *deferred;
+    int *defer_event;     /* [T] the event the period's deferred response goes to, -1 for none */
+    /* [T+1] and [..]: the events with days in period t are ev_list[ev_first[t] .. ev_first[t+1]) */
+    int *ev_first, *ev_list;
+    int *ob_first, *ob_last; /* [nevents] first and last period with outbreak days, -1 for none */
+    /* [C*T] the weight of f(a[c,t]) in total GMV: demand, less the deferred share of it, plus
+     * that share at the outbreak's demand. What the allocators and the forecast use. */
+    double *lift;
 
     /* Warnings gathered while loading and resolving, in order. */
     const char **warnings;
@@ -209,6 +243,10 @@ const char *mp_curve_name(enum mp_curve curve);
 
 /* "file:line:col" of a place in the plan file (just "file" when loc is unknown), in buf. */
 const char *mp_plan_where(const struct mp_plan *plan, struct mp_loc loc, char *buf, size_t n);
+
+/* The share of the response of spend in `phase` (storage, warm-up) of event e that channel ch
+ * defers to the outbreak: the channel's `defer:` where it gives one, else the event's. */
+double mp_event_defer(const struct mp_event *e, const struct mp_channel *ch, enum mp_phase phase);
 
 /* Add a warning (formatted into the plan's arena). */
 enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)

@@ -102,13 +102,25 @@ static enum mp_status find_budget(mp_plan *plan, const char *path, const struct 
 static enum mp_status find_event(mp_plan *plan, const char *path, const struct seg *s, int n,
                                  struct mp_plan_ref *r, mp_error *err)
 {
-    if (s[0].index < 0 || n != 2)
+    if (s[0].index < 0 || n < 2 || n > 3)
         return unknown(path, err);
     if ((size_t)s[0].index >= plan->nevents)
         return mp_fail(err, MP_EINPUT, "'%s': the plan has %zu events (events[0] is the first)", path,
                        plan->nevents);
     struct mp_event *ev = &plan->events[s[0].index];
     enum mp_status st = MP_OK;
+    if (n == 3) { /* events[I].defer.storage, events[I].defer.warmup */
+        if (strcmp(s[1].name, "defer") != 0 || s[2].index >= 0)
+            return unknown(path, err);
+        if (strcmp(s[2].name, "storage") == 0)
+            st = found(r, &ev->defer[MP_PHASE_STORAGE], 1, 0, 1, 0);
+        else if (strcmp(s[2].name, "warmup") == 0)
+            st = found(r, &ev->defer[MP_PHASE_WARMUP], 1, 0, 1, 0);
+        else
+            return mp_fail(err, MP_EINPUT, "'%s': an event's defer has storage and warmup", path);
+        r->resolve = 1;
+        return st;
+    }
     if (strcmp(s[1].name, "lift") == 0)
         st = found(r, &ev->lift, 1, 0, INFINITY, MP_REF_LO_OPEN);
     else if (strcmp(s[1].name, "spillover") == 0)

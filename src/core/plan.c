@@ -133,29 +133,36 @@ static void event_windows(struct mp_event *e)
 
 static int in_window(int32_t day, int32_t from, int32_t to) { return day >= from && day <= to; }
 
-/* Does channel c take an event's full lift: kind event, or listed in the event's channels? */
+/* Does a channel take an event's full lift: kind event, `full_lift: all` (the default), or
+ * listed in `full_lift:`? */
 static int full_participant(const struct mp_event *e, const struct mp_channel *ch)
 {
-    if (ch->kind == MP_KIND_EVENT)
+    if (ch->kind == MP_KIND_EVENT || e->full_all)
         return 1;
-    for (size_t i = 0; i < e->nchannels; i++)
-        if (strcmp(e->channels[i], ch->id) == 0)
+    for (size_t i = 0; i < e->nfull_lift; i++)
+        if (strcmp(e->full_lift[i], ch->id) == 0)
             return 1;
     return 0;
 }
 
-/* An event channel belongs to the events that list it, or to every event if none does. */
+/* An event channel belongs to the events that list it in `event_channels:`, or to every
+ * event if none does. */
 static int event_channel_of(const struct mp_plan *plan, size_t ei, const struct mp_channel *ch)
 {
     int listed_anywhere = 0;
     for (size_t e = 0; e < plan->nevents; e++)
-        for (size_t i = 0; i < plan->events[e].nchannels; i++)
-            if (strcmp(plan->events[e].channels[i], ch->id) == 0) {
+        for (size_t i = 0; i < plan->events[e].nevent_channels; i++)
+            if (strcmp(plan->events[e].event_channels[i], ch->id) == 0) {
                 if (e == ei)
                     return 1;
                 listed_anywhere = 1;
             }
     return !listed_anywhere;
+}
+
+double mp_event_defer(const struct mp_event *e, const struct mp_channel *ch, enum mp_phase phase)
+{
+    return (ch->defer_set >> phase) & 1u ? ch->defer[phase] : e->defer[phase];
 }
 
 static int cmp_event_start(const void *a, const void *b, void *ctx)
@@ -190,12 +197,115 @@ const char *mp_plan_where(const struct mp_plan *plan, struct mp_loc loc, char *b
     return buf;
 }
 
+/* The phase and event of one day: a later event's phase wins over an earlier one's, but
+ * nothing overrides an outbreak. Overlaps are warned once per stretch of periods. */
+struct overlap {
+    int t, prev, next;
+};
+
+static enum mp_status day_phase(struct mp_plan *plan, const size_t *order, int32_t day, int t,
+                                struct overlap *last, enum mp_phase *phase, int *event)
+{
+    *phase = MP_PHASE_NORMAL;
+    *event = -1;
+    for (size_t i = 0; i < plan->nevents; i++) {
+        const struct mp_event *ev = &plan->events[order[i]];
+        for (int p = MP_PHASE_PREPARATION; p < MP_PHASE_COUNT; p++) {
+            if (!in_window(day, ev->from[p], ev->to[p]))
+                continue;
+            if (*event >= 0 && *phase == MP_PHASE_OUTBREAK)
+                break;
+            int prev = *event;
+            int repeat = prev >= 0 && (last->t == t || last->t == t - 1) && last->prev == prev &&
+                         last->next == (int)order[i];
+            if (prev >= 0)
+                *last = (struct overlap){t, prev, (int)order[i]};
+            if (prev >= 0 && !repeat && mp_plan_warn(plan,
+                    "period %d: %s of '%s' overlaps %s of '%s'; using '%s'", t + 1,
+                    mp_phase_name((enum mp_phase)p), ev->name, mp_phase_name(*phase),
+                    plan->events[prev].name, ev->name) != MP_OK)
+                return MP_ENOMEM;
+            *phase = (enum mp_phase)p;
+            *event = (int)order[i];
+            break;
+        }
+    }
+    return MP_OK;
+}
+
+/* The period's label: the phase with most days; outbreak wins a tie, then the later phase of
+ * the event's rhythm, then normal. Its event: the one with most days of that phase (the
+ * later in time on a tie). */
+static void period_label(struct mp_plan *plan, const size_t *order, int t)
+{
+    static const enum mp_phase pref[] = {MP_PHASE_OUTBREAK, MP_PHASE_REVIEW, MP_PHASE_WARMUP,
+                                         MP_PHASE_STORAGE, MP_PHASE_PREPARATION, MP_PHASE_NORMAL};
+    const int *pd = &plan->phase_days[(size_t)t * MP_PHASE_COUNT];
+    enum mp_phase best = MP_PHASE_NORMAL;
+    int most = -1;
+    for (size_t i = 0; i < sizeof pref / sizeof *pref; i++)
+        if (pd[pref[i]] > most) {
+            most = pd[pref[i]];
+            best = pref[i];
+        }
+    plan->phase[t] = best;
+    plan->event_of[t] = -1;
+    if (best == MP_PHASE_NORMAL)
+        return;
+    int most_ev = 0;
+    for (size_t i = 0; i < plan->nevents; i++) {
+        int d = plan->ev_days[((size_t)t * plan->nevents + order[i]) * MP_PHASE_COUNT + best];
+        if (d > 0 && d >= most_ev) {
+            most_ev = d;
+            plan->event_of[t] = (int)order[i];
+        }
+    }
+}
+
+/* In a weekly or monthly plan, a phase that covers less than half of a period it touches
+ * moves that period's demand by its share of days only: say so, once per event and phase. */
+static enum mp_status warn_partial(struct mp_plan *plan)
+{
+    if (plan->unit == MP_UNIT_DAY)
+        return MP_OK;
+    size_t E = plan->nevents;
+    for (size_t e = 0; e < E; e++)
+        for (int p = MP_PHASE_PREPARATION; p < MP_PHASE_COUNT; p++) {
+            int first = -1, more = 0, days = 0, n = 0;
+            for (int t = 0; t < plan->T; t++) {
+                int d = plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT + p];
+                int len = plan->period_start[t + 1] - plan->period_start[t];
+                if (d <= 0 || 2 * d >= len)
+                    continue;
+                if (first < 0) {
+                    first = t;
+                    days = d;
+                    n = len;
+                } else {
+                    more++;
+                }
+            }
+            if (first < 0)
+                continue;
+            char day[11], tail[64] = "";
+            mp_date_format(plan->period_start[first], day);
+            if (more)
+                snprintf(tail, sizeof tail, " (and %d more period%s)", more, more == 1 ? "" : "s");
+            if (mp_plan_warn(plan, "event '%s': %s covers %d of %d days of period %d (from %s)%s; "
+                             "its demand there counts for %d/%d", plan->events[e].name,
+                             mp_phase_name((enum mp_phase)p), days, n, first + 1, day, tail, days, n) != MP_OK)
+                return MP_ENOMEM;
+        }
+    return MP_OK;
+}
+
 static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
 {
     int T = plan->T;
+    size_t E = plan->nevents;
     char where[512];
     int32_t horizon_end = plan->period_start[T] - 1;
-    for (size_t e = 0; e < plan->nevents; e++) {
+    for (size_t e = 0; e < E; e++) {
         struct mp_event *ev = &plan->events[e];
         event_windows(ev);
         if (ev->outbreak_to < plan->start || ev->outbreak_from > horizon_end)
@@ -208,63 +318,110 @@ static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
                                mp_plan_where(plan, ev->loc, where, sizeof where), ev->name, o->name);
         }
     }
-    size_t *order = malloc((plan->nevents + 1) * sizeof *order);
+    size_t *order = malloc((E + 1) * sizeof *order);
     if (!order)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     events_by_start(plan, order);
-    struct overlap {
-        int t, prev, next;
-    } last = {-2, -1, -1};
-    for (int t = 0; t < T; t++) {
-        int32_t day = plan->period_start[t];
-        plan->phase[t] = MP_PHASE_NORMAL;
-        plan->event_of[t] = -1;
-        for (size_t i = 0; i < plan->nevents; i++) {
-            const struct mp_event *ev = &plan->events[order[i]];
-            for (int p = MP_PHASE_PREPARATION; p < MP_PHASE_COUNT; p++) {
-                if (!in_window(day, ev->from[p], ev->to[p]))
-                    continue;
-                /* A later event's phase wins over an earlier one's, but never over an outbreak. */
-                if (plan->event_of[t] >= 0 && plan->phase[t] == MP_PHASE_OUTBREAK)
-                    break;
-                /* One warning per stretch of consecutive overlapping periods, not one each. */
-                int prev = plan->event_of[t];
-                int repeat = prev >= 0 && last.t == t - 1 && last.prev == prev && last.next == (int)order[i];
-                if (prev >= 0)
-                    last = (struct overlap){t, prev, (int)order[i]};
-                if (prev >= 0 && !repeat && mp_plan_warn(plan,
-                        "period %d: %s of '%s' overlaps %s of '%s'; using '%s'", t + 1,
-                        mp_phase_name((enum mp_phase)p), ev->name, mp_phase_name(plan->phase[t]),
-                        plan->events[plan->event_of[t]].name, ev->name) != MP_OK) {
-                    free(order);
-                    return mp_fail(err, MP_ENOMEM, "out of memory");
-                }
-                plan->phase[t] = (enum mp_phase)p;
-                plan->event_of[t] = (int)order[i];
-                break;
+    memset(plan->phase_days, 0, (size_t)T * MP_PHASE_COUNT * sizeof *plan->phase_days);
+    if (E)
+        memset(plan->ev_days, 0, (size_t)T * E * MP_PHASE_COUNT * sizeof *plan->ev_days);
+    struct overlap last = {-2, -1, -1};
+    size_t nlist = 0;
+    enum mp_status st = MP_OK;
+    for (int t = 0; st == MP_OK && t < T; t++) {
+        for (int32_t day = plan->period_start[t]; st == MP_OK && day < plan->period_start[t + 1]; day++) {
+            enum mp_phase p;
+            int e;
+            st = day_phase(plan, order, day, t, &last, &p, &e);
+            plan->phase_days[(size_t)t * MP_PHASE_COUNT + p]++;
+            if (e >= 0)
+                plan->ev_days[((size_t)t * E + (size_t)e) * MP_PHASE_COUNT + p]++;
+        }
+        plan->ev_first[t] = (int)nlist;
+        int most = 0;
+        plan->defer_event[t] = -1;
+        for (size_t i = 0; i < E; i++) {
+            size_t e = order[i];
+            const int *d = &plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT];
+            int any = 0;
+            for (int p = MP_PHASE_PREPARATION; p < MP_PHASE_COUNT; p++)
+                any |= d[p] > 0;
+            if (any)
+                plan->ev_list[nlist++] = (int)e;
+            /* Deferred response goes to the event with most storage and warm-up days here. */
+            if (d[MP_PHASE_STORAGE] + d[MP_PHASE_WARMUP] > 0 && d[MP_PHASE_STORAGE] + d[MP_PHASE_WARMUP] >= most) {
+                most = d[MP_PHASE_STORAGE] + d[MP_PHASE_WARMUP];
+                plan->defer_event[t] = (int)e;
             }
         }
+        period_label(plan, order, t);
+    }
+    plan->ev_first[T] = (int)nlist;
+    for (size_t e = 0; e < E; e++) {
+        plan->ob_first[e] = plan->ob_last[e] = -1;
+        for (int t = 0; t < T; t++)
+            if (plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK]) {
+                if (plan->ob_first[e] < 0)
+                    plan->ob_first[e] = t;
+                plan->ob_last[e] = t;
+            }
     }
     free(order);
+    if (st == MP_OK && E)
+        st = warn_partial(plan);
+    if (st != MP_OK)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
     return MP_OK;
+}
+
+/* The outbreak's demand for a channel: the multiplier of its outbreak days, times season and
+ * scale averaged over those days inside the horizon. */
+static double outbreak_demand(const struct mp_plan *plan, size_t c, size_t e, double m_out)
+{
+    const struct mp_channel *ch = &plan->channels[c];
+    size_t E = plan->nevents;
+    double sum = 0;
+    int days = 0;
+    /* outbreaks do not overlap: over all events these ranges add up to about T periods */
+    for (int t = plan->ob_first[e]; t >= 0 && t <= plan->ob_last[e]; t++) {
+        int d = plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK];
+        if (d) {
+            sum += d * plan->season[t] * ch->scale[t];
+            days += d;
+        }
+    }
+    return days ? m_out * sum / days : m_out;
 }
 
 static void resolve_channel(struct mp_plan *plan, size_t c)
 {
     struct mp_channel *ch = &plan->channels[c];
+    size_t E = plan->nevents;
     for (int t = 0; t < plan->T; t++) {
-        int32_t day = plan->period_start[t];
-        int e = plan->event_of[t];
-        double m = 1;
-        if (e >= 0) {
+        int32_t day = plan->period_start[t], next = plan->period_start[t + 1];
+        double n = next - day;
+        /* Day-weighted: extra demand over 1, the deferred days' own demand, and what those
+         * days convert at their outbreaks (all per day, divided by n below). */
+        double extra = 0, defer_own = 0, deferred = 0;
+        for (int i = plan->ev_first[t]; i < plan->ev_first[t + 1]; i++) {
+            size_t e = (size_t)plan->ev_list[i];
             const struct mp_event *ev = &plan->events[e];
+            const int *d = &plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT];
             double share = full_participant(ev, ch) ? 1 : ev->spillover;
-            if (plan->phase[t] == MP_PHASE_OUTBREAK)
-                m = 1 + (ev->lift - 1) * share;
-            else if (plan->phase[t] == MP_PHASE_WARMUP)
-                m = 1 + (ev->warmup_lift - 1) * share;
+            double m_out = 1 + (ev->lift - 1) * share, m_warm = 1 + (ev->warmup_lift - 1) * share;
+            extra += d[MP_PHASE_OUTBREAK] * (m_out - 1) + d[MP_PHASE_WARMUP] * (m_warm - 1);
+            double ds = d[MP_PHASE_STORAGE] * mp_event_defer(ev, ch, MP_PHASE_STORAGE);
+            double dw = d[MP_PHASE_WARMUP] * mp_event_defer(ev, ch, MP_PHASE_WARMUP);
+            if (ds + dw > 0) {
+                defer_own += ds + dw * m_warm;
+                deferred += (ds + dw) * outbreak_demand(plan, c, e, m_out);
+            }
         }
-        plan->lift[MP_AT(plan, c, t)] = plan->season[t] * m * ch->scale[t];
+        double base = plan->season[t] * ch->scale[t];
+        size_t i = MP_AT(plan, c, t);
+        plan->demand[i] = base * (1 + extra / n);
+        plan->deferred[i] = deferred / n;
+        plan->lift[i] = plan->demand[i] - base * defer_own / n + plan->deferred[i];
 
         int on = 1;
         if (ch->phases || ch->nwindows) {
@@ -273,11 +430,12 @@ static void resolve_channel(struct mp_plan *plan, size_t c)
                 on = in_window(day, ch->windows[w][0], ch->windows[w][1]);
         }
         if (ch->kind == MP_KIND_EVENT) {
+            /* Any day of the period from the preparation of one of its events to its review. */
             int inside = 0;
-            for (size_t ei = 0; !inside && ei < plan->nevents; ei++) {
+            for (size_t ei = 0; !inside && ei < E; ei++) {
                 const struct mp_event *ev = &plan->events[ei];
-                inside = event_channel_of(plan, ei, ch) &&
-                         in_window(day, ev->from[MP_PHASE_PREPARATION], ev->to[MP_PHASE_REVIEW]);
+                inside = event_channel_of(plan, ei, ch) && day <= ev->to[MP_PHASE_REVIEW] &&
+                         next - 1 >= ev->from[MP_PHASE_PREPARATION];
             }
             on = on && inside;
         }
@@ -301,6 +459,24 @@ enum mp_status mp_plan_resolve(mp_plan *plan, mp_error *err)
     if (!plan->event_of && !(plan->event_of = mp_arena_array(A, (size_t)T, sizeof(int))))
         return mp_fail(err, MP_ENOMEM, "out of memory");
     if (!plan->lift && !(plan->lift = mp_arena_array(A, C * (size_t)T + 1, sizeof(double))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->demand && !(plan->demand = mp_arena_array(A, C * (size_t)T + 1, sizeof(double))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->deferred && !(plan->deferred = mp_arena_array(A, C * (size_t)T + 1, sizeof(double))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->defer_event && !(plan->defer_event = mp_arena_array(A, (size_t)T, sizeof(int))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->phase_days && !(plan->phase_days = mp_arena_array(A, (size_t)T * MP_PHASE_COUNT, sizeof(int))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->ev_first && !(plan->ev_first = mp_arena_array(A, (size_t)T + 1, sizeof(int))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    size_t E = plan->nevents;
+    if (E && !plan->ev_days && !(plan->ev_days = mp_arena_array(A, (size_t)T * E * MP_PHASE_COUNT, sizeof(int))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->ev_list && !(plan->ev_list = mp_arena_array(A, (size_t)T * E + 1, sizeof(int))))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!plan->ob_first && (!(plan->ob_first = mp_arena_array(A, E + 1, sizeof(int))) ||
+                            !(plan->ob_last = mp_arena_array(A, E + 1, sizeof(int)))))
         return mp_fail(err, MP_ENOMEM, "out of memory");
     for (size_t c = 0; c < C; c++) {
         struct mp_channel *ch = &plan->channels[c];
@@ -384,8 +560,12 @@ mp_plan *mp_plan_clone(const mp_plan *src)
 #define DUPS(field) p->field = dup_str(A, src->field, &ok)
     DUPS(file); DUPS(dir); DUPS(store); DUPS(currency); DUPS(platform);
     DUPS(segments_from); DUPS(segments_segmenter); DUPS(allocator);
-    DUP(period_start, T + 1); DUP(baseline, T); DUP(season, T);
+    DUP(period_start, T + 1); DUP(baseline, T); DUP(baseline_orders, T); DUP(season, T);
     DUP(phase, T); DUP(event_of, T); DUP(lift, C * T + 1);
+    DUP(demand, C * T + 1); DUP(deferred, C * T + 1); DUP(defer_event, T);
+    DUP(phase_days, T * MP_PHASE_COUNT); DUP(ev_first, T + 1);
+    DUP(ev_days, T * src->nevents * MP_PHASE_COUNT); DUP(ev_list, T * src->nevents + 1);
+    DUP(ob_first, src->nevents + 1); DUP(ob_last, src->nevents + 1);
     DUP(fixed, src->nfixed);
     for (size_t i = 0; ok && i < src->nfixed; i++)
         p->fixed[i].name = dup_str(A, src->fixed[i].name, &ok);
@@ -396,6 +576,9 @@ mp_plan *mp_plan_clone(const mp_plan *src)
     for (size_t i = 0; ok && i < src->nevents; i++) {
         p->events[i].name = dup_str(A, src->events[i].name, &ok);
         p->events[i].channels = dup_strs(A, src->events[i].channels, src->events[i].nchannels, &ok);
+        p->events[i].full_lift = dup_strs(A, src->events[i].full_lift, src->events[i].nfull_lift, &ok);
+        p->events[i].event_channels =
+            dup_strs(A, src->events[i].event_channels, src->events[i].nevent_channels, &ok);
     }
     DUP(channels, C);
     for (size_t c = 0; ok && c < C; c++) {
@@ -404,6 +587,7 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         d->id = dup_str(A, s->id, &ok);
         d->name = dup_str(A, s->name, &ok);
         d->owner = dup_str(A, s->owner, &ok);
+        d->changed_by = dup_str(A, s->changed_by, &ok);
         d->spend = dup_mem(A, s->spend, T * sizeof *s->spend, &ok);
         d->windows = dup_mem(A, s->windows, s->nwindows * sizeof *s->windows, &ok);
         d->override = dup_mem(A, s->override, T, &ok);

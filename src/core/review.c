@@ -20,7 +20,8 @@ mp_actuals *mp_actuals_new(const mp_plan *plan)
     a->T = plan->T;
     a->cell = calloc(n, sizeof *a->cell);
     a->seen = calloc(n, 1);
-    if (!a->cell || !a->seen) {
+    a->pool = calloc(n, sizeof *a->pool);
+    if (!a->cell || !a->seen || !a->pool) {
         mp_actuals_free(a);
         return NULL;
     }
@@ -33,6 +34,7 @@ void mp_actuals_free(mp_actuals *a)
         return;
     free(a->cell);
     free(a->seen);
+    free(a->pool);
     free(a);
 }
 
@@ -216,6 +218,27 @@ static void refit_funnel(const struct mp_channel *ch, const mp_kpis *k, int has_
     f->new_share = has_new ? fmin(1, k->new_customers / k->orders) : ch->funnel.new_share;
 }
 
+/* The weight of f(a[c,t]) in the GMV observed by the end of period `done`: the part that
+ * converts at once, plus the deferred part by the share of its outbreak's days already
+ * past (the deferred GMV counted at its spend period: exact for the total, which the
+ * rescaling refit uses). */
+static double observed_weight(const mp_plan *plan, size_t c, int t, int done)
+{
+    size_t i = MP_AT(plan, c, t);
+    int e = plan->defer_event ? plan->defer_event[t] : -1;
+    if (!plan->deferred || e < 0 || !(plan->deferred[i] > 0))
+        return plan->lift[i];
+    size_t E = plan->nevents;
+    int all = 0, past = 0;
+    for (int u = 0; u < plan->T; u++) {
+        int d = plan->ev_days[((size_t)u * E + (size_t)e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK];
+        all += d;
+        past += u < done ? d : 0;
+    }
+    double share = all ? (double)past / all : 0;
+    return plan->lift[i] - plan->deferred[i] * (1 - share);
+}
+
 static enum mp_status refit_all(const mp_plan *plan, const mp_actuals *act, mp_review *rv, mp_error *err)
 {
     size_t T = (size_t)plan->T;
@@ -247,7 +270,7 @@ static enum mp_status refit_all(const mp_plan *plan, const mp_actuals *act, mp_r
                 continue; /* no row: spend 0 for the adstock, but no GMV to fit */
             D.y[D.n] = k->gmv;
             D.a[D.n] = a;
-            D.L[D.n] = plan->lift[MP_AT(plan, c, t)];
+            D.L[D.n] = observed_weight(plan, c, t, done);
             D.n++;
         }
         f->periods = D.n;
@@ -304,7 +327,15 @@ enum mp_status mp_review_run(const mp_plan *plan, const mp_forecast *planned, co
             mp_kpis_add(&rv->plan_total, p);
             mp_kpis_add(&rv->actual_total, &a);
             rv->spent += a.spend;
+            const struct mp_channel *ch = &plan->channels[c];
+            enum mp_phase ph = plan->phase[t];
+            if (planned->deferred && ch->has_funnel && ch->funnel.aov > 0 && ch->funnel.cvr > 0)
+                rv->pool_plan[ph] += planned->deferred[c * T + t] / ch->funnel.aov / ch->funnel.cvr;
+            rv->pool_actual[ph] += act->pool[c * T + t];
         }
+    for (int ph = 0; ph < MP_PHASE_COUNT; ph++)
+        if (!act->has_pool)
+            rv->pool_actual[ph] = NAN;
     for (size_t i = 0; i < plan->nfixed; i++)
         rv->spent += (plan->fixed[i].amount / plan->T + plan->fixed[i].per_period) * (double)done;
     static const enum mp_kpi_id watched[] = {MP_KPI_SPEND, MP_KPI_GMV, MP_KPI_ROAS};
@@ -361,7 +392,7 @@ static double reached(const mp_plan *plan, const mp_actuals *act, const mp_revie
 
 static int additive(int id)
 {
-    return id >= 0 && id <= MP_KPI_NEW_CUSTOMERS;
+    return id >= 0 && mp_kpi_additive((enum mp_kpi_id)id);
 }
 
 static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_actuals *act, const mp_review *rv)
@@ -455,6 +486,45 @@ static void shift(void *arr, size_t size, int done, int left)
         memmove(arr, (char *)arr + size * (size_t)done, size * (size_t)left);
 }
 
+/* Storage deferral across the review: what the spent periods' storage and warm-up spend
+ * defers to an outbreak still ahead (at the refitted curve and the actual adstock) converts
+ * in the revised plan's outbreak periods. Nothing in the revised plan's channels produces it
+ * any more, so it joins those periods' baseline (with a warning saying how much). Call after
+ * channel c's response is refitted and `baseline` is shifted to the remaining periods. */
+static enum mp_status carry_pool(mp_plan *p, const mp_plan *plan, const mp_actuals *act, size_t c, int done)
+{
+    const struct mp_channel *ch = &p->channels[c];
+    size_t E = plan->nevents, T = (size_t)plan->T;
+    if (!E || !plan->deferred || ch->resp.curve == MP_CURVE_NONE)
+        return MP_OK;
+    double a = plan->channels[c].carryover, total = 0;
+    for (int t = 0; t < done; t++) {
+        a = act->cell[c * T + (size_t)t].spend + ch->theta * a;
+        int e = plan->defer_event[t];
+        double w = plan->deferred[MP_AT(plan, c, t)];
+        if (e < 0 || !(w > 0) || plan->ob_last[e] < done)
+            continue;
+        int all = 0, ahead = 0;
+        for (int u = plan->ob_first[e]; u <= plan->ob_last[e]; u++) {
+            int d = plan->ev_days[((size_t)u * E + (size_t)e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK];
+            all += d;
+            ahead += u >= done ? d : 0;
+        }
+        double f;
+        mp_curve_eval(&ch->resp, a, &f, NULL, NULL);
+        double gmv = w * f;
+        for (int u = plan->ob_first[e]; u <= plan->ob_last[e]; u++)
+            if (u >= done)
+                p->baseline[u - done] += gmv * plan->ev_days[((size_t)u * E + (size_t)e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK] / all;
+        total += gmv * ahead / all;
+    }
+    if (total > 0 && mp_plan_warn(p, "channel '%s': %.2f GMV its spent storage and warm-up periods defer to an "
+                                  "outbreak still ahead is added to the baseline of the outbreak's periods",
+                                  ch->id, total) != MP_OK)
+        return MP_ENOMEM;
+    return MP_OK;
+}
+
 enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, const mp_review *rv,
                                 mp_plan **out, mp_error *err)
 {
@@ -515,6 +585,8 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
             ch->funnel.ctr = sig6(f->ctr);
             ch->funnel.new_share = sig6(f->new_share);
         }
+        if (carry_pool(p, plan, act, c, done) != MP_OK)
+            goto oom;
         shift(ch->spend, sizeof *ch->spend, done, left);
         shift(ch->override, 1, done, left);
         shift(ch->active, 1, done, left);

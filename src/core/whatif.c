@@ -355,7 +355,7 @@ enum mp_status mp_whatif_run(const mp_plan *plan, const mp_whatif_axis *axes, si
             /* kept: a sweep that starts below the channels' minimums is normal */
             located(&e, where);
             row->why = strdup(e.msg);
-            row->total = (mp_kpis){NAN, NAN, NAN, NAN, NAN, NAN};
+            row->total = (mp_kpis){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
             row->mroas = NAN;
             for (size_t c = 0; c < C; c++)
                 spend[c] = NAN;

@@ -15,10 +15,10 @@
 #include "mplan/channel.h"
 
 enum col { COL_PERIOD, COL_CHANNEL, COL_SPEND, COL_IMPRESSIONS, COL_CLICKS, COL_ORDERS, COL_GMV,
-           COL_NEW_CUSTOMERS, NCOLS };
+           COL_NEW_CUSTOMERS, COL_FAVOURITES, COL_CARTS, NCOLS };
 
 static const char *const col_names[NCOLS] = {"period", "channel", "spend", "impressions", "clicks",
-                                             "orders", "gmv", "new_customers"};
+                                             "orders", "gmv", "new_customers", "favourites", "carts"};
 
 struct reader {
     mp_csv *csv;
@@ -54,7 +54,7 @@ static enum mp_status header(struct reader *R)
         if (!known) {
             const char *s = mp_suggest(name, col_names, NCOLS);
             return bad(R, 1, "unknown column '%s'%s%s%s (columns: period, channel, spend, impressions, "
-                       "clicks, orders, gmv and optionally new_customers)", name, s ? " (did you mean '" : "",
+                       "clicks, orders, gmv and optionally new_customers, favourites, carts)", name, s ? " (did you mean '" : "",
                        s ? s : "", s ? "'?)" : "");
         }
     }
@@ -62,6 +62,7 @@ static enum mp_status header(struct reader *R)
         if (R->col[c] < 0)
             return bad(R, 1, "missing column '%s'", col_names[c]);
     R->act->has_new_customers = R->col[COL_NEW_CUSTOMERS] >= 0;
+    R->act->has_pool = R->col[COL_FAVOURITES] >= 0 || R->col[COL_CARTS] >= 0;
     return MP_OK;
 }
 
@@ -139,7 +140,8 @@ static enum mp_status row(struct reader *R, const struct mp_csv_record *rec)
         return bad(R, rec->line, "duplicate row for channel '%s', period %d (first at line %llu)", id, t + 1,
                    (unsigned long long)R->first[cell]);
     mp_kpis k = {0};
-    double *dst[] = {&k.spend, &k.impressions, &k.clicks, &k.orders, &k.gmv, &k.new_customers};
+    double fav = 0, carts = 0; /* the pool a storage phase builds (favourites and add-to-carts) */
+    double *dst[] = {&k.spend, &k.impressions, &k.clicks, &k.orders, &k.gmv, &k.new_customers, &fav, &carts};
     for (int col = COL_SPEND; col < NCOLS; col++)
         if (R->col[col] >= 0 && (st = number(R, rec, col, dst[col - COL_SPEND])) != MP_OK)
             return st;
@@ -148,6 +150,7 @@ static enum mp_status row(struct reader *R, const struct mp_csv_record *rec)
                    "orders), got %g, %g, %g", id, t + 1, k.impressions, k.clicks, k.orders);
     R->first[cell] = rec->line;
     R->act->cell[cell] = k;
+    R->act->pool[cell] = fav + carts;
     R->act->seen[cell] = 1;
     if (t + 1 > R->act->done)
         R->act->done = t + 1;

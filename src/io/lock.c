@@ -3,16 +3,19 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sha2.h>
 #include <yaml.h>
 
 #include "core/model.h"
 #include "io/out.h"
+#include "io/pack_fs.h"
 #include "io/yaml_doc.h"
 #include "lua/pack.h"
 
@@ -73,6 +76,9 @@ static enum mp_status walk_dir(struct walk *w, const char *rel, int depth)
         struct stat sb;
         if ((size_t)snprintf(full, sizeof full, "%s/%s", w->root, child) >= sizeof full)
             st = mp_fail(w->err, MP_EIO, "%s/%s: path too long", w->root, child);
+        else if (lstat(full, &sb) == 0 && S_ISLNK(sb.st_mode) &&
+                 (st = mp_pack_path_check(w->root, child, w->err)) != MP_OK)
+            ; /* a link leading out of the pack: refused, named */
         else if (stat(full, &sb) != 0)
             st = mp_fail(w->err, MP_EIO, "%s: %s", full, strerror(errno));
         else if (S_ISDIR(sb.st_mode))
@@ -95,9 +101,20 @@ static int cmp_rel(const void *a, const void *b)
 
 static enum mp_status hash_file(const char *path, char hex[65], mp_error *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    /* Without blocking: a file swapped for a FIFO after the walk must not hang the run. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0)
         return mp_fail(err, MP_EIO, "%s: %s", path, strerror(errno));
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return mp_fail(err, MP_EINPUT, "%s: not a regular file", path);
+    }
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
     SHA2_CTX ctx;
     SHA256Init(&ctx);
     unsigned char buf[65536];
@@ -261,21 +278,29 @@ enum mp_status mp_lock_write(const mp_plan *plan, mp_error *err)
 static const char *const lock_keys[] = {"mplan", "packs", NULL};
 static const char *const pack_keys[] = {"path", "name", "version", "files", NULL};
 
+/* map[key], which the lock must have. */
+static enum mp_status need(const struct mp_ydoc *doc, const struct mp_ynode *map, const char *key,
+                           const struct mp_ynode **out, mp_error *err)
+{
+    *out = mp_ymap_get(map, key);
+    return *out ? MP_OK : mp_ydoc_fail(doc, map, err, "missing '%s'", key);
+}
+
 /* The entry of `packs` whose path is `path`, or NULL; every entry is checked on the way. */
 static enum mp_status find_entry(const struct mp_ydoc *doc, const struct mp_ynode *packs,
                                  const char *path, const struct mp_ynode **found, mp_error *err)
 {
     *found = NULL;
     for (size_t i = 0; i < packs->n; i++) {
-        const struct mp_ynode *e = packs->items[i];
-        const char *p;
+        const struct mp_ynode *e = packs->items[i], *n;
+        const char *p = NULL;
         enum mp_status st = mp_ynode_expect(doc, e, MP_Y_MAP, "a pack of 'packs'", err);
         if (st == MP_OK)
             st = mp_ymap_check_keys(doc, e, "packs", pack_keys, err);
-        if (st == MP_OK)
-            st = mp_ynode_string(doc, mp_ymap_get(e, "path"), "'path'", &p, err);
-        if (st == MP_OK)
-            st = mp_ynode_expect(doc, mp_ymap_get(e, "files"), MP_Y_MAP, "'files'", err);
+        if (st == MP_OK && (st = need(doc, e, "path", &n, err)) == MP_OK)
+            st = mp_ynode_string(doc, n, "'path'", &p, err);
+        if (st == MP_OK && (st = need(doc, e, "files", &n, err)) == MP_OK)
+            st = mp_ynode_expect(doc, n, MP_Y_MAP, "'files'", err);
         if (st != MP_OK)
             return st;
         if (!*found && strcmp(p, path) == 0)
@@ -318,58 +343,111 @@ static enum mp_status compare_files(const struct mp_ydoc *doc, const struct mp_y
     return MP_OK; /* a key listed twice in the lock: every file still matched */
 }
 
-static enum mp_status verify_doc(const mp_plan *plan, const struct mp_ydoc *doc, mp_error *err)
+/* The plan's lock document. *found is 0 when there is no lock file at all; a lock file that
+ * exists but cannot be read (a dangling link, a FIFO, no permission) is an error, never a
+ * reason to skip the check. */
+static enum mp_status lock_open(const mp_plan *plan, struct mp_ydoc *doc, int *found, mp_error *err)
 {
-    const struct mp_ynode *root = doc->root;
+    char lock[PATH_BUF];
+    *found = 0;
+    memset(doc, 0, sizeof *doc);
+    if (!plan->file || plan->npacks == 0)
+        return MP_OK;
+    if (mp_lock_path(plan->file, lock, sizeof lock) != 0)
+        return mp_fail(err, MP_EIO, "%s: path too long", plan->file);
+    struct stat sb;
+    if (lstat(lock, &sb) != 0 && errno == ENOENT)
+        return MP_OK;
+    char *text;
+    size_t len;
+    enum mp_status st = mp_file_read(lock, MP_YAML_MAX_BYTES, &text, &len, err);
+    if (st != MP_OK)
+        return st;
+    st = mp_ydoc_load_string(lock, text, len, doc, err);
+    free(text);
+    if (st != MP_OK)
+        return st;
+    const struct mp_ynode *root = doc->root, *n;
     long long version;
-    enum mp_status st = mp_ynode_expect(doc, root, MP_Y_MAP, "the lock file", err);
+    st = mp_ynode_expect(doc, root, MP_Y_MAP, "the lock file", err);
     if (st == MP_OK)
         st = mp_ymap_check_keys(doc, root, "lock", lock_keys, err);
-    if (st == MP_OK)
-        st = mp_ynode_int(doc, mp_ymap_get(root, "mplan"), "'mplan'", 1, 1, &version, err);
-    const struct mp_ynode *packs = mp_ymap_get(root, "packs");
-    if (st == MP_OK)
-        st = mp_ynode_expect(doc, packs, MP_Y_SEQ, "'packs'", err);
+    if (st == MP_OK && (st = need(doc, root, "mplan", &n, err)) == MP_OK)
+        st = mp_ynode_int(doc, n, "'mplan'", 1, 1, &version, err);
+    if (st == MP_OK && (st = need(doc, root, "packs", &n, err)) == MP_OK)
+        st = mp_ynode_expect(doc, n, MP_Y_SEQ, "'packs'", err);
+    if (st != MP_OK)
+        mp_ydoc_free(doc);
+    else
+        *found = 1;
+    return st;
+}
+
+/* Check pack i of the plan against the lock; with `locked`, return its locked files. */
+static enum mp_status verify_pack(const mp_plan *plan, const struct mp_ydoc *doc, size_t i,
+                                  struct mp_pack_files *locked, mp_error *err)
+{
+    const struct mp_ynode *packs = mp_ymap_get(doc->root, "packs");
     char relock[PATH_BUF + 64];
     snprintf(relock, sizeof relock, "run 'mplan pack lock %s'", plan->file);
-    for (size_t i = 0; st == MP_OK && i < plan->npacks; i++) {
-        const char *path = plan->packs[i].path;
-        const struct mp_ynode *entry;
-        if ((st = find_entry(doc, packs, path, &entry, err)) != MP_OK)
-            break;
-        if (!entry)
-            return mp_ydoc_fail(doc, packs, err, "pack %s of %s is not in the lock; review it, then %s",
-                                path, plan->file, relock);
-        char dir[PATH_BUF];
-        if (pack_dir(plan, path, dir, sizeof dir) != 0)
-            return mp_fail(err, MP_EIO, "%s: path too long", path);
-        const struct mp_ynode *name = mp_ymap_get(entry, "name");
-        char who[PATH_BUF + 128];
-        snprintf(who, sizeof who, "pack '%s' (%s)", name && name->type == MP_Y_SCALAR ? name->str : "?", path);
-        struct mp_pack_files now;
-        if ((st = mp_pack_files_hash(dir, &now, err)) != MP_OK)
-            break;
-        st = compare_files(doc, entry, &now, who, relock, err);
-        mp_pack_files_free(&now);
+    const char *path = plan->packs[i].path;
+    const struct mp_ynode *entry;
+    MP_TRY(find_entry(doc, packs, path, &entry, err));
+    if (!entry)
+        return mp_ydoc_fail(doc, packs, err, "pack %s of %s is not in the lock; review it, then %s",
+                            path, plan->file, relock);
+    char dir[PATH_BUF];
+    if (pack_dir(plan, path, dir, sizeof dir) != 0)
+        return mp_fail(err, MP_EIO, "%s: path too long", path);
+    const struct mp_ynode *name = mp_ymap_get(entry, "name");
+    char who[PATH_BUF + 128];
+    snprintf(who, sizeof who, "pack '%s' (%s)", name && name->type == MP_Y_SCALAR ? name->str : "?", path);
+    struct mp_pack_files now;
+    MP_TRY(mp_pack_files_hash(dir, &now, err));
+    enum mp_status st = compare_files(doc, entry, &now, who, relock, err);
+    mp_pack_files_free(&now);
+    if (st != MP_OK || !locked)
+        return st;
+    /* The locked hashes, against which every file the pack then reads is checked again. */
+    const struct mp_ynode *files = mp_ymap_get(entry, "files");
+    memset(locked, 0, sizeof *locked);
+    if (!(locked->v = calloc(files->n + 1, sizeof *locked->v)))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < files->n; k++) {
+        const struct mp_ynode *h = files->items[k];
+        if (h->type != MP_Y_SCALAR || strlen(h->str) != 64) {
+            mp_pack_files_free(locked);
+            return mp_ydoc_fail(doc, h, err, "%s: %s: expected a SHA-256 (64 hex digits)", who, files->keys[k]);
+        }
+        struct mp_pack_file *f = &locked->v[locked->n++];
+        memcpy(f->sha256, h->str, 65);
+        if (!(f->rel = mp_arena_strdup(&locked->arena, files->keys[k]))) {
+            mp_pack_files_free(locked);
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        }
     }
-    return st;
+    return MP_OK;
 }
 
 enum mp_status mp_lock_verify(const mp_plan *plan, mp_error *err)
 {
-    if (!plan->file || plan->npacks == 0)
-        return MP_OK;
-    char lock[PATH_BUF];
-    if (mp_lock_path(plan->file, lock, sizeof lock) != 0)
-        return mp_fail(err, MP_EIO, "%s: path too long", plan->file);
-    struct stat sb;
-    if (stat(lock, &sb) != 0 && errno == ENOENT)
-        return MP_OK;
     struct mp_ydoc doc;
-    enum mp_status st = mp_ydoc_load_file(lock, &doc, err);
-    if (st != MP_OK)
-        return st;
-    st = verify_doc(plan, &doc, err);
+    int found;
+    enum mp_status st = lock_open(plan, &doc, &found, err);
+    for (size_t i = 0; st == MP_OK && found && i < plan->npacks; i++)
+        st = verify_pack(plan, &doc, i, NULL, err);
+    mp_ydoc_free(&doc);
+    return st;
+}
+
+enum mp_status mp_lock_pack(const mp_plan *plan, size_t pack_index, struct mp_pack_files *locked,
+                            int *found, mp_error *err)
+{
+    struct mp_ydoc doc;
+    memset(locked, 0, sizeof *locked);
+    enum mp_status st = lock_open(plan, &doc, found, err);
+    if (st == MP_OK && *found)
+        st = verify_pack(plan, &doc, pack_index, locked, err);
     mp_ydoc_free(&doc);
     return st;
 }

@@ -46,4 +46,11 @@ enum mp_status mp_lock_write(const mp_plan *plan, mp_error *err);
  * lock ...`. MP_OK without a lock file. */
 enum mp_status mp_lock_verify(const mp_plan *plan, mp_error *err);
 
+/* The same check for pack `pack_index` of the plan alone. When the plan has a lock (*found
+ * set), *locked receives the pack's locked files and hashes (free with mp_pack_files_free),
+ * so that whoever loads the pack can check every file's bytes as it reads them. A lock file
+ * that exists but cannot be read, or lacks a key, is an error, never a skipped check. */
+enum mp_status mp_lock_pack(const mp_plan *plan, size_t pack_index, struct mp_pack_files *locked,
+                            int *found, mp_error *err);
+
 #endif

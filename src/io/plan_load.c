@@ -232,7 +232,7 @@ static enum mp_status load_demand(struct loader *L, const struct mp_ynode *root)
     p->margin = NAN;
     MP_TRY(num(L, root, "", "margin", 0, 0, 1, MP_Y_LO_OPEN, &p->margin));
 
-    static const char *const baseline_keys[] = {"gmv", NULL};
+    static const char *const baseline_keys[] = {"gmv", "orders", NULL};
     const struct mp_ynode *b, *n;
     MP_TRY(submap(L, root, "", "baseline", 0, baseline_keys, &b));
     if (b && (n = mp_ymap_get(b, "gmv")) && n->type == MP_Y_SEQ) {
@@ -245,6 +245,18 @@ static enum mp_status load_demand(struct loader *L, const struct mp_ynode *root)
             return oom(L);
         for (size_t t = 0; t < T; t++)
             p->baseline[t] = gmv;
+    }
+    /* The orders of the organic GMV, so the store's AOV has both of one scope. */
+    n = b ? mp_ymap_get(b, "orders") : NULL;
+    if (n && n->type == MP_Y_SEQ) {
+        MP_TRY(per_period(L, n, "baseline.orders", 0, 0, &p->baseline_orders));
+    } else if (n) {
+        double orders = 0;
+        MP_TRY(num(L, b, "baseline.", "orders", 1, 0, INFINITY, 0, &orders));
+        if (!(p->baseline_orders = arr(L, T, sizeof *p->baseline_orders)))
+            return oom(L);
+        for (size_t t = 0; t < T; t++)
+            p->baseline_orders[t] = orders;
     }
     if ((n = mp_ymap_get(root, "season"))) {
         MP_TRY(per_period(L, n, "season", 0, MP_Y_LO_OPEN, &p->season));
@@ -393,13 +405,32 @@ static int is_channel_id(const char *s)
     return 1;
 }
 
+/* `defer: {storage: S, warmup: W}`: shares in [0, 1]; sets bit (1u << phase) of *set for each. */
+static enum mp_status load_defer(struct loader *L, const struct mp_ynode *m, const char *prefix,
+                                 double defer[MP_PHASE_COUNT], unsigned *set)
+{
+    static const char *const keys[] = {"storage", "warmup", NULL};
+    static const enum mp_phase phase_of[] = {MP_PHASE_STORAGE, MP_PHASE_WARMUP};
+    const struct mp_ynode *d;
+    MP_TRY(submap(L, m, prefix, "defer", 0, keys, &d));
+    char sub[320];
+    snprintf(sub, sizeof sub, "%.200sdefer.", prefix);
+    for (size_t i = 0; d && i < 2; i++) {
+        if (!mp_ymap_get(d, keys[i]))
+            continue;
+        MP_TRY(num(L, d, sub, keys[i], 1, 0, 1, 0, &defer[phase_of[i]]));
+        *set |= 1u << phase_of[i];
+    }
+    return MP_OK;
+}
+
 static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_ynode *m)
 {
     struct mp_plan *p = L->plan;
     struct mp_channel *ch = &p->channels[c];
     static const char *const keys[] = {"id", "name", "kind", "stage", "response", "theta", "carryover",
                                        "funnel", "min", "max", "cap", "active", "owner", "spend",
-                                       "cost", NULL};
+                                       "cost", "defer", NULL};
     char prefix[320];
     snprintf(prefix, sizeof prefix, "channels[%zu]", c);
     MP_TRY(mp_ynode_expect(&L->doc, m, MP_Y_MAP, path(L, prefix, ""), L->err));
@@ -438,6 +469,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
         return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "max"), L->err, "%s must be >= %smin (%g), got %g",
                             path(L, prefix, "max"), prefix, ch->min, ch->max);
     MP_TRY(num(L, m, prefix, "cap", 0, 0, INFINITY, MP_Y_LO_OPEN, &ch->cap));
+    MP_TRY(load_defer(L, m, prefix, ch->defer, &ch->defer_set));
 
     static const char *const funnel_keys[] = {"aov", "cvr", "ctr", "new_share", NULL};
     const struct mp_ynode *f;
@@ -526,11 +558,48 @@ static const char **channel_ids(struct loader *L)
     return ids;
 }
 
+/* A list of channel ids under an event (`full_lift:`, `event_channels:`, `channels:`);
+ * with `event_kind` each must be a kind: event channel. */
+static enum mp_status id_list(struct loader *L, const struct mp_ynode *n, const char *prefix,
+                              const char *key, const char *event, int event_kind, const char ***out,
+                              size_t *nout)
+{
+    char what[320];
+    MP_TRY(mp_ynode_expect(&L->doc, n, MP_Y_SEQ, path(L, prefix, key), L->err));
+    if (!(*out = arr(L, n->n, sizeof **out)))
+        return oom(L);
+    for (size_t i = 0; i < n->n; i++) {
+        const struct mp_ynode *item = n->items[i];
+        snprintf(what, sizeof what, "'%.100s%s[%zu]'", prefix, key, i);
+        MP_TRY(mp_ynode_string(&L->doc, item, what, &(*out)[i], L->err));
+        *nout = i + 1;
+        long c = mp_channel_find(L->plan, item->str);
+        if (c >= 0) {
+            if (event_kind && L->plan->channels[c].kind != MP_KIND_EVENT)
+                return mp_ydoc_fail(&L->doc, item, L->err, "event '%s': channel '%s' in '%s' is kind %s, "
+                                    "not event (full_lift: says who takes the full lift)", event,
+                                    item->str, key, mp_kind_name(L->plan->channels[c].kind));
+            continue;
+        }
+        const char **ids = channel_ids(L);
+        if (!ids)
+            return oom(L);
+        const char *s = mp_suggest(item->str, ids, L->plan->nchannels);
+        if (s)
+            return mp_ydoc_fail(&L->doc, item, L->err, "event '%s': no channel '%s' in '%s' "
+                                "(did you mean '%s'?)", event, item->str, key, s);
+        return mp_ydoc_fail(&L->doc, item, L->err, "event '%s': no channel '%s' in '%s'", event,
+                            item->str, key);
+    }
+    return MP_OK;
+}
+
 static enum mp_status load_event(struct loader *L, size_t e, const struct mp_ynode *m)
 {
     struct mp_event *ev = &L->plan->events[e];
     static const char *const keys[] = {"name", "outbreak", "phases", "lift", "spillover",
-                                       "warmup_lift", "channels", NULL};
+                                       "warmup_lift", "channels", "full_lift", "event_channels",
+                                       "defer", NULL};
     static const char *const phase_keys[] = {"preparation", "storage", "warmup", "review", NULL};
     static const enum mp_phase phase_of[] = {MP_PHASE_PREPARATION, MP_PHASE_STORAGE, MP_PHASE_WARMUP,
                                              MP_PHASE_REVIEW};
@@ -560,28 +629,50 @@ static enum mp_status load_event(struct loader *L, size_t e, const struct mp_yno
     MP_TRY(num(L, m, prefix, "lift", 0, 0, INFINITY, MP_Y_LO_OPEN, &ev->lift));
     MP_TRY(num(L, m, prefix, "spillover", 0, 0, 1, 0, &ev->spillover));
     MP_TRY(num(L, m, prefix, "warmup_lift", 0, 0, INFINITY, MP_Y_LO_OPEN, &ev->warmup_lift));
-    if (!(n = mp_ymap_get(m, "channels")))
-        return MP_OK;
-    MP_TRY(mp_ynode_expect(&L->doc, n, MP_Y_SEQ, path(L, prefix, "channels"), L->err));
-    if (!(ev->channels = arr(L, n->n, sizeof *ev->channels)))
-        return oom(L);
-    for (size_t i = 0; i < n->n; i++) {
-        const struct mp_ynode *item = n->items[i];
-        snprintf(what, sizeof what, "'%.100schannels[%zu]'", prefix, i);
-        MP_TRY(mp_ynode_string(&L->doc, item, what, &ev->channels[i], L->err));
-        ev->nchannels = i + 1;
-        if (mp_channel_find(L->plan, item->str) >= 0)
-            continue;
-        const char **ids = channel_ids(L);
-        if (!ids)
+    unsigned set = 0;
+    ev->defer[MP_PHASE_STORAGE] = 0.3;
+    ev->defer[MP_PHASE_WARMUP] = 0.4;
+    MP_TRY(load_defer(L, m, prefix, ev->defer, &set));
+    const struct mp_ynode *legacy = mp_ymap_get(m, "channels"), *full = mp_ymap_get(m, "full_lift"),
+                          *tied = mp_ymap_get(m, "event_channels");
+    if (legacy && (full || tied))
+        return mp_ydoc_fail(&L->doc, full ? full : tied, L->err, "event '%s': '%s' replaces 'channels' "
+                            "(line %d); write full_lift: and event_channels: only", ev->name,
+                            full ? "full_lift" : "event_channels", legacy->line);
+    ev->full_all = 1;
+    if (legacy) {
+        /* The older key does both jobs: it ties event channels and names who takes the full lift. */
+        MP_TRY(id_list(L, legacy, prefix, "channels", ev->name, 0, &ev->channels, &ev->nchannels));
+        ev->full_lift = ev->event_channels = ev->channels;
+        ev->nfull_lift = ev->nevent_channels = ev->nchannels;
+        ev->full_all = 0;
+        size_t spill = 0;
+        long first = -1;
+        for (size_t c = 0; c < L->plan->nchannels; c++) {
+            const struct mp_channel *ch = &L->plan->channels[c];
+            int listed = 0;
+            for (size_t i = 0; i < ev->nchannels; i++)
+                listed |= strcmp(ev->channels[i], ch->id) == 0;
+            if (!listed && ch->kind != MP_KIND_EVENT && !spill++)
+                first = (long)c;
+        }
+        if (spill && ev->spillover < 1 && mp_plan_warn(L->plan, "%s: event '%s': 'channels' also decides "
+                "the lift: %zu channel%s ('%s'%s) get%s spillover %g of it (%g instead of %g); say which with "
+                "full_lift: and event_channels:", path(L, prefix, "channels"), ev->name, spill,
+                spill == 1 ? "" : "s", L->plan->channels[first].id, spill > 1 ? ", ..." : "",
+                spill == 1 ? "s" : "", ev->spillover, 1 + (ev->lift - 1) * ev->spillover, ev->lift) != MP_OK)
             return oom(L);
-        const char *s = mp_suggest(item->str, ids, L->plan->nchannels);
-        if (s)
-            return mp_ydoc_fail(&L->doc, item, L->err, "event '%s': no channel '%s' in 'channels' "
-                                "(did you mean '%s'?)", ev->name, item->str, s);
-        return mp_ydoc_fail(&L->doc, item, L->err, "event '%s': no channel '%s' in 'channels'",
-                            ev->name, item->str);
+        return MP_OK;
     }
+    if (full && full->type == MP_Y_SCALAR && strcmp(full->str, "all") == 0)
+        full = NULL;
+    if (full) {
+        MP_TRY(id_list(L, full, prefix, "full_lift", ev->name, 0, &ev->full_lift, &ev->nfull_lift));
+        ev->full_all = 0;
+    }
+    if (tied)
+        MP_TRY(id_list(L, tied, prefix, "event_channels", ev->name, 1, &ev->event_channels,
+                       &ev->nevent_channels));
     return MP_OK;
 }
 

@@ -268,6 +268,10 @@ static void write_budget(struct writer *W, const mp_plan *p)
             num(W, p->baseline[0]);
         else
             numbers(W, p->baseline, p->T);
+        if (p->baseline_orders) {
+            plain(W, "orders");
+            numbers(W, p->baseline_orders, p->T);
+        }
         map_end(W);
     }
     if (!all_equal(p->season, p->T, 1)) {
@@ -339,7 +343,27 @@ static void write_events(struct writer *W, const mp_plan *p)
             for (size_t i = 0; i < ev->nchannels; i++)
                 plain(W, ev->channels[i]);
             seq_end(W);
+        } else {
+            if (!ev->full_all) {
+                plain(W, "full_lift");
+                seq_start(W, 1);
+                for (size_t i = 0; i < ev->nfull_lift; i++)
+                    plain(W, ev->full_lift[i]);
+                seq_end(W);
+            }
+            if (ev->nevent_channels) {
+                plain(W, "event_channels");
+                seq_start(W, 1);
+                for (size_t i = 0; i < ev->nevent_channels; i++)
+                    plain(W, ev->event_channels[i]);
+                seq_end(W);
+            }
         }
+        plain(W, "defer");
+        map_start(W, 1);
+        kv_num(W, "storage", ev->defer[MP_PHASE_STORAGE]);
+        kv_num(W, "warmup", ev->defer[MP_PHASE_WARMUP]);
+        map_end(W);
         map_end(W);
     }
     seq_end(W);
@@ -399,6 +423,15 @@ static void write_channel(struct writer *W, const mp_plan *p, const struct mp_ch
         kv_num(W, "max", ch->max);
     if (isfinite(ch->cap))
         kv_num(W, "cap", ch->cap);
+    if (ch->defer_set) {
+        plain(W, "defer");
+        map_start(W, 1);
+        if ((ch->defer_set >> MP_PHASE_STORAGE) & 1u)
+            kv_num(W, "storage", ch->defer[MP_PHASE_STORAGE]);
+        if ((ch->defer_set >> MP_PHASE_WARMUP) & 1u)
+            kv_num(W, "warmup", ch->defer[MP_PHASE_WARMUP]);
+        map_end(W);
+    }
     if (ch->phases || ch->nwindows) {
         plain(W, "active");
         seq_start(W, 1);

@@ -100,6 +100,11 @@ static void summary(FILE *fp, const struct mp_report *r)
     money(fp, r->fc->total.gmv);
     fputs(", ROAS ", fp);
     ratio(fp, mp_kpi_ratios(&r->fc->total, p->margin).roas, 2);
+    if (r->fc->total.organic > 0) { /* marketing's ROAS above; the store's with organic sales */
+        fputs(" (channel GMV over spend; with organic sales ", fp);
+        ratio(fp, mp_kpi_ratios(&r->fc->total, p->margin).store_roas, 2);
+        fputs(")", fp);
+    }
     if (p->spent.periods > 0) {
         char a[11], b[11];
         mp_date_format(p->spent.from, a);

@@ -191,6 +191,15 @@ enum mp_status mp_review_write_table(FILE *fp, const struct mp_review_view *v, m
     fputc('\n', fp);
     if (st == MP_OK)
         st = table_refit(fp, v, err);
+    for (int ph = 0; st == MP_OK && ph < MP_PHASE_COUNT; ph++)
+        if (v->rv->pool_plan[ph] > 0 || v->rv->pool_actual[ph] > 0) {
+            char a[32], b[32];
+            fprintf(fp, "%s pool (visitors whose purchase waits for the outbreak): planned %s, actual "
+                    "favourites + carts %s\n", mp_phase_name((enum mp_phase)ph),
+                    mp_fmt_num(v->rv->pool_plan[ph], 0, a, sizeof a),
+                    isnan(v->rv->pool_actual[ph]) ? "- (no favourites/carts columns)"
+                                                  : mp_fmt_num(v->rv->pool_actual[ph], 0, b, sizeof b));
+        }
     if (st != MP_OK || !v->remaining)
         return st;
     const mp_plan *r = v->remaining->plan;
@@ -305,9 +314,16 @@ enum mp_status mp_review_write_json(FILE *fp, const struct mp_review_view *v, mp
            *off = json_array();
     int bad = 0; /* any jansson call failed: out of memory */
     bad |= json_object_set_new(root, "mplan", json_integer(1));
+    json_t *pool = json_object();
+    for (int ph = 0; ph < MP_PHASE_COUNT; ph++)
+        if (rv->pool_plan[ph] > 0 || rv->pool_actual[ph] > 0)
+            bad |= json_object_set_new(pool, mp_phase_name((enum mp_phase)ph),
+                                json_pack("{s:o, s:o}", "plan", mp_json_num(rv->pool_plan[ph]), "actual",
+                                          mp_json_num(rv->pool_actual[ph])));
     bad |= json_object_set_new(root, "review", json_pack("{s:s, s:s, s:i, s:i, s:f, s:f}", "plan", v->plan_path, "actuals",
                                                   v->actuals_path, "done", rv->done, "periods", p->T, "threshold",
                                                   rv->threshold, "spent", rv->spent));
+    bad |= json_object_set_new(root, "pool", pool);
     for (size_t c = 0; c < rv->nchannels; c++) {
         const char *id = p->channels[c].id;
         bad |= json_object_set_new(by_channel, id, json_compare(&rv->plan_channel[c], &rv->actual_channel[c], p->margin));

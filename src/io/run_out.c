@@ -92,6 +92,20 @@ static const char *objective_text(const mp_plan *p, char *buf, size_t n)
     return "?";
 }
 
+/* objective profit: the allocatable money the optimum leaves unspent (0 when within rounding). */
+static double profit_unspent(const struct mp_run_result *r)
+{
+    const mp_plan *p = r->plan;
+    if (p->objective != MP_OBJ_PROFIT)
+        return 0;
+    double spent = 0;
+    for (size_t c = 0; c < p->nchannels; c++)
+        if (p->channels[c].mode == MP_MODE_OPTIMISED)
+            spent += r->fc->by_channel[c].spend;
+    double left = r->allocatable - spent;
+    return left > fmax(0.5, 1e-6 * fabs(r->allocatable)) ? left : 0;
+}
+
 enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_error *err)
 {
     const mp_plan *p = r->plan;
@@ -114,15 +128,57 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     bad |= json_object_set_new(plan, "objective", json_string(objective_text(p, buf, sizeof buf)));
     if (r->shortfall > 0)
         bad |= json_object_set_new(plan, "shortfall", json_real(r->shortfall));
+    if (r->objective_missed) {
+        double sign = p->objective == MP_OBJ_GOAL_GMV ? -1 : 1; /* goal: the spend, not minus it */
+        bad |= json_object_set_new(plan, "objective_missed",
+                            json_pack("{s:o, s:o}", "reached", mp_json_num(sign * r->objective_reached),
+                                      "optimum", mp_json_num(sign * r->objective_best)));
+    }
+    if (profit_unspent(r) > 0) {
+        bad |= json_object_set_new(plan, "unspent", json_real(profit_unspent(r)));
+        bad |= json_object_set_new(plan, "unspent_reason", json_string("every channel is at break-even (marginal ROAS 1/margin)"));
+    }
     bad |= json_object_set_new(root, "plan", plan);
+
+    /* Each event's phase windows, as `mplan calendar` shows them: the days the periods'
+     * `days` count. */
+    json_t *events = json_array();
+    for (size_t e = 0; e < p->nevents; e++) {
+        const struct mp_event *ev = &p->events[e];
+        json_t *phases = json_object();
+        for (int ph = MP_PHASE_PREPARATION; ph < MP_PHASE_COUNT; ph++) {
+            if (ev->from[ph] > ev->to[ph])
+                continue;
+            char from[11], to[11];
+            mp_date_format(ev->from[ph], from);
+            mp_date_format(ev->to[ph], to);
+            bad |= json_object_set_new(phases, mp_phase_name((enum mp_phase)ph), json_pack("{s:s, s:s}", "from", from, "to", to));
+        }
+        bad |= json_array_append_new(events, json_pack("{s:s, s:o}", "name", ev->name, "phases", phases));
+    }
+    bad |= json_object_set_new(root, "events", events);
 
     json_t *periods = json_array();
     for (size_t t = 0; t < T; t++) {
         mp_date_format(p->period_start[t], buf);
         const char *ev = event_name(p, (int)t);
-        bad |= json_array_append_new(periods, json_pack("{s:i, s:s, s:s, s:o}", "t", (int)t + 1, "start", buf,
-                                                 "phase", mp_phase_name(p->phase[t]),
-                                                 "event", ev ? json_string(ev) : json_null()));
+        json_t *per = json_pack("{s:i, s:s, s:s, s:o}", "t", (int)t + 1, "start", buf, "phase",
+                                mp_phase_name(p->phase[t]), "event", ev ? json_string(ev) : json_null());
+        /* Days of each phase in the period, the demand multiplier of each channel (days
+         * weighted) and the weight of its response with storage deferral. */
+        json_t *days = json_object(), *demand = json_object(), *weight = json_object();
+        for (int ph = 0; p->phase_days && ph < MP_PHASE_COUNT; ph++)
+            if (p->phase_days[t * MP_PHASE_COUNT + (size_t)ph])
+                bad |= json_object_set_new(days, mp_phase_name((enum mp_phase)ph),
+                                    json_integer(p->phase_days[t * MP_PHASE_COUNT + (size_t)ph]));
+        for (size_t c = 0; c < C; c++) {
+            bad |= json_object_set_new(demand, p->channels[c].id, mp_json_num(p->demand[c * T + t]));
+            bad |= json_object_set_new(weight, p->channels[c].id, mp_json_num(p->lift[c * T + t]));
+        }
+        bad |= json_object_set_new(per, "days", days);
+        bad |= json_object_set_new(per, "demand", demand);
+        bad |= json_object_set_new(per, "weight", weight);
+        bad |= json_array_append_new(periods, per);
     }
     bad |= json_object_set_new(root, "periods", periods);
 
@@ -149,6 +205,12 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
         bad |= json_array_append_new(by_period, k);
     }
     bad |= json_object_set_new(kpis, "by_period", by_period);
+    json_t *deferred = json_object();
+    for (int ph = 0; ph < MP_PHASE_COUNT; ph++)
+        if (fc->deferred_gmv[ph] > 0)
+            bad |= json_object_set_new(deferred, mp_phase_name((enum mp_phase)ph),
+                                json_pack("{s:f, s:f}", "gmv", fc->deferred_gmv[ph], "pool", fc->pool[ph]));
+    bad |= json_object_set_new(kpis, "deferred", deferred);
     if (r->ncustom) {
         json_t *custom = json_object();
         for (size_t i = 0; i < r->ncustom; i++)
@@ -294,6 +356,7 @@ static enum mp_status table_kpis(FILE *fp, const struct mp_run_result *r, mp_err
     static const char *const head[] = {"channel", "spend", "gmv", "roas", "mroas", "impressions", "clicks",
                                        "orders", "new", "ctr%", "cvr%", "cpc", "cac", "roi"};
     const mp_plan *p = r->plan;
+    char buf[32];
     struct mp_table tab;
     mp_table_init(&tab, sizeof head / sizeof *head, head);
     for (size_t c = 0; c < p->nchannels; c++)
@@ -306,12 +369,26 @@ static enum mp_status table_kpis(FILE *fp, const struct mp_run_result *r, mp_err
     for (int t = 0; t < p->T; t++)
         base += p->baseline[t];
     if (base > 0) {
-        mp_kpis organic = {.gmv = base};
+        mp_kpis organic = {.gmv = base, .organic = base};
         kpi_row(&tab, "(baseline)", &organic, p->margin, NAN);
     }
     kpi_row(&tab, "total", &r->fc->total, p->margin, NAN);
-    enum mp_status st = mp_table_print(&tab, fp, "KPIs by channel", err);
+    enum mp_status st = mp_table_print(&tab, fp, "KPIs by channel (roas, roi: channel GMV over all spend)", err);
     mp_table_free(&tab);
+    mp_ratios q = mp_kpi_ratios(&r->fc->total, p->margin);
+    if (st == MP_OK && base > 0) {
+        char roas[32], roi[32], aov[32];
+        fprintf(fp, "store, organic sales included: gmv %s, store_roas %s, store_roi %s, store_aov %s\n",
+                mp_fmt_num(r->fc->total.gmv, 0, buf, sizeof buf), mp_fmt_num(q.store_roas, 2, roas, sizeof roas),
+                mp_fmt_num(q.store_roi, 2, roi, sizeof roi), mp_fmt_num(q.store_aov, 2, aov, sizeof aov));
+    }
+    for (int ph = 0; st == MP_OK && ph < MP_PHASE_COUNT; ph++)
+        if (r->fc->deferred_gmv[ph] > 0) {
+            char pool[32];
+            fprintf(fp, "%s spend: %s GMV converts at the outbreak (pool of %s visitors)\n",
+                    mp_phase_name((enum mp_phase)ph), mp_fmt_num(r->fc->deferred_gmv[ph], 0, buf, sizeof buf),
+                    mp_fmt_num(r->fc->pool[ph], 0, pool, sizeof pool));
+        }
     return st;
 }
 
@@ -348,7 +425,8 @@ static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_er
         int id = mp_kpi_lookup(g->kpi);
         int dec = id < 0 ? auto_decimals(g->target)
                   : id == MP_KPI_ROAS || id == MP_KPI_ROI || id == MP_KPI_CTR || id == MP_KPI_CVR ||
-                            id == MP_KPI_CPC || id == MP_KPI_CAC ? 2 : 0;
+                            id == MP_KPI_CPC || id == MP_KPI_CAC || id == MP_KPI_AOV || id == MP_KPI_STORE_ROAS ||
+                            id == MP_KPI_STORE_ROI || id == MP_KPI_STORE_AOV ? 2 : 0;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, g->kpi);
         mp_table_num(&tab, 1, g->target, dec);
@@ -390,7 +468,26 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
     enum mp_status st = mp_table_print(&b, fp, NULL, err);
     mp_table_free(&b);
     if (st == MP_OK && r->shortfall > 0)
-        fprintf(fp, "goal not reachable within the budget: %.0f GMV short\n", r->shortfall);
+        fprintf(fp, "goal not reachable within the budget: %s GMV short\n",
+                mp_fmt_num(r->shortfall, 0, buf, sizeof buf));
+    if (st == MP_OK && r->objective_missed) {
+        char best[32];
+        if (isfinite(r->objective_reached))
+            fprintf(fp, "objective missed: allocator %s reaches %s of it where equalize reaches %s\n", r->allocator,
+                    mp_fmt_num(p->objective == MP_OBJ_GOAL_GMV ? -r->objective_reached : r->objective_reached, 0,
+                               buf, sizeof buf),
+                    mp_fmt_num(p->objective == MP_OBJ_GOAL_GMV ? -r->objective_best : r->objective_best, 0,
+                               best, sizeof best));
+        else
+            fprintf(fp, "objective missed: allocator %s does not meet its target (equalize does)\n", r->allocator);
+    }
+    double unspent = profit_unspent(r);
+    if (st == MP_OK && unspent > 0) {
+        char be[32];
+        fprintf(fp, "unspent: %s, because every channel is at break-even: one more unit returns less "
+                "than 1/margin = %s GMV, so spending it would lower profit\n",
+                mp_fmt_num(unspent, 0, buf, sizeof buf), mp_fmt_num(1 / p->margin, 2, be, sizeof be));
+    }
     /* A table that could not be built ends the output: what is printed stays a prefix. */
     if (st == MP_OK) {
         fputc('\n', fp);

@@ -19,6 +19,10 @@ struct mp_run_result {
     const char *allocator;
     double allocatable;
     double shortfall; /* objective goal: GMV the budget cannot reach; 0 otherwise */
+    /* A pack's allocator missed the plan's objective: the objective's value it reached
+     * (-inf: a target not met) and equalize's. */
+    int objective_missed;
+    double objective_reached, objective_best;
 };
 
 enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_error *err);

@@ -109,6 +109,15 @@ void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
     mp_table_set(tab, col, buf);
 }
 
+char *mp_fmt_num(double value, int decimals, char *buf, size_t n)
+{
+    if (!isfinite(value))
+        snprintf(buf, n, "-");
+    else
+        group_thousands(buf, n, value, decimals);
+    return buf;
+}
+
 char *mp_fmt_exact(char *buf, size_t n, double v)
 {
     int prec = 1;

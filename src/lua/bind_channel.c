@@ -117,6 +117,15 @@ static struct mp_channel *mutable_channel(lua_State *L, const char *what, mp_pla
     struct mp_channel *ch = to_channel(L, plan, &c);
     if (!mp_lua_bound(L)->mutable)
         luaL_error(L, "ch:%s: only a strategy may change the plan", what);
+    /* Remember who changed it: a plan this makes infeasible names the strategy. */
+    char who[160];
+    mp_lua_who(L, who, sizeof who);
+    if (!ch->changed_by || strcmp(ch->changed_by, who) != 0) {
+        const char *copy = mp_arena_strdup(&(*plan)->arena, who);
+        if (!copy)
+            luaL_error(L, "not enough memory");
+        ch->changed_by = copy;
+    }
     return ch;
 }
 
@@ -186,8 +195,17 @@ static int channel_scale_lift(lua_State *L)
     double f = luaL_checknumber(L, 3);
     if (!(f >= 0) || !isfinite(f))
         return luaL_argerror(L, 3, "factor must be a finite number >= 0");
+    double before = ch->scale[t];
+    size_t c = (size_t)(ch - plan->channels);
     ch->scale[t] *= f;
     resolve(L, plan);
+    if (!isfinite(plan->lift[MP_AT(plan, c, t)]) || !isfinite(plan->demand[MP_AT(plan, c, t)])) {
+        /* finite factors, infinite product */
+        ch->scale[t] = before;
+        resolve(L, plan);
+        return luaL_error(L, "ch:scale_lift: channel '%s', period %d: factor %f makes the lift "
+                          "infinite; lifts must stay finite", ch->id, t + 1, f);
+    }
     return 0;
 }
 

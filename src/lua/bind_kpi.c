@@ -1,5 +1,6 @@
 /* KPIs in Lua (model.md 6): KPI tables of a forecast, mplan.kpi, and custom KPI hooks. */
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include <lauxlib.h>
@@ -17,6 +18,10 @@ void mp_lua_push_kpis(lua_State *L, const mp_kpis *k, double margin)
             continue;
         lua_pushnumber(L, v);
         lua_setfield(L, -2, mp_kpi_name((enum mp_kpi_id)id));
+    }
+    if (k->organic > 0) { /* the organic part of gmv, so a pack can tell the two ROAS apart */
+        lua_pushnumber(L, k->organic);
+        lua_setfield(L, -2, "organic");
     }
 }
 
@@ -62,21 +67,22 @@ void mp_lua_push_forecast(lua_State *L, const mp_plan *plan, const mp_forecast *
  * defaults to the plan's. */
 static int mplan_kpi(lua_State *L)
 {
-    static const char *const fields[] = {"spend", "impressions", "clicks", "orders", "gmv", "new_customers"};
+    static const char *const fields[] = {"spend", "impressions", "clicks", "orders", "gmv", "new_customers",
+                                         "organic", "organic_orders"};
     luaL_checktype(L, 1, LUA_TTABLE);
-    double v[6];
-    for (int i = 0; i < 6; i++) {
+    double v[8];
+    for (int i = 0; i < 8; i++) {
         int type = lua_getfield(L, 1, fields[i]);
         if (type != LUA_TNIL && type != LUA_TNUMBER)
             return luaL_error(L, "mplan.kpi: '%s' must be a number, got %s", fields[i], luaL_typename(L, -1));
         v[i] = lua_tonumber(L, -1);
         lua_pop(L, 1);
     }
-    mp_kpis k = {v[0], v[1], v[2], v[3], v[4], v[5]};
+    mp_kpis k = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
     const mp_plan *plan = mp_lua_bound(L)->plan;
     double margin = luaL_optnumber(L, 2, plan ? plan->margin : NAN);
     mp_lua_push_kpis(L, &k, margin);
-    for (int i = 0; i < 6; i++) { /* the ratios only */
+    for (int i = 0; i < 8; i++) { /* the ratios only */
         lua_pushnil(L);
         lua_setfield(L, -2, fields[i]);
     }
@@ -137,6 +143,24 @@ enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, 
     }
     *names = v;
     return MP_OK;
+}
+
+int mp_host_kpi_traits(const mp_host *host, const char *qualified, int *lower, int *additive)
+{
+    *lower = *additive = 0;
+    const char *dot = strchr(qualified, '.');
+    for (size_t i = 0; dot && i < host->npacks; i++) {
+        const struct mp_manifest *m = &host->packs[i].man;
+        if (strlen(m->name) != (size_t)(dot - qualified) || strncmp(m->name, qualified, (size_t)(dot - qualified)))
+            continue;
+        for (size_t k = 0; k < m->nprovides[MP_HOOK_KPI]; k++)
+            if (strcmp(m->provides[MP_HOOK_KPI][k], dot + 1) == 0) {
+                *lower = m->kpi_lower && m->kpi_lower[k];
+                *additive = m->kpi_additive && m->kpi_additive[k];
+                return 1;
+            }
+    }
+    return 0;
 }
 
 enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,

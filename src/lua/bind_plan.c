@@ -107,12 +107,33 @@ static void push_goals(lua_State *L, const mp_plan *plan)
     }
 }
 
+/* plan.objective: {kind = "gmv"|"profit"|"target_roas"|"goal", target_roas = R, gmv = G,
+ * margin = m}: what an allocator is asked to reach (equalize's contract, model.md 7). */
+static void push_objective(lua_State *L, const mp_plan *plan)
+{
+    static const char *const kinds[] = {"gmv", "profit", "target_roas", "goal"};
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, kinds[plan->objective]);
+    lua_setfield(L, -2, "kind");
+    if (plan->objective == MP_OBJ_TARGET_ROAS) {
+        lua_pushnumber(L, plan->objective_value);
+        lua_setfield(L, -2, "target_roas");
+    } else if (plan->objective == MP_OBJ_GOAL_GMV) {
+        lua_pushnumber(L, plan->objective_value);
+        lua_setfield(L, -2, "gmv");
+    }
+    if (!isnan(plan->margin)) {
+        lua_pushnumber(L, plan->margin);
+        lua_setfield(L, -2, "margin");
+    }
+}
+
 /* Fields first, then methods (upvalue 1); anything else is an error naming the field. */
 static int plan_index(lua_State *L)
 {
     static const char *const fields[] = {"store", "currency", "platform", "purpose", "periods",
                                          "period_unit", "start", "budget", "allocatable",
-                                         "margin", "goals", NULL};
+                                         "margin", "goals", "objective", NULL};
     static const char *const units[] = {"day", "week", "month"};
     mp_plan *plan = mp_lua_check_plan(L, 1);
     const char *k = luaL_checkstring(L, 2);
@@ -133,6 +154,7 @@ static int plan_index(lua_State *L)
             lua_pushnumber(L, plan->margin);
         break;
     case 10: push_goals(L, plan); break; /* a copy: writing to it changes nothing */
+    case 11: push_objective(L, plan); break;
     default:
         if (lua_getfield(L, lua_upvalueindex(1), k) == LUA_TNIL)
             return luaL_error(L, "plan has no field '%s'", k);

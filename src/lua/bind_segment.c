@@ -90,11 +90,14 @@ static enum mp_status host_open(struct seg_slot *s, mp_error *err)
     if (st)
         return st;
     mp_host_set_verbose(s->host, r->o->verbose);
+    mp_host_set_pool(s->host, &r->pool);
     lua_State *L = s->L = mp_host_state(s->host);
     lua_pushlightuserdata(L, s);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &SLOT_KEY);
     const char *pack;
-    st = mp_host_load_pack_dir(s->host, r->o->pack, r->overrides, r->o->nparams, &pack, err);
+    /* A plan's pack is loaded as the plan's (its PLAN.lock applies), else from the dir. */
+    st = r->o->lock_plan ? mp_host_load_plan_pack(s->host, r->o->pack, r->o->lock_plan, r->o->lock_pack, &pack, err)
+                         : mp_host_load_pack_dir(s->host, r->o->pack, r->overrides, r->o->nparams, &pack, err);
     if (st)
         return st;
     char qualified[512];
@@ -388,7 +391,7 @@ static int l_quantiles(lua_State *L)
             int isnum;
             lua_Number p = lua_tonumberx(L, -1, &isnum);
             lua_pop(L, 1);
-            if (!isnum || p < 0 || p > 1)
+            if (!isnum || !(p >= 0 && p <= 1)) /* NaN fails both */
                 return luaL_error(L, "mplan.quantiles: p %d must be a number within [0, 1]", (int)k);
             if (push_quantile(L, s, name, p))
                 lua_rawseti(L, -2, k);
@@ -503,7 +506,13 @@ static long label_index(struct seg_state *st, lua_State *L, mp_error *err)
                 len ? "a label that is not UTF-8 text" : "an empty label");
         return -1;
     }
+    size_t had = st->sum->nlabels;
     long l = mp_seg_label(st->sum, name, len);
+    /* A new label is copied into C: its bytes count against the run's memory cap. */
+    if (l >= 0 && st->sum->nlabels > had &&
+        mp_host_charge_c(st->slot->host, len + 64, st->slot->pack, MP_HOOK_SEGMENTER,
+                         st->slot->run->o->rule, err) != MP_OK)
+        return -1;
     if (l == -2) {
         mp_fail(err, MP_ESCRIPT, "%s: segmenter returned more than %d distinct labels (a label names a "
                 "segment, not a customer)", st->slot->run->rule, MP_SEG_MAX_LABELS);

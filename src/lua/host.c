@@ -5,6 +5,7 @@
 #include "lua/lsandbox.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,11 +121,24 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (nsize == 0) {
         free(ptr);
         h->mem -= old;
+        atomic_fetch_sub(&h->pool->used, old);
         return NULL;
     }
-    if (nsize > old && h->in_call) {
-        size_t grow = nsize - old;
-        if (h->tripped || (double)(h->mem + grow) > h->max_mem) {
+    if (nsize <= old) {
+        void *p = realloc(ptr, nsize);
+        if (!p)
+            return ptr; /* a shrink that failed: the old block still serves, and Lua counts on it */
+        h->mem -= old - nsize;
+        atomic_fetch_sub(&h->pool->used, old - nsize);
+        return p;
+    }
+    /* Growth: counted in the pool first (other threads see it at once), undone on failure,
+     * so several threads together cannot pass the cap. */
+    size_t grow = nsize - old;
+    size_t before = atomic_fetch_add(&h->pool->used, grow);
+    if (h->in_call) {
+        if (h->tripped || (double)(before + grow) > h->max_mem) {
+            atomic_fetch_sub(&h->pool->used, grow);
             trip(h, MP_LIMIT_MEM);
             return NULL;
         }
@@ -132,19 +146,57 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         if (h->clock_bytes > CLOCK_BYTES) {
             h->clock_bytes = 0;
             if (mp_host_now() > h->deadline) {
+                atomic_fetch_sub(&h->pool->used, grow);
                 trip(h, MP_LIMIT_TIME);
                 return NULL;
             }
         }
     }
     void *p = realloc(ptr, nsize);
-    if (!p && nsize <= old)
-        p = ptr; /* a shrink that failed: the old block still serves, and Lua counts on it */
-    if (p)
-        h->mem = h->mem - old + nsize;
-    else if (h->in_call)
-        trip(h, MP_LIMIT_OOM);
+    if (p) {
+        h->mem += grow;
+    } else {
+        atomic_fetch_sub(&h->pool->used, grow);
+        if (h->in_call)
+            trip(h, MP_LIMIT_OOM);
+    }
     return p;
+}
+
+void mp_host_set_pool(mp_host *h, struct mp_mem_pool *pool)
+{
+    atomic_fetch_sub(&h->pool->used, h->mem);
+    atomic_fetch_add(&pool->used, h->mem);
+    h->pool = pool;
+}
+
+/* Add C bytes to the pool; nonzero (and nothing added) when that passes the cap. */
+static int charge_c(mp_host *h, size_t bytes)
+{
+    size_t before = atomic_fetch_add(&h->pool->used, bytes);
+    if ((double)(before + bytes) > h->max_mem) {
+        atomic_fetch_sub(&h->pool->used, bytes);
+        return -1;
+    }
+    return 0;
+}
+
+void mp_host_uncharge_c(mp_host *h, size_t bytes)
+{
+    atomic_fetch_sub(&h->pool->used, bytes);
+}
+
+void mp_lua_charge_mem(lua_State *L, size_t bytes)
+{
+    mp_host *h = mp_host_of(L);
+    if (!h->in_call) {
+        atomic_fetch_add(&h->pool->used, bytes);
+        return;
+    }
+    if (h->tripped || charge_c(h, bytes) != 0) {
+        trip(h, MP_LIMIT_MEM);
+        mp_host_raise_limit(L);
+    }
 }
 
 /* An error outside any protected call: only a real out-of-memory in mplan's own C code
@@ -214,6 +266,19 @@ static void format_limit(const mp_host *h, char *buf, size_t n)
         snprintf(buf, n, "no limit");
         break;
     }
+}
+
+enum mp_status mp_host_charge_c(mp_host *h, size_t bytes, const char *pack, enum mp_hook_kind kind,
+                                const char *name, mp_error *err)
+{
+    if (charge_c(h, bytes) == 0)
+        return MP_OK;
+    char v[48];
+    format_bytes(v, sizeof v, h->max_mem);
+    if (pack)
+        return mp_fail(err, MP_ESCRIPT, "pack '%s': in %s '%s': memory limit (%s) exceeded by its "
+                       "results", pack, mp_hook_kind_name(kind), name, v);
+    return mp_fail(err, MP_ESCRIPT, "%s: memory limit (%s) exceeded", name, v);
 }
 
 /* "in strategy 'phase_focus'", "while loading", or nothing for a script. */
@@ -349,6 +414,31 @@ static size_t position_prefix(const char *s)
     return 0;
 }
 
+/* Does the "source:line" prefix of an error text (pos bytes) name a file of the one who
+ * failed: the frame where the error was raised, or a file of the pack's directory? An
+ * error string can start with anything, so another pack's "file:line:" is not believed. */
+static int own_position(const mp_host *h, const char *text, size_t pos)
+{
+    const char *colon = text + pos;
+    while (colon > text && colon[-1] >= '0' && colon[-1] <= '9')
+        colon--;
+    size_t n = (size_t)(colon - 1 - text); /* the source part, before ":LINE" */
+    const char *w = h->where, *wc = strrchr(w, ':');
+    if (wc && (size_t)(wc - w) == n && strncmp(w, text, n) == 0)
+        return 1;
+    size_t l = h->loading ? strlen(h->loading) : 0;
+    if (l && n > l + 1 && strncmp(text, h->loading, l) == 0 && text[l] == '/' && !strstr(text, "/../"))
+        return 1;
+    for (size_t i = 0; h->pack && i < h->npacks; i++) {
+        const struct mp_host_pack *pk = &h->packs[i];
+        size_t d = strlen(pk->display);
+        if (strcmp(pk->man.name, h->pack) == 0 && n > d + 1 && strncmp(text, pk->display, d) == 0 &&
+            text[d] == '/' && strstr(text, "/../") == NULL)
+            return 1;
+    }
+    return 0;
+}
+
 static void format_error(mp_host *h, lua_State *L, int status, mp_error *err)
 {
     char ctx[200], text[ERRTEXT_MAX], owner[160];
@@ -362,6 +452,8 @@ static void format_error(mp_host *h, lua_State *L, int status, mp_error *err)
         mp_fail(err, h->tripped == MP_LIMIT_OOM ? MP_ENOMEM : MP_ESCRIPT, "%s%s: %s", owner, ctx, text);
     } else {
         size_t pos = position_prefix(text);
+        if (pos && !own_position(h, text, pos))
+            pos = 0; /* "other/init.lua:5:" in a string: the text, not the place */
         if (pos)
             mp_fail(err, MP_ESCRIPT, "%.*s%s: %s", (int)pos, text, ctx, text + pos + 2);
         else
@@ -394,6 +486,7 @@ enum mp_status mp_lua_call(mp_host *h, int nargs, int nresults, const char *pack
     h->where[0] = 0;
     h->trace[0] = 0;
     h->deadline = mp_host_now() + h->timeout;
+    h->call_mem = h->mem;
     h->in_call = 1;
     lua_sethook(L, count_hook, LUA_MASKCOUNT,
                 h->max_steps < MP_HOOK_EVERY ? (int)fmax(1, h->max_steps) : MP_HOOK_EVERY);
@@ -504,6 +597,7 @@ enum mp_status mp_host_new(const mp_host_limits *limits, mp_host **out, mp_error
     if (limits)
         h->given = *limits;
     apply_limits(h, NULL);
+    h->pool = &h->own_pool;
     h->L = lua_newstate(host_alloc, h);
     if (!h->L) {
         free(h);
@@ -531,6 +625,9 @@ void mp_host_free(mp_host *h)
         mp_manifest_free(&h->packs[i].man);
         free(h->packs[i].dir);
         free(h->packs[i].display);
+        if (h->packs[i].locked)
+            mp_pack_files_free(h->packs[i].locked);
+        free(h->packs[i].locked);
     }
     free(h->packs);
     free(h);

@@ -34,6 +34,11 @@ enum mp_status mp_host_load_pack_dir(mp_host *host, const char *dir,
                                      const struct mp_param *overrides, size_t n,
                                      const char **pack_name, mp_error *err);
 
+/* Load pack `index` of `plan` from `dir` as mp_host_load_pack does (the plan's params and
+ * PLAN.lock apply), and give its name as mp_host_load_pack_dir does. */
+enum mp_status mp_host_load_plan_pack(mp_host *host, const char *dir, const mp_plan *plan,
+                                      size_t index, const char **pack_name, mp_error *err);
+
 /* Push the hook PACK.NAME, which the pack must list under `kind` in pack.yaml. MP_EINPUT
  * when there is no such pack or hook (nothing pushed). For a per-row loop push it once and
  * lua_pushvalue it each row. */
@@ -59,6 +64,29 @@ void mp_host_push_script_env(mp_host *host, const char *dir, const char *display
  * with _ENV the table at `env`. Raises a Lua error when unreadable or not compilable: call
  * it inside a protected call. */
 void mp_lua_load_file(lua_State *L, const char *path, const char *display, int env);
+
+/* The same for the file `rel` of the pack in `dir` (io/pack_fs.h: it stays inside the pack,
+ * and with `locked` its bytes are the locked ones). */
+struct mp_pack_files;
+void mp_lua_load_pack_file(lua_State *L, const char *dir, const char *rel, const char *display,
+                           const struct mp_pack_files *locked, int env);
+
+/* Memory counted for a whole run: every host attached to one pool (the worker threads of a
+ * segment pass) is capped together by --max-mem, with the C copies their results cause. */
+struct mp_mem_pool {
+    _Atomic size_t used;
+};
+/* Attach `host` to `pool` (which must outlive it); its bytes move over. */
+void mp_host_set_pool(mp_host *host, struct mp_mem_pool *pool);
+/* Count `bytes` of C memory a hook's results take (labels copied into C) against the cap.
+ * Outside a call: MP_ESCRIPT "pack 'x': in segmenter 'y': memory limit (..) exceeded" when
+ * over it. */
+enum mp_status mp_host_charge_c(mp_host *host, size_t bytes, const char *pack,
+                                enum mp_hook_kind kind, const char *name, mp_error *err);
+/* The same inside a call, raising the limit error (C memory a script makes: test.plan). */
+void mp_lua_charge_mem(lua_State *L, size_t bytes);
+/* Give back what was charged once that C memory is freed. */
+void mp_host_uncharge_c(mp_host *host, size_t bytes);
 
 /* Take the plan's `limits` for those mp_host_new left at 0 (plan NULL: the defaults). */
 void mp_host_apply_plan_limits(mp_host *host, const mp_plan *plan);

@@ -74,6 +74,7 @@ static const char *class_end(struct matcher *m, const char *p)
         return p + 1;
     }
     if (c == '[') {
+        const char *open = p;
         if (*p == '^')
             p++;
         do { /* a ']' right after '[' or '[^' is a member */
@@ -82,6 +83,7 @@ static const char *class_end(struct matcher *m, const char *p)
             if (*p++ == ESC && p < m->pat_end)
                 p++;
         } while (*p != ']');
+        tick_n(m, p - open); /* a set of 1e6 members is scanned at each position */
         return p + 1;
     }
     return p;
@@ -136,7 +138,7 @@ static int set_match(int c, const char *p, const char *close)
     return !in;
 }
 
-static int single_match(const struct matcher *m, const char *s, const char *p, const char *ep)
+static int single_match(struct matcher *m, const char *s, const char *p, const char *ep)
 {
     if (s >= m->src_end)
         return 0;
@@ -144,7 +146,9 @@ static int single_match(const struct matcher *m, const char *s, const char *p, c
     switch (*p) {
     case '.': return 1;
     case ESC: return class_match(c, (unsigned char)p[1]);
-    case '[': return set_match(c, p, ep - 1);
+    case '[':
+        tick_n(m, ep - p); /* the members are compared one by one */
+        return set_match(c, p, ep - 1);
     default: return (unsigned char)*p == c;
     }
 }
@@ -234,6 +238,8 @@ static const char *match_backref(struct matcher *m, const char *s, int digit)
     if (l < 0 || l >= m->ncap || m->cap[l].len == CAP_OPEN)
         luaL_error(m->L, "invalid capture index %%%d", l + 1);
     ptrdiff_t len = m->cap[l].len;
+    if (len > 0)
+        tick_n(m, len);
     if (len >= 0 && m->src_end - s >= len && memcmp(m->cap[l].init, s, (size_t)len) == 0)
         return s + len;
     return NULL;

@@ -8,6 +8,7 @@
 #include <lua.h>
 
 #include "lua/lhost.h"
+#include "io/lock.h"
 #include "lua/pack.h"
 
 /* Instructions between two runs of the count hook: the granularity of the step and time
@@ -22,6 +23,7 @@ enum mp_limit { MP_LIMIT_NONE, MP_LIMIT_STEPS, MP_LIMIT_MEM, MP_LIMIT_TIME, MP_L
 struct mp_host_pack {
     struct mp_manifest man;
     char *dir, *display; /* where it is, and how its files are named in messages */
+    struct mp_pack_files *locked; /* its PLAN.lock entry, or NULL: every file read is checked */
     int env_ref, params_ref; /* registry references */
 };
 
@@ -37,8 +39,11 @@ struct mp_host {
     double steps;          /* instructions charged so far */
     double deadline;       /* monotonic seconds */
     size_t mem;            /* bytes the state holds */
+    size_t call_mem;       /* ... when the call began (collectgarbage('count') is relative) */
+    struct mp_mem_pool own_pool, *pool; /* the cap is on pool->used: all hosts of a run */
     size_t clock_bytes;    /* allocated since the allocator last looked at the clock */
     const char *pack, *name;
+    const char *loading; /* display path of the pack being loaded (init.lua), else NULL */
     enum mp_hook_kind kind;
     char where[LUA_IDSIZE + 24]; /* innermost Lua frame of the last error */
     char trace[640];             /* its traceback, when verbose */
@@ -69,7 +74,8 @@ void mp_sandbox_open(lua_State *L);
 
 /* Push a fresh environment: the sandbox globals, its own copies of the library tables,
  * `require` limited to `dir` (named `display` in messages) and mplan's library. */
-void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display);
+void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display,
+                        const struct mp_pack_files *locked);
 
 /* The pattern functions string.find, match, gmatch and gsub, with their work charged to the
  * call's instruction budget (lpattern.c). */
@@ -77,6 +83,10 @@ int mp_str_find(lua_State *L);
 int mp_str_match(lua_State *L);
 int mp_str_gmatch(lua_State *L);
 int mp_str_gsub(lua_State *L);
+
+/* Marks the metatable of a pack's params table (its address is the key): rawset refuses
+ * such tables, as their __newindex does. */
+extern const char mp_params_key;
 
 /* The limit error: raised from the count hook, the allocator path and mp_lua_charge. */
 int mp_host_raise_limit(lua_State *L);

@@ -13,6 +13,7 @@
 #include "core/model.h"
 #include "core/segment.h"
 #include "io/csv.h"
+#include "lua/lhost.h"
 #include "mplan/segment.h"
 
 #define MP_SEG_LABEL_CACHE 16
@@ -91,6 +92,7 @@ struct seg_run {
     const char *what;        /* the pass, for progress */
     struct mp_arena arena;   /* typed param overrides */
     struct mp_param *overrides;
+    struct mp_mem_pool pool; /* every worker's host: one memory cap for the pass */
 };
 
 /* Everything one byte range of the file adds up to. */

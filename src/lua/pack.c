@@ -10,6 +10,7 @@
 
 #include <lauxlib.h>
 
+#include "io/pack_fs.h"
 #include "io/yaml_doc.h"
 #include "lua/lsandbox.h"
 
@@ -115,6 +116,51 @@ static int api_satisfies(const char *range, int major, int minor, int *bad)
     return ok;
 }
 
+struct provided {
+    const char *name;
+    const struct mp_ynode *node;
+    size_t seq; /* order in the file */
+};
+
+static int cmp_provided(const void *a, const void *b)
+{
+    const struct provided *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* A name may appear once across all kinds: sorted, so 100,000 names take milliseconds, not
+ * the pairs of them. The repeat named is the first one in file order. */
+static enum mp_status check_unique(struct mp_ydoc *doc, const struct mp_ynode *prov,
+                                   const struct mp_manifest *m, mp_error *err)
+{
+    size_t n = 0;
+    for (int k = 0; k < 4; k++)
+        n += m->nprovides[k];
+    if (n < 2)
+        return MP_OK;
+    struct provided *v = malloc(n * sizeof *v);
+    if (!v)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    n = 0;
+    for (int k = 0; k < 4; k++) {
+        const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
+        for (size_t i = 0; i < m->nprovides[k]; i++, n++)
+            v[n] = (struct provided){m->provides[k][i], list->items[i], n};
+    }
+    qsort(v, n, sizeof *v, cmp_provided);
+    const struct provided *repeat = NULL;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i].name, v[i - 1].name) == 0 && (i < 2 || strcmp(v[i - 2].name, v[i].name) != 0) &&
+            (!repeat || v[i].seq < repeat->seq))
+            repeat = &v[i];
+    enum mp_status st = repeat ? mp_ydoc_fail(doc, repeat->node, err, "'%s' is listed twice in 'provides'",
+                                              repeat->name)
+                               : MP_OK;
+    free(v);
+    return st;
+}
+
 static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *prov,
                                     struct mp_manifest *m, mp_error *err)
 {
@@ -136,12 +182,51 @@ static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *
             if (!all_of(name, "_", 0))
                 return mp_ydoc_fail(doc, list->items[i], err, "%s: '%s' is not a function name "
                                     "([a-z_][a-z0-9_]*)", what, name);
-            for (int k2 = 0; k2 <= k; k2++)
-                for (size_t j = 0; j < (k2 == k ? m->nprovides[k] : m->nprovides[k2]); j++)
-                    if (strcmp(m->provides[k2][j], name) == 0)
-                        return mp_ydoc_fail(doc, list->items[i], err, "'%s' is listed twice in "
-                                            "'provides'", name);
             m->provides[k][m->nprovides[k]++] = name;
+        }
+    }
+    return check_unique(doc, prov, m, err);
+}
+
+/* `kpis:` how each KPI the pack provides reads: which way is better, and whether it adds
+ * up over periods (so `review --write-plan` reduces a goal on it by what was reached). */
+static enum mp_status load_kpi_traits(struct mp_ydoc *doc, const struct mp_ynode *kpis,
+                                      struct mp_manifest *m, mp_error *err)
+{
+    static const char *const keys[] = {"better", "additive", NULL};
+    size_t n = m->nprovides[MP_HOOK_KPI];
+    m->kpi_lower = mp_arena_array(&m->arena, n + 1, 1);
+    m->kpi_additive = mp_arena_array(&m->arena, n + 1, 1);
+    if (!m->kpi_lower || !m->kpi_additive)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    if (!kpis || mp_ynode_is_null(kpis))
+        return MP_OK;
+    MP_TRY(mp_ynode_expect(doc, kpis, MP_Y_MAP, "'kpis'", err));
+    for (size_t i = 0; i < kpis->n; i++) {
+        const char *name = kpis->keys[i];
+        size_t k = 0;
+        while (k < n && strcmp(m->provides[MP_HOOK_KPI][k], name) != 0)
+            k++;
+        if (k == n)
+            return mp_ydoc_fail(doc, kpis->keynodes[i], err, "'kpis.%s': the pack does not list '%s' under "
+                                "provides.kpis", name, name);
+        char where[128], what[160];
+        snprintf(where, sizeof where, "kpis.%.60s", name);
+        const struct mp_ynode *t = kpis->items[i], *v;
+        snprintf(what, sizeof what, "'%s'", where);
+        MP_TRY(mp_ynode_expect(doc, t, MP_Y_MAP, what, err));
+        MP_TRY(mp_ymap_check_keys(doc, t, where, keys, err));
+        if ((v = mp_ymap_get(t, "better"))) {
+            int lower = v->type == MP_Y_SCALAR && strcmp(v->str, "lower") == 0;
+            if (!lower && !(v->type == MP_Y_SCALAR && strcmp(v->str, "higher") == 0))
+                return mp_ydoc_fail(doc, v, err, "'%s.better' must be higher or lower", where);
+            m->kpi_lower[k] = (unsigned char)lower;
+        }
+        if ((v = mp_ymap_get(t, "additive"))) {
+            int b;
+            snprintf(what, sizeof what, "'%s.additive'", where);
+            MP_TRY(mp_ynode_bool(doc, v, what, &b, err));
+            m->kpi_additive[k] = (unsigned char)(b != 0);
         }
     }
     return MP_OK;
@@ -199,7 +284,8 @@ static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const st
 
 static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, mp_error *err)
 {
-    static const char *const keys[] = {"name", "version", "summary", "mplan", "provides", "params", NULL};
+    static const char *const keys[] = {"name", "version", "summary", "mplan", "provides", "params", "kpis",
+                                       NULL};
     const struct mp_ynode *root = doc->root, *n;
     MP_TRY(mp_ynode_expect(doc, root, MP_Y_MAP, "pack.yaml", err));
     MP_TRY(mp_ymap_check_keys(doc, root, "pack", keys, err));
@@ -229,6 +315,7 @@ static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, 
                                   m->name, m->api, MP_API_MAJOR, MP_API_MINOR);
     if ((n = mp_ymap_get(root, "provides")))
         MP_TRY(load_provides(doc, n, m, err));
+    MP_TRY(load_kpi_traits(doc, mp_ymap_get(root, "kpis"), m, err));
     if ((n = mp_ymap_get(root, "params")) && !mp_ynode_is_null(n)) {
         MP_TRY(mp_ynode_expect(doc, n, MP_Y_MAP, "'params'", err));
         if (!(m->params = mp_arena_array(&m->arena, n->n + 1, sizeof *m->params)))
@@ -247,7 +334,8 @@ static int keep(struct mp_arena *a, const char **s)
     return !*s || (*s = mp_arena_strdup(a, *s)) != NULL;
 }
 
-enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error *err)
+enum mp_status mp_manifest_load_locked(const char *dir, const struct mp_pack_files *locked,
+                                       struct mp_manifest *m, mp_error *err)
 {
     memset(m, 0, sizeof *m);
     struct mp_ydoc doc = {0};
@@ -255,7 +343,13 @@ enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error
     if (!path)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     m->file = path;
-    enum mp_status st = mp_ydoc_load_file(path, &doc, err);
+    char *text;
+    size_t len;
+    enum mp_status st = mp_pack_file_read(dir, "pack.yaml", MP_YAML_MAX_BYTES, locked, &text, &len, NULL, err);
+    if (st == MP_OK) {
+        st = mp_ydoc_load_string(path, text, len, &doc, err);
+        free(text);
+    }
     if (st == MP_OK)
         st = load_manifest(&doc, m, err);
     int ok = st != MP_OK || (keep(&m->arena, &m->name) && keep(&m->arena, &m->version) &&
@@ -272,6 +366,11 @@ enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error
     if (st != MP_OK)
         mp_manifest_free(m);
     return st;
+}
+
+enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error *err)
+{
+    return mp_manifest_load_locked(dir, NULL, m, err);
 }
 
 void mp_manifest_free(struct mp_manifest *m)
@@ -351,18 +450,29 @@ static int params_readonly(lua_State *L)
     return luaL_error(L, "params are read-only (set them in the plan's packs: entry)");
 }
 
+/* next over the values table (upvalue 1), which the script never gets: writing through
+ * the table pairs yields is then impossible. */
+static int params_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
 static int params_pairs(lua_State *L)
 {
-    lua_getglobal(L, "next");
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__index");
-    lua_remove(L, -2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, params_next, 1);
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
 
 struct load_ctx {
     const char *dir, *display;
+    const struct mp_pack_files *locked;
     const struct mp_param *params;
     size_t nparams;
 };
@@ -372,12 +482,10 @@ struct load_ctx {
 static int load_protected(lua_State *L)
 {
     const struct load_ctx *c = lua_touserdata(L, 1);
-    mp_sandbox_new_env(L, c->dir, c->display);
-    lua_pushfstring(L, "%s/init.lua", c->dir);
+    mp_sandbox_new_env(L, c->dir, c->display, c->locked);
     lua_pushfstring(L, "%s/init.lua", c->display);
-    mp_lua_load_file(L, lua_tostring(L, -2), lua_tostring(L, -1), 2);
-    lua_replace(L, -3);
-    lua_pop(L, 1);
+    mp_lua_load_pack_file(L, c->dir, "init.lua", lua_tostring(L, -1), c->locked, 2);
+    lua_remove(L, -2);
     lua_call(L, 0, 1); /* [ctx, env, exports] */
     if (!lua_istable(L, -1))
         return luaL_error(L, "init.lua returned %s, expected a table of the functions it exports",
@@ -394,13 +502,16 @@ static int load_protected(lua_State *L)
         }
         lua_setfield(L, -2, p->name);
     }
-    lua_newtable(L);
+    lua_newtable(L); /* [.., proxy, values, mt] */
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, params_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
     lua_insert(L, -2);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, params_readonly);
     lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, params_pairs);
-    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, -2, &mp_params_key);
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
@@ -492,16 +603,46 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
     return MP_OK;
 }
 
+static void pack_free(struct mp_host_pack *pk)
+{
+    free(pk->dir);
+    free(pk->display);
+    if (pk->locked)
+        mp_pack_files_free(pk->locked);
+    free(pk->locked);
+    mp_manifest_free(&pk->man);
+}
+
+/* Load the pack in `dir`; for pack `index` of `plan` (plan may be NULL) its lock applies. */
 static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_param *overrides,
-                                size_t n, const char *plan_file, const char **pack_name,
-                                mp_error *err)
+                                size_t n, const mp_plan *plan, size_t index,
+                                const char **pack_name, mp_error *err)
 {
     lua_State *L = h->L;
+    const char *plan_file = plan ? plan->file : NULL;
     struct mp_host_pack pk = {.env_ref = LUA_NOREF, .params_ref = LUA_NOREF};
     struct mp_param *params = NULL;
-    enum mp_status st = mp_manifest_load(dir, &pk.man, err);
-    if (st != MP_OK)
+    enum mp_status st = MP_OK;
+    if (plan && index < plan->npacks) {
+        /* Every command that loads a plan's pack checks its lock here, and keeps the locked
+         * hashes: each file is checked again as it is read, so what runs is what was
+         * verified, even if the file changes in between. */
+        struct mp_pack_files locked;
+        int found;
+        if ((st = mp_lock_pack(plan, index, &locked, &found, err)) != MP_OK)
+            return st;
+        if (found && !(pk.locked = malloc(sizeof *pk.locked))) {
+            mp_pack_files_free(&locked);
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        }
+        if (found)
+            *pk.locked = locked;
+    }
+    st = mp_manifest_load_locked(dir, pk.locked, &pk.man, err);
+    if (st != MP_OK) {
+        pack_free(&pk);
         return st;
+    }
     const struct mp_host_pack *dup = find_pack(h, pk.man.name, strlen(pk.man.name));
     if (dup) {
         st = mp_fail(err, MP_EINPUT, "%s: a pack named '%s' is already loaded from %s", pk.man.file,
@@ -522,10 +663,12 @@ static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_par
     if (st != MP_OK)
         goto fail;
 
-    struct load_ctx ctx = {pk.dir, pk.display, params, pk.man.nparams};
+    struct load_ctx ctx = {pk.dir, pk.display, pk.locked, params, pk.man.nparams};
     lua_pushcfunction(L, load_protected);
     lua_pushlightuserdata(L, &ctx);
+    h->loading = pk.display; /* its files' positions in messages are its own */
     st = mp_lua_call(h, 1, 3, pk.man.name, MP_HOOK_INIT, pk.man.name, err);
+    h->loading = NULL;
     if (st != MP_OK)
         goto fail;
     /* [env, exports, params] */
@@ -557,24 +700,28 @@ static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_par
     return MP_OK;
 fail:
     free(params);
-    free(pk.dir);
-    free(pk.display);
-    mp_manifest_free(&pk.man);
+    pack_free(&pk);
     return st;
 }
 
 enum mp_status mp_host_load_pack_dir(mp_host *h, const char *dir, const struct mp_param *overrides,
                                      size_t n, const char **pack_name, mp_error *err)
 {
-    return load_pack(h, dir, overrides, n, NULL, pack_name, err);
+    return load_pack(h, dir, overrides, n, NULL, 0, pack_name, err);
+}
+
+enum mp_status mp_host_load_plan_pack(mp_host *h, const char *dir, const mp_plan *plan,
+                                      size_t pack_index, const char **pack_name, mp_error *err)
+{
+    const struct mp_pack_ref *ref = plan && pack_index < plan->npacks ? &plan->packs[pack_index] : NULL;
+    return load_pack(h, dir, ref ? ref->params : NULL, ref ? ref->nparams : 0, plan, pack_index,
+                     pack_name, err);
 }
 
 enum mp_status mp_host_load_pack(mp_host *h, const char *dir, const mp_plan *plan,
                                  size_t pack_index, mp_error *err)
 {
-    const struct mp_pack_ref *ref = plan && pack_index < plan->npacks ? &plan->packs[pack_index] : NULL;
-    return load_pack(h, dir, ref ? ref->params : NULL, ref ? ref->nparams : 0,
-                     plan ? plan->file : NULL, NULL, err);
+    return mp_host_load_plan_pack(h, dir, plan, pack_index, NULL, err);
 }
 
 enum mp_status mp_host_load_plan_packs(mp_host *h, const mp_plan *plan, mp_error *err)
@@ -669,7 +816,7 @@ void mp_host_push_params(mp_host *h, const char *pack)
 
 void mp_host_push_script_env(mp_host *h, const char *dir, const char *display)
 {
-    mp_sandbox_new_env(h->L, dir, display);
+    mp_sandbox_new_env(h->L, dir, display, NULL);
 }
 
 struct run_ctx {

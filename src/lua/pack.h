@@ -29,6 +29,9 @@ struct mp_manifest {
     const char *name, *version, *summary, *api;
     const char **provides[4]; /* by enum mp_hook_kind (allocator..kpi) */
     size_t nprovides[4];
+    /* `kpis: {NAME: {better: lower, additive: true}}`, one each per provides.kpis entry:
+     * 1 where lower is better, 1 where the KPI adds up over periods (default 0, 0). */
+    unsigned char *kpi_lower, *kpi_additive;
     struct mp_pack_param *params;
     size_t nparams;
 };
@@ -36,6 +39,11 @@ struct mp_manifest {
 /* Read DIR/pack.yaml. On success the caller owns m: free with mp_manifest_free. MP_EINPUT
  * with `pack.yaml:LINE:COL: ...` for a bad manifest, MP_EIO when it cannot be read. */
 enum mp_status mp_manifest_load(const char *dir, struct mp_manifest *m, mp_error *err);
+/* The same with the pack's locked files (io/lock.h mp_lock_pack; NULL: no lock): the bytes
+ * read must be the locked ones. */
+struct mp_pack_files;
+enum mp_status mp_manifest_load_locked(const char *dir, const struct mp_pack_files *locked,
+                                       struct mp_manifest *m, mp_error *err);
 /* Safe on a zeroed or freed manifest. */
 void mp_manifest_free(struct mp_manifest *m);
 

@@ -11,11 +11,15 @@
 
 #include <lauxlib.h>
 
-#include "lua/lbind.h"
+#include "io/pack_fs.h"
+#include "io/yaml_doc.h"
+
 #include "lua/lhost.h"
 #include "lua/lsandbox.h"
 #include "lua/pack.h"
 #include "mplan/alloc.h"
+
+#define MP_TEST_PLAN_MT "mplan.test_plan"
 
 /* What the `test` functions need; their upvalue 1 (a light userdata). */
 struct test_ctx {
@@ -27,19 +31,49 @@ struct test_ctx {
 
 #define CTX(L) ((struct test_ctx *)lua_touserdata(L, lua_upvalueindex(1)))
 
-/* A plan a test loaded is owned by the Lua GC: kept in a box (lbind.h). */
-static void free_plan(void *plan)
+/* A plan a test loaded, owned by the Lua GC: freed with its box. */
+struct plan_box {
+    mp_plan *plan;
+    size_t charged; /* its bytes, counted against the memory cap until it is freed */
+};
+
+static int plan_box_gc(lua_State *L)
 {
-    mp_plan_free(plan);
+    struct plan_box *b = luaL_checkudata(L, 1, MP_TEST_PLAN_MT);
+    mp_plan_free(b->plan);
+    b->plan = NULL;
+    mp_host_uncharge_c(mp_host_of(L), b->charged);
+    b->charged = 0;
+    return 0;
+}
+
+/* A box for a plan about to be loaded, left on the stack: should loading raise, the GC
+ * still frees what the box holds. */
+static struct plan_box *new_box(lua_State *L)
+{
+    struct plan_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->plan = NULL;
+    b->charged = 0;
+    if (luaL_newmetatable(L, MP_TEST_PLAN_MT)) {
+        lua_pushcfunction(L, plan_box_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return b;
 }
 
 /* The box on top holds a loaded plan: make it the plan scripts work on (mutable, as in a
  * strategy) and push its plan object. Objects of the previous plan stop working. */
-static int use_plan(lua_State *L, struct test_ctx *c, struct mp_lua_box *b)
+static int use_plan(lua_State *L, struct test_ctx *c, struct plan_box *b)
 {
+    /* The plan lives in C memory: it counts against the cap, so a test that makes plans
+     * in a loop meets the memory limit like any other allocation. */
+    size_t bytes = sizeof *b->plan + b->plan->arena.total;
+    mp_lua_charge_mem(L, bytes);
+    b->charged = bytes;
     luaL_unref(L, LUA_REGISTRYINDEX, c->plan_ref);
-    c->plan_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* pops the box */
-    mp_host_bind(c->host, b->p, 1);
+    c->plan_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    mp_host_bind(c->host, b->plan, 1);
     mp_lua_push_plan(L);
     return 1;
 }
@@ -49,11 +83,9 @@ static int test_plan(lua_State *L)
 {
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
-    struct mp_lua_box *b = mp_lua_box_new(L, free_plan); /* [text, box] */
-    mp_plan *plan = NULL;
+    struct plan_box *b = new_box(L);
     mp_error err = {0};
-    enum mp_status st = mp_plan_load_string("test.plan", text, len, &plan, &err);
-    b->p = plan;
+    enum mp_status st = mp_plan_load_string("test.plan", text, len, &b->plan, &err);
     if (st == MP_ENOMEM)
         return mp_lua_nomem(L);
     if (st != MP_OK)
@@ -69,11 +101,17 @@ static int test_plan_file(lua_State *L)
     if (!*name || strchr(name, '/'))
         return luaL_argerror(L, 1, "a file name in the pack's tests directory");
     const char *path = lua_pushfstring(L, "%s/tests/%s", c->dir, name);
-    struct mp_lua_box *b = mp_lua_box_new(L, free_plan); /* [name, path, box] */
-    mp_plan *plan = NULL;
+    const char *rel = lua_pushfstring(L, "tests/%s", name);
+    struct plan_box *b = new_box(L);
     mp_error err = {0};
-    enum mp_status st = mp_plan_load(path, &plan, &err);
-    b->p = plan;
+    char *text;
+    size_t len;
+    /* Through the pack's one reader: a link out of the pack is refused, naming it. */
+    enum mp_status st = mp_pack_file_read(c->dir, rel, MP_YAML_MAX_BYTES, NULL, &text, &len, NULL, &err);
+    if (st == MP_OK) {
+        st = mp_plan_load_string(path, text, len, &b->plan, &err);
+        free(text);
+    }
     if (st == MP_ENOMEM)
         return mp_lua_nomem(L);
     if (st != MP_OK)

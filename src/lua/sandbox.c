@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -14,12 +15,12 @@
 #include <lualib.h>
 
 #include "io/esc.h"
+#include "io/pack_fs.h"
 
 /* Registry keys: addresses of constants, so no mutable global state. */
 static const char TEMPLATE_KEY = 'T';
+const char mp_params_key = 'P';
 static const char LOADING_KEY = 'L';
-
-#define MAX_SOURCE_BYTES (16u << 20)
 
 /* ---- calls that must not swallow a limit ---- */
 
@@ -71,6 +72,82 @@ static int sandbox_coroutine_call(lua_State *L)
 
 /* ---- base functions with a narrower contract ---- */
 
+/* Weak tables are not for rule scripts: a chain of ephemerons (weak-key entries whose
+ * values lead to the next key) costs the collector's atomic phase quadratic time in C, where
+ * no hook or clock can stop it. A metatable with `__mode` is refused, and no `__mode` can be
+ * added to a table once it is a metatable: such tables get a guard `__newindex` (from the
+ * protected metatable GUARD_KEY when they have none, else added to their own metatable), and
+ * rawset refuses the key. With no weak tables, a full collection is linear in the heap, which
+ * the memory limit bounds. */
+static const char GUARD_KEY = 'G', USED_KEY = 'U';
+
+static int is_mode_key(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TSTRING && strcmp(lua_tostring(L, idx), "__mode") == 0;
+}
+
+static int refuse_mode(lua_State *L)
+{
+    return luaL_error(L, "weak tables (__mode) are not allowed in rule scripts");
+}
+
+/* __newindex of the guard: a plain raw set, except for __mode. */
+static int guard_newindex(lua_State *L)
+{
+    if (is_mode_key(L, 2))
+        return refuse_mode(L);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 0;
+}
+
+static int sandbox_rawset(lua_State *L)
+{
+    if (is_mode_key(L, 2))
+        return refuse_mode(L);
+    lua_settop(L, 3);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    if (lua_getmetatable(L, 1)) { /* the params of a pack: read-only */
+        int params = lua_rawgetp(L, -1, &mp_params_key) != LUA_TNIL;
+        lua_pop(L, 2);
+        if (params)
+            return luaL_error(L, "params are read-only (set them in the plan's packs: entry)");
+    }
+    lua_rawset(L, 1);
+    return 1;
+}
+
+/* Make the table at idx unable to gain __mode by assignment. */
+static void guard_metatable(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_getmetatable(L, idx)) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
+        lua_setmetatable(L, idx);
+        return;
+    }
+    lua_pushliteral(L, "__newindex"); /* [mt2, "__newindex"] */
+    if (lua_rawget(L, -2) == LUA_TNIL) {
+        lua_pushliteral(L, "__newindex");
+        lua_pushcfunction(L, guard_newindex);
+        lua_rawset(L, -4);
+    }
+    lua_pop(L, 2);
+}
+
+/* Is the table at idx a metatable of something (set through setmetatable)? */
+static int is_used(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &USED_KEY);
+    lua_pushvalue(L, idx);
+    int used = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return used;
+}
+
 /* A finalizer could run at any later GC step, outside the call whose limits apply to it, or
  * at lua_close; scripts get none. */
 static int sandbox_setmetatable(lua_State *L)
@@ -81,10 +158,59 @@ static int sandbox_setmetatable(lua_State *L)
     if (t == LUA_TTABLE && lua_getfield(L, 2, "__gc") != LUA_TNIL)
         return luaL_error(L, "__gc metamethods are not allowed in rule scripts");
     lua_settop(L, 2);
-    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__mode");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return refuse_mode(L);
+        lua_pop(L, 1);
+    }
+    int guarded = 0; /* t's metatable is the guard: the script may replace it */
+    if (lua_getmetatable(L, 1)) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
+        guarded = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+    }
+    if (!guarded && luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
         return luaL_error(L, "cannot change a protected metatable");
+    if (t == LUA_TNIL && is_used(L, 1)) {
+        lua_pop(L, 1);
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &GUARD_KEY); /* a metatable keeps its guard */
+    } else if (t == LUA_TTABLE && is_used(L, 1)) {
+        guard_metatable(L, 2);
+    }
     lua_setmetatable(L, 1);
+    if (t == LUA_TTABLE) {
+        if (!is_used(L, 2)) {
+            lua_rawgetp(L, LUA_REGISTRYINDEX, &USED_KEY);
+            lua_pushvalue(L, 2);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -3);
+            lua_pop(L, 1);
+        }
+        lua_getmetatable(L, 1);
+        guard_metatable(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 1);
     return 1;
+}
+
+/* The registry tables of the guard (set up once per state). */
+static void open_guard(lua_State *L)
+{
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, guard_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &GUARD_KEY);
+    /* Metatables in use, held weakly (by the host: keys map to true, no chains). */
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &USED_KEY);
 }
 
 /* Only what cannot stop the collector or change its pacing for the other packs. */
@@ -103,9 +229,10 @@ static int sandbox_collectgarbage(lua_State *L)
         mp_lua_charge(L, 0); /* a full collection of a big heap takes long: look at the clock */
         lua_pushinteger(L, 0);
         return 1;
-    case 1: {
-        int k = lua_gc(L, LUA_GCCOUNT), b = lua_gc(L, LUA_GCCOUNTB);
-        lua_pushnumber(L, (lua_Number)k + (lua_Number)b / 1024);
+    case 1: { /* what this call holds beyond its start: the state's heap is other packs' too */
+        mp_host *h = mp_host_of(L);
+        size_t mine = h->mem > h->call_mem ? h->mem - h->call_mem : 0;
+        lua_pushnumber(L, (lua_Number)mine / 1024);
         return 1;
     }
     default:
@@ -162,14 +289,19 @@ static int sandbox_load(lua_State *L)
     if (lua_type(L, 1) != LUA_TSTRING)
         return luaL_argerror(L, 1, "string expected (rule scripts load text chunks only)");
     const char *s = lua_tolstring(L, 1, &len);
-    const char *name = luaL_optstring(L, 2, "=(load)");
+    int env_given = !lua_isnone(L, 4);
+    lua_settop(L, 4);
+    /* A chunk name of the script's is shown as [load "NAME"]: never as a file ("@x.lua")
+     * or as text of its choosing ("=x.lua:5:"), so it cannot pass for another file. */
+    const char *name = lua_isnoneornil(L, 2) ? "=(load)"
+                       : lua_pushfstring(L, "=[load \"%s\"]", luaL_checkstring(L, 2));
     const char *mode = luaL_optstring(L, 3, "t");
     if (strchr(mode, 'b')) {
         lua_pushnil(L);
         lua_pushliteral(L, "binary chunks are not allowed in rule scripts");
         return 2;
     }
-    int env_given = !lua_isnone(L, 4);
+    mp_lua_charge(L, (double)len); /* the lexer runs in C: a 100 MB comment is one call */
     if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
         lua_pushnil(L);
         lua_insert(L, -2);
@@ -205,6 +337,55 @@ static int sandbox_rep(lua_State *L)
     lua_Integer n = luaL_checkinteger(L, 2);
     if (n > 0)
         mp_lua_charge(L, (double)n);
+    return call_original(L);
+}
+
+/* Library functions that walk whole string arguments in C (string.upper, string.format, a
+ * string.packsize format): one step per byte of every string argument, then the original. */
+static int sandbox_bytes(lua_State *L)
+{
+    double bytes = 0;
+    for (int i = 1, n = lua_gettop(L); i <= n; i++)
+        if (lua_type(L, i) == LUA_TSTRING)
+            bytes += (double)lua_rawlen(L, i);
+    mp_lua_charge(L, bytes);
+    return call_original(L);
+}
+
+/* string.unpack walks its format, not the data it reads at one position. */
+static int sandbox_format_bytes(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TSTRING)
+        mp_lua_charge(L, (double)lua_rawlen(L, 1));
+    return call_original(L);
+}
+
+/* A byte position argument as utf8's functions read it (negative: from the end). */
+static double utf8_pos(lua_State *L, int arg, lua_Integer def, size_t len)
+{
+    lua_Integer i = luaL_optinteger(L, arg, def);
+    return i >= 0 ? (double)i : (double)len + (double)i + 1;
+}
+
+/* utf8.len(s, i, j) and utf8.codepoint(s, i, j) walk bytes i..j (utf8.len of 100 MB is one
+ * instruction); utf8.offset(s, n) walks n characters. Charged by what they walk, so that a
+ * loop over the characters of a long text with codepoint(s, i) stays cheap. */
+static int sandbox_utf8_span(lua_State *L)
+{
+    size_t len;
+    luaL_checklstring(L, 1, &len);
+    int is_len = lua_toboolean(L, lua_upvalueindex(2));
+    double i = utf8_pos(L, 2, 1, len);
+    double j = utf8_pos(L, 3, is_len ? -1 : luaL_optinteger(L, 2, 1), len);
+    if (j >= i)
+        mp_lua_charge(L, j - i + 1);
+    return call_original(L);
+}
+
+static int sandbox_utf8_offset(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 2);
+    mp_lua_charge(L, n < 0 ? -(double)n : (double)n);
     return call_original(L);
 }
 
@@ -246,38 +427,53 @@ static void wrap(lua_State *L, const char *name, lua_CFunction f)
 
 /* ---- modules: the pack's own files and mplan's library ---- */
 
-void mp_lua_load_file(lua_State *L, const char *path, const char *display, int env)
+/* Compile `buf` as a text chunk named `display` with _ENV the table at `env`, and free
+ * buf: nothing between the read and here can raise, so the C buffer never leaks. */
+static void load_buffer(lua_State *L, char *buf, size_t len, const char *display, int env)
 {
-    env = lua_absindex(L, env);
-    struct stat st;
-    if (stat(path, &st) != 0)
-        luaL_error(L, "%s: %s", display, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        luaL_error(L, "%s: not a regular file", display);
-    if (st.st_size > (off_t)MAX_SOURCE_BYTES)
-        luaL_error(L, "%s: larger than %u bytes", display, MAX_SOURCE_BYTES);
-    /* The buffer is a userdata, so a Lua error below leaks nothing; the file is open only
-     * between calls that cannot raise. */
-    size_t size = (size_t)st.st_size;
-    char *buf = lua_newuserdatauv(L, size + 1, 0);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        luaL_error(L, "%s: %s", display, strerror(errno));
-    size_t n = fread(buf, 1, size, fp);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad)
-        luaL_error(L, "%s: read error", display);
-    lua_pushfstring(L, "@%s", display);
-    if (luaL_loadbufferx(L, buf, n, lua_tostring(L, -1), "t") != LUA_OK) {
+    /* [chunkname] pushed by the caller before reading */
+    int status = luaL_loadbufferx(L, buf, len, lua_tostring(L, -1), "t");
+    free(buf);
+    if (status != LUA_OK) {
         if (strncmp(lua_tostring(L, -1), display, strlen(display)) == 0)
             lua_error(L);
         luaL_error(L, "%s: %s", display, lua_tostring(L, -1));
     }
     lua_pushvalue(L, env);
     lua_setupvalue(L, -2, 1);
-    lua_replace(L, -3); /* [fn, chunkname] */
-    lua_pop(L, 1);
+    lua_remove(L, -2); /* [fn] */
+}
+
+/* A file could not be read: raise its message (err is copied first, so nothing leaks). */
+static void raise_read(lua_State *L, const mp_error *err)
+{
+    lua_pushstring(L, err->msg);
+    lua_error(L);
+}
+
+void mp_lua_load_file(lua_State *L, const char *path, const char *display, int env)
+{
+    env = lua_absindex(L, env);
+    mp_error err = {0};
+    char *buf;
+    size_t len;
+    lua_pushfstring(L, "@%s", display);
+    if (mp_file_read(path, MP_PACK_FILE_MAX, &buf, &len, &err) != MP_OK)
+        raise_read(L, &err);
+    load_buffer(L, buf, len, display, env);
+}
+
+void mp_lua_load_pack_file(lua_State *L, const char *dir, const char *rel, const char *display,
+                           const struct mp_pack_files *locked, int env)
+{
+    env = lua_absindex(L, env);
+    mp_error err = {0};
+    char *buf;
+    size_t len;
+    lua_pushfstring(L, "@%s", display);
+    if (mp_pack_file_read(dir, rel, MP_PACK_FILE_MAX, locked, &buf, &len, NULL, &err) != MP_OK)
+        raise_read(L, &err);
+    load_buffer(L, buf, len, display, env);
 }
 
 /* Module names are [a-z0-9_]+ joined by dots: nothing can name a path outside the pack. */
@@ -296,7 +492,8 @@ static int valid_module_name(const char *s)
 }
 
 /* require(name): upvalues are the pack's loaded-modules table, its environment, its
- * directory and that directory's name for messages. */
+ * directory, that directory's name for messages and its locked files (a light userdata,
+ * NULL without a lock). */
 static int sandbox_require(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
@@ -324,13 +521,18 @@ static int sandbox_require(lua_State *L)
     } else {
         const char *dir = lua_tostring(L, lua_upvalueindex(3));
         const char *display = lua_tostring(L, lua_upvalueindex(4));
+        const struct mp_pack_files *locked = lua_touserdata(L, lua_upvalueindex(5));
         const char *file = luaL_gsub(L, name, ".", "/");
-        lua_pushfstring(L, "%s/%s.lua", dir, file);
-        lua_pushfstring(L, "%s/%s.lua", display, file);
-        struct stat st;
-        if (stat(lua_tostring(L, -2), &st) != 0)
-            return luaL_error(L, "module '%s' not found: no file %s", name, lua_tostring(L, -1));
-        mp_lua_load_file(L, lua_tostring(L, -2), lua_tostring(L, -1), lua_upvalueindex(2));
+        const char *rel = lua_pushfstring(L, "%s.lua", file);
+        const char *shown = lua_pushfstring(L, "%s/%s.lua", display, file);
+        if (mp_pack_path_check(dir, rel, NULL) == MP_OK) {
+            char path[4096];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/%s", dir, rel);
+            if (lstat(path, &st) != 0)
+                return luaL_error(L, "module '%s' not found: no file %s", name, shown);
+        }
+        mp_lua_load_pack_file(L, dir, rel, shown, locked, lua_upvalueindex(2));
     }
     /* [name, ..., chunk] */
     lua_pushlightuserdata(L, (void *)&LOADING_KEY);
@@ -400,14 +602,15 @@ static void open_mplan(lua_State *L)
 void mp_sandbox_open(lua_State *L)
 {
     static const char *const base[] = {"assert", "error", "getmetatable", "ipairs", "next", "pairs",
-        "rawequal", "rawget", "rawlen", "rawset", "select", "tonumber", "tostring", "type",
+        "rawequal", "rawget", "rawlen", "select", "tonumber", "tostring", "type",
         "_VERSION", NULL};
     static const char *const os_allowed[] = {"time", "date", "clock", NULL};
     static const luaL_Reg own[] = {
         {"pcall", sandbox_pcall}, {"xpcall", sandbox_xpcall},
         {"setmetatable", sandbox_setmetatable}, {"collectgarbage", sandbox_collectgarbage},
-        {"print", sandbox_print}, {NULL, NULL}};
+        {"print", sandbox_print}, {"rawset", sandbox_rawset}, {NULL, NULL}};
 
+    open_guard(L);
     luaL_requiref(L, LUA_GNAME, luaopen_base, 0);
     pick(L, base); /* [G, template] */
     luaL_setfuncs(L, own, 0);
@@ -419,6 +622,11 @@ void mp_sandbox_open(lua_State *L)
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     wrap(L, "rep", sandbox_rep);
+    static const char *const walks_bytes[] = {"format", "lower", "upper", "reverse", "pack",
+        "packsize", NULL};
+    for (const char *const *f = walks_bytes; *f; f++)
+        wrap(L, *f, sandbox_bytes);
+    wrap(L, "unpack", sandbox_format_bytes);
     static const luaL_Reg patterns[] = {{"find", mp_str_find}, {"match", mp_str_match},
         {"gmatch", mp_str_gmatch}, {"gsub", mp_str_gsub}, {NULL, NULL}};
     luaL_setfuncs(L, patterns, 0);
@@ -443,6 +651,14 @@ void mp_sandbox_open(lua_State *L)
     lua_setfield(L, -2, "coroutine");
 
     luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+    for (int is_len = 0; is_len <= 1; is_len++) {
+        const char *f = is_len ? "len" : "codepoint";
+        lua_getfield(L, -1, f);
+        lua_pushboolean(L, is_len);
+        lua_pushcclosure(L, sandbox_utf8_span, 2);
+        lua_setfield(L, -2, f);
+    }
+    wrap(L, "offset", sandbox_utf8_offset);
     lua_setfield(L, -2, "utf8");
 
     luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
@@ -455,7 +671,8 @@ void mp_sandbox_open(lua_State *L)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &TEMPLATE_KEY);
 }
 
-void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display)
+void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display,
+                        const struct mp_pack_files *locked)
 {
     static const char *const libs[] = {"string", "table", "coroutine", "utf8", "os", "mplan", NULL};
     lua_rawgetp(L, LUA_REGISTRYINDEX, &TEMPLATE_KEY);
@@ -487,7 +704,8 @@ void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display)
     lua_pushvalue(L, -2);
     lua_pushstring(L, dir);
     lua_pushstring(L, display);
-    lua_pushcclosure(L, sandbox_require, 4);
+    lua_pushlightuserdata(L, (void *)locked);
+    lua_pushcclosure(L, sandbox_require, 5);
     lua_setfield(L, -2, "require");
 
     lua_newtable(L);

@@ -695,7 +695,7 @@ enum mp_status mp_segment_flow(const char *before, const char *after, const mp_s
 
 /* ---- plans ---- */
 
-enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
+enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_limits *limits, mp_error *err)
 {
     if (!plan->segments_from)
         return MP_OK;
@@ -706,6 +706,7 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
     /* The pack named PACK (by its pack.yaml) among the plan's packs. */
     const struct mp_pack_ref *ref = NULL;
     char *pack = NULL;
+    size_t index = 0;
     for (size_t i = 0; i < plan->npacks && !ref; i++) {
         char *dir = plan->packs[i].path[0] == '/'
                         ? mp_arena_strdup(&plan->arena, plan->packs[i].path)
@@ -719,6 +720,7 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
         if (strlen(man.name) == (size_t)(dot - seg) && strncmp(man.name, seg, (size_t)(dot - seg)) == 0) {
             ref = &plan->packs[i];
             pack = dir;
+            index = i;
         }
         mp_manifest_free(&man);
     }
@@ -748,7 +750,14 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, mp_error *err)
         o.nparams = ref->nparams;
         o.jobs = jobs;
         o.params_from = plan->file;
-        o.limits = (mp_host_limits){plan->limits.max_steps, plan->limits.max_mem, plan->limits.timeout};
+        /* The run's own limits (--max-mem, --timeout) first, as for every other hook. */
+        mp_host_limits none = {0, 0, 0};
+        const mp_host_limits *given = limits ? limits : &none;
+        o.limits.max_steps = given->max_steps > 0 ? given->max_steps : plan->limits.max_steps;
+        o.limits.max_mem = given->max_mem > 0 ? given->max_mem : plan->limits.max_mem;
+        o.limits.timeout = given->timeout > 0 ? given->timeout : plan->limits.timeout;
+        o.lock_plan = plan;
+        o.lock_pack = index;
         st = mp_segment_run(from, &o, &s, err);
     }
     if (st == MP_OK) {

@@ -19,8 +19,11 @@ gmv = 100 + 1000*(1-e) + 500*(1-e)
 tot = d["kpis"]["total"]
 assert abs(tot["gmv"] - gmv) < 1e-4, (tot["gmv"], gmv)
 assert abs(tot["spend"] - 1000) < 1e-6
-assert abs(tot["roas"] - gmv/1000) < 1e-9
-assert abs(tot["roi"] - (gmv*0.5 - 1000)/1000) < 1e-9
+# roas and roi are marketing's (channel GMV, the baseline 100 left out); store_ ones include it
+assert abs(tot["roas"] - (gmv - 100)/1000) < 1e-9
+assert abs(tot["roi"] - ((gmv - 100)*0.5 - 1000)/1000) < 1e-9
+assert abs(tot["store_roas"] - gmv/1000) < 1e-9 and abs(tot["channel_gmv"] - (gmv - 100)) < 1e-6
+assert tot["aov"] is not None and tot["store_aov"] is None
 # channel a's funnel: orders = gmv_a/50, clicks = orders/0.02, impressions = clicks/0.01
 ga = 1000*(1-e)
 ka = d["kpis"]["by_channel"]["a"]

@@ -147,6 +147,7 @@ events:
     outbreak: 2027-01-18..2027-01-24
     phases: {storage: 1w, warmup: 1w, review: 1w}
     lift: 1
+    defer: {storage: 0, warmup: 0}   # the built-in storage deferral off: the pack's own rhythm
 channels:
   - {id: ads, kind: paid, stage: purchase, response: {curve: linear, roas: 2}}
 packs:

@@ -78,7 +78,7 @@ grep -q "^Plan vs actual by channel" "$TMP/out" && grep -q "roas -21.5%" "$TMP/o
     || fail "table" "$(head -30 "$TMP/out")"
 expect_exit "review csv exits 0" 0 "$MPLAN" review "$plan" "$TMP/act.csv" --format csv
 [ "$(head -1 "$TMP/out")" = "scope,channel,t,kpi,plan,actual,variance,variance_pct,off_plan" ] \
-    && [ "$(grep -c '^channel,a,' "$TMP/out")" -eq 14 ] && grep -q '^total,,,gmv,[0-9.]*,1950.000000,' "$TMP/out" \
+    && [ "$(grep -c '^channel,a,' "$TMP/out")" -eq 18 ] && grep -q '^total,,,gmv,[0-9.]*,1950.000000,' "$TMP/out" \
     && ok "csv: every KPI by channel, period and total" || fail "csv" "$(head -5 "$TMP/out")"
 
 # The example: a second review of the revised plan keeps adding to 'spent'.

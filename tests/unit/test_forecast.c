@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -80,8 +81,78 @@ static void adstock_funnel_and_totals(void **state)
     near(fc->total.orders, 18.5);
     near(fc->fixed_lines, 330);
     mp_ratios r = mp_kpi_ratios(&fc->total, p->margin);
-    near(r.roas, 3925.0 / 645);
-    near(r.roi, (3925 * 0.5 - 645) / 645);
+    /* roas, roi, aov are marketing's: channel GMV 925 over all spend 645; the store's
+     * include the organic 3000; the store's AOV is absent: the baseline gives no orders */
+    near(r.roas, 925.0 / 645);
+    near(r.roi, (925 * 0.5 - 645) / 645);
+    near(r.aov, 50);
+    near(r.store_roas, 3925.0 / 645);
+    near(r.store_roi, (3925 * 0.5 - 645) / 645);
+    assert_true(isnan(r.store_aov));
+    near(mp_kpi_value(&fc->total, p->margin, MP_KPI_CHANNEL_GMV), 925);
+    near(mp_kpi_value(&fc->total, p->margin, MP_KPI_ROAS), 925.0 / 645);
+    mp_forecast_free(fc);
+    mp_alloc_free(a);
+    mp_plan_free(p);
+}
+
+/* Baseline orders give the store's AOV: 3000 organic GMV in 3 x 20 orders. */
+static void store_aov_of_one_scope(void **state)
+{
+    (void)state;
+    char text[2048];
+    const char *at = strstr(plan_text, "baseline: {gmv: 1000}");
+    snprintf(text, sizeof text, "%.*sbaseline: {gmv: 1000, orders: 20}%s", (int)(at - plan_text), plan_text,
+             at + strlen("baseline: {gmv: 1000}"));
+    mp_plan *p = fx_load(text);
+    mp_alloc *a = mp_alloc_new(p);
+    a->spend[0] = 100;
+    a->spend[2] = 200;
+    mp_forecast *fc = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(p, a, &fc, &err), MP_OK);
+    near(mp_kpi_ratios(&fc->total, p->margin).store_aov, 3925 / (18.5 + 60));
+    near(mp_kpi_ratios(&fc->total, p->margin).aov, 50);
+    mp_forecast_free(fc);
+    mp_alloc_free(a);
+    mp_plan_free(p);
+}
+
+/* Storage deferral: search spends 1000 in storage week t1 (linear roas 2, theta 0): response
+ * 2000 x weight. 70% converts in t1 at demand 1; 30% at the outbreak's demand
+ * 2.6 x (7 x 1.1 + 4 x 1) / 11, split over the outbreak's days: 7/11 to t4, 4/11 to t5. */
+static void storage_converts_at_the_outbreak(void **state)
+{
+    (void)state;
+    mp_plan *p = fx_load("mplan: 1\n"
+                         "horizon: {start: 2027-10-04, periods: 8, period: week}\n"
+                         "budget: {total: 100000}\n"
+                         "season: [1, 1, 1, 1, 1.1, 1, 1, 1]\n"
+                         "events:\n"
+                         "  - name: Double 11\n"
+                         "    outbreak: 2027-11-01..2027-11-11\n"
+                         "    phases: {storage: 2w, warmup: 1w, review: 1w}\n"
+                         "    lift: 2.6\n"
+                         "channels:\n"
+                         "  - {id: search, kind: paid, response: {curve: linear, roas: 2},\n"
+                         "     funnel: {aov: 200, cvr: 0.05, ctr: 0.02, new_share: 0.5},\n"
+                         "     spend: [0, 1000, 0, 0, 0, 0, 0, 0]}\n");
+    mp_alloc *a = mp_alloc_new(p);
+    mp_forecast *fc = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(p, a, &fc, &err), MP_OK);
+    double deferred = 2000 * 0.3 * 2.6 * 11.7 / 11;
+    near(fc->deferred[1], deferred);
+    near(fc->cell[1].gmv, 1400);
+    near(fc->by_period[1].gmv, 1400);
+    near(fc->by_period[4].gmv, deferred * 7 / 11);
+    near(fc->by_period[5].gmv, deferred * 4 / 11);
+    near(fc->by_period[4].orders, deferred * 7 / 11 / 200);
+    /* the visits stay where the money was spent: clicks of the whole response */
+    near(fc->cell[1].clicks, (1400 + deferred) / 200 / 0.05);
+    near(fc->by_channel[0].gmv, 1400 + deferred);
+    near(fc->deferred_gmv[MP_PHASE_STORAGE], deferred);
+    near(fc->pool[MP_PHASE_STORAGE], deferred / 200 / 0.05);
     mp_forecast_free(fc);
     mp_alloc_free(a);
     mp_plan_free(p);
@@ -162,6 +233,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adstock_funnel_and_totals),
         cmocka_unit_test(goals_attainment),
+        cmocka_unit_test(store_aov_of_one_scope),
+        cmocka_unit_test(storage_converts_at_the_outbreak),
         cmocka_unit_test(check_names_the_broken_constraint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -449,9 +449,9 @@ static void channel_bindings(void **state)
      * r'(a) = beta k / (a + k)^2 = 60000 * 4000 / 8000^2 = 3.75 */
     near(run_number(h, P "return plan:channel('p4p'):response(4000, 1)"), 30000);
     near(run_number(h, P "return plan:channel('p4p'):marginal(4000, 1)"), 3.75);
-    /* period 3 is the outbreak (2027-01-18), lift 2 for every channel at spillover 0.5
-     * with no listed channels: m = 1 + (2 - 1) * 0.5 = 1.5 -> 45000 */
-    near(run_number(h, P "return plan:channel('p4p'):response(4000, 3)"), 45000);
+    /* period 3 is the outbreak (2027-01-18): without full_lift every channel takes the
+     * whole lift 2 -> 60000 */
+    near(run_number(h, P "return plan:channel('p4p'):response(4000, 3)"), 60000);
     /* s = 0.5: r(1000) = 60000 sqrt(1000) / (sqrt(1000) + sqrt(4000)) = 60000 / 3 */
     near(run_number(h, P "return plan:channel('root'):response(1000, 1)"), 20000);
     /* funnel of 30000 GMV: orders 30000/80 = 375, clicks 375/0.025 = 15000,

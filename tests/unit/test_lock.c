@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "io/lock.h"
+#include "io/pack_fs.h"
 #include "mplan/plan.h"
 
 /* SHA-256 of "" and of "x", from `printf '' | sha256sum` and `printf x | sha256sum`. */
@@ -277,6 +278,81 @@ static void test_no_lock_is_fine(void **state)
     mp_plan_free(plan);
 }
 
+/* The locked hashes a loader gets are checked again on the bytes each read returns, so a
+ * file changed after mp_lock_pack checked the directory is refused, not loaded. */
+static void test_bytes_checked_as_read(void **state)
+{
+    struct fixture *f = *state;
+    mp_plan *plan = locked_plan(f);
+    struct mp_pack_files locked;
+    int found;
+    mp_error err = {0};
+    assert_int_equal(mp_lock_pack(plan, 0, &locked, &found, &err), MP_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(locked.n, 3);
+    char dir[PATH_MAX], *buf;
+    size_t len;
+    path_of(f, "rules/p", dir);
+    assert_int_equal(mp_pack_file_read(dir, "init.lua", 1 << 20, &locked, &buf, &len, NULL, &err), MP_OK);
+    assert_int_equal(len, 1);
+    assert_memory_equal(buf, "x", 1);
+    free(buf);
+    put(f, "rules/p/init.lua", "y"); /* after the check, before the use */
+    assert_int_equal(mp_pack_file_read(dir, "init.lua", 1 << 20, &locked, &buf, &len, NULL, &err), MP_EINPUT);
+    assert_null(buf);
+    char want[2 * PATH_MAX];
+    snprintf(want, sizeof want, "%s/init.lua: changed since the lock; review it, then run 'mplan pack lock' again", dir);
+    assert_string_equal(err.msg, want);
+    put(f, "rules/p/new.lua", "return 1");
+    assert_int_equal(mp_pack_file_read(dir, "new.lua", 1 << 20, &locked, &buf, &len, NULL, &err), MP_EINPUT);
+    assert_non_null(strstr(err.msg, "new.lua: not among the pack's locked files"));
+    mp_pack_files_free(&locked);
+    mp_plan_free(plan);
+}
+
+/* A link out of the pack is refused by name, a link inside is followed. */
+static void test_links_stay_inside(void **state)
+{
+    struct fixture *f = *state;
+    char dir[PATH_MAX], link[PATH_MAX], *buf;
+    size_t len;
+    mp_error err = {0};
+    path_of(f, "rules/p", dir);
+    path_of(f, "rules/p/out.lua", link);
+    assert_int_equal(symlink(f->plan, link), 0);
+    assert_int_equal(mp_pack_file_read(dir, "out.lua", 1 << 20, NULL, &buf, &len, NULL, &err), MP_EINPUT);
+    char want[4 * PATH_MAX];
+    snprintf(want, sizeof want, "%s: a symbolic link to '%s', which is outside the pack directory %s", link, f->plan, dir);
+    assert_non_null(strstr(err.msg, want));
+    path_of(f, "rules/p/in.lua", link);
+    assert_int_equal(symlink("init.lua", link), 0);
+    assert_int_equal(mp_pack_file_read(dir, "in.lua", 1 << 20, NULL, &buf, &len, NULL, &err), MP_OK);
+    assert_int_equal(len, 1);
+    free(buf);
+}
+
+/* A lock that is there but cannot be read, or lacks a key, fails closed. */
+static void test_lock_fails_closed(void **state)
+{
+    struct fixture *f = *state;
+    mp_plan *plan;
+    mp_error err = {0};
+    assert_int_equal(mp_plan_load(f->plan, &plan, &err), MP_OK);
+    char missing[PATH_MAX];
+    path_of(f, "nowhere.lock", missing);
+    assert_int_equal(symlink(missing, f->lock), 0);
+    assert_int_equal(mp_lock_verify(plan, &err), MP_EIO);
+    unlink(f->lock);
+    static const char *const bad[][2] = {{"mplan: 1\n", "missing 'packs'"}, {"packs: []\n", "missing 'mplan'"},
+        {"mplan: 1\npacks: [{name: p}]\n", "missing 'path'"}, {"mplan: 1\npacks: [{path: rules/p}]\n", "missing 'files'"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        put(f, "plan.lock", bad[i][0]);
+        assert_int_equal(mp_lock_verify(plan, &err), MP_EINPUT);
+        assert_non_null(strstr(err.msg, bad[i][1]));
+    }
+    mp_plan_free(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +366,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_lock_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_manifest_writes_no_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lock_is_fine, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bytes_checked_as_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_links_stay_inside, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_fails_closed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

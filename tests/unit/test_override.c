@@ -21,7 +21,7 @@ static const char plan_text[] =
     "objective: {target_roas: 3}\n"
     "goals: {gmv: 50000, roas: 4}\n"
     "events:\n"
-    "  - {name: Fest, outbreak: 2027-01-18..2027-01-24, phases: {warmup: 1w}, lift: 2, spillover: 0.5}\n"
+    "  - {name: Fest, outbreak: 2027-01-18..2027-01-24, phases: {warmup: 1w}, lift: 2, spillover: 0.5, full_lift: []}\n"
     "channels:\n"
     "  - id: p4p\n"
     "    kind: paid\n"

@@ -159,8 +159,8 @@ static void test_full_plan(void **state)
     assert_int_equal(ev->from[MP_PHASE_STORAGE], day(2027, 1, 25));
     assert_int_equal(ev->from[MP_PHASE_PREPARATION], day(2027, 1, 15));
     assert_int_equal(ev->to[MP_PHASE_REVIEW], day(2027, 3, 21));
-    /* Weeks start 4, 11, 18, 25 Jan, 1, 8, 15, 22 Feb, 1, 8 Mar; a week is in the phase of its
-     * first day. */
+    /* Weeks start 4, 11, 18, 25 Jan, 1, 8, 15, 22 Feb, 1, 8 Mar; a week is in the phase with
+     * most of its days (11-17 Jan: 4 normal days, 3 of preparation). */
     static const enum mp_phase phase[10] = {
         MP_PHASE_NORMAL, MP_PHASE_NORMAL, MP_PHASE_PREPARATION, MP_PHASE_STORAGE, MP_PHASE_STORAGE,
         MP_PHASE_WARMUP, MP_PHASE_OUTBREAK, MP_PHASE_REVIEW, MP_PHASE_REVIEW, MP_PHASE_REVIEW};
@@ -216,9 +216,10 @@ static void test_full_plan(void **state)
     assert_int_equal(c->stage, MP_STAGE_LOYALTY);
     assert_int_equal(c->resp.curve, MP_CURVE_LINEAR);
     assert_true(c->resp.roas == 2.5);
-    /* An event channel spends only from preparation (15 Jan) to review (21 Mar): weeks 3-10. */
+    /* An event channel spends only in periods with a day from preparation (15 Jan) to review
+     * (21 Mar): weeks 2 (11-17 Jan) to 10. */
     for (int t = 0; t < 10; t++)
-        assert_int_equal(c->active[t], t >= 2);
+        assert_int_equal(c->active[t], t >= 1);
 
     c = &p->channels[3];
     assert_string_equal(c->id, "decoration");
@@ -227,16 +228,16 @@ static void test_full_plan(void **state)
     assert_true(c->fixed_cost == 300);
     assert_int_equal(c->resp.curve, MP_CURVE_NONE);
 
-    /* L = season * m. Outbreak (week 7, season 1): p4p (listed) and lin (kind event) get the
+    /* The demand L = season * m (lift adds the storage deferral). Outbreak (week 7, season 1): p4p (listed) and lin (kind event) get the
      * full 1.8, kol and decoration 1 + 0.8 * 0.25 = 1.2. Warm-up (week 6): 1.2 for the full
      * participants, 1 + 0.2 * 0.25 = 1.05 for the others. Else the season alone. */
     static const double full[10] = {1, 1, 1.1, 1.2, 1, 1.2, 1.8, 1, 0.9, 0.8};
     static const double part[10] = {1, 1, 1.1, 1.2, 1, 1.05, 1.2, 1, 0.9, 0.8};
     for (int t = 0; t < 10; t++) {
-        assert_true(fabs(p->lift[MP_AT(p, 0, t)] - full[t]) < 1e-12);
-        assert_true(fabs(p->lift[MP_AT(p, 1, t)] - part[t]) < 1e-12);
-        assert_true(fabs(p->lift[MP_AT(p, 2, t)] - full[t]) < 1e-12);
-        assert_true(fabs(p->lift[MP_AT(p, 3, t)] - part[t]) < 1e-12);
+        assert_true(fabs(p->demand[MP_AT(p, 0, t)] - full[t]) < 1e-12);
+        assert_true(fabs(p->demand[MP_AT(p, 1, t)] - part[t]) < 1e-12);
+        assert_true(fabs(p->demand[MP_AT(p, 2, t)] - full[t]) < 1e-12);
+        assert_true(fabs(p->demand[MP_AT(p, 3, t)] - part[t]) < 1e-12);
     }
 
     assert_int_equal(p->nsegments, 4);
@@ -270,7 +271,10 @@ static void test_full_plan(void **state)
     assert_true(p->limits.max_steps == 1e6);
     assert_true(p->limits.max_mem == 64.0 * 1024 * 1024);
     assert_true(p->limits.timeout == 2.5);
-    assert_int_equal(p->nwarnings, 0);
+    /* the older `channels:` (what it costs kol and decoration) and preparation's 3 days of week 2 */
+    assert_int_equal(p->nwarnings, 2);
+    assert_non_null(strstr(p->warnings[0], "'events[0].channels': event 'Spring Fest': 'channels' also decides the lift"));
+    assert_non_null(strstr(p->warnings[1], "event 'Spring Fest': preparation covers 3 of 7 days of period 2"));
     mp_plan_free(p);
 }
 
@@ -321,7 +325,11 @@ static void test_defaults(void **state)
                               "objective: {goal: {gmv: 9000}}\nbaseline: {gmv: 50}\n");
     assert_string_equal(p->dir, "/");
     assert_true(p->events[0].lift == 1 && p->events[0].spillover == 0.5 && p->events[0].warmup_lift == 1);
-    assert_int_equal(p->phase[1], MP_PHASE_OUTBREAK);
+    /* the outbreak's 7 days are 7 of the 28 of the month from 4 Feb: labelled normal, its days
+     * counted */
+    assert_int_equal(p->phase[1], MP_PHASE_NORMAL);
+    assert_int_equal(p->phase_days[1 * MP_PHASE_COUNT + MP_PHASE_OUTBREAK], 7);
+    assert_int_equal(p->phase_days[1 * MP_PHASE_COUNT + MP_PHASE_NORMAL], 21);
     assert_int_equal(p->phase[0], MP_PHASE_NORMAL);
     assert_int_equal(p->phase[2], MP_PHASE_NORMAL);
     assert_int_equal(p->objective, MP_OBJ_GOAL_GMV);

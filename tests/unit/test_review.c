@@ -32,7 +32,7 @@ static void set(mp_actuals *act, size_t c, int t, double spend, double impressio
                 double gmv, double new_customers)
 {
     size_t i = c * (size_t)act->T + (size_t)t;
-    act->cell[i] = (mp_kpis){spend, impressions, clicks, orders, gmv, new_customers};
+    act->cell[i] = (mp_kpis){spend, impressions, clicks, orders, gmv, new_customers, 0, 0};
     act->seen[i] = 1;
     if (t + 1 > act->done)
         act->done = t + 1;

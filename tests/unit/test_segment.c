@@ -371,7 +371,7 @@ static void plan_sizes_from_customers(void **state)
     mp_plan *plan;
     mp_error err = {0};
     assert_int_equal(mp_plan_load(path, &plan, &err), MP_OK);
-    assert_int_equal(mp_segment_plan(plan, 2, &err), MP_OK);
+    assert_int_equal(mp_segment_plan(plan, 2, NULL, &err), MP_OK);
     assert_int_equal(plan->nsegments, 4);
     const char *want[] = {"A", "I", "P", "L"};
     double size[] = {2, 1, 2, 1};
@@ -385,7 +385,7 @@ static void plan_sizes_from_customers(void **state)
     memcpy(seg, "rfmx.stage", 10);
     write_text(path, text);
     assert_int_equal(mp_plan_load(path, &plan, &err), MP_OK);
-    assert_int_equal(mp_segment_plan(plan, 1, &err), MP_EINPUT);
+    assert_int_equal(mp_segment_plan(plan, 1, NULL, &err), MP_EINPUT);
     assert_non_null(strstr(err.msg, "plan.yaml: segments.segmenter 'rfmx.stage': no pack 'rfmx'"));
     mp_plan_free(plan);
     snprintf(path, sizeof path, "%s/customers.csv", dir);

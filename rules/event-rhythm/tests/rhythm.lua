@@ -7,7 +7,7 @@ end
 
 -- Four weeks from Monday 2027-01-04 around an outbreak on 18-24 January: week 1
 -- (4-10 Jan) is storage, week 2 warm-up, week 3 the outbreak, week 4 (25-31 Jan) review.
--- Lift 1 keeps every response as its curve says. One channel per test: CHANNELS.
+-- Lift 1 and no storage deferral (defer: 0) keep every response as its curve says. One channel per test: CHANNELS.
 local function event_plan(channels)
   return test.plan([[
 mplan: 1
@@ -19,6 +19,7 @@ events:
     outbreak: 2027-01-18..2027-01-24
     phases: {storage: 1w, warmup: 1w, review: 1w}
     lift: 1
+    defer: {storage: 0, warmup: 0}
 channels:
 ]] .. channels)
 end

@@ -1,0 +1,1 @@
+return {fine = function(plan, params) end}
