@@ -134,7 +134,10 @@ static struct mp_channel *mutable_channel(lua_State *L, const char *what, mp_pla
 static void resolve(lua_State *L, mp_plan *plan)
 {
     mp_error err;
-    if (mp_plan_resolve(plan, &err) != MP_OK)
+    enum mp_status st = mp_plan_resolve(plan, &err);
+    if (st == MP_ENOMEM)
+        mp_lua_nomem(L);
+    if (st != MP_OK)
         luaL_error(L, "%s", err.msg);
 }
 
