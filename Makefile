@@ -6,14 +6,46 @@ BUILD   ?= build
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
-# Debian packages: to build, to test, to benchmark.
+# Debian packages: to build, to test, to benchmark, to build the .debs (`make deb`).
 DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev
 DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
 DEB_BENCH := python3-scipy python3-pandas hyperfine
+DEB_DEB   := dpkg-dev debhelper lintian
 PCLIBS    := lua5.4 yaml-0.1 jansson libmd
 
+# `make test` builds and checks the Debian packages too: in CI, or with DEB=1.
+DEB ?= $(if $(CI),1,0)
+
+# The version is include/mplan/version.h's; its major number is the shared library's soname.
+VERSION := $(shell sed -n 's/^\#define MP_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' include/mplan/version.h | paste -sd.)
+MAJOR   := $(firstword $(subst ., ,$(VERSION)))
+
+# Where `make install` puts things; DESTDIR stages them elsewhere (for packaging).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+DATADIR      ?= $(PREFIX)/share
+MANDIR       ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR  ?= $(DATADIR)/bash-completion/completions
+# Compiled into mplan: where a pack named by a bare name is looked for (docs/packs.md).
+RULESDIR     ?= $(DATADIR)/mplan/rules
+
+# The libraries, asked of pkg-config once. Goals that install them first (and then run a
+# sub-make) or that build nothing go without; any other goal stops here when one is missing.
+NOLIB_GOALS := deps deps-test deps-bench deps-deb demo test bench deb clean uninstall
+ifneq ($(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PCLIBS) 2>/dev/null)
+ifneq ($(.SHELLSTATUS),0)
+PC_MISSING = $(foreach l,$(PCLIBS),$(if $(shell $(PKG_CONFIG) --exists $(l) 2>/dev/null && echo y),,$(l)))
+$(error pkg-config finds no $(strip $(PC_MISSING)): run `make deps` first (it installs $(DEB_BUILD) as root, else prints the apt-get line))
+endif
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(PCLIBS))
+endif
+
 # One warning list for everything; CI turns warnings into errors.
-WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
         -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 ifneq ($(CI),)
 WARN += -Werror
@@ -21,12 +53,14 @@ endif
 
 OPT    ?= -O2
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
-             -Iinclude -Isrc -I$(BUILD)/gen $(shell $(PKG_CONFIG) --cflags $(PCLIBS) 2>/dev/null)
-LDLIBS = $(shell $(PKG_CONFIG) --libs $(PCLIBS) 2>/dev/null) -lm -pthread
+# Every object is position-independent (the same objects make libmplan.a and libmplan.so)
+# and hides its symbols but those include/mplan declares with MP_API.
+ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
+             -fPIC -fvisibility=hidden -Iinclude -Isrc -I$(BUILD)/gen $(PC_CFLAGS)
+LDLIBS = $(PC_LIBS) -lm -pthread
 
 ifeq ($(SAN),1)
-BUILD := build-san
+override BUILD := $(BUILD)-san
 ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
@@ -35,10 +69,24 @@ endif
 # mplan's own code goes through tests/faults/fi_alloc.c, which fails the Nth one.
 FI_WRAP := main malloc calloc realloc strdup strndup getline pthread_create
 ifeq ($(FI),1)
-BUILD := build-fi
+override BUILD := $(BUILD)-fi
 ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined $(FI_WRAP:%=-Wl,--wrap=%)
 FI_OBJ := $(BUILD)/tests/faults/fi_alloc.o
+endif
+
+# Fuzz harnesses (tests/fuzz): FUZZ=1 builds the library and harnesses with clang's
+# libFuzzer, ASan and UBSan in build-fuzz; FUZZ_REPLAY=1 (with SAN=1) builds them with a
+# plain driver that replays files, for compilers without libFuzzer.
+ifeq ($(FUZZ),1)
+override BUILD := build-fuzz
+CC := clang
+ALL_CFLAGS += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+endif
+ifeq ($(FUZZ_REPLAY),1)
+FUZZ_DEFS := -DMP_FUZZ_MAIN
 endif
 
 ifeq ($(V),1)
@@ -62,7 +110,8 @@ SRC_CORE := \
 	src/core/override.c \
 	src/core/whatif.c \
 	src/core/review.c \
-	src/core/segment.c
+	src/core/segment.c \
+	src/core/version.c
 
 SRC_IO := \
 	src/io/out.c \
@@ -84,7 +133,8 @@ SRC_IO := \
 	src/io/report_html.c \
 	src/io/calendar_ics.c \
 	src/io/csv.c \
-	src/io/segment_io.c
+	src/io/segment_io.c \
+	src/io/pack_path.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -124,8 +174,12 @@ BIN     := $(BUILD)/mplan
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test unit e2e test-san test-faults fi-sweep bench clean
-all: $(BIN)
+SONAME := libmplan.so.$(MAJOR)
+SHLIB  := $(BUILD)/libmplan.so.$(VERSION)
+
+.PHONY: all deps deps-test deps-bench deps-deb demo test unit e2e test-san test-install test-faults fi-sweep bench \
+        install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
+all: $(BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
 
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -145,24 +199,76 @@ $(BUILD)/libmplan.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The soname is libmplan.so.MAJOR; the file carries the whole version, as Debian names it.
+$(SHLIB): $(LIB_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(SONAME) $(BUILD)/libmplan.so
+
 $(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
+
+# Install paths built into files; rewritten only when one changes, so that `make install
+# PREFIX=/opt/mplan` after `make` rebuilds exactly what embeds them.
+$(BUILD)/gen/paths: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix $(PREFIX)' 'libdir $(LIBDIR)' 'includedir $(INCLUDEDIR)' 'rules $(RULESDIR)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/src/io/pack_path.o: $(BUILD)/gen/paths
+$(BUILD)/src/io/pack_path.o: ALL_CFLAGS += -DMPLAN_RULES_DIR='"$(RULESDIR)"'
+
+# libdir and includedir relative to the prefix where they are under it, as pkg-config's
+# --define-prefix expects.
+$(BUILD)/mplan.pc: dist/mplan.pc.in $(BUILD)/gen/paths include/mplan/version.h Makefile
+	@echo "  GEN     $@"
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	    -e 's|@PCLIBS@|$(PCLIBS)|' $< >$@
+
+$(BUILD)/mplan.bash: dist/mplan.bash.in $(BUILD)/gen/paths Makefile
+	@echo "  GEN     $@"
+	$(Q)sed -e 's|@RULESDIR@|$(RULESDIR)|' $< >$@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmplan.a Makefile
 	@mkdir -p $(dir $@)
 	@echo "  TEST-CC $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -MMD -MP $< -o $@ $(BUILD)/libmplan.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+FUZZ_TARGETS := plan csv partial actuals scenarios manifest lock
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libmplan.a Makefile
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-CC $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(FUZZ_DEFS) -Wno-missing-prototypes -MMD -MP $< -o $@ $(BUILD)/libmplan.a \
+	    $(LDFLAGS) $(FUZZ_LDFLAGS) $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+# `make fuzz` runs each harness for FUZZ_SECS seconds (new inputs in build-fuzz/corpus);
+# `make test` runs each for a few seconds (or replays the seeds without libFuzzer).
+FUZZ_SECS ?= 300
+fuzz: all
+	@sh tests/fuzz/run.sh $(FUZZ_SECS)
+
+fuzz-smoke: all
+	@sh tests/fuzz/run.sh 4
+
 # ---- set-up: install what is missing when root, else say exactly what to run ----
 deps:
 	@sh tests/deps.sh $(DEB_BUILD)
 
 deps-test:
-	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST) $(if $(filter 1,$(DEB)),$(DEB_DEB))
 
 deps-bench:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)
+
+deps-deb:
+	@sh tests/deps.sh $(DEB_BUILD) $(DEB_DEB)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -175,9 +281,21 @@ e2e: $(BIN)
 	@MPLAN=$(abspath $(BIN)) sh tests/e2e/run.sh
 
 test: deps-test
-	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory all unit e2e test-install
 	@$(MAKE) --no-print-directory SAN=1 test-san
 	@$(MAKE) --no-print-directory test-faults
+	@$(MAKE) --no-print-directory fuzz-smoke
+ifeq ($(DEB),1)
+	@$(MAKE) --no-print-directory deb
+	@sh tests/install/deb.sh $(BUILD)/deb
+endif
+
+# The Makefile's own behaviour (tests/install/make.sh); then install into a temporary
+# DESTDIR, build programs against it with pkg-config, run the installed mplan, uninstall
+# (tests/install/run.sh).
+test-install: all
+	@MAKE="$(MAKE)" sh tests/install/make.sh
+	@MAKE="$(MAKE)" BUILD=$(BUILD) PREFIX=$(PREFIX) sh tests/install/run.sh
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
 test-san: $(BIN) $(UNIT_BINS)
@@ -196,7 +314,57 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(abspath $(BIN))
 
-clean:
-	rm -rf build build-san build-fi
+# ---- install: the layout of docs/design.md ----
+INSTALL    ?= install
+RULE_FILES = $(shell find rules -type f ! -name '*.tmp.*' | LC_ALL=C sort)
+HEADERS    := $(sort $(wildcard include/mplan/*.h))
 
--include $(OBJ:.o=.d) $(UNIT_BINS:=.d)
+install: all
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(INCLUDEDIR)/mplan $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(RULESDIR)
+	$(Q)$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mplan
+	$(Q)$(INSTALL) -m 644 $(BUILD)/libmplan.a $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmplan.so
+	$(Q)$(INSTALL) -m 644 $(BUILD)/mplan.pc $(DESTDIR)$(PKGCONFIGDIR)/mplan.pc
+	$(Q)$(INSTALL) -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/mplan/
+	$(Q)$(INSTALL) -m 644 docs/mplan.1 $(DESTDIR)$(MANDIR)/man1/mplan.1
+	$(Q)$(INSTALL) -m 644 $(BUILD)/mplan.bash $(DESTDIR)$(BASHCOMPDIR)/mplan
+	$(Q)$(INSTALL) -m 644 lua/mplan.d.lua $(DESTDIR)$(DATADIR)/mplan/lua/mplan.d.lua
+	$(Q)for f in $(RULE_FILES:rules/%=%); do \
+	    $(INSTALL) -D -m 644 rules/$$f $(DESTDIR)$(RULESDIR)/$$f || exit 1; done
+
+# Removes what install put there and the directories only mplan uses, nothing else.
+uninstall:
+	@echo "  UNINST  $(DESTDIR)$(PREFIX)"
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/mplan $(DESTDIR)$(LIBDIR)/libmplan.a \
+	    $(DESTDIR)$(LIBDIR)/libmplan.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	    $(DESTDIR)$(LIBDIR)/libmplan.so $(DESTDIR)$(PKGCONFIGDIR)/mplan.pc \
+	    $(HEADERS:include/%=$(DESTDIR)$(INCLUDEDIR)/%) $(DESTDIR)$(MANDIR)/man1/mplan.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/mplan $(DESTDIR)$(DATADIR)/mplan/lua/mplan.d.lua \
+	    $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%)
+	$(Q)for d in $(sort $(dir $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%))); do \
+	    while [ "$${d%/}" != "$(DESTDIR)$(RULESDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*/}/; done; \
+	done
+	$(Q)rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(DATADIR)/mplan \
+	    $(DESTDIR)$(INCLUDEDIR)/mplan 2>/dev/null || true
+
+# ---- Debian packages (debian/): built from a copy of the tree in $(BUILD)/deb, since
+# dpkg-buildpackage writes its .debs beside the source directory and works inside debian/.
+DEB_SRC := $(BUILD)/deb/mplan-$(VERSION)
+
+deb: deps-deb
+	@echo "  DEB     $(BUILD)/deb"
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
+	$(Q)tar -cf - --exclude-vcs --exclude='./build*' --exclude='*.tmp.*' . | tar -xf - -C $(DEB_SRC)
+	$(Q)cd $(DEB_SRC) && DEB_BUILD_OPTIONS="parallel=2 noautodbgsym $(DEB_BUILD_OPTIONS)" \
+	    dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
+	$(Q)ls $(BUILD)/deb/*.deb
+	$(Q)lintian --fail-on error --info $(BUILD)/deb/*.changes
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-san $(BUILD)-fi build-fuzz
+
+-include $(OBJ:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "mplan/export.h"
 #include "mplan/plan.h"
 
 /* spend[c*T + t] for every channel c and period t (0-based), fixed lines included. */
@@ -15,8 +16,8 @@ typedef struct mp_alloc {
 
 /* A zero allocation shaped for the plan, with fixed-spend and fixed-cost channels filled in.
  * The caller owns it: free with mp_alloc_free. NULL when out of memory. */
-mp_alloc *mp_alloc_new(const mp_plan *plan);
-void mp_alloc_free(mp_alloc *alloc);
+MP_API mp_alloc *mp_alloc_new(const mp_plan *plan);
+MP_API void mp_alloc_free(mp_alloc *alloc);
 
 /* What equalize reports beside the allocation. */
 typedef struct mp_equalize_info {
@@ -29,18 +30,18 @@ typedef struct mp_equalize_info {
 
 /* The built-in allocator (model.md 7): fills the optimised channels of `out` spending at
  * most `budget` under the plan's objective and constraints. `info` may be NULL. */
-enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *out,
-                                 mp_equalize_info *info, mp_error *err);
+MP_API enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *out,
+                                        mp_equalize_info *info, mp_error *err);
 
 /* The highest marketing ROAS any allocation of at most `budget` reaches (over the most-GMV
  * allocation of each total spend), and the total spend where it does: what an unreachable
  * `target_roas` can be lowered to. */
-enum mp_status mp_alloc_best_roas(const mp_plan *plan, double budget, double *roas, double *spend,
-                                  mp_error *err);
+MP_API enum mp_status mp_alloc_best_roas(const mp_plan *plan, double budget, double *roas,
+                                         double *spend, mp_error *err);
 
 /* Check an allocation against every constraint of model.md 7; the message names channel,
  * period and constraint. `who` names the allocator in the message. */
-enum mp_status mp_alloc_check(const mp_plan *plan, const mp_alloc *alloc, double budget,
-                              const char *who, mp_error *err);
+MP_API enum mp_status mp_alloc_check(const mp_plan *plan, const mp_alloc *alloc, double budget,
+                                     const char *who, mp_error *err);
 
 #endif

@@ -4,23 +4,24 @@
 
 #include <stddef.h>
 
+#include "mplan/export.h"
 #include "mplan/kpi.h"
 #include "mplan/plan.h"
 
 /* GMV of adstock level `a` for channel c in period t (0-based), demand multiplier included. */
-double mp_channel_response(const mp_plan *plan, size_t c, int t, double a);
+MP_API double mp_channel_response(const mp_plan *plan, size_t c, int t, double a);
 
 /* d response / d a at adstock level a. */
-double mp_channel_marginal(const mp_plan *plan, size_t c, int t, double a);
+MP_API double mp_channel_marginal(const mp_plan *plan, size_t c, int t, double a);
 
 /* The funnel of model.md 5 for `spend` taken as the adstock level in period t (no
  * carry-over), as the forecast computes it for a cell. */
-mp_kpis mp_channel_funnel(const mp_plan *plan, size_t c, int t, double spend);
+MP_API mp_kpis mp_channel_funnel(const mp_plan *plan, size_t c, int t, double spend);
 
 /* 1 if channel c may spend in period t (0-based). */
-int mp_channel_active(const mp_plan *plan, size_t c, int t);
+MP_API int mp_channel_active(const mp_plan *plan, size_t c, int t);
 
 /* Index of the channel with this id, or -1. */
-long mp_channel_find(const mp_plan *plan, const char *id);
+MP_API long mp_channel_find(const mp_plan *plan, const char *id);
 
 #endif

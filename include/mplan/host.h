@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "mplan/alloc.h"
+#include "mplan/export.h"
 #include "mplan/kpi.h"
 #include "mplan/plan.h"
 #include "mplan/status.h"
@@ -26,48 +27,48 @@ enum mp_hook_kind {
 };
 
 /* "allocator", "strategy", "segmenter", "kpi", "init", "script". */
-const char *mp_hook_kind_name(enum mp_hook_kind kind);
+MP_API const char *mp_hook_kind_name(enum mp_hook_kind kind);
 
 /* Set one limit from its command-line spelling: `name` is "max-steps" (a count, "1e9"),
  * "max-mem" (bytes, or with a K/M/G or KiB/MiB/GiB suffix: "512M") or "timeout" (seconds,
  * or with an s/ms suffix: "500ms"). MP_EUSAGE with a message when the value is not one. */
-enum mp_status mp_host_limits_set(mp_host_limits *limits, const char *name, const char *value,
-                                  mp_error *err);
+MP_API enum mp_status mp_host_limits_set(mp_host_limits *limits, const char *name, const char *value,
+                                         mp_error *err);
 
 /* A new sandboxed host. The caller owns *out: free with mp_host_free. */
-enum mp_status mp_host_new(const mp_host_limits *limits, mp_host **out, mp_error *err);
-void mp_host_free(mp_host *host);
+MP_API enum mp_status mp_host_new(const mp_host_limits *limits, mp_host **out, mp_error *err);
+MP_API void mp_host_free(mp_host *host);
 
 /* With verbose on, script error messages carry the Lua traceback. */
-void mp_host_set_verbose(mp_host *host, int verbose);
+MP_API void mp_host_set_verbose(mp_host *host, int verbose);
 
 /* Load the pack in directory `dir` (pack.yaml + init.lua) into the host, with the plan's
  * param overrides (may be NULL). The pack's name is then usable as PACK in PACK.NAME. */
-enum mp_status mp_host_load_pack(mp_host *host, const char *dir, const mp_plan *plan,
-                                 size_t pack_index, mp_error *err);
+MP_API enum mp_status mp_host_load_pack(mp_host *host, const char *dir, const mp_plan *plan,
+                                        size_t pack_index, mp_error *err);
 
 /* Load every pack a plan names (plan `packs:`), paths relative to the plan file. The plan's
  * `limits` fill in the limits mp_host_new left at 0 (flags win over plan keys). */
-enum mp_status mp_host_load_plan_packs(mp_host *host, const mp_plan *plan, mp_error *err);
+MP_API enum mp_status mp_host_load_plan_packs(mp_host *host, const mp_plan *plan, mp_error *err);
 
 /* Run the strategy PACK.NAME on the plan (it may change bounds, activity and lifts). */
-enum mp_status mp_host_run_strategy(mp_host *host, mp_plan *plan, const char *qualified, mp_error *err);
+MP_API enum mp_status mp_host_run_strategy(mp_host *host, mp_plan *plan, const char *qualified, mp_error *err);
 
 /* Run the allocator PACK.NAME; its answer is checked with mp_alloc_check before it is
  * copied into `out`. */
-enum mp_status mp_host_run_allocator(mp_host *host, const mp_plan *plan, const char *qualified,
-                                     double budget, mp_alloc *out, mp_error *err);
+MP_API enum mp_status mp_host_run_allocator(mp_host *host, const mp_plan *plan, const char *qualified,
+                                            double budget, mp_alloc *out, mp_error *err);
 
 /* The custom KPIs the loaded packs provide, as "PACK.NAME", in load order. The caller owns
  * *names (free() the array); the strings live as long as the host. */
-enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, mp_error *err);
+MP_API enum mp_status mp_host_kpi_names(mp_host *host, const char ***names, size_t *n, mp_error *err);
 
 /* How the pack's pack.yaml says PACK.NAME reads (`kpis:`): lower is better, adds up over
  * periods. 0 when the host has no such KPI (both then 0). */
-int mp_host_kpi_traits(const mp_host *host, const char *qualified, int *lower, int *additive);
+MP_API int mp_host_kpi_traits(const mp_host *host, const char *qualified, int *lower, int *additive);
 
 /* Evaluate the custom KPI PACK.NAME on the forecast totals; NAN when the hook returns nil. */
-enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,
-                               const char *qualified, double *value, mp_error *err);
+MP_API enum mp_status mp_host_run_kpi(mp_host *host, const mp_plan *plan, const mp_forecast *fc,
+                                      const char *qualified, double *value, mp_error *err);
 
 #endif

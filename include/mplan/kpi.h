@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "mplan/alloc.h"
+#include "mplan/export.h"
 #include "mplan/plan.h"
 
 /* The additive KPIs of one scope: a channel, a period, a channel-period or the plan.
@@ -33,21 +34,21 @@ enum mp_kpi_id {
 };
 
 /* Name as in model.md 6 ("gmv", "roas", ...). */
-const char *mp_kpi_name(enum mp_kpi_id id);
+MP_API const char *mp_kpi_name(enum mp_kpi_id id);
 /* The id of a KPI name, or -1. */
-int mp_kpi_lookup(const char *name);
+MP_API int mp_kpi_lookup(const char *name);
 /* 1 when a larger value is better (gmv, roas), 0 when smaller is (cac, cpc, spend). */
-int mp_kpi_higher_is_better(enum mp_kpi_id id);
+MP_API int mp_kpi_higher_is_better(enum mp_kpi_id id);
 /* 1 when the KPI adds up over periods (spend, gmv, orders...), 0 for ratios. */
-int mp_kpi_additive(enum mp_kpi_id id);
+MP_API int mp_kpi_additive(enum mp_kpi_id id);
 
 /* Add the additive KPIs of k into to. */
-void mp_kpis_add(mp_kpis *to, const mp_kpis *k);
+MP_API void mp_kpis_add(mp_kpis *to, const mp_kpis *k);
 
 /* Ratios of a scope; `margin` NAN leaves roi absent. */
-mp_ratios mp_kpi_ratios(const mp_kpis *k, double margin);
+MP_API mp_ratios mp_kpi_ratios(const mp_kpis *k, double margin);
 /* Any KPI of a scope by id (NAN when absent). */
-double mp_kpi_value(const mp_kpis *k, double margin, enum mp_kpi_id id);
+MP_API double mp_kpi_value(const mp_kpis *k, double margin, enum mp_kpi_id id);
 
 /* The forecast of an allocation (model.md 3-6). */
 typedef struct mp_forecast {
@@ -69,9 +70,9 @@ typedef struct mp_forecast {
 } mp_forecast;
 
 /* Forecast `alloc`. The caller owns the result: free with mp_forecast_free. */
-enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
-                               mp_forecast **out, mp_error *err);
-void mp_forecast_free(mp_forecast *fc);
+MP_API enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
+                                      mp_forecast **out, mp_error *err);
+MP_API void mp_forecast_free(mp_forecast *fc);
 
 /* Goal attainment: forecast / target (target / forecast for lower-is-better KPIs). */
 typedef struct mp_goal_result {
@@ -90,8 +91,8 @@ typedef struct mp_kpi_custom {
 
 /* Evaluate the plan's goals on the forecast totals; `custom` gives the values of PACK.NAME
  * KPIs. The caller owns *out (an array of *n results): free it with free(). */
-enum mp_status mp_goals_evaluate(const mp_plan *plan, const mp_forecast *fc,
-                                 const mp_kpi_custom *custom, size_t ncustom,
-                                 mp_goal_result **out, size_t *n, mp_error *err);
+MP_API enum mp_status mp_goals_evaluate(const mp_plan *plan, const mp_forecast *fc,
+                                        const mp_kpi_custom *custom, size_t ncustom,
+                                        mp_goal_result **out, size_t *n, mp_error *err);
 
 #endif

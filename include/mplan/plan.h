@@ -4,34 +4,35 @@
 
 #include <stddef.h>
 
+#include "mplan/export.h"
 #include "mplan/status.h"
 
 typedef struct mp_plan mp_plan;
 
 /* Read and validate a plan file (formats.md). On success the caller owns *out: free it
  * with mp_plan_free. On failure *out is NULL and err names file:line:col. */
-enum mp_status mp_plan_load(const char *path, mp_plan **out, mp_error *err);
+MP_API enum mp_status mp_plan_load(const char *path, mp_plan **out, mp_error *err);
 
 /* The same from a buffer; `name` is used in messages. Ownership as mp_plan_load. */
-enum mp_status mp_plan_load_string(const char *name, const char *text, size_t len,
-                                   mp_plan **out, mp_error *err);
+MP_API enum mp_status mp_plan_load_string(const char *name, const char *text, size_t len,
+                                          mp_plan **out, mp_error *err);
 
 /* Derive each period's start, phase and event and every channel's demand multiplier
  * (model.md 2); call again after changing events, season or channel lifts. */
-enum mp_status mp_plan_resolve(mp_plan *plan, mp_error *err);
+MP_API enum mp_status mp_plan_resolve(mp_plan *plan, mp_error *err);
 
 /* A deep copy. The caller owns the result (mp_plan_free); NULL when out of memory. */
-mp_plan *mp_plan_clone(const mp_plan *plan);
+MP_API mp_plan *mp_plan_clone(const mp_plan *plan);
 
-void mp_plan_free(mp_plan *plan);
+MP_API void mp_plan_free(mp_plan *plan);
 
-size_t mp_plan_channel_count(const mp_plan *plan);
-int mp_plan_periods(const mp_plan *plan);
+MP_API size_t mp_plan_channel_count(const mp_plan *plan);
+MP_API int mp_plan_periods(const mp_plan *plan);
 
 /* Fixed lines over the horizon: budget.fixed, cost:fixed channels and fixed `spend:`. */
-double mp_plan_fixed_total(const mp_plan *plan);
+MP_API double mp_plan_fixed_total(const mp_plan *plan);
 
 /* B of model.md 7: total * (1 - reserve) - fixed lines over the horizon. */
-double mp_plan_allocatable(const mp_plan *plan);
+MP_API double mp_plan_allocatable(const mp_plan *plan);
 
 #endif

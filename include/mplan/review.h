@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "mplan/alloc.h"
+#include "mplan/export.h"
 #include "mplan/kpi.h"
 #include "mplan/plan.h"
 #include "mplan/status.h"
@@ -23,8 +24,8 @@ typedef struct mp_actuals {
 } mp_actuals;
 
 /* Empty actuals shaped for the plan. The caller owns it: free with mp_actuals_free. */
-mp_actuals *mp_actuals_new(const mp_plan *plan);
-void mp_actuals_free(mp_actuals *a);
+MP_API mp_actuals *mp_actuals_new(const mp_plan *plan);
+MP_API void mp_actuals_free(mp_actuals *a);
 
 enum mp_refit_method {
     MP_REFIT_NONE,    /* no response curve, or no spend in the actuals: parameters kept */
@@ -67,9 +68,9 @@ typedef struct mp_review {
 
 /* Compare `act` with `planned` (the forecast of the plan's allocation) and refit every
  * channel. The caller owns *out: free with mp_review_free. */
-enum mp_status mp_review_run(const mp_plan *plan, const mp_forecast *planned, const mp_actuals *act,
-                             double threshold, mp_review **out, mp_error *err);
-void mp_review_free(mp_review *rv);
+MP_API enum mp_status mp_review_run(const mp_plan *plan, const mp_forecast *planned, const mp_actuals *act,
+                                    double threshold, mp_review **out, mp_error *err);
+MP_API void mp_review_free(mp_review *rv);
 
 /* The plan for the rest of the horizon: it starts at period done+1, each channel carries the
  * adstock its actual spend left, holds its refitted response and funnel and what is left of
@@ -77,11 +78,11 @@ void mp_review_free(mp_review *rv);
  * it can be), additive goals are reduced by what was reached, events whose outbreak is over
  * are dropped, and `spent:` records the spent periods. `plan` must be as loaded (before
  * strategies). The caller owns *out (mp_plan_free); warnings explain every adjustment. */
-enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, const mp_review *rv,
-                                mp_plan **out, mp_error *err);
+MP_API enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, const mp_review *rv,
+                                       mp_plan **out, mp_error *err);
 
 /* The planned allocation's remaining periods on the revised plan: "stay on plan" to compare
  * with the re-allocation. Caller owns it (mp_alloc_free); NULL when out of memory. */
-mp_alloc *mp_review_remaining_alloc(const mp_plan *revised, const mp_alloc *planned, int done);
+MP_API mp_alloc *mp_review_remaining_alloc(const mp_plan *revised, const mp_alloc *planned, int done);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mplan/export.h"
 #include "mplan/host.h"
 #include "mplan/plan.h"
 #include "mplan/status.h"
@@ -44,22 +45,23 @@ typedef struct mp_segment_opts {
 /* Segment the customers file `path` ("-": standard input) row by row, streaming, with
  * opts->jobs threads. On success the caller owns *out: free it with mp_seg_free. Bad CSV is
  * MP_EINPUT naming file:line; a failing rule is MP_ESCRIPT naming pack, hook and row. */
-enum mp_status mp_segment_run(const char *path, const mp_segment_opts *opts, mp_seg_summary **out,
-                              mp_error *err);
+MP_API enum mp_status mp_segment_run(const char *path, const mp_segment_opts *opts, mp_seg_summary **out,
+                                     mp_error *err);
 
 /* Segment two snapshots and match their customers by the key column. On success the caller
  * owns the two summaries (mp_seg_free) and the flow (mp_seg_flow_free). */
-enum mp_status mp_segment_flow(const char *before, const char *after, const mp_segment_opts *opts,
-                               mp_seg_summary **sbefore, mp_seg_summary **safter,
-                               mp_seg_flow **flow, mp_error *err);
+MP_API enum mp_status mp_segment_flow(const char *before, const char *after, const mp_segment_opts *opts,
+                                      mp_seg_summary **sbefore, mp_seg_summary **safter,
+                                      mp_seg_flow **flow, mp_error *err);
 
 /* Fill the plan's segment sizes (label -> count) from `segments: {from:, segmenter:}`: the
  * file relative to the plan, the segmenter PACK.NAME from one of the plan's packs (its
  * PLAN.lock applies). `limits` are the run's (as given to mp_host_new: 0 takes the plan's,
  * then the default; NULL: all 0). Does nothing when the plan has no `from:`. */
-enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_limits *limits, mp_error *err);
+MP_API enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_limits *limits,
+                                       mp_error *err);
 
-void mp_seg_free(mp_seg_summary *s);
-void mp_seg_flow_free(mp_seg_flow *f);
+MP_API void mp_seg_free(mp_seg_summary *s);
+MP_API void mp_seg_flow_free(mp_seg_flow *f);
 
 #endif

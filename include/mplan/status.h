@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "mplan/export.h"
+
 enum mp_status {
     MP_OK = 0,
     MP_ECHECK = 1,      /* the job ran but a goal or check failed */
@@ -25,14 +27,14 @@ typedef struct mp_error {
 } mp_error;
 
 /* A short constant description of a status, e.g. "bad input". */
-const char *mp_strerror(enum mp_status status);
+MP_API const char *mp_strerror(enum mp_status status);
 
 /* The process exit code documented in cli.md for a status. */
-int mp_exit_code(enum mp_status status);
+MP_API int mp_exit_code(enum mp_status status);
 
 /* Record a failure in `err` (may be NULL) and return `status`. */
-enum mp_status mp_fail(mp_error *err, enum mp_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+MP_API enum mp_status mp_fail(mp_error *err, enum mp_status status, const char *fmt, ...)
+           __attribute__((format(printf, 3, 4)));
 
 /* Return from the calling function when `expr` yields a status other than MP_OK. */
 #define MP_TRY(expr)                                                                       \

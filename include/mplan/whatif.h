@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "mplan/alloc.h"
+#include "mplan/export.h"
 #include "mplan/kpi.h"
 #include "mplan/plan.h"
 #include "mplan/status.h"
@@ -14,11 +15,11 @@
  * list is in docs/whatif-review.md) to `value`, checked against the range the plan file
  * allows. Then call mp_plan_resolve. The message names the path, not a file: callers
  * prefix where the path came from. */
-enum mp_status mp_plan_set(mp_plan *plan, const char *path, double value, mp_error *err);
+MP_API enum mp_status mp_plan_set(mp_plan *plan, const char *path, double value, mp_error *err);
 
 /* The current value of `path` (the first one for paths that set several, like
  * "baseline.gmv"). */
-enum mp_status mp_plan_get(const mp_plan *plan, const char *path, double *value, mp_error *err);
+MP_API enum mp_status mp_plan_get(const mp_plan *plan, const char *path, double *value, mp_error *err);
 
 /* One axis of a sweep: `n` values from `from` to `to`, evenly spaced, both ends included
  * (n = 1: just `from`). `path` is "budget" or any path of mp_plan_set. */
@@ -80,13 +81,13 @@ typedef struct mp_whatif {
 /* Run every scenario (the base plan alone when nscenarios is 0) at every point of the grid
  * of `axes` (one point when naxes is 0) and forecast each. Stops at the first error that is
  * not an infeasible scenario. The caller owns *out: free with mp_whatif_free. */
-enum mp_status mp_whatif_run(const mp_plan *plan, const mp_whatif_axis *axes, size_t naxes,
-                             const mp_whatif_scenario *scenarios, size_t nscenarios,
-                             const mp_whatif_hooks *hooks, mp_whatif **out, mp_error *err);
-void mp_whatif_free(mp_whatif *w);
+MP_API enum mp_status mp_whatif_run(const mp_plan *plan, const mp_whatif_axis *axes, size_t naxes,
+                                    const mp_whatif_scenario *scenarios, size_t nscenarios,
+                                    const mp_whatif_hooks *hooks, mp_whatif **out, mp_error *err);
+MP_API void mp_whatif_free(mp_whatif *w);
 
 /* Reorder the rows by a KPI of the totals (an mp_kpi_id), best first (mp_kpi_higher_is_better),
  * or by "mroas" when kpi is -1; absent values last; ties keep their order. */
-void mp_whatif_sort(mp_whatif *w, int kpi);
+MP_API void mp_whatif_sort(mp_whatif *w, int kpi);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include "io/esc.h"
 #include "io/out.h"
+#include "io/pack_path.h"
 
 #include <errno.h>
 #include <math.h>
@@ -135,4 +136,19 @@ int cli_parse_script_args(int argc, char **argv, const char *cmd, const char *he
         }
     }
     return -1;
+}
+
+int cli_pack_dir(const char *arg, char *buf, size_t size)
+{
+    mp_error err;
+    switch (mp_pack_dir(NULL, arg, buf, size)) {
+    case MP_PACK_AT_PATH:
+    case MP_PACK_INSTALLED: return 0;
+    case MP_PACK_NOT_FOUND:
+        mp_fail(&err, MP_EIO, "no pack '%s': no directory %s here, and none on the rules path %s", arg, arg,
+                mp_rules_path());
+        break;
+    default: mp_fail(&err, MP_EIO, "%s: path too long", arg); break;
+    }
+    return cli_fail(&err);
 }

@@ -33,6 +33,10 @@ int cli_script_option(int ch, const char *name, const char *arg, struct cli_scri
  * printing `help`, 2 after a usage error). */
 int cli_parse_script_args(int argc, char **argv, const char *cmd, const char *help, struct cli_scripts *sc);
 
+/* The directory of the pack a command names, a path or an installed pack's bare name
+ * (docs/packs.md), into buf; 0, or the exit code after printing why there is none. */
+int cli_pack_dir(const char *arg, char *buf, size_t size);
+
 /* Print "mplan: MSG" for err on stderr and return its exit code. */
 int cli_fail(const mp_error *err);
 /* Print "mplan: MSG" on stderr and return 2 (usage). */

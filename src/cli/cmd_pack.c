@@ -97,6 +97,7 @@ static int pack_new(int argc, char **argv)
 struct run_opts {
     const char *dir;
     struct cli_scripts sc;
+    char found[4096]; /* dir, a path or an installed pack's name, found */
 };
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
@@ -108,7 +109,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     if (optind != argc - 1)
         return cli_usage("pack", optind >= argc ? "pack %s: which pack? give its directory"
                                                 : "pack %s: one pack directory at a time", argv[0]);
-    o->dir = argv[optind];
+    if ((rc = cli_pack_dir(argv[optind], o->found, sizeof o->found)) != 0)
+        return rc;
+    o->dir = o->found;
     return -1;
 }
 
@@ -192,9 +195,13 @@ static int pack_info(int argc, char **argv)
     if (optind != argc - 1)
         return cli_usage("pack", optind >= argc ? "pack info: which pack? give its directory"
                                                 : "pack info: one pack directory at a time");
+    char dir[4096];
+    int rc = cli_pack_dir(argv[optind], dir, sizeof dir);
+    if (rc != 0)
+        return rc;
     mp_error err = {0};
     struct mp_manifest man;
-    enum mp_status st = mp_manifest_load(argv[optind], &man, &err);
+    enum mp_status st = mp_manifest_load(dir, &man, &err);
     if (st == MP_OK)
         st = json ? mp_pack_info_json(stdout, &man, &err) : mp_pack_info_table(stdout, &man, &err);
     mp_manifest_free(&man);

@@ -32,7 +32,7 @@ static const char usage_text[] =
     "  --key COLUMN         customer id column (default: the first)\n"
     "  --jobs N             worker threads (default: the number of online CPUs)\n"
     "  --format F           table, csv or json (default: table on a terminal, else csv)\n"
-    "  -o FILE              write the output to FILE (atomically)\n"
+    "  -o, --output FILE    write the output to FILE (atomically)\n"
     "  --partial            print a partial summary for --merge (JSON lines)\n"
     "  --merge              combine the partial summaries named on the command line\n"
     "  --header A,B,...     column names for input without a header row\n"
@@ -251,6 +251,13 @@ int cmd_segment(int argc, char **argv)
         rc = cli_usage("segment", "--labels - and -o - would both write to standard output");
         goto done;
     }
+    /* --pack DIR or an installed pack's name. */
+    char pack_dir[4096];
+    if (o.pack && (rc = cli_pack_dir(o.pack, pack_dir, sizeof pack_dir)) != 0)
+        goto done;
+    if (o.pack)
+        o.pack = pack_dir;
+    rc = -1;
     /* Labels on standard output (a Hadoop mapper that labels rows): the summary only with -o. */
     int summary_out = !(o.labels && strcmp(o.labels, "-") == 0) || outpath;
 

@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-
-#define MPLAN_VERSION "0.1.0"
+#include "mplan/version.h"
 
 struct command {
     const char *name;
@@ -60,7 +59,7 @@ static int dispatch(int argc, char **argv)
         return usage(stderr);
     const char *name = argv[1];
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-        printf("mplan %s\n", MPLAN_VERSION);
+        printf("mplan %s\n", mp_version());
         return 0;
     }
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0)

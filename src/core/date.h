@@ -8,7 +8,10 @@ int32_t mp_days_from_civil(int y, int m, int d);
 void mp_civil_from_days(int32_t days, int *y, int *m, int *d);
 /* Parse exactly YYYY-MM-DD (a real calendar date); 0 on success, -1 otherwise. */
 int mp_date_parse(const char *s, int32_t *days);
-/* Write YYYY-MM-DD and a NUL into buf[11]. */
+/* The last day mplan reads or writes: 9999-12-31 (four-digit years). Plans whose horizon or
+ * event phases reach past it are refused at load. */
+#define MP_DATE_MAX 2932896
+/* Write YYYY-MM-DD and a NUL into buf[11] (days from 1900-01-01 up to MP_DATE_MAX). */
 void mp_date_format(int32_t days, char buf[11]);
 /* The same day of the month n months later (n may be negative), clamped to the month's end. */
 int32_t mp_date_add_months(int32_t days, int n);

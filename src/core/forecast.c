@@ -2,6 +2,7 @@
 #include "mplan/kpi.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/curve.h"
@@ -41,6 +42,36 @@ void mp_forecast_free(mp_forecast *fc)
     free(fc->mroas);
     free(fc->deferred);
     free(fc);
+}
+
+/* 1 when the KPIs a user reads are finite: the sums, and the ratios of the totals, which
+ * may be absent (NAN, a zero denominator) but never infinite. In-range plan numbers keep
+ * them finite; a custom allocator or strategy may still push them past DBL_MAX, and an
+ * infinite GMV would "meet" every goal. */
+static int forecast_finite(const mp_plan *plan, const mp_forecast *fc, mp_error *err)
+{
+    size_t C = fc->nchannels, T = (size_t)fc->T;
+    for (size_t k = 0; k < C + T + 1; k++) {
+        const mp_kpis *x = k < C ? &fc->by_channel[k] : k < C + T ? &fc->by_period[k - C] : &fc->total;
+        for (int j = 0; j < MP_KPI_COUNT; j++) {
+            int id = j == 0 ? MP_KPI_GMV : j == MP_KPI_GMV ? 0 : j; /* GMV, the cause, first */
+            double v = mp_kpi_value(x, plan->margin, (enum mp_kpi_id)id);
+            if (isinf(v) || (isnan(v) && id < MP_KPI_CTR)) {
+                char scope[160];
+                if (k < C)
+                    snprintf(scope, sizeof scope, "channel '%.100s'", plan->channels[k].id);
+                else if (k < C + T)
+                    snprintf(scope, sizeof scope, "period %zu", k - C + 1);
+                else
+                    snprintf(scope, sizeof scope, "the total");
+                mp_fail(err, MP_EINPUT, "%s: the forecast is not finite (%s of %s is %g): the plan's "
+                        "numbers multiply beyond the range of a double", plan->file ? plan->file : "plan",
+                        mp_kpi_name((enum mp_kpi_id)id), scope, v);
+                return 0;
+            }
+        }
+    }
+    return 1;
 }
 
 enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
@@ -157,6 +188,10 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
         if (plan->baseline_orders)
             fc->by_period[t].organic_orders += plan->baseline_orders[t];
         mp_kpis_add(&fc->total, &fc->by_period[t]);
+    }
+    if (!forecast_finite(plan, fc, err)) {
+        mp_forecast_free(fc);
+        return MP_EINPUT;
     }
     *out = fc;
     return MP_OK;

@@ -11,6 +11,16 @@
 #include "mplan/plan.h"
 #include "core/arena.h"
 
+/* Ranges of a plan's numbers (docs/formats-changes.md "Ranges of plan numbers"): far beyond
+ * any store, and narrow enough that every product the model forms (beta x season x lift x
+ * warmup lift, over 1,000 channels and 3,660 periods, and (spend / k)^s) stays a finite
+ * double. The loader and `whatif --set` check the same ranges. */
+#define MP_MAX_MONEY 1e15 /* budgets, spends, bounds, beta, aov, GMV, sizes, goal targets */
+#define MP_MAX_FACTOR 1e3 /* season, event lift and warmup_lift */
+#define MP_MIN_K 1e-6     /* response k, a spend scale: at least a millionth of a unit */
+#define MP_MAX_S 10       /* hill shape s */
+#define MP_MAX_ROAS 1e6   /* linear roas, objective target_roas */
+
 enum mp_unit { MP_UNIT_DAY, MP_UNIT_WEEK, MP_UNIT_MONTH };
 
 /* Order matters: it is the order of the phases in time. */
@@ -133,8 +143,17 @@ struct mp_param {
     struct mp_loc loc;
 };
 
+/* Where a plan's pack was found (src/io/pack_path.c, docs/packs.md). */
+enum mp_pack_found {
+    MP_PACK_AT_PATH,   /* path relative to the plan's directory, or absolute */
+    MP_PACK_INSTALLED, /* a bare name, found on the rules path */
+    MP_PACK_NOT_FOUND  /* a bare name, no directory beside the plan nor on the rules path */
+};
+
 struct mp_pack_ref {
     const char *path; /* as written in the plan, relative to the plan's directory */
+    const char *dir;  /* the pack's directory, as found (`path` joined to the plan's) */
+    enum mp_pack_found found;
     struct mp_param *params;
     size_t nparams;
     struct mp_loc loc;

@@ -70,21 +70,21 @@ static enum mp_status unknown(const char *path, mp_error *err)
 
 /* A per-period array: `name` sets all T values, `name[i]` the i-th (0-based, as written). */
 static enum mp_status per_period(const mp_plan *plan, const char *path, const struct seg *g, double *arr,
-                                 double lo, unsigned open, struct mp_plan_ref *r, mp_error *err)
+                                 double lo, double hi, unsigned open, struct mp_plan_ref *r, mp_error *err)
 {
     if (g->index < 0)
-        return found(r, arr, (size_t)plan->T, lo, INFINITY, open);
+        return found(r, arr, (size_t)plan->T, lo, hi, open);
     if (g->index >= plan->T)
         return mp_fail(err, MP_EINPUT, "'%s': index %ld is outside the horizon (0..%d)", path, g->index,
                        plan->T - 1);
-    return found(r, &arr[g->index], 1, lo, INFINITY, open);
+    return found(r, &arr[g->index], 1, lo, hi, open);
 }
 
 static enum mp_status find_budget(mp_plan *plan, const char *path, const struct seg *s, int n,
                                   struct mp_plan_ref *r, mp_error *err)
 {
     if (n == 1 || (n == 2 && strcmp(s[1].name, "total") == 0 && s[1].index < 0))
-        return found(r, &plan->budget_total, 1, 0, INFINITY, 0);
+        return found(r, &plan->budget_total, 1, 0, MP_MAX_MONEY, 0);
     if (n == 2 && strcmp(s[1].name, "reserve") == 0 && s[1].index < 0)
         return found(r, &plan->reserve, 1, 0, 0.5, 0);
     if (n == 3 && strcmp(s[1].name, "fixed") == 0 && s[1].index >= 0) {
@@ -92,9 +92,9 @@ static enum mp_status find_budget(mp_plan *plan, const char *path, const struct 
             return mp_fail(err, MP_EINPUT, "'%s': the plan has %zu fixed budget lines", path, plan->nfixed);
         struct mp_fixed_line *f = &plan->fixed[s[1].index];
         if (strcmp(s[2].name, "amount") == 0)
-            return found(r, &f->amount, 1, 0, INFINITY, 0);
+            return found(r, &f->amount, 1, 0, MP_MAX_MONEY, 0);
         if (strcmp(s[2].name, "per_period") == 0)
-            return found(r, &f->per_period, 1, 0, INFINITY, 0);
+            return found(r, &f->per_period, 1, 0, MP_MAX_MONEY, 0);
     }
     return unknown(path, err);
 }
@@ -122,11 +122,11 @@ static enum mp_status find_event(mp_plan *plan, const char *path, const struct s
         return st;
     }
     if (strcmp(s[1].name, "lift") == 0)
-        st = found(r, &ev->lift, 1, 0, INFINITY, MP_REF_LO_OPEN);
+        st = found(r, &ev->lift, 1, 0, MP_MAX_FACTOR, MP_REF_LO_OPEN);
     else if (strcmp(s[1].name, "spillover") == 0)
         st = found(r, &ev->spillover, 1, 0, 1, 0);
     else if (strcmp(s[1].name, "warmup_lift") == 0)
-        st = found(r, &ev->warmup_lift, 1, 0, INFINITY, MP_REF_LO_OPEN);
+        st = found(r, &ev->warmup_lift, 1, 0, MP_MAX_FACTOR, MP_REF_LO_OPEN);
     else
         return mp_fail(err, MP_EINPUT, "'%s': an event has lift, spillover and warmup_lift", path);
     r->resolve = 1;
@@ -139,13 +139,13 @@ static enum mp_status find_response(struct mp_channel *ch, const char *path, con
     struct mp_response *R = &ch->resp;
     int saturating = R->curve == MP_CURVE_HILL || R->curve == MP_CURVE_EXP;
     if (saturating && strcmp(key, "beta") == 0)
-        return found(r, &R->beta, 1, 0, INFINITY, MP_REF_LO_OPEN);
+        return found(r, &R->beta, 1, 0, MP_MAX_MONEY, MP_REF_LO_OPEN);
     if (saturating && strcmp(key, "k") == 0)
-        return found(r, &R->k, 1, 0, INFINITY, MP_REF_LO_OPEN);
+        return found(r, &R->k, 1, MP_MIN_K, MP_MAX_MONEY, 0);
     if (R->curve == MP_CURVE_HILL && strcmp(key, "s") == 0)
-        return found(r, &R->s, 1, 0, INFINITY, MP_REF_LO_OPEN);
+        return found(r, &R->s, 1, 0, MP_MAX_S, MP_REF_LO_OPEN);
     if (R->curve == MP_CURVE_LINEAR && strcmp(key, "roas") == 0)
-        return found(r, &R->roas, 1, 0, INFINITY, 0);
+        return found(r, &R->roas, 1, 0, MP_MAX_ROAS, 0);
     return mp_fail(err, MP_EINPUT, "'%s': channel '%s' has %s response curve: it has %s", path, ch->id,
                    R->curve == MP_CURVE_NONE ? "no" : mp_curve_name(R->curve),
                    R->curve == MP_CURVE_HILL   ? "beta, k and s"
@@ -179,7 +179,7 @@ static enum mp_status find_channel(mp_plan *plan, const char *path, const struct
             return mp_fail(err, MP_EINPUT, "'%s': channel '%s' has no funnel", path, ch->id);
         const char *f = s[k + 1].name;
         if (strcmp(f, "aov") == 0)
-            return found(r, &ch->funnel.aov, 1, 0, INFINITY, MP_REF_LO_OPEN);
+            return found(r, &ch->funnel.aov, 1, 0, MP_MAX_MONEY, MP_REF_LO_OPEN);
         if (strcmp(f, "cvr") == 0)
             return found(r, &ch->funnel.cvr, 1, 0, 1, MP_REF_LO_OPEN);
         if (strcmp(f, "ctr") == 0)
@@ -191,28 +191,28 @@ static enum mp_status find_channel(mp_plan *plan, const char *path, const struct
     if (n == k + 2 && strcmp(key, "cost") == 0 && strcmp(s[k + 1].name, "fixed") == 0) {
         if (ch->mode != MP_MODE_FIXED_COST)
             return mp_fail(err, MP_EINPUT, "'%s': channel '%s' has no 'cost: {fixed: N}'", path, ch->id);
-        return found(r, &ch->fixed_cost, 1, 0, INFINITY, 0);
+        return found(r, &ch->fixed_cost, 1, 0, MP_MAX_MONEY, 0);
     }
     if (n == k + 1 && strcmp(key, "spend") == 0) {
         if (ch->mode != MP_MODE_FIXED_SPEND)
             return mp_fail(err, MP_EINPUT, "'%s': channel '%s' has no fixed 'spend:' list", path, ch->id);
-        return per_period(plan, path, &s[k], ch->spend, 0, 0, r, err);
+        return per_period(plan, path, &s[k], ch->spend, 0, MP_MAX_MONEY, 0, r, err);
     }
     if (n != k + 1 || s[k].index >= 0)
         return unknown(path, err);
     if (strcmp(key, "theta") == 0)
         return found(r, &ch->theta, 1, 0, 1, MP_REF_HI_OPEN);
     if (strcmp(key, "carryover") == 0)
-        return found(r, &ch->carryover, 1, 0, INFINITY, 0);
+        return found(r, &ch->carryover, 1, 0, MP_MAX_MONEY, 0);
     if (strcmp(key, "min") == 0)
-        return found(r, &ch->min, 1, 0, INFINITY, 0);
+        return found(r, &ch->min, 1, 0, MP_MAX_MONEY, 0);
     if (strcmp(key, "max") == 0) {
-        found(r, &ch->max, 1, 0, INFINITY, 0);
+        found(r, &ch->max, 1, 0, MP_MAX_MONEY, 0);
         r->floor = &ch->min;
         return MP_OK;
     }
     if (strcmp(key, "cap") == 0)
-        return found(r, &ch->cap, 1, 0, INFINITY, MP_REF_LO_OPEN);
+        return found(r, &ch->cap, 1, 0, MP_MAX_MONEY, MP_REF_LO_OPEN);
     return mp_fail(err, MP_EINPUT, "'%s': a channel has theta, carryover, min, max, cap, response.*, "
                    "funnel.*, cost.fixed and spend[i]", path);
 }
@@ -224,8 +224,8 @@ static enum mp_status find_goal(mp_plan *plan, const char *path, struct mp_plan_
         if (strcmp(plan->goals[i].kpi, kpi) == 0) {
             int id = mp_kpi_lookup(kpi);
             /* roi and pack KPIs may be negative; every other KPI is a count, sum or rate */
-            double lo = id < 0 || id == MP_KPI_ROI ? -INFINITY : 0;
-            return found(r, &plan->goals[i].target, 1, lo, INFINITY, 0);
+            double lo = id < 0 || id == MP_KPI_ROI ? -MP_MAX_MONEY : 0;
+            return found(r, &plan->goals[i].target, 1, lo, MP_MAX_MONEY, 0);
         }
     return mp_fail(err, MP_EINPUT, "'%s': the plan has no goal '%s'", path, kpi);
 }
@@ -244,9 +244,9 @@ enum mp_status mp_plan_ref_find(mp_plan *plan, const char *path, struct mp_plan_
     if (strcmp(top, "margin") == 0 && n == 1 && s[0].index < 0)
         return found(r, &plan->margin, 1, 0, 1, MP_REF_LO_OPEN);
     if (strcmp(top, "baseline") == 0 && n == 2 && s[0].index < 0 && strcmp(s[1].name, "gmv") == 0)
-        return per_period(plan, path, &s[1], plan->baseline, 0, 0, r, err);
+        return per_period(plan, path, &s[1], plan->baseline, 0, MP_MAX_MONEY, 0, r, err);
     if (strcmp(top, "season") == 0 && n == 1) {
-        enum mp_status st = per_period(plan, path, &s[0], plan->season, 0, MP_REF_LO_OPEN, r, err);
+        enum mp_status st = per_period(plan, path, &s[0], plan->season, 0, MP_MAX_FACTOR, MP_REF_LO_OPEN, r, err);
         r->resolve = 1;
         return st;
     }
@@ -254,7 +254,7 @@ enum mp_status mp_plan_ref_find(mp_plan *plan, const char *path, struct mp_plan_
         int roas = n == 2 && strcmp(s[1].name, "target_roas") == 0;
         int goal = n == 3 && strcmp(s[1].name, "goal") == 0 && strcmp(s[2].name, "gmv") == 0;
         if ((roas && plan->objective == MP_OBJ_TARGET_ROAS) || (goal && plan->objective == MP_OBJ_GOAL_GMV))
-            return found(r, &plan->objective_value, 1, 0, INFINITY, MP_REF_LO_OPEN);
+            return found(r, &plan->objective_value, 1, 0, plan->objective == MP_OBJ_TARGET_ROAS ? MP_MAX_ROAS : MP_MAX_MONEY, MP_REF_LO_OPEN);
         if (roas || goal)
             return mp_fail(err, MP_EINPUT, "'%s': the plan's objective is not %s", path,
                            roas ? "{target_roas: R}" : "{goal: {gmv: G}}");
@@ -267,7 +267,7 @@ enum mp_status mp_plan_ref_find(mp_plan *plan, const char *path, struct mp_plan_
     if (strcmp(top, "segments") == 0 && n == 3 && strcmp(s[1].name, "sizes") == 0)
         for (size_t i = 0; i < plan->nsegments; i++)
             if (strcmp(plan->segments[i].label, s[2].name) == 0)
-                return found(r, &plan->segments[i].size, 1, 0, INFINITY, 0);
+                return found(r, &plan->segments[i].size, 1, 0, MP_MAX_MONEY, 0);
     return unknown(path, err);
 }
 

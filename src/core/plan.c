@@ -273,7 +273,7 @@ static enum mp_status warn_partial(struct mp_plan *plan)
         for (int p = MP_PHASE_PREPARATION; p < MP_PHASE_COUNT; p++) {
             int first = -1, more = 0, days = 0, n = 0;
             for (int t = 0; t < plan->T; t++) {
-                int d = plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT + p];
+                int d = plan->ev_days[((size_t)t * E + e) * MP_PHASE_COUNT + (size_t)p];
                 int len = plan->period_start[t + 1] - plan->period_start[t];
                 if (d <= 0 || 2 * d >= len)
                     continue;
@@ -308,6 +308,9 @@ static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
     for (size_t e = 0; e < E; e++) {
         struct mp_event *ev = &plan->events[e];
         event_windows(ev);
+        if (ev->to[MP_PHASE_REVIEW] > MP_DATE_MAX)
+            return mp_fail(err, MP_EINPUT, "%s: event '%s': the review phase would end after 9999-12-31",
+                           mp_plan_where(plan, ev->loc, where, sizeof where), ev->name);
         if (ev->outbreak_to < plan->start || ev->outbreak_from > horizon_end)
             return mp_fail(err, MP_EINPUT, "%s: event '%s': outbreak window lies outside the horizon",
                            mp_plan_where(plan, ev->loc, where, sizeof where), ev->name);
@@ -601,6 +604,7 @@ mp_plan *mp_plan_clone(const mp_plan *src)
     for (size_t i = 0; ok && i < src->npacks; i++) {
         struct mp_pack_ref *d = &p->packs[i];
         d->path = dup_str(A, src->packs[i].path, &ok);
+        d->dir = dup_str(A, src->packs[i].dir, &ok);
         d->params = dup_mem(A, src->packs[i].params, d->nparams * sizeof *d->params, &ok);
         for (size_t j = 0; ok && j < d->nparams; j++) {
             d->params[j].name = dup_str(A, d->params[j].name, &ok);

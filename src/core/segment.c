@@ -1,5 +1,6 @@
 /* Segment summaries and flows: see core/segment.h. */
 #include "core/segment.h"
+#include "mplan/segment.h" /* declares mp_seg_free and mp_seg_flow_free MP_API, exported */
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,34 +22,36 @@ static void xsum_carry(struct mp_xsum *x)
     x->adds = 0;
 }
 
-void mp_xsum_add(struct mp_xsum *x, double v)
+/* x += v * 2^(32 * shift): 0, or -1 when that lies beyond the accumulator. */
+static int xsum_add_at(struct mp_xsum *x, double v, unsigned shift)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     unsigned e = (unsigned)(bits >> 52) & 0x7FF;
     uint64_t m = bits & ((1ull << 52) - 1);
     if (e == 0x7FF || (e == 0 && m == 0))
-        return; /* callers never pass inf or nan; zero adds nothing */
+        return 0; /* callers never pass inf or nan; zero adds nothing */
     if (e)
         m |= 1ull << 52;
     /* v = m * 2^(p - 1074) with p the position of m's lowest bit. */
     unsigned p = e ? e - 1 : 0;
-    unsigned i = p >> 5, s = p & 31;
-    int64_t d0 = (int64_t)(uint32_t)(m << s);
-    int64_t d1 = (int64_t)(uint32_t)((m << s) >> 32);
-    int64_t d2 = s ? (int64_t)(m >> (64 - s)) : 0;
-    if (bits >> 63) {
-        x->limb[i] -= d0;
-        x->limb[i + 1] -= d1;
-        x->limb[i + 2] -= d2;
-    } else {
-        x->limb[i] += d0;
-        x->limb[i + 1] += d1;
-        x->limb[i + 2] += d2;
-    }
+    unsigned i = (p >> 5) + shift, s = p & 31;
+    int64_t d[3] = {(int64_t)(uint32_t)(m << s), (int64_t)(uint32_t)((m << s) >> 32),
+                    s ? (int64_t)(m >> (64 - s)) : 0};
+    for (unsigned j = 0; j < 3; j++)
+        if (d[j] && i + j >= MP_XSUM_LIMBS)
+            return -1;
+    for (unsigned j = 0; j < 3 && i + j < MP_XSUM_LIMBS; j++)
+        x->limb[i + j] += bits >> 63 ? -d[j] : d[j];
     /* Each add moves a limb by less than 2^32: 2^30 adds keep clear of int64 overflow. */
     if (++x->adds >= (1u << 30))
         xsum_carry(x);
+    return 0;
+}
+
+void mp_xsum_add(struct mp_xsum *x, double v)
+{
+    xsum_add_at(x, v, 0); /* p >> 5 <= 63: always inside */
 }
 
 void mp_xsum_add_xsum(struct mp_xsum *x, const struct mp_xsum *y)
@@ -131,6 +134,25 @@ int mp_xsum_parts(const struct mp_xsum *x, double *parts, int n)
     return k;
 }
 
+int mp_xsum_add_scaled(struct mp_xsum *x, double v)
+{
+    return xsum_add_at(x, v, MP_XSUM_SPLIT);
+}
+
+void mp_xsum_split(const struct mp_xsum *x, struct mp_xsum *low, struct mp_xsum *high)
+{
+    struct mp_xsum t = *x;
+    xsum_carry(&t); /* digits below the top in [0, 2^32): low >= 0, the sign is high's */
+    memset(low, 0, sizeof *low);
+    memset(high, 0, sizeof *high);
+    for (int i = 0; i < MP_XSUM_LIMBS; i++) {
+        if (i < MP_XSUM_SPLIT)
+            low->limb[i] = t.limb[i];
+        else
+            high->limb[i - MP_XSUM_SPLIT] = t.limb[i];
+    }
+}
+
 /* An int64 as two exactly representable doubles. */
 static void xsum_add_int(struct mp_xsum *x, int64_t v)
 {
@@ -166,6 +188,14 @@ int mp_seg_add_real(struct mp_seg_acc *a, double v)
     a->n++;
     mp_xsum_add(x, v);
     return 0;
+}
+
+int mp_seg_add_scaled(struct mp_seg_acc *a, double v)
+{
+    struct mp_xsum *x = acc_xsum(a);
+    if (!x)
+        return -1;
+    return mp_xsum_add_scaled(x, v) ? -2 : 0;
 }
 
 mp_seg_summary *mp_seg_new(const char *const *cols, size_t ncols, long key)
@@ -236,6 +266,16 @@ long mp_seg_label(mp_seg_summary *s, const char *name, size_t len)
     return (long)s->nlabels++;
 }
 
+/* *a += b for the counts of a summary, which are written as JSON integers: -1 (and *a
+ * unchanged) past INT64_MAX. */
+static int count_add(uint64_t *a, uint64_t b)
+{
+    if (*a > (uint64_t)INT64_MAX || b > (uint64_t)INT64_MAX - *a)
+        return -1;
+    *a += b;
+    return 0;
+}
+
 enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_error *err)
 {
     size_t *map = calloc(src->ncols ? src->ncols : 1, sizeof *map);
@@ -264,12 +304,20 @@ enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_e
             break;
         }
         struct mp_seg_label *tl = &dst->labels[dl];
-        tl->count += sl->count;
-        for (size_t c = 0; c < src->ncols; c++) {
+        if (count_add(&tl->count, sl->count)) {
+            st = mp_fail(err, MP_EINPUT, "label '%.100s': count adds up past 2^63-1", sl->name);
+            break;
+        }
+        for (size_t c = 0; st == MP_OK && c < src->ncols; c++) {
             const struct mp_seg_acc *a = &sl->acc[c];
             struct mp_seg_acc *b = &tl->acc[map[c]];
-            uint64_t n = b->n;
-            b->text += a->text;
+            uint64_t n = b->n, sum = n;
+            int wrap_n = count_add(&sum, a->n);
+            if (wrap_n || count_add(&b->text, a->text)) {
+                st = mp_fail(err, MP_EINPUT, "label '%.100s': column '%s': %s adds up past 2^63-1",
+                             sl->name, src->cols[c], wrap_n ? "n" : "text");
+                break;
+            }
             if (a->isum && mp_seg_add_int(b, a->isum) != 0)
                 st = mp_fail(err, MP_ENOMEM, "out of memory");
             if (a->x) {
@@ -282,7 +330,8 @@ enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_e
             b->n = n + a->n;
         }
     }
-    dst->bad += src->bad;
+    if (st == MP_OK && count_add(&dst->bad, src->bad))
+        st = mp_fail(err, MP_EINPUT, "'bad_rows' adds up past 2^63-1");
     free(map);
     return st;
 }

@@ -30,6 +30,13 @@ double mp_xsum_round(const struct mp_xsum *x);
  * -1 when the sum is beyond DBL_MAX. */
 int mp_xsum_parts(const struct mp_xsum *x, double *parts, int n);
 
+/* A sum beyond DBL_MAX has no parts; it is written as low + high * 2^(32 * MP_XSUM_SPLIT),
+ * both of which have parts (high is below 2^600, low below 2^-500). */
+#define MP_XSUM_SPLIT 16
+void mp_xsum_split(const struct mp_xsum *x, struct mp_xsum *low, struct mp_xsum *high);
+/* x += v * 2^(32 * MP_XSUM_SPLIT), exactly: 0, or -1 when that is beyond any sum x holds. */
+int mp_xsum_add_scaled(struct mp_xsum *x, double v);
+
 /* ---- one snapshot's summary ---- */
 
 #define MP_SEG_MAX_LABELS 1000
@@ -72,6 +79,9 @@ long mp_seg_label(mp_seg_summary *s, const char *name, size_t len);
  * until it would overflow, then move into the exact sum. */
 int mp_seg_spill(struct mp_seg_acc *a, int64_t v);
 int mp_seg_add_real(struct mp_seg_acc *a, double v);
+/* Add v * 2^(32 * MP_XSUM_SPLIT) to the exact sum, not counting a value: 0; -1 out of memory;
+ * -2 beyond the accumulator. */
+int mp_seg_add_scaled(struct mp_seg_acc *a, double v);
 
 static inline int mp_seg_add_int(struct mp_seg_acc *a, int64_t v)
 {

@@ -48,6 +48,7 @@ struct reader {
     size_t ncols, max_field, max_record;
     char **cols;       /* column names for messages; NULL while reading the header */
     int header;        /* any number of fields up to ncols (reading the header) */
+    int resync;        /* go on after a bad record (skip_bad): only then is it skipped */
     struct mp_csv_field *fields; /* [ncols] */
     size_t *foff;                /* [ncols]: field offsets into scratch (quoted records) */
     char *scratch;
@@ -87,6 +88,7 @@ static int reader_init(struct reader *r, const mp_csv *csv, uint64_t start, uint
     r->ncols = csv->ncols;
     r->cols = csv->cols;
     r->max_field = csv->opts.max_field;
+    r->resync = csv->opts.skip_bad;
     r->max_record = 64 * r->max_field > RECORD_MIN_MAX ? 64 * r->max_field : RECORD_MIN_MAX;
     r->cap = BUF_INIT;
     r->buf = malloc(r->cap);
@@ -280,10 +282,14 @@ static uint64_t count_newlines(const char *p, size_t n)
 }
 
 /* After a bad record that may have been cut wrongly (a stray quote), go on at the line after
- * its first line, reading and dropping what does not fit. */
+ * its first line, reading and dropping what does not fit. A reader that is about to fail
+ * (no skip_bad, or the header) reads nothing more: on a stream without newlines the next
+ * line would never come. */
 static int skip_line(struct reader *r, size_t from)
 {
     r->cur = from;
+    if (!r->resync || r->header)
+        return 0;
     for (;;) {
         char *nl = memchr(r->buf + r->cur, '\n', r->len - r->cur);
         if (nl) {

@@ -5,7 +5,8 @@
  * line ends are both accepted; a UTF-8 byte-order mark is skipped; blank lines are skipped.
  * A bad record (ragged, unterminated quote, NUL byte, field over the size limit, invalid
  * UTF-8) is an MP_EINPUT error naming file:line of the record's first line; with `skip_bad`
- * the reader counts it, resynchronises and goes on.
+ * the reader counts it, resynchronises at the next line and goes on. Without it nothing is
+ * read past the bad record, so a stream without newlines ends at the record limit.
  *
  * Files are read with pread() in a bounded buffer, so memory does not grow with the file. A
  * pass (mp_csv_pass_run) can split a regular file into byte ranges on record boundaries and

@@ -161,15 +161,6 @@ int mp_lock_path(const char *plan_file, char *buf, size_t n)
     return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 
-/* A pack's directory: its plan path, relative to the plan file's directory. */
-static int pack_dir(const mp_plan *plan, const char *path, char *buf, size_t n)
-{
-    int k = path[0] == '/' || !plan->dir || !*plan->dir
-                ? snprintf(buf, n, "%s", path)
-                : snprintf(buf, n, "%s/%s", plan->dir, path);
-    return k < 0 || (size_t)k >= n ? -1 : 0;
-}
-
 /* ---- writing ---- */
 
 static int emit_scalar(yaml_emitter_t *em, const char *s)
@@ -223,9 +214,7 @@ static enum mp_status emit_lock(yaml_emitter_t *em, const mp_plan *plan, int *em
              emit_start(em, YAML_MAPPING_START_EVENT) && emit_pair(em, "mplan", "1") &&
              emit_scalar(em, "packs") && emit_start(em, YAML_SEQUENCE_START_EVENT);
     for (size_t i = 0; ok && i < plan->npacks; i++) {
-        char dir[PATH_BUF];
-        if (pack_dir(plan, plan->packs[i].path, dir, sizeof dir) != 0)
-            return mp_fail(err, MP_EIO, "%s: path too long", plan->packs[i].path);
+        const char *dir = plan->packs[i].dir;
         struct mp_manifest man;
         struct mp_pack_files files;
         enum mp_status st = mp_manifest_load(dir, &man, err);
@@ -396,9 +385,7 @@ static enum mp_status verify_pack(const mp_plan *plan, const struct mp_ydoc *doc
     if (!entry)
         return mp_ydoc_fail(doc, packs, err, "pack %s of %s is not in the lock; review it, then %s",
                             path, plan->file, relock);
-    char dir[PATH_BUF];
-    if (pack_dir(plan, path, dir, sizeof dir) != 0)
-        return mp_fail(err, MP_EIO, "%s: path too long", path);
+    const char *dir = plan->packs[i].dir;
     const struct mp_ynode *name = mp_ymap_get(entry, "name");
     char who[PATH_BUF + 128];
     snprintf(who, sizeof who, "pack '%s' (%s)", name && name->type == MP_Y_SCALAR ? name->str : "?", path);

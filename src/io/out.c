@@ -54,7 +54,7 @@ static void set_handlers(void)
             continue;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
-        sa.sa_flags = SA_RESETHAND;
+        sa.sa_flags = (int)SA_RESETHAND; /* an unsigned constant, 0x80000000 */
         sigemptyset(&sa.sa_mask);
         sigaction(caught[i], &sa, NULL);
     }

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date.h"
 #include "core/model.h"
+#include "io/pack_path.h"
 #include "io/yaml_doc.h"
 #include "mplan/channel.h"
 #include "mplan/kpi.h"
@@ -107,7 +109,7 @@ static enum mp_status submap(struct loader *L, const struct mp_ynode *map, const
 
 /* A sequence of exactly T numbers >= lo (> lo with MP_Y_LO_OPEN), one per period. */
 static enum mp_status per_period(struct loader *L, const struct mp_ynode *seq, const char *name,
-                                 double lo, unsigned flags, double **out)
+                                 double lo, double hi, unsigned flags, double **out)
 {
     int T = L->plan->T;
     char what[320];
@@ -121,7 +123,7 @@ static enum mp_status per_period(struct loader *L, const struct mp_ynode *seq, c
         return oom(L);
     for (int t = 0; t < T; t++) {
         snprintf(what, sizeof what, "'%.100s[%d]'", name, t);
-        MP_TRY(mp_ynode_number(&L->doc, seq->items[t], what, lo, INFINITY, flags, &v[t], L->err));
+        MP_TRY(mp_ynode_number(&L->doc, seq->items[t], what, lo, hi, flags, &v[t], L->err));
     }
     *out = v;
     return MP_OK;
@@ -187,6 +189,15 @@ static enum mp_status load_head(struct loader *L, const struct mp_ynode *root)
     int unit;
     MP_TRY(choice(L, h, "horizon.", "period", 1, units, &unit));
     p->unit = (enum mp_unit)unit;
+    /* Dates are written with four-digit years: the horizon must end by 9999-12-31. */
+    int32_t end = unit == MP_UNIT_MONTH ? mp_date_add_months(p->start, p->T)
+                                        : p->start + (unit == MP_UNIT_WEEK ? 7 : 1) * p->T;
+    if (end - 1 > MP_DATE_MAX) {
+        int y, m, d;
+        mp_civil_from_days(end - 1, &y, &m, &d);
+        return mp_ydoc_fail(&L->doc, mp_ymap_get(h, "periods"), L->err,
+                            "'horizon.periods': the horizon would end in the year %d, after 9999-12-31", y);
+    }
     return MP_OK;
 }
 
@@ -196,7 +207,7 @@ static enum mp_status load_budget(struct loader *L, const struct mp_ynode *root)
     static const char *const budget_keys[] = {"total", "reserve", "fixed", NULL};
     const struct mp_ynode *b, *fixed;
     MP_TRY(submap(L, root, "", "budget", 1, budget_keys, &b));
-    MP_TRY(num(L, b, "budget.", "total", 1, 0, INFINITY, 0, &p->budget_total));
+    MP_TRY(num(L, b, "budget.", "total", 1, 0, MP_MAX_MONEY, 0, &p->budget_total));
     MP_TRY(num(L, b, "budget.", "reserve", 0, 0, 0.5, 0, &p->reserve));
     if (!(fixed = mp_ymap_get(b, "fixed")))
         return MP_OK;
@@ -219,7 +230,7 @@ static enum mp_status load_budget(struct loader *L, const struct mp_ynode *root)
             return mp_ydoc_fail(&L->doc, line, L->err,
                                 "fixed line '%s' needs exactly one of 'amount' (over the horizon) "
                                 "or 'per_period'", f->name);
-        MP_TRY(num(L, line, prefix, has_amount ? "amount" : "per_period", 1, 0, INFINITY, 0,
+        MP_TRY(num(L, line, prefix, has_amount ? "amount" : "per_period", 1, 0, MP_MAX_MONEY, 0,
                 has_amount ? &f->amount : &f->per_period));
     }
     return MP_OK;
@@ -236,11 +247,11 @@ static enum mp_status load_demand(struct loader *L, const struct mp_ynode *root)
     const struct mp_ynode *b, *n;
     MP_TRY(submap(L, root, "", "baseline", 0, baseline_keys, &b));
     if (b && (n = mp_ymap_get(b, "gmv")) && n->type == MP_Y_SEQ) {
-        MP_TRY(per_period(L, n, "baseline.gmv", 0, 0, &p->baseline));
+        MP_TRY(per_period(L, n, "baseline.gmv", 0, MP_MAX_MONEY, 0, &p->baseline));
     } else {
         double gmv = 0;
         if (b)
-            MP_TRY(num(L, b, "baseline.", "gmv", 1, 0, INFINITY, 0, &gmv));
+            MP_TRY(num(L, b, "baseline.", "gmv", 1, 0, MP_MAX_MONEY, 0, &gmv));
         if (!(p->baseline = arr(L, T, sizeof *p->baseline)))
             return oom(L);
         for (size_t t = 0; t < T; t++)
@@ -249,17 +260,17 @@ static enum mp_status load_demand(struct loader *L, const struct mp_ynode *root)
     /* The orders of the organic GMV, so the store's AOV has both of one scope. */
     n = b ? mp_ymap_get(b, "orders") : NULL;
     if (n && n->type == MP_Y_SEQ) {
-        MP_TRY(per_period(L, n, "baseline.orders", 0, 0, &p->baseline_orders));
+        MP_TRY(per_period(L, n, "baseline.orders", 0, MP_MAX_MONEY, 0, &p->baseline_orders));
     } else if (n) {
         double orders = 0;
-        MP_TRY(num(L, b, "baseline.", "orders", 1, 0, INFINITY, 0, &orders));
+        MP_TRY(num(L, b, "baseline.", "orders", 1, 0, MP_MAX_MONEY, 0, &orders));
         if (!(p->baseline_orders = arr(L, T, sizeof *p->baseline_orders)))
             return oom(L);
         for (size_t t = 0; t < T; t++)
             p->baseline_orders[t] = orders;
     }
     if ((n = mp_ymap_get(root, "season"))) {
-        MP_TRY(per_period(L, n, "season", 0, MP_Y_LO_OPEN, &p->season));
+        MP_TRY(per_period(L, n, "season", 0, MP_MAX_FACTOR, MP_Y_LO_OPEN, &p->season));
     } else {
         if (!(p->season = arr(L, T, sizeof *p->season)))
             return oom(L);
@@ -288,13 +299,13 @@ static enum mp_status load_objective(struct loader *L, const struct mp_ynode *ro
         MP_TRY(mp_ymap_check_keys(&L->doc, o, "objective", keys, L->err));
         if (mp_ymap_get(o, "target_roas")) {
             p->objective = MP_OBJ_TARGET_ROAS;
-            MP_TRY(num(L, o, "objective.", "target_roas", 1, 0, INFINITY, MP_Y_LO_OPEN,
+            MP_TRY(num(L, o, "objective.", "target_roas", 1, 0, MP_MAX_ROAS, MP_Y_LO_OPEN,
                     &p->objective_value));
         } else {
             const struct mp_ynode *g;
             p->objective = MP_OBJ_GOAL_GMV;
             MP_TRY(submap(L, o, "objective.", "goal", 1, goal_keys, &g));
-            MP_TRY(num(L, g, "objective.goal.", "gmv", 1, 0, INFINITY, MP_Y_LO_OPEN,
+            MP_TRY(num(L, g, "objective.goal.", "gmv", 1, 0, MP_MAX_MONEY, MP_Y_LO_OPEN,
                     &p->objective_value));
         }
     } else {
@@ -333,8 +344,8 @@ static enum mp_status load_goals(struct loader *L, const struct mp_ynode *root)
         if (id == MP_KPI_ROI && isnan(p->margin))
             return mp_ydoc_fail(&L->doc, key, L->err, "goal 'roi' needs 'margin' (the gross-margin rate)");
         /* roi and pack KPIs can be negative; every model KPI else is a count, a sum or a rate. */
-        double lo = id < 0 || id == MP_KPI_ROI ? -INFINITY : 0;
-        MP_TRY(mp_ynode_number(&L->doc, v, path(L, "goals.", key->str), lo, INFINITY, 0, &goal->target, L->err));
+        double lo = id < 0 || id == MP_KPI_ROI ? -MP_MAX_MONEY : 0;
+        MP_TRY(mp_ynode_number(&L->doc, v, path(L, "goals.", key->str), lo, MP_MAX_MONEY, 0, &goal->target, L->err));
         goal->kpi = key->str;
         goal->loc = (struct mp_loc){v->line, v->col};
     }
@@ -386,13 +397,13 @@ static enum mp_status load_response(struct loader *L, const struct mp_ynode *r, 
     MP_TRY(mp_ymap_check_keys(&L->doc, r, where, keys[curve], L->err));
     resp->curve = (enum mp_curve)(curve + 1);
     if (resp->curve == MP_CURVE_LINEAR)
-        return num(L, r, sub, "roas", 1, 0, INFINITY, 0, &resp->roas);
+        return num(L, r, sub, "roas", 1, 0, MP_MAX_ROAS, 0, &resp->roas);
     resp->s = 1;
     /* 0 like `roas: 0`: a channel that returns nothing (what review writes for one whose
      * actuals showed no GMV) */
-    MP_TRY(num(L, r, sub, "beta", 1, 0, INFINITY, 0, &resp->beta));
-    MP_TRY(num(L, r, sub, "k", 1, 0, INFINITY, MP_Y_LO_OPEN, &resp->k));
-    return num(L, r, sub, "s", 0, 0, INFINITY, MP_Y_LO_OPEN, &resp->s);
+    MP_TRY(num(L, r, sub, "beta", 1, 0, MP_MAX_MONEY, 0, &resp->beta));
+    MP_TRY(num(L, r, sub, "k", 1, MP_MIN_K, MP_MAX_MONEY, 0, &resp->k));
+    return num(L, r, sub, "s", 0, 0, MP_MAX_S, MP_Y_LO_OPEN, &resp->s);
 }
 
 static int is_channel_id(const char *s)
@@ -461,14 +472,14 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     ch->stage = (enum mp_stage)(stage + 1); /* -1 (absent) is MP_STAGE_NONE */
 
     MP_TRY(num(L, m, prefix, "theta", 0, 0, 1, MP_Y_HI_OPEN, &ch->theta));
-    MP_TRY(num(L, m, prefix, "carryover", 0, 0, INFINITY, 0, &ch->carryover));
+    MP_TRY(num(L, m, prefix, "carryover", 0, 0, MP_MAX_MONEY, 0, &ch->carryover));
     ch->max = ch->cap = INFINITY;
-    MP_TRY(num(L, m, prefix, "min", 0, 0, INFINITY, 0, &ch->min));
-    MP_TRY(num(L, m, prefix, "max", 0, 0, INFINITY, 0, &ch->max));
+    MP_TRY(num(L, m, prefix, "min", 0, 0, MP_MAX_MONEY, 0, &ch->min));
+    MP_TRY(num(L, m, prefix, "max", 0, 0, MP_MAX_MONEY, 0, &ch->max));
     if (ch->max < ch->min)
         return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "max"), L->err, "%s must be >= %smin (%g), got %g",
                             path(L, prefix, "max"), prefix, ch->min, ch->max);
-    MP_TRY(num(L, m, prefix, "cap", 0, 0, INFINITY, MP_Y_LO_OPEN, &ch->cap));
+    MP_TRY(num(L, m, prefix, "cap", 0, 0, MP_MAX_MONEY, MP_Y_LO_OPEN, &ch->cap));
     MP_TRY(load_defer(L, m, prefix, ch->defer, &ch->defer_set));
 
     static const char *const funnel_keys[] = {"aov", "cvr", "ctr", "new_share", NULL};
@@ -477,7 +488,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     if (f) {
         char sub[320];
         snprintf(sub, sizeof sub, "%.100sfunnel.", prefix);
-        MP_TRY(num(L, f, sub, "aov", 1, 0, INFINITY, MP_Y_LO_OPEN, &ch->funnel.aov));
+        MP_TRY(num(L, f, sub, "aov", 1, 0, MP_MAX_MONEY, MP_Y_LO_OPEN, &ch->funnel.aov));
         MP_TRY(num(L, f, sub, "cvr", 1, 0, 1, MP_Y_LO_OPEN, &ch->funnel.cvr));
         MP_TRY(num(L, f, sub, "ctr", 1, 0, 1, MP_Y_LO_OPEN, &ch->funnel.ctr));
         MP_TRY(num(L, f, sub, "new_share", 1, 0, 1, 0, &ch->funnel.new_share));
@@ -498,7 +509,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
         ch->mode = MP_MODE_FIXED_COST;
         char sub[320];
         snprintf(sub, sizeof sub, "%.100scost.", prefix);
-        return num(L, cost, sub, "fixed", 1, 0, INFINITY, 0, &ch->fixed_cost);
+        return num(L, cost, sub, "fixed", 1, 0, MP_MAX_MONEY, 0, &ch->fixed_cost);
     }
     if (!resp)
         return mp_ydoc_fail(&L->doc, m, L->err, "channel '%s' needs a 'response' (or 'cost: {fixed: N}' "
@@ -507,7 +518,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     if (spend) {
         char name[320];
         snprintf(name, sizeof name, "%.100sspend", prefix);
-        MP_TRY(per_period(L, spend, name, 0, 0, &ch->spend));
+        MP_TRY(per_period(L, spend, name, 0, MP_MAX_MONEY, 0, &ch->spend));
         ch->mode = MP_MODE_FIXED_SPEND;
     }
     return MP_OK;
@@ -626,9 +637,9 @@ static enum mp_status load_event(struct loader *L, size_t e, const struct mp_yno
     ev->lift = 1;
     ev->spillover = 0.5;
     ev->warmup_lift = 1;
-    MP_TRY(num(L, m, prefix, "lift", 0, 0, INFINITY, MP_Y_LO_OPEN, &ev->lift));
+    MP_TRY(num(L, m, prefix, "lift", 0, 0, MP_MAX_FACTOR, MP_Y_LO_OPEN, &ev->lift));
     MP_TRY(num(L, m, prefix, "spillover", 0, 0, 1, 0, &ev->spillover));
-    MP_TRY(num(L, m, prefix, "warmup_lift", 0, 0, INFINITY, MP_Y_LO_OPEN, &ev->warmup_lift));
+    MP_TRY(num(L, m, prefix, "warmup_lift", 0, 0, MP_MAX_FACTOR, MP_Y_LO_OPEN, &ev->warmup_lift));
     unsigned set = 0;
     ev->defer[MP_PHASE_STORAGE] = 0.3;
     ev->defer[MP_PHASE_WARMUP] = 0.4;
@@ -713,7 +724,7 @@ static enum mp_status load_segments(struct loader *L, const struct mp_ynode *roo
         for (size_t i = 0; i < sizes->n; i++) {
             p->segments[i].label = sizes->keys[i];
             MP_TRY(mp_ynode_number(&L->doc, sizes->items[i], path(L, "segments.sizes.", sizes->keys[i]),
-                                0, INFINITY, 0, &p->segments[i].size, L->err));
+                                0, MP_MAX_MONEY, 0, &p->segments[i].size, L->err));
         }
         return MP_OK;
     }
@@ -765,6 +776,14 @@ static enum mp_status load_packs(struct loader *L, const struct mp_ynode *root)
         strcat(prefix, ".");
         MP_TRY(str(L, m, prefix, "path", 1, &ref->path));
         ref->loc = (struct mp_loc){m->line, m->col};
+        /* Found now, once: running, locking, segmenting and rewriting the plan agree. */
+        char dir[4096];
+        int found = mp_pack_dir(p->dir, ref->path, dir, sizeof dir);
+        if (found < 0)
+            return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "path"), L->err, "'%spath' is too long", prefix);
+        ref->found = (enum mp_pack_found)found;
+        if (!(ref->dir = mp_arena_strdup(&p->arena, dir)))
+            return oom(L);
         p->npacks = i + 1;
         if (!(params = mp_ymap_get(m, "params")))
             continue;
@@ -864,8 +883,8 @@ static enum mp_status load_spent(struct loader *L, const struct mp_ynode *root)
     MP_TRY(mp_ynode_window(&L->doc, n, "'spent.window'", &s->from, &s->to, L->err));
     if (s->to >= L->plan->start)
         return mp_ydoc_fail(&L->doc, n, L->err, "'spent.window' must end before 'horizon.start'");
-    MP_TRY(num(L, m, "spent.", "spend", 1, 0, INFINITY, 0, &s->spend));
-    return num(L, m, "spent.", "gmv", 1, 0, INFINITY, 0, &s->gmv);
+    MP_TRY(num(L, m, "spent.", "spend", 1, 0, MP_MAX_MONEY, 0, &s->spend));
+    return num(L, m, "spent.", "gmv", 1, 0, MP_MAX_MONEY, 0, &s->gmv);
 }
 
 /* Checks that need the whole plan, then the derived model. */

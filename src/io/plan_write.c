@@ -477,7 +477,8 @@ static int write_rules(struct writer *W, const mp_plan *p, const char *outdir)
         seq_start(W, 0);
         for (size_t i = 0; i < p->npacks; i++) {
             const struct mp_pack_ref *ref = &p->packs[i];
-            char *path = rebase(p->dir, ref->path, outdir);
+            /* A pack found by name stays a name: it is found the same way from anywhere. */
+            char *path = ref->found == MP_PACK_INSTALLED ? strdup(ref->path) : rebase(p->dir, ref->path, outdir);
             if (!path)
                 return -1;
             map_start(W, 1);

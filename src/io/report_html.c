@@ -9,6 +9,7 @@
 #include "core/model.h"
 #include "io/review_out.h"
 #include "io/svg.h"
+#include "io/table.h"
 
 static const char css[] =
     "body{font:15px/1.45 system-ui,sans-serif;color:#222;margin:0;background:#fafafa}"
@@ -37,7 +38,7 @@ static void money(FILE *fp, double v)
         fputs("&ndash;", fp);
         return;
     }
-    char raw[64], out[96];
+    char raw[MP_NUM_TEXT_MAX], out[MP_NUM_TEXT_MAX + MP_NUM_TEXT_MAX / 3];
     snprintf(raw, sizeof raw, "%.0f", fabs(v));
     size_t n = strlen(raw), o = 0;
     if (v < 0 && strcmp(raw, "0") != 0)

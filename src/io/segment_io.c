@@ -2,6 +2,7 @@
 
 #include "io/esc.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -393,6 +394,38 @@ static json_t *partial_head(const mp_seg_summary *s, int *bad)
     return o;
 }
 
+/* The parts of an exact sum as a JSON array: doubles whose exact total it is, and for a sum
+ * beyond DBL_MAX, pairs [d, 512] standing for d * 2^512 (docs/segment.md). NULL when even
+ * that cannot hold it (beyond 2^1100: more than 2^76 values near DBL_MAX). */
+static json_t *sum_parts(const struct mp_xsum *x, int *bad)
+{
+    double parts[48];
+    int k = mp_xsum_parts(x, parts, 48);
+    json_t *pj = json_array();
+    if (!pj) { /* out of memory: *bad keeps the line from being printed */
+        *bad = 1;
+        return json_null();
+    }
+    if (k >= 0) {
+        for (int i = 0; i < k; i++)
+            *bad |= json_array_append_new(pj, json_real(parts[i]));
+        return pj;
+    }
+    struct mp_xsum low, high;
+    double hp[48];
+    mp_xsum_split(x, &low, &high);
+    int nh = mp_xsum_parts(&high, hp, 48), nl = mp_xsum_parts(&low, parts, 48);
+    if (nh < 0 || nl < 0) {
+        json_decref(pj);
+        return NULL;
+    }
+    for (int i = 0; i < nh; i++)
+        *bad |= json_array_append_new(pj, json_pack("[f,i]", hp[i], 32 * MP_XSUM_SPLIT));
+    for (int i = 0; i < nl; i++)
+        *bad |= json_array_append_new(pj, json_real(parts[i]));
+    return pj;
+}
+
 enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error *err)
 {
     int bad = 0; /* any jansson call failed: out of memory */
@@ -404,19 +437,15 @@ enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error 
         json_t *o = partial_head(s, &bad), *n = json_array(), *text = json_array(), *sum = json_array();
         for (size_t c = 0; c < s->ncols; c++) {
             struct mp_xsum x;
-            double parts[48];
             mp_seg_exact(s, l, c, &x);
-            int k = mp_xsum_parts(&x, parts, 48);
-            if (k < 0) {
+            json_t *pj = sum_parts(&x, &bad);
+            if (!pj) {
                 json_decref(o);
                 json_decref(n);
                 json_decref(text);
                 json_decref(sum);
-                return mp_fail(err, MP_EINPUT, "column '%s': the sum is beyond the largest double", s->cols[c]);
+                return mp_fail(err, MP_EINPUT, "column '%s': the sum is beyond 2^1100", s->cols[c]);
             }
-            json_t *pj = json_array();
-            for (int i = 0; i < k; i++)
-                bad |= json_array_append_new(pj, json_real(parts[i]));
             bad |= json_array_append_new(sum, pj);
             bad |= json_array_append_new(n, json_integer((json_int_t)lb->acc[c].n));
             bad |= json_array_append_new(text, json_integer((json_int_t)lb->acc[c].text));
@@ -431,6 +460,67 @@ enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error 
     return st;
 }
 
+/* A count in a partial: an integer >= 0 (JSON integers stop at 2^63-1). */
+static int is_count(const json_t *j)
+{
+    return json_is_integer(j) && json_integer_value(j) >= 0;
+}
+
+/* One part of a column's sum into acc: a finite number, or [d, 512] for d * 2^512. */
+static enum mp_status sum_part(struct mp_seg_acc *acc, const json_t *v, const char *where, const char *col,
+                               mp_error *err)
+{
+    int r;
+    if (json_is_array(v) && json_array_size(v) == 2 && json_is_number(json_array_get(v, 0)) &&
+        isfinite(json_number_value(json_array_get(v, 0))) && json_is_integer(json_array_get(v, 1)) &&
+        json_integer_value(json_array_get(v, 1)) == 32 * MP_XSUM_SPLIT) {
+        r = mp_seg_add_scaled(acc, json_number_value(json_array_get(v, 0)));
+    } else if (json_is_number(v) && isfinite(json_number_value(v))) {
+        uint64_t keep = acc->n; /* a part is not a value */
+        r = mp_seg_add_real(acc, json_number_value(v));
+        acc->n = keep;
+    } else {
+        return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum (sum parts must be finite "
+                       "numbers or [number, %d] pairs)", where, col, 32 * MP_XSUM_SPLIT);
+    }
+    if (r == -2)
+        return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum (a part beyond 2^1100)", where, col);
+    return r ? mp_fail(err, MP_ENOMEM, "out of memory") : MP_OK;
+}
+
+/* The label fields of one line into s. */
+static enum mp_status partial_label(json_t *o, const char *where, mp_seg_summary *s, json_t *label,
+                                    mp_error *err)
+{
+    size_t nc = s->ncols;
+    json_t *count = json_object_get(o, "count"), *n = json_object_get(o, "n");
+    json_t *text = json_object_get(o, "text"), *sum = json_object_get(o, "sum");
+    if (!json_is_string(label) || !is_count(count) || json_array_size(n) != nc ||
+        json_array_size(text) != nc || json_array_size(sum) != nc)
+        return mp_fail(err, MP_EINPUT, "%s: a label line needs label, count, and n, text and sum for "
+                       "each of the %zu columns", where, nc);
+    long l = mp_seg_label(s, json_string_value(label), json_string_length(label));
+    if (l < 0)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    struct mp_seg_label *lb = &s->labels[l];
+    lb->count = (uint64_t)json_integer_value(count);
+    for (size_t c = 0; c < nc; c++) {
+        json_t *nj = json_array_get(n, c), *tj = json_array_get(text, c), *pj = json_array_get(sum, c);
+        if (!is_count(nj) || !is_count(tj) || !json_is_array(pj))
+            return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum", where, s->cols[c]);
+        lb->acc[c].n = (uint64_t)json_integer_value(nj);
+        lb->acc[c].text = (uint64_t)json_integer_value(tj);
+        /* Each row gives a column at most one value, numeric or not. */
+        if (lb->acc[c].n + lb->acc[c].text > lb->count)
+            return mp_fail(err, MP_EINPUT, "%s: column '%s': n + text (%llu) exceeds count (%llu)", where,
+                           s->cols[c], (unsigned long long)(lb->acc[c].n + lb->acc[c].text),
+                           (unsigned long long)lb->count);
+        for (size_t i = 0; i < json_array_size(pj); i++)
+            MP_TRY(sum_part(&lb->acc[c], json_array_get(pj, i), where, s->cols[c], err));
+    }
+    return MP_OK;
+}
+
 /* One line as a summary of its own (one label, or none for the head line). */
 static enum mp_status partial_line(json_t *o, const char *where, mp_seg_summary **out, mp_error *err)
 {
@@ -443,22 +533,34 @@ static enum mp_status partial_line(json_t *o, const char *where, mp_seg_summary 
                        (long long)json_integer_value(ver), MP_SEG_PARTIAL_VERSION);
     if (!json_is_array(cols))
         return mp_fail(err, MP_EINPUT, "%s: 'columns' must be an array", where);
+    if (rule && !json_is_string(rule) && !json_is_null(rule))
+        return mp_fail(err, MP_EINPUT, "%s: 'rule' must be a string or null", where);
+    if (key && !json_is_string(key) && !json_is_null(key))
+        return mp_fail(err, MP_EINPUT, "%s: 'key' must be a column name or null", where);
     size_t nc = json_array_size(cols);
     const char **names = calloc(nc ? nc : 1, sizeof *names);
     if (!names)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     long k = -1;
-    for (size_t c = 0; c < nc; c++) {
+    enum mp_status st = MP_OK;
+    for (size_t c = 0; c < nc && st == MP_OK; c++) {
         names[c] = json_string_value(json_array_get(cols, c));
         if (!names[c]) {
-            free(names);
-            return mp_fail(err, MP_EINPUT, "%s: 'columns' must hold strings", where);
+            st = mp_fail(err, MP_EINPUT, "%s: 'columns' must hold strings", where);
+            break;
         }
+        for (size_t d = 0; d < c; d++)
+            if (strcmp(names[d], names[c]) == 0)
+                st = mp_fail(err, MP_EINPUT, "%s: column '%.200s' appears twice", where, names[c]);
         if (json_is_string(key) && strcmp(names[c], json_string_value(key)) == 0)
             k = (long)c;
     }
-    mp_seg_summary *s = mp_seg_new(names, nc, k);
+    if (st == MP_OK && json_is_string(key) && k < 0)
+        st = mp_fail(err, MP_EINPUT, "%s: 'key' names no column", where);
+    mp_seg_summary *s = st == MP_OK ? mp_seg_new(names, nc, k) : NULL;
     free(names);
+    if (st != MP_OK)
+        return st;
     if (!s || (json_is_string(rule) && !(s->rule = strdup(json_string_value(rule))))) {
         mp_seg_free(s);
         return mp_fail(err, MP_ENOMEM, "out of memory");
@@ -466,64 +568,64 @@ static enum mp_status partial_line(json_t *o, const char *where, mp_seg_summary 
     json_t *label = json_object_get(o, "label");
     if (!label) {
         json_t *b = json_object_get(o, "bad_rows");
-        s->bad = json_is_integer(b) ? (uint64_t)json_integer_value(b) : 0;
-        *out = s;
-        return MP_OK;
+        if (b && !is_count(b))
+            st = mp_fail(err, MP_EINPUT, "%s: 'bad_rows' must be a count (an integer from 0 to 2^63-1)", where);
+        else
+            s->bad = b ? (uint64_t)json_integer_value(b) : 0;
+    } else {
+        st = partial_label(o, where, s, label, err);
     }
-    json_t *count = json_object_get(o, "count"), *n = json_object_get(o, "n");
-    json_t *text = json_object_get(o, "text"), *sum = json_object_get(o, "sum");
-    if (!json_is_string(label) || !json_is_integer(count) || json_integer_value(count) < 0 ||
-        json_array_size(n) != nc || json_array_size(text) != nc || json_array_size(sum) != nc) {
-        mp_seg_free(s);
-        return mp_fail(err, MP_EINPUT, "%s: a label line needs label, count, and n, text and sum for "
-                       "each of the %zu columns", where, nc);
-    }
-    long l = mp_seg_label(s, json_string_value(label), json_string_length(label));
-    if (l < 0) {
-        mp_seg_free(s);
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    }
-    struct mp_seg_label *lb = &s->labels[l];
-    lb->count = (uint64_t)json_integer_value(count);
-    for (size_t c = 0; c < nc; c++) {
-        json_t *nj = json_array_get(n, c), *tj = json_array_get(text, c), *pj = json_array_get(sum, c);
-        if (!json_is_integer(nj) || !json_is_integer(tj) || !json_is_array(pj) ||
-            json_integer_value(nj) < 0 || json_integer_value(tj) < 0) {
-            mp_seg_free(s);
-            return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum", where, s->cols[c]);
-        }
-        lb->acc[c].n = (uint64_t)json_integer_value(nj);
-        lb->acc[c].text = (uint64_t)json_integer_value(tj);
-        for (size_t i = 0; i < json_array_size(pj); i++) {
-            json_t *v = json_array_get(pj, i);
-            if (!json_is_number(v) || !isfinite(json_number_value(v))) {
-                mp_seg_free(s);
-                return mp_fail(err, MP_EINPUT, "%s: column '%s': sum parts must be numbers", where, s->cols[c]);
-            }
-            uint64_t keep = lb->acc[c].n;
-            if (mp_seg_add_real(&lb->acc[c], json_number_value(v)) != 0) {
-                mp_seg_free(s);
-                return mp_fail(err, MP_ENOMEM, "out of memory");
-            }
-            lb->acc[c].n = keep;
-        }
+    if (st != MP_OK) {
+        mp_seg_free(s); /* after the message: it may quote s's column names */
+        return st;
     }
     *out = s;
     return MP_OK;
+}
+
+/* The longest line a partial may have: a label line is about 1.3 kB a column. */
+#define PARTIAL_LINE_MAX ((size_t)64 << 20)
+
+/* One line of fp into *buf, NUL-terminated, newline dropped: its length; -1 at the end of
+ * the input; -2 on a read error; -3 out of memory; -4 past PARTIAL_LINE_MAX. */
+static long read_line(FILE *fp, char **buf, size_t *cap)
+{
+    size_t len = 0;
+    int c = EOF;
+    while ((c = getc_unlocked(fp)) != EOF && c != '\n') {
+        if (len + 1 >= *cap) {
+            if (*cap >= PARTIAL_LINE_MAX)
+                return -4;
+            size_t ncap = *cap ? 2 * *cap : 4096;
+            char *b = realloc(*buf, ncap);
+            if (!b)
+                return -3;
+            *buf = b;
+            *cap = ncap;
+        }
+        (*buf)[len++] = (char)c;
+    }
+    if (c == EOF && ferror(fp))
+        return -2;
+    if (c == EOF && len == 0)
+        return -1;
+    if (!*buf && !(*buf = malloc(*cap = 1)))
+        return -3;
+    (*buf)[len] = 0;
+    return (long)len;
 }
 
 enum mp_status mp_seg_read_partial(FILE *fp, const char *name, mp_seg_summary **acc, mp_error *err)
 {
     char *line = NULL;
     size_t cap = 0;
-    ssize_t len;
+    long len;
     unsigned long long lineno = 0;
     enum mp_status st = MP_OK;
-    while (st == MP_OK && (len = getline(&line, &cap, fp)) >= 0) {
+    while (st == MP_OK && (len = read_line(fp, &line, &cap)) >= 0) {
         lineno++;
         /* Hadoop Streaming may hand lines back as "key<TAB>" with an empty value. */
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == '\t' ||
-                           line[len - 1] == ' '))
+        while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\t' || line[len - 1] == ' '))
             line[--len] = 0;
         if (len == 0)
             continue;
@@ -551,7 +653,12 @@ enum mp_status mp_seg_read_partial(FILE *fp, const char *name, mp_seg_summary **
         mp_seg_free(one);
     }
     free(line);
-    if (st == MP_OK && ferror(fp))
-        st = mp_fail(err, MP_EIO, "%s: read failed", name);
+    if (st == MP_OK && len == -4)
+        st = mp_fail(err, MP_EINPUT, "%s:%llu: line longer than %zu MiB (not a partial summary)", name,
+                     lineno + 1, PARTIAL_LINE_MAX >> 20);
+    else if (st == MP_OK && len == -3)
+        st = mp_fail(err, MP_ENOMEM, "%s:%llu: out of memory reading a line", name, lineno + 1);
+    else if (st == MP_OK && len == -2)
+        st = mp_fail(err, MP_EIO, "%s: read failed: %s", name, strerror(errno));
     return st;
 }

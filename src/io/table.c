@@ -78,7 +78,7 @@ void mp_table_setf(struct mp_table *tab, size_t col, const char *fmt, ...)
 /* 1234567.891 with 2 decimals -> "1,234,567.89". */
 static void group_thousands(char *out, size_t n, double v, int decimals)
 {
-    char raw[64];
+    char raw[MP_NUM_TEXT_MAX];
     snprintf(raw, sizeof raw, "%.*f", decimals, fabs(v));
     const char *dot = strchr(raw, '.');
     size_t intlen = dot ? (size_t)(dot - raw) : strlen(raw);
@@ -101,7 +101,7 @@ void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
         mp_table_set(tab, col, NULL); /* absent: printed as "-" in tables, empty in CSV */
         return;
     }
-    char buf[80];
+    char buf[MP_NUM_TEXT_MAX + MP_NUM_TEXT_MAX / 3];
     if (tab->plain)
         snprintf(buf, sizeof buf, "%.*f", decimals, value);
     else

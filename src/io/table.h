@@ -8,6 +8,9 @@
 
 #include "mplan/status.h"
 
+/* Room for any finite double in "%.*f" with up to 20 decimals (DBL_MAX has 309 digits). */
+#define MP_NUM_TEXT_MAX 340
+
 struct mp_table {
     size_t ncols, nrows, cap;
     char **cells;        /* nrows * ncols, row-major; row 0 is the header */

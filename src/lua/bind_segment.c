@@ -650,6 +650,13 @@ static enum mp_status segment_row(void *p, const struct mp_csv_record *rec, mp_e
         lua_pop(L, 2);
         return status;
     }
+    if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) && !isfinite(lua_tonumber(L, -1))) {
+        status = mp_fail(err, MP_ESCRIPT, "%s: segmenter '%s' returned a score of %s (a score must be a "
+                         "finite number)", r->rule, r->o->rule,
+                         isnan(lua_tonumber(L, -1)) ? "nan" : lua_tonumber(L, -1) > 0 ? "inf" : "-inf");
+        lua_pop(L, 2);
+        return status;
+    }
     long l = label_index(st, L, err);
     if (l < 0) {
         lua_pop(L, 2);

@@ -11,6 +11,7 @@
 #include <lauxlib.h>
 
 #include "io/pack_fs.h"
+#include "io/pack_path.h"
 #include "io/yaml_doc.h"
 #include "lua/lsandbox.h"
 
@@ -728,14 +729,11 @@ enum mp_status mp_host_load_plan_packs(mp_host *h, const mp_plan *plan, mp_error
 {
     mp_host_apply_plan_limits(h, plan);
     for (size_t i = 0; i < plan->npacks; i++) {
-        const char *path = plan->packs[i].path;
-        char dir[4096];
-        int k = path[0] == '/' || !plan->dir ? snprintf(dir, sizeof dir, "%s", path)
-                                             : snprintf(dir, sizeof dir, "%s/%s", plan->dir, path);
-        if (k < 0 || (size_t)k >= sizeof dir)
-            return mp_fail(err, MP_EINPUT, "%s:%d:%d: pack path too long", plan->file,
-                           plan->packs[i].loc.line, plan->packs[i].loc.col);
-        enum mp_status st = mp_host_load_pack(h, dir, plan, i, err);
+        const struct mp_pack_ref *ref = &plan->packs[i];
+        if (ref->found == MP_PACK_NOT_FOUND)
+            return mp_fail(err, MP_EIO, "%s:%d:%d: no pack '%s': no directory %s, and none on the rules path %s",
+                           plan->file, ref->loc.line, ref->loc.col, ref->path, ref->dir, mp_rules_path());
+        enum mp_status st = mp_host_load_pack(h, ref->dir, plan, i, err);
         if (st != MP_OK)
             return st;
     }

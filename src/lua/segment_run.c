@@ -60,19 +60,50 @@ static int labout_flush(struct seg_labout *o)
 #define LABOUT_BUF 65536
 #define LABOUT_SPARE 96
 
-/* Append a CSV field, quoted when it must be. */
+/* Append n bytes, flushing as the buffer fills; LABOUT_SPARE bytes stay free after them. */
+static void labout_put(struct seg_labout *o, const char *p, size_t n)
+{
+    while (n > 0) {
+        if (o->len + LABOUT_SPARE >= LABOUT_BUF)
+            labout_flush(o);
+        size_t k = LABOUT_BUF - LABOUT_SPARE - o->len;
+        k = n < k ? n : k;
+        memcpy(o->buf + o->len, p, k);
+        o->len += k;
+        p += k;
+        n -= k;
+    }
+}
+
+/* Append a CSV field, quoted when it must be, whole however long (an id may be longer than
+ * the buffer: it then goes out in pieces). */
 void mp_segment_labout_field(struct seg_labout *o, const char *p, size_t n)
 {
     /* Room for the field quoted (2n + 2) and LABOUT_SPARE bytes after it: the separator, a
      * score and the line end that the caller appends. */
     if (o->len + 2 * n + 2 + LABOUT_SPARE > LABOUT_BUF)
         labout_flush(o);
-    if (2 * n + 2 + LABOUT_SPARE > LABOUT_BUF)
-        n = (LABOUT_BUF - 2 - LABOUT_SPARE) / 2; /* keys are at most max_field; labels are short */
     int guard = mp_csv_formula_like(p, n); /* as every CSV output: a spreadsheet shows it as text */
     int quote = 0;
     for (size_t i = 0; i < n && !quote; i++)
         quote = p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r';
+    if (2 * n + 2 + LABOUT_SPARE > LABOUT_BUF) {
+        if (quote)
+            labout_put(o, "\"", 1);
+        if (guard)
+            labout_put(o, "'", 1);
+        for (size_t i = 0; i < n;) {
+            const char *q = quote ? memchr(p + i, '"', n - i) : NULL;
+            size_t e = q ? (size_t)(q - p) + 1 : n;
+            labout_put(o, p + i, e - i);
+            if (q)
+                labout_put(o, "\"", 1); /* doubled */
+            i = e;
+        }
+        if (quote)
+            labout_put(o, "\"", 1);
+        return;
+    }
     if (!quote) {
         if (guard)
             o->buf[o->len++] = '\'';
@@ -708,9 +739,7 @@ enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_limits *li
     char *pack = NULL;
     size_t index = 0;
     for (size_t i = 0; i < plan->npacks && !ref; i++) {
-        char *dir = plan->packs[i].path[0] == '/'
-                        ? mp_arena_strdup(&plan->arena, plan->packs[i].path)
-                        : mp_arena_printf(&plan->arena, "%s/%s", plan->dir, plan->packs[i].path);
+        char *dir = mp_arena_strdup(&plan->arena, plan->packs[i].dir);
         struct mp_manifest man;
         if (!dir)
             return mp_fail(err, MP_ENOMEM, "out of memory");

@@ -125,7 +125,7 @@ expect_exit "bad scenario path exits 3" 3 "$MPLAN" whatif "$plan" --scenario "$T
 expect_err "bad path at its line:col" "bad1.yaml:4:3:"
 printf 'bad:\n  channels.a.response.k: -5\n' >"$TMP/bad2.yaml"
 expect_exit "bad scenario value exits 3" 3 "$MPLAN" whatif "$plan" --scenario "$TMP/bad2.yaml"
-expect_err "bad value at its line:col" "bad2.yaml:2:26: 'channels.a.response.k' must be > 0, got -5"
+expect_err "bad value at its line:col" "bad2.yaml:2:26: 'channels.a.response.k' must be in [1e-06, 1e+15], got -5"
 printf 'base:\n  budget: 5\n' >"$TMP/bad3.yaml"
 expect_exit "a scenario named base exits 3" 3 "$MPLAN" whatif "$plan" --scenario "$TMP/bad3.yaml"
 finish

@@ -228,6 +228,33 @@ static void check_names_the_broken_constraint(void **state)
     mp_plan_free(p);
 }
 
+/* Lifts past the plan ranges (a strategy's scale_lift, a plan built in code) can make GMV
+ * overflow: spend 100, 0, 0 with carry-over 100 gives adstock 150, 75, 37.5 and response
+ * 300, 150, 75; 300 x 1e307 is infinite, and an infinite GMV would meet every goal. The
+ * forecast is refused, naming the KPI and the scope. */
+static void infinite_forecast_is_refused(void **state)
+{
+    (void)state;
+    mp_plan *p = fx_load(plan_text);
+    mp_alloc *a = mp_alloc_new(p);
+    a->spend[0] = 100;
+    p->lift[0] = 1e307;
+    p->lift[1] = 10; /* week 2 adstock 75: gmv 150 x 10 stays finite */
+    p->lift[2] = 1e307;
+    mp_forecast *fc = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(p, a, &fc, &err), MP_EINPUT);
+    assert_null(fc);
+    assert_non_null(strstr(err.msg, "t.yaml: the forecast is not finite (gmv of channel 'ads' is inf)"));
+    /* within range the same lifts are fine */
+    p->lift[0] = p->lift[2] = 1e3;
+    assert_int_equal(mp_forecast_run(p, a, &fc, &err), MP_OK);
+    near(fc->by_channel[0].gmv, 300 * 1e3 + 150 * 10 + 75 * 1e3);
+    mp_forecast_free(fc);
+    mp_alloc_free(a);
+    mp_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +263,7 @@ int main(void)
         cmocka_unit_test(store_aov_of_one_scope),
         cmocka_unit_test(storage_converts_at_the_outbreak),
         cmocka_unit_test(check_names_the_broken_constraint),
+        cmocka_unit_test(infinite_forecast_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

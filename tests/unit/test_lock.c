@@ -255,6 +255,31 @@ static void test_bad_lock_refused(void **state)
     mp_plan_free(plan);
 }
 
+/* A lock without a key every lock has is refused at the map that lacks it (was a NULL
+ * dereference; found by tests/fuzz/fuzz_lock.c). */
+static void test_lock_missing_keys_refused(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const locks[][2] = {
+        {"packs: []\n", "1:1: missing 'mplan'"},
+        {"mplan: 1\n", "1:1: missing 'packs'"},
+        {"mplan: 1\npacks:\n- {name: x, files: {}}\n", "3:3: missing 'path'"},
+        {"mplan: 1\npacks:\n- {path: x}\n", "3:3: missing 'files'"},
+    };
+    for (size_t i = 0; i < sizeof locks / sizeof *locks; i++) {
+        put(f, "plan.lock", locks[i][0]);
+        mp_plan *plan;
+        mp_error err = {0};
+        assert_int_equal(mp_plan_load(f->plan, &plan, &err), MP_OK);
+        assert_int_equal(mp_lock_verify(plan, &err), MP_EINPUT);
+        char want[3 * PATH_MAX];
+        snprintf(want, sizeof want, "%s:%s", f->lock, locks[i][1]);
+        if (!strstr(err.msg, want))
+            fail_msg("lock %zu: '%s' lacks '%s'", i, err.msg, want);
+        mp_plan_free(plan);
+    }
+}
+
 static void test_bad_manifest_writes_no_lock(void **state)
 {
     struct fixture *f = *state;
@@ -364,6 +389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_added_and_removed_files_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pack_not_locked_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_lock_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_missing_keys_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_manifest_writes_no_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lock_is_fine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bytes_checked_as_read, setup, teardown),

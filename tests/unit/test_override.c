@@ -129,9 +129,9 @@ static void ranges_and_bad_paths(void **state)
     mp_plan *p = *state;
     set_fails(p, "budget.reserve", 0.6, "'budget.reserve' must be in [0, 0.5], got 0.6");
     set_fails(p, "channels.p4p.theta", 1, "must be in [0, 1), got 1");
-    set_fails(p, "channels.p4p.response.k", 0, "'channels.p4p.response.k' must be > 0, got 0");
+    set_fails(p, "channels.p4p.response.k", 0, "'channels.p4p.response.k' must be in [1e-06, 1e+15], got 0");
     set_fails(p, "channels.p4p.max", 50, "at least the channel's min (100)");
-    set_fails(p, "channels.p4p.response.beta", NAN, "must be > 0");
+    set_fails(p, "channels.p4p.response.beta", NAN, "must be in (0, 1e+15], got nan");
     set_fails(p, "channels.p4x.theta", 0.1, "no channel 'p4x'");
     set_fails(p, "channels.kol.response.s", 1, "channel 'kol' has exp response curve: it has beta and k");
     set_fails(p, "channels.p4p.spend[0]", 1, "has no fixed 'spend:' list");

@@ -1,0 +1,6 @@
+#include "mplan/version.h"
+
+const char *mp_version(void)
+{
+    return MP_VERSION;
+}
