@@ -111,6 +111,7 @@ SRC_CORE := \
 	src/core/whatif.c \
 	src/core/review.c \
 	src/core/segment.c \
+	src/core/escape.c \
 	src/core/version.c
 
 SRC_IO := \

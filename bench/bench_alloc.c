@@ -17,7 +17,7 @@ struct spec {
     int C, T;
     int carry;       /* theta in [0.1, 0.6] instead of 0 */
     int constrained; /* inactive periods, caps, mins and maxes */
-    int scurve;      /* hill shapes up to 2.5 instead of at most 1 */
+    int scurve;      /* hill shapes up to 2.5 instead of at most 1; 2: every curve a hill with s in 1.2..3 */
     enum mp_objective objective;
     unsigned long long seed;
 };
@@ -59,7 +59,8 @@ static mp_plan *build(const struct spec *sp, double *budget)
         char id[16];
         snprintf(id, sizeof id, "ch%d", c);
         double beta = uniform(&s, 10000, 100000), k = uniform(&s, 2000, 15000);
-        struct mp_response r = uniform(&s, 0, 1) < 0.5 ? fx_exp(beta, k)
+        struct mp_response r = sp->scurve == 2 ? fx_hill(beta, k, uniform(&s, 1.2, 3))
+                               : uniform(&s, 0, 1) < 0.5 ? fx_exp(beta, k)
                                                        : fx_hill(beta, k, uniform(&s, 0.6, sp->scurve ? 2.5 : 1.0));
         size_t i = fx_channel(plan, id, r);
         struct mp_channel *ch = &plan->channels[i];
@@ -138,6 +139,7 @@ static int run(const struct spec *sp, int want)
             printf(" %.17g", alloc->spend[MP_AT(plan, c, t)]);
         printf("\n");
     }
+    printf("certificate %.17g %.17g %d %s\n", info.bound, info.gap, info.starts, mp_equalize_stop_name(info.stop));
     printf("equalize %.9g %d %d %.17g\n", (t1 - t0) / reps, reps, info.iterations, info.objective);
     mp_alloc_free(alloc);
     mp_plan_free(plan);
@@ -155,6 +157,15 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (strcmp(argv[1], specs[i].name) == 0)
             return run(&specs[i], argc > 2 ? atoi(argv[2]) : 0);
+    /* sc-SEED-CxT: a generated S-curve plan (bench/scurve.sh): every curve a hill with s in
+     * 1.2..3, carry-over, caps, mins, maxes, inactive periods and the event; every fourth
+     * seed under objective profit. */
+    unsigned long long seed;
+    int C, T;
+    if (sscanf(argv[1], "sc-%llu-%dx%d", &seed, &C, &T) == 3 && C > 0 && T > 0 && C <= 1000 && T <= 520) {
+        struct spec sp = {argv[1], C, T, 1, 1, 2, seed % 4 == 3 ? MP_OBJ_PROFIT : MP_OBJ_GMV, 1000 + seed};
+        return run(&sp, argc > 2 ? atoi(argv[2]) : 0);
+    }
     fprintf(stderr, "bench_alloc: no problem named '%s'\n", argv[1]);
     return 2;
 }

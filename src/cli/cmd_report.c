@@ -73,7 +73,8 @@ int cmd_report(int argc, char **argv)
         st = mp_review_run(run.plan, run.fc, act, threshold, &rv, &err);
     if (st == MP_OK) {
         struct mp_report r = {.plan = run.plan, .alloc = run.alloc, .fc = run.fc, .goals = run.goals,
-                              .ngoals = run.ngoals, .allocatable = run.budget, .rv = rv, .actuals_path = actuals};
+                              .ngoals = run.ngoals, .allocatable = run.budget, .rv = rv, .actuals_path = actuals,
+                              .eq = run.have_eq ? &run.eq : NULL};
         st = cli_output(output, -1, &report_writers, &r, &err);
     }
     mp_review_free(rv);

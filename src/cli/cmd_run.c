@@ -107,7 +107,7 @@ int cmd_run(int argc, char **argv)
         .custom = run.custom, .ncustom = run.ncustom, .allocator = run.plan->allocator,
         .allocatable = run.budget, .shortfall = run.shortfall,
         .objective_missed = !isnan(run.objective_reached), .objective_reached = run.objective_reached,
-        .objective_best = run.objective_best};
+        .objective_best = run.objective_best, .eq = run.have_eq ? &run.eq : NULL};
     st = cli_output(o.output, o.format, &run_writers, &res, &err);
     if (st == MP_OK && !o.quiet)
         for (size_t i = 0; i < run.plan->nwarnings; i++)

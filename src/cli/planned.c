@@ -51,17 +51,17 @@ enum mp_status cli_plan_strategies(mp_host *host, mp_plan *plan, mp_error *err)
     return MP_OK;
 }
 
-enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
-                                 double *shortfall, mp_error *err)
+enum mp_status cli_plan_allocate_info(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
+                                      mp_equalize_info *info, int *have, mp_error *err)
 {
-    *shortfall = 0;
+    *info = (mp_equalize_info){0};
+    *have = 0;
     if (strcmp(plan->allocator, "equalize") != 0)
         return host ? mp_host_run_allocator(host, plan, plan->allocator, budget, out, err)
                     : mp_fail(err, MP_EINPUT, "%s: allocator '%s': the plan loads no packs", plan->file,
                               plan->allocator);
-    mp_equalize_info info = {0};
-    enum mp_status st = mp_alloc_equalize(plan, budget, out, &info, err);
-    *shortfall = info.shortfall;
+    *have = 1;
+    enum mp_status st = mp_alloc_equalize(plan, budget, out, info, err);
     double roas, spend;
     mp_error e2 = {0};
     /* Say how far the target can go: the highest ROAS within the budget. */
@@ -71,6 +71,16 @@ enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budg
         snprintf(err->msg + n, sizeof err->msg - n, "; the highest ROAS reachable is %.4g (spending %.0f)",
                  roas, spend);
     }
+    return st;
+}
+
+enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
+                                 double *shortfall, mp_error *err)
+{
+    mp_equalize_info info;
+    int have;
+    enum mp_status st = cli_plan_allocate_info(host, plan, budget, out, &info, &have, err);
+    *shortfall = info.shortfall;
     return st;
 }
 
@@ -214,7 +224,8 @@ enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, s
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     if (st == MP_OK) {
         out->budget = mp_plan_allocatable(out->plan);
-        st = cli_plan_allocate(out->host, out->plan, out->budget, out->alloc, &out->shortfall, err);
+        st = cli_plan_allocate_info(out->host, out->plan, out->budget, out->alloc, &out->eq, &out->have_eq, err);
+        out->shortfall = out->eq.shortfall;
     }
     if (st == MP_OK)
         st = mp_forecast_run(out->plan, out->alloc, &out->fc, err);

@@ -21,6 +21,8 @@ struct cli_planned {
     mp_goal_result *goals;
     size_t ngoals;
     double shortfall;     /* objective goal: GMV the budget cannot reach */
+    mp_equalize_info eq;  /* what equalize reported (allocator equalize only) */
+    int have_eq;
     /* A pack's allocator that misses the plan's objective: its value and equalize's (the
      * optimum for concave curves); both NAN when it meets it or the allocator is equalize. */
     double objective_reached, objective_best;
@@ -35,6 +37,10 @@ enum mp_status cli_plan_strategies(mp_host *host, mp_plan *plan, mp_error *err);
 /* The plan's allocator: equalize, or the pack's (checked against every constraint). */
 enum mp_status cli_plan_allocate(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
                                  double *shortfall, mp_error *err);
+
+/* The same, with what equalize reports in *info (have = 0 for another allocator). */
+enum mp_status cli_plan_allocate_info(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
+                                      mp_equalize_info *info, int *have, mp_error *err);
 
 /* Run `plan` (left as it is). On success free `out` with cli_planned_free. */
 enum mp_status cli_plan_run(const mp_plan *plan, const struct cli_scripts *sc, struct cli_planned *out,

@@ -81,7 +81,9 @@ enum mp_status mp_alloc_check(const mp_plan *plan, const mp_alloc *alloc, double
         }
         if (ch->mode != MP_MODE_OPTIMISED)
             continue;
-        if (sum < ch->min - tol)
+        /* A share of the budget is no slack for a min far below it (a budget of 1e13 would
+         * let a min of 2,000 go unspent): the min's own share, when that is smaller. */
+        if (sum < ch->min - fmin(tol, fmax(1e-6, 1e-9 * ch->min)))
             return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s': total %.6g breaks min %.6g",
                            who, ch->id, sum, ch->min);
         if (sum > ch->max + tol)

@@ -33,6 +33,9 @@
 #define KAPPA 30.0       /* a point is centred for mu when within KAPPA mu of the target */
 #define DUAL_BOX 1e10    /* z s stays within this factor of mu (as in Ipopt) */
 #define MAX_STEPS 200    /* interior-point iterations per solve: a guard against stalls */
+#define RELAX_GAP 1e-7   /* the relaxed solve stops at this duality gap and ... */
+#define RELAX_DUAL 1e-5  /* ... stationarity: lin_bound holds at any point, so more buys nothing */
+#define RELAX_STEPS 40   /* ... and after this many steps (the envelope's kinks slow Newton) */
 #define MAX_SEARCH 40    /* solves per budget search: a guard */
 #define ARMIJO 0.01      /* sufficient decrease, as a share of the predicted one */
 #define TO_EDGE 0.99     /* a step goes at most this share of the way to a constraint */
@@ -43,6 +46,8 @@
 #define STALL_REL 1e-10  /* S-curves: a full step predicting less gain than this share of the scale ends a stage */
 #define IDLE 5           /* S-curves: steps in a row without gain that end the last stage */
 #define SEARCH_REL 1e-9  /* S-curves: target_roas and goal stop at a budget bracket this share of the budget */
+#define MAX_STARTS 13    /* S-curves: local solves at most, the two of the heuristics included ... */
+#define WORK_CELLS 1.2e6 /* ... and none more once interior-point steps x cells pass this */
 
 /* An optimised channel with free cells. */
 struct chan {
@@ -58,6 +63,8 @@ struct chan {
     double dS;          /* change of the total along the step */
     double tot;         /* S-curves: total of the greedy allocation */
     size_t top;         /* S-curves: its cell with the most greedy gain per unit (off + m: none) */
+    double knee, slope; /* S-curve (hill s > 1): tangent point of its concave envelope, slope there */
+    double *ek, *es;    /* [T] the envelope of each period: straight up to ek (slope es), see setup */
     double *a, *base;   /* [T] adstock at the last evaluated point, mp_curve_base of it */
     double *next;       /* [T] the bases after the step the line search tries */
 };
@@ -70,6 +77,12 @@ struct pick {
 
 struct knot {
     double at, dw, dlo;
+};
+
+/* A free cell and its linearised return, for the bound. */
+struct cell_c {
+    double c;
+    size_t i;
 };
 
 /* S-curves: one step of the greedy allocation. */
@@ -106,6 +119,16 @@ struct eq {
     double gk, gr;          /* target_roas and goal: met when gk + G - gr * S >= 0 */
     double lambda;          /* the budget's shadow price after the last solve */
     int clipped;            /* some curve is not concave: the Newton matrix is a clipped model */
+    int relax;              /* S-curves are evaluated as their concave envelopes ... */
+    int loose;              /* ... the tangent to the knee in every period (not the per-period one) */
+    double *xr, *xs;        /* [n] the relaxation's optimum, a start made from it */
+    double *warm;           /* [n] the caller's start when it is feasible, else NULL */
+    struct cell_c *ord;     /* [n] the bound's cells by return */
+    double bound;           /* upper bound on G - p S (INFINITY: none) */
+    int starts;             /* S-curves: local solves run */
+    long ipm;               /* interior-point steps of every solve */
+    int raw;                /* q->best is a start no local solve has run from */
+    enum mp_equalize_stop stop;
     int steps;
     void *block;
 };
@@ -196,12 +219,18 @@ static double eval_channel(struct eq *q, struct chan *k, const double *x, int de
         if (!carried)
             k->base[u] = mp_curve_base(&ch->resp, a);
         double f = 0, d1 = 0, d2 = 0;
-        if (a > 0)
+        double ek = q->loose ? k->knee : k->ek[u], es = q->loose ? k->slope : k->es[u];
+        int env = q->relax && a < ek; /* on the envelope's straight part */
+        if (env) {
+            f = es * a;
+            d1 = es;
+        } else if (a > 0) {
             mp_curve_eval_base(&ch->resp, a, k->base[u], &f, derivs ? &d1 : NULL, derivs ? &d2 : NULL);
+        }
         if (L[u] != 0)
             G += L[u] * f;
         if (derivs && u >= first) {
-            int ok = a >= A_MIN && L[u] != 0;
+            int ok = (a >= A_MIN || env) && L[u] != 0;
             q->tmp_d[u] = ok ? L[u] * d1 : 0;
             q->tmp_h[u] = ok && L[u] * d2 < 0 ? -L[u] * d2 : 0; /* clipped: S-curves get a convex model */
         }
@@ -423,6 +452,25 @@ static void pd_ds(struct eq *q, double mu)
     q->edge_z = ez;
 }
 
+/* curve_delta of channel k in period u, on the concave envelope in a relaxed solve: straight
+ * (slope * da) below the knee, the curve above it, both where the change crosses it. The base
+ * stays the curve's own (u = (a/k)^s), so the two kinds of solve can share it. */
+static double chan_delta(const struct eq *q, const struct chan *k, int u, double da, double *db)
+{
+    const struct mp_response *r = &q->plan->channels[k->c].resp;
+    double a = k->a[u], base = k->base[u], b = a + da;
+    double knee = q->loose ? k->knee : k->ek[u], slope = q->loose ? k->slope : k->es[u];
+    double df = curve_delta(r, a, base, da, db);
+    if (!q->relax || (a >= knee && b >= knee))
+        return df;
+    if (a <= knee && b <= knee)
+        return slope * da;
+    double ub = mp_curve_base(r, knee), skip;
+    if (a < knee) /* up across the knee */
+        return slope * (knee - a) + curve_delta(r, knee, ub, b - knee, &skip);
+    return curve_delta(r, a, base, knee - a, &skip) - slope * (knee - b);
+}
+
 /* GMV change of the step alpha * dx, from the adstock of the last evaluation; the curve bases
  * after it go to k->next. */
 static double delta_gmv(struct eq *q, double alpha)
@@ -442,7 +490,7 @@ static double delta_gmv(struct eq *q, double alpha)
             da = in + ch->theta * da;
             double db = 0;
             if (da != 0) {
-                double df = curve_delta(&ch->resp, k->a[u], k->base[u], da, &db);
+                double df = chan_delta(q, k, u, da, &db);
                 if (L[u] != 0)
                     dG += L[u] * df;
             }
@@ -572,16 +620,18 @@ static void pd_run(struct eq *q, double p, double start)
             q->z[j] = 0;
         }
     int stalls = 0, flat = 0, idle = 0;
-    for (int it = 0; it < MAX_STEPS && stalls < 3 && idle < IDLE; it++) {
+    double gap_rel = q->relax ? RELAX_GAP : GAP_REL, dual_tol = q->relax ? RELAX_DUAL : DUAL_TOL;
+    for (int it = 0; it < (q->relax ? RELAX_STEPS : MAX_STEPS) && stalls < 3 && idle < IDLE; it++) {
         pd_factor(q);
         q->steps++;
+        q->ipm++;
         /* The stage test asks for stationarity only at a centred point, and not after a flat
          * step (below): it is measured only then. */
         double derr = spread <= KAPPA * mu && !flat ? dual_error(q, p) : flat ? 0 : INFINITY;
         if (derr <= KAPPA * rel && spread <= KAPPA * mu) {
-            if (rel <= GAP_REL && derr <= DUAL_TOL)
+            if (rel <= gap_rel && derr <= dual_tol)
                 break;
-            rel = fmax(GAP_REL / 2, fmin(rel / 5, rel * rel));
+            rel = fmax(gap_rel / 2, fmin(rel / 5, rel * rel));
             mu = rel * scale / m;
         }
         pd_rhs(q, p, mu);
@@ -822,15 +872,16 @@ static int beats(struct pick p, const struct pick *best)
     return !best->have || p.feas > best->feas || (p.feas == best->feas && p.val > best->val);
 }
 
-/* Keep x in q->best when it beats the best so far. */
-static void consider(struct eq *q, const double *x, double G, struct pick *best)
+/* Keep x in q->best when it beats the best so far; 1 when it did. */
+static int consider(struct eq *q, const double *x, double G, struct pick *best)
 {
     struct pick p = score(q, G, sum(x, 0, q->n));
     if (!beats(p, best))
-        return;
+        return 0;
     *best = p;
     if (x != q->best)
         memcpy(q->best, x, q->n * sizeof *x);
+    return 1;
 }
 
 /* Gains of adding min(step, room) to each free cell of channel k at x, and the cell with the
@@ -930,18 +981,249 @@ static void greedy(struct eq *q, struct pick *best)
     }
 }
 
-/* S-curves (model.md 7): no method is exact, so the answer is the best of the equal split
- * and proportional-to-beta paths (LEVELS budget levels each; for gmv only the whole
- * budget), every prefix of the greedy allocation, and the interior-point method (Hessian
- * clipped to stay positive definite, line search on the true objective, so a local
- * optimum) started from the best of those and from the central point. By construction it
- * is never worse than any of the three heuristics. */
+/* ---- S-curves: the concave envelope, its bound and the search ---- */
+
+static int by_c_desc(const void *a, const void *b)
+{
+    double x = ((const struct cell_c *)a)->c, y = ((const struct cell_c *)b)->c;
+    return (x < y) - (x > y);
+}
+
+/* Channel of free cell i. */
+static size_t chan_of(const struct eq *q, size_t i)
+{
+    size_t lo = 0, hi = q->nch;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (q->ch[mid].off <= i)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* An upper bound on G - p S over every allocation of the free cells, from a point x of the
+ * relaxed plan (each S-curve replaced by its concave envelope, which lies above it, so the
+ * relaxed plan is concave and above the real one). For a concave G, G(y) <= G(x) + g.(y - x)
+ * with g its gradient at x, so the bound is G(x) - p S(x) - (g - p).x plus the most
+ * (g - p).y over the constraints: a linear programme over a laminar family (cells, channel
+ * totals, the budget) that a greedy solves exactly. Every channel takes its min in its best
+ * cells, then the best cells of all take the rest while their return is positive. At the
+ * relaxation's optimum the bound exceeds its value by its duality gap; at any other point it
+ * still holds. INFINITY when a return is infinite or nothing limits a positive one. */
+static double lin_bound(struct eq *q, const double *x, double p)
+{
+    double G = 0, S = 0, gx = 0, val = 0;
+    int relax = q->relax;
+    q->relax = 1;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        G += eval_channel(q, &q->ch[kk], x, 1, 0);
+        q->ch[kk].tot = 0;
+    }
+    q->relax = relax;
+    for (size_t i = 0; i < q->n; i++) {
+        double c = q->gam[i] - p;
+        if (!isfinite(c))
+            return INFINITY;
+        S += x[i];
+        gx += c * x[i];
+        q->ord[i] = (struct cell_c){c, i};
+        q->xs[i] = 0;
+    }
+    qsort(q->ord, q->n, sizeof *q->ord, by_c_desc);
+    for (size_t j = 0; j < q->n; j++) {
+        size_t i = q->ord[j].i;
+        struct chan *k = &q->ch[chan_of(q, i)];
+        double t = fmin(q->cap[i], k->lo - k->tot);
+        if (t > 0) {
+            q->xs[i] = t;
+            k->tot += t;
+            val += q->ord[j].c * t;
+        }
+    }
+    double R = INFINITY;
+    if (q->has_B) {
+        R = q->Bp;
+        for (size_t kk = 0; kk < q->nch; kk++)
+            R -= q->ch[kk].tot;
+    }
+    for (size_t j = 0; j < q->n && R > 0 && q->ord[j].c > 0; j++) {
+        size_t i = q->ord[j].i;
+        struct chan *k = &q->ch[chan_of(q, i)];
+        double room = k->pinned ? 0 : fmin(fmin(q->cap[i] - q->xs[i], k->U - k->tot), R);
+        if (!(room > 0))
+            continue;
+        val += q->ord[j].c * room;
+        k->tot += room;
+        R -= room;
+    }
+    return G - p * S - gx + val;
+}
+
+/* The bound in the objective's units (see finish). */
+static double bound_objective(const struct eq *q)
+{
+    const struct mp_plan *plan = q->plan;
+    return plan->objective == MP_OBJ_PROFIT ? plan->margin * (q->K0 + q->bound) - q->F0 : q->K0 + q->bound;
+}
+
+static double gap_of(const struct eq *q, double val)
+{
+    double ub = bound_objective(q);
+    return isfinite(ub) && ub != 0 ? fmax(0, (ub - val) / fabs(ub)) : NAN;
+}
+
+/* A pulse made of src (into q->xs): in each S-curve channel, the spend of the cells whose
+ * adstock is below the knee (where the curve returns less than at the knee, so spread-out
+ * spend is wasted) is put into as few of them as reach the knee, those of the highest demand
+ * multiplier first, under their caps; other cells and every channel total stay as they are.
+ * Returns 0 when nothing changed. */
+static int pulse_round(struct eq *q, const double *src)
+{
+    const struct mp_plan *plan = q->plan;
+    int changed = 0;
+    if (src != q->xs)
+        memcpy(q->xs, src, q->n * sizeof *q->xs);
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        if (!(k->knee > 0))
+            continue;
+        eval_channel(q, k, src, 0, 0);
+        size_t nl = 0;
+        double tau = 0;
+        for (size_t i = k->off; i < k->off + k->m; i++)
+            if (k->a[q->per[i]] < k->knee) {
+                q->ord[nl++] = (struct cell_c){plan->lift[MP_AT(plan, k->c, q->per[i])], i};
+                tau += src[i];
+            }
+        if (nl < 2 || !(tau > 0))
+            continue;
+        qsort(q->ord, nl, sizeof *q->ord, by_c_desc);
+        size_t on = (size_t)fmax(1, fmin((double)nl, floor(tau / k->knee)));
+        double rem = tau;
+        for (size_t j = 0; j < nl; j++) {
+            size_t i = q->ord[j].i;
+            double give = fmin(q->cap[i], j < on ? rem / (double)(on - j) : rem);
+            q->xs[i] = give;
+            rem -= give;
+        }
+        changed = 1;
+    }
+    return changed;
+}
+
+/* src with every S-curve channel whose adstock stays below the knee wherever it spends cut
+ * to its min (into q->xs), for the local solve to spend elsewhere. Returns 0 when none is. */
+static int cut_idle(struct eq *q, const double *src)
+{
+    int changed = 0;
+    if (src != q->xs)
+        memcpy(q->xs, src, q->n * sizeof *q->xs);
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        if (!(k->knee > 0) || k->pinned)
+            continue;
+        eval_channel(q, k, src, 0, 0);
+        double tot = 0;
+        int idle = 1;
+        for (size_t i = k->off; i < k->off + k->m; i++) {
+            tot += src[i];
+            if (src[i] > 0 && k->a[q->per[i]] >= k->knee)
+                idle = 0;
+        }
+        if (!idle || !(tot > k->lo))
+            continue;
+        for (size_t i = k->off; i < k->off + k->m; i++)
+            q->xs[i] = src[i] * (k->lo / tot);
+        changed = 1;
+    }
+    return changed;
+}
+
+/* src with, in each S-curve channel, a burst below the knee moved to the empty period where
+ * the channel's GMV is highest after the move (into q->xs), as a start for a local solve:
+ * that cannot move spend across periods with nothing in between, as a pulse in week 1 that
+ * belongs in week 6 once the other channels have moved too. One move per channel; at most
+ * SHIFT_WORK channel evaluations in all. Returns 0 when no channel has such a move. */
+#define SHIFT_WORK 20000
+static int shift_bursts(struct eq *q, const double *src)
+{
+    int changed = 0;
+    long work = 0;
+    memcpy(q->xs, src, q->n * sizeof *q->xs);
+    double *x = q->xs;
+    for (size_t kk = 0; kk < q->nch && work < SHIFT_WORK; kk++) {
+        struct chan *k = &q->ch[kk];
+        if (!(k->knee > 0) || k->pinned)
+            continue;
+        double best = -INFINITY;
+        size_t bi = 0, bj = 0;
+        for (size_t i = k->off; i < k->off + k->m && work < SHIFT_WORK; i++) {
+            double tiny = 1e-6 * x[i]; /* a local solve leaves "empty" cells a hair above 0 */
+            if (!(x[i] > q->tol && x[i] < k->knee))
+                continue;
+            for (size_t j = k->off; j < k->off + k->m && work < SHIFT_WORK; j++) {
+                if (x[j] > tiny || q->cap[j] < x[i] + x[j])
+                    continue;
+                double xi = x[i], xj = x[j];
+                x[j] += xi;
+                x[i] = 0;
+                double G = eval_channel(q, k, x, 0, 0);
+                x[i] = xi;
+                x[j] = xj;
+                work++;
+                if (G > best) {
+                    best = G;
+                    bi = i;
+                    bj = j;
+                }
+            }
+        }
+        if (bi != bj) {
+            x[bj] += x[bi];
+            x[bi] = 0;
+            changed = 1;
+        }
+    }
+    return changed;
+}
+
+/* The optimum of the looser relaxation (the tangent to the knee in every period, whatever the
+ * caps allow) into q->gain, as a start: it pulses more boldly than the tight one, and on
+ * some plans that finds the better answer. */
+static const double *loose_optimum(struct eq *q, double p, struct pick *best)
+{
+    q->relax = q->loose = 1;
+    q->clipped = 0;
+    solve_at(q, q->Bfull, p, NULL, 1);
+    memcpy(q->gain, q->x, q->n * sizeof *q->x);
+    q->relax = q->loose = 0;
+    q->clipped = 1;
+    set_budget(q, q->Bfull);
+    q->raw |= consider(q, q->gain, gmv_of(q, q->gain), best);
+    return q->gain;
+}
+
+/* S-curves (model.md 7, docs/model-notes.md "S-curves"). The candidates of today's
+ * heuristics (equal split and proportional-to-beta paths, LEVELS budget levels each, for gmv
+ * only the whole budget; every prefix of the greedy allocation) and two local solves (the
+ * interior-point method with the Hessian clipped, line search on the true objective) from the
+ * best of them and from the central point; then, for gmv and profit, the relaxation: each
+ * S-curve replaced by its concave envelope gives a concave plan whose optimum equalize finds
+ * exactly and whose linearisation bounds every allocation from above (lin_bound). While the
+ * best answer is not within MP_EQUALIZE_GAP_GOAL of that bound, more local solves start from
+ * the caller's warm start, the relaxed optimum, pulses made of it and of the best answer, and
+ * the relaxed optimum without the channels it keeps below their knee, up to MAX_STARTS. The
+ * answer is the best point seen, so never below a heuristic, today's answer or the warm start. */
 static void solve_scurve(struct eq *q)
 {
     const struct mp_plan *plan = q->plan;
     struct pick best = {0, 0, 0};
     double lo = sum(q->c_lo, 0, q->nch), top = fmin(q->Bfull, sum(q->c_U, 0, q->nch));
     int gmv = plan->objective == MP_OBJ_GMV, levels = gmv ? 1 : LEVELS;
+    int certify = gmv || plan->objective == MP_OBJ_PROFIT;
+    double p = plan->objective == MP_OBJ_PROFIT ? 1 / plan->margin : 0;
     for (int h = 0; h < 2; h++)
         for (int l = gmv ? 1 : 0; l <= levels; l++) {
             fill(q, h ? q->c_w : NULL, h, lo + (top - lo) * l / levels, q->cand);
@@ -949,11 +1231,72 @@ static void solve_scurve(struct eq *q)
             q->steps++;
         }
     greedy(q, &best);
-    for (int s = 0; s < 2; s++) {
-        solve_objective(q, s ? NULL : q->best, s ? 1 : 0.1);
+    q->bound = INFINITY;
+    q->stop = certify ? MP_STOP_WORK : MP_STOP_NONE;
+    for (int s = 0; s < 12 && q->starts < MAX_STARTS; s++) {
+        /* After today's two solves (exactly as before: from the best heuristic, then from
+         * the central point), the warm start and the relaxation, which is not subject to the
+         * work limit: every answer of gmv and profit gets its bound. */
+        if (s == 2) {
+            if (q->warm)
+                q->raw |= consider(q, q->warm, gmv_of(q, q->warm), &best);
+            if (!certify)
+                break;
+            q->relax = 1;
+            q->clipped = 0;
+            solve_at(q, q->Bfull, p, NULL, 1);
+            memcpy(q->xr, q->x, q->n * sizeof *q->x);
+            q->bound = lin_bound(q, q->xr, p);
+            q->relax = 0;
+            q->clipped = 1;
+            set_budget(q, q->Bfull);
+            q->raw |= consider(q, q->xr, gmv_of(q, q->xr), &best);
+        }
+        if (s >= 2 && gap_of(q, best.val) <= MP_EQUALIZE_GAP_GOAL) {
+            q->stop = MP_STOP_GAP;
+            break;
+        }
+        if (s >= 2 && (double)q->ipm * (double)q->n > WORK_CELLS)
+            break;
+        const double *x0 = NULL;
+        double start = 0.1;
+        switch (s) {
+        case 0: x0 = q->best; break;
+        case 1: start = 1; break;
+        case 2: x0 = q->warm; break;
+        case 3: x0 = q->xr; break;
+        case 4: x0 = pulse_round(q, q->xr) ? q->xs : NULL; break;
+        case 5: x0 = cut_idle(q, q->xr) ? q->xs : NULL; break;
+        case 6: x0 = loose_optimum(q, p, &best); break;
+        case 7: x0 = pulse_round(q, q->gain) ? q->xs : NULL; break;
+        case 8: x0 = pulse_round(q, q->best) ? q->xs : NULL; break;
+        case 9: x0 = cut_idle(q, q->best) ? q->xs : NULL; break;
+        case 10: x0 = pulse_round(q, q->best) && cut_idle(q, q->xs) ? q->xs : NULL; break;
+        case 11: x0 = shift_bursts(q, q->best) ? q->xs : NULL; break;
+        }
+        if (s >= 2 && !x0)
+            continue;
+        if (x0 == q->best) {
+            memcpy(q->cand, q->best, q->n * sizeof *q->cand);
+            x0 = q->cand;
+        }
+        solve_objective(q, x0, start);
+        q->starts++;
+        if (consider(q, q->x, gmv_of(q, q->x), &best))
+            q->raw = 0;
+        set_budget(q, q->Bfull);
+    }
+    /* The best point may be one no local solve started from (the relaxed optimum, the warm
+     * start): one more from it makes the answer a local optimum. */
+    if (q->raw) {
+        memcpy(q->cand, q->best, q->n * sizeof *q->cand);
+        solve_objective(q, q->cand, 0.1);
+        q->starts++;
         consider(q, q->x, gmv_of(q, q->x), &best);
         set_budget(q, q->Bfull);
     }
+    if (certify && q->stop != MP_STOP_GAP && gap_of(q, best.val) <= MP_EQUALIZE_GAP_GOAL)
+        q->stop = MP_STOP_GAP;
     memcpy(q->x, q->best, q->n * sizeof *q->x);
 }
 
@@ -1035,7 +1378,8 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                        where(plan, NULL, at, sizeof at), budget);
 
     size_t nk = 2 * (nch > T ? nch : T), ms = 2 * n + 2 * nch + 1, off = 0;
-    size_t o_d = carve(&off, 18 * n + 5 * ms + 2 * T + 3 * nch + 3 * nch * T, sizeof(double));
+    size_t o_d = carve(&off, 21 * n + 5 * ms + 2 * T + 3 * nch + 5 * nch * T, sizeof(double));
+    size_t o_ord = carve(&off, n, sizeof(struct cell_c));
     size_t o_ch = carve(&off, nch, sizeof(struct chan));
     size_t o_kn = carve(&off, nk, sizeof(struct knot));
     size_t o_per = carve(&off, n, sizeof(int));
@@ -1048,7 +1392,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
     double *d = (double *)(void *)(base + o_d);
     double **vec[] = {&q->cap, &q->gam, &q->ht, &q->rho, &q->D, &q->dd, &q->ll, &q->rhs,
                       &q->mr, &q->me0, &q->me, &q->dx, &q->best, &q->cand, &q->xc, &q->keep,
-                      &q->gain, &q->amt};
+                      &q->gain, &q->amt, &q->xr, &q->xs, &q->warm};
     for (size_t v = 0; v < sizeof vec / sizeof *vec; v++, d += n)
         *vec[v] = d;
     double **cvec[] = {&q->s, &q->z, &q->ds, &q->dz, &q->inv};
@@ -1062,6 +1406,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
     q->c_w = q->c_U + nch;
     d = q->c_w + nch;
     q->ch = (struct chan *)(void *)(base + o_ch);
+    q->ord = (struct cell_c *)(void *)(base + o_ord);
     q->knots = (struct knot *)(void *)(base + o_kn);
     q->per = (int *)(void *)(base + o_per);
     q->log = (struct gstep *)(void *)(base + o_log);
@@ -1086,8 +1431,8 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
         }
         double U = m ? fmin(ch->max, ch->cap * (double)m) : 0, lo = fmin(ch->min, U);
         int pinned = pin_all || U - lo <= tol;
-        if (m == 0 || (pinned && (lo <= tol || lo >= ch->cap * (double)m - tol || m == 1))) {
-            for (size_t t = 0; t < T && lo > tol; t++)
+        if (m == 0 || (pinned && (lo <= 0 || lo >= ch->cap * (double)m - tol || m == 1))) {
+            for (size_t t = 0; t < T && lo > 0; t++)
                 if (ch->active[t])
                     row[t] = m == 1 ? lo : ch->cap;
             double s = sum(row, 0, T);
@@ -1099,8 +1444,9 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
         struct chan *k = &q->ch[q->nch];
         *k = (struct chan){.c = c, .off = q->n, .m = m, .lo = lo, .hi = ch->max, .U = U,
                            .pin0 = U - lo <= tol, .hi0 = ch->max < ch->cap * (double)m, .a = d,
-                           .base = d + T, .next = d + 2 * T};
-        d += 3 * T;
+                           .base = d + T, .next = d + 2 * T, .ek = d + 3 * T, .es = d + 4 * T};
+        d += 5 * T;
+        mp_curve_envelope(&ch->resp, &k->knee, &k->slope);
         q->c_lo[q->nch] = lo;
         q->c_U[q->nch] = k->pin0 ? lo : U;
         /* Proportional to beta; a linear curve has none: the GMV of an equal share instead. */
@@ -1112,6 +1458,22 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                 q->cap[q->n] = ch->cap;
                 q->n++;
             }
+        /* The relaxation's envelope per period u: the adstock there is at most amax_u (every
+         * earlier cell at its cap, decayed, and no more than the channel may spend in all, or
+         * the budget, above the decayed initial adstock). Where amax_u is below the knee the
+         * envelope over [0, amax_u] is the chord to (amax_u, f(amax_u)): f(a)/a rises up to the
+         * knee, so the chord lies above the curve there, and lower than the tangent. */
+        double am = ch->carryover, carry = ch->carryover, most = fmin(U, budget);
+        for (size_t t = 0, j = k->off; t < T; t++) {
+            double in = j < k->off + m && q->per[j] == (int)t ? q->cap[j++] : 0, fh = 0;
+            am = in + ch->theta * am;
+            carry *= ch->theta;
+            double h = k->knee > 0 ? fmin(k->knee, fmin(am, carry + most)) : 0;
+            if (h > 0)
+                mp_curve_eval(&ch->resp, h, &fh, NULL, NULL);
+            k->ek[t] = h;
+            k->es[t] = h > 0 ? fh / h : k->slope;
+        }
         for (size_t i = k->off; i + 1 < k->off + m; i++)
             q->rho[i] = pow(ch->theta, q->per[i + 1] - q->per[i]);
         q->rho[k->off + m - 1] = 0;
@@ -1150,11 +1512,26 @@ static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info
     double snap = q->tol / (double)(q->n + 1);
     for (size_t kk = 0; kk < q->nch; kk++) {
         const struct chan *k = &q->ch[kk];
+        /* The tolerance is a share of the budget: at a budget of 1e13 a cell of 1,000 is
+         * "a hair" from 0, yet a channel's whole min may be made of such cells. Cells go to
+         * 0 only while the channel keeps its min. */
+        double room = sum(q->x, k->off, k->off + k->m) - k->lo;
+        /* A total within the tolerance above its min is put on it (scaled down: caps and 0
+         * hold): the method leaves it a slack that is a share of the budget. */
+        if (k->lo > 0 && room > 0 && room <= q->tol) {
+            double f = k->lo / (k->lo + room);
+            for (size_t i = k->off; i < k->off + k->m; i++)
+                q->x[i] *= f;
+            room = 0;
+        }
         for (size_t i = k->off; i < k->off + k->m; i++) {
-            if (q->x[i] < snap)
+            if (q->x[i] < snap && q->x[i] <= room) {
+                room -= q->x[i];
                 q->x[i] = 0;
-            else if (q->x[i] > q->cap[i] - snap)
+            } else if (q->x[i] > q->cap[i] - snap) {
+                room += q->cap[i] - q->x[i];
                 q->x[i] = q->cap[i];
+            }
             out->spend[MP_AT(plan, k->c, q->per[i])] = q->x[i];
         }
     }
@@ -1177,11 +1554,102 @@ static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info
     }
     info->lambda = q->n == 0 ? NAN : concave ? q->lambda : interior_marginal(q);
     info->shortfall = plan->objective == MP_OBJ_GOAL_GMV && !meets(q, G, S) ? -g : 0;
+    /* The budget binds when the free cells spend it all; then one more unit is worth the
+     * common marginal return, else nothing. */
+    info->shadow = q->n == 0 || !(S >= q->Bfull - q->tol) ? 0 : info->lambda;
+    info->starts = q->starts;
+    info->stop = concave ? MP_STOP_EXACT : q->stop;
+    if (concave) {
+        info->bound = info->objective;
+        info->gap = 0;
+    } else if (q->stop == MP_STOP_NONE || q->n == 0) {
+        info->bound = info->gap = NAN;
+    } else {
+        info->bound = fmax(bound_objective(q), info->objective);
+        info->gap = gap_of(q, info->objective);
+    }
     return MP_OK;
+}
+
+int mp_equalize_optimal(const mp_equalize_info *info)
+{
+    return info->stop == MP_STOP_EXACT || info->gap <= 1e-7;
+}
+
+mp_pulse mp_alloc_pulse(const mp_plan *plan, const mp_alloc *alloc, size_t c)
+{
+    mp_pulse p = {0};
+    const struct mp_channel *ch = &plan->channels[c];
+    double slope, a = ch->carryover;
+    if (!mp_curve_envelope(&ch->resp, &p.knee, &slope))
+        return p;
+    p.scurve = 1;
+    int run = 0;
+    for (int t = 0; t < plan->T; t++) {
+        double x = alloc->spend[MP_AT(plan, c, t)];
+        a = x + ch->theta * a;
+        p.peak = fmax(p.peak, a);
+        if (x > 0) {
+            p.on++;
+            p.bursts += !run;
+            run = 1;
+            p.low = p.on == 1 ? a : fmin(p.low, a);
+        } else {
+            run = 0;
+            p.off += ch->mode != MP_MODE_OPTIMISED || (ch->active[t] && ch->cap > 0);
+        }
+    }
+    return p;
+}
+
+const char *mp_equalize_stop_name(enum mp_equalize_stop stop)
+{
+    switch (stop) {
+    case MP_STOP_EXACT: return "exact";
+    case MP_STOP_GAP: return "gap";
+    case MP_STOP_WORK: return "work limit";
+    case MP_STOP_NONE: return "no bound";
+    }
+    return "?";
+}
+
+/* The caller's start, on the free cells, into q->warm when it meets every constraint of this
+ * solve (cells in [0, cap], totals in [min, max] or at a pinned total, the budget); else
+ * q->warm = NULL. */
+static void take_warm(struct eq *q, const mp_alloc *start)
+{
+    const struct mp_plan *plan = q->plan;
+    double *w = q->warm, S = 0;
+    q->warm = NULL;
+    if (!start || start->nchannels != plan->nchannels || start->T != plan->T)
+        return;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        double tot = 0;
+        for (size_t i = k->off; i < k->off + k->m; i++) {
+            double v = start->spend[MP_AT(plan, k->c, q->per[i])];
+            if (!(v >= 0 && v <= q->cap[i]))
+                return;
+            w[i] = v;
+            tot += v;
+        }
+        if (k->pinned ? fabs(tot - k->lo) > 1e-12 * fmax(1, k->lo) : tot < k->lo || (k->has_hi && tot > k->hi))
+            return;
+        S += tot;
+    }
+    if (q->has_B && S > q->Bp)
+        return;
+    q->warm = w;
 }
 
 enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *out,
                                  mp_equalize_info *info, mp_error *err)
+{
+    return mp_alloc_equalize_from(plan, budget, NULL, out, info, err);
+}
+
+enum mp_status mp_alloc_equalize_from(const mp_plan *plan, double budget, const mp_alloc *start,
+                                      mp_alloc *out, mp_equalize_info *info, mp_error *err)
 {
     char at[512];
     double R = plan->objective_value;
@@ -1221,10 +1689,20 @@ enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *o
         if (plan->channels[c].mode == MP_MODE_OPTIMISED && !mp_curve_concave(&plan->channels[c].resp))
             concave = 0;
     q.clipped = !concave;
-    if (q.n > 0 && concave)
+    take_warm(&q, start);
+    if (q.n > 0 && concave) {
         solve_objective(&q, NULL, 1);
-    else if (q.n > 0)
+        /* The optimum is exact to 1e-11; a warm start that rounding puts above it is kept, so
+         * a sweep's GMV never falls by that rounding either. */
+        if (q.warm) {
+            struct pick best = {0, 0, 0};
+            consider(&q, q.x, gmv_of(&q, q.x), &best);
+            consider(&q, q.warm, gmv_of(&q, q.warm), &best);
+            memcpy(q.x, q.best, q.n * sizeof *q.x);
+        }
+    } else if (q.n > 0) {
         solve_scurve(&q);
+    }
     st = finish(&q, out, info, concave, err);
     free(q.block);
     return st;

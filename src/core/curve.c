@@ -66,3 +66,13 @@ int mp_curve_concave(const struct mp_response *r)
 {
     return r->curve != MP_CURVE_HILL || r->s <= 1;
 }
+
+int mp_curve_envelope(const struct mp_response *r, double *knee, double *slope)
+{
+    *knee = *slope = 0;
+    if (mp_curve_concave(r))
+        return 0;
+    *knee = r->k * pow(r->s - 1, 1 / r->s);
+    *slope = r->beta * (r->s - 1) / (r->s * *knee);
+    return 1;
+}

@@ -16,6 +16,12 @@ double mp_curve_base(const struct mp_response *r, double a);
 void mp_curve_eval_base(const struct mp_response *r, double a, double base, double *f, double *d1,
                         double *d2);
 
+/* The concave envelope of an S-shaped curve (hill s > 1) on a >= 0: the tangent from the
+ * origin up to *knee, the curve after it; *slope = f(knee) / knee = f'(knee). The tangent
+ * touches where f(a)/a = f'(a), i.e. 1 + u = s with u = (a/k)^s: knee = k (s - 1)^(1/s),
+ * f(knee) = beta (s - 1) / s. Returns 0 (knee and slope 0) for a concave curve. */
+int mp_curve_envelope(const struct mp_response *r, double *knee, double *slope);
+
 /* 1 when the curve is concave on a >= 0 (hill with s <= 1, exp, linear). */
 int mp_curve_concave(const struct mp_response *r);
 

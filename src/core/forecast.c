@@ -125,7 +125,7 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
             double L = plan->lift[i];
             fc->adstock[i] = a;
             mp_kpis k = cell_kpis(ch, x[t], L * f);
-            fc->marginal[i] = L * d; /* the backward pass below adds the carry-over */
+            fc->marginal[i] = L != 0 ? L * d : 0; /* the backward pass below adds the carry-over */
             int e = plan->defer_event ? plan->defer_event[t] : -1;
             if (plan->deferred && plan->deferred[i] > 0 && e >= 0 && ob[e][2] > 0) {
                 /* Storage deferral: this part converts in the outbreak's periods, by their days;
@@ -156,9 +156,17 @@ enum mp_status mp_forecast_run(const mp_plan *plan, const mp_alloc *alloc,
             }
             mp_kpis_add(&fc->cell[i], &k);
         }
-        /* d(total gmv)/dx[c,t] = sum over u >= t of L f'(a[c,u]) theta^(u-t). */
-        for (size_t t = T - 1; t-- > 0;)
-            fc->marginal[c * T + t] += ch->theta * fc->marginal[c * T + t + 1];
+        /* d(total gmv)/dx[c,t] = sum over u >= t of L f'(a[c,u]) theta^(u-t). A later period
+         * with adstock 0 got nothing from x[c,t] (theta = 0, or theta^(u-t) x underflowed),
+         * so its term is 0 there, even where its own first-dollar return is infinite (hill
+         * s < 1): `carry` holds the sum over u > t of those terms with a > 0 only. */
+        double carry = 0;
+        for (size_t t = T; t-- > 0;) {
+            size_t i = c * T + t;
+            double own = fc->marginal[i];
+            fc->marginal[i] = ch->theta > 0 ? own + ch->theta * carry : own;
+            carry = (fc->adstock[i] > 0 ? own : 0) + (ch->theta > 0 ? ch->theta * carry : 0);
+        }
         /* mroas: the return of one more unit spent in the channel's current pattern; for a
          * channel with no spend, of the best period it may spend in (docs/model-notes.md). */
         double spent = 0, weighted = 0, best = 0;

@@ -1,5 +1,6 @@
 /* Segment summaries and flows: see core/segment.h. */
 #include "core/segment.h"
+#include "core/escape.h"
 #include "mplan/segment.h" /* declares mp_seg_free and mp_seg_flow_free MP_API, exported */
 
 #include <math.h>
@@ -282,9 +283,10 @@ enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_e
     if (!map)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     enum mp_status st = MP_OK;
+    char nb[128], lb[128]; /* a column's and a label's name quoted in a message */
     if (src->rule && dst->rule && strcmp(src->rule, dst->rule) != 0)
         st = mp_fail(err, MP_EINPUT, "the summaries come from different segmenters ('%s' and '%s')",
-                     dst->rule, src->rule);
+                     mp_esc_name(dst->rule, lb, sizeof lb), mp_esc_name(src->rule, nb, sizeof nb));
     else if (src->ncols != dst->ncols)
         st = mp_fail(err, MP_EINPUT, "the summaries have %zu and %zu columns", dst->ncols, src->ncols);
     for (size_t c = 0; st == MP_OK && c < src->ncols; c++) {
@@ -292,7 +294,8 @@ enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_e
         while (d < dst->ncols && strcmp(dst->cols[d], src->cols[c]) != 0)
             d++;
         if (d == dst->ncols)
-            st = mp_fail(err, MP_EINPUT, "column '%s' is not in every summary", src->cols[c]);
+            st = mp_fail(err, MP_EINPUT, "column '%s' is not in every summary",
+                         mp_esc_name(src->cols[c], nb, sizeof nb));
         map[c] = d;
     }
     for (size_t l = 0; st == MP_OK && l < src->nlabels; l++) {
@@ -305,7 +308,8 @@ enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_e
         }
         struct mp_seg_label *tl = &dst->labels[dl];
         if (count_add(&tl->count, sl->count)) {
-            st = mp_fail(err, MP_EINPUT, "label '%.100s': count adds up past 2^63-1", sl->name);
+            st = mp_fail(err, MP_EINPUT, "label '%s': count adds up past 2^63-1",
+                         mp_esc_name(sl->name, lb, sizeof lb));
             break;
         }
         for (size_t c = 0; st == MP_OK && c < src->ncols; c++) {
@@ -314,8 +318,9 @@ enum mp_status mp_seg_merge(mp_seg_summary *dst, const mp_seg_summary *src, mp_e
             uint64_t n = b->n, sum = n;
             int wrap_n = count_add(&sum, a->n);
             if (wrap_n || count_add(&b->text, a->text)) {
-                st = mp_fail(err, MP_EINPUT, "label '%.100s': column '%s': %s adds up past 2^63-1",
-                             sl->name, src->cols[c], wrap_n ? "n" : "text");
+                st = mp_fail(err, MP_EINPUT, "label '%s': column '%s': %s adds up past 2^63-1",
+                             mp_esc_name(sl->name, lb, sizeof lb), mp_esc_name(src->cols[c], nb, sizeof nb),
+                             wrap_n ? "n" : "text");
                 break;
             }
             if (a->isum && mp_seg_add_int(b, a->isum) != 0)

@@ -87,12 +87,14 @@ static enum mp_status find_refs(const struct sweep *S, mp_plan *plan, struct mp_
 }
 
 /* The GMV one more unit of budget brings where it brings most: the largest marginal return
- * of a channel-period that may still grow (active, under its cap and its channel's max).
- * At the optimum of equalize this is the common marginal return lambda (dGMV/dbudget). */
-static double next_unit_return(const mp_plan *plan, const mp_alloc *alloc, const mp_forecast *fc)
+ * of a channel-period that may still grow (active, under its cap and its channel's max), for
+ * allocators that report no shadow price (a pack's). A cell or total within the tolerance of
+ * mp_alloc_check of its cap or max counts as on it: an answer a hair under a bound cannot
+ * take the next unit there. 0 when no cell can grow: more budget brings nothing. */
+static double next_unit_return(const mp_plan *plan, double budget, const mp_alloc *alloc, const mp_forecast *fc)
 {
     size_t T = (size_t)plan->T;
-    double best = NAN;
+    double best = 0, tol = fmax(1e-6, 1e-9 * fabs(budget));
     for (size_t c = 0; c < plan->nchannels; c++) {
         const struct mp_channel *ch = &plan->channels[c];
         if (ch->mode != MP_MODE_OPTIMISED || ch->resp.curve == MP_CURVE_NONE)
@@ -101,26 +103,30 @@ static double next_unit_return(const mp_plan *plan, const mp_alloc *alloc, const
         double total = 0;
         for (size_t t = 0; t < T; t++)
             total += x[t];
-        if (total >= ch->max * (1 - 1e-9))
+        if (total >= ch->max - tol)
             continue;
         for (size_t t = 0; t < T; t++) {
             double m = fc->marginal[c * T + t];
-            if (ch->active[t] && x[t] < ch->cap * (1 - 1e-9) && !(m <= best))
+            if (ch->active[t] && x[t] < ch->cap - tol && !(m <= best))
                 best = m;
         }
     }
     return best;
 }
 
-static enum mp_status allocate(const struct sweep *S, const mp_plan *plan, double budget, mp_alloc *alloc,
-                               double *shortfall, mp_error *err)
+/* Allocate with the plan's allocator; the built-in one starts from `warm` too (NULL: none)
+ * and reports the budget's shadow price in *shadow (NAN: not known). */
+static enum mp_status allocate(const struct sweep *S, const mp_plan *plan, double budget, const mp_alloc *warm,
+                               mp_alloc *alloc, double *shortfall, double *shadow, mp_error *err)
 {
     *shortfall = 0;
+    *shadow = NAN;
     if (S->hooks && S->hooks->allocate)
         return S->hooks->allocate(S->hooks->ctx, plan, budget, alloc, err);
     mp_equalize_info info = {0};
-    enum mp_status st = mp_alloc_equalize(plan, budget, alloc, &info, err);
+    enum mp_status st = mp_alloc_equalize_from(plan, budget, warm, alloc, &info, err);
     *shortfall = info.shortfall;
+    *shadow = info.shadow;
     return st;
 }
 
@@ -152,9 +158,13 @@ static enum mp_status custom_kpis(const struct sweep *S, const mp_plan *plan, co
     return MP_OK;
 }
 
+/* `warm`: the allocation of the previous budget of the same sweep line (NULL: none); the
+ * row's allocation is left in *keep for the next one (NULL when it failed). */
 static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_row *row, double *spend,
-                               double *attain, double *fcast, mp_error *err)
+                               double *attain, double *fcast, const mp_alloc *warm, mp_alloc **keep,
+                               mp_error *err)
 {
+    *keep = NULL;
     double B = mp_plan_allocatable(plan);
     row->allocatable = B;
     if (B < 0)
@@ -170,7 +180,8 @@ static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_r
     size_t ngoals = 0;
     if (!alloc)
         return mp_fail(err, MP_ENOMEM, "out of memory");
-    enum mp_status st = allocate(S, plan, B, alloc, &row->shortfall, err);
+    double shadow;
+    enum mp_status st = allocate(S, plan, B, warm, alloc, &row->shortfall, &shadow, err);
     if (st == MP_OK)
         st = mp_forecast_run(plan, alloc, &fc, err);
     mp_kpi_custom *custom = NULL;
@@ -182,7 +193,8 @@ static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_r
     free(custom);
     if (st == MP_OK) {
         row->total = fc->total;
-        row->mroas = next_unit_return(plan, alloc, fc);
+        /* what the next unit of budget brings: the shadow price where the allocator knows it */
+        row->mroas = isnan(shadow) ? next_unit_return(plan, B, alloc, fc) : shadow;
         for (size_t c = 0; c < plan->nchannels; c++)
             spend[c] = fc->by_channel[c].spend;
         for (size_t g = 0; g < ngoals; g++) {
@@ -193,7 +205,10 @@ static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_r
     }
     free(goals);
     mp_forecast_free(fc);
-    mp_alloc_free(alloc);
+    if (st == MP_OK)
+        *keep = alloc;
+    else
+        mp_alloc_free(alloc);
     return st;
 }
 
@@ -227,8 +242,10 @@ static enum mp_status apply(const struct sweep *S, mp_plan *plan, const mp_whati
 }
 
 static enum mp_status run_one(struct sweep *S, const mp_whatif_scenario *sc, mp_whatif_row *row,
-                              double *spend, double *attain, double *fcast, mp_error *err)
+                              double *spend, double *attain, double *fcast, const mp_alloc *warm,
+                              mp_alloc **keep, mp_error *err)
 {
+    *keep = NULL;
     mp_plan *plan = S->reused;
     enum mp_status st = MP_OK;
     if (S->hooks && S->hooks->prepare) {
@@ -241,7 +258,7 @@ static enum mp_status run_one(struct sweep *S, const mp_whatif_scenario *sc, mp_
     if (st == MP_OK && S->hooks && S->hooks->prepare)
         st = S->hooks->prepare(S->hooks->ctx, plan, err);
     if (st == MP_OK)
-        st = evaluate(S, plan, row, spend, attain, fcast, err);
+        st = evaluate(S, plan, row, spend, attain, fcast, warm, keep, err);
     if (plan != S->reused)
         mp_plan_free(plan);
     return st;
@@ -338,18 +355,49 @@ enum mp_status mp_whatif_run(const mp_plan *plan, const mp_whatif_axis *axes, si
         row->spend = spend;
         row->attainment = attain;
         row->forecast = fcast;
+    }
+    w->nrows = nrows;
+    /* Rows that differ only in the budget form a line, run from the smallest budget up, each
+     * warm-started from the one before: its allocation is still feasible with more budget, so
+     * GMV never falls as the budget grows. Lines run one after the other; rows keep their
+     * grid order in the result. */
+    size_t nb = 1, stride = 1, bax = naxes;
+    for (size_t a = 0; a < naxes; a++)
+        if (strcmp(axes[a].path, "budget") == 0 || strcmp(axes[a].path, "budget.total") == 0)
+            bax = a;
+    if (bax < naxes) {
+        nb = (size_t)axes[bax].n;
+        for (size_t a = bax + 1; a < naxes; a++)
+            stride *= (size_t)axes[a].n;
+    }
+    int down = bax < naxes && axes[bax].to < axes[bax].from;
+    mp_alloc *prev = NULL;
+    for (size_t done = 0; done < nrows; done++) {
+        size_t line = done / nb, j = done % nb, s = line / (per_scenario / nb), r = line % (per_scenario / nb);
+        size_t i = s * per_scenario + (r / stride) * nb * stride + (down ? nb - 1 - j : j) * stride + r % stride;
+        mp_whatif_row *row = &w->rows[i];
+        double *spend = (double *)w->mem + i * per_row + naxes, *attain = spend + C, *fcast = attain + G;
         const mp_whatif_scenario *sc = nscenarios ? &scenarios[row->scenario] : NULL;
         mp_error e = {0};
-        row->status = run_one(&S, sc, row, spend, attain, fcast, &e);
-        w->nrows = i + 1;
+        mp_alloc *keep = NULL;
+        if (j == 0) {
+            mp_alloc_free(prev);
+            prev = NULL;
+        }
+        row->status = run_one(&S, sc, row, spend, attain, fcast, prev, &keep, &e);
+        if (keep) {
+            mp_alloc_free(prev);
+            prev = keep;
+        }
         if (row->status != MP_OK) {
             char where[512];
-            describe(&S, sc ? sc->name : NULL, axis, where, sizeof where);
+            describe(&S, sc ? sc->name : NULL, row->axis, where, sizeof where);
             if (row->status != MP_EINFEASIBLE) {
                 located(&e, where);
                 if (err)
                     *err = e;
                 st = e.status;
+                mp_alloc_free(prev);
                 goto done;
             }
             /* kept: a sweep that starts below the channels' minimums is normal */
@@ -363,8 +411,9 @@ enum mp_status mp_whatif_run(const mp_plan *plan, const mp_whatif_axis *axes, si
                 attain[g] = fcast[g] = NAN;
         }
         if (hooks && hooks->progress)
-            hooks->progress(hooks->ctx, i + 1, nrows);
+            hooks->progress(hooks->ctx, done + 1, nrows);
     }
+    mp_alloc_free(prev);
     *out = w;
     w = NULL;
 done:

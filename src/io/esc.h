@@ -1,27 +1,11 @@
-/* Text from input files and rule packs made safe to show on a terminal: an ESC sequence, a
- * carriage return or a newline inside a CSV field, YAML value or pack string must not
- * recolour the screen, rewrite a line or forge an "mplan: ..." line. One escaping for every
- * text output: messages, warnings, tables, pack print and mplan.log. */
+/* Escaped text written to a stream (the escaping itself is core/escape.h). */
 #ifndef MPLAN_IO_ESC_H
 #define MPLAN_IO_ESC_H
 
 #include <stdio.h>
 
-enum mp_esc_mode {
-    /* one line (a table cell, a name): \n \r \t shown as those two characters */
-    MP_ESC_LINE = 0,
-    /* text of several lines (what a script returned): newlines and tabs kept */
-    MP_ESC_TEXT = 1,
-    /* a message that may span lines (Lua tracebacks, pack print): as TEXT, and a line that
-     * does not start with a blank is indented by two spaces, so no line of the output
-     * starts with text of the input (no forged "mplan: ..." or "ok ..." line) */
-    MP_ESC_LINES = 2
-};
+#include "core/escape.h"
 
-/* `s` with C0 controls and DEL as \xNN (\n \r \t in LINE mode as \n \r \t), C1 controls and
- * bidirectional overrides as \uNNNN, and bytes that are not UTF-8 as \xNN; printable text,
- * UTF-8 included, unchanged. The result is malloc'd (NULL: out of memory). */
-char *mp_esc(const char *s, enum mp_esc_mode mode);
 /* Write `s` escaped; 0 on success, EOF on a write error. */
 int mp_esc_fputs(const char *s, enum mp_esc_mode mode, FILE *fp);
 

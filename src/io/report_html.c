@@ -8,6 +8,7 @@
 #include "core/date.h"
 #include "core/model.h"
 #include "io/review_out.h"
+#include "io/run_out.h"
 #include "io/svg.h"
 #include "io/table.h"
 
@@ -54,7 +55,9 @@ static void money(FILE *fp, double v)
 
 static void ratio(FILE *fp, double v, int decimals)
 {
-    if (isfinite(v))
+    if (isinf(v) && v > 0)
+        fputs("&infin;", fp); /* an infinite first-unit return (hill s < 1 at 0) */
+    else if (isfinite(v))
         fprintf(fp, "%.*f", decimals, v);
     else
         fputs("&ndash;", fp);
@@ -115,7 +118,21 @@ static void summary(FILE *fp, const struct mp_report *r)
         fputs(", GMV ", fp);
         money(fp, p->spent.gmv);
     }
-    fputs(".</p></section>\n", fp);
+    fputs(".</p>", fp);
+    /* S-curves: how close the answer is to the best possible, and each channel's pulse */
+    char line[512];
+    if (*mp_run_gap_text(line, sizeof line, r->eq)) {
+        fputs("<p class=\"note\">", fp);
+        esc(fp, line);
+        fputs(".</p>", fp);
+    }
+    int said = 0;
+    for (size_t c = 0; c < p->nchannels; c++)
+        if (*mp_run_pulse_text(line, sizeof line, p, r->alloc, c)) {
+            fputs(said++ ? "<br>" : "<p class=\"note\" id=\"pulse\">S-curve channels: ", fp);
+            esc(fp, line);
+        }
+    fputs(said ? "</p></section>\n" : "</section>\n", fp);
 }
 
 static void goals(FILE *fp, const struct mp_report *r)
@@ -236,7 +253,9 @@ static void curves(FILE *fp, const struct mp_report *r)
         double yc;
         mp_curve_eval(&ch->resp, chosen / (1 - ch->theta), &yc, NULL, NULL);
         char label[96], title[200];
-        if (isfinite(r->fc->mroas[c]))
+        if (isinf(r->fc->mroas[c]) && r->fc->mroas[c] > 0)
+            snprintf(label, sizeof label, "%.0f/period, mROAS inf", chosen);
+        else if (isfinite(r->fc->mroas[c]))
             snprintf(label, sizeof label, "%.0f/period, mROAS %.2f", chosen, r->fc->mroas[c]);
         else
             snprintf(label, sizeof label, "%.0f/period", chosen);

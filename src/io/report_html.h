@@ -18,6 +18,7 @@ struct mp_report {
     double allocatable;
     const mp_review *rv; /* plan vs actual, or NULL */
     const char *actuals_path;
+    const mp_equalize_info *eq; /* what equalize reported; NULL for another allocator */
 };
 
 /* Sections (each an element id): summary, goals, allocation (stacked spend by channel over

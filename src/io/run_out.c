@@ -16,6 +16,73 @@ json_t *mp_json_num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+json_t *mp_json_mroas(double v)
+{
+    return isinf(v) && v > 0 ? json_string("inf") : mp_json_num(v);
+}
+
+/* A marginal return in a table: "inf" where the first unit returns without bound. */
+static void mroas_cell(struct mp_table *tab, size_t col, double v, int decimals)
+{
+    if (isinf(v) && v > 0)
+        mp_table_set(tab, col, "inf");
+    else
+        mp_table_num(tab, col, v, decimals);
+}
+
+const char *mp_run_gap_text(char *buf, size_t n, const mp_equalize_info *eq)
+{
+    buf[0] = '\0';
+    if (!eq || eq->stop == MP_STOP_EXACT)
+        return buf;
+    if (eq->stop == MP_STOP_NONE || !isfinite(eq->gap)) {
+        snprintf(buf, n, "S-curves: the best of %d local searches; no bound for this objective, so how far it is "
+                         "from the best possible is not known", eq->starts);
+        return buf;
+    }
+    char bound[64];
+    mp_fmt_num(eq->bound, 0, bound, sizeof bound);
+    snprintf(buf, n, "S-curves: within %.3g%% of the best possible (no allocation beats %s); %s after %d local "
+                     "searches", 100 * eq->gap, bound,
+             eq->stop == MP_STOP_GAP ? "the gap is below 0.01%" : "stopped at the work limit", eq->starts);
+    return buf;
+}
+
+const char *mp_run_pulse_text(char *buf, size_t n, const mp_plan *plan, const mp_alloc *alloc, size_t c)
+{
+    buf[0] = '\0';
+    mp_pulse p = mp_alloc_pulse(plan, alloc, c);
+    if (!p.scurve)
+        return buf;
+    const struct mp_channel *ch = &plan->channels[c];
+    const char *unit = plan->unit == MP_UNIT_DAY ? "days" : plan->unit == MP_UNIT_WEEK ? "weeks" : "months";
+    char knee[64], low[64], peak[64], even[64];
+    double total = 0;
+    for (int t = 0; t < plan->T; t++)
+        total += alloc->spend[MP_AT(plan, c, t)];
+    mp_fmt_num(p.knee, 0, knee, sizeof knee);
+    mp_fmt_num(p.low, 0, low, sizeof low);
+    mp_fmt_num(p.peak, 0, peak, sizeof peak);
+    /* the steady adstock of the same total spread over every period it may spend in */
+    mp_fmt_num(p.on + p.off > 0 ? total / (p.on + p.off) / (1 - ch->theta) : 0, 0, even, sizeof even);
+    if (p.on == 0)
+        snprintf(buf, n, "%s: off; below adstock %s its S-curve returns less per unit than above it, and the "
+                         "budget is worth more elsewhere", ch->id, knee);
+    else if (p.off > 0 && p.low == p.peak)
+        snprintf(buf, n, "%s: pulses, on %d of %d %s in %d burst%s (adstock %s when on); spread over all %d "
+                         "%s it would sit near %s, and below %s its S-curve returns less per unit", ch->id, p.on,
+                 p.on + p.off, unit, p.bursts, p.bursts == 1 ? "" : "s", low, p.on + p.off, unit, even, knee);
+    else if (p.off > 0)
+        snprintf(buf, n, "%s: pulses, on %d of %d %s in %d burst%s (adstock %s-%s when on); spread over all %d "
+                         "%s it would sit near %s, and below %s its S-curve returns less per unit", ch->id, p.on,
+                 p.on + p.off, unit, p.bursts, p.bursts == 1 ? "" : "s", low, peak, p.on + p.off, unit, even, knee);
+    else
+        snprintf(buf, n, "%s: always on, all %d %s (adstock %s-%s, %s the %s from which its S-curve returns most "
+                         "per unit)", ch->id, p.on, unit, low, peak, p.low >= p.knee ? "at or above" : "partly below",
+                 knee);
+    return buf;
+}
+
 json_t *mp_json_kpis(const mp_kpis *k, double margin)
 {
     json_t *o = json_object();
@@ -128,6 +195,13 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     bad |= json_object_set_new(plan, "objective", json_string(objective_text(p, buf, sizeof buf)));
     if (r->shortfall > 0)
         bad |= json_object_set_new(plan, "shortfall", json_real(r->shortfall));
+    if (r->eq) {
+        /* optimal: the exact optimum; gap: certified (bound - objective) / bound, null unknown */
+        bad |= json_object_set_new(plan, "optimal", json_boolean(mp_equalize_optimal(r->eq)));
+        bad |= json_object_set_new(plan, "gap", mp_json_num(r->eq->gap));
+        bad |= json_object_set_new(plan, "bound", mp_json_num(r->eq->bound));
+        bad |= json_object_set_new(plan, "search", json_string(mp_equalize_stop_name(r->eq->stop)));
+    }
     if (r->objective_missed) {
         double sign = p->objective == MP_OBJ_GOAL_GMV ? -1 : 1; /* goal: the spend, not minus it */
         bad |= json_object_set_new(plan, "objective_missed",
@@ -194,7 +268,13 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     json_t *by_channel = json_object();
     for (size_t c = 0; c < C; c++) {
         json_t *k = mp_json_kpis(&fc->by_channel[c], p->margin);
-        bad |= json_object_set_new(k, "mroas", mp_json_num(fc->mroas[c]));
+        bad |= json_object_set_new(k, "mroas", mp_json_mroas(fc->mroas[c]));
+        mp_pulse pu = mp_alloc_pulse(p, r->alloc, c);
+        if (pu.scurve)
+            bad |= json_object_set_new(k, "pulse", json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f}", "pattern",
+                                                      pu.on == 0 ? "off" : pu.off > 0 ? "pulse" : "always-on",
+                                                      "on", pu.on, "off", pu.off, "bursts", pu.bursts, "knee",
+                                                      pu.knee, "low", pu.low, "peak", pu.peak));
         bad |= json_object_set_new(by_channel, p->channels[c].id, k);
     }
     bad |= json_object_set_new(kpis, "by_channel", by_channel);
@@ -272,7 +352,7 @@ enum mp_status mp_run_write_csv(FILE *fp, const struct mp_run_result *r, mp_erro
             mp_table_num(&tab, 8, k->clicks, 1);
             mp_table_num(&tab, 9, k->orders, 2);
             mp_table_num(&tab, 10, k->new_customers, 2);
-            mp_table_num(&tab, 11, fixed_cost || inactive ? NAN : r->fc->marginal[i], 4);
+            mroas_cell(&tab, 11, fixed_cost || inactive ? NAN : r->fc->marginal[i], 4);
         }
     enum mp_status st = mp_table_print_csv(&tab, fp, err);
     mp_table_free(&tab);
@@ -339,7 +419,7 @@ static void kpi_row(struct mp_table *tab, const char *name, const mp_kpis *k, do
     mp_table_num(tab, 1, k->spend, 0);
     mp_table_num(tab, 2, k->gmv, 0);
     mp_table_num(tab, 3, q.roas, 2);
-    mp_table_num(tab, 4, mroas, 2);
+    mroas_cell(tab, 4, mroas, 2);
     mp_table_num(tab, 5, k->impressions, 0);
     mp_table_num(tab, 6, k->clicks, 0);
     mp_table_num(tab, 7, k->orders, 0);
@@ -488,6 +568,9 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
                 "than 1/margin = %s GMV, so spending it would lower profit\n",
                 mp_fmt_num(unspent, 0, buf, sizeof buf), mp_fmt_num(1 / p->margin, 2, be, sizeof be));
     }
+    char line[512];
+    if (st == MP_OK && *mp_run_gap_text(line, sizeof line, r->eq))
+        fprintf(fp, "%s\n", line);
     /* A table that could not be built ends the output: what is printed stays a prefix. */
     if (st == MP_OK) {
         fputc('\n', fp);
@@ -497,6 +580,13 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
         fputc('\n', fp);
         st = table_kpis(fp, r, err);
     }
+    int said = 0;
+    for (size_t c = 0; st == MP_OK && c < p->nchannels; c++)
+        if (*mp_run_pulse_text(line, sizeof line, p, r->alloc, c)) {
+            fprintf(fp, "%s  ", said++ ? "" : "\nS-curve channels (pulse or always-on, and why):\n");
+            mp_esc_fputs(line, MP_ESC_LINE, fp); /* it names the channel: the plan's words */
+            fputc('\n', fp);
+        }
     if (st == MP_OK && r->ncustom) {
         fputc('\n', fp);
         st = table_custom(fp, r, err);

@@ -19,11 +19,22 @@ struct mp_run_result {
     const char *allocator;
     double allocatable;
     double shortfall; /* objective goal: GMV the budget cannot reach; 0 otherwise */
+    const mp_equalize_info *eq; /* what equalize reported; NULL for another allocator */
     /* A pack's allocator missed the plan's objective: the objective's value it reached
      * (-inf: a target not met) and equalize's. */
     int objective_missed;
     double objective_reached, objective_best;
 };
+
+/* "within 0.03% of the best possible (...)" for an S-curve answer of equalize; "" when
+ * there is nothing to say (a concave plan's answer is exact). */
+const char *mp_run_gap_text(char *buf, size_t n, const mp_equalize_info *eq);
+/* Channel c's pulse, and why ("pulses: on 5 of 13 weeks in 2 bursts, ..."); "" for a
+ * channel without an S-curve. */
+const char *mp_run_pulse_text(char *buf, size_t n, const mp_plan *plan, const mp_alloc *alloc, size_t c);
+/* A marginal return for JSON: a number, "inf" for an infinite first-dollar return, null
+ * when absent. */
+struct json_t *mp_json_mroas(double v);
 
 enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_error *err);
 /* One row per channel and period: the tidy form for spreadsheets and pandas. */

@@ -444,7 +444,9 @@ enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error 
                 json_decref(n);
                 json_decref(text);
                 json_decref(sum);
-                return mp_fail(err, MP_EINPUT, "column '%s': the sum is beyond 2^1100", s->cols[c]);
+                char nb[128];
+                return mp_fail(err, MP_EINPUT, "column '%s': the sum is beyond 2^1100",
+                               mp_esc_name(s->cols[c], nb, sizeof nb));
             }
             bad |= json_array_append_new(sum, pj);
             bad |= json_array_append_new(n, json_integer((json_int_t)lb->acc[c].n));
@@ -471,6 +473,7 @@ static enum mp_status sum_part(struct mp_seg_acc *acc, const json_t *v, const ch
                                mp_error *err)
 {
     int r;
+    char nb[128];
     if (json_is_array(v) && json_array_size(v) == 2 && json_is_number(json_array_get(v, 0)) &&
         isfinite(json_number_value(json_array_get(v, 0))) && json_is_integer(json_array_get(v, 1)) &&
         json_integer_value(json_array_get(v, 1)) == 32 * MP_XSUM_SPLIT) {
@@ -481,10 +484,11 @@ static enum mp_status sum_part(struct mp_seg_acc *acc, const json_t *v, const ch
         acc->n = keep;
     } else {
         return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum (sum parts must be finite "
-                       "numbers or [number, %d] pairs)", where, col, 32 * MP_XSUM_SPLIT);
+                       "numbers or [number, %d] pairs)", where, mp_esc_name(col, nb, sizeof nb), 32 * MP_XSUM_SPLIT);
     }
     if (r == -2)
-        return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum (a part beyond 2^1100)", where, col);
+        return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum (a part beyond 2^1100)", where,
+                       mp_esc_name(col, nb, sizeof nb));
     return r ? mp_fail(err, MP_ENOMEM, "out of memory") : MP_OK;
 }
 
@@ -503,17 +507,19 @@ static enum mp_status partial_label(json_t *o, const char *where, mp_seg_summary
     if (l < 0)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     struct mp_seg_label *lb = &s->labels[l];
+    char nb[128]; /* a column name quoted in a message */
     lb->count = (uint64_t)json_integer_value(count);
     for (size_t c = 0; c < nc; c++) {
         json_t *nj = json_array_get(n, c), *tj = json_array_get(text, c), *pj = json_array_get(sum, c);
         if (!is_count(nj) || !is_count(tj) || !json_is_array(pj))
-            return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum", where, s->cols[c]);
+            return mp_fail(err, MP_EINPUT, "%s: column '%s': bad n, text or sum", where,
+                           mp_esc_name(s->cols[c], nb, sizeof nb));
         lb->acc[c].n = (uint64_t)json_integer_value(nj);
         lb->acc[c].text = (uint64_t)json_integer_value(tj);
         /* Each row gives a column at most one value, numeric or not. */
         if (lb->acc[c].n + lb->acc[c].text > lb->count)
             return mp_fail(err, MP_EINPUT, "%s: column '%s': n + text (%llu) exceeds count (%llu)", where,
-                           s->cols[c], (unsigned long long)(lb->acc[c].n + lb->acc[c].text),
+                           mp_esc_name(s->cols[c], nb, sizeof nb), (unsigned long long)(lb->acc[c].n + lb->acc[c].text),
                            (unsigned long long)lb->count);
         for (size_t i = 0; i < json_array_size(pj); i++)
             MP_TRY(sum_part(&lb->acc[c], json_array_get(pj, i), where, s->cols[c], err));
@@ -543,6 +549,7 @@ static enum mp_status partial_line(json_t *o, const char *where, mp_seg_summary 
         return mp_fail(err, MP_ENOMEM, "out of memory");
     long k = -1;
     enum mp_status st = MP_OK;
+    char nb[128];
     for (size_t c = 0; c < nc && st == MP_OK; c++) {
         names[c] = json_string_value(json_array_get(cols, c));
         if (!names[c]) {
@@ -551,7 +558,8 @@ static enum mp_status partial_line(json_t *o, const char *where, mp_seg_summary 
         }
         for (size_t d = 0; d < c; d++)
             if (strcmp(names[d], names[c]) == 0)
-                st = mp_fail(err, MP_EINPUT, "%s: column '%.200s' appears twice", where, names[c]);
+                st = mp_fail(err, MP_EINPUT, "%s: column '%s' appears twice", where,
+                             mp_esc_name(names[c], nb, sizeof nb));
         if (json_is_string(key) && strcmp(names[c], json_string_value(key)) == 0)
             k = (long)c;
     }

@@ -120,7 +120,10 @@ enum mp_status mp_whatif_write_table(FILE *fp, const struct mp_whatif_view *v, m
         mp_table_num(&tab, k++, r->total.spend, 0);
         mp_table_num(&tab, k++, r->total.gmv, 0);
         mp_table_num(&tab, k++, q.roas, 2);
-        mp_table_num(&tab, k++, r->mroas, 2);
+        if (isinf(r->mroas) && r->mroas > 0) /* an infinite first-unit return */
+            mp_table_set(&tab, k++, "inf");
+        else
+            mp_table_num(&tab, k++, r->mroas, 2);
         mp_table_num(&tab, k++, r->total.orders, 0);
         mp_table_num(&tab, k++, r->total.new_customers, 0);
         mp_table_num(&tab, k++, q.cac, 2);
@@ -178,7 +181,10 @@ enum mp_status mp_whatif_write_csv(FILE *fp, const struct mp_whatif_view *v, mp_
             int ratio = id > MP_KPI_NEW_CUSTOMERS;
             mp_table_num(&tab, k++, mp_kpi_value(&r->total, w->margin, (enum mp_kpi_id)id), ratio ? 6 : 2);
         }
-        mp_table_num(&tab, k++, r->mroas, 6);
+        if (isinf(r->mroas) && r->mroas > 0)
+            mp_table_set(&tab, k++, "inf");
+        else
+            mp_table_num(&tab, k++, r->mroas, 6);
         mp_table_num(&tab, k++, r->allocatable, 2);
         if (r->status == MP_OK)
             mp_table_setf(&tab, k, "%zu", r->goals_met);
@@ -218,7 +224,7 @@ enum mp_status mp_whatif_write_json(FILE *fp, const struct mp_whatif_view *v, mp
         if (r->why)
             bad |= json_object_set_new(row, "why", json_string(r->why));
         bad |= json_object_set_new(row, "kpis", mp_json_kpis(&r->total, w->margin));
-        bad |= json_object_set_new(row, "mroas", mp_json_num(r->mroas));
+        bad |= json_object_set_new(row, "mroas", mp_json_mroas(r->mroas));
         bad |= json_object_set_new(row, "allocatable", mp_json_num(r->allocatable));
         for (size_t g = 0; g < w->ngoals; g++)
             bad |= json_array_append_new(goals, json_pack("{s:s, s:o, s:o}", "kpi", p->goals[g].kpi, "forecast",

@@ -12,6 +12,7 @@
 
 #include "fixture.h"
 #include "mplan/alloc.h"
+#include "mplan/kpi.h"
 
 /* ---- an independent reference model (model.md 3-4) ---- */
 
@@ -558,6 +559,83 @@ static void test_edges(void **state)
     expect_infeasible(plan, -50, "fixed lines take more than the budget");
 }
 
+/* A budget of 1e13 next to a channel whose min is 2,000 (issue: from about 1e13 the
+ * tolerances, a part in 1e9 of the budget, were taken for each cell and the min channel was
+ * left at 0). Its marginal (below 0.07) is far under the big channels' (above 40), so the
+ * answer puts it exactly at its min; and the check refuses the channel at 0. */
+static void test_min_at_huge_budget(void **state)
+{
+    (void)state;
+    mp_plan *plan = fx_plan(4, 1e13);
+    fx_channel(plan, "a", fx_hill(9e14, 1.5e12, 0.85));
+    fx_channel(plan, "b", fx_exp(7e14, 9e11));
+    size_t c = fx_channel(plan, "c", fx_hill(5e3, 1e5, 1));
+    plan->channels[c].min = 2000;
+    plan->channels[c].theta = 0.3;
+    fx_resolve(plan);
+    mp_alloc *al = mp_alloc_new(plan);
+    equalize_ok(plan, 1e13, al, NULL);
+    double tot = 0;
+    for (int t = 0; t < 4; t++)
+        tot += X(al, c, t);
+    assert_close(tot, 2000, 1e-9);
+    for (int t = 0; t < 4; t++)
+        X(al, c, t) = 0;
+    mp_error err = {0};
+    assert_int_equal(mp_alloc_check(plan, al, 1e13, "equalize", &err), MP_ESCRIPT);
+    assert_non_null(strstr(err.msg, "breaks min 2000"));
+    mp_alloc_free(al);
+    mp_plan_free(plan);
+}
+
+/* mroas at a bound against finite differences on both sides. Two hill channels with
+ * carry-over over four weeks; a's max (1,500) binds: its own return there is above the
+ * common one. The forecast's mroas of a is what one more unit spent in a's pattern brings
+ * (the one-sided value at its max, had it been allowed), so it matches the difference of
+ * GMV along that pattern, up and down; b's is the budget's shadow price, which equalize
+ * reports too, and matches the optimum's change with the budget on both sides. */
+static void test_mroas_at_bounds(void **state)
+{
+    (void)state;
+    mp_plan *plan = fx_plan(4, 6000);
+    size_t a = fx_channel(plan, "a", fx_hill(20000, 2000, 0.8));
+    size_t b = fx_channel(plan, "b", fx_hill(9000, 1500, 1));
+    plan->channels[a].theta = 0.4;
+    plan->channels[b].theta = 0.2;
+    plan->channels[a].max = 1500;
+    fx_resolve(plan);
+    mp_alloc *al = mp_alloc_new(plan), *lo = mp_alloc_new(plan), *hi = mp_alloc_new(plan);
+    mp_equalize_info info;
+    double G = equalize_ok(plan, 6000, al, &info);
+    double ta = 0;
+    for (int t = 0; t < 4; t++)
+        ta += X(al, a, t);
+    assert_close(ta, 1500, 1e-9); /* on its max */
+    mp_forecast *fc = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(plan, al, &fc, &err), MP_OK);
+    double h = 1e-3;
+    for (int side = -1; side <= 1; side += 2) {
+        memcpy(hi->spend, al->spend, 8 * sizeof *al->spend);
+        for (int t = 0; t < 4; t++)
+            X(hi, a, t) += side * h * X(al, a, t) / ta;
+        double fd = side * (ref_gmv(plan, hi->spend) - G) / h;
+        if (!(fabs(fd - fc->mroas[a]) <= 1e-5 * fc->mroas[a]))
+            fail_msg("channel a at its max: mroas %.10g, finite difference %.10g (side %d)", fc->mroas[a], fd, side);
+    }
+    assert_true(fc->mroas[a] > fc->mroas[b] * 1.01); /* the max binds */
+    mp_equalize_info il, ih;
+    double Gl = equalize_ok(plan, 6000 - 0.1, lo, &il), Gh = equalize_ok(plan, 6000 + 0.1, hi, &ih);
+    assert_close((G - Gl) / 0.1, info.shadow, 1e-4);
+    assert_close((Gh - G) / 0.1, info.shadow, 1e-4);
+    assert_close(fc->mroas[b], info.shadow, 1e-8);
+    mp_forecast_free(fc);
+    mp_alloc_free(al);
+    mp_alloc_free(lo);
+    mp_alloc_free(hi);
+    mp_plan_free(plan);
+}
+
 /* Every concave case with random curves, carry-over, caps, mins, maxes and inactive periods
  * meets KKT as the independent checker sees it, and info.lambda is its common marginal. */
 static void test_random_kkt(void **state)
@@ -783,7 +861,69 @@ static void scurve_case(mp_plan *plan, double budget)
     if (!(got >= best[0] - tol && got >= best[1] - tol && got >= best[2] - tol))
         fail_msg("equalize %.10g below a heuristic: equal %.10g, beta %.10g, greedy %.10g",
                  got, best[0], best[1], best[2]);
+    int certified = plan->objective == MP_OBJ_GMV || plan->objective == MP_OBJ_PROFIT;
+    if (!certified) {
+        assert_int_equal(info.stop, MP_STOP_NONE);
+        assert_true(isnan(info.gap));
+        mp_alloc_free(al);
+        return;
+    }
+    /* The bound is above every heuristic and every local answer; the gap is what it says. */
+    double ub = info.bound, utol = 1e-9 * fabs(ub);
+    if (!(ub >= got - utol && ub >= best[0] - utol && ub >= best[1] - utol && ub >= best[2] - utol))
+        fail_msg("bound %.10g below an answer: equalize %.10g, equal %.10g, beta %.10g, greedy %.10g",
+                 ub, got, best[0], best[1], best[2]);
+    assert_close(info.gap, (ub - got) / fabs(ub), 1e-9);
+    assert_true(info.stop == (info.gap <= MP_EQUALIZE_GAP_GOAL ? MP_STOP_GAP : MP_STOP_WORK));
+    /* local answers from other starts: points on the equal-split path at several budgets */
+    mp_alloc *warm = mp_alloc_new(plan), *from = mp_alloc_new(plan);
+    for (int l = 1; l <= 3; l++) {
+        ref_fill(plan, lo + (top - lo) * l / 3, w[l % 2], l % 2, warm->spend);
+        double w0 = ref_score(plan, warm->spend);
+        mp_error err = {0};
+        mp_equalize_info fi;
+        assert_int_equal(mp_alloc_equalize_from(plan, budget, warm, from, &fi, &err), MP_OK);
+        assert_int_equal(mp_alloc_check(plan, from, budget, "equalize", &err), MP_OK);
+        double local = ref_score(plan, from->spend);
+        if (!(local >= w0 - 1e-9 * fabs(w0)))
+            fail_msg("warm start %.10g, answer from it %.10g: worse", w0, local);
+        if (!(ub >= local - utol))
+            fail_msg("bound %.10g below the answer %.10g from a warm start", ub, local);
+    }
+    mp_alloc_free(warm);
+    mp_alloc_free(from);
     mp_alloc_free(al);
+}
+
+/* One S-shaped channel (hill beta 1000, k 100, s 2), two periods, no carry-over. Its envelope
+ * is 5a up to the knee a = 100 (test_curve), or the chord up to the budget b where b < 100
+ * (no adstock can pass b): f(b)/b a, so the bound is f(b) itself.
+ *   b = 60:  best all in one period, f(60) = 1000*3600/13600 = 264.70588... = the bound;
+ *   b = 150: best 75 + 75 (f' equal, f'' < 0 there; 150 + 0 gives 692.3, 100 + 50 700):
+ *            2 f(75) = 2*1000*5625/15625 = 720; the envelope's line gives 5*150 = 750 (any
+ *            split with both below 100): gap 30/750 = 4%;
+ *   b = 300: the curve is concave past the knee: 150 + 150, 2 f(150) = 2*1000*22500/32500
+ *            = 1384.615..., bound the same, gap 0. */
+static void test_scurve_bound_by_hand(void **state)
+{
+    (void)state;
+    static const double b[] = {60, 150, 300}, best[] = {1000.0 * 3600 / 13600, 720, 2000.0 * 22500 / 32500},
+                        bound[] = {1000.0 * 3600 / 13600, 750, 2000.0 * 22500 / 32500};
+    for (int i = 0; i < 3; i++) {
+        mp_plan *plan = fx_plan(2, b[i]);
+        fx_channel(plan, "s", fx_hill(1000, 100, 2));
+        fx_resolve(plan);
+        mp_alloc *al = mp_alloc_new(plan);
+        mp_equalize_info info;
+        double got = equalize_ok(plan, b[i], al, &info);
+        assert_close(got, best[i], 1e-9);
+        assert_close(info.bound, bound[i], 1e-8);
+        assert_close(info.gap, (bound[i] - best[i]) / bound[i], 1e-8);
+        assert_int_equal(info.stop, i == 1 ? MP_STOP_WORK : MP_STOP_GAP);
+        assert_int_equal(mp_equalize_optimal(&info), i != 1);
+        mp_alloc_free(al);
+        mp_plan_free(plan);
+    }
 }
 
 static void test_scurves(void **state)
@@ -923,10 +1063,13 @@ int main(void)
         cmocka_unit_test(test_goal_two_channels),
         cmocka_unit_test(test_infeasible),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_min_at_huge_budget),
+        cmocka_unit_test(test_mroas_at_bounds),
         cmocka_unit_test(test_random_kkt),
         cmocka_unit_test(test_scurves),
         cmocka_unit_test(test_scurves_larger),
         cmocka_unit_test(test_scurve_local_optimum),
+        cmocka_unit_test(test_scurve_bound_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,10 +103,43 @@ static void base_and_eval_from_it(void **state)
     near(f, 48000);
 }
 
+/* The concave envelope of an S-curve, worked by hand. Hill beta 1000, k 100:
+ *   s = 2: f(a)/a = 1000 a / (a^2 + 100^2) is largest where a^2 = 100^2: knee 100,
+ *          f(100) = 500, slope 5 (= f'(100) = 1000*2*1/(100*4) = 5: a tangent);
+ *   s = 3: f(a)/a = 1000 a^2 / (a^3 + 100^3), largest where 2 (a^3 + 1e6) = 3 a^3, a^3 = 2e6:
+ *          knee 125.99210498948732, f = 1000*2/3, slope 666.666.../125.992... = 5.2913368...
+ * Concave curves have none. */
+static void envelope_by_hand(void **state)
+{
+    (void)state;
+    struct mp_response r = {.curve = MP_CURVE_HILL, .beta = 1000, .k = 100, .s = 2};
+    double knee, slope, f, d1;
+    assert_int_equal(mp_curve_envelope(&r, &knee, &slope), 1);
+    near(knee, 100);
+    near(slope, 5);
+    r.s = 3;
+    assert_int_equal(mp_curve_envelope(&r, &knee, &slope), 1);
+    near(knee, cbrt(2e6));
+    near(slope, 2000.0 / 3 / cbrt(2e6));
+    mp_curve_eval(&r, knee, &f, &d1, NULL);
+    near(f, slope * knee); /* on the curve */
+    near(d1, slope);       /* and tangent to it */
+    for (double a = 1; a < 1000; a *= 1.1) {
+        mp_curve_eval(&r, a, &f, NULL, NULL);
+        assert_true(f <= slope * a * (1 + 1e-12)); /* the line lies above the curve */
+    }
+    r.s = 1;
+    assert_int_equal(mp_curve_envelope(&r, &knee, &slope), 0);
+    assert_true(knee == 0 && slope == 0);
+    struct mp_response e = {.curve = MP_CURVE_EXP, .beta = 1000, .k = 100};
+    assert_int_equal(mp_curve_envelope(&e, &knee, &slope), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hill_values),
+        cmocka_unit_test(envelope_by_hand),
         cmocka_unit_test(hill_derivative_matches_difference),
         cmocka_unit_test(exp_and_linear),
         cmocka_unit_test(base_and_eval_from_it),

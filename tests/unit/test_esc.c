@@ -43,6 +43,21 @@ static void test_lines(void **state)
     check("x\nmplan: y", MP_ESC_TEXT, "x\nmplan: y");
 }
 
+/* Names quoted in messages: one line, cut at a whole character with "..." when long. */
+static void test_name(void **state)
+{
+    (void)state;
+    char b[12];
+    assert_string_equal(mp_esc_name("rec\nency", b, sizeof b), "rec\\nency");      /* 10 bytes: fits */
+    assert_string_equal(mp_esc_name("abcdefghijkl", b, sizeof b), "abcdefgh...");   /* 12 do not */
+    assert_string_equal(mp_esc_name("abcdefghijk", b, sizeof b), "abcdefghijk");    /* 11 do */
+    /* a 3-byte character is not split: "ab" + 3 + 3 bytes = 8, the next 3 would need 11 + "..." */
+    assert_string_equal(mp_esc_name("ab\xe6\x9d\xb1\xe4\xba\xac\xe6\x9d\xb1x", b, sizeof b),
+                        "ab\xe6\x9d\xb1\xe4\xba\xac...");
+    assert_string_equal(mp_esc_name("a\x1b" "b", b, sizeof b), "a\\x1bb");
+    assert_string_equal(mp_esc_name("", b, sizeof b), "");
+}
+
 static void test_formula_like(void **state)
 {
     (void)state;
@@ -60,6 +75,7 @@ int main(void)
         cmocka_unit_test(test_line),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_formula_like),
+        cmocka_unit_test(test_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

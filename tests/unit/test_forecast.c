@@ -228,6 +228,35 @@ static void check_names_the_broken_constraint(void **state)
     mp_plan_free(p);
 }
 
+/* Hill s = 0.5 (beta 1000, k 100), no carry-over, spend 100 then 0: the second period has
+ * adstock 0 and an infinite first-dollar return, which must not reach the first period
+ * (theta = 0 carries nothing to it). Period 1: u = (100/100)^0.5 = 1, f' = beta s u /
+ * (a (1+u)^2) = 1000 * 0.5 / (100 * 4) = 1.25, so the marginal there and the channel's
+ * mroas (only period 1 spends) are 1.25; period 2's marginal is +inf. */
+static void mroas_after_zero_adstock(void **state)
+{
+    (void)state;
+    mp_plan *p = fx_load("mplan: 1\n"
+                         "horizon: {start: 2027-01-04, periods: 2, period: week}\n"
+                         "budget: {total: 1000}\n"
+                         "channels:\n"
+                         "  - id: ads\n"
+                         "    kind: paid\n"
+                         "    response: {curve: hill, beta: 1000, k: 100, s: 0.5}\n");
+    mp_alloc *a = mp_alloc_new(p);
+    a->spend[0] = 100;
+    a->spend[1] = 0;
+    mp_forecast *fc = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(p, a, &fc, &err), MP_OK);
+    near(fc->marginal[0], 1.25);
+    assert_true(isinf(fc->marginal[1]) && fc->marginal[1] > 0);
+    near(fc->mroas[0], 1.25);
+    mp_forecast_free(fc);
+    mp_alloc_free(a);
+    mp_plan_free(p);
+}
+
 /* Lifts past the plan ranges (a strategy's scale_lift, a plan built in code) can make GMV
  * overflow: spend 100, 0, 0 with carry-over 100 gives adstock 150, 75, 37.5 and response
  * 300, 150, 75; 300 x 1e307 is infinite, and an infinite GMV would meet every goal. The
@@ -259,6 +288,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(adstock_funnel_and_totals),
+        cmocka_unit_test(mroas_after_zero_adstock),
         cmocka_unit_test(goals_attainment),
         cmocka_unit_test(store_aov_of_one_scope),
         cmocka_unit_test(storage_converts_at_the_outbreak),
