@@ -65,6 +65,16 @@ ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# Fault injection (make test-faults): ASan+UBSan, and every allocating libc call of
+# mplan's own code goes through tests/faults/fi_alloc.c, which fails the Nth one.
+FI_WRAP := main malloc calloc realloc strdup strndup getline pthread_create
+ifeq ($(FI),1)
+override BUILD := $(BUILD)-fi
+ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined $(FI_WRAP:%=-Wl,--wrap=%)
+FI_OBJ := $(BUILD)/tests/faults/fi_alloc.o
+endif
+
 # Fuzz harnesses (tests/fuzz): FUZZ=1 builds the library and harnesses with clang's
 # libFuzzer, ASan and UBSan in build-fuzz; FUZZ_REPLAY=1 (with SAN=1) builds them with a
 # plain driver that replays files, for compilers without libFuzzer.
@@ -175,7 +185,7 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 SONAME := libmplan.so.$(MAJOR)
 SHLIB  := $(BUILD)/libmplan.so.$(VERSION)
 
-.PHONY: all deps deps-test deps-bench deps-deb demo test layers unit e2e test-san test-install bench \
+.PHONY: all deps deps-test deps-bench deps-deb demo test layers unit e2e test-san test-install test-faults fi-sweep bench \
         install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
 all: $(BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
 
@@ -203,9 +213,9 @@ $(SHLIB): $(LIB_OBJ)
 	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
 	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(SONAME) $(BUILD)/libmplan.so
 
-$(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a
+$(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
 
 # Install paths built into files; rewritten only when one changes, so that `make install
 # PREFIX=/opt/mplan` after `make` rebuilds exactly what embeds them.
@@ -306,6 +316,7 @@ e2e: $(BIN) $(EMBED_BINS)
 test: deps-test
 	@$(MAKE) --no-print-directory layers all unit e2e test-install
 	@$(MAKE) --no-print-directory SAN=1 test-san
+	@$(MAKE) --no-print-directory test-faults
 	@$(MAKE) --no-print-directory fuzz-smoke
 ifeq ($(DEB),1)
 	@$(MAKE) --no-print-directory deb
@@ -323,6 +334,14 @@ test-install: all
 test-san: $(BIN) $(UNIT_BINS) $(EMBED_BINS)
 	@for t in $(UNIT_BINS); do echo "== (san) $$t"; ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 	@MPLAN=$(abspath $(BIN)) MPLAN_SAN=1 sh tests/e2e/run.sh
+
+# Every allocation a run, whatif, review, report, segment and pack load reaches, failed
+# in turn: each must end with exit 5 and a message, or succeed with the whole output.
+test-faults:
+	@$(MAKE) --no-print-directory FI=1 fi-sweep
+
+fi-sweep: $(BIN)
+	@sh tests/faults/sweep.sh $(abspath $(BIN))
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
@@ -379,6 +398,6 @@ deb: deps-deb
 	$(Q)lintian --fail-on error --info $(BUILD)/deb/*.changes
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-san build-fuzz
+	rm -rf $(BUILD) $(BUILD)-san $(BUILD)-fi build-fuzz
 
 -include $(OBJ:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d) $(BUILD)/tests/embed_run.d

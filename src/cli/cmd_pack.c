@@ -132,11 +132,12 @@ static int pack_check(int argc, char **argv)
         size_t hooks = 0;
         for (int k = 0; k < 4; k++)
             hooks += man.nprovides[k];
-        char *name = mp_esc(man.name, MP_ESC_LINE), *version = mp_esc(man.version, MP_ESC_LINE);
-        printf("ok %s: pack '%s' %s, %zu hook%s, %zu param%s\n", o.dir, name ? name : "?", version ? version : "?",
-               hooks, hooks == 1 ? "" : "s", man.nparams, man.nparams == 1 ? "" : "s");
-        free(name);
-        free(version);
+        printf("ok %s: pack '", o.dir);
+        mp_esc_fputs(man.name, MP_ESC_LINE, stdout); /* no memory needed: nothing shown as "?" */
+        fputs("' ", stdout);
+        mp_esc_fputs(man.version, MP_ESC_LINE, stdout);
+        printf(", %zu hook%s, %zu param%s\n", hooks, hooks == 1 ? "" : "s", man.nparams,
+               man.nparams == 1 ? "" : "s");
     }
     mp_manifest_free(&man);
     return st == MP_OK ? 0 : cli_fail(&err);

@@ -263,7 +263,14 @@ int cmd_segment(int argc, char **argv)
     char *names_copy = NULL;
     char **names = NULL;
     if (header) {
-        names = split_names(header, &o.nnames, &names_copy);
+        /* Without the names the first data row would be read as the header: stop. */
+        if (!(names = split_names(header, &o.nnames, &names_copy))) {
+            free(names_copy);
+            mp_error oom;
+            mp_fail(&oom, MP_ENOMEM, "--header: out of memory");
+            rc = cli_fail(&oom);
+            goto done;
+        }
         o.names = (const char *const *)names;
     }
     prog.on = !quiet && isatty(2);

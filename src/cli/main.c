@@ -30,7 +30,7 @@ static int usage(FILE *fp)
         fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "  %-9s %s\n", "help", "show help for a command: mplan help run");
     fprintf(fp, "\nexit codes: 0 ok, 1 goal or check failed (--strict), 2 usage, 3 bad input,\n"
-                "4 rule script failed, 5 I/O error. See 'man mplan'.\n");
+                "4 rule script failed, 5 I/O error or out of memory. See 'man mplan'.\n");
     return fp == stdout ? 0 : 2;
 }
 

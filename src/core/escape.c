@@ -31,8 +31,7 @@ static int bad_cp(uint32_t cp)
     return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Escape into out (NULL: count only); returns the length. */
-static size_t esc_into(const char *str, enum mp_esc_mode mode, char *out)
+size_t mp_esc_into(const char *str, enum mp_esc_mode mode, char *out)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
@@ -93,9 +92,9 @@ static size_t esc_into(const char *str, enum mp_esc_mode mode, char *out)
 
 char *mp_esc(const char *s, enum mp_esc_mode mode)
 {
-    char *out = malloc(esc_into(s, mode, NULL) + 1);
+    char *out = malloc(mp_esc_into(s, mode, NULL) + 1);
     if (out)
-        esc_into(s, mode, out);
+        mp_esc_into(s, mode, out);
     return out;
 }
 
@@ -103,8 +102,8 @@ const char *mp_esc_name(const char *s, char *buf, size_t n)
 {
     if (n < 4)
         return n ? (buf[0] = '\0', buf) : buf;
-    if (esc_into(s, MP_ESC_LINE, NULL) < n) {
-        esc_into(s, MP_ESC_LINE, buf);
+    if (mp_esc_into(s, MP_ESC_LINE, NULL) < n) {
+        mp_esc_into(s, MP_ESC_LINE, buf);
         return buf;
     }
     size_t used = 0; /* whole characters while they leave room for "..." */
@@ -113,7 +112,7 @@ const char *mp_esc_name(const char *s, char *buf, size_t n)
         int len = (unsigned char)*s >= 0x80 ? utf8_seq((const unsigned char *)s, &cp) : 0;
         char one[5] = {0}, esc[16];
         memcpy(one, s, len ? (size_t)len : 1);
-        size_t k = esc_into(one, MP_ESC_LINE, esc);
+        size_t k = mp_esc_into(one, MP_ESC_LINE, esc);
         if (used + k + 4 > n)
             break;
         memcpy(buf + used, esc, k);

@@ -23,6 +23,8 @@ enum mp_esc_mode {
  * bidirectional overrides as \uNNNN, and bytes that are not UTF-8 as \xNN; printable text,
  * UTF-8 included, unchanged. The result is malloc'd (NULL: out of memory). */
 char *mp_esc(const char *s, enum mp_esc_mode mode);
+/* The same into `out` (NULL: only count), NUL-terminated; returns the length. */
+size_t mp_esc_into(const char *s, enum mp_esc_mode mode, char *out);
 /* `s` escaped as one line (MP_ESC_LINE) into buf[n], cut after the last whole character
  * that fits, with "..." then: for names quoted in messages, no allocation. Returns buf. */
 const char *mp_esc_name(const char *s, char *buf, size_t n);

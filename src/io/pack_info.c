@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "io/run_out.h"
 #include "io/table.h"
 
 static const char *type_name(enum mp_param_type t)
@@ -90,19 +91,22 @@ enum mp_status mp_pack_info_table(FILE *fp, const struct mp_manifest *m, mp_erro
 static json_t *param_json(const struct mp_pack_param *p)
 {
     json_t *o = json_pack("{s:s, s:s}", "name", p->name, "type", type_name(p->type));
-    if (!o)
-        return NULL;
+    int bad = !o;
     switch (p->type) {
-    case MP_PARAM_NUMBER: json_object_set_new(o, "default", json_real(p->num)); break;
-    case MP_PARAM_STRING: json_object_set_new(o, "default", json_string(p->str)); break;
-    case MP_PARAM_BOOL: json_object_set_new(o, "default", json_boolean(p->boolean)); break;
+    case MP_PARAM_NUMBER: bad |= json_object_set_new(o, "default", json_real(p->num)); break;
+    case MP_PARAM_STRING: bad |= json_object_set_new(o, "default", json_string(p->str)); break;
+    case MP_PARAM_BOOL: bad |= json_object_set_new(o, "default", json_boolean(p->boolean)); break;
     }
     if (isfinite(p->min))
-        json_object_set_new(o, "min", json_real(p->min));
+        bad |= json_object_set_new(o, "min", json_real(p->min));
     if (isfinite(p->max))
-        json_object_set_new(o, "max", json_real(p->max));
+        bad |= json_object_set_new(o, "max", json_real(p->max));
     if (p->doc)
-        json_object_set_new(o, "doc", json_string(p->doc));
+        bad |= json_object_set_new(o, "doc", json_string(p->doc));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -111,20 +115,16 @@ enum mp_status mp_pack_info_json(FILE *fp, const struct mp_manifest *m, mp_error
     json_t *root = json_pack("{s:s, s:s, s:s?, s:s}", "name", m->name, "version", m->version,
                              "summary", m->summary, "mplan", m->api);
     json_t *provides = json_object(), *params = json_array();
-    int ok = root && provides && params;
-    for (int k = 0; ok && k < 4; k++) {
+    int bad = 0; /* any jansson call failed: out of memory */
+    for (int k = 0; k < 4; k++) {
         json_t *list = json_array();
-        for (size_t i = 0; list && i < m->nprovides[k]; i++)
-            json_array_append_new(list, json_string(m->provides[k][i]));
-        ok = list && json_object_set_new(provides, mp_manifest_kind_key((enum mp_hook_kind)k), list) == 0;
+        for (size_t i = 0; i < m->nprovides[k]; i++)
+            bad |= json_array_append_new(list, json_string(m->provides[k][i]));
+        bad |= json_object_set_new(provides, mp_manifest_kind_key((enum mp_hook_kind)k), list);
     }
-    for (size_t i = 0; ok && i < m->nparams; i++)
-        ok = json_array_append_new(params, param_json(&m->params[i])) == 0;
-    ok = ok && json_object_set(root, "provides", provides) == 0 && json_object_set(root, "params", params) == 0;
-    json_decref(provides);
-    json_decref(params);
-    ok = ok && json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0;
-    json_decref(root);
-    fputc('\n', fp);
-    return ok ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory while writing JSON");
+    for (size_t i = 0; i < m->nparams; i++)
+        bad |= json_array_append_new(params, param_json(&m->params[i]));
+    bad |= json_object_set_new(root, "provides", provides);
+    bad |= json_object_set_new(root, "params", params);
+    return mp_json_print(fp, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15), bad, err);
 }

@@ -273,7 +273,7 @@ static void curves(FILE *fp, const struct mp_report *r)
     fputs("</div></section>\n", fp);
 }
 
-static void funnel(FILE *fp, const struct mp_report *r)
+static enum mp_status funnel(FILE *fp, const struct mp_report *r, mp_error *err)
 {
     const mp_kpis *k = &r->fc->total;
     mp_ratios q = mp_kpi_ratios(k, r->plan->margin);
@@ -302,16 +302,20 @@ static void funnel(FILE *fp, const struct mp_report *r)
                      total > 0 ? 100 * p->segments[i].size / total : 0.0);
             seg[i] = (struct mp_svg_hbar){p->segments[i].label, p->segments[i].size, NAN, notes[i]};
         }
-        if (seg && notes) {
-            double hs = mp_svg_hbars_height(p->nsegments);
-            mp_svg_open(fp, 640, hs, "chart-segments", "Audience by segment (AIPL)");
-            mp_svg_hbars(fp, 0, 0, 640, "Audience by segment (AIPL)", seg, p->nsegments, 0, "customers", NULL);
-            mp_svg_close(fp);
+        if (!seg || !notes) {
+            free(seg);
+            free(notes);
+            return mp_fail(err, MP_ENOMEM, "out of memory");
         }
+        double hs = mp_svg_hbars_height(p->nsegments);
+        mp_svg_open(fp, 640, hs, "chart-segments", "Audience by segment (AIPL)");
+        mp_svg_hbars(fp, 0, 0, 640, "Audience by segment (AIPL)", seg, p->nsegments, 0, "customers", NULL);
+        mp_svg_close(fp);
         free(seg);
         free(notes);
     }
     fputs("</div></section>\n", fp);
+    return MP_OK;
 }
 
 static void kpi_row(FILE *fp, const char *name, const mp_kpis *k, double margin, double mroas)
@@ -352,7 +356,7 @@ static void kpis(FILE *fp, const struct mp_report *r)
     fputs("</table></div></section>\n", fp);
 }
 
-static void variance(FILE *fp, const struct mp_report *r)
+static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *err)
 {
     const mp_review *rv = r->rv;
     const mp_plan *p = r->plan;
@@ -362,19 +366,22 @@ static void variance(FILE *fp, const struct mp_report *r)
     fprintf(fp, "; channels off plan by more than %.0f%% are marked.</p>\n", 100 * rv->threshold);
     struct mp_svg_hbar *bars = calloc(p->nchannels + 1, sizeof *bars);
     char (*notes)[64] = calloc(p->nchannels + 1, sizeof *notes);
-    for (size_t c = 0; bars && notes && c < p->nchannels; c++) {
+    if (!bars || !notes) {
+        free(bars);
+        free(notes);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    for (size_t c = 0; c < p->nchannels; c++) {
         double pv = rv->plan_channel[c].gmv, av = rv->actual_channel[c].gmv, d = mp_variance_pct(pv, av);
         if (isfinite(d))
             snprintf(notes[c], sizeof notes[c], "%+.1f%%", 100 * d);
         bars[c] = (struct mp_svg_hbar){p->channels[c].id, pv, av, notes[c]};
     }
     fputs("<div class=\"small\">", fp);
-    if (bars && notes) {
-        double h = mp_svg_hbars_height(p->nchannels);
-        mp_svg_open(fp, 640, h, "chart-variance", "GMV plan (blue) vs actual (orange) by channel");
-        mp_svg_hbars(fp, 0, 0, 640, "GMV: plan (blue) vs actual (orange)", bars, p->nchannels, 0, "plan", "actual");
-        mp_svg_close(fp);
-    }
+    double h = mp_svg_hbars_height(p->nchannels);
+    mp_svg_open(fp, 640, h, "chart-variance", "GMV plan (blue) vs actual (orange) by channel");
+    mp_svg_hbars(fp, 0, 0, 640, "GMV: plan (blue) vs actual (orange)", bars, p->nchannels, 0, "plan", "actual");
+    mp_svg_close(fp);
     fputs("</div>", fp);
     free(bars);
     free(notes);
@@ -411,6 +418,7 @@ static void variance(FILE *fp, const struct mp_report *r)
         fputs("</td></tr>\n", fp);
     }
     fputs("</table></div></section>\n", fp);
+    return MP_OK;
 }
 
 enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err)
@@ -425,10 +433,12 @@ enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_erro
     if (st != MP_OK)
         return st;
     curves(fp, r);
-    funnel(fp, r);
+    st = funnel(fp, r, err);
+    if (st != MP_OK)
+        return st;
     kpis(fp, r);
-    if (r->rv)
-        variance(fp, r);
+    if (r->rv && (st = variance(fp, r, err)) != MP_OK)
+        return st;
     fputs("<footer class=\"note\">Made by mplan from ", fp);
     esc(fp, r->plan->file ? r->plan->file : "the plan");
     fputs(".</footer>\n</main></body></html>\n", fp);

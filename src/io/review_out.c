@@ -258,12 +258,17 @@ enum mp_status mp_review_write_csv(FILE *fp, const struct mp_review_view *v, mp_
 static json_t *json_compare(const mp_kpis *p, const mp_kpis *a, double margin)
 {
     json_t *o = json_object();
-    for (int id = 0; id < MP_KPI_COUNT; id++) {
+    int bad = !o;
+    for (int id = 0; !bad && id < MP_KPI_COUNT; id++) {
         double pv = mp_kpi_value(p, margin, (enum mp_kpi_id)id), av = mp_kpi_value(a, margin, (enum mp_kpi_id)id);
-        json_object_set_new(o, mp_kpi_name((enum mp_kpi_id)id),
+        bad |= json_object_set_new(o, mp_kpi_name((enum mp_kpi_id)id),
                             json_pack("{s:o, s:o, s:o, s:o}", "plan", mp_json_num(pv), "actual", mp_json_num(av),
                                       "variance", mp_json_num(av - pv), "variance_pct",
                                       mp_json_num(mp_variance_pct(pv, av))));
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
     }
     return o;
 }
@@ -274,19 +279,26 @@ static json_t *json_remaining(const struct mp_review_view *v)
     const mp_plan *p = r->plan;
     size_t T = (size_t)p->T;
     json_t *alloc = json_array();
+    int bad = 0; /* any jansson call failed: out of memory */
     for (size_t c = 0; c < p->nchannels; c++)
         for (size_t t = 0; t < T; t++)
-            json_array_append_new(alloc, json_pack("{s:s, s:i, s:f}", "channel", p->channels[c].id, "t",
+            bad |= json_array_append_new(alloc, json_pack("{s:s, s:i, s:f}", "channel", p->channels[c].id, "t",
                                                    (int)(t + 1) + v->rv->done, "spend", r->alloc->spend[c * T + t]));
     json_t *goals = json_array();
     for (size_t i = 0; i < r->ngoals; i++)
-        json_array_append_new(goals, json_pack("{s:s, s:f, s:o, s:o, s:b}", "kpi", r->goals[i].kpi, "target",
+        bad |= json_array_append_new(goals, json_pack("{s:s, s:f, s:o, s:o, s:b}", "kpi", r->goals[i].kpi, "target",
                                                r->goals[i].target, "forecast", mp_json_num(r->goals[i].forecast),
                                                "attainment", mp_json_num(r->goals[i].attainment), "met",
                                                r->goals[i].met));
     json_t *warnings = json_array();
     for (size_t i = 0; i < p->nwarnings; i++)
-        json_array_append_new(warnings, json_string(p->warnings[i]));
+        bad |= json_array_append_new(warnings, json_string(p->warnings[i]));
+    if (bad) {
+        json_decref(alloc);
+        json_decref(goals);
+        json_decref(warnings);
+        return NULL;
+    }
     return json_pack("{s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o, s:o, s:o}", "from", v->rv->done + 1, "periods",
                      p->T, "budget", p->budget_total, "reserve", p->reserve, "allocatable", r->allocatable,
                      "stay_on_plan", mp_json_kpis(&v->stay->total, p->margin), "reallocated",
@@ -300,23 +312,24 @@ enum mp_status mp_review_write_json(FILE *fp, const struct mp_review_view *v, mp
     const mp_plan *p = v->plan;
     json_t *root = json_object(), *by_channel = json_object(), *by_period = json_array(), *refit = json_object(),
            *off = json_array();
-    json_object_set_new(root, "mplan", json_integer(1));
+    int bad = 0; /* any jansson call failed: out of memory */
+    bad |= json_object_set_new(root, "mplan", json_integer(1));
     json_t *pool = json_object();
     for (int ph = 0; ph < MP_PHASE_COUNT; ph++)
         if (rv->pool_plan[ph] > 0 || rv->pool_actual[ph] > 0)
-            json_object_set_new(pool, mp_phase_name((enum mp_phase)ph),
+            bad |= json_object_set_new(pool, mp_phase_name((enum mp_phase)ph),
                                 json_pack("{s:o, s:o}", "plan", mp_json_num(rv->pool_plan[ph]), "actual",
                                           mp_json_num(rv->pool_actual[ph])));
-    json_object_set_new(root, "review", json_pack("{s:s, s:s, s:i, s:i, s:f, s:f}", "plan", v->plan_path, "actuals",
+    bad |= json_object_set_new(root, "review", json_pack("{s:s, s:s, s:i, s:i, s:f, s:f}", "plan", v->plan_path, "actuals",
                                                   v->actuals_path, "done", rv->done, "periods", p->T, "threshold",
                                                   rv->threshold, "spent", rv->spent));
-    json_object_set_new(root, "pool", pool);
+    bad |= json_object_set_new(root, "pool", pool);
     for (size_t c = 0; c < rv->nchannels; c++) {
         const char *id = p->channels[c].id;
-        json_object_set_new(by_channel, id, json_compare(&rv->plan_channel[c], &rv->actual_channel[c], p->margin));
+        bad |= json_object_set_new(by_channel, id, json_compare(&rv->plan_channel[c], &rv->actual_channel[c], p->margin));
         for (int k = 0; k < MP_KPI_COUNT; k++)
             if ((rv->off[c] >> k) & 1u)
-                json_array_append_new(off, json_pack("{s:s, s:s}", "channel", id, "kpi", mp_kpi_name((enum mp_kpi_id)k)));
+                bad |= json_array_append_new(off, json_pack("{s:s, s:s}", "channel", id, "kpi", mp_kpi_name((enum mp_kpi_id)k)));
         const mp_refit *f = &rv->fit[c];
         if (p->channels[c].resp.curve == MP_CURVE_NONE)
             continue;
@@ -324,27 +337,24 @@ enum mp_status mp_review_write_json(FILE *fp, const struct mp_review_view *v, mp
                                                           : f->method == MP_REFIT_RESCALE ? "rescale" : "none",
                               "periods", f->periods, "r2", mp_json_num(f->r2));
         if (p->channels[c].resp.curve == MP_CURVE_LINEAR)
-            json_object_set_new(o, "roas", json_pack("{s:f, s:f}", "plan", f->roas0, "fit", f->roas));
+            bad |= json_object_set_new(o, "roas", json_pack("{s:f, s:f}", "plan", f->roas0, "fit", f->roas));
         else {
-            json_object_set_new(o, "beta", json_pack("{s:f, s:f}", "plan", f->beta0, "fit", f->beta));
-            json_object_set_new(o, "k", json_pack("{s:f, s:f}", "plan", f->k0, "fit", f->k));
+            bad |= json_object_set_new(o, "beta", json_pack("{s:f, s:f}", "plan", f->beta0, "fit", f->beta));
+            bad |= json_object_set_new(o, "k", json_pack("{s:f, s:f}", "plan", f->k0, "fit", f->k));
         }
         if (f->note)
-            json_object_set_new(o, "note", json_string(f->note));
-        json_object_set_new(refit, id, o);
+            bad |= json_object_set_new(o, "note", json_string(f->note));
+        bad |= json_object_set_new(refit, id, o);
     }
     for (int t = 0; t < rv->done; t++) {
         json_t *o = json_compare(&rv->plan_period[t], &rv->actual_period[t], p->margin);
-        json_object_set_new(o, "t", json_integer(t + 1));
-        json_array_append_new(by_period, o);
+        bad |= json_object_set_new(o, "t", json_integer(t + 1));
+        bad |= json_array_append_new(by_period, o);
     }
-    json_object_set_new(root, "variance", json_pack("{s:o, s:o, s:o}", "by_channel", by_channel, "by_period", by_period,
+    bad |= json_object_set_new(root, "variance", json_pack("{s:o, s:o, s:o}", "by_channel", by_channel, "by_period", by_period,
                                                     "total", json_compare(&rv->plan_total, &rv->actual_total, p->margin)));
-    json_object_set_new(root, "off_plan", off);
-    json_object_set_new(root, "refit", refit);
-    json_object_set_new(root, "remaining", v->remaining ? json_remaining(v) : json_null());
-    int rc = json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    json_decref(root);
-    fputc('\n', fp);
-    return rc == 0 ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory while writing JSON");
+    bad |= json_object_set_new(root, "off_plan", off);
+    bad |= json_object_set_new(root, "refit", refit);
+    bad |= json_object_set_new(root, "remaining", v->remaining ? json_remaining(v) : json_null());
+    return mp_json_print(fp, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15), bad, err);
 }

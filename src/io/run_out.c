@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/date.h"
 #include "core/model.h"
@@ -85,10 +86,61 @@ const char *mp_run_pulse_text(char *buf, size_t n, const mp_plan *plan, const mp
 json_t *mp_json_kpis(const mp_kpis *k, double margin)
 {
     json_t *o = json_object();
-    for (int id = 0; o && id < MP_KPI_COUNT; id++)
-        json_object_set_new(o, mp_kpi_name((enum mp_kpi_id)id),
-                            mp_json_num(mp_kpi_value(k, margin, (enum mp_kpi_id)id)));
+    int bad = !o;
+    for (int id = 0; !bad && id < MP_KPI_COUNT; id++)
+        bad |= json_object_set_new(o, mp_kpi_name((enum mp_kpi_id)id),
+                                   mp_json_num(mp_kpi_value(k, margin, (enum mp_kpi_id)id)));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
+}
+
+/* The text of a document, grown by jansson's dump callback. The failure is kept here too:
+ * jansson 2.14 can drop a failed write of its own and still report success. */
+struct json_text {
+    char *buf;
+    size_t len, cap;
+    int failed;
+};
+
+static int json_text_add(const char *s, size_t n, void *ud)
+{
+    struct json_text *t = ud;
+    if (t->failed)
+        return -1;
+    if (n > t->cap - t->len) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (n > cap - t->len)
+            cap *= 2;
+        char *nb = realloc(t->buf, cap);
+        if (!nb) {
+            t->failed = 1;
+            return -1;
+        }
+        t->buf = nb;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    return 0;
+}
+
+enum mp_status mp_json_print(FILE *fp, json_t *root, size_t flags, int bad, mp_error *err)
+{
+    /* The whole text first: a failure half-way must not leave half a document. */
+    struct json_text t = {NULL, 0, 0, bad || !root};
+    if (!t.failed && json_dump_callback(root, json_text_add, &t, flags) != 0)
+        t.failed = 1;
+    json_decref(root);
+    enum mp_status st = MP_OK;
+    if (t.failed)
+        st = mp_fail(err, MP_ENOMEM, "out of memory while building JSON");
+    else if (fwrite(t.buf, 1, t.len, fp) != t.len || fputc('\n', fp) == EOF)
+        st = mp_fail(err, MP_EIO, "write failed");
+    free(t.buf);
+    return st;
 }
 
 static const char *event_name(const mp_plan *p, int t)
@@ -128,38 +180,39 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     size_t C = p->nchannels, T = (size_t)p->T;
     char buf[64];
     json_t *root = json_object();
-    json_object_set_new(root, "mplan", json_integer(1));
+    int bad = 0; /* any jansson call failed: out of memory */
+    bad |= json_object_set_new(root, "mplan", json_integer(1));
 
     json_t *plan = json_object();
-    json_object_set_new(plan, "store", p->store ? json_string(p->store) : json_null());
-    json_object_set_new(plan, "currency", p->currency ? json_string(p->currency) : json_null());
-    json_object_set_new(plan, "periods", json_integer(p->T));
-    json_object_set_new(plan, "budget", json_real(p->budget_total));
-    json_object_set_new(plan, "reserve", json_real(p->budget_total * p->reserve));
-    json_object_set_new(plan, "fixed", json_real(mp_plan_fixed_total(p)));
-    json_object_set_new(plan, "allocatable", json_real(r->allocatable));
-    json_object_set_new(plan, "allocator", json_string(r->allocator));
-    json_object_set_new(plan, "objective", json_string(objective_text(p, buf, sizeof buf)));
+    bad |= json_object_set_new(plan, "store", p->store ? json_string(p->store) : json_null());
+    bad |= json_object_set_new(plan, "currency", p->currency ? json_string(p->currency) : json_null());
+    bad |= json_object_set_new(plan, "periods", json_integer(p->T));
+    bad |= json_object_set_new(plan, "budget", json_real(p->budget_total));
+    bad |= json_object_set_new(plan, "reserve", json_real(p->budget_total * p->reserve));
+    bad |= json_object_set_new(plan, "fixed", json_real(mp_plan_fixed_total(p)));
+    bad |= json_object_set_new(plan, "allocatable", json_real(r->allocatable));
+    bad |= json_object_set_new(plan, "allocator", json_string(r->allocator));
+    bad |= json_object_set_new(plan, "objective", json_string(objective_text(p, buf, sizeof buf)));
     if (r->shortfall > 0)
-        json_object_set_new(plan, "shortfall", json_real(r->shortfall));
+        bad |= json_object_set_new(plan, "shortfall", json_real(r->shortfall));
     if (r->eq) {
         /* optimal: the exact optimum; gap: certified (bound - objective) / bound, null unknown */
-        json_object_set_new(plan, "optimal", json_boolean(mp_equalize_optimal(r->eq)));
-        json_object_set_new(plan, "gap", mp_json_num(r->eq->gap));
-        json_object_set_new(plan, "bound", mp_json_num(r->eq->bound));
-        json_object_set_new(plan, "search", json_string(mp_equalize_stop_name(r->eq->stop)));
+        bad |= json_object_set_new(plan, "optimal", json_boolean(mp_equalize_optimal(r->eq)));
+        bad |= json_object_set_new(plan, "gap", mp_json_num(r->eq->gap));
+        bad |= json_object_set_new(plan, "bound", mp_json_num(r->eq->bound));
+        bad |= json_object_set_new(plan, "search", json_string(mp_equalize_stop_name(r->eq->stop)));
     }
     if (r->objective_missed) {
         double sign = p->objective == MP_OBJ_GOAL_GMV ? -1 : 1; /* goal: the spend, not minus it */
-        json_object_set_new(plan, "objective_missed",
+        bad |= json_object_set_new(plan, "objective_missed",
                             json_pack("{s:o, s:o}", "reached", mp_json_num(sign * r->objective_reached),
                                       "optimum", mp_json_num(sign * r->objective_best)));
     }
     if (profit_unspent(r) > 0) {
-        json_object_set_new(plan, "unspent", json_real(profit_unspent(r)));
-        json_object_set_new(plan, "unspent_reason", json_string("every channel is at break-even (marginal ROAS 1/margin)"));
+        bad |= json_object_set_new(plan, "unspent", json_real(profit_unspent(r)));
+        bad |= json_object_set_new(plan, "unspent_reason", json_string("every channel is at break-even (marginal ROAS 1/margin)"));
     }
-    json_object_set_new(root, "plan", plan);
+    bad |= json_object_set_new(root, "plan", plan);
 
     /* Each event's phase windows, as `mplan calendar` shows them: the days the periods'
      * `days` count. */
@@ -173,11 +226,11 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
             char from[11], to[11];
             mp_date_format(ev->from[ph], from);
             mp_date_format(ev->to[ph], to);
-            json_object_set_new(phases, mp_phase_name((enum mp_phase)ph), json_pack("{s:s, s:s}", "from", from, "to", to));
+            bad |= json_object_set_new(phases, mp_phase_name((enum mp_phase)ph), json_pack("{s:s, s:s}", "from", from, "to", to));
         }
-        json_array_append_new(events, json_pack("{s:s, s:o}", "name", ev->name, "phases", phases));
+        bad |= json_array_append_new(events, json_pack("{s:s, s:o}", "name", ev->name, "phases", phases));
     }
-    json_object_set_new(root, "events", events);
+    bad |= json_object_set_new(root, "events", events);
 
     json_t *periods = json_array();
     for (size_t t = 0; t < T; t++) {
@@ -190,89 +243,84 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
         json_t *days = json_object(), *demand = json_object(), *weight = json_object();
         for (int ph = 0; p->phase_days && ph < MP_PHASE_COUNT; ph++)
             if (p->phase_days[t * MP_PHASE_COUNT + (size_t)ph])
-                json_object_set_new(days, mp_phase_name((enum mp_phase)ph),
+                bad |= json_object_set_new(days, mp_phase_name((enum mp_phase)ph),
                                     json_integer(p->phase_days[t * MP_PHASE_COUNT + (size_t)ph]));
         for (size_t c = 0; c < C; c++) {
-            json_object_set_new(demand, p->channels[c].id, mp_json_num(p->demand[c * T + t]));
-            json_object_set_new(weight, p->channels[c].id, mp_json_num(p->lift[c * T + t]));
+            bad |= json_object_set_new(demand, p->channels[c].id, mp_json_num(p->demand[c * T + t]));
+            bad |= json_object_set_new(weight, p->channels[c].id, mp_json_num(p->lift[c * T + t]));
         }
-        json_object_set_new(per, "days", days);
-        json_object_set_new(per, "demand", demand);
-        json_object_set_new(per, "weight", weight);
-        json_array_append_new(periods, per);
+        bad |= json_object_set_new(per, "days", days);
+        bad |= json_object_set_new(per, "demand", demand);
+        bad |= json_object_set_new(per, "weight", weight);
+        bad |= json_array_append_new(periods, per);
     }
-    json_object_set_new(root, "periods", periods);
+    bad |= json_object_set_new(root, "periods", periods);
 
     json_t *alloc = json_array();
     for (size_t c = 0; c < C; c++)
         for (size_t t = 0; t < T; t++)
-            json_array_append_new(alloc, json_pack("{s:s, s:i, s:f}", "channel", p->channels[c].id,
+            bad |= json_array_append_new(alloc, json_pack("{s:s, s:i, s:f}", "channel", p->channels[c].id,
                                                    "t", (int)t + 1, "spend", r->alloc->spend[c * T + t]));
-    json_object_set_new(root, "allocation", alloc);
+    bad |= json_object_set_new(root, "allocation", alloc);
 
     json_t *kpis = json_object();
-    json_object_set_new(kpis, "total", mp_json_kpis(&fc->total, p->margin));
+    bad |= json_object_set_new(kpis, "total", mp_json_kpis(&fc->total, p->margin));
     json_t *by_channel = json_object();
     for (size_t c = 0; c < C; c++) {
         json_t *k = mp_json_kpis(&fc->by_channel[c], p->margin);
-        json_object_set_new(k, "mroas", mp_json_mroas(fc->mroas[c]));
+        bad |= json_object_set_new(k, "mroas", mp_json_mroas(fc->mroas[c]));
         mp_pulse pu = mp_alloc_pulse(p, r->alloc, c);
         if (pu.scurve)
-            json_object_set_new(k, "pulse", json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f}", "pattern",
+            bad |= json_object_set_new(k, "pulse", json_pack("{s:s, s:i, s:i, s:i, s:f, s:f, s:f}", "pattern",
                                                       pu.on == 0 ? "off" : pu.off > 0 ? "pulse" : "always-on",
                                                       "on", pu.on, "off", pu.off, "bursts", pu.bursts, "knee",
                                                       pu.knee, "low", pu.low, "peak", pu.peak));
-        json_object_set_new(by_channel, p->channels[c].id, k);
+        bad |= json_object_set_new(by_channel, p->channels[c].id, k);
     }
-    json_object_set_new(kpis, "by_channel", by_channel);
+    bad |= json_object_set_new(kpis, "by_channel", by_channel);
     json_t *by_period = json_array();
     for (size_t t = 0; t < T; t++) {
         json_t *k = mp_json_kpis(&fc->by_period[t], p->margin);
-        json_object_set_new(k, "t", json_integer((json_int_t)t + 1));
-        json_array_append_new(by_period, k);
+        bad |= json_object_set_new(k, "t", json_integer((json_int_t)t + 1));
+        bad |= json_array_append_new(by_period, k);
     }
-    json_object_set_new(kpis, "by_period", by_period);
+    bad |= json_object_set_new(kpis, "by_period", by_period);
     json_t *deferred = json_object();
     for (int ph = 0; ph < MP_PHASE_COUNT; ph++)
         if (fc->deferred_gmv[ph] > 0)
-            json_object_set_new(deferred, mp_phase_name((enum mp_phase)ph),
+            bad |= json_object_set_new(deferred, mp_phase_name((enum mp_phase)ph),
                                 json_pack("{s:f, s:f}", "gmv", fc->deferred_gmv[ph], "pool", fc->pool[ph]));
-    json_object_set_new(kpis, "deferred", deferred);
+    bad |= json_object_set_new(kpis, "deferred", deferred);
     if (r->ncustom) {
         json_t *custom = json_object();
         for (size_t i = 0; i < r->ncustom; i++)
-            json_object_set_new(custom, r->custom[i].name, mp_json_num(r->custom[i].value));
-        json_object_set_new(kpis, "custom", custom);
+            bad |= json_object_set_new(custom, r->custom[i].name, mp_json_num(r->custom[i].value));
+        bad |= json_object_set_new(kpis, "custom", custom);
     }
-    json_object_set_new(root, "kpis", kpis);
+    bad |= json_object_set_new(root, "kpis", kpis);
 
     json_t *goals = json_array();
     for (size_t i = 0; i < r->ngoals; i++) {
         const mp_goal_result *g = &r->goals[i];
-        json_array_append_new(goals, json_pack("{s:s, s:f, s:o, s:o, s:b}", "kpi", g->kpi, "target", g->target,
+        bad |= json_array_append_new(goals, json_pack("{s:s, s:f, s:o, s:o, s:b}", "kpi", g->kpi, "target", g->target,
                                                "forecast", mp_json_num(g->forecast),
                                                "attainment", mp_json_num(g->attainment), "met", g->met));
     }
-    json_object_set_new(root, "goals", goals);
+    bad |= json_object_set_new(root, "goals", goals);
 
     if (p->nsegments) {
         json_t *segments = json_object();
         for (size_t i = 0; i < p->nsegments; i++)
-            json_object_set_new(segments, p->segments[i].label, json_real(p->segments[i].size));
-        json_object_set_new(root, "segments", segments);
+            bad |= json_object_set_new(segments, p->segments[i].label, json_real(p->segments[i].size));
+        bad |= json_object_set_new(root, "segments", segments);
     }
 
     json_t *warnings = json_array();
     for (size_t i = 0; i < p->nwarnings; i++)
-        json_array_append_new(warnings, json_string(p->warnings[i]));
-    json_object_set_new(root, "warnings", warnings);
+        bad |= json_array_append_new(warnings, json_string(p->warnings[i]));
+    bad |= json_object_set_new(root, "warnings", warnings);
 
-    int rc = json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    json_decref(root);
-    fputc('\n', fp);
-    if (rc != 0)
-        return mp_fail(err, MP_ENOMEM, "out of memory while writing JSON");
-    return MP_OK;
+    return mp_json_print(fp, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15), bad, err);
 }
 
 enum mp_status mp_run_write_csv(FILE *fp, const struct mp_run_result *r, mp_error *err)
@@ -523,12 +571,15 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
     char line[512];
     if (st == MP_OK && *mp_run_gap_text(line, sizeof line, r->eq))
         fprintf(fp, "%s\n", line);
-    fputc('\n', fp);
-    if (st == MP_OK)
+    /* A table that could not be built ends the output: what is printed stays a prefix. */
+    if (st == MP_OK) {
+        fputc('\n', fp);
         st = table_allocation(fp, r, err);
-    fputc('\n', fp);
-    if (st == MP_OK)
+    }
+    if (st == MP_OK) {
+        fputc('\n', fp);
         st = table_kpis(fp, r, err);
+    }
     int said = 0;
     for (size_t c = 0; st == MP_OK && c < p->nchannels; c++)
         if (*mp_run_pulse_text(line, sizeof line, p, r->alloc, c)) {

@@ -47,5 +47,8 @@ struct json_t;
 struct json_t *mp_json_kpis(const mp_kpis *k, double margin);
 /* A JSON number, or null for NAN and infinities. */
 struct json_t *mp_json_num(double v);
+/* Print `root` (the reference is stolen) with jansson's `flags` and a newline, or nothing:
+ * MP_ENOMEM when `bad` (a jansson call that built it failed) or when `root` is NULL. */
+enum mp_status mp_json_print(FILE *fp, struct json_t *root, size_t flags, int bad, mp_error *err);
 
 #endif

@@ -29,16 +29,6 @@ static void set_label(struct mp_table *t, size_t col, const struct mp_seg_label 
     free(s);
 }
 
-static enum mp_status json_out(FILE *fp, json_t *o, size_t flags, mp_error *err)
-{
-    if (!o)
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    int bad = json_dumpf(o, fp, flags) != 0;
-    json_decref(o);
-    fputc('\n', fp);
-    return bad || ferror(fp) ? mp_fail(err, MP_EIO, "write failed") : MP_OK;
-}
-
 static enum mp_status table_done(struct mp_table *t, FILE *fp, int csv, mp_error *err)
 {
     enum mp_status st = csv ? mp_table_print_csv(t, fp, err) : mp_table_print(t, fp, NULL, err);
@@ -153,15 +143,16 @@ enum mp_status mp_seg_write_json(FILE *fp, const mp_seg_summary *s, mp_error *er
         return MP_ENOMEM;
     uint64_t rows = mp_seg_rows(s);
     json_t *o = json_object(), *labels = json_array(), *cols = json_array(), *skipped = json_array();
-    json_object_set_new(o, "mplan", json_integer(1));
-    json_object_set_new(o, "rule", s->rule ? json_string(s->rule) : json_null());
-    json_object_set_new(o, "rows", json_integer((json_int_t)rows));
-    json_object_set_new(o, "bad_rows", json_integer((json_int_t)s->bad));
+    int bad = 0; /* any jansson call failed: out of memory */
+    bad |= json_object_set_new(o, "mplan", json_integer(1));
+    bad |= json_object_set_new(o, "rule", s->rule ? json_string(s->rule) : json_null());
+    bad |= json_object_set_new(o, "rows", json_integer((json_int_t)rows));
+    bad |= json_object_set_new(o, "bad_rows", json_integer((json_int_t)s->bad));
     for (size_t c = 0; c < s->ncols; c++) {
         if (mp_seg_numeric(s, c))
-            json_array_append_new(cols, json_string(s->cols[c]));
+            bad |= json_array_append_new(cols, json_string(s->cols[c]));
         else if (mp_seg_text(s, c) && mp_seg_total_n(s, c) && (long)c != s->key)
-            json_array_append_new(skipped, json_pack("{s:s,s:I}", "column", s->cols[c], "text_values",
+            bad |= json_array_append_new(skipped, json_pack("{s:s,s:I}", "column", s->cols[c], "text_values",
                                                      (json_int_t)mp_seg_text(s, c)));
     }
     for (size_t i = 0; i < s->nlabels; i++) {
@@ -169,31 +160,31 @@ enum mp_status mp_seg_write_json(FILE *fp, const mp_seg_summary *s, mp_error *er
         json_t *sum = json_object(), *mean = json_object(), *n = json_object(), *lj = json_object();
         for (size_t c = 0; c < s->ncols; c++)
             if (mp_seg_numeric(s, c)) {
-                json_object_set_new(sum, s->cols[c], mp_json_num(mp_seg_sum(s, l, c)));
-                json_object_set_new(mean, s->cols[c], mp_json_num(mp_seg_mean(s, l, c)));
-                json_object_set_new(n, s->cols[c], json_integer((json_int_t)s->labels[l].acc[c].n));
+                bad |= json_object_set_new(sum, s->cols[c], mp_json_num(mp_seg_sum(s, l, c)));
+                bad |= json_object_set_new(mean, s->cols[c], mp_json_num(mp_seg_mean(s, l, c)));
+                bad |= json_object_set_new(n, s->cols[c], json_integer((json_int_t)s->labels[l].acc[c].n));
             }
-        json_object_set_new(lj, "label", json_stringn(s->labels[l].name, s->labels[l].len));
-        json_object_set_new(lj, "count", json_integer((json_int_t)s->labels[l].count));
-        json_object_set_new(lj, "share", mp_json_num(share(s, l)));
-        json_object_set_new(lj, "sum", sum);
-        json_object_set_new(lj, "mean", mean);
-        json_object_set_new(lj, "n", n); /* non-empty values, the divisor of the mean */
-        json_array_append_new(labels, lj);
+        bad |= json_object_set_new(lj, "label", json_stringn(s->labels[l].name, s->labels[l].len));
+        bad |= json_object_set_new(lj, "count", json_integer((json_int_t)s->labels[l].count));
+        bad |= json_object_set_new(lj, "share", mp_json_num(share(s, l)));
+        bad |= json_object_set_new(lj, "sum", sum);
+        bad |= json_object_set_new(lj, "mean", mean);
+        bad |= json_object_set_new(lj, "n", n); /* non-empty values, the divisor of the mean */
+        bad |= json_array_append_new(labels, lj);
     }
     json_t *tsum = json_object(), *tmean = json_object();
     for (size_t c = 0; c < s->ncols; c++)
         if (mp_seg_numeric(s, c)) {
-            json_object_set_new(tsum, s->cols[c], mp_json_num(mp_seg_total_sum(s, c)));
-            json_object_set_new(tmean, s->cols[c], mp_json_num(mp_seg_total_mean(s, c)));
+            bad |= json_object_set_new(tsum, s->cols[c], mp_json_num(mp_seg_total_sum(s, c)));
+            bad |= json_object_set_new(tmean, s->cols[c], mp_json_num(mp_seg_total_mean(s, c)));
         }
-    json_object_set_new(o, "numeric_columns", cols);
-    json_object_set_new(o, "labels", labels);
-    json_object_set_new(o, "total", json_pack("{s:I,s:o,s:o}", "count", (json_int_t)rows, "sum", tsum,
+    bad |= json_object_set_new(o, "numeric_columns", cols);
+    bad |= json_object_set_new(o, "labels", labels);
+    bad |= json_object_set_new(o, "total", json_pack("{s:I,s:o,s:o}", "count", (json_int_t)rows, "sum", tsum,
                                               "mean", tmean));
-    json_object_set_new(o, "not_summed", skipped);
+    bad |= json_object_set_new(o, "not_summed", skipped);
     free(order);
-    return json_out(fp, o, JSON_FLAGS, err);
+    return mp_json_print(fp, o, JSON_FLAGS, bad, err);
 }
 
 /* ---- flow ---- */
@@ -352,11 +343,12 @@ enum mp_status mp_seg_write_flow_json(FILE *fp, const struct mp_seg_flow_view *v
     if (flow_order(v, &o, err))
         return MP_ENOMEM;
     json_t *root = json_object(), *cells = json_array(), *aipl = json_object();
-    json_object_set_new(root, "mplan", json_integer(1));
-    json_object_set_new(root, "rule", v->after->rule ? json_string(v->after->rule) : json_null());
-    json_object_set_new(root, "key", json_string(v->key));
-    json_object_set_new(root, "before_rows", json_integer((json_int_t)mp_seg_rows(v->before)));
-    json_object_set_new(root, "after_rows", json_integer((json_int_t)mp_seg_rows(v->after)));
+    int bad = 0; /* any jansson call failed: out of memory */
+    bad |= json_object_set_new(root, "mplan", json_integer(1));
+    bad |= json_object_set_new(root, "rule", v->after->rule ? json_string(v->after->rule) : json_null());
+    bad |= json_object_set_new(root, "key", json_string(v->key));
+    bad |= json_object_set_new(root, "before_rows", json_integer((json_int_t)mp_seg_rows(v->before)));
+    bad |= json_object_set_new(root, "after_rows", json_integer((json_int_t)mp_seg_rows(v->after)));
     for (size_t i = 0; i <= f->nb; i++)
         for (size_t j = 0; j <= f->na; j++) {
             size_t b = o.b[i], a = o.a[j];
@@ -364,7 +356,7 @@ enum mp_status mp_seg_write_flow_json(FILE *fp, const struct mp_seg_flow_view *v
                 continue;
             const struct mp_seg_label *lb = b < f->nb ? &v->before->labels[b] : NULL;
             const struct mp_seg_label *la = a < f->na ? &v->after->labels[a] : NULL;
-            json_array_append_new(cells, json_pack("{s:o,s:o,s:I,s:o}",
+            bad |= json_array_append_new(cells, json_pack("{s:o,s:o,s:I,s:o}",
                 "from", lb ? json_stringn(lb->name, lb->len) : json_null(),
                 "to", la ? json_stringn(la->name, la->len) : json_null(),
                 "count", (json_int_t)cell(f, b, a), "rate", mp_json_num(mp_seg_flow_rate(f, b, a))));
@@ -374,14 +366,14 @@ enum mp_status mp_seg_write_flow_json(FILE *fp, const struct mp_seg_flow_view *v
         if (b >= 0 && a >= 0) {
             char name[8];
             snprintf(name, sizeof name, "%s->%s", aipl_steps[k][0], aipl_steps[k][1]);
-            json_object_set_new(aipl, name, mp_json_num(mp_seg_flow_rate(f, (size_t)b, (size_t)a)));
+            bad |= json_object_set_new(aipl, name, mp_json_num(mp_seg_flow_rate(f, (size_t)b, (size_t)a)));
         }
     }
-    json_object_set_new(root, "flow", cells);
-    json_object_set_new(root, "aipl", aipl);
+    bad |= json_object_set_new(root, "flow", cells);
+    bad |= json_object_set_new(root, "aipl", aipl);
     free(o.b);
     free(o.a);
-    return json_out(fp, root, JSON_FLAGS, err);
+    return mp_json_print(fp, root, JSON_FLAGS, bad, err);
 }
 
 /* ---- partial summaries ---- */
@@ -389,29 +381,34 @@ enum mp_status mp_seg_write_flow_json(FILE *fp, const struct mp_seg_flow_view *v
 /* One line each; 17 digits read back as the same doubles, so sums stay exact. */
 #define PARTIAL_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
 
-static json_t *partial_head(const mp_seg_summary *s)
+/* The head of a partial line; sets *bad when a jansson call fails. */
+static json_t *partial_head(const mp_seg_summary *s, int *bad)
 {
     json_t *o = json_object(), *cols = json_array();
     for (size_t c = 0; c < s->ncols; c++)
-        json_array_append_new(cols, json_string(s->cols[c]));
-    json_object_set_new(o, "mplan_partial", json_integer(MP_SEG_PARTIAL_VERSION));
-    json_object_set_new(o, "rule", s->rule ? json_string(s->rule) : json_null());
-    json_object_set_new(o, "columns", cols);
-    json_object_set_new(o, "key", s->key >= 0 ? json_string(s->cols[s->key]) : json_null());
+        *bad |= json_array_append_new(cols, json_string(s->cols[c]));
+    *bad |= json_object_set_new(o, "mplan_partial", json_integer(MP_SEG_PARTIAL_VERSION));
+    *bad |= json_object_set_new(o, "rule", s->rule ? json_string(s->rule) : json_null());
+    *bad |= json_object_set_new(o, "columns", cols);
+    *bad |= json_object_set_new(o, "key", s->key >= 0 ? json_string(s->cols[s->key]) : json_null());
     return o;
 }
 
 /* The parts of an exact sum as a JSON array: doubles whose exact total it is, and for a sum
  * beyond DBL_MAX, pairs [d, 512] standing for d * 2^512 (docs/segment.md). NULL when even
  * that cannot hold it (beyond 2^1100: more than 2^76 values near DBL_MAX). */
-static json_t *sum_parts(const struct mp_xsum *x)
+static json_t *sum_parts(const struct mp_xsum *x, int *bad)
 {
     double parts[48];
     int k = mp_xsum_parts(x, parts, 48);
     json_t *pj = json_array();
+    if (!pj) { /* out of memory: *bad keeps the line from being printed */
+        *bad = 1;
+        return json_null();
+    }
     if (k >= 0) {
         for (int i = 0; i < k; i++)
-            json_array_append_new(pj, json_real(parts[i]));
+            *bad |= json_array_append_new(pj, json_real(parts[i]));
         return pj;
     }
     struct mp_xsum low, high;
@@ -423,24 +420,25 @@ static json_t *sum_parts(const struct mp_xsum *x)
         return NULL;
     }
     for (int i = 0; i < nh; i++)
-        json_array_append_new(pj, json_pack("[f,i]", hp[i], 32 * MP_XSUM_SPLIT));
+        *bad |= json_array_append_new(pj, json_pack("[f,i]", hp[i], 32 * MP_XSUM_SPLIT));
     for (int i = 0; i < nl; i++)
-        json_array_append_new(pj, json_real(parts[i]));
+        *bad |= json_array_append_new(pj, json_real(parts[i]));
     return pj;
 }
 
 enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error *err)
 {
-    json_t *meta = partial_head(s);
-    json_object_set_new(meta, "bad_rows", json_integer((json_int_t)s->bad));
-    enum mp_status st = json_out(fp, meta, PARTIAL_FLAGS, err);
+    int bad = 0; /* any jansson call failed: out of memory */
+    json_t *meta = partial_head(s, &bad);
+    bad |= json_object_set_new(meta, "bad_rows", json_integer((json_int_t)s->bad));
+    enum mp_status st = mp_json_print(fp, meta, PARTIAL_FLAGS, bad, err);
     for (size_t l = 0; l < s->nlabels && st == MP_OK; l++) {
         const struct mp_seg_label *lb = &s->labels[l];
-        json_t *o = partial_head(s), *n = json_array(), *text = json_array(), *sum = json_array();
+        json_t *o = partial_head(s, &bad), *n = json_array(), *text = json_array(), *sum = json_array();
         for (size_t c = 0; c < s->ncols; c++) {
             struct mp_xsum x;
             mp_seg_exact(s, l, c, &x);
-            json_t *pj = sum_parts(&x);
+            json_t *pj = sum_parts(&x, &bad);
             if (!pj) {
                 json_decref(o);
                 json_decref(n);
@@ -450,16 +448,16 @@ enum mp_status mp_seg_write_partial(FILE *fp, const mp_seg_summary *s, mp_error 
                 return mp_fail(err, MP_EINPUT, "column '%s': the sum is beyond 2^1100",
                                mp_esc_name(s->cols[c], nb, sizeof nb));
             }
-            json_array_append_new(sum, pj);
-            json_array_append_new(n, json_integer((json_int_t)lb->acc[c].n));
-            json_array_append_new(text, json_integer((json_int_t)lb->acc[c].text));
+            bad |= json_array_append_new(sum, pj);
+            bad |= json_array_append_new(n, json_integer((json_int_t)lb->acc[c].n));
+            bad |= json_array_append_new(text, json_integer((json_int_t)lb->acc[c].text));
         }
-        json_object_set_new(o, "label", json_stringn(lb->name, lb->len));
-        json_object_set_new(o, "count", json_integer((json_int_t)lb->count));
-        json_object_set_new(o, "n", n);
-        json_object_set_new(o, "text", text);
-        json_object_set_new(o, "sum", sum);
-        st = json_out(fp, o, PARTIAL_FLAGS, err);
+        bad |= json_object_set_new(o, "label", json_stringn(lb->name, lb->len));
+        bad |= json_object_set_new(o, "count", json_integer((json_int_t)lb->count));
+        bad |= json_object_set_new(o, "n", n);
+        bad |= json_object_set_new(o, "text", text);
+        bad |= json_object_set_new(o, "sum", sum);
+        st = mp_json_print(fp, o, PARTIAL_FLAGS, bad, err);
     }
     return st;
 }

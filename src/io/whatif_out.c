@@ -206,40 +206,38 @@ enum mp_status mp_whatif_write_json(FILE *fp, const struct mp_whatif_view *v, mp
     const mp_whatif *w = v->w;
     const mp_plan *p = v->plan;
     json_t *root = json_object(), *axes = json_array(), *rows = json_array();
-    json_object_set_new(root, "mplan", json_integer(1));
+    int bad = 0; /* any jansson call failed: out of memory */
+    bad |= json_object_set_new(root, "mplan", json_integer(1));
     for (size_t a = 0; a < w->naxes; a++)
-        json_array_append_new(axes, json_pack("{s:s, s:f, s:f, s:i}", "path", v->axes[a].path, "from",
+        bad |= json_array_append_new(axes, json_pack("{s:s, s:f, s:f, s:i}", "path", v->axes[a].path, "from",
                                               v->axes[a].from, "to", v->axes[a].to, "n", v->axes[a].n));
-    json_object_set_new(root, "axes", axes);
+    bad |= json_object_set_new(root, "axes", axes);
     for (size_t i = 0; i < w->nrows; i++) {
         const mp_whatif_row *r = &w->rows[i];
         json_t *row = json_object(), *ax = json_object(), *goals = json_array(), *spend = json_object();
         if (v->nscenarios)
-            json_object_set_new(row, "scenario", json_string(scenario_name(v, r)));
+            bad |= json_object_set_new(row, "scenario", json_string(scenario_name(v, r)));
         for (size_t a = 0; a < w->naxes; a++)
-            json_object_set_new(ax, v->axes[a].path, json_real(r->axis[a]));
-        json_object_set_new(row, "axes", ax);
-        json_object_set_new(row, "status", json_string(r->status == MP_OK ? "ok" : "infeasible"));
+            bad |= json_object_set_new(ax, v->axes[a].path, json_real(r->axis[a]));
+        bad |= json_object_set_new(row, "axes", ax);
+        bad |= json_object_set_new(row, "status", json_string(r->status == MP_OK ? "ok" : "infeasible"));
         if (r->why)
-            json_object_set_new(row, "why", json_string(r->why));
-        json_object_set_new(row, "kpis", mp_json_kpis(&r->total, w->margin));
-        json_object_set_new(row, "mroas", mp_json_mroas(r->mroas));
-        json_object_set_new(row, "allocatable", mp_json_num(r->allocatable));
+            bad |= json_object_set_new(row, "why", json_string(r->why));
+        bad |= json_object_set_new(row, "kpis", mp_json_kpis(&r->total, w->margin));
+        bad |= json_object_set_new(row, "mroas", mp_json_mroas(r->mroas));
+        bad |= json_object_set_new(row, "allocatable", mp_json_num(r->allocatable));
         for (size_t g = 0; g < w->ngoals; g++)
-            json_array_append_new(goals, json_pack("{s:s, s:o, s:o}", "kpi", p->goals[g].kpi, "forecast",
+            bad |= json_array_append_new(goals, json_pack("{s:s, s:o, s:o}", "kpi", p->goals[g].kpi, "forecast",
                                                    mp_json_num(r->forecast[g]), "attainment",
                                                    mp_json_num(r->attainment[g])));
-        json_object_set_new(row, "goals", goals);
+        bad |= json_object_set_new(row, "goals", goals);
         for (size_t ch = 0; ch < w->nchannels; ch++)
-            json_object_set_new(spend, p->channels[ch].id, mp_json_num(r->spend[ch]));
-        json_object_set_new(row, "spend", spend);
-        json_array_append_new(rows, row);
+            bad |= json_object_set_new(spend, p->channels[ch].id, mp_json_num(r->spend[ch]));
+        bad |= json_object_set_new(row, "spend", spend);
+        bad |= json_array_append_new(rows, row);
     }
-    json_object_set_new(root, "rows", rows);
-    int rc = json_dumpf(root, fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    json_decref(root);
-    fputc('\n', fp);
-    return rc == 0 ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory while writing JSON");
+    bad |= json_object_set_new(root, "rows", rows);
+    return mp_json_print(fp, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15), bad, err);
 }
 
 /* ---- SVG ---- */

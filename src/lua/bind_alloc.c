@@ -5,6 +5,7 @@
 
 #include <lauxlib.h>
 
+#include "lua/lbind.h"
 #include "lua/lhost.h"
 #include "mplan/channel.h"
 
@@ -16,7 +17,6 @@ struct lalloc {
     double spend[];
 };
 
-#define MP_FORECAST_BOX "mplan.forecast_box"
 #define checkalloc(L, i) ((struct lalloc *)luaL_checkudata(L, i, MP_ALLOC_MT))
 
 static struct lalloc *check_alloc(lua_State *L, int arg, mp_plan **plan)
@@ -37,7 +37,7 @@ static struct lalloc *new_alloc(lua_State *L, const mp_plan *plan)
     luaL_setmetatable(L, MP_ALLOC_MT);
     mp_alloc *filled = mp_alloc_new(plan); /* the core knows which spends are fixed */
     if (!filled)
-        luaL_error(L, "out of memory");
+        mp_lua_nomem(L);
     memcpy(u->spend, filled->spend, n * sizeof(double));
     mp_alloc_free(filled);
     return u;
@@ -131,7 +131,10 @@ static int mplan_equalize(lua_State *L)
     }
     struct lalloc *u = new_alloc(L, plan);
     mp_error err;
-    if (mp_alloc_equalize(plan, budget, &u->a, NULL, &err) != MP_OK) {
+    enum mp_status st = mp_alloc_equalize(plan, budget, &u->a, NULL, &err);
+    if (st == MP_ENOMEM)
+        return mp_lua_nomem(L);
+    if (st != MP_OK) {
         luaL_pushfail(L);
         lua_pushstring(L, err.msg);
         return 2;
@@ -139,16 +142,9 @@ static int mplan_equalize(lua_State *L)
     return 1;
 }
 
-struct forecast_box {
-    mp_forecast *fc;
-};
-
-static int forecast_box_gc(lua_State *L)
+static void free_forecast(void *fc)
 {
-    struct forecast_box *b = luaL_checkudata(L, 1, MP_FORECAST_BOX);
-    mp_forecast_free(b->fc);
-    b->fc = NULL;
-    return 0;
+    mp_forecast_free(fc);
 }
 
 /* mplan.forecast(plan, alloc) -> {total=, by_channel=, by_period=} */
@@ -164,23 +160,28 @@ static int mplan_forecast(lua_State *L)
     } else {
         luaL_checktype(L, 2, LUA_TTABLE);
         struct lalloc *tmp = new_alloc(L, plan);
-        if (mp_lua_to_alloc(L, 2, plan, "mplan.forecast", &tmp->a, &err) != MP_OK)
+        enum mp_status st = mp_lua_to_alloc(L, 2, plan, "mplan.forecast", &tmp->a, &err);
+        if (st == MP_ENOMEM)
+            return mp_lua_nomem(L);
+        if (st != MP_OK)
             return luaL_error(L, "%s", err.msg);
         a = &tmp->a;
     }
     /* The forecast is C memory: keep it in a box the GC frees should a Lua error come
      * before it is freed here. */
-    struct forecast_box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->fc = NULL;
-    luaL_setmetatable(L, MP_FORECAST_BOX);
-    if (mp_forecast_run(plan, a, &b->fc, &err) != MP_OK) {
+    struct mp_lua_box *b = mp_lua_box_new(L, free_forecast); /* [plan, alloc, .., box] */
+    mp_forecast *fc = NULL;
+    enum mp_status st = mp_forecast_run(plan, a, &fc, &err);
+    b->p = fc;
+    if (st == MP_ENOMEM)
+        return mp_lua_nomem(L);
+    if (st != MP_OK) {
         luaL_pushfail(L);
-        lua_pushstring(L, err.msg);
+        lua_pushstring(L, err.msg); /* [.., box, fail, msg] */
         return 2;
     }
-    mp_lua_push_forecast(L, plan, b->fc);
-    mp_forecast_free(b->fc);
-    b->fc = NULL;
+    mp_lua_push_forecast(L, plan, fc); /* [.., box, forecast] */
+    mp_lua_box_free(b);
     return 1;
 }
 
@@ -306,20 +307,7 @@ int luaopen_mplan_alloc(lua_State *L)
     static const luaL_Reg funcs[] = {
         {"allocation", mplan_allocation}, {"equalize", mplan_equalize},
         {"forecast", mplan_forecast}, {NULL, NULL}};
-    luaL_newmetatable(L, MP_ALLOC_MT);
-    luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
-    lua_pushcclosure(L, alloc_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushliteral(L, MP_ALLOC_MT);
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
-    luaL_newmetatable(L, MP_FORECAST_BOX);
-    lua_pushcfunction(L, forecast_box_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushliteral(L, MP_FORECAST_BOX);
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    mp_lua_class(L, MP_ALLOC_MT, methods, meta, alloc_index);
     luaL_newlib(L, funcs);
     return 1;
 }

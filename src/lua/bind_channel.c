@@ -1,10 +1,10 @@
 /* Channel objects (lua-api.md): fields, the response curve and funnel of the core, and the
  * strategy-only mutators. */
 #include <math.h>
-#include <string.h>
 
 #include <lauxlib.h>
 
+#include "lua/lbind.h"
 #include "lua/lhost.h"
 #include "mplan/channel.h"
 
@@ -86,7 +86,7 @@ static int channel_funnel(lua_State *L)
     to_channel(L, &plan, &c);
     double x = check_spend(L, 2);
     mp_kpis k = mp_channel_funnel(plan, c, mp_lua_check_period(L, 3, plan), x);
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 5); /* [ch, spend, t, funnel] */
     lua_pushnumber(L, k.impressions);
     lua_setfield(L, -2, "impressions");
     lua_pushnumber(L, k.clicks);
@@ -134,7 +134,10 @@ static struct mp_channel *mutable_channel(lua_State *L, const char *what, mp_pla
 static void resolve(lua_State *L, mp_plan *plan)
 {
     mp_error err;
-    if (mp_plan_resolve(plan, &err) != MP_OK)
+    enum mp_status st = mp_plan_resolve(plan, &err);
+    if (st == MP_ENOMEM)
+        mp_lua_nomem(L);
+    if (st != MP_OK)
         luaL_error(L, "%s", err.msg);
 }
 
@@ -147,13 +150,10 @@ static int channel_set_bounds(lua_State *L)
     if (ch->mode != MP_MODE_OPTIMISED)
         return luaL_error(L, "ch:set_bounds: channel '%s' has a fixed spend; bounds do not apply", ch->id);
     double v[3] = {ch->min, ch->max, ch->cap};
-    static const char *const keys[] = {"min", "max", "cap"};
+    static const char *const keys[] = {"min", "max", "cap", NULL};
     lua_pushnil(L);
-    while (lua_next(L, 2)) {
-        int k = -1;
-        if (lua_type(L, -2) == LUA_TSTRING)
-            for (k = 2; k >= 0 && strcmp(keys[k], lua_tostring(L, -2)) != 0; k--)
-                ;
+    while (lua_next(L, 2)) { /* [ch, bounds, key, value] */
+        int k = mp_lua_option(L, -2, keys);
         if (k < 0 && lua_type(L, -2) == LUA_TSTRING)
             return luaL_error(L, "ch:set_bounds: unknown key '%s' (expected min, max, cap)",
                               lua_tostring(L, -2));
@@ -212,36 +212,35 @@ static int channel_scale_lift(lua_State *L)
     return 0;
 }
 
+/* Fields first, then methods (upvalue 1); anything else is an error naming the field. */
 static int channel_index(lua_State *L)
 {
+    static const char *const fields[] = {"id", "name", "kind", "stage", "curve", "fixed",
+                                         "min", "max", "cap", "theta", NULL};
     mp_plan *plan;
     size_t c;
     const struct mp_channel *ch = to_channel(L, &plan, &c);
     const char *k = luaL_checkstring(L, 2);
-    if (strcmp(k, "id") == 0)
-        lua_pushstring(L, ch->id);
-    else if (strcmp(k, "name") == 0)
-        lua_pushstring(L, ch->name ? ch->name : ch->id);
-    else if (strcmp(k, "kind") == 0)
-        lua_pushstring(L, mp_kind_name(ch->kind));
-    else if (strcmp(k, "stage") == 0 && ch->stage == MP_STAGE_NONE)
-        lua_pushnil(L);
-    else if (strcmp(k, "stage") == 0)
-        lua_pushstring(L, mp_stage_name(ch->stage));
-    else if (strcmp(k, "curve") == 0)
-        lua_pushstring(L, mp_curve_name(ch->resp.curve));
-    else if (strcmp(k, "fixed") == 0)
-        lua_pushboolean(L, ch->mode != MP_MODE_OPTIMISED);
-    else if (strcmp(k, "min") == 0)
-        lua_pushnumber(L, ch->min);
-    else if (strcmp(k, "max") == 0)
-        lua_pushnumber(L, ch->max);
-    else if (strcmp(k, "cap") == 0)
-        lua_pushnumber(L, ch->cap);
-    else if (strcmp(k, "theta") == 0)
-        lua_pushnumber(L, ch->theta);
-    else if (lua_getfield(L, lua_upvalueindex(1), k) == LUA_TNIL)
-        return luaL_error(L, "channel has no field '%s'", k);
+    switch (mp_lua_option(L, 2, fields)) {
+    case 0: lua_pushstring(L, ch->id); break;
+    case 1: lua_pushstring(L, ch->name ? ch->name : ch->id); break;
+    case 2: lua_pushstring(L, mp_kind_name(ch->kind)); break;
+    case 3:
+        if (ch->stage == MP_STAGE_NONE)
+            lua_pushnil(L);
+        else
+            lua_pushstring(L, mp_stage_name(ch->stage));
+        break;
+    case 4: lua_pushstring(L, mp_curve_name(ch->resp.curve)); break;
+    case 5: lua_pushboolean(L, ch->mode != MP_MODE_OPTIMISED); break;
+    case 6: lua_pushnumber(L, ch->min); break;
+    case 7: lua_pushnumber(L, ch->max); break;
+    case 8: lua_pushnumber(L, ch->cap); break;
+    case 9: lua_pushnumber(L, ch->theta); break;
+    default:
+        if (lua_getfield(L, lua_upvalueindex(1), k) == LUA_TNIL)
+            return luaL_error(L, "channel has no field '%s'", k);
+    }
     return 1;
 }
 
@@ -275,14 +274,7 @@ int luaopen_mplan_channel(lua_State *L)
     static const luaL_Reg meta[] = {
         {"__newindex", channel_newindex}, {"__eq", channel_eq}, {"__tostring", channel_tostring},
         {NULL, NULL}};
-    luaL_newmetatable(L, MP_CHANNEL_MT);
-    luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
-    lua_pushcclosure(L, channel_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushliteral(L, MP_CHANNEL_MT);
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    mp_lua_class(L, MP_CHANNEL_MT, methods, meta, channel_index);
     lua_newtable(L);
     return 1;
 }

@@ -28,9 +28,9 @@ void mp_lua_push_kpis(lua_State *L, const mp_kpis *k, double margin)
 /* Pushes by_channel then by_period. */
 static void push_scopes(lua_State *L, const mp_plan *plan, const mp_forecast *fc)
 {
-    lua_createtable(L, 0, (int)fc->nchannels);
+    lua_createtable(L, 0, (int)fc->nchannels); /* [by_channel] */
     for (size_t c = 0; c < fc->nchannels; c++) {
-        mp_lua_push_kpis(L, &fc->by_channel[c], plan->margin);
+        mp_lua_push_kpis(L, &fc->by_channel[c], plan->margin); /* [by_channel, kpis] */
         if (!isnan(fc->mroas[c])) {
             lua_pushnumber(L, fc->mroas[c]);
             lua_setfield(L, -2, "mroas");
@@ -44,9 +44,9 @@ static void push_scopes(lua_State *L, const mp_plan *plan, const mp_forecast *fc
         }
         lua_setfield(L, -2, plan->channels[c].id);
     }
-    lua_createtable(L, fc->T, 0);
+    lua_createtable(L, fc->T, 0); /* [by_channel, by_period] */
     for (int t = 0; t < fc->T; t++) {
-        mp_lua_push_kpis(L, &fc->by_period[t], plan->margin);
+        mp_lua_push_kpis(L, &fc->by_period[t], plan->margin); /* [.., by_period, kpis] */
         lua_pushinteger(L, t + 1);
         lua_setfield(L, -2, "t");
         lua_rawseti(L, -2, t + 1);
@@ -56,11 +56,11 @@ static void push_scopes(lua_State *L, const mp_plan *plan, const mp_forecast *fc
 void mp_lua_push_forecast(lua_State *L, const mp_plan *plan, const mp_forecast *fc)
 {
     lua_createtable(L, 0, 3);
-    mp_lua_push_kpis(L, &fc->total, plan->margin);
+    mp_lua_push_kpis(L, &fc->total, plan->margin); /* [fc, total] */
     lua_setfield(L, -2, "total");
-    push_scopes(L, plan, fc);
+    push_scopes(L, plan, fc); /* [fc, by_channel, by_period] */
     lua_setfield(L, -3, "by_period");
-    lua_setfield(L, -2, "by_channel");
+    lua_setfield(L, -2, "by_channel"); /* [fc] */
 }
 
 /* mplan.kpi(totals [, margin]) -> every ratio of model.md 6 that is defined; margin
@@ -108,9 +108,9 @@ static int push_kpi_args(lua_State *L, void *ud)
 {
     const struct kpi_args *a = ud;
     mp_lua_push_kpis(L, &a->fc->total, a->plan->margin);
-    push_scopes(L, a->plan, a->fc);
+    push_scopes(L, a->plan, a->fc); /* [t, by_channel, by_period] */
     lua_setfield(L, -3, "by_period");
-    lua_setfield(L, -2, "by_channel");
+    lua_setfield(L, -2, "by_channel"); /* [t] */
     if (!isnan(a->plan->margin)) {
         lua_pushnumber(L, a->plan->margin);
         lua_setfield(L, -2, "margin");

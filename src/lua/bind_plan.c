@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 
 #include "core/date.h"
+#include "lua/lbind.h"
 #include "lua/lhost.h"
 #include "mplan/channel.h"
 
@@ -55,9 +56,9 @@ static void push_optstring(lua_State *L, const char *s)
 static int plan_channels(lua_State *L)
 {
     mp_plan *plan = mp_lua_check_plan(L, 1);
-    lua_createtable(L, (int)plan->nchannels, 0);
+    lua_createtable(L, (int)plan->nchannels, 0); /* [plan, channels] */
     for (size_t c = 0; c < plan->nchannels; c++) {
-        mp_lua_push_channel(L, c);
+        mp_lua_push_channel(L, c); /* [plan, channels, ch] */
         lua_rawseti(L, -2, (lua_Integer)c + 1);
     }
     return 1;
@@ -83,7 +84,7 @@ static int plan_period(lua_State *L)
 {
     mp_plan *plan = mp_lua_check_plan(L, 1);
     int t = mp_lua_check_period(L, 2, plan);
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 5); /* [plan, t, period] */
     lua_pushinteger(L, t + 1);
     lua_setfield(L, -2, "t");
     push_date(L, plan->period_start[t]);
@@ -130,38 +131,34 @@ static void push_objective(lua_State *L, const mp_plan *plan)
 /* Fields first, then methods (upvalue 1); anything else is an error naming the field. */
 static int plan_index(lua_State *L)
 {
+    static const char *const fields[] = {"store", "currency", "platform", "purpose", "periods",
+                                         "period_unit", "start", "budget", "allocatable",
+                                         "margin", "goals", "objective", NULL};
+    static const char *const units[] = {"day", "week", "month"};
     mp_plan *plan = mp_lua_check_plan(L, 1);
     const char *k = luaL_checkstring(L, 2);
-    static const char *const units[] = {"day", "week", "month"};
-    if (strcmp(k, "store") == 0)
-        push_optstring(L, plan->store);
-    else if (strcmp(k, "currency") == 0)
-        push_optstring(L, plan->currency);
-    else if (strcmp(k, "platform") == 0)
-        push_optstring(L, plan->platform);
-    else if (strcmp(k, "purpose") == 0)
-        push_optstring(L, mp_purpose_name(plan->purpose));
-    else if (strcmp(k, "periods") == 0)
-        lua_pushinteger(L, plan->T);
-    else if (strcmp(k, "period_unit") == 0)
-        lua_pushstring(L, units[plan->unit]);
-    else if (strcmp(k, "start") == 0)
-        push_date(L, plan->start);
-    else if (strcmp(k, "budget") == 0)
-        lua_pushnumber(L, plan->budget_total);
-    else if (strcmp(k, "allocatable") == 0)
-        lua_pushnumber(L, mp_plan_allocatable(plan));
-    else if (strcmp(k, "margin") == 0) {
+    switch (mp_lua_option(L, 2, fields)) {
+    case 0: push_optstring(L, plan->store); break;
+    case 1: push_optstring(L, plan->currency); break;
+    case 2: push_optstring(L, plan->platform); break;
+    case 3: push_optstring(L, mp_purpose_name(plan->purpose)); break;
+    case 4: lua_pushinteger(L, plan->T); break;
+    case 5: lua_pushstring(L, units[plan->unit]); break;
+    case 6: push_date(L, plan->start); break;
+    case 7: lua_pushnumber(L, plan->budget_total); break;
+    case 8: lua_pushnumber(L, mp_plan_allocatable(plan)); break;
+    case 9:
         if (isnan(plan->margin))
             lua_pushnil(L);
         else
             lua_pushnumber(L, plan->margin);
-    } else if (strcmp(k, "goals") == 0)
-        push_goals(L, plan); /* a copy: writing to it changes nothing */
-    else if (strcmp(k, "objective") == 0)
-        push_objective(L, plan);
-    else if (lua_getfield(L, lua_upvalueindex(1), k) == LUA_TNIL)
-        return luaL_error(L, "plan has no field '%s'", k);
+        break;
+    case 10: push_goals(L, plan); break; /* a copy: writing to it changes nothing */
+    case 11: push_objective(L, plan); break;
+    default:
+        if (lua_getfield(L, lua_upvalueindex(1), k) == LUA_TNIL)
+            return luaL_error(L, "plan has no field '%s'", k);
+    }
     return 1;
 }
 
@@ -186,14 +183,7 @@ int luaopen_mplan_plan(lua_State *L)
         {NULL, NULL}};
     static const luaL_Reg meta[] = {
         {"__newindex", plan_newindex}, {"__tostring", plan_tostring}, {NULL, NULL}};
-    luaL_newmetatable(L, MP_PLAN_MT);
-    luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
-    lua_pushcclosure(L, plan_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushliteral(L, MP_PLAN_MT);
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    mp_lua_class(L, MP_PLAN_MT, methods, meta, plan_index);
     lua_newtable(L);
     return 1;
 }

@@ -96,6 +96,15 @@ void mp_lua_charge(lua_State *L, double units)
         mp_host_raise_limit(L);
 }
 
+int mp_lua_nomem(lua_State *L)
+{
+    mp_host *h = mp_host_of(L);
+    if (!h->in_call)
+        return luaL_error(L, "out of memory");
+    trip(h, MP_LIMIT_OOM);
+    return mp_host_raise_limit(L);
+}
+
 /* Every byte the state holds is counted; inside a call the total is capped, and once the
  * cap (or any limit) trips every growth fails until the call ends. Frees and shrinks never
  * fail: Lua relies on that. Outside calls only mplan's own C code allocates. */
@@ -111,10 +120,10 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     if (nsize <= old) {
         void *p = realloc(ptr, nsize);
-        if (p) {
-            h->mem -= old - nsize;
-            atomic_fetch_sub(&h->pool->used, old - nsize);
-        }
+        if (!p)
+            return ptr; /* a shrink that failed: the old block still serves, and Lua counts on it */
+        h->mem -= old - nsize;
+        atomic_fetch_sub(&h->pool->used, old - nsize);
         return p;
     }
     /* Growth: counted in the pool first (other threads see it at once), undone on failure,
@@ -138,10 +147,13 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         }
     }
     void *p = realloc(ptr, nsize);
-    if (p)
+    if (p) {
         h->mem += grow;
-    else
+    } else {
         atomic_fetch_sub(&h->pool->used, grow);
+        if (h->in_call)
+            trip(h, MP_LIMIT_OOM);
+    }
     return p;
 }
 
@@ -240,6 +252,9 @@ static void format_limit(const mp_host *h, char *buf, size_t n)
         break;
     case MP_LIMIT_TIME:
         snprintf(buf, n, "time limit (%g s) exceeded", h->timeout);
+        break;
+    case MP_LIMIT_OOM:
+        snprintf(buf, n, "out of memory");
         break;
     case MP_LIMIT_NONE:
         snprintf(buf, n, "no limit");
@@ -428,7 +443,7 @@ static void format_error(mp_host *h, lua_State *L, int status, mp_error *err)
     /* error_text may run a __tostring that trips a limit: then the limit is the news. */
     if (h->tripped) {
         format_limit(h, text, sizeof text);
-        mp_fail(err, MP_ESCRIPT, "%s%s: %s", owner, ctx, text);
+        mp_fail(err, h->tripped == MP_LIMIT_OOM ? MP_ENOMEM : MP_ESCRIPT, "%s%s: %s", owner, ctx, text);
     } else {
         size_t pos = position_prefix(text);
         if (pos && !own_position(h, text, pos))
@@ -478,11 +493,12 @@ enum mp_status mp_lua_call(mp_host *h, int nargs, int nresults, const char *pack
     format_error(h, L, status, err);
     lua_settop(L, base);
     h->in_call = 0;
+    enum mp_status st = h->tripped == MP_LIMIT_OOM ? MP_ENOMEM : MP_ESCRIPT;
     if (h->tripped) {
         h->tripped = MP_LIMIT_NONE;
         lua_gc(L, LUA_GCCOLLECT, 0); /* what the failed call left behind */
     }
-    return MP_ESCRIPT;
+    return st;
 }
 
 /* ---- limits from the command line and the plan ---- */

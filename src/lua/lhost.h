@@ -115,6 +115,9 @@ const char *mp_lua_who(lua_State *L, char *buf, size_t n);
 /* Charge `units` of work done in C (a long copy, a pattern search) to the call's
  * instruction budget; raises the limit error when it runs out or time is up. */
 void mp_lua_charge(lua_State *L, double units);
+/* Raise "out of memory" for a C allocation that failed in a binding: inside a call it
+ * cannot be caught and the call fails with MP_ENOMEM (exit 5), not as a script error. */
+int mp_lua_nomem(lua_State *L);
 
 /* Userdata metatable names and checks (lua-api.md objects). */
 #define MP_PLAN_MT "mplan.plan"

@@ -15,7 +15,9 @@
  * limits (a time check costs ~20 ns, so ~1% of a thousand instructions). */
 #define MP_HOOK_EVERY 1000
 
-enum mp_limit { MP_LIMIT_NONE, MP_LIMIT_STEPS, MP_LIMIT_MEM, MP_LIMIT_TIME };
+/* MP_LIMIT_OOM is no limit but the machine's memory running out (malloc failed): it trips
+ * like one, so no script can catch it, and the call fails with MP_ENOMEM. */
+enum mp_limit { MP_LIMIT_NONE, MP_LIMIT_STEPS, MP_LIMIT_MEM, MP_LIMIT_TIME, MP_LIMIT_OOM };
 
 /* A loaded pack. */
 struct mp_host_pack {

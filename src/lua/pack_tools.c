@@ -85,7 +85,10 @@ static int test_plan(lua_State *L)
     const char *text = luaL_checklstring(L, 1, &len);
     struct plan_box *b = new_box(L);
     mp_error err = {0};
-    if (mp_plan_load_string("test.plan", text, len, &b->plan, &err) != MP_OK)
+    enum mp_status st = mp_plan_load_string("test.plan", text, len, &b->plan, &err);
+    if (st == MP_ENOMEM)
+        return mp_lua_nomem(L);
+    if (st != MP_OK)
         return luaL_error(L, "%s", err.msg);
     return use_plan(L, CTX(L), b);
 }
@@ -109,6 +112,8 @@ static int test_plan_file(lua_State *L)
         st = mp_plan_load_string(path, text, len, &b->plan, &err);
         free(text);
     }
+    if (st == MP_ENOMEM)
+        return mp_lua_nomem(L);
     if (st != MP_OK)
         return luaL_error(L, "%s", err.msg);
     return use_plan(L, c, b);
@@ -176,12 +181,14 @@ static int test_check(lua_State *L)
     /* C memory from here to the free: nothing below raises a Lua error. */
     mp_alloc *a = mp_alloc_new(plan);
     if (!a)
-        return luaL_error(L, "out of memory");
+        return mp_lua_nomem(L);
     mp_error err = {0};
     enum mp_status st = mp_lua_to_alloc(L, 2, plan, "test.check", a, &err);
     if (st == MP_OK)
         st = mp_alloc_check(plan, a, budget, "test.check", &err);
     mp_alloc_free(a);
+    if (st == MP_ENOMEM)
+        return mp_lua_nomem(L);
     lua_pushboolean(L, st == MP_OK);
     if (st == MP_OK)
         return 1;

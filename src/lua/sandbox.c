@@ -447,6 +447,8 @@ static void load_buffer(lua_State *L, char *buf, size_t len, const char *display
 /* A file could not be read: raise its message (err is copied first, so nothing leaks). */
 static void raise_read(lua_State *L, const mp_error *err)
 {
+    if (err->status == MP_ENOMEM)
+        mp_lua_nomem(L); /* exit 5, not a script error */
     lua_pushstring(L, err->msg);
     lua_error(L);
 }

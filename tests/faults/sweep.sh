@@ -1,0 +1,72 @@
+#!/bin/sh
+# Out-of-memory sweep (make test-faults): run each command once counting the allocations
+# it makes, then again failing the Nth allocation for every N from 1 to that count (a
+# stride where noted). Each run must either end with exit 5 and an "mplan: " message on
+# stderr (what it printed on stdout before a prefix of the clean run's), or succeed with
+# exactly the output of the clean run: a failure absorbed by a retry (Lua's emergency
+# collection) is fine, a success with missing output is not. Any sanitizer report (ASan,
+# UBSan, a leak) fails the run.
+# Usage: sh tests/faults/sweep.sh build-fi/mplan   (a binary built with make FI=1)
+# Prints "ok NAME" / "FAIL NAME: why" lines like the e2e scripts.
+FI=${1:?usage: sweep.sh PATH/TO/build-fi/mplan}
+cd "$(dirname "$0")/../.." || exit 2
+. tests/e2e/lib.sh
+JOBS=${FI_JOBS:-2}
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=halt_on_error=1:exitcode=99:print_stacktrace=1
+unset MPLAN_FI_FAIL MPLAN_FI_COUNT MPLAN_FI_SWEEP
+
+# ---- small inputs: every code path, few allocations ----
+plan=tests/e2e/plans/review4.yaml
+cat >"$TMP/act.csv" <<'CSV'
+period,channel,spend,impressions,clicks,orders,gmv,new_customers
+1,a,700,60000,600,12,600,5
+2027-01-11,a,800,70000,700,14,700,6
+1,b,300,0,0,0,350,0
+CSV
+# Customers without a header row (--header names the columns).
+cat >"$TMP/cust.csv" <<'CSV'
+C1,,,,,,2,0,0,0,0,0,0,Ningbo
+C2,2026-01-02,2026-03-01,20,3,450.5,1,0,1,0,1,0,0,Hangzhou
+C3,2025-05-01,2025-06-01,300,1,99,0,1,0,0,0,0,0,Ningbo
+C4,,,,,,0,0,0,0,0,0,0,Wuhan
+CSV
+head=customer_id,first_visit,last_order,recency_days,orders,gmv,visits_30d,favorites,carts,follows,member_level,reviews,shares,city
+
+# sweep NAME STRIDE CMD...: every STRIDE-th N from 1 to the count of the clean run, run and
+# judged by the binary itself (MPLAN_FI_SWEEP in tests/faults/fi_alloc.c: a fork per run).
+sweep() {
+    name=$1 stride=$2
+    shift 2
+    case $name in *${FI_ONLY:-}*) ;; *) return ;; esac
+    d="$TMP/$(echo "$name" | tr -c 'a-z0-9\n' '_')"
+    mkdir -p "$d"
+    MPLAN_FI_SWEEP=$d MPLAN_FI_STRIDE=$stride MPLAN_FI_JOBS=$JOBS "$@" >"$d/sweep" 2>&1
+    rc=$?
+    last=$(tail -n 1 "$d/sweep")
+    case $last in
+    "runs "*) ;;
+    *) fail "$name" "the sweep did not finish (exit $rc): $(head -c 400 "$d/sweep")"; return ;;
+    esac
+    set -- $last # runs R count C stride S bad B
+    every=$([ "$stride" -eq 1 ] && echo "every N" || echo "N in steps of $stride")
+    if [ $rc -eq 0 ] && [ "$8" = 0 ]; then
+        ok "$name: $2 runs, $every up to $4 allocations"
+    else
+        fail "$name" "$8 of $2 runs ($every up to $4) went wrong; first: $(head -n 3 "$d/sweep" | tr '\n' ';')"
+    fi
+}
+
+# Strides keep `make test` near two minutes (about 2,700 runs); the big counts are mostly
+# Lua starting a state and jansson building many alike nodes. FI_FULL=1: every N everywhere.
+stride() { [ -n "${FI_FULL:-}" ] && echo 1 || echo "$1"; }
+sweep "oom run table" 1 "$FI" run "$plan" --format table
+sweep "oom run json" 1 "$FI" run "$plan" --format json
+sweep "oom run csv" 1 "$FI" run "$plan" --format csv
+sweep "oom whatif" 1 "$FI" whatif "$plan" --budget 3000..5000/3 --format json
+sweep "oom review" "$(stride 2)" "$FI" review "$plan" "$TMP/act.csv" --format json
+sweep "oom report" 1 "$FI" report "$plan" --actuals "$TMP/act.csv" -o -
+sweep "oom segment --header" "$(stride 3)" "$FI" segment "$TMP/cust.csv" --header "$head" --pack rules/aipl --rule stage --format json --jobs 1 --quiet
+sweep "oom pack check" "$(stride 2)" "$FI" pack check rules/roi-greedy
+sweep "oom run with packs" "$(stride 3)" "$FI" run tests/e2e/plans/two-exp-lua.yaml --format json
+finish
