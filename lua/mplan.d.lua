@@ -1,5 +1,5 @@
 ---@meta mplan
--- LuaLS annotations of the mplan rule API (docs: /work/shared/spec/lua-api.md, docs/packs.md).
+-- LuaLS annotations of the mplan rule API (docs: docs/packs.md).
 -- Not loaded at run time: point your editor's Lua language server at this file
 -- (`"workspace.library": ["path/to/mplan/lua"]` in .luarc.json) and it completes and
 -- type-checks rule scripts. Periods are numbered 1..plan.periods, as in mplan's output.
