@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mplan/plan.h"
 #include "mplan/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -91,6 +92,23 @@ static inline void fz_check_refusal(enum mp_status st, const mp_error *err, cons
     }
 }
 #define FZ_ALLOW(st) (1u << (st))
+
+/* The new-trade-festival example plan, loaded once (the harnesses that check input against a
+ * plan: actuals, scenarios); a plan that does not load is a broken set-up. */
+static inline const mp_plan *fz_example_plan(void)
+{
+    static mp_plan *plan;
+    if (!plan) {
+        char path[PATH_MAX];
+        mp_error err = {0};
+        fz_join(path, sizeof path, fz_root(), "/examples/new-trade-festival/plan.yaml");
+        if (mp_plan_load(path, &plan, &err) != MP_OK) {
+            fprintf(stderr, "%s\n", err.msg);
+            abort();
+        }
+    }
+    return plan;
+}
 
 #ifdef MP_FUZZ_MAIN
 /* Replay each file given (directories are read by the caller's shell glob). */

@@ -7,16 +7,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static mp_plan *plan;
+    const mp_plan *plan = fz_example_plan();
     mp_error err = {0};
-    if (!plan) {
-        char path[PATH_MAX];
-        fz_join(path, sizeof path, fz_root(), "/examples/new-trade-festival/plan.yaml");
-        if (mp_plan_load(path, &plan, &err) != MP_OK) {
-            fprintf(stderr, "%s\n", err.msg);
-            abort();
-        }
-    }
     const char *path = fz_file("scenarios.yaml", data, size);
     struct mp_scenarios sc;
     memset(&sc, 0, sizeof sc);
