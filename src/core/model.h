@@ -215,6 +215,7 @@ struct mp_plan {
     struct mp_segment_size *segments;
     size_t nsegments;
     const char *segments_from, *segments_segmenter;
+    int segments_skip_bad; /* segments.skip_bad: skip bad rows of segments.from, as --skip-bad */
 
     struct mp_pack_ref *packs;
     size_t npacks;

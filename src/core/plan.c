@@ -42,8 +42,18 @@ const char *mp_curve_name(enum mp_curve curve)
     return (unsigned)curve <= MP_CURVE_LINEAR ? names[curve] : "?";
 }
 
+/* Each warning is kept once: the plan is resolved again after every strategy's change, and
+ * the same condition must not be reported once per resolve. */
 enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[MP_ERRMSG_MAX];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (size_t i = 0; i < plan->nwarnings; i++)
+        if (strcmp(plan->warnings[i], buf) == 0)
+            return MP_OK;
     if (plan->nwarnings == plan->capwarnings) {
         size_t cap = plan->capwarnings ? 2 * plan->capwarnings : 8;
         const char **w = mp_arena_array(&plan->arena, cap, sizeof *w);
@@ -54,11 +64,6 @@ enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)
         plan->warnings = w;
         plan->capwarnings = cap;
     }
-    va_list ap;
-    va_start(ap, fmt);
-    char buf[MP_ERRMSG_MAX];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     const char *msg = mp_arena_strdup(&plan->arena, buf);
     if (!msg)
         return MP_ENOMEM;

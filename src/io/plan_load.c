@@ -708,15 +708,16 @@ static enum mp_status load_events(struct loader *L, const struct mp_ynode *root)
 static enum mp_status load_segments(struct loader *L, const struct mp_ynode *root)
 {
     struct mp_plan *p = L->plan;
-    static const char *const keys[] = {"sizes", "from", "segmenter", NULL};
+    static const char *const keys[] = {"sizes", "from", "segmenter", "skip_bad", NULL};
     const struct mp_ynode *s, *sizes, *n;
     MP_TRY(submap(L, root, "", "segments", 0, keys, &s));
     if (!s)
         return MP_OK;
     if ((sizes = mp_ymap_get(s, "sizes"))) {
-        if ((n = mp_ymap_get(s, "from")) || (n = mp_ymap_get(s, "segmenter")))
+        if ((n = mp_ymap_get(s, "from")) || (n = mp_ymap_get(s, "segmenter")) ||
+            (n = mp_ymap_get(s, "skip_bad")))
             return mp_ydoc_fail(&L->doc, n, L->err, "'segments' takes either 'sizes' or 'from' with "
-                                "'segmenter', not both");
+                                "'segmenter' (and 'skip_bad'), not both");
         MP_TRY(mp_ynode_expect(&L->doc, sizes, MP_Y_MAP, "'segments.sizes'", L->err));
         if (!(p->segments = arr(L, sizes->n, sizeof *p->segments)))
             return oom(L);
@@ -729,6 +730,8 @@ static enum mp_status load_segments(struct loader *L, const struct mp_ynode *roo
         return MP_OK;
     }
     MP_TRY(str(L, s, "segments.", "from", 1, &p->segments_from));
+    if ((n = mp_ymap_get(s, "skip_bad")))
+        MP_TRY(mp_ynode_bool(&L->doc, n, "'segments.skip_bad'", &p->segments_skip_bad, L->err));
     MP_TRY(get(L, s, "segments.", "segmenter", 1, &n));
     return pack_name(L, n, "'segments.segmenter'", &p->segments_segmenter);
 }

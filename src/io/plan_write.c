@@ -469,6 +469,10 @@ static int write_rules(struct writer *W, const mp_plan *p, const char *outdir)
             kv_str(W, "from", from);
             free(from);
             kv_str(W, "segmenter", p->segments_segmenter);
+            if (p->segments_skip_bad) {
+                plain(W, "skip_bad");
+                plain(W, "true");
+            }
         }
         map_end(W);
     }

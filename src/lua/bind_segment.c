@@ -649,6 +649,14 @@ static enum mp_status segment_row(void *p, const struct mp_csv_record *rec, mp_e
         atomic_store(&r->restart, 1);
         return mp_fail(err, MP_EINTERNAL, "restart");
     }
+    /* --skip-bad: a row the rule fails on (text where it wanted a number, ...) is a bad row,
+     * counted and sampled with its line like a malformed one; a limit is not (the next
+     * row would hit it too). */
+    if (status == MP_ESCRIPT && r->o->skip_bad && !mp_host_limit_hit(s->host)) {
+        char msg[MP_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return mp_fail(err, MP_EINPUT, "the rule failed: %s", msg);
+    }
     if (status)
         return status;
     lua_pushnil(L);

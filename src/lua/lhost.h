@@ -28,6 +28,10 @@ mp_host *mp_host_of(lua_State *L);
 enum mp_status mp_lua_call(mp_host *host, int nargs, int nresults, const char *pack,
                            enum mp_hook_kind kind, const char *name, mp_error *err);
 
+/* Did the last mp_lua_call fail on a limit (steps, memory, time) rather than an error the
+ * script raised? A row that trips a limit is not skipped as a bad row: the next would too. */
+int mp_host_limit_hit(const mp_host *host);
+
 /* Load the pack in `dir` without a plan (the segmenter, pack tests): `overrides` as in a
  * plan's packs[i].params (may be NULL). *pack_name points into the host (valid until
  * mp_host_free). */

@@ -44,3 +44,12 @@ ok, err = pcall(scores.parse_edges, "1,2,3", "f_edges")
 assert(not ok and err:find("expected 4 edges"), err)
 ok, err = pcall(scores.parse_edges, "5,4,6,7", "m_edges")
 assert(not ok and err:find("must not decrease"), err)
+
+-- Text where a number belongs (n/a, -, N/A, 空): missing. No recency is "no purchase";
+-- orders or money that are not numbers count as none (F 1, M 1), as an empty field does.
+for _, v in ipairs({"n/a", "-", "N/A", "空"}) do
+  label, score = rfm.group({recency_days = v, orders = 3, gmv = 300}, params)
+  assert(label == "no purchase" and score == 0, v)
+  label, score = rfm.group({recency_days = 60, orders = v, gmv = v}, params)
+  assert(label == "potential" and score == 311, label .. " " .. tostring(score))
+end
