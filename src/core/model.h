@@ -87,6 +87,9 @@ struct mp_channel {
      * of defer_set is set; elsewhere the event's share holds. */
     double defer[MP_PHASE_COUNT];
     unsigned defer_set;
+    /* `tags:` free-form labels for rule packs: tag_val[i] NULL for a bare name (a list item). */
+    const char **tag_key, **tag_val;
+    size_t ntags;
     const char *changed_by; /* PACK.NAME of the strategy that last changed its bounds, activity
                              * or lifts, named in messages about them; NULL: none did */
     struct mp_loc loc;

@@ -614,6 +614,8 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         d->name = dup_str(A, s->name, &ok);
         d->owner = dup_str(A, s->owner, &ok);
         d->changed_by = dup_str(A, s->changed_by, &ok);
+        d->tag_key = dup_strs(A, s->tag_key, s->ntags, &ok);
+        d->tag_val = dup_strs(A, s->tag_val, s->ntags, &ok);
         d->spend = dup_mem(A, s->spend, T * sizeof *s->spend, &ok);
         d->windows = dup_mem(A, s->windows, s->nwindows * sizeof *s->windows, &ok);
         d->override = dup_mem(A, s->override, T, &ok);
@@ -660,6 +662,33 @@ double mp_channel_marginal(const mp_plan *plan, size_t c, int t, double a)
     double d;
     mp_curve_eval(&plan->channels[c].resp, a, NULL, &d, NULL);
     return plan->lift[MP_AT(plan, c, t)] * d;
+}
+
+double mp_channel_demand(const mp_plan *plan, size_t c, int t)
+{
+    return plan->demand[MP_AT(plan, c, t)];
+}
+
+/* As the forecast's backward pass (src/core/forecast.c): sum over u >= t of
+ * W[c,u] f'(a[c,u]) theta^(u-t), where a later period with adstock 0 got nothing from x[t]. */
+double mp_channel_marginal_carry(const mp_plan *plan, size_t c, const double *x, int t)
+{
+    const struct mp_channel *ch = &plan->channels[c];
+    double a = ch->carryover, g = 0, w = 1;
+    for (int u = 0; u < plan->T; u++) {
+        a = x[u] + ch->theta * a;
+        if (u < t)
+            continue;
+        if (u > t && (w *= ch->theta) == 0)
+            break;
+        double d, L = plan->lift[MP_AT(plan, c, u)];
+        mp_curve_eval(&ch->resp, a, NULL, &d, NULL);
+        if (u == t)
+            g = L != 0 ? L * d : 0;
+        else if (a > 0 && L != 0)
+            g += w * L * d;
+    }
+    return g;
 }
 
 int mp_channel_active(const mp_plan *plan, size_t c, int t)

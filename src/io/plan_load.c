@@ -380,6 +380,32 @@ static enum mp_status load_active(struct loader *L, const struct mp_ynode *seq, 
     return MP_OK;
 }
 
+/* `tags:` for rule packs: {name: value, ...} (values read as text) or [name, ...]. */
+static enum mp_status load_tags(struct loader *L, const struct mp_ynode *n, const char *prefix,
+                                struct mp_channel *ch)
+{
+    char what[320];
+    if (n->type != MP_Y_MAP && n->type != MP_Y_SEQ)
+        return mp_ydoc_fail(&L->doc, n, L->err, "%s must be a mapping of names to values "
+                            "({tier: proven}) or a list of names ([proven, search]), got %s",
+                            path(L, prefix, "tags"), mp_ynode_describe(n));
+    if (!(ch->tag_key = arr(L, n->n, sizeof *ch->tag_key)) || !(ch->tag_val = arr(L, n->n, sizeof *ch->tag_val)))
+        return oom(L);
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->type == MP_Y_MAP) {
+            ch->tag_key[i] = n->keys[i];
+            snprintf(what, sizeof what, "'%.100stags.%.100s'", prefix, n->keys[i]);
+            MP_TRY(mp_ynode_string(&L->doc, n->items[i], what, &ch->tag_val[i], L->err));
+        } else {
+            snprintf(what, sizeof what, "'%.100stags[%zu]'", prefix, i);
+            MP_TRY(mp_ynode_string(&L->doc, n->items[i], what, &ch->tag_key[i], L->err));
+            ch->tag_val[i] = NULL;
+        }
+        ch->ntags = i + 1;
+    }
+    return MP_OK;
+}
+
 static enum mp_status load_response(struct loader *L, const struct mp_ynode *r, const char *prefix,
                                     struct mp_response *resp)
 {
@@ -441,7 +467,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     struct mp_channel *ch = &p->channels[c];
     static const char *const keys[] = {"id", "name", "kind", "stage", "response", "theta", "carryover",
                                        "funnel", "min", "max", "cap", "active", "owner", "spend",
-                                       "cost", "defer", NULL};
+                                       "cost", "defer", "tags", NULL};
     char prefix[320];
     snprintf(prefix, sizeof prefix, "channels[%zu]", c);
     MP_TRY(mp_ynode_expect(&L->doc, m, MP_Y_MAP, path(L, prefix, ""), L->err));
@@ -496,6 +522,8 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     }
     if ((n = mp_ymap_get(m, "active")))
         MP_TRY(load_active(L, n, prefix, ch));
+    if ((n = mp_ymap_get(m, "tags")))
+        MP_TRY(load_tags(L, n, prefix, ch));
 
     const struct mp_ynode *resp = mp_ymap_get(m, "response"), *spend = mp_ymap_get(m, "spend");
     static const char *const cost_keys[] = {"fixed", NULL};

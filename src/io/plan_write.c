@@ -384,6 +384,23 @@ static void write_channel(struct writer *W, const mp_plan *p, const struct mp_ch
     }
     if (ch->owner)
         kv_str(W, "owner", ch->owner);
+    if (ch->ntags) {
+        int list = ch->tag_val[0] == NULL;
+        plain(W, "tags");
+        if (list)
+            seq_start(W, 1);
+        else
+            map_start(W, 1);
+        for (size_t i = 0; i < ch->ntags; i++) {
+            str(W, ch->tag_key[i]);
+            if (!list)
+                str(W, ch->tag_val[i]);
+        }
+        if (list)
+            seq_end(W);
+        else
+            map_end(W);
+    }
     if (ch->mode == MP_MODE_FIXED_COST) {
         plain(W, "cost");
         map_start(W, 1);

@@ -317,20 +317,56 @@ static enum mp_status row_setup(struct seg_slot *s, mp_error *err)
     return MP_OK;
 }
 
-/* The slot of the segment run this state belongs to, or a Lua error outside one. */
+/* The slot of the segment run this state belongs to; NULL in a pack test that gave
+ * test.quantiles fixtures; else a Lua error. */
 static struct seg_slot *quantile_slot(lua_State *L)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &SLOT_KEY);
     struct seg_slot *s = lua_touserdata(L, -1);
     lua_pop(L, 1);
-    if (!s)
-        luaL_error(L, "mplan.quantile works in segmenters that 'mplan segment' runs");
+    int fixtures = lua_getfield(L, LUA_REGISTRYINDEX, MP_QFIX_KEY) == LUA_TTABLE;
+    lua_pop(L, 1);
+    if (!s && !fixtures)
+        luaL_error(L, "mplan.quantile works in segmenters that 'mplan segment' runs (in pack "
+                   "tests, give the values with test.quantiles{column = {...}})");
     return s;
+}
+
+static void push_value(lua_State *L, double q)
+{
+    if (isnan(q))
+        lua_pushnil(L);
+    else if (q == floor(q) && fabs(q) < 9007199254740992.0)
+        lua_pushinteger(L, (lua_Integer)q);
+    else
+        lua_pushnumber(L, q);
+}
+
+/* The p-quantile of a test.quantiles column: the least value with at least a fraction p of
+ * the values at or below it (rank ceil(p n)), as the first pass computes it exactly. */
+static void push_fixture_quantile(lua_State *L, const char *name, lua_Number p)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, MP_QFIX_KEY);
+    lua_getfield(L, -1, name); /* [.., fixtures, q] */
+    const struct mp_lua_qfix *q = lua_touserdata(L, -1);
+    if (!q)
+        luaL_error(L, "mplan.quantile: test.quantiles gave no column '%s'", name);
+    lua_pop(L, 2);
+    if (q->n == 0) {
+        lua_pushnil(L);
+        return;
+    }
+    size_t k = (size_t)ceil(p * (double)q->n);
+    push_value(L, q->v[k ? k - 1 : 0]);
 }
 
 /* Push the p-quantile of column `name`, or note that it is wanted (returns 0). */
 static int push_quantile(lua_State *L, struct seg_slot *s, const char *name, lua_Number p)
 {
+    if (!s) {
+        push_fixture_quantile(L, name, p);
+        return 1;
+    }
     long c = mp_csv_find(s->run->csv, name);
     if (c < 0)
         return row_error_unknown(L, s, name), 0;
@@ -341,13 +377,7 @@ static int push_quantile(lua_State *L, struct seg_slot *s, const char *name, lua
         return 0;
     }
     int exact;
-    double q = mp_sketch_quantile(sk, p, &exact);
-    if (isnan(q))
-        lua_pushnil(L);
-    else if (q == floor(q) && fabs(q) < 9007199254740992.0)
-        lua_pushinteger(L, (lua_Integer)q);
-    else
-        lua_pushnumber(L, q);
+    push_value(L, mp_sketch_quantile(sk, p, &exact));
     return 1;
 }
 

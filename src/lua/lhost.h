@@ -28,6 +28,14 @@ mp_host *mp_host_of(lua_State *L);
 enum mp_status mp_lua_call(mp_host *host, int nargs, int nresults, const char *pack,
                            enum mp_hook_kind kind, const char *name, mp_error *err);
 
+/* Registry field holding `test.quantiles` fixtures in `mplan pack test`: {column = sorted
+ * values (a userdata of struct mp_lua_qfix)}; mplan.quantile reads them outside a segment run. */
+#define MP_QFIX_KEY "mplan.quantile_fixture"
+struct mp_lua_qfix {
+    size_t n;
+    double v[];
+};
+
 /* Did the last mp_lua_call fail on a limit (steps, memory, time) rather than an error the
  * script raised? A row that trips a limit is not skipped as a bad row: the next would too. */
 int mp_host_limit_hit(const mp_host *host);

@@ -196,6 +196,47 @@ static int test_check(lua_State *L)
     return 2;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* test.quantiles{column = {values...}}: what mplan.quantile sees in this test file, as if
+ * `mplan segment` had read a file with these values in those columns (values that are not
+ * numbers are left out, as the first pass leaves text out). */
+static int test_quantiles(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_newtable(L); /* [fixture, out] */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) { /* [fixture, out, column, values] */
+        if (lua_type(L, -2) != LUA_TSTRING)
+            return luaL_error(L, "test.quantiles: columns are names, got a %s", luaL_typename(L, -2));
+        if (!lua_istable(L, -1))
+            return luaL_error(L, "test.quantiles: column '%s' needs a list of values, got a %s",
+                              lua_tostring(L, -2), luaL_typename(L, -1));
+        lua_Integer n = luaL_len(L, -1);
+        struct mp_lua_qfix *q = lua_newuserdatauv(L, sizeof *q + (size_t)(n > 0 ? n : 1) * sizeof(double), 0);
+        q->n = 0; /* [fixture, out, column, values, q] */
+        for (lua_Integer i = 1; i <= n; i++) {
+            int isnum;
+            lua_geti(L, -2, i);
+            double v = lua_tonumberx(L, -1, &isnum);
+            lua_pop(L, 1);
+            if (isnum && lua_type(L, -1) != LUA_TSTRING && v == v)
+                q->v[q->n++] = v;
+        }
+        qsort(q->v, q->n, sizeof *q->v, cmp_double);
+        lua_pushvalue(L, -3);
+        lua_insert(L, -2); /* [fixture, out, column, values, column, q] */
+        lua_rawset(L, -5);
+        lua_pop(L, 1);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, MP_QFIX_KEY);
+    return 0;
+}
+
 struct prepare_args {
     struct test_ctx *ctx;
     const char *path, *display;
@@ -208,7 +249,7 @@ static int prepare(lua_State *L)
     const struct prepare_args *a = lua_touserdata(L, 1);
     static const luaL_Reg funcs[] = {{"plan", test_plan}, {"plan_file", test_plan_file},
                                      {"params", test_params}, {"check", test_check},
-                                     {NULL, NULL}};
+                                     {"quantiles", test_quantiles}, {NULL, NULL}};
     mp_host_push_script_env(a->ctx->host, a->ctx->dir, a->ctx->dir); /* [args, env] */
     luaL_newlibtable(L, funcs);
     lua_pushlightuserdata(L, a->ctx);
@@ -238,6 +279,8 @@ static int run_file(struct test_ctx *ctx, const char *rel, mp_pack_test_report r
     mp_host_bind(ctx->host, NULL, 0);
     luaL_unref(L, LUA_REGISTRYINDEX, ctx->plan_ref);
     ctx->plan_ref = LUA_NOREF;
+    lua_pushnil(L); /* and its quantile fixtures */
+    lua_setfield(L, LUA_REGISTRYINDEX, MP_QFIX_KEY);
     lua_gc(L, LUA_GCCOLLECT, 0);
     return outcome;
 }
