@@ -135,7 +135,7 @@ struct mp_goal {
     struct mp_loc loc;
 };
 
-enum mp_param_type { MP_PARAM_NUMBER, MP_PARAM_STRING, MP_PARAM_BOOL };
+enum mp_param_type { MP_PARAM_NUMBER, MP_PARAM_STRING, MP_PARAM_BOOL, MP_PARAM_LIST };
 
 struct mp_param {
     const char *name;
@@ -143,6 +143,8 @@ struct mp_param {
     double num;
     const char *str;
     int boolean;
+    struct mp_param *items; /* MP_PARAM_LIST: numbers, strings or booleans (no name) */
+    size_t nitems;
     struct mp_loc loc;
 };
 

@@ -632,8 +632,12 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         d->dir = dup_str(A, src->packs[i].dir, &ok);
         d->params = dup_mem(A, src->packs[i].params, d->nparams * sizeof *d->params, &ok);
         for (size_t j = 0; ok && j < d->nparams; j++) {
-            d->params[j].name = dup_str(A, d->params[j].name, &ok);
-            d->params[j].str = dup_str(A, d->params[j].str, &ok);
+            struct mp_param *q = &d->params[j];
+            q->name = dup_str(A, q->name, &ok);
+            q->str = dup_str(A, q->str, &ok);
+            q->items = dup_mem(A, q->items, q->nitems * sizeof *q->items, &ok);
+            for (size_t k = 0; ok && k < q->nitems; k++)
+                q->items[k].str = dup_str(A, q->items[k].str, &ok);
         }
     }
     p->strategies = dup_strs(A, src->strategies, src->nstrategies, &ok);

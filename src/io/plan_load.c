@@ -10,6 +10,7 @@
 
 #include "core/date.h"
 #include "core/model.h"
+#include "io/manifest.h"
 #include "io/pack_path.h"
 #include "io/yaml_doc.h"
 #include "mplan/channel.h"
@@ -764,27 +765,11 @@ static enum mp_status load_segments(struct loader *L, const struct mp_ynode *roo
     return pack_name(L, n, "'segments.segmenter'", &p->segments_segmenter);
 }
 
+/* A pack param: a number, a string, true/false, or a list of those (io/manifest.c). */
 static enum mp_status load_param(struct loader *L, const struct mp_ynode *v, const char *what,
                                  struct mp_param *par)
 {
-    int b;
-    par->loc = (struct mp_loc){v->line, v->col};
-    if (v->type != MP_Y_SCALAR || mp_ynode_is_null(v))
-        return mp_ydoc_fail(&L->doc, v, L->err, "%s must be a number, a string, true or false, got %s",
-                            what, mp_ynode_describe(v));
-    int rc = v->plain ? mp_ynum_parse(v->str, &par->num) : -1;
-    if (rc == -2)
-        return mp_ydoc_fail(&L->doc, v, L->err, "%s must be a finite number, got '%s'", what, v->str);
-    if (rc == 0) {
-        par->type = MP_PARAM_NUMBER;
-    } else if (v->plain && mp_ynode_bool(&L->doc, v, what, &b, NULL) == MP_OK) {
-        par->type = MP_PARAM_BOOL;
-        par->boolean = b;
-    } else {
-        par->type = MP_PARAM_STRING;
-        par->str = v->str;
-    }
-    return MP_OK;
+    return mp_param_read(&L->doc, v, what, 1, &L->plan->arena, par, L->err);
 }
 
 static enum mp_status load_packs(struct loader *L, const struct mp_ynode *root)

@@ -466,6 +466,16 @@ static void write_channel(struct writer *W, const mp_plan *p, const struct mp_ch
     map_end(W);
 }
 
+static void param_value(struct writer *W, const struct mp_param *par)
+{
+    if (par->type == MP_PARAM_NUMBER)
+        num(W, par->num);
+    else if (par->type == MP_PARAM_BOOL)
+        plain(W, par->boolean ? "true" : "false");
+    else
+        str(W, par->str);
+}
+
 static int write_rules(struct writer *W, const mp_plan *p, const char *outdir)
 {
     if (p->nsegments || p->segments_from) {
@@ -511,12 +521,14 @@ static int write_rules(struct writer *W, const mp_plan *p, const char *outdir)
                 for (size_t j = 0; j < ref->nparams; j++) {
                     const struct mp_param *par = &ref->params[j];
                     plain(W, par->name);
-                    if (par->type == MP_PARAM_NUMBER)
-                        num(W, par->num);
-                    else if (par->type == MP_PARAM_BOOL)
-                        plain(W, par->boolean ? "true" : "false");
-                    else
-                        str(W, par->str);
+                    if (par->type == MP_PARAM_LIST) {
+                        seq_start(W, 1);
+                        for (size_t k = 0; k < par->nitems; k++)
+                            param_value(W, &par->items[k]);
+                        seq_end(W);
+                    } else {
+                        param_value(W, par);
+                    }
                 }
                 map_end(W);
             }

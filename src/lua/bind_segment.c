@@ -72,6 +72,23 @@ enum mp_status mp_segment_params(struct seg_run *r, mp_error *err)
             q->boolean = strcmp(v, "true") == 0;
             if (!q->boolean && strcmp(v, "false") != 0)
                 st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is true or false", from, a, p->name);
+        } else if (p->type == MP_PARAM_LIST) { /* NAME=a,b,c: numbers where they read as one */
+            size_t ni = *v ? 1 : 0;
+            for (const char *c = v; *c; c++)
+                ni += *c == ',';
+            q->nitems = ni;
+            if (!(q->items = mp_arena_array(&r->arena, ni + 1, sizeof *q->items)))
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+            for (size_t j = 0; st == MP_OK && j < ni; j++) {
+                size_t len = strcspn(v, ",");
+                struct mp_param *it = &q->items[j];
+                *it = (struct mp_param){.type = MP_PARAM_STRING, .str = mp_arena_strndup(&r->arena, v, len)};
+                if (!it->str)
+                    st = mp_fail(err, MP_ENOMEM, "out of memory");
+                else if (len && (it->num = strtod(it->str, &end), !*end && isfinite(it->num)))
+                    it->type = MP_PARAM_NUMBER;
+                v += len + (v[len] == ',');
+            }
         } else {
             q->str = mp_arena_strdup(&r->arena, v);
         }

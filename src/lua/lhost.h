@@ -36,6 +36,9 @@ struct mp_lua_qfix {
     double v[];
 };
 
+/* Push a pack param's value: a number, string, boolean, or a list (a new sequence table). */
+void mp_lua_push_param(lua_State *L, const struct mp_param *p);
+
 /* Did the last mp_lua_call fail on a limit (steps, memory, time) rather than an error the
  * script raised? A row that trips a limit is not skipped as a bad row: the next would too. */
 int mp_host_limit_hit(const mp_host *host);

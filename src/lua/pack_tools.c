@@ -119,14 +119,6 @@ static int test_plan_file(lua_State *L)
     return use_plan(L, c, b);
 }
 
-static void push_param(lua_State *L, const struct mp_param *p)
-{
-    switch (p->type) {
-    case MP_PARAM_NUMBER: lua_pushnumber(L, p->num); break;
-    case MP_PARAM_STRING: lua_pushstring(L, p->str); break;
-    case MP_PARAM_BOOL: lua_pushboolean(L, p->boolean); break;
-    }
-}
 
 /* test.params([overrides]) -> the pack's params: pack.yaml's defaults with the overrides
  * checked and applied as a plan's would be. */
@@ -143,6 +135,7 @@ static int test_params(lua_State *L)
     /* Both arrays in GC-owned memory: a Lua error below leaks nothing. */
     struct mp_param *over = lua_newuserdatauv(L, (n + 1) * sizeof *over, 0);
     struct mp_param *out = lua_newuserdatauv(L, (m->nparams + 1) * sizeof *out, 0);
+    lua_newtable(L); /* [overrides, over, out, anchor]: keeps lists' items alive */
     size_t i = 0;
     for (lua_pushnil(L); n && lua_next(L, 1); lua_pop(L, 1), i++) {
         if (lua_type(L, -2) != LUA_TSTRING)
@@ -152,6 +145,33 @@ static int test_params(lua_State *L)
         case LUA_TNUMBER: over[i].type = MP_PARAM_NUMBER; over[i].num = lua_tonumber(L, -1); break;
         case LUA_TSTRING: over[i].type = MP_PARAM_STRING; over[i].str = lua_tostring(L, -1); break;
         case LUA_TBOOLEAN: over[i].type = MP_PARAM_BOOL; over[i].boolean = lua_toboolean(L, -1); break;
+        case LUA_TTABLE: { /* a list: its items in GC-owned memory too (kept by the overrides table) */
+            lua_Integer k = luaL_len(L, -1);
+            over[i].type = MP_PARAM_LIST;
+            over[i].items = lua_newuserdatauv(L, (size_t)(k > 0 ? k : 1) * sizeof *over[i].items, 0);
+            lua_rawseti(L, 4, (lua_Integer)i + 1);
+            over[i].nitems = (size_t)(k > 0 ? k : 0);
+            for (lua_Integer j = 1; j <= k; j++) {
+                struct mp_param *it = &over[i].items[j - 1];
+                *it = (struct mp_param){0};
+                int t = lua_geti(L, -1, j);
+                if (t == LUA_TNUMBER) {
+                    it->type = MP_PARAM_NUMBER;
+                    it->num = lua_tonumber(L, -1);
+                } else if (t == LUA_TSTRING) {
+                    it->type = MP_PARAM_STRING;
+                    it->str = lua_tostring(L, -1); /* alive in the list, itself in the overrides */
+                } else if (t == LUA_TBOOLEAN) {
+                    it->type = MP_PARAM_BOOL;
+                    it->boolean = lua_toboolean(L, -1);
+                } else {
+                    return luaL_error(L, "test.params: item %d of param '%s' is a %s", (int)j, over[i].name,
+                                      luaL_typename(L, -1));
+                }
+                lua_pop(L, 1);
+            }
+            break;
+        }
         default:
             return luaL_error(L, "test.params: param '%s' is a %s", over[i].name, luaL_typename(L, -1));
         }
@@ -165,7 +185,7 @@ static int test_params(lua_State *L)
     }
     lua_createtable(L, 0, (int)m->nparams);
     for (i = 0; i < m->nparams; i++) {
-        push_param(L, &out[i]);
+        mp_lua_push_param(L, &out[i]);
         lua_setfield(L, -2, out[i].name);
     }
     return 1;

@@ -602,6 +602,19 @@ enum mp_status mp_segment_plan_keep(mp_plan *plan, int jobs, const mp_host_limit
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     for (size_t i = 0; st == MP_OK && i < ref->nparams; i++) {
         const struct mp_param *p = &ref->params[i];
+        if (p->type == MP_PARAM_LIST) { /* NAME=a,b,c as --param takes it */
+            params[i] = mp_arena_printf(&plan->arena, "%s=", p->name);
+            for (size_t k = 0; params[i] && k < p->nitems; k++) {
+                const struct mp_param *it = &p->items[k];
+                params[i] = it->type == MP_PARAM_NUMBER
+                                ? mp_arena_printf(&plan->arena, "%s%s%.17g", params[i], k ? "," : "", it->num)
+                                : mp_arena_printf(&plan->arena, "%s%s%s", params[i], k ? "," : "",
+                                                  it->type == MP_PARAM_BOOL ? (it->boolean ? "true" : "false") : it->str);
+            }
+            if (!params[i])
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+            continue;
+        }
         params[i] = p->type == MP_PARAM_NUMBER ? mp_arena_printf(&plan->arena, "%s=%.17g", p->name, p->num)
                     : p->type == MP_PARAM_BOOL ? mp_arena_printf(&plan->arena, "%s=%s", p->name, p->boolean ? "true" : "false")
                                                : mp_arena_printf(&plan->arena, "%s=%s", p->name, p->str);
