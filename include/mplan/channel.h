@@ -1,4 +1,4 @@
-/* Channel response curves (model.md 3-5). */
+/* Channel response curves (docs/model.md 3-5). */
 #ifndef MPLAN_CHANNEL_H
 #define MPLAN_CHANNEL_H
 
@@ -23,7 +23,7 @@ MP_API double mp_channel_demand(const mp_plan *plan, size_t c, int t);
  * starting from its initial adstock `carryover:`. */
 MP_API double mp_channel_marginal_carry(const mp_plan *plan, size_t c, const double *x, int t);
 
-/* The funnel of model.md 5 for `spend` taken as the adstock level in period t (no
+/* The funnel of docs/model.md 5 for `spend` taken as the adstock level in period t (no
  * carry-over), as the forecast computes it for a cell. */
 MP_API mp_kpis mp_channel_funnel(const mp_plan *plan, size_t c, int t, double spend);
 

@@ -1,4 +1,4 @@
--- AIPL stage of one customer row (model.md section 8):
+-- AIPL stage of one customer row (docs/model.md section 8):
 --   L loyal:      bought in the window and repurchased (orders >= repurchase_orders), or
 --                 member level >= loyal_level, or left a positive review or a share
 --   P purchased:  bought in the window (last order at most window_days ago)

@@ -1,4 +1,4 @@
--- RFM segmentation of buyers (model.md section 8).
+-- RFM segmentation of buyers (docs/model.md section 8).
 --
 -- Scores 1..5, 5 best: R from the days since the last order (fewer is better), F from the
 -- number of orders, M from the money spent. Each score compares the value with the

@@ -19,7 +19,7 @@ static const char report_help[] =
     "its marginal ROAS, the funnel and audience segments, the KPIs and goal attainment, and\n"
     "with --actuals the plan-vs-actual variance and refits (as mplan review).\n"
     "\n"
-    "  -a, --actuals FILE   actuals CSV (formats.md)\n"
+    "  -a, --actuals FILE   actuals CSV (docs/plan-format.md)\n"
     "  -t, --threshold R    off-plan threshold for the variance (default 0.15)\n"
     "  -o, --output FILE    write there instead of stdout (atomically)\n"
     "  -q, --quiet          accepted as by every command (report prints no warnings)\n"

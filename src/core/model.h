@@ -130,7 +130,7 @@ struct mp_fixed_line {
 };
 
 struct mp_goal {
-    const char *kpi; /* a KPI of model.md 6, or PACK.NAME for a custom KPI */
+    const char *kpi; /* a KPI of docs/model.md 6, or PACK.NAME for a custom KPI */
     double target;
     struct mp_loc loc;
 };

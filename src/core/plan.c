@@ -1,4 +1,4 @@
-/* The plan model: names, derived quantities (model.md 1-2), copying and freeing. */
+/* The plan model: names, derived quantities (docs/model.md 1-2), copying and freeing. */
 #include "core/model.h"
 
 #include <math.h>

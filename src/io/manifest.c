@@ -1,4 +1,4 @@
-/* Rule-pack manifests: pack.yaml (formats.md) read and checked, and the parameter values a
+/* Rule-pack manifests: pack.yaml (docs/plan-format.md) read and checked, and the parameter values a
  * pack runs with. Lua-free: `mplan pack check|info|lock` read manifests without a host. */
 #include "io/manifest.h"
 

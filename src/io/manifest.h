@@ -1,4 +1,4 @@
-/* Rule-pack manifests (formats.md "Rule pack"): pack.yaml read and checked without running
+/* Rule-pack manifests (docs/packs.md): pack.yaml read and checked without running
  * anything. Lua-free (src/io), for `mplan pack check|info|lock` as much as for the host. */
 #ifndef MPLAN_IO_MANIFEST_H
 #define MPLAN_IO_MANIFEST_H

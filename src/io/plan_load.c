@@ -1,4 +1,4 @@
-/* The plan loader: a YAML plan (formats.md) into the model (core/model.h), every value
+/* The plan loader: a YAML plan (docs/plan-format.md) into the model (core/model.h), every value
  * checked where it is read, so each message names file:line:col, the key path and what
  * was expected. Keys are named as `mplan whatif --set` names them: budget.reserve,
  * channels.p4p.response.k; before a channel has an id, and for events, by index. */

@@ -1,4 +1,4 @@
-/* Channel objects (lua-api.md): fields, the response curve and funnel of the core, and the
+/* Channel objects (docs/lua-api.md): fields, the response curve and funnel of the core, and the
  * strategy-only mutators. */
 #include <math.h>
 

@@ -134,7 +134,7 @@ void mp_lua_charge(lua_State *L, double units);
  * cannot be caught and the call fails with MP_ENOMEM (exit 5), not as a script error. */
 int mp_lua_nomem(lua_State *L);
 
-/* Userdata metatable names and checks (lua-api.md objects). */
+/* Userdata metatable names and checks (docs/lua-api.md objects). */
 #define MP_PLAN_MT "mplan.plan"
 #define MP_CHANNEL_MT "mplan.channel"
 #define MP_ALLOC_MT "mplan.allocation"
