@@ -71,6 +71,21 @@ grep -q "usage: mplan run" "$TMP/out" && ok "--help prints usage" || fail "--hel
 expect_exit "mplan help run" 0 "$MPLAN" help run
 expect_exit "unknown command exits 2" 2 "$MPLAN" frobnicate
 
+# One number for every period: `spend: 1500` and `season: 1.2` as a spreadsheet user writes
+# them; a's GMV each week is 1500 x roas 2 x season 1.2 = 3600.
+cat >"$TMP/const.yaml" <<'YAML'
+mplan: 1
+budget: {total: 100000}
+horizon: {start: 2027-01-04, periods: 4, period: week}
+season: 1.2
+channels:
+  - {id: a, kind: paid, response: {curve: linear, roas: 2}, spend: 1500}
+  - {id: b, kind: paid, response: {curve: linear, roas: 3}}
+YAML
+expect_exit "spend: and season: take one number for every period" 0 "$MPLAN" run "$TMP/const.yaml" --format csv
+[ "$(grep -c '^a,[1-4],.*,1500.00,1500.00,3600.00,' "$TMP/out")" = 4 ] && ok "constant spend 1500 gives GMV 3600 each week" \
+    || fail "constant spend" "$(head -5 "$TMP/out")"
+
 for ex in examples/*/plan.yaml; do
     expect_exit "example $ex runs" 0 "$MPLAN" run "$ex" --format json
 done
