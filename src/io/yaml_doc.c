@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "core/date.h"
@@ -547,6 +548,9 @@ const char *mp_suggest(const char *word, const char *const *cands, size_t n)
 {
     const char *best = NULL;
     size_t bestd = SIZE_MAX, wl = strlen(word);
+    for (size_t i = 0; i < n; i++) /* GMV for gmv: the case is the whole difference */
+        if (strcasecmp(word, cands[i]) == 0)
+            return cands[i];
     for (size_t i = 0; i < n; i++) {
         size_t d = edit_distance(word, cands[i]);
         size_t cl = strlen(cands[i]);
