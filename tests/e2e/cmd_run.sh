@@ -50,6 +50,8 @@ grep -q "^Goals" "$TMP/out" && grep -q "NO" "$TMP/out" && grep -q "667" "$TMP/ou
     && ok "table: allocation and goals" || fail "table" "$(cat "$TMP/out")"
 
 expect_exit "--strict exits 1 when a goal is missed" 1 "$MPLAN" run "$plan" --strict --format json
+# and says which, for scripts that write -o: GMV 1000(1 - e^-4/3) + 500(1 - e^-4/3) + 100 = 1,205
+expect_err "--strict names the missed goal" "two-exp.yaml: 1 goal missed: gmv (1,205 of 1,300)"
 
 expect_exit "-o writes the file" 0 "$MPLAN" run "$plan" --format json -o "$TMP/r.json"
 $PY -c "import json,sys; json.load(open(sys.argv[1]))" "$TMP/r.json" && [ ! -s "$TMP/out" ] \
