@@ -273,8 +273,11 @@ enum mp_status mp_param_read(const struct mp_ydoc *doc, const struct mp_ynode *v
     if (!(par->items = mp_arena_array(arena, v->n + 1, sizeof *par->items)))
         return mp_fail(err, MP_ENOMEM, "out of memory");
     for (size_t i = 0; i < v->n; i++) {
-        char item[320];
-        snprintf(item, sizeof item, "%.200s[%zu]", what, i);
+        char item[320]; /* 'name' -> 'name[i]' */
+        size_t len = strlen(what);
+        int quoted = len > 1 && what[len - 1] == '\'';
+        snprintf(item, sizeof item, "%.*s[%zu]%s", (int)(len - (size_t)quoted > 200 ? 200 : len - (size_t)quoted),
+                 what, i, quoted ? "'" : "");
         par->items[i] = (struct mp_param){0};
         MP_TRY(read_scalar(doc, v->items[i], item, arena, &par->items[i], err));
         par->nitems = i + 1;
