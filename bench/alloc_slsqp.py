@@ -4,7 +4,7 @@
 For each problem, bench_alloc prints the problem (curves, lifts, activity, bounds) and the
 equalize answer with its CPU time per call. This script solves the same problem with
 scipy.optimize.minimize(method='SLSQP') from the equal split, with the analytic gradient,
-scores both answers with its own model code (model.md 3-4, written again here), checks the
+scores both answers with its own model code (docs/model.md 3-4, written again here), checks the
 equalize answer against every constraint, and prints one markdown table row per problem.
 
 usage: alloc_slsqp.py BENCH_ALLOC PROBLEM...   (PROBLEM=NAME or NAME:noslsqp)

@@ -1,6 +1,6 @@
 /* Deterministic customers CSV for the segmentation benchmark and tests.
  * usage: gen_customers ROWS [SEED] > customers.csv
- * Columns (formats.md "Customers"): an id, dates as strings, order stats left empty for
+ * Columns (docs/plan-format.md "Customers"): an id, dates as strings, order stats left empty for
  * customers who never bought (as a LEFT JOIN export gives them), engagement counts, and a
  * city in Chinese. The same ROWS and SEED always give the same bytes. */
 #include <stdint.h>

@@ -1,5 +1,5 @@
 ---@meta mplan
--- LuaLS annotations of the mplan rule API (docs: docs/packs.md).
+-- LuaLS annotations of the mplan rule API (reference: docs/lua-api.md; packs: docs/packs.md).
 -- Not loaded at run time: point your editor's Lua language server at this file
 -- (`"workspace.library": ["path/to/mplan/lua"]` in .luarc.json) and it completes and
 -- type-checks rule scripts. Periods are numbered 1..plan.periods, as in mplan's output.
@@ -10,7 +10,15 @@
 ---@alias mplan.Phase "normal"|"preparation"|"storage"|"warmup"|"outbreak"|"review"
 
 ---Pack parameters: the defaults of pack.yaml `params`, overridden by the plan's `packs:` entry.
----@alias mplan.Params table<string, number|string|boolean>
+---A `type: list` param is a sequence of numbers, strings and booleans.
+---@alias mplan.Params table<string, number|string|boolean|(number|string|boolean)[]>
+
+---What the plan asks an allocator to reach (its `objective:`).
+---@class mplan.Objective
+---@field kind "gmv"|"profit"|"target_roas"|"goal"
+---@field target_roas number|nil  kind "target_roas": the least marketing ROAS
+---@field gmv number|nil          kind "goal": the GMV to reach at least spend
+---@field margin number|nil       the plan's margin (profit = gmv * margin - spend)
 
 ---A plan as a rule script sees it. Reading a field that does not exist is an error.
 ---@class mplan.Plan
@@ -22,9 +30,10 @@
 ---@field period_unit "day"|"week"|"month"
 ---@field start string          first day of period 1, YYYY-MM-DD
 ---@field budget number         budget.total
----@field allocatable number    B of model.md 7: total * (1 - reserve) - fixed lines
+---@field allocatable number    B of docs/model.md 7: total * (1 - reserve) - fixed lines
 ---@field margin number|nil     gross margin rate, nil when the plan gives none
 ---@field goals table<string, number>  goal targets by KPI name (a copy: read-only)
+---@field objective mplan.Objective  the plan's objective (a copy)
 local Plan = {}
 
 ---Every channel, in plan order.
@@ -73,6 +82,9 @@ function Plan:period(t) end
 ---@field max number            most total spend over the horizon (math.huge when unbounded)
 ---@field cap number            most spend in one period (math.huge when unbounded)
 ---@field theta number          carry-over rate, 0 <= theta < 1
+---@field carryover number      adstock at the start, a[c,0] (`carryover:`; revised plans carry the spent periods' effect in it)
+---@field owner string|nil      who runs the channel (`owner:`)
+---@field tags table<string, string|boolean>  the channel's `tags:` (a copy): {tier = "proven"}, or name = true for a list item
 local Channel = {}
 
 ---GMV of `spend` in period t on its own: demand multiplier included, no carry-over from
@@ -88,7 +100,21 @@ function Channel:response(spend, t) end
 ---@return number
 function Channel:marginal(spend, t) end
 
----The funnel (model.md 5) behind response(spend, t).
+---The demand multiplier L[c,t] of period t (docs/model.md 2): season, event lift and
+---warm-up lift as this channel takes them, and strategies' scale_lift.
+---@param t integer
+---@return number
+function Channel:demand(t) end
+
+---d(total GMV) / d(spend in period t) at the allocation, carry-over included: the
+---channel's spend in every period builds its adstock from `carryover`, and one more unit in
+---period t also returns in later periods (docs/model.md 6, mroas).
+---@param alloc mplan.Allocation|table<string, number[]>
+---@param t integer
+---@return number
+function Channel:marginal_at(alloc, t) end
+
+---The funnel (docs/model.md 5) behind response(spend, t).
 ---@param spend number
 ---@param t integer
 ---@return mplan.Funnel
@@ -133,7 +159,7 @@ function Allocation:get(ch, t) end
 function Allocation:total(ch) end
 
 ---The additive KPIs of one scope (a channel, a period, the plan), plus its ratios where
----they exist (model.md 6). An absent ratio is nil.
+---they exist (docs/model.md 6). An absent ratio is nil.
 ---@class mplan.Kpis
 ---@field spend number
 ---@field impressions number
@@ -168,7 +194,7 @@ function Allocation:total(ch) end
 ---@field by_period mplan.PeriodKpis[]
 ---@field margin number|nil
 
----Every ratio of model.md 6 for one scope; a ratio whose denominator is 0 (or roi without
+---Every ratio of docs/model.md 6 for one scope; a ratio whose denominator is 0 (or roi without
 ---a margin) is nil.
 ---@class mplan.Ratios
 ---@field ctr number|nil
@@ -228,7 +254,7 @@ function mplan.equalize(plan, budget, opts) end
 ---@return string? message
 function mplan.forecast(plan, alloc) end
 
----Every ratio of model.md 6 from one scope's additive KPIs; margin defaults to the plan's.
+---Every ratio of docs/model.md 6 from one scope's additive KPIs; margin defaults to the plan's.
 ---@param totals mplan.Kpis|{spend?: number, impressions?: number, clicks?: number, orders?: number, gmv?: number, new_customers?: number}
 ---@param margin? number
 ---@return mplan.Ratios
@@ -243,7 +269,7 @@ function mplan.log(fmt, ...) end
 ---@class mplan.Test
 test = {}
 
----A plan from YAML text (formats.md). It becomes the current plan, which strategies may
+---A plan from YAML text (docs/plan-format.md). It becomes the current plan, which strategies may
 ---change; objects of an earlier plan stop working.
 ---@param yaml string
 ---@return mplan.Plan
@@ -267,10 +293,17 @@ function test.params(overrides) end
 ---@return string? message
 function test.check(plan, alloc, budget) end
 
+---Pack tests only: the values mplan.quantile and mplan.quantiles see in this test file, as
+---if `mplan segment` read a file with these values in these columns (values that are not
+---numbers are left out): `test.quantiles{recency_days = {3, 10, 42}, gmv = {...}}`.
+---@param columns table<string, (number|string)[]>
+function test.quantiles(columns) end
+
 ---Segmenters only: the lower p-quantile (0 <= p <= 1) of a numeric column over the
 ---non-empty values of the whole file `mplan segment` reads (nil when it has none). The
 ---first call makes mplan read the file once before segmenting; exact for integers below
----8192, else within 2^-12 relative (docs/segment.md). Not on standard input.
+---8192, else within 2^-12 relative (docs/segment.md). Not on standard input. In pack tests,
+---from test.quantiles.
 ---@param column string
 ---@param p number
 ---@return number|nil

@@ -55,7 +55,7 @@ MP_API int mp_equalize_optimal(const mp_equalize_info *info);
 /* "exact", "gap", "work limit" or "no bound". */
 MP_API const char *mp_equalize_stop_name(enum mp_equalize_stop stop);
 
-/* The built-in allocator (model.md 7): fills the optimised channels of `out` spending at
+/* The built-in allocator (docs/model.md 7): fills the optimised channels of `out` spending at
  * most `budget` under the plan's objective and constraints. `info` may be NULL. */
 MP_API enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *out,
                                         mp_equalize_info *info, mp_error *err);
@@ -87,7 +87,7 @@ MP_API mp_pulse mp_alloc_pulse(const mp_plan *plan, const mp_alloc *alloc, size_
 MP_API enum mp_status mp_alloc_best_roas(const mp_plan *plan, double budget, double *roas,
                                          double *spend, mp_error *err);
 
-/* Check an allocation against every constraint of model.md 7; the message names channel,
+/* Check an allocation against every constraint of docs/model.md 7; the message names channel,
  * period and constraint. `who` names the allocator in the message. */
 MP_API enum mp_status mp_alloc_check(const mp_plan *plan, const mp_alloc *alloc, double budget,
                                      const char *who, mp_error *err);

@@ -1,4 +1,4 @@
-/* Channel response curves (model.md 3-5). */
+/* Channel response curves (docs/model.md 3-5). */
 #ifndef MPLAN_CHANNEL_H
 #define MPLAN_CHANNEL_H
 
@@ -14,7 +14,16 @@ MP_API double mp_channel_response(const mp_plan *plan, size_t c, int t, double a
 /* d response / d a at adstock level a. */
 MP_API double mp_channel_marginal(const mp_plan *plan, size_t c, int t, double a);
 
-/* The funnel of model.md 5 for `spend` taken as the adstock level in period t (no
+/* The demand multiplier L[c,t] of docs/model.md 2 (season, event lift, strategies' scale)
+ * of channel c in period t (0-based). */
+MP_API double mp_channel_demand(const mp_plan *plan, size_t c, int t);
+
+/* d(total GMV) / d x[c,t] with carry-over (docs/model.md 6, mroas): the return of one more
+ * unit spent in period t (0-based) given the channel's spend `x` in every period ([T]),
+ * starting from its initial adstock `carryover:`. */
+MP_API double mp_channel_marginal_carry(const mp_plan *plan, size_t c, const double *x, int t);
+
+/* The funnel of docs/model.md 5 for `spend` taken as the adstock level in period t (no
  * carry-over), as the forecast computes it for a cell. */
 MP_API mp_kpis mp_channel_funnel(const mp_plan *plan, size_t c, int t, double spend);
 

@@ -1,4 +1,4 @@
-/* The Lua host: a sandboxed interpreter that runs rule packs (lua-api.md, cli.md). */
+/* The Lua host: a sandboxed interpreter that runs rule packs (docs/lua-api.md, docs/mplan.1). */
 #ifndef MPLAN_HOST_H
 #define MPLAN_HOST_H
 
@@ -12,7 +12,7 @@
 
 typedef struct mp_host mp_host;
 
-/* Per-call limits for rule scripts; a 0 field takes the default of cli.md. */
+/* Per-call limits for rule scripts; a 0 field takes the default of docs/mplan.1. */
 typedef struct mp_host_limits {
     double max_steps; /* instructions, default 1e9 */
     double max_mem;   /* bytes, default 512 MiB */

@@ -1,4 +1,4 @@
-/* KPIs (model.md 6) and the forecast that produces them. */
+/* KPIs (docs/model.md 6) and the forecast that produces them. */
 #ifndef MPLAN_KPI_H
 #define MPLAN_KPI_H
 
@@ -33,7 +33,7 @@ enum mp_kpi_id {
     MP_KPI_STORE_AOV, MP_KPI_COUNT
 };
 
-/* Name as in model.md 6 ("gmv", "roas", ...). */
+/* Name as in docs/model.md 6 ("gmv", "roas", ...). */
 MP_API const char *mp_kpi_name(enum mp_kpi_id id);
 /* The id of a KPI name, or -1. */
 MP_API int mp_kpi_lookup(const char *name);
@@ -50,7 +50,7 @@ MP_API mp_ratios mp_kpi_ratios(const mp_kpis *k, double margin);
 /* Any KPI of a scope by id (NAN when absent). */
 MP_API double mp_kpi_value(const mp_kpis *k, double margin, enum mp_kpi_id id);
 
-/* The forecast of an allocation (model.md 3-6). */
+/* The forecast of an allocation (docs/model.md 3-6). */
 typedef struct mp_forecast {
     size_t nchannels;
     int T;
@@ -60,7 +60,7 @@ typedef struct mp_forecast {
     mp_kpis *cell;       /* [C*T] */
     double *adstock;     /* [C*T] */
     double *marginal;    /* [C*T] d(total gmv) / d spend[c,t], carry-over included */
-    double *mroas;       /* [C] model.md 6, see docs/model-notes.md */
+    double *mroas;       /* [C] docs/model.md 6, see docs/model-notes.md */
     double fixed_lines;  /* budget.fixed over the horizon */
     /* Storage deferral (docs/model-notes.md): [C*T] GMV of the spend in a cell that converts
      * at the outbreak (already counted in the outbreak's cells), and by the phase of the

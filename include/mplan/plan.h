@@ -9,7 +9,7 @@
 
 typedef struct mp_plan mp_plan;
 
-/* Read and validate a plan file (formats.md). On success the caller owns *out: free it
+/* Read and validate a plan file (docs/plan-format.md). On success the caller owns *out: free it
  * with mp_plan_free. On failure *out is NULL and err names file:line:col. */
 MP_API enum mp_status mp_plan_load(const char *path, mp_plan **out, mp_error *err);
 
@@ -18,7 +18,7 @@ MP_API enum mp_status mp_plan_load_string(const char *name, const char *text, si
                                           mp_plan **out, mp_error *err);
 
 /* Derive each period's start, phase and event and every channel's demand multiplier
- * (model.md 2); call again after changing events, season or channel lifts. */
+ * (docs/model.md 2); call again after changing events, season or channel lifts. */
 MP_API enum mp_status mp_plan_resolve(mp_plan *plan, mp_error *err);
 
 /* A deep copy. The caller owns the result (mp_plan_free); NULL when out of memory. */
@@ -54,7 +54,7 @@ MP_API const char *mp_plan_warning(const mp_plan *plan, size_t i);
 /* Fixed lines over the horizon: budget.fixed, cost:fixed channels and fixed `spend:`. */
 MP_API double mp_plan_fixed_total(const mp_plan *plan);
 
-/* B of model.md 7: total * (1 - reserve) - fixed lines over the horizon. */
+/* B of docs/model.md 7: total * (1 - reserve) - fixed lines over the horizon. */
 MP_API double mp_plan_allocatable(const mp_plan *plan);
 
 #endif

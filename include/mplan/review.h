@@ -1,4 +1,4 @@
-/* Review (model.md 9): plan vs actual, refit of each channel's response, and the plan for
+/* Review (docs/model.md 9): plan vs actual, refit of each channel's response, and the plan for
  * what is left of the horizon. */
 #ifndef MPLAN_REVIEW_H
 #define MPLAN_REVIEW_H
@@ -11,7 +11,7 @@
 #include "mplan/plan.h"
 #include "mplan/status.h"
 
-/* Actual results per channel and period (formats.md "Actuals"). */
+/* Actual results per channel and period (docs/plan-format.md "Actuals"). */
 typedef struct mp_actuals {
     size_t nchannels;
     int T;

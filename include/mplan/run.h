@@ -1,6 +1,6 @@
 /* Running a plan the way `mplan run` does: the plan's rule packs and strategies, the
  * allocator, the forecast, custom KPIs and goals, in one call; the answer is read through
- * accessors (like sqlite3_column_*) and written as a table, CSV or the JSON of formats.md. */
+ * accessors (like sqlite3_column_*) and written as a table, CSV or the JSON of docs/plan-format.md. */
 #ifndef MPLAN_RUN_H
 #define MPLAN_RUN_H
 
@@ -52,7 +52,7 @@ MP_API const char *mp_run_period_event(const mp_run *run, int t);
 /* ---- the allocation ---- */
 /* "equalize" or the pack's PACK.NAME. */
 MP_API const char *mp_run_allocator(const mp_run *run);
-/* B of model.md 7: what the allocator spread. */
+/* B of docs/model.md 7: what the allocator spread. */
 MP_API double mp_run_allocatable(const mp_run *run);
 /* Objective goal: GMV the budget cannot reach (0 when it can, or for other objectives). */
 MP_API double mp_run_shortfall(const mp_run *run);
@@ -63,7 +63,7 @@ MP_API const mp_alloc *mp_run_alloc(const mp_run *run);
 
 /* ---- the forecast ---- */
 #define MP_RUN_ALL (-1)
-/* Any KPI of model.md 6 (additive or ratio; NAN when absent) of a scope: channel c and
+/* Any KPI of docs/model.md 6 (additive or ratio; NAN when absent) of a scope: channel c and
  * period t, or MP_RUN_ALL for either. (MP_RUN_ALL, MP_RUN_ALL) is the plan's total and
  * (MP_RUN_ALL, t) a period's, both with baseline GMV and fixed lines; (c, MP_RUN_ALL) is a
  * channel over the horizon and (c, t) one cell. */

@@ -1,4 +1,4 @@
-/* Segmenting customers files with a rule pack's segmenter (model.md 8, formats.md). */
+/* Segmenting customers files with a rule pack's segmenter (docs/model.md 8, docs/plan-format.md). */
 #ifndef MPLAN_SEGMENT_H
 #define MPLAN_SEGMENT_H
 

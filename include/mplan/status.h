@@ -29,7 +29,7 @@ typedef struct mp_error {
 /* A short constant description of a status, e.g. "bad input". */
 MP_API const char *mp_strerror(enum mp_status status);
 
-/* The process exit code documented in cli.md for a status. */
+/* The process exit code documented in docs/mplan.1 for a status. */
 MP_API int mp_exit_code(enum mp_status status);
 
 /* Record a failure in `err` (may be NULL) and return `status`. */

@@ -1,4 +1,4 @@
-/* What-if: change plan values by path and sweep scenarios (model.md 7, cli.md `whatif`). */
+/* What-if: change plan values by path and sweep scenarios (docs/model.md 7, docs/mplan.1 `whatif`). */
 #ifndef MPLAN_WHATIF_H
 #define MPLAN_WHATIF_H
 
@@ -60,7 +60,7 @@ typedef struct mp_whatif_row {
     size_t scenario;     /* index into the scenarios given, 0 when none were */
     const double *axis;  /* [naxes] this row's value on each axis */
     mp_kpis total;       /* KPIs of the whole plan (baseline and fixed lines included) */
-    double allocatable;  /* B of model.md 7 */
+    double allocatable;  /* B of docs/model.md 7 */
     double mroas;        /* GMV of the next unit of budget, where it brings most (docs) */
     double shortfall;    /* objective goal: GMV the budget cannot reach */
     const double *spend; /* [nchannels] spend of each channel over the horizon */

@@ -1,4 +1,4 @@
--- kpi-extra: KPIs analysts ask for beyond model.md's list, each a goal a plan can set
+-- kpi-extra: KPIs analysts ask for beyond docs/model.md's list, each a goal a plan can set
 -- (goals: {kpi-extra.gross_profit: 60000}).
 --
 -- A KPI hook receives t, the plan's forecast totals: the additive KPIs (t.spend, t.gmv,

@@ -1,4 +1,4 @@
--- RFM segmentation of buyers (model.md section 8).
+-- RFM segmentation of buyers (docs/model.md section 8).
 --
 -- Scores 1..5, 5 best: R from the days since the last order (fewer is better), F from the
 -- number of orders, M from the money spent. Each score compares the value with the
@@ -14,7 +14,8 @@
 --   at risk      F >= 3 (R <= 2)          used to buy often, quiet for a while
 --   hibernating  R == 2                   quiet, never frequent
 --   lost         R == 1                   longest gone, never frequent
--- Customers with no order (empty recency) are "no purchase". The score returned beside the
+-- Customers with no order (empty recency) are "no purchase". Text where a number belongs
+-- (n/a, -, N/A, 空) counts as empty: no recency is "no purchase", no orders or money score 1. The score returned beside the
 -- label is the RFM cell R*100 + F*10 + M (555 best; 0 for no purchase).
 local score = require("score")
 local M = {}
@@ -54,15 +55,21 @@ local function edges_of(params)
   return edges
 end
 
+-- The number in a field, or nil for an empty field or text.
+local function num(v)
+  if math.type(v) then return v end
+  return nil
+end
+
 function M.group(row, params)
-  local recency = row[params.recency]
+  local recency = num(row[params.recency])
   if recency == nil then
     return "no purchase", 0
   end
   local e = edges_of(params)
   local r = 6 - score.score(recency, e.r)
-  local f = score.score(row[params.frequency] or 0, e.f)
-  local m = score.score(row[params.monetary] or 0, e.m)
+  local f = score.score(num(row[params.frequency]) or 0, e.f)
+  local m = score.score(num(row[params.monetary]) or 0, e.m)
   return score.name(r, f, m), r * 100 + f * 10 + m
 end
 

@@ -37,7 +37,7 @@ end
 -- new spend minus the response at the old one, read straight off the channel's curve.
 --
 -- With carry-over (params.carryover = true) spend keeps working: a share theta of this
--- period's adstock reaches the next period, theta^2 the one after, and so on (model.md 3).
+-- period's adstock reaches the next period, theta^2 the one after, and so on (docs/model.md 3).
 -- So the gain is summed over this and every later period, each at its own adstock level.
 -- This favours spending early in channels with a high theta, which is how storage and
 -- warm-up spend pays off in an event's outbreak.
@@ -53,7 +53,7 @@ local function gain(ch, t, amount, spend, adstock, T, carryover)
   return sum
 end
 
--- Adstock of every period from the spend: a[t] = x[t] + theta * a[t-1] (model.md 3).
+-- Adstock of every period from the spend: a[t] = x[t] + theta * a[t-1] (docs/model.md 3).
 local function adstock_of(ch, spend, T)
   local a, prev = {}, 0
   for t = 1, T do

@@ -126,13 +126,15 @@ int cli_script_option(int ch, const char *name, const char *arg, struct cli_scri
 
 int cli_parse_script_args(int argc, char **argv, const char *cmd, const char *help, struct cli_scripts *sc)
 {
-    static const struct option longopts[] = {CLI_SCRIPT_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {CLI_SCRIPT_OPTIONS, {"help", no_argument, NULL, 'h'},
+                                             {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
     memset(sc, 0, sizeof *sc);
     optind = 1;
     opterr = 0;
     int ch, idx = 0;
-    while ((ch = getopt_long(argc, argv, ":vh", longopts, &idx)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":vhq", longopts, &idx)) != -1) {
         switch (ch) {
+        case 'q': break; /* accepted as everywhere: these commands print no warnings */
         case CLI_OPT_LIMIT:
         case 'v':
             if (cli_script_option(ch, longopts[idx].name, optarg, sc, cmd))

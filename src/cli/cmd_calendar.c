@@ -22,6 +22,7 @@ static const char calendar_help[] =
     "DTSTAMP is now, or SOURCE_DATE_EPOCH when set.\n"
     "\n"
     "  -o, --output FILE  write there instead of stdout (atomically)\n"
+    "  -q, --quiet        accepted as by every command (calendar prints no warnings)\n"
     "  -h, --help         this help\n"
     "\n"
     "exit: 0 ok, 2 usage, 3 bad plan, 4 rule script, 5 I/O\n";
@@ -42,18 +43,19 @@ static const struct cli_writers calendar_writers = {.table = write_ics};
 int cmd_calendar(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
     const char *output = NULL;
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:hq", longopts, NULL)) != -1) {
         switch (ch) {
         case 'o':
             if (cli_output_arg("calendar", "-o", optarg) >= 0)
                 return 2;
             output = optarg;
             break;
+        case 'q': break; /* nothing is printed on stderr but errors */
         case 'h': fputs(calendar_help, stdout); return 0;
         case ':': return cli_usage("calendar", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("calendar", "unknown option '%s'", argv[optind - 1]);

@@ -19,9 +19,10 @@ static const char report_help[] =
     "its marginal ROAS, the funnel and audience segments, the KPIs and goal attainment, and\n"
     "with --actuals the plan-vs-actual variance and refits (as mplan review).\n"
     "\n"
-    "  -a, --actuals FILE   actuals CSV (formats.md)\n"
+    "  -a, --actuals FILE   actuals CSV (docs/plan-format.md)\n"
     "  -t, --threshold R    off-plan threshold for the variance (default 0.15)\n"
     "  -o, --output FILE    write there instead of stdout (atomically)\n"
+    "  -q, --quiet          accepted as by every command (report prints no warnings)\n"
     "  -h, --help           this help\n"
     "\n"
     "exit: 0 ok, 2 usage, 3 bad plan or actuals, 4 rule script, 5 I/O\n";
@@ -33,14 +34,14 @@ int cmd_report(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"actuals", required_argument, NULL, 'a'}, {"threshold", required_argument, NULL, 't'},
-        {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'},
+        {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0}};
     const char *output = NULL, *actuals = NULL;
     double threshold = 0.15;
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":a:t:o:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":a:t:o:hq", longopts, NULL)) != -1) {
         switch (ch) {
         case 'a': actuals = optarg; break;
         case 't':
@@ -52,6 +53,7 @@ int cmd_report(int argc, char **argv)
                 return 2;
             output = optarg;
             break;
+        case 'q': break; /* nothing is printed on stderr but errors */
         case 'h': fputs(report_help, stdout); return 0;
         case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);

@@ -4,10 +4,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "io/actuals.h"
+#include "io/lock.h"
 #include "io/plan_write.h"
 #include "io/review_out.h"
 #include "mplan/review.h"
@@ -28,6 +30,7 @@ static const char review_help[] =
     "                        plan by more than R (default 0.15 = 15%)\n"
     "  -w, --write-plan FILE write the revised plan (atomically): it starts at the first\n"
     "                        remaining period, so 'mplan run FILE' plans only the rest\n"
+    "                        (with FILE.lock beside it when PLAN.yaml has a lock)\n"
     "  -f, --format FMT      table (default on a terminal), csv (one row per scope and KPI),\n"
     "                        json\n"
     "  -o, --output FILE     write there instead of stdout (atomically)\n"
@@ -119,6 +122,17 @@ static enum mp_status write_plan(const char *path, const mp_plan *revised, const
     struct plan_file f = {revised, dirname(copy), comment};
     enum mp_status st = cli_output(path, -1, &yaml, &f, err);
     free(copy);
+    if (st != MP_OK)
+        return st;
+    /* A locked plan's revision is locked too: the packs were checked against the lock when
+     * the plan ran, and the revised plan names them by its own relative paths. */
+    char lock[4096];
+    if (strcmp(path, "-") == 0 || mp_lock_path(o->plan, lock, sizeof lock) != 0 || access(lock, F_OK) != 0)
+        return MP_OK;
+    mp_plan *written = NULL;
+    if ((st = mp_plan_load(path, &written, err)) == MP_OK)
+        st = mp_lock_write(written, err);
+    mp_plan_free(written);
     return st;
 }
 

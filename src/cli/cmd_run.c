@@ -16,7 +16,7 @@ static const char run_help[] =
     "per channel, per period and in total, and report goal attainment.\n"
     "\n"
     "  -f, --format FMT   table (default on a terminal), csv (one row per channel and\n"
-    "                     period), json (formats.md)\n"
+    "                     period), json (docs/plan-format.md)\n"
     "  -o, --output FILE  write there instead of stdout (atomically)\n"
     "      --strict       exit 1 when a goal is not met\n"
     "  -q, --quiet        no warnings on stderr\n"

@@ -41,7 +41,7 @@ static const char usage_text[] =
     "  --max-mem BYTES      memory of the rule scripts (default 512M)\n"
     "  --timeout SECONDS    wall time per segmenter call (default 10; 500ms)\n"
     "  --verbose            Lua traceback with rule errors\n"
-    "  --quiet              no progress bar\n"
+    "  -q, --quiet          no progress bar, no warnings\n"
     "\n"
     "exit codes: 0 ok, 2 usage, 3 bad input (CSV: file:line), 4 rule failed, 5 I/O error.\n"
     "See docs/segment.md.\n";
@@ -276,7 +276,7 @@ int cmd_segment(int argc, char **argv)
     prog.on = !quiet && isatty(2);
     prog.t0 = now_s();
     o.progress = progress_cb;
-    o.warn = warn_cb;
+    o.warn = quiet ? NULL : warn_cb;
     o.ctx = &prog;
 
     mp_error err = {0};
@@ -303,7 +303,7 @@ int cmd_segment(int argc, char **argv)
         st = mp_segment_run(input, &o, &s, &err);
     }
     progress_end(&prog);
-    if (st == MP_OK)
+    if (st == MP_OK && !quiet)
         warn_mixed(s);
     if (st == MP_OK && summary_out) {
         long key = mp_seg_key_column(s);

@@ -1,4 +1,4 @@
-/* equalize, the built-in allocator of model.md 7.
+/* equalize, the built-in allocator of docs/model.md 7.
  *
  * The decision variables are the "free cells": periods where an optimised channel may spend
  * (active, cap > 0) and whose spend the constraints do not already fix. The core problem is
@@ -1205,7 +1205,7 @@ static const double *loose_optimum(struct eq *q, double p, struct pick *best)
     return q->gain;
 }
 
-/* S-curves (model.md 7, docs/model-notes.md "S-curves"). The candidates of today's
+/* S-curves (docs/model.md 7, docs/model-notes.md "S-curves"). The candidates of today's
  * heuristics (equal split and proportional-to-beta paths, LEVELS budget levels each, for gmv
  * only the whole budget; every prefix of the greedy allocation) and two local solves (the
  * interior-point method with the Hessian clipped, line search on the true objective) from the
@@ -1538,7 +1538,7 @@ static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info
     double G = gmv_of(q, q->x), S = sum(q->x, 0, q->n);
     double Gt = q->K0 + G, St = q->F0 + S, g = q->gk + G - q->gr * S;
     char at[512];
-    /* With no spend at all the ROAS is absent (model.md 6), so not at the target either. */
+    /* With no spend at all the ROAS is absent (docs/model.md 6), so not at the target either. */
     if (plan->objective == MP_OBJ_TARGET_ROAS && (!meets(q, G, S) || !(St > 0)))
         return mp_fail(err, MP_EINFEASIBLE, "%s: objective target_roas %.6g cannot be met under the budget and channel constraints",
                        where(plan, NULL, at, sizeof at), plan->objective_value);

@@ -1,4 +1,4 @@
-/* Response curves of model.md 4, without the demand multiplier. */
+/* Response curves of docs/model.md 4, without the demand multiplier. */
 #ifndef MPLAN_CURVE_H
 #define MPLAN_CURVE_H
 

@@ -1,4 +1,4 @@
-/* Forecast: allocation -> adstock -> response -> funnel -> KPIs (model.md 3-6). */
+/* Forecast: allocation -> adstock -> response -> funnel -> KPIs (docs/model.md 3-6). */
 #include "mplan/kpi.h"
 
 #include <math.h>
@@ -9,7 +9,7 @@
 #include "core/model.h"
 #include "mplan/channel.h"
 
-/* The funnel of model.md 5 for response r; counts stay 0 without a funnel. */
+/* The funnel of docs/model.md 5 for response r; counts stay 0 without a funnel. */
 static mp_kpis cell_kpis(const struct mp_channel *ch, double spend, double r)
 {
     mp_kpis k = {.spend = spend, .gmv = r};

@@ -1,4 +1,4 @@
-/* KPI names and ratios (model.md 6). */
+/* KPI names and ratios (docs/model.md 6). */
 #include "mplan/kpi.h"
 
 #include <math.h>

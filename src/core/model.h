@@ -87,6 +87,9 @@ struct mp_channel {
      * of defer_set is set; elsewhere the event's share holds. */
     double defer[MP_PHASE_COUNT];
     unsigned defer_set;
+    /* `tags:` free-form labels for rule packs: tag_val[i] NULL for a bare name (a list item). */
+    const char **tag_key, **tag_val;
+    size_t ntags;
     const char *changed_by; /* PACK.NAME of the strategy that last changed its bounds, activity
                              * or lifts, named in messages about them; NULL: none did */
     struct mp_loc loc;
@@ -137,12 +140,12 @@ struct mp_milestone {
 };
 
 struct mp_goal {
-    const char *kpi; /* a KPI of model.md 6, or PACK.NAME for a custom KPI */
+    const char *kpi; /* a KPI of docs/model.md 6, or PACK.NAME for a custom KPI */
     double target;
     struct mp_loc loc;
 };
 
-enum mp_param_type { MP_PARAM_NUMBER, MP_PARAM_STRING, MP_PARAM_BOOL };
+enum mp_param_type { MP_PARAM_NUMBER, MP_PARAM_STRING, MP_PARAM_BOOL, MP_PARAM_LIST };
 
 struct mp_param {
     const char *name;
@@ -150,6 +153,8 @@ struct mp_param {
     double num;
     const char *str;
     int boolean;
+    struct mp_param *items; /* MP_PARAM_LIST: numbers, strings or booleans (no name) */
+    size_t nitems;
     struct mp_loc loc;
 };
 
@@ -228,6 +233,7 @@ struct mp_plan {
     struct mp_segment_size *segments;
     size_t nsegments;
     const char *segments_from, *segments_segmenter;
+    int segments_skip_bad; /* segments.skip_bad: skip bad rows of segments.from, as --skip-bad */
 
     struct mp_pack_ref *packs;
     size_t npacks;

@@ -14,14 +14,17 @@
 
 #define MAX_SEGS 6
 
-/* One dot-separated part of a path: a name and an optional [index] (-1 when absent). */
+/* One dot-separated part of a path: a name and an optional [index] (-1 when absent) or
+ * [key] (an event's name: `events[Double 11].lift`; empty when absent). */
 struct seg {
     char name[64];
     long index;
+    char key[128];
 };
 
 static const char paths_hint[] =
     "e.g. budget, budget.reserve, margin, season[2], baseline.gmv, goals.gmv, events[0].lift, "
+    "events[Double 11].lift, "
     "channels.ID.response.k, channels.ID.theta, channels.ID.max, channels.ID.funnel.cvr";
 
 /* Split "channels.p4p.response.k" or "events[0].lift"; -1 on a malformed path. */
@@ -40,10 +43,16 @@ static int split(const char *path, struct seg *segs)
         g->name[len] = '\0';
         s += len;
         g->index = -1;
-        if (*s == '[') {
-            char *end;
-            if (s[1] < '0' || s[1] > '9')
+        g->key[0] = '\0';
+        if (*s == '[' && (s[1] < '0' || s[1] > '9')) { /* [name] */
+            const char *end = strchr(s + 1, ']');
+            if (!end || end == s + 1 || (size_t)(end - s - 1) >= sizeof g->key)
                 return -1;
+            memcpy(g->key, s + 1, (size_t)(end - s - 1));
+            g->key[end - s - 1] = '\0';
+            s = end + 1;
+        } else if (*s == '[') {
+            char *end;
             g->index = strtol(s + 1, &end, 10);
             if (*end != ']')
                 return -1;
@@ -102,12 +111,26 @@ static enum mp_status find_budget(mp_plan *plan, const char *path, const struct 
 static enum mp_status find_event(mp_plan *plan, const char *path, const struct seg *s, int n,
                                  struct mp_plan_ref *r, mp_error *err)
 {
-    if (s[0].index < 0 || n < 2 || n > 3)
+    long e = s[0].index;
+    if (s[0].key[0]) { /* by name */
+        for (size_t i = 0; i < plan->nevents && e < 0; i++)
+            if (strcmp(plan->events[i].name, s[0].key) == 0)
+                e = (long)i;
+        if (e < 0) {
+            char names[512] = "";
+            for (size_t i = 0; i < plan->nevents; i++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s'%s'", i ? ", " : "",
+                         plan->events[i].name);
+            return mp_fail(err, MP_EINPUT, "'%s': no event named '%s' (the plan's events: %s)", path,
+                           s[0].key, plan->nevents ? names : "none");
+        }
+    }
+    if (e < 0 || n < 2 || n > 3)
         return unknown(path, err);
-    if ((size_t)s[0].index >= plan->nevents)
+    if ((size_t)e >= plan->nevents)
         return mp_fail(err, MP_EINPUT, "'%s': the plan has %zu events (events[0] is the first)", path,
                        plan->nevents);
-    struct mp_event *ev = &plan->events[s[0].index];
+    struct mp_event *ev = &plan->events[e];
     enum mp_status st = MP_OK;
     if (n == 3) { /* events[I].defer.storage, events[I].defer.warmup */
         if (strcmp(s[1].name, "defer") != 0 || s[2].index >= 0)
@@ -239,6 +262,9 @@ enum mp_status mp_plan_ref_find(mp_plan *plan, const char *path, struct mp_plan_
     if (n < 0)
         return mp_fail(err, MP_EINPUT, "'%s': not a plan value path (%s)", path, paths_hint);
     const char *top = s[0].name;
+    for (int i = 0; i < n; i++) /* a [name] picks an event, nothing else */
+        if (s[i].key[0] && (i > 0 || strcmp(top, "events") != 0))
+            return unknown(path, err);
     if (strcmp(top, "budget") == 0 && s[0].index < 0)
         return find_budget(plan, path, s, n, r, err);
     if (strcmp(top, "margin") == 0 && n == 1 && s[0].index < 0)

@@ -1,4 +1,4 @@
-/* The plan model: names, derived quantities (model.md 1-2), copying and freeing. */
+/* The plan model: names, derived quantities (docs/model.md 1-2), copying and freeing. */
 #include "core/model.h"
 
 #include <math.h>
@@ -42,8 +42,18 @@ const char *mp_curve_name(enum mp_curve curve)
     return (unsigned)curve <= MP_CURVE_LINEAR ? names[curve] : "?";
 }
 
+/* Each warning is kept once: the plan is resolved again after every strategy's change, and
+ * the same condition must not be reported once per resolve. */
 enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[MP_ERRMSG_MAX];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (size_t i = 0; i < plan->nwarnings; i++)
+        if (strcmp(plan->warnings[i], buf) == 0)
+            return MP_OK;
     if (plan->nwarnings == plan->capwarnings) {
         size_t cap = plan->capwarnings ? 2 * plan->capwarnings : 8;
         const char **w = mp_arena_array(&plan->arena, cap, sizeof *w);
@@ -54,11 +64,6 @@ enum mp_status mp_plan_warn(struct mp_plan *plan, const char *fmt, ...)
         plan->warnings = w;
         plan->capwarnings = cap;
     }
-    va_list ap;
-    va_start(ap, fmt);
-    char buf[MP_ERRMSG_MAX];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     const char *msg = mp_arena_strdup(&plan->arena, buf);
     if (!msg)
         return MP_ENOMEM;
@@ -615,6 +620,8 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         d->name = dup_str(A, s->name, &ok);
         d->owner = dup_str(A, s->owner, &ok);
         d->changed_by = dup_str(A, s->changed_by, &ok);
+        d->tag_key = dup_strs(A, s->tag_key, s->ntags, &ok);
+        d->tag_val = dup_strs(A, s->tag_val, s->ntags, &ok);
         d->spend = dup_mem(A, s->spend, T * sizeof *s->spend, &ok);
         d->windows = dup_mem(A, s->windows, s->nwindows * sizeof *s->windows, &ok);
         d->override = dup_mem(A, s->override, T, &ok);
@@ -631,8 +638,12 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         d->dir = dup_str(A, src->packs[i].dir, &ok);
         d->params = dup_mem(A, src->packs[i].params, d->nparams * sizeof *d->params, &ok);
         for (size_t j = 0; ok && j < d->nparams; j++) {
-            d->params[j].name = dup_str(A, d->params[j].name, &ok);
-            d->params[j].str = dup_str(A, d->params[j].str, &ok);
+            struct mp_param *q = &d->params[j];
+            q->name = dup_str(A, q->name, &ok);
+            q->str = dup_str(A, q->str, &ok);
+            q->items = dup_mem(A, q->items, q->nitems * sizeof *q->items, &ok);
+            for (size_t k = 0; ok && k < q->nitems; k++)
+                q->items[k].str = dup_str(A, q->items[k].str, &ok);
         }
     }
     p->strategies = dup_strs(A, src->strategies, src->nstrategies, &ok);
@@ -661,6 +672,33 @@ double mp_channel_marginal(const mp_plan *plan, size_t c, int t, double a)
     double d;
     mp_curve_eval(&plan->channels[c].resp, a, NULL, &d, NULL);
     return plan->lift[MP_AT(plan, c, t)] * d;
+}
+
+double mp_channel_demand(const mp_plan *plan, size_t c, int t)
+{
+    return plan->demand[MP_AT(plan, c, t)];
+}
+
+/* As the forecast's backward pass (src/core/forecast.c): sum over u >= t of
+ * W[c,u] f'(a[c,u]) theta^(u-t), where a later period with adstock 0 got nothing from x[t]. */
+double mp_channel_marginal_carry(const mp_plan *plan, size_t c, const double *x, int t)
+{
+    const struct mp_channel *ch = &plan->channels[c];
+    double a = ch->carryover, g = 0, w = 1;
+    for (int u = 0; u < plan->T; u++) {
+        a = x[u] + ch->theta * a;
+        if (u < t)
+            continue;
+        if (u > t && (w *= ch->theta) == 0)
+            break;
+        double d, L = plan->lift[MP_AT(plan, c, u)];
+        mp_curve_eval(&ch->resp, a, NULL, &d, NULL);
+        if (u == t)
+            g = L != 0 ? L * d : 0;
+        else if (a > 0 && L != 0)
+            g += w * L * d;
+    }
+    return g;
 }
 
 int mp_channel_active(const mp_plan *plan, size_t c, int t)

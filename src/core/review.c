@@ -1,4 +1,4 @@
-/* Review (model.md 9): plan vs actual, the refit of each channel's response from its
+/* Review (docs/model.md 9): plan vs actual, the refit of each channel's response from its
  * actuals, and the revised plan for the periods that are left. */
 #include "mplan/review.h"
 

@@ -1,4 +1,4 @@
-/* Segment summaries (model.md 8): per label, the count and the sum and mean of every numeric
+/* Segment summaries (docs/model.md 8): per label, the count and the sum and mean of every numeric
  * column, summed exactly so that any split of the rows merges to the same numbers; and the
  * label-to-label flow between two snapshots. Pure computation: no Lua, no I/O. */
 #ifndef MPLAN_CORE_SEGMENT_H

@@ -1,4 +1,4 @@
-/* Actuals files (formats.md): one row per channel and period, read with the one CSV reader
+/* Actuals files (docs/plan-format.md): one row per channel and period, read with the one CSV reader
  * and checked against the plan; every bad row is refused at file:line. */
 #include "io/actuals.h"
 

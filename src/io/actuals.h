@@ -1,4 +1,4 @@
-/* Actuals files for `mplan review` (formats.md "Actuals"). */
+/* Actuals files for `mplan review` (docs/plan-format.md "Actuals"). */
 #ifndef MPLAN_IO_ACTUALS_H
 #define MPLAN_IO_ACTUALS_H
 

@@ -265,7 +265,7 @@ static int check_bytes(struct reader *r, uint64_t line, const char *p, size_t n,
         return bad(r, line, "NUL byte%s", which(r, z, nf, where, sizeof where));
     size_t at = (flags & C_HIGH) ? high + utf8_check((const unsigned char *)p + high, n - high) : n;
     if (at < n)
-        return bad(r, line, "invalid UTF-8%s (formats.md: text is UTF-8; convert with iconv)",
+        return bad(r, line, "invalid UTF-8%s (text must be UTF-8; convert with iconv)",
                    which(r, p + at, nf, where, sizeof where));
     return 0;
 }

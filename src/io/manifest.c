@@ -1,4 +1,4 @@
-/* Rule-pack manifests: pack.yaml (formats.md) read and checked, and the parameter values a
+/* Rule-pack manifests: pack.yaml (docs/plan-format.md) read and checked, and the parameter values a
  * pack runs with. Lua-free: `mplan pack check|info|lock` read manifests without a host. */
 #include "io/manifest.h"
 
@@ -239,11 +239,57 @@ static enum mp_status load_kpi_traits(struct mp_ydoc *doc, const struct mp_ynode
     return MP_OK;
 }
 
-static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const struct mp_ynode *spec,
-                                 struct mp_pack_param *p, mp_error *err)
+static enum mp_status read_scalar(const struct mp_ydoc *doc, const struct mp_ynode *v, const char *what,
+                                  struct mp_arena *arena, struct mp_param *par, mp_error *err)
+{
+    int b;
+    par->loc = (struct mp_loc){v->line, v->col};
+    if (v->type != MP_Y_SCALAR || mp_ynode_is_null(v))
+        return mp_ydoc_fail(doc, v, err, "%s must be a number, a string, true or false%s, got %s", what,
+                            v->type == MP_Y_SEQ ? " (a list's items)" : "", mp_ynode_describe(v));
+    int rc = v->plain ? mp_ynum_parse(v->str, &par->num) : -1;
+    if (rc == -2)
+        return mp_ydoc_fail(doc, v, err, "%s must be a finite number, got '%s'", what, v->str);
+    if (rc == 0) {
+        par->type = MP_PARAM_NUMBER;
+    } else if (v->plain && mp_ynode_bool(doc, v, what, &b, NULL) == MP_OK) {
+        par->type = MP_PARAM_BOOL;
+        par->boolean = b;
+    } else {
+        par->type = MP_PARAM_STRING;
+        if (!(par->str = mp_arena_strdup(arena, v->str)))
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    return MP_OK;
+}
+
+enum mp_status mp_param_read(const struct mp_ydoc *doc, const struct mp_ynode *v, const char *what,
+                             int lists, struct mp_arena *arena, struct mp_param *par, mp_error *err)
+{
+    if (!lists || v->type != MP_Y_SEQ)
+        return read_scalar(doc, v, what, arena, par, err);
+    par->type = MP_PARAM_LIST;
+    par->loc = (struct mp_loc){v->line, v->col};
+    if (!(par->items = mp_arena_array(arena, v->n + 1, sizeof *par->items)))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < v->n; i++) {
+        char item[320]; /* 'name' -> 'name[i]' */
+        size_t len = strlen(what);
+        int quoted = len > 1 && what[len - 1] == '\'';
+        snprintf(item, sizeof item, "%.*s[%zu]%s", (int)(len - (size_t)quoted > 200 ? 200 : len - (size_t)quoted),
+                 what, i, quoted ? "'" : "");
+        par->items[i] = (struct mp_param){0};
+        MP_TRY(read_scalar(doc, v->items[i], item, arena, &par->items[i], err));
+        par->nitems = i + 1;
+    }
+    return MP_OK;
+}
+
+static enum mp_status load_param(struct mp_ydoc *doc, struct mp_arena *arena, const char *name,
+                                 const struct mp_ynode *spec, struct mp_pack_param *p, mp_error *err)
 {
     static const char *const keys[] = {"type", "default", "min", "max", "doc", NULL};
-    static const char *const types[] = {"number", "string", "boolean", NULL};
+    static const char *const types[] = {"number", "string", "boolean", "list", NULL};
     char what[160], where[100];
     snprintf(where, sizeof where, "params.%.64s", name);
     p->name = name;
@@ -259,7 +305,7 @@ static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const st
                           *min = mp_ymap_get(spec, "min"), *max = mp_ymap_get(spec, "max"),
                           *docn = mp_ymap_get(spec, "doc");
     if (!type)
-        return mp_ydoc_fail(doc, spec, err, "param '%s' needs a 'type' (number, string or boolean)", name);
+        return mp_ydoc_fail(doc, spec, err, "param '%s' needs a 'type' (number, string, boolean or list)", name);
     if (!def)
         return mp_ydoc_fail(doc, spec, err, "param '%s' needs a 'default'", name);
     int t;
@@ -281,6 +327,14 @@ static enum mp_status load_param(struct mp_ydoc *doc, const char *name, const st
     case MP_PARAM_NUMBER: MP_TRY(mp_ynode_number(doc, def, what, p->min, p->max, 0, &p->num, err)); break;
     case MP_PARAM_STRING: MP_TRY(mp_ynode_string(doc, def, what, &p->str, err)); break;
     case MP_PARAM_BOOL: MP_TRY(mp_ynode_bool(doc, def, what, &p->boolean, err)); break;
+    case MP_PARAM_LIST: {
+        struct mp_param v = {0};
+        MP_TRY(mp_ynode_expect(doc, def, MP_Y_SEQ, what, err));
+        MP_TRY(mp_param_read(doc, def, what, 1, arena, &v, err));
+        p->items = v.items;
+        p->nitems = v.nitems;
+        break;
+    }
     }
     if (docn) {
         snprintf(what, sizeof what, "'%s.doc'", where);
@@ -329,7 +383,7 @@ static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, 
             return mp_fail(err, MP_ENOMEM, "out of memory");
         m->nparams = n->n;
         for (size_t i = 0; i < n->n; i++)
-            MP_TRY(load_param(doc, n->keys[i], n->items[i], &m->params[i], err));
+            MP_TRY(load_param(doc, &m->arena, n->keys[i], n->items[i], &m->params[i], err));
     }
     return MP_OK;
 }
@@ -398,7 +452,8 @@ int mp_manifest_provides(const struct mp_manifest *m, enum mp_hook_kind kind, co
 
 static const char *param_type_name(enum mp_param_type t)
 {
-    return t == MP_PARAM_NUMBER ? "a number" : t == MP_PARAM_STRING ? "a string" : "true or false";
+    return t == MP_PARAM_NUMBER ? "a number" : t == MP_PARAM_STRING ? "a string"
+         : t == MP_PARAM_LIST ? "a list ([a, b, ...])" : "true or false";
 }
 
 enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_param *overrides,
@@ -408,7 +463,8 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
     for (size_t i = 0; i < m->nparams; i++) {
         const struct mp_pack_param *p = &m->params[i];
         out[i] = (struct mp_param){.name = p->name, .type = p->type, .num = p->num, .str = p->str,
-                                   .boolean = p->boolean, .loc = p->loc};
+                                   .boolean = p->boolean, .items = p->items, .nitems = p->nitems,
+                                   .loc = p->loc};
     }
     for (size_t j = 0; j < n; j++) {
         const struct mp_param *o = &overrides[j];

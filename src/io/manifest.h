@@ -1,4 +1,4 @@
-/* Rule-pack manifests (formats.md "Rule pack"): pack.yaml read and checked without running
+/* Rule-pack manifests (docs/packs.md): pack.yaml read and checked without running
  * anything. Lua-free (src/io), for `mplan pack check|info|lock` as much as for the host. */
 #ifndef MPLAN_IO_MANIFEST_H
 #define MPLAN_IO_MANIFEST_H
@@ -7,6 +7,7 @@
 
 #include "core/arena.h"
 #include "core/model.h"
+#include "io/yaml_doc.h"
 #include "mplan/host.h"
 
 /* The mplan API version packs are checked against (pack.yaml `mplan: ">=1.0"`). */
@@ -20,6 +21,8 @@ struct mp_pack_param {
     double num, min, max;   /* min/max: -INFINITY/INFINITY when absent */
     const char *str;
     int boolean;
+    struct mp_param *items; /* type list: the default's items */
+    size_t nitems;
     struct mp_loc loc;
 };
 
@@ -52,6 +55,11 @@ const char *mp_manifest_kind_key(enum mp_hook_kind kind);
 
 /* Does the manifest list `name` under `kind`? */
 int mp_manifest_provides(const struct mp_manifest *m, enum mp_hook_kind kind, const char *name);
+
+/* A param value from YAML: a number, true/false, a string, or (`lists`) a sequence of
+ * those, strings copied into `arena`. `what` names the value in messages. */
+enum mp_status mp_param_read(const struct mp_ydoc *doc, const struct mp_ynode *v, const char *what,
+                             int lists, struct mp_arena *arena, struct mp_param *par, mp_error *err);
 
 /* The parameter values a pack runs with: its defaults with the plan's overrides applied,
  * type- and range-checked. `plan_file` names the plan in messages (overrides carry their

@@ -5,13 +5,15 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <string.h>
 
 #include "io/run_out.h"
 #include "io/table.h"
 
 static const char *type_name(enum mp_param_type t)
 {
-    return t == MP_PARAM_NUMBER ? "number" : t == MP_PARAM_STRING ? "string" : "boolean";
+    return t == MP_PARAM_NUMBER ? "number" : t == MP_PARAM_STRING ? "string"
+         : t == MP_PARAM_LIST ? "list" : "boolean";
 }
 
 static void set_default(struct mp_table *tab, size_t col, const struct mp_pack_param *p)
@@ -20,6 +22,22 @@ static void set_default(struct mp_table *tab, size_t col, const struct mp_pack_p
     case MP_PARAM_NUMBER: mp_table_setf(tab, col, "%g", p->num); break;
     case MP_PARAM_STRING: mp_table_set(tab, col, p->str); break;
     case MP_PARAM_BOOL: mp_table_set(tab, col, p->boolean ? "true" : "false"); break;
+    case MP_PARAM_LIST: {
+        char buf[512] = "[";
+        for (size_t i = 0; i < p->nitems; i++) {
+            const struct mp_param *it = &p->items[i];
+            size_t len = strlen(buf);
+            if (it->type == MP_PARAM_NUMBER)
+                snprintf(buf + len, sizeof buf - len, "%s%g", i ? ", " : "", it->num);
+            else
+                snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "",
+                         it->type == MP_PARAM_BOOL ? (it->boolean ? "true" : "false") : it->str);
+        }
+        size_t len = strlen(buf);
+        snprintf(buf + len, sizeof buf - len, "]");
+        mp_table_set(tab, col, buf);
+        break;
+    }
     }
 }
 
@@ -96,6 +114,18 @@ static json_t *param_json(const struct mp_pack_param *p)
     case MP_PARAM_NUMBER: bad |= json_object_set_new(o, "default", json_real(p->num)); break;
     case MP_PARAM_STRING: bad |= json_object_set_new(o, "default", json_string(p->str)); break;
     case MP_PARAM_BOOL: bad |= json_object_set_new(o, "default", json_boolean(p->boolean)); break;
+    case MP_PARAM_LIST: {
+        json_t *a = json_array();
+        bad |= !a;
+        for (size_t i = 0; a && i < p->nitems; i++) {
+            const struct mp_param *it = &p->items[i];
+            bad |= json_array_append_new(a, it->type == MP_PARAM_NUMBER ? json_real(it->num)
+                                            : it->type == MP_PARAM_BOOL ? json_boolean(it->boolean)
+                                                                        : json_string(it->str));
+        }
+        bad |= json_object_set_new(o, "default", a);
+        break;
+    }
     }
     if (isfinite(p->min))
         bad |= json_object_set_new(o, "min", json_real(p->min));

@@ -1,4 +1,4 @@
-/* The plan loader: a YAML plan (formats.md) into the model (core/model.h), every value
+/* The plan loader: a YAML plan (docs/plan-format.md) into the model (core/model.h), every value
  * checked where it is read, so each message names file:line:col, the key path and what
  * was expected. Keys are named as `mplan whatif --set` names them: budget.reserve,
  * channels.p4p.response.k; before a channel has an id, and for events, by index. */
@@ -10,6 +10,7 @@
 
 #include "core/date.h"
 #include "core/model.h"
+#include "io/manifest.h"
 #include "io/pack_path.h"
 #include "io/yaml_doc.h"
 #include "mplan/channel.h"
@@ -381,6 +382,32 @@ static enum mp_status load_active(struct loader *L, const struct mp_ynode *seq, 
     return MP_OK;
 }
 
+/* `tags:` for rule packs: {name: value, ...} (values read as text) or [name, ...]. */
+static enum mp_status load_tags(struct loader *L, const struct mp_ynode *n, const char *prefix,
+                                struct mp_channel *ch)
+{
+    char what[320];
+    if (n->type != MP_Y_MAP && n->type != MP_Y_SEQ)
+        return mp_ydoc_fail(&L->doc, n, L->err, "%s must be a mapping of names to values "
+                            "({tier: proven}) or a list of names ([proven, search]), got %s",
+                            path(L, prefix, "tags"), mp_ynode_describe(n));
+    if (!(ch->tag_key = arr(L, n->n, sizeof *ch->tag_key)) || !(ch->tag_val = arr(L, n->n, sizeof *ch->tag_val)))
+        return oom(L);
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->type == MP_Y_MAP) {
+            ch->tag_key[i] = n->keys[i];
+            snprintf(what, sizeof what, "'%.100stags.%.100s'", prefix, n->keys[i]);
+            MP_TRY(mp_ynode_string(&L->doc, n->items[i], what, &ch->tag_val[i], L->err));
+        } else {
+            snprintf(what, sizeof what, "'%.100stags[%zu]'", prefix, i);
+            MP_TRY(mp_ynode_string(&L->doc, n->items[i], what, &ch->tag_key[i], L->err));
+            ch->tag_val[i] = NULL;
+        }
+        ch->ntags = i + 1;
+    }
+    return MP_OK;
+}
+
 static enum mp_status load_response(struct loader *L, const struct mp_ynode *r, const char *prefix,
                                     struct mp_response *resp)
 {
@@ -442,7 +469,7 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     struct mp_channel *ch = &p->channels[c];
     static const char *const keys[] = {"id", "name", "kind", "stage", "response", "theta", "carryover",
                                        "funnel", "min", "max", "cap", "active", "owner", "spend",
-                                       "cost", "defer", NULL};
+                                       "cost", "defer", "tags", NULL};
     char prefix[320];
     snprintf(prefix, sizeof prefix, "channels[%zu]", c);
     MP_TRY(mp_ynode_expect(&L->doc, m, MP_Y_MAP, path(L, prefix, ""), L->err));
@@ -497,6 +524,8 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     }
     if ((n = mp_ymap_get(m, "active")))
         MP_TRY(load_active(L, n, prefix, ch));
+    if ((n = mp_ymap_get(m, "tags")))
+        MP_TRY(load_tags(L, n, prefix, ch));
 
     const struct mp_ynode *resp = mp_ymap_get(m, "response"), *spend = mp_ymap_get(m, "spend");
     static const char *const cost_keys[] = {"fixed", NULL};
@@ -767,15 +796,16 @@ static enum mp_status load_milestones(struct loader *L, const struct mp_ynode *r
 static enum mp_status load_segments(struct loader *L, const struct mp_ynode *root)
 {
     struct mp_plan *p = L->plan;
-    static const char *const keys[] = {"sizes", "from", "segmenter", NULL};
+    static const char *const keys[] = {"sizes", "from", "segmenter", "skip_bad", NULL};
     const struct mp_ynode *s, *sizes, *n;
     MP_TRY(submap(L, root, "", "segments", 0, keys, &s));
     if (!s)
         return MP_OK;
     if ((sizes = mp_ymap_get(s, "sizes"))) {
-        if ((n = mp_ymap_get(s, "from")) || (n = mp_ymap_get(s, "segmenter")))
+        if ((n = mp_ymap_get(s, "from")) || (n = mp_ymap_get(s, "segmenter")) ||
+            (n = mp_ymap_get(s, "skip_bad")))
             return mp_ydoc_fail(&L->doc, n, L->err, "'segments' takes either 'sizes' or 'from' with "
-                                "'segmenter', not both");
+                                "'segmenter' (and 'skip_bad'), not both");
         MP_TRY(mp_ynode_expect(&L->doc, sizes, MP_Y_MAP, "'segments.sizes'", L->err));
         if (!(p->segments = arr(L, sizes->n, sizeof *p->segments)))
             return oom(L);
@@ -788,31 +818,17 @@ static enum mp_status load_segments(struct loader *L, const struct mp_ynode *roo
         return MP_OK;
     }
     MP_TRY(str(L, s, "segments.", "from", 1, &p->segments_from));
+    if ((n = mp_ymap_get(s, "skip_bad")))
+        MP_TRY(mp_ynode_bool(&L->doc, n, "'segments.skip_bad'", &p->segments_skip_bad, L->err));
     MP_TRY(get(L, s, "segments.", "segmenter", 1, &n));
     return pack_name(L, n, "'segments.segmenter'", &p->segments_segmenter);
 }
 
+/* A pack param: a number, a string, true/false, or a list of those (io/manifest.c). */
 static enum mp_status load_param(struct loader *L, const struct mp_ynode *v, const char *what,
                                  struct mp_param *par)
 {
-    int b;
-    par->loc = (struct mp_loc){v->line, v->col};
-    if (v->type != MP_Y_SCALAR || mp_ynode_is_null(v))
-        return mp_ydoc_fail(&L->doc, v, L->err, "%s must be a number, a string, true or false, got %s",
-                            what, mp_ynode_describe(v));
-    int rc = v->plain ? mp_ynum_parse(v->str, &par->num) : -1;
-    if (rc == -2)
-        return mp_ydoc_fail(&L->doc, v, L->err, "%s must be a finite number, got '%s'", what, v->str);
-    if (rc == 0) {
-        par->type = MP_PARAM_NUMBER;
-    } else if (v->plain && mp_ynode_bool(&L->doc, v, what, &b, NULL) == MP_OK) {
-        par->type = MP_PARAM_BOOL;
-        par->boolean = b;
-    } else {
-        par->type = MP_PARAM_STRING;
-        par->str = v->str;
-    }
-    return MP_OK;
+    return mp_param_read(&L->doc, v, what, 1, &L->plan->arena, par, L->err);
 }
 
 static enum mp_status load_packs(struct loader *L, const struct mp_ynode *root)

@@ -408,6 +408,23 @@ static void write_channel(struct writer *W, const mp_plan *p, const struct mp_ch
     }
     if (ch->owner)
         kv_str(W, "owner", ch->owner);
+    if (ch->ntags) {
+        int list = ch->tag_val[0] == NULL;
+        plain(W, "tags");
+        if (list)
+            seq_start(W, 1);
+        else
+            map_start(W, 1);
+        for (size_t i = 0; i < ch->ntags; i++) {
+            str(W, ch->tag_key[i]);
+            if (!list)
+                str(W, ch->tag_val[i]);
+        }
+        if (list)
+            seq_end(W);
+        else
+            map_end(W);
+    }
     if (ch->mode == MP_MODE_FIXED_COST) {
         plain(W, "cost");
         map_start(W, 1);
@@ -473,6 +490,16 @@ static void write_channel(struct writer *W, const mp_plan *p, const struct mp_ch
     map_end(W);
 }
 
+static void param_value(struct writer *W, const struct mp_param *par)
+{
+    if (par->type == MP_PARAM_NUMBER)
+        num(W, par->num);
+    else if (par->type == MP_PARAM_BOOL)
+        plain(W, par->boolean ? "true" : "false");
+    else
+        str(W, par->str);
+}
+
 static int write_rules(struct writer *W, const mp_plan *p, const char *outdir)
 {
     if (p->nsegments || p->segments_from) {
@@ -493,6 +520,10 @@ static int write_rules(struct writer *W, const mp_plan *p, const char *outdir)
             kv_str(W, "from", from);
             free(from);
             kv_str(W, "segmenter", p->segments_segmenter);
+            if (p->segments_skip_bad) {
+                plain(W, "skip_bad");
+                plain(W, "true");
+            }
         }
         map_end(W);
     }
@@ -514,12 +545,14 @@ static int write_rules(struct writer *W, const mp_plan *p, const char *outdir)
                 for (size_t j = 0; j < ref->nparams; j++) {
                     const struct mp_param *par = &ref->params[j];
                     plain(W, par->name);
-                    if (par->type == MP_PARAM_NUMBER)
-                        num(W, par->num);
-                    else if (par->type == MP_PARAM_BOOL)
-                        plain(W, par->boolean ? "true" : "false");
-                    else
-                        str(W, par->str);
+                    if (par->type == MP_PARAM_LIST) {
+                        seq_start(W, 1);
+                        for (size_t k = 0; k < par->nitems; k++)
+                            param_value(W, &par->items[k]);
+                        seq_end(W);
+                    } else {
+                        param_value(W, par);
+                    }
                 }
                 map_end(W);
             }

@@ -1,4 +1,4 @@
-/* Write a plan model back as a plan file (formats.md) with libyaml's emitter, so that
+/* Write a plan model back as a plan file (docs/plan-format.md) with libyaml's emitter, so that
  * `mplan run` reads back the same plan. Used for the revised plan of `mplan review`. */
 #ifndef MPLAN_IO_PLAN_WRITE_H
 #define MPLAN_IO_PLAN_WRITE_H

@@ -159,7 +159,7 @@ static enum mp_status table_refit(FILE *fp, const struct mp_review_view *v, mp_e
         mp_table_num(&tab, 8, f->r2, 3);
         mp_table_set(&tab, 9, f->note ? f->note : linear ? "(beta, k columns: roas)" : "");
     }
-    enum mp_status st = mp_table_print(&tab, fp, "Refitted response of each channel (model.md 9)", err);
+    enum mp_status st = mp_table_print(&tab, fp, "Refitted response of each channel (docs/model.md 9)", err);
     mp_table_free(&tab);
     return st;
 }

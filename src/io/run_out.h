@@ -1,4 +1,4 @@
-/* Writers for the result of `mplan run`: terminal tables, CSV, and the JSON of formats.md. */
+/* Writers for the result of `mplan run`: terminal tables, CSV, and the JSON of docs/plan-format.md. */
 #ifndef MPLAN_IO_RUN_OUT_H
 #define MPLAN_IO_RUN_OUT_H
 
@@ -41,7 +41,7 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
 enum mp_status mp_run_write_csv(FILE *fp, const struct mp_run_result *r, mp_error *err);
 enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_error *err);
 
-/* The JSON object of one scope's KPIs (model.md 6; absent ratios are null); the caller owns it.
+/* The JSON object of one scope's KPIs (docs/model.md 6; absent ratios are null); the caller owns it.
  * Shared with other JSON writers (whatif, review). */
 struct json_t;
 struct json_t *mp_json_kpis(const mp_kpis *k, double margin);

@@ -16,7 +16,7 @@ struct mp_whatif_view {
 };
 
 enum mp_status mp_whatif_write_table(FILE *fp, const struct mp_whatif_view *v, mp_error *err);
-/* Columns: [scenario], one per axis named by its path, the KPIs of model.md 6, mroas,
+/* Columns: [scenario], one per axis named by its path, the KPIs of docs/model.md 6, mroas,
  * allocatable, goals_met, attainment_KPI per goal, spend_CHANNEL per channel, status. */
 enum mp_status mp_whatif_write_csv(FILE *fp, const struct mp_whatif_view *v, mp_error *err);
 enum mp_status mp_whatif_write_json(FILE *fp, const struct mp_whatif_view *v, mp_error *err);

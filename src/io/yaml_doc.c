@@ -660,8 +660,10 @@ static const char *number_hint(const struct mp_ynode *n, char *buf, size_t size)
     char t[128];
     double v;
     const char *s = n->str;
+    if (n->type != MP_Y_SCALAR || !s) /* a mapping or a sequence has no text */
+        return "";
     size_t len = strlen(s), k = 0;
-    if (n->type != MP_Y_SCALAR || len == 0 || len >= sizeof t)
+    if (len == 0 || len >= sizeof t)
         return "";
     if (!n->plain && mp_ynum_parse(s, &v) == 0)
         snprintf(buf, size, " (a number in quotes is text: write %s without them)", s);
@@ -688,12 +690,13 @@ static const char *number_hint(const struct mp_ynode *n, char *buf, size_t size)
             else
                 t[k++] = *p;
         t[k] = '\0';
-        if ((sign || commas) && mp_ynum_parse(t, &v) == 0)
+        /* the result is checked: a hint cut short is still a hint (and -O2 -Werror of the
+         * sanitizer build accepts the call) */
+        if (!(sign || commas) || mp_ynum_parse(t, &v) != 0 ||
             snprintf(buf, size, " (write %s: %s)", t,
                      sign && commas ? "no currency sign, no thousands separators"
                      : sign         ? "no currency sign"
-                                    : "no thousands separators");
-        else
+                                    : "no thousands separators") < 0)
             return "";
     }
     return buf;

@@ -1,4 +1,4 @@
-/* Allocations in Lua (lua-api.md): mplan.allocation, mplan.equalize, mplan.forecast, reading
+/* Allocations in Lua (docs/lua-api.md): mplan.allocation, mplan.equalize, mplan.forecast, reading
  * what an allocator returns, and running an allocator hook. */
 #include <math.h>
 #include <string.h>

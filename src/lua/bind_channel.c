@@ -1,4 +1,4 @@
-/* Channel objects (lua-api.md): fields, the response curve and funnel of the core, and the
+/* Channel objects (docs/lua-api.md): fields, the response curve and funnel of the core, and the
  * strategy-only mutators. */
 #include <math.h>
 
@@ -76,6 +76,47 @@ static int channel_marginal(lua_State *L)
     double x = check_spend(L, 2);
     lua_pushnumber(L, mp_channel_marginal(plan, c, mp_lua_check_period(L, 3, plan), x));
     return 1;
+}
+
+/* ch:demand(t) -> the demand multiplier L[c,t]: season, event lift, strategies' scale */
+static int channel_demand(lua_State *L)
+{
+    mp_plan *plan;
+    size_t c;
+    to_channel(L, &plan, &c);
+    lua_pushnumber(L, mp_channel_demand(plan, c, mp_lua_check_period(L, 2, plan)));
+    return 1;
+}
+
+/* ch:marginal_at(alloc, t) -> d(total GMV)/d spend in period t at the allocation, carry-over
+ * (into later periods, and in from `carryover:`) included */
+static int channel_marginal_at(lua_State *L)
+{
+    mp_plan *plan;
+    size_t c;
+    to_channel(L, &plan, &c);
+    int t = mp_lua_check_period(L, 3, plan);
+    size_t n = plan->nchannels * (size_t)plan->T;
+    /* GC-owned: mp_lua_to_alloc's error below leaves no C memory behind */
+    double *buf = lua_newuserdatauv(L, (n ? n : 1) * sizeof *buf, 0); /* [ch, alloc, t, buf] */
+    mp_alloc a = {plan->nchannels, plan->T, buf};
+    mp_error err;
+    if (mp_lua_to_alloc(L, 2, plan, "ch:marginal_at", &a, &err) != MP_OK)
+        return luaL_error(L, "%s", err.msg);
+    lua_pushnumber(L, mp_channel_marginal_carry(plan, c, buf + c * (size_t)plan->T, t));
+    return 1;
+}
+
+static void push_tags(lua_State *L, const struct mp_channel *ch)
+{
+    lua_createtable(L, 0, (int)ch->ntags);
+    for (size_t i = 0; i < ch->ntags; i++) {
+        if (ch->tag_val[i])
+            lua_pushstring(L, ch->tag_val[i]);
+        else
+            lua_pushboolean(L, 1);
+        lua_setfield(L, -2, ch->tag_key[i]);
+    }
 }
 
 /* ch:funnel(spend, t) -> {impressions=, clicks=, orders=, gmv=, new_customers=} */
@@ -216,7 +257,8 @@ static int channel_scale_lift(lua_State *L)
 static int channel_index(lua_State *L)
 {
     static const char *const fields[] = {"id", "name", "kind", "stage", "curve", "fixed",
-                                         "min", "max", "cap", "theta", NULL};
+                                         "min", "max", "cap", "theta", "owner", "carryover",
+                                         "tags", NULL};
     mp_plan *plan;
     size_t c;
     const struct mp_channel *ch = to_channel(L, &plan, &c);
@@ -237,6 +279,14 @@ static int channel_index(lua_State *L)
     case 7: lua_pushnumber(L, ch->max); break;
     case 8: lua_pushnumber(L, ch->cap); break;
     case 9: lua_pushnumber(L, ch->theta); break;
+    case 10:
+        if (ch->owner)
+            lua_pushstring(L, ch->owner);
+        else
+            lua_pushnil(L);
+        break;
+    case 11: lua_pushnumber(L, ch->carryover); break;
+    case 12: push_tags(L, ch); break; /* a copy: writing to it changes nothing */
     default:
         if (lua_getfield(L, lua_upvalueindex(1), k) == LUA_TNIL)
             return luaL_error(L, "channel has no field '%s'", k);
@@ -269,6 +319,7 @@ int luaopen_mplan_channel(lua_State *L)
     static const luaL_Reg methods[] = {
         {"response", channel_response}, {"marginal", channel_marginal},
         {"funnel", channel_funnel}, {"active", channel_active},
+        {"demand", channel_demand}, {"marginal_at", channel_marginal_at},
         {"set_bounds", channel_set_bounds}, {"set_active", channel_set_active},
         {"scale_lift", channel_scale_lift}, {NULL, NULL}};
     static const luaL_Reg meta[] = {

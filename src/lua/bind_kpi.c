@@ -1,4 +1,4 @@
-/* KPIs in Lua (model.md 6): KPI tables of a forecast, mplan.kpi, and custom KPI hooks. */
+/* KPIs in Lua (docs/model.md 6): KPI tables of a forecast, mplan.kpi, and custom KPI hooks. */
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
@@ -63,7 +63,7 @@ void mp_lua_push_forecast(lua_State *L, const mp_plan *plan, const mp_forecast *
     lua_setfield(L, -2, "by_channel"); /* [fc] */
 }
 
-/* mplan.kpi(totals [, margin]) -> every ratio of model.md 6 that is defined; margin
+/* mplan.kpi(totals [, margin]) -> every ratio of docs/model.md 6 that is defined; margin
  * defaults to the plan's. */
 static int mplan_kpi(lua_State *L)
 {

@@ -1,4 +1,4 @@
-/* The plan object scripts receive (lua-api.md "Objects"): read-only fields, its channels and
+/* The plan object scripts receive (docs/lua-api.md "Objects"): read-only fields, its channels and
  * periods; and running a strategy hook on a plan. */
 #include <math.h>
 #include <string.h>
@@ -108,7 +108,7 @@ static void push_goals(lua_State *L, const mp_plan *plan)
 }
 
 /* plan.objective: {kind = "gmv"|"profit"|"target_roas"|"goal", target_roas = R, gmv = G,
- * margin = m}: what an allocator is asked to reach (equalize's contract, model.md 7). */
+ * margin = m}: what an allocator is asked to reach (equalize's contract, docs/model.md 7). */
 static void push_objective(lua_State *L, const mp_plan *plan)
 {
     static const char *const kinds[] = {"gmv", "profit", "target_roas", "goal"};

@@ -72,6 +72,23 @@ enum mp_status mp_segment_params(struct seg_run *r, mp_error *err)
             q->boolean = strcmp(v, "true") == 0;
             if (!q->boolean && strcmp(v, "false") != 0)
                 st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is true or false", from, a, p->name);
+        } else if (p->type == MP_PARAM_LIST) { /* NAME=a,b,c: numbers where they read as one */
+            size_t ni = *v ? 1 : 0;
+            for (const char *c = v; *c; c++)
+                ni += *c == ',';
+            q->nitems = ni;
+            if (!(q->items = mp_arena_array(&r->arena, ni + 1, sizeof *q->items)))
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+            for (size_t j = 0; st == MP_OK && j < ni; j++) {
+                size_t len = strcspn(v, ",");
+                struct mp_param *it = &q->items[j];
+                *it = (struct mp_param){.type = MP_PARAM_STRING, .str = mp_arena_strndup(&r->arena, v, len)};
+                if (!it->str)
+                    st = mp_fail(err, MP_ENOMEM, "out of memory");
+                else if (len && (it->num = strtod(it->str, &end), !*end && isfinite(it->num)))
+                    it->type = MP_PARAM_NUMBER;
+                v += len + (v[len] == ',');
+            }
         } else {
             q->str = mp_arena_strdup(&r->arena, v);
         }
@@ -317,20 +334,56 @@ static enum mp_status row_setup(struct seg_slot *s, mp_error *err)
     return MP_OK;
 }
 
-/* The slot of the segment run this state belongs to, or a Lua error outside one. */
+/* The slot of the segment run this state belongs to; NULL in a pack test that gave
+ * test.quantiles fixtures; else a Lua error. */
 static struct seg_slot *quantile_slot(lua_State *L)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &SLOT_KEY);
     struct seg_slot *s = lua_touserdata(L, -1);
     lua_pop(L, 1);
-    if (!s)
-        luaL_error(L, "mplan.quantile works in segmenters that 'mplan segment' runs");
+    int fixtures = lua_getfield(L, LUA_REGISTRYINDEX, MP_QFIX_KEY) == LUA_TTABLE;
+    lua_pop(L, 1);
+    if (!s && !fixtures)
+        luaL_error(L, "mplan.quantile works in segmenters that 'mplan segment' runs (in pack "
+                   "tests, give the values with test.quantiles{column = {...}})");
     return s;
+}
+
+static void push_value(lua_State *L, double q)
+{
+    if (isnan(q))
+        lua_pushnil(L);
+    else if (q == floor(q) && fabs(q) < 9007199254740992.0)
+        lua_pushinteger(L, (lua_Integer)q);
+    else
+        lua_pushnumber(L, q);
+}
+
+/* The p-quantile of a test.quantiles column: the least value with at least a fraction p of
+ * the values at or below it (rank ceil(p n)), as the first pass computes it exactly. */
+static void push_fixture_quantile(lua_State *L, const char *name, lua_Number p)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, MP_QFIX_KEY);
+    lua_getfield(L, -1, name); /* [.., fixtures, q] */
+    const struct mp_lua_qfix *q = lua_touserdata(L, -1);
+    if (!q)
+        luaL_error(L, "mplan.quantile: test.quantiles gave no column '%s'", name);
+    lua_pop(L, 2);
+    if (q->n == 0) {
+        lua_pushnil(L);
+        return;
+    }
+    size_t k = (size_t)ceil(p * (double)q->n);
+    push_value(L, q->v[k ? k - 1 : 0]);
 }
 
 /* Push the p-quantile of column `name`, or note that it is wanted (returns 0). */
 static int push_quantile(lua_State *L, struct seg_slot *s, const char *name, lua_Number p)
 {
+    if (!s) {
+        push_fixture_quantile(L, name, p);
+        return 1;
+    }
     long c = mp_csv_find(s->run->csv, name);
     if (c < 0)
         return row_error_unknown(L, s, name), 0;
@@ -341,13 +394,7 @@ static int push_quantile(lua_State *L, struct seg_slot *s, const char *name, lua
         return 0;
     }
     int exact;
-    double q = mp_sketch_quantile(sk, p, &exact);
-    if (isnan(q))
-        lua_pushnil(L);
-    else if (q == floor(q) && fabs(q) < 9007199254740992.0)
-        lua_pushinteger(L, (lua_Integer)q);
-    else
-        lua_pushnumber(L, q);
+    push_value(L, mp_sketch_quantile(sk, p, &exact));
     return 1;
 }
 
@@ -648,6 +695,14 @@ static enum mp_status segment_row(void *p, const struct mp_csv_record *rec, mp_e
             lua_pop(L, 2);
         atomic_store(&r->restart, 1);
         return mp_fail(err, MP_EINTERNAL, "restart");
+    }
+    /* --skip-bad: a row the rule fails on (text where it wanted a number, ...) is a bad row,
+     * counted and sampled with its line like a malformed one; a limit is not (the next
+     * row would hit it too). */
+    if (status == MP_ESCRIPT && r->o->skip_bad && !mp_host_limit_hit(s->host)) {
+        char msg[MP_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return mp_fail(err, MP_EINPUT, "the rule failed: %s", msg);
     }
     if (status)
         return status;

@@ -474,7 +474,7 @@ enum mp_status mp_lua_call(mp_host *h, int nargs, int nresults, const char *pack
     h->pack = pack;
     h->kind = kind;
     h->name = name;
-    h->tripped = MP_LIMIT_NONE;
+    h->tripped = h->last_limit = MP_LIMIT_NONE;
     h->steps = 0;
     h->clock_bytes = 0;
     h->where[0] = 0;
@@ -494,11 +494,17 @@ enum mp_status mp_lua_call(mp_host *h, int nargs, int nresults, const char *pack
     lua_settop(L, base);
     h->in_call = 0;
     enum mp_status st = h->tripped == MP_LIMIT_OOM ? MP_ENOMEM : MP_ESCRIPT;
+    h->last_limit = h->tripped;
     if (h->tripped) {
         h->tripped = MP_LIMIT_NONE;
         lua_gc(L, LUA_GCCOLLECT, 0); /* what the failed call left behind */
     }
     return st;
+}
+
+int mp_host_limit_hit(const mp_host *h)
+{
+    return h->last_limit != MP_LIMIT_NONE;
 }
 
 /* ---- limits from the command line and the plan ---- */

@@ -28,6 +28,21 @@ mp_host *mp_host_of(lua_State *L);
 enum mp_status mp_lua_call(mp_host *host, int nargs, int nresults, const char *pack,
                            enum mp_hook_kind kind, const char *name, mp_error *err);
 
+/* Registry field holding `test.quantiles` fixtures in `mplan pack test`: {column = sorted
+ * values (a userdata of struct mp_lua_qfix)}; mplan.quantile reads them outside a segment run. */
+#define MP_QFIX_KEY "mplan.quantile_fixture"
+struct mp_lua_qfix {
+    size_t n;
+    double v[];
+};
+
+/* Push a pack param's value: a number, string, boolean, or a list (a new sequence table). */
+void mp_lua_push_param(lua_State *L, const struct mp_param *p);
+
+/* Did the last mp_lua_call fail on a limit (steps, memory, time) rather than an error the
+ * script raised? A row that trips a limit is not skipped as a bad row: the next would too. */
+int mp_host_limit_hit(const mp_host *host);
+
 /* Load the pack in `dir` without a plan (the segmenter, pack tests): `overrides` as in a
  * plan's packs[i].params (may be NULL). *pack_name points into the host (valid until
  * mp_host_free). */
@@ -119,7 +134,7 @@ void mp_lua_charge(lua_State *L, double units);
  * cannot be caught and the call fails with MP_ENOMEM (exit 5), not as a script error. */
 int mp_lua_nomem(lua_State *L);
 
-/* Userdata metatable names and checks (lua-api.md objects). */
+/* Userdata metatable names and checks (docs/lua-api.md objects). */
 #define MP_PLAN_MT "mplan.plan"
 #define MP_CHANNEL_MT "mplan.channel"
 #define MP_ALLOC_MT "mplan.allocation"

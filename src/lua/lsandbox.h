@@ -36,6 +36,7 @@ struct mp_host {
     /* The call in progress (mp_lua_call). */
     int in_call;
     enum mp_limit tripped; /* sticky until the call ends: every allocation then fails */
+    enum mp_limit last_limit; /* the limit the last mp_lua_call hit (MP_LIMIT_NONE: none) */
     double steps;          /* instructions charged so far */
     double deadline;       /* monotonic seconds */
     size_t mem;            /* bytes the state holds */

@@ -55,6 +55,22 @@ struct load_ctx {
     size_t nparams;
 };
 
+void mp_lua_push_param(lua_State *L, const struct mp_param *p)
+{
+    switch (p->type) {
+    case MP_PARAM_NUMBER: lua_pushnumber(L, p->num); break;
+    case MP_PARAM_STRING: lua_pushstring(L, p->str); break;
+    case MP_PARAM_BOOL: lua_pushboolean(L, p->boolean); break;
+    case MP_PARAM_LIST:
+        lua_createtable(L, (int)p->nitems, 0);
+        for (size_t i = 0; i < p->nitems; i++) {
+            mp_lua_push_param(L, &p->items[i]);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    }
+}
+
 /* Protected part of loading: environment, init.lua, its exports, the params table.
  * Leaves [env, exports, params] on the stack. */
 static int load_protected(lua_State *L)
@@ -73,11 +89,7 @@ static int load_protected(lua_State *L)
     lua_createtable(L, 0, (int)c->nparams); /* [ctx, env, exports, proxy, values] */
     for (size_t i = 0; i < c->nparams; i++) {
         const struct mp_param *p = &c->params[i];
-        switch (p->type) {
-        case MP_PARAM_NUMBER: lua_pushnumber(L, p->num); break;
-        case MP_PARAM_STRING: lua_pushstring(L, p->str); break;
-        case MP_PARAM_BOOL: lua_pushboolean(L, p->boolean); break;
-        }
+        mp_lua_push_param(L, p);
         lua_setfield(L, -2, p->name);
     }
     lua_newtable(L); /* [.., proxy, values, mt] */

@@ -119,14 +119,6 @@ static int test_plan_file(lua_State *L)
     return use_plan(L, c, b);
 }
 
-static void push_param(lua_State *L, const struct mp_param *p)
-{
-    switch (p->type) {
-    case MP_PARAM_NUMBER: lua_pushnumber(L, p->num); break;
-    case MP_PARAM_STRING: lua_pushstring(L, p->str); break;
-    case MP_PARAM_BOOL: lua_pushboolean(L, p->boolean); break;
-    }
-}
 
 /* test.params([overrides]) -> the pack's params: pack.yaml's defaults with the overrides
  * checked and applied as a plan's would be. */
@@ -143,6 +135,7 @@ static int test_params(lua_State *L)
     /* Both arrays in GC-owned memory: a Lua error below leaks nothing. */
     struct mp_param *over = lua_newuserdatauv(L, (n + 1) * sizeof *over, 0);
     struct mp_param *out = lua_newuserdatauv(L, (m->nparams + 1) * sizeof *out, 0);
+    lua_newtable(L); /* [overrides, over, out, anchor]: keeps lists' items alive */
     size_t i = 0;
     for (lua_pushnil(L); n && lua_next(L, 1); lua_pop(L, 1), i++) {
         if (lua_type(L, -2) != LUA_TSTRING)
@@ -152,6 +145,33 @@ static int test_params(lua_State *L)
         case LUA_TNUMBER: over[i].type = MP_PARAM_NUMBER; over[i].num = lua_tonumber(L, -1); break;
         case LUA_TSTRING: over[i].type = MP_PARAM_STRING; over[i].str = lua_tostring(L, -1); break;
         case LUA_TBOOLEAN: over[i].type = MP_PARAM_BOOL; over[i].boolean = lua_toboolean(L, -1); break;
+        case LUA_TTABLE: { /* a list: its items in GC-owned memory too (kept by the overrides table) */
+            lua_Integer k = luaL_len(L, -1);
+            over[i].type = MP_PARAM_LIST;
+            over[i].items = lua_newuserdatauv(L, (size_t)(k > 0 ? k : 1) * sizeof *over[i].items, 0);
+            lua_rawseti(L, 4, (lua_Integer)i + 1);
+            over[i].nitems = (size_t)(k > 0 ? k : 0);
+            for (lua_Integer j = 1; j <= k; j++) {
+                struct mp_param *it = &over[i].items[j - 1];
+                *it = (struct mp_param){0};
+                int t = lua_geti(L, -1, j);
+                if (t == LUA_TNUMBER) {
+                    it->type = MP_PARAM_NUMBER;
+                    it->num = lua_tonumber(L, -1);
+                } else if (t == LUA_TSTRING) {
+                    it->type = MP_PARAM_STRING;
+                    it->str = lua_tostring(L, -1); /* alive in the list, itself in the overrides */
+                } else if (t == LUA_TBOOLEAN) {
+                    it->type = MP_PARAM_BOOL;
+                    it->boolean = lua_toboolean(L, -1);
+                } else {
+                    return luaL_error(L, "test.params: item %d of param '%s' is a %s", (int)j, over[i].name,
+                                      luaL_typename(L, -1));
+                }
+                lua_pop(L, 1);
+            }
+            break;
+        }
         default:
             return luaL_error(L, "test.params: param '%s' is a %s", over[i].name, luaL_typename(L, -1));
         }
@@ -165,7 +185,7 @@ static int test_params(lua_State *L)
     }
     lua_createtable(L, 0, (int)m->nparams);
     for (i = 0; i < m->nparams; i++) {
-        push_param(L, &out[i]);
+        mp_lua_push_param(L, &out[i]);
         lua_setfield(L, -2, out[i].name);
     }
     return 1;
@@ -196,6 +216,47 @@ static int test_check(lua_State *L)
     return 2;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* test.quantiles{column = {values...}}: what mplan.quantile sees in this test file, as if
+ * `mplan segment` had read a file with these values in those columns (values that are not
+ * numbers are left out, as the first pass leaves text out). */
+static int test_quantiles(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_newtable(L); /* [fixture, out] */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) { /* [fixture, out, column, values] */
+        if (lua_type(L, -2) != LUA_TSTRING)
+            return luaL_error(L, "test.quantiles: columns are names, got a %s", luaL_typename(L, -2));
+        if (!lua_istable(L, -1))
+            return luaL_error(L, "test.quantiles: column '%s' needs a list of values, got a %s",
+                              lua_tostring(L, -2), luaL_typename(L, -1));
+        lua_Integer n = luaL_len(L, -1);
+        struct mp_lua_qfix *q = lua_newuserdatauv(L, sizeof *q + (size_t)(n > 0 ? n : 1) * sizeof(double), 0);
+        q->n = 0; /* [fixture, out, column, values, q] */
+        for (lua_Integer i = 1; i <= n; i++) {
+            int isnum;
+            lua_geti(L, -2, i);
+            double v = lua_tonumberx(L, -1, &isnum);
+            lua_pop(L, 1);
+            if (isnum && lua_type(L, -1) != LUA_TSTRING && v == v)
+                q->v[q->n++] = v;
+        }
+        qsort(q->v, q->n, sizeof *q->v, cmp_double);
+        lua_pushvalue(L, -3);
+        lua_insert(L, -2); /* [fixture, out, column, values, column, q] */
+        lua_rawset(L, -5);
+        lua_pop(L, 1);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, MP_QFIX_KEY);
+    return 0;
+}
+
 struct prepare_args {
     struct test_ctx *ctx;
     const char *path, *display;
@@ -208,7 +269,7 @@ static int prepare(lua_State *L)
     const struct prepare_args *a = lua_touserdata(L, 1);
     static const luaL_Reg funcs[] = {{"plan", test_plan}, {"plan_file", test_plan_file},
                                      {"params", test_params}, {"check", test_check},
-                                     {NULL, NULL}};
+                                     {"quantiles", test_quantiles}, {NULL, NULL}};
     mp_host_push_script_env(a->ctx->host, a->ctx->dir, a->ctx->dir); /* [args, env] */
     luaL_newlibtable(L, funcs);
     lua_pushlightuserdata(L, a->ctx);
@@ -238,6 +299,8 @@ static int run_file(struct test_ctx *ctx, const char *rel, mp_pack_test_report r
     mp_host_bind(ctx->host, NULL, 0);
     luaL_unref(L, LUA_REGISTRYINDEX, ctx->plan_ref);
     ctx->plan_ref = LUA_NOREF;
+    lua_pushnil(L); /* and its quantile fixtures */
+    lua_setfield(L, LUA_REGISTRYINDEX, MP_QFIX_KEY);
     lua_gc(L, LUA_GCCOLLECT, 0);
     return outcome;
 }

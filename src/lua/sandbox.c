@@ -1,4 +1,4 @@
-/* What a rule script sees (cli.md "sandbox"): base functions without dofile/loadfile, `load`
+/* What a rule script sees (docs/security.md): base functions without dofile/loadfile, `load`
  * for text only, string, table, math, utf8, coroutine, os.time/date/clock and mplan; no io,
  * package or debug. Every pack gets its own environment and its own copies of the library
  * tables, so nothing a pack assigns reaches another pack. The library functions that can

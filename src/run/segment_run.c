@@ -89,7 +89,8 @@ static enum mp_status run_pass(struct seg_run *r, struct mp_csv_pass_result *res
 {
     struct mp_csv_worker w = {r, state_open, mp_segment_row, state_discard, pass_tick};
     enum mp_status st = mp_csv_pass_run(r->csv, r->jobs, &w, res, err);
-    if (st == MP_OK && r->o->warn && res->bad) {
+    /* The quantile pass skips the same rows the segment pass will: reported there, once. */
+    if (st == MP_OK && r->o->warn && res->bad && r->pass == PASS_SEGMENT) {
         char msg[MP_ERRMSG_MAX];
         snprintf(msg, sizeof msg, "%s: %llu bad row%s skipped", mp_csv_name(r->csv),
                  (unsigned long long)res->bad, res->bad == 1 ? "" : "s");
@@ -560,6 +561,12 @@ enum mp_status mp_segment_flow(const char *before, const char *after, const mp_s
 
 /* ---- plans ---- */
 
+/* Bad rows of a plan's segments.from (skip_bad: true) become warnings of the plan. */
+static void plan_warn(void *ctx, const char *msg)
+{
+    mp_plan_warn(ctx, "segments: %s", msg);
+}
+
 enum mp_status mp_segment_plan(mp_plan *plan, int jobs, const mp_host_limits *limits, mp_error *err)
 {
     return mp_segment_plan_keep(plan, jobs, limits, NULL, err);
@@ -606,6 +613,19 @@ enum mp_status mp_segment_plan_keep(mp_plan *plan, int jobs, const mp_host_limit
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     for (size_t i = 0; st == MP_OK && i < ref->nparams; i++) {
         const struct mp_param *p = &ref->params[i];
+        if (p->type == MP_PARAM_LIST) { /* NAME=a,b,c as --param takes it */
+            params[i] = mp_arena_printf(&plan->arena, "%s=", p->name);
+            for (size_t k = 0; params[i] && k < p->nitems; k++) {
+                const struct mp_param *it = &p->items[k];
+                params[i] = it->type == MP_PARAM_NUMBER
+                                ? mp_arena_printf(&plan->arena, "%s%s%.17g", params[i], k ? "," : "", it->num)
+                                : mp_arena_printf(&plan->arena, "%s%s%s", params[i], k ? "," : "",
+                                                  it->type == MP_PARAM_BOOL ? (it->boolean ? "true" : "false") : it->str);
+            }
+            if (!params[i])
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+            continue;
+        }
         params[i] = p->type == MP_PARAM_NUMBER ? mp_arena_printf(&plan->arena, "%s=%.17g", p->name, p->num)
                     : p->type == MP_PARAM_BOOL ? mp_arena_printf(&plan->arena, "%s=%s", p->name, p->boolean ? "true" : "false")
                                                : mp_arena_printf(&plan->arena, "%s=%s", p->name, p->str);
@@ -629,6 +649,9 @@ enum mp_status mp_segment_plan_keep(mp_plan *plan, int jobs, const mp_host_limit
         o.limits.timeout = given->timeout > 0 ? given->timeout : plan->limits.timeout;
         o.lock_plan = plan;
         o.lock_pack = index;
+        o.skip_bad = plan->segments_skip_bad;
+        o.warn = plan_warn;
+        o.ctx = plan;
         st = mp_segment_run(from, &o, &s, err);
     }
     if (st == MP_OK) {

@@ -54,7 +54,7 @@ for d in $H/pack-*; do
     # A case may widen a limit that is not the one it is about ("# limits: --timeout 20").
     extra=$(sed -n 's/^# limits: //p' "$case_file")
     if grep -q '^# run: segment' "$case_file"; then
-        # Needs `mplan segment` (cli.md); checked once the command exists.
+        # Needs `mplan segment` (docs/mplan.1); checked once the command exists.
         "$MPLAN" help segment >/dev/null 2>&1 || continue
         check "hostile $(basename "$d")" "$case_file" "$MPLAN" segment "$d/customers.csv" \
             --pack "$d" --rule stage $LIMITS $extra

@@ -11,7 +11,7 @@ RFM="--pack rules/rfm --rule group"
 cc -O2 -o "$TMP/gen" bench/gen_customers.c || { fail gen "cannot build bench/gen_customers.c"; finish; }
 "$TMP/gen" 80000 7 >"$TMP/c.csv"
 
-# The reference: the AIPL rule written again in Python from model.md 8 and rules/aipl's
+# The reference: the AIPL rule written again in Python from docs/model.md 8 and rules/aipl's
 # defaults, per-label counts, exact sums (math.fsum) and non-empty counts; and RFM quintile
 # edges as the lower quantiles of the buyers' values (numpy's "inverted_cdf").
 cat >"$TMP/ref.py" <<'EOF'
@@ -321,7 +321,7 @@ EOF
 expect_exit "rule error is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule x --jobs 1 &&
     expect_err "rule error names pack file, line and row" "init.lua:5: in segmenter 'x': row has no column 'no_such_column' (columns: customer_id," &&
     expect_err "rule error names the row" "(row at $TMP/before.csv:4)"
-# The row object (lua-api.md "Rows"): by name and position, has, #, pairs, read-only.
+# The row object (docs/lua-api.md "Rows"): by name and position, has, #, pairs, read-only.
 mkdir -p "$TMP/rowpack"
 printf 'name: rowpack\nversion: 1.0.0\nsummary: the row object\nmplan: ">=1.0"\nprovides:\n  segmenters: [check, write, rawwrite]\n' >"$TMP/rowpack/pack.yaml"
 cat >"$TMP/rowpack/init.lua" <<'EOF'

@@ -14,7 +14,7 @@
 #include "mplan/alloc.h"
 #include "mplan/kpi.h"
 
-/* ---- an independent reference model (model.md 3-4) ---- */
+/* ---- an independent reference model (docs/model.md 3-4) ---- */
 
 static double ref_f(const struct mp_response *r, double a)
 {
@@ -103,7 +103,7 @@ static void assert_close(double got, double want, double rel)
         fail_msg("got %.12g, want %.12g (relative tolerance %g)", got, want, rel);
 }
 
-/* ---- KKT (model.md 7) checked from the outside ---- */
+/* ---- KKT (docs/model.md 7) checked from the outside ---- */
 
 /* At an optimum of max G - p*S: in each channel, cells strictly between 0 and cap share one
  * marginal m_c; cells at 0 have marginal <= m_c, cells at cap >= m_c. Across channels, a
@@ -759,7 +759,7 @@ static void ref_fill(const mp_plan *plan, double budget, const double *wc, int b
     }
 }
 
-/* How good an allocation is for the plan's objective (model.md 7), -INFINITY when it misses
+/* How good an allocation is for the plan's objective (docs/model.md 7), -INFINITY when it misses
  * target_roas or goal. */
 static double ref_score(const mp_plan *plan, const double *x)
 {

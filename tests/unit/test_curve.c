@@ -1,4 +1,4 @@
-/* Response curves (model.md 4): values and derivatives worked out by hand. */
+/* Response curves (docs/model.md 4): values and derivatives worked out by hand. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

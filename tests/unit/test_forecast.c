@@ -1,4 +1,4 @@
-/* Forecast (model.md 3-6): adstock series, response, funnel, marginals and totals by hand. */
+/* Forecast (docs/model.md 3-6): adstock series, response, funnel, marginals and totals by hand. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -621,7 +621,7 @@ static void manifest_errors(void **state)
     want_manifest_error(HEAD "params:\n  share: {type: number, default: 2, min: 0, max: 1}\n", NULL,
                         MP_EINPUT, "DIR/pack.yaml:5:34: 'params.share.default' must be between 0 and 1, got 2");
     want_manifest_error(HEAD "params:\n  share: {type: numbr, default: 2}\n", NULL, MP_EINPUT,
-                        "DIR/pack.yaml:5:17: 'params.share.type' must be number, string or boolean, got 'numbr' "
+                        "DIR/pack.yaml:5:17: 'params.share.type' must be number, string, boolean or list, got 'numbr' "
                         "(did you mean 'number'?)");
     want_manifest_error(HEAD "params:\n  share: {type: string}\n", NULL, MP_EINPUT,
                         "DIR/pack.yaml:5:10: param 'share' needs a 'default'");

@@ -1,4 +1,4 @@
-/* KPI ratios (model.md 6), worked out by hand; absent ratios are NAN, never inf. */
+/* KPI ratios (docs/model.md 6), worked out by hand; absent ratios are NAN, never inf. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -141,7 +141,9 @@ static void ranges_and_bad_paths(void **state)
     set_fails(p, "objective.goal.gmv", 2, "the plan's objective is not {goal: {gmv: G}}");
     set_fails(p, "budjet", 1, "no such plan value");
     set_fails(p, "channels..k", 1, "not a plan value path");
-    set_fails(p, "events[x].lift", 1, "not a plan value path");
+    set_fails(p, "events[x].lift", 1, "no event named 'x' (the plan's events: 'Fest')"); /* a name, not an index */
+    set_fails(p, "events[].lift", 1, "not a plan value path");
+    set_fails(p, "season[x]", 1, "no such plan value");
     /* nothing was changed by the failures */
     assert_true(p->reserve == 0.1 && p->channels[0].resp.k == 1000 && p->channels[0].max == 9000);
 }

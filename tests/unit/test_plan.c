@@ -1,4 +1,4 @@
-/* Periods, phases, demand multipliers and activity (model.md 1-2), worked out on a calendar. */
+/* Periods, phases, demand multipliers and activity (docs/model.md 1-2), worked out on a calendar. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

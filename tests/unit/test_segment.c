@@ -1,4 +1,4 @@
-/* Segment summaries (model.md 8): exact sums, merging, label order, customer keys, flow
+/* Segment summaries (docs/model.md 8): exact sums, merging, label order, customer keys, flow
  * rates and quantiles. Expected values are worked out by hand in the comments. */
 #include <float.h>
 #include <math.h>

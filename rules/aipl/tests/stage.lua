@@ -29,3 +29,12 @@ local q = test.params{window_days = 30, repurchase_orders = 3}
 assert(aipl.stage({recency_days = 31, orders = 1}, q) == "A")
 assert(aipl.stage({recency_days = 20, orders = 2}, q) == "P")
 assert(aipl.stage({recency_days = 20, orders = 3}, q) == "L")
+
+-- Exports carry text where a number belongs (n/a, -, N/A, 空, a blank): missing, like an
+-- empty field, never an error.
+for _, v in ipairs({"n/a", "-", "N/A", "空", " "}) do
+  assert(stage({recency_days = 30, orders = v}) == "P", v)
+  assert(stage({recency_days = v, orders = 3, visits_30d = 1}) == "I", v)
+  assert(stage({member_level = v, reviews = v, shares = v, visits_30d = v}) == "A", v)
+  assert(stage({recency_days = 10, orders = 2, favorites = v}) == "L", v)
+end

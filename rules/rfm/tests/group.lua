@@ -44,3 +44,24 @@ ok, err = pcall(scores.parse_edges, "1,2,3", "f_edges")
 assert(not ok and err:find("expected 4 edges"), err)
 ok, err = pcall(scores.parse_edges, "5,4,6,7", "m_edges")
 assert(not ok and err:find("must not decrease"), err)
+
+-- Text where a number belongs (n/a, -, N/A, 空): missing. No recency is "no purchase";
+-- orders or money that are not numbers count as none (F 1, M 1), as an empty field does.
+for _, v in ipairs({"n/a", "-", "N/A", "空"}) do
+  label, score = rfm.group({recency_days = v, orders = 3, gmv = 300}, params)
+  assert(label == "no purchase" and score == 0, v)
+  label, score = rfm.group({recency_days = 60, orders = v, gmv = v}, params)
+  assert(label == "potential" and score == 311, label .. " " .. tostring(score))
+end
+
+-- Edges from the file (params left empty), with the file's values given as fixtures: the
+-- p-quantile is the least value with at least p of the values at or below it (rank
+-- ceil(p n)). recency 1..10: edges 2,4,6,8; orders: 1,1,2,4; gmv 10..100 (text left out):
+-- 20,40,60,80. So 3 days (R 4), 5 orders (F 5), 70 spent (M 4): champions, 454.
+test.quantiles{recency_days = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1},
+               orders = {1, 1, 1, 1, 2, 2, 3, 4, 5, 9},
+               gmv = {10, 20, "n/a", 30, 40, 50, 60, 70, 80, 90, 100}}
+label, score = rfm.group({recency_days = 3, orders = 5, gmv = 70}, test.params())
+assert(label == "champions" and score == 454, label .. " " .. tostring(score))
+assert(mplan.quantile("gmv", 0) == 10 and mplan.quantile("gmv", 1) == 100)
+assert(mplan.quantiles({"orders"}, {0.5}).orders[1] == 2)
