@@ -10,13 +10,14 @@
 #include "io/actuals.h"
 #include "io/plan_write.h"
 #include "io/review_out.h"
+#include "io/xlsx_out.h"
 #include "mplan/review.h"
 #include "mplan/run.h"
 #include "run/result.h"
 
 static const char review_help[] =
     "usage: mplan review PLAN.yaml ACTUALS.csv [--threshold R] [--write-plan FILE]\n"
-    "                    [--format table|csv|json] [-o FILE]\n"
+    "                    [--format table|csv|json|xlsx] [-o FILE] [--bom]\n"
     "\n"
     "Compare actuals (period,channel,spend,impressions,clicks,orders,gmv[,new_customers])\n"
     "with the plan: every KPI by channel, period and in total, with the channels off plan.\n"
@@ -29,7 +30,9 @@ static const char review_help[] =
     "  -w, --write-plan FILE write the revised plan (atomically): it starts at the first\n"
     "                        remaining period, so 'mplan run FILE' plans only the rest\n"
     "  -f, --format FMT      table (default on a terminal), csv (one row per scope and KPI),\n"
-    "                        json\n"
+    "                        json, xlsx (a workbook: the review and the revised plan;\n"
+    "                        needs -o or a file on standard output)\n"
+    "      --bom             CSV: start with a UTF-8 byte-order mark (for Excel)\n"
     "  -o, --output FILE     write there instead of stdout (atomically)\n"
     "  -q, --quiet           no warnings on stderr\n"
     "  -h, --help            this help\n"
@@ -39,7 +42,7 @@ static const char review_help[] =
 struct review_opts {
     const char *plan, *actuals, *output, *write_plan;
     double threshold;
-    int format, quiet;
+    int format, quiet, bom;
 };
 
 static int parse(int argc, char **argv, struct review_opts *o)
@@ -48,7 +51,7 @@ static int parse(int argc, char **argv, struct review_opts *o)
         {"threshold", required_argument, NULL, 't'}, {"write-plan", required_argument, NULL, 'w'},
         {"format", required_argument, NULL, 'f'},    {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        CLI_BOM_OPTION,                              {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
     o->threshold = 0.15;
@@ -68,7 +71,7 @@ static int parse(int argc, char **argv, struct review_opts *o)
             break;
         case 'f':
             if ((o->format = cli_format_parse(optarg)) < 0)
-                return cli_usage("review", "--format takes table, csv or json, not '%s'", optarg);
+                return cli_usage("review", "--format takes table, csv, json or xlsx, not '%s'", optarg);
             break;
         case 'o':
             if (cli_output_arg("review", "-o", optarg) >= 0)
@@ -76,6 +79,7 @@ static int parse(int argc, char **argv, struct review_opts *o)
             o->output = optarg;
             break;
         case 'q': o->quiet = 1; break;
+        case CLI_OPT_BOM: o->bom = 1; break;
         case 'h': fputs(review_help, stdout); return 0;
         case ':': return cli_usage("review", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("review", "unknown option '%s'", argv[optind - 1]);
@@ -91,7 +95,8 @@ static int parse(int argc, char **argv, struct review_opts *o)
 CLI_WRITER(review_table, mp_review_write_table, struct mp_review_view)
 CLI_WRITER(review_csv, mp_review_write_csv, struct mp_review_view)
 CLI_WRITER(review_json, mp_review_write_json, struct mp_review_view)
-static const struct cli_writers review_writers = {review_table, review_csv, review_json};
+CLI_WRITER(review_xlsx, mp_review_write_xlsx, struct mp_review_view)
+static const struct cli_writers review_writers = {review_table, review_csv, review_json, review_xlsx};
 
 struct plan_file {
     const mp_plan *plan;
@@ -170,7 +175,7 @@ int cmd_review(int argc, char **argv)
         mp_run_result_of(rest, &remaining);
     struct mp_review_view view = {.plan = mp_run_plan(planned), .rv = rv, .plan_path = o.plan, .actuals_path = o.actuals,
                                   .remaining = left ? &remaining : NULL, .stay = stay};
-    st = cli_output(o.output, o.format, &review_writers, &view, &err);
+    st = cli_output_ex(o.output, o.format, o.bom ? CLI_OUT_BOM : 0, &review_writers, &view, &err);
     if (st == MP_OK && !o.quiet) {
         for (size_t c = 0; c < mp_plan_channel_count(plan); c++) {
             int any = 0;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/numfmt.h" /* mp_fmt_num, mp_fmt_amount, mp_text_width */
 #include "mplan/status.h"
 
 /* Room for any finite double in "%.*f" with up to 20 decimals (DBL_MAX has 309 digits). */
@@ -35,9 +36,6 @@ void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals);
  * notation for ordinary magnitudes): for machine-read output that must not lose bits.
  * Absent (NAN/inf) as in mp_table_num. */
 void mp_table_exact(struct mp_table *tab, size_t col, double value);
-/* A number as mp_table_num prints it in a table (thousands separators, "-" when absent),
- * into buf; returns buf. */
-char *mp_fmt_num(double value, int decimals, char *buf, size_t n);
 /* The same text into buf (n >= 32); returns buf. */
 char *mp_fmt_exact(char *buf, size_t n, double value);
 /* Print aligned with a rule under the header (title optional). */
