@@ -393,6 +393,9 @@ enum mp_status mp_run_write_xlsx(FILE *fp, const struct mp_run_result *r, mp_err
 /* The format of a column of mplan's CSV outputs, by its name. */
 static enum kind column_kind(const char *name)
 {
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, "_mean") == 0) /* a segment's mean: decimals, money or not */
+        return strncmp(name, "gmv_", 4) == 0 ? K_MONEY2 : K_COUNT2;
     static const char *const money[] = {"spend", "gmv", "channel_gmv", "allocatable", "budget", "profit"};
     static const char *const money2[] = {"aov", "store_aov", "cpc", "cpm", "cac"};
     static const char *const pct[] = {"ctr", "cvr", "roi", "store_roi", "variance_pct", "rate", "share"};
@@ -477,7 +480,7 @@ static enum mp_status sheet_from_csv(struct book *b, const char *name, csv_fn fn
                 int per_kpi = kpi_col >= 0 && (strcmp(h, "plan") == 0 || strcmp(h, "actual") == 0 ||
                                                strcmp(h, "variance") == 0);
                 enum kind kd = per_kpi ? row_kind : kinds[c];
-                if (kd == K_NUM && k == MP_CSV_INT)
+                if (kd == K_NUM && k == MP_CSV_INT) /* whole numbers without decimals */
                     kd = K_COUNT;
                 worksheet_write_number(ws, row, (lxw_col_t)c, k == MP_CSV_INT ? (double)iv : dv, b->fmt[kd]);
                 continue;
