@@ -215,7 +215,8 @@ static void refit_funnel(const struct mp_channel *ch, const mp_kpis *k, int has_
     f->aov = k->gmv > 0 ? k->gmv / k->orders : ch->funnel.aov;
     f->cvr = fmin(1, k->orders / k->clicks);
     f->ctr = fmin(1, k->clicks / k->impressions);
-    f->new_share = has_new ? fmin(1, k->new_customers / k->orders) : ch->funnel.new_share;
+    /* fmin(1, NAN) is 1: a missing count keeps the planned share */
+    f->new_share = has_new && isfinite(k->new_customers) ? fmin(1, k->new_customers / k->orders) : ch->funnel.new_share;
 }
 
 /* The weight of f(a[c,t]) in the GMV observed by the end of period `done`: the part that
