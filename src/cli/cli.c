@@ -106,6 +106,11 @@ enum mp_status cli_output_ex(const char *path, int format, int flags, const stru
     return mp_out_finish(&out, fn(out.fp, data, err), err);
 }
 
+enum mp_status cli_units(mp_plan *plan, const char *units, mp_error *err)
+{
+    return units ? mp_plan_set_units(plan, units, err) : MP_OK;
+}
+
 int cli_output_arg(const char *cmd, const char *flag, const char *path)
 {
     if (*path)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "mplan/host.h"
+#include "mplan/plan.h"
 #include "mplan/status.h"
 
 enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON, CLI_XLSX };
@@ -69,6 +70,11 @@ enum mp_status cli_output(const char *path, int format, const struct cli_writers
 #define CLI_OUT_BOM 1
 enum mp_status cli_output_ex(const char *path, int format, int flags, const struct cli_writers *w,
                              const void *data, mp_error *err);
+/* --units plain|k|wan: how large amounts read (the plan's store.locale sets the default). */
+#define CLI_OPT_UNITS 0x1B1
+#define CLI_UNITS_OPTION {"units", required_argument, NULL, CLI_OPT_UNITS}
+/* Apply --units to a loaded plan (NULL: keep the plan's). */
+enum mp_status cli_units(mp_plan *plan, const char *units, mp_error *err);
 /* getopt_long entries and help lines of the output options every CSV-writing command takes. */
 #define CLI_OPT_BOM 0x1B0
 #define CLI_BOM_OPTION {"bom", no_argument, NULL, CLI_OPT_BOM}

@@ -33,6 +33,7 @@ static const char review_help[] =
     "                        json, xlsx (a workbook: the review and the revised plan;\n"
     "                        needs -o or a file on standard output)\n"
     "      --bom             CSV: start with a UTF-8 byte-order mark (for Excel)\n"
+    "      --units U         amounts in tables: plain, k (12.35M) or wan (1,234.6万)\n"
     "  -o, --output FILE     write there instead of stdout (atomically)\n"
     "  -q, --quiet           no warnings on stderr\n"
     "  -h, --help            this help\n"
@@ -40,7 +41,7 @@ static const char review_help[] =
     "exit: 0 ok, 2 usage, 3 bad plan or actuals (file:line), 4 rule script, 5 I/O\n";
 
 struct review_opts {
-    const char *plan, *actuals, *output, *write_plan;
+    const char *plan, *actuals, *output, *write_plan, *units;
     double threshold;
     int format, quiet, bom;
 };
@@ -51,7 +52,8 @@ static int parse(int argc, char **argv, struct review_opts *o)
         {"threshold", required_argument, NULL, 't'}, {"write-plan", required_argument, NULL, 'w'},
         {"format", required_argument, NULL, 'f'},    {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        CLI_BOM_OPTION,                              {NULL, 0, NULL, 0}};
+        CLI_BOM_OPTION,                              CLI_UNITS_OPTION,
+        {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
     o->threshold = 0.15;
@@ -80,6 +82,7 @@ static int parse(int argc, char **argv, struct review_opts *o)
             break;
         case 'q': o->quiet = 1; break;
         case CLI_OPT_BOM: o->bom = 1; break;
+        case CLI_OPT_UNITS: o->units = optarg; break;
         case 'h': fputs(review_help, stdout); return 0;
         case ':': return cli_usage("review", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("review", "unknown option '%s'", argv[optind - 1]);
@@ -142,6 +145,8 @@ int cmd_review(int argc, char **argv)
     mp_forecast *stay = NULL;
     mp_run *planned = NULL, *rest = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
+    if (st == MP_OK)
+        st = cli_units(plan, o.units, &err);
     if (st == MP_OK)
         st = mp_actuals_load(o.actuals, plan, &act, &err);
     if (st == MP_OK)

@@ -19,6 +19,8 @@ static const char run_help[] =
     "                     period), json (formats.md), xlsx (a workbook: summary,\n"
     "                     allocation, KPIs; needs -o or a file on standard output)\n"
     CLI_BOM_HELP
+    "      --units U      amounts in tables: plain (12,345,678), k (12.35M) or wan\n"
+    "                     (1,234.6万); default: wan for a Chinese store.locale, else plain\n"
     "  -o, --output FILE  write there instead of stdout (atomically)\n"
     "      --strict       exit 1 when a goal is not met\n"
     "  -q, --quiet        no warnings on stderr\n"
@@ -55,7 +57,7 @@ static enum mp_status run_xlsx(FILE *fp, const void *run, mp_error *err)
 static const struct cli_writers run_writers = {run_table, run_csv, run_json, run_xlsx};
 
 struct run_opts {
-    const char *plan, *output;
+    const char *plan, *output, *units;
     int format, strict, quiet, bom;
     struct cli_scripts sc;
 };
@@ -65,7 +67,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
         {"strict", no_argument, NULL, 'S'},       {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         CLI_SCRIPT_OPTIONS, CLI_BOM_OPTION,
+        {"help", no_argument, NULL, 'h'},         CLI_SCRIPT_OPTIONS, CLI_BOM_OPTION, CLI_UNITS_OPTION,
         {NULL, 0, NULL, 0}};
     int idx = 0;
     memset(o, 0, sizeof *o);
@@ -86,6 +88,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
             break;
         case 'S': o->strict = 1; break;
         case CLI_OPT_BOM: o->bom = 1; break;
+        case CLI_OPT_UNITS: o->units = optarg; break;
         case 'q': o->quiet = 1; break;
         case CLI_OPT_LIMIT:
         case 'v':
@@ -114,6 +117,8 @@ int cmd_run(int argc, char **argv)
     mp_plan *plan = NULL;
     mp_run *run = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
+    if (st == MP_OK)
+        st = cli_units(plan, o.units, &err);
     if (st == MP_OK) {
         mp_run_opts ro = {.limits = o.sc.limits, .verbose = o.sc.verbose};
         st = mp_plan_run(plan, &ro, &run, &err);

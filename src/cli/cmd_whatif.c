@@ -34,6 +34,7 @@ static const char whatif_help[] =
     "  -f, --format FMT      table (default on a terminal), csv (one row per scenario), json,\n"
     "                        xlsx (a workbook; needs -o or a file on standard output)\n"
     "      --bom             CSV: start with a UTF-8 byte-order mark (for Excel)\n"
+    "      --units U         amounts in tables: plain, k (12.35M) or wan (1,234.6万)\n"
     "  -o, --output FILE     write there instead of stdout (atomically)\n"
     "      --svg FILE        GMV, ROAS and marginal ROAS along the budget axis (or the first)\n"
     "  -q, --quiet           no progress bar, no warnings\n"
@@ -45,7 +46,7 @@ static const char whatif_help[] =
 #define MAX_AXES 8
 
 struct whatif_opts {
-    const char *plan, *output, *svg, *scenarios;
+    const char *plan, *output, *svg, *scenarios, *units;
     mp_whatif_axis axes[MAX_AXES];
     size_t naxes;
     int format, quiet, sort, sorted, bom;
@@ -96,7 +97,7 @@ static int parse(int argc, char **argv, struct whatif_opts *o)
         {"scenario", required_argument, NULL, OPT_SCENARIO}, {"sort", required_argument, NULL, OPT_SORT},
         {"svg", required_argument, NULL, OPT_SVG},  {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},   {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},           CLI_BOM_OPTION, {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},           CLI_BOM_OPTION, CLI_UNITS_OPTION, {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
     optind = 1;
@@ -119,6 +120,7 @@ static int parse(int argc, char **argv, struct whatif_opts *o)
         }
         case OPT_SCENARIO: o->scenarios = optarg; break;
         case CLI_OPT_BOM: o->bom = 1; break;
+        case CLI_OPT_UNITS: o->units = optarg; break;
         case OPT_SORT:
             o->sorted = 1;
             o->sort = strcmp(optarg, "mroas") == 0 ? -1 : mp_kpi_lookup(optarg);
@@ -221,6 +223,8 @@ int cmd_whatif(int argc, char **argv)
     mp_whatif *w = NULL;
     struct mp_scenarios sc = {0};
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
+    if (st == MP_OK)
+        st = cli_units(plan, o.units, &err);
     if (st != MP_OK)
         goto done;
     if ((rc = check_axes(&o, plan)) >= 0)

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 1234567.891 with 2 decimals -> "1,234,567.89"; "%f" never writes an exponent. */
@@ -30,6 +31,29 @@ char *mp_fmt_num(double v, int decimals, char *out, size_t n)
         out[o++] = *p;
     out[o] = '\0';
     return out;
+}
+
+char *mp_fmt_g(double v, char *out, size_t n)
+{
+    double a = fabs(v);
+    if (!isfinite(v) || a >= 1e15 || (a > 0 && a < 1e-6)) {
+        snprintf(out, n, "%g", v);
+        return out;
+    }
+    int decimals = a > 0 ? 5 - (int)floor(log10(a)) : 0;
+    if (decimals < 0)
+        decimals = 0;
+    char raw[64];
+    snprintf(raw, sizeof raw, "%.*f", decimals, v);
+    if (strchr(raw, '.')) { /* no trailing zeros, as %g */
+        size_t len = strlen(raw);
+        while (raw[len - 1] == '0')
+            raw[--len] = '\0';
+        if (raw[len - 1] == '.')
+            raw[--len] = '\0';
+    }
+    const char *dot = strchr(raw, '.');
+    return mp_fmt_num(strtod(raw, NULL), dot ? (int)strlen(dot + 1) : 0, out, n);
 }
 
 /* v / scale with `decimals` places and the unit after it, when it rounds to at least 1. */
@@ -131,27 +155,54 @@ static int in(const struct range *r, size_t n, uint32_t c)
     return 0;
 }
 
+/* The display width of the character at *pp, which is moved past it. */
+static size_t char_width(const unsigned char **pp)
+{
+    const unsigned char *p = *pp;
+    uint32_t c = *p;
+    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0) { /* not UTF-8: one column a byte, as the escaper shows it */
+        *pp = p + 1;
+        return 1;
+    }
+    c &= len == 1 ? 0x7F : 0x3Fu >> (len - 1);
+    int i = 1;
+    for (; i < len && (p[i] & 0xC0) == 0x80; i++)
+        c = c << 6 | (p[i] & 0x3Fu);
+    *pp = p + i;
+    if (i < len)
+        return 1;
+    return in(zero, sizeof zero / sizeof *zero, c) ? 0 : in(wide, sizeof wide / sizeof *wide, c) ? 2 : 1;
+}
+
 size_t mp_text_width(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t w = 0;
-    while (*p) {
-        uint32_t c = *p;
-        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0) { /* not UTF-8: one column a byte, as the escaper shows it */
-            w++, p++;
-            continue;
-        }
-        c &= len == 1 ? 0x7F : 0x3F >> (len - 1);
-        int i = 1;
-        for (; i < len && (p[i] & 0xC0) == 0x80; i++)
-            c = c << 6 | (p[i] & 0x3Fu);
-        p += i;
-        if (i < len) {
-            w++;
-            continue;
-        }
-        w += in(zero, sizeof zero / sizeof *zero, c) ? 0 : in(wide, sizeof wide / sizeof *wide, c) ? 2 : 1;
-    }
+    while (*p)
+        w += char_width(&p);
     return w;
+}
+
+char *mp_text_clip(const char *s, size_t width, char *buf, size_t n)
+{
+    if (n == 0)
+        return buf;
+    if (mp_text_width(s) <= width) {
+        snprintf(buf, n, "%s", s);
+        return buf;
+    }
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0;
+    while (*p) {
+        const unsigned char *q = p;
+        size_t cw = char_width(&q);
+        if (w + cw > width - 1) /* room for the ellipsis, one column */
+            break;
+        w += cw;
+        p = q;
+    }
+    size_t len = (size_t)((const char *)p - s);
+    snprintf(buf, n, "%.*s…", (int)len, s);
+    return buf;
 }

@@ -89,6 +89,16 @@ void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
     mp_table_set(tab, col, buf);
 }
 
+void mp_table_amount(struct mp_table *tab, size_t col, double value, int decimals)
+{
+    if (tab->plain || !isfinite(value)) {
+        mp_table_num(tab, col, value, decimals);
+        return;
+    }
+    char buf[MP_FMT_MAX];
+    mp_table_set(tab, col, mp_fmt_amount(value, decimals, tab->units, buf, sizeof buf));
+}
+
 char *mp_fmt_exact(char *buf, size_t n, double v)
 {
     int prec = 1;

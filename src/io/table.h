@@ -17,6 +17,7 @@ struct mp_table {
     char **cells;        /* nrows * ncols, row-major; row 0 is the header */
     unsigned char *left; /* [ncols] 1: left-aligned (text), 0: right-aligned (numbers) */
     int plain;           /* numbers without thousands separators (for CSV) */
+    enum mp_units units; /* how mp_table_amount shows large amounts (the plan's units) */
     int failed;          /* out of memory at some point: printing reports it */
 };
 
@@ -32,6 +33,9 @@ void mp_table_setf(struct mp_table *tab, size_t col, const char *fmt, ...) __att
 /* A number with `decimals` places, with thousands separators unless tab->plain is set;
  * NAN/inf (absent) print as "-" in tables and as an empty field in CSV. */
 void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals);
+/* An amount (money, a count) in tab->units: 1,234.6万 or 12.35M where large, else as
+ * mp_table_num; plain numbers in CSV. */
+void mp_table_amount(struct mp_table *tab, size_t col, double value, int decimals);
 /* A number as the shortest decimal that reads back as exactly `value` (%g style, plain
  * notation for ordinary magnitudes): for machine-read output that must not lose bits.
  * Absent (NAN/inf) as in mp_table_num. */
