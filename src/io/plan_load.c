@@ -503,8 +503,8 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     MP_TRY(num(L, m, prefix, "min", 0, 0, MP_MAX_MONEY, 0, &ch->min));
     MP_TRY(num(L, m, prefix, "max", 0, 0, MP_MAX_MONEY, 0, &ch->max));
     if (ch->max < ch->min)
-        return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "max"), L->err, "%s must be >= %smin (%g), got %g",
-                            path(L, prefix, "max"), prefix, ch->min, ch->max);
+        return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "max"), L->err, "%s must be >= %smin (%s), got %s",
+                            path(L, prefix, "max"), prefix, MP_G(ch->min), MP_G(ch->max));
     MP_TRY(num(L, m, prefix, "cap", 0, 0, MP_MAX_MONEY, MP_Y_LO_OPEN, &ch->cap));
     MP_TRY(load_defer(L, m, prefix, ch->defer, &ch->defer_set));
 
@@ -921,8 +921,8 @@ static enum mp_status finish(struct loader *L, const struct mp_ynode *root)
     if (B < 0) {
         const struct mp_ynode *b = mp_ymap_get(root, "budget");
         return mp_ydoc_fail(&L->doc, mp_ymap_get(b, "total"), L->err,
-                            "fixed lines (%g over the horizon) exceed the budget after reserve (%g)",
-                            mp_plan_fixed_total(p), p->budget_total * (1 - p->reserve));
+                            "fixed lines (%s over the horizon) exceed the budget after reserve (%s)",
+                            MP_G(mp_plan_fixed_total(p)), MP_G(p->budget_total * (1 - p->reserve)));
     }
     return mp_plan_resolve(p, L->err);
 }

@@ -39,18 +39,7 @@ static void money(FILE *fp, double v)
         fputs("&ndash;", fp);
         return;
     }
-    char raw[MP_NUM_TEXT_MAX], out[MP_NUM_TEXT_MAX + MP_NUM_TEXT_MAX / 3];
-    snprintf(raw, sizeof raw, "%.0f", fabs(v));
-    size_t n = strlen(raw), o = 0;
-    if (v < 0 && strcmp(raw, "0") != 0)
-        out[o++] = '-';
-    for (size_t i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0)
-            out[o++] = ',';
-        out[o++] = raw[i];
-    }
-    out[o] = '\0';
-    fputs(out, fp);
+    fputs(MP_NUM(v, 0), fp);
 }
 
 static void ratio(FILE *fp, double v, int decimals)
@@ -254,11 +243,11 @@ static void curves(FILE *fp, const struct mp_report *r)
         mp_curve_eval(&ch->resp, chosen / (1 - ch->theta), &yc, NULL, NULL);
         char label[96], title[200];
         if (isinf(r->fc->mroas[c]) && r->fc->mroas[c] > 0)
-            snprintf(label, sizeof label, "%.0f/period, mROAS inf", chosen);
+            snprintf(label, sizeof label, "%s/period, mROAS inf", MP_NUM(chosen, 0));
         else if (isfinite(r->fc->mroas[c]))
-            snprintf(label, sizeof label, "%.0f/period, mROAS %.2f", chosen, r->fc->mroas[c]);
+            snprintf(label, sizeof label, "%s/period, mROAS %.2f", MP_NUM(chosen, 0), r->fc->mroas[c]);
         else
-            snprintf(label, sizeof label, "%.0f/period", chosen);
+            snprintf(label, sizeof label, "%s/period", MP_NUM(chosen, 0));
         snprintf(title, sizeof title, "%s (%s)", ch->name, mp_curve_name(ch->resp.curve));
         struct mp_svg_series s = {.name = ch->id, .x = xs, .y = ys, .n = 61, .color = c};
         struct mp_svg_mark m = {chosen, yc, label};
@@ -278,10 +267,10 @@ static enum mp_status funnel(FILE *fp, const struct mp_report *r, mp_error *err)
     const mp_kpis *k = &r->fc->total;
     mp_ratios q = mp_kpi_ratios(k, r->plan->margin);
     char n1[64], n2[64], n3[64], n4[64];
-    snprintf(n1, sizeof n1, "%.0f", k->impressions);
-    snprintf(n2, sizeof n2, "%.0f (CTR %.2f%%)", k->clicks, 100 * q.ctr);
-    snprintf(n3, sizeof n3, "%.0f (CVR %.2f%%)", k->orders, 100 * q.cvr);
-    snprintf(n4, sizeof n4, "%.0f (%.0f%% of orders)", k->new_customers,
+    snprintf(n1, sizeof n1, "%s", MP_NUM(k->impressions, 0));
+    snprintf(n2, sizeof n2, "%s (CTR %.2f%%)", MP_NUM(k->clicks, 0), 100 * q.ctr);
+    snprintf(n3, sizeof n3, "%s (CVR %.2f%%)", MP_NUM(k->orders, 0), 100 * q.cvr);
+    snprintf(n4, sizeof n4, "%s (%.0f%% of orders)", MP_NUM(k->new_customers, 0),
              k->orders > 0 ? 100 * k->new_customers / k->orders : 0.0);
     struct mp_svg_hbar bars[] = {{"impressions", k->impressions, NAN, n1}, {"clicks", k->clicks, NAN, n2},
                                  {"orders", k->orders, NAN, n3}, {"new customers", k->new_customers, NAN, n4}};
@@ -298,7 +287,7 @@ static enum mp_status funnel(FILE *fp, const struct mp_report *r, mp_error *err)
         for (size_t i = 0; i < p->nsegments; i++)
             total += p->segments[i].size;
         for (size_t i = 0; seg && notes && i < p->nsegments; i++) {
-            snprintf(notes[i], sizeof notes[i], "%.0f (%.1f%%)", p->segments[i].size,
+            snprintf(notes[i], sizeof notes[i], "%s (%.1f%%)", MP_NUM(p->segments[i].size, 0),
                      total > 0 ? 100 * p->segments[i].size / total : 0.0);
             seg[i] = (struct mp_svg_hbar){p->segments[i].label, p->segments[i].size, NAN, notes[i]};
         }
@@ -411,8 +400,8 @@ static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *er
         ratio(fp, mp_kpi_ratios(ak, p->margin).roas, 2);
         fputs("</td><td>", fp);
         if (!total && rv->fit[c].method != MP_REFIT_NONE && p->channels[c].resp.curve != MP_CURVE_LINEAR)
-            fprintf(fp, "beta %.0f&rarr;%.0f, k %.0f&rarr;%.0f", rv->fit[c].beta0, rv->fit[c].beta, rv->fit[c].k0,
-                    rv->fit[c].k);
+            fprintf(fp, "beta %s&rarr;%s, k %s&rarr;%s", MP_NUM(rv->fit[c].beta0, 0), MP_NUM(rv->fit[c].beta, 0),
+                    MP_NUM(rv->fit[c].k0, 0), MP_NUM(rv->fit[c].k, 0));
         else if (!total && rv->fit[c].method != MP_REFIT_NONE)
             fprintf(fp, "roas %.3g&rarr;%.3g", rv->fit[c].roas0, rv->fit[c].roas);
         fputs("</td></tr>\n", fp);
