@@ -36,7 +36,7 @@ char *mp_fmt_num(double v, int decimals, char *out, size_t n)
 char *mp_fmt_g(double v, char *out, size_t n)
 {
     double a = fabs(v);
-    if (!isfinite(v) || a >= 1e15 || (a > 0 && a < 1e-6)) {
+    if (!isfinite(v) || a >= 1e15 || (a > 0 && a < 1e-4)) { /* where %g writes an exponent anyway */
         snprintf(out, n, "%g", v);
         return out;
     }
