@@ -7,11 +7,15 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark, to build the .debs (`make deb`).
-DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev
+DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev libxlsxwriter-dev
 DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 DEB_DEB   := dpkg-dev debhelper lintian
-PCLIBS    := lua5.4 yaml-0.1 jansson libmd
+PCLIBS    := lua5.4 yaml-0.1 jansson libmd xlsxwriter
+# What libmplan itself needs (mplan.pc): the xlsx writers are the command's, not the
+# library's, since Debian ships libxlsxwriter as a shared library only (docs/design.md).
+LIB_PCLIBS := lua5.4 yaml-0.1 jansson libmd
+XLSX_LIBS  := -lxlsxwriter -lz
 
 # `make test` builds and checks the Debian packages too: in CI, or with DEB=1.
 DEB ?= $(if $(CI),1,0)
@@ -58,6 +62,7 @@ CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
              -fPIC -fvisibility=hidden -Iinclude -Isrc -I$(BUILD)/gen $(PC_CFLAGS)
 LDLIBS = $(PC_LIBS) -lm -pthread
+LIB_LDLIBS = $(filter-out $(XLSX_LIBS),$(PC_LIBS)) -lm -pthread
 
 ifeq ($(SAN),1)
 override BUILD := $(BUILD)-san
@@ -112,6 +117,7 @@ SRC_CORE := \
 	src/core/review.c \
 	src/core/segment.c \
 	src/core/escape.c \
+	src/core/numfmt.c \
 	src/core/version.c
 
 SRC_IO := \
@@ -173,9 +179,12 @@ SRC_CLI := \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c
 
+# The xlsx writers (libxlsxwriter): part of the command, not of libmplan (docs/design.md).
+SRC_XLSX := src/io/xlsx_out.c
+
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
-CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o) $(SRC_XLSX:%.c=$(BUILD)/%.o)
 OBJ     := $(LIB_OBJ) $(CLI_OBJ)
 BIN     := $(BUILD)/mplan
 
@@ -210,7 +219,7 @@ $(BUILD)/libmplan.a: $(LIB_OBJ)
 # The soname is libmplan.so.MAJOR; the file carries the whole version, as Debian names it.
 $(SHLIB): $(LIB_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LDLIBS)
 	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(SONAME) $(BUILD)/libmplan.so
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
@@ -234,7 +243,7 @@ $(BUILD)/mplan.pc: dist/mplan.pc.in $(BUILD)/gen/paths include/mplan/version.h M
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${exec_prefix}/%,$(LIBDIR))|' \
 	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
-	    -e 's|@PCLIBS@|$(PCLIBS)|' $< >$@
+	    -e 's|@PCLIBS@|$(LIB_PCLIBS)|' $< >$@
 
 $(BUILD)/mplan.bash: dist/mplan.bash.in $(BUILD)/gen/paths Makefile
 	@echo "  GEN     $@"

@@ -51,6 +51,11 @@ MP_API int mp_plan_spent_periods(const mp_plan *plan);
 MP_API size_t mp_plan_warning_count(const mp_plan *plan);
 MP_API const char *mp_plan_warning(const mp_plan *plan, size_t i);
 
+/* How tables, reports and messages show large amounts: "plain" (12,345,678), "k" (12.35M,
+ * 345.7k) or "wan" (1,234.6万, 1.23亿); the plan's store.locale sets the default (wan for
+ * Chinese). MP_EUSAGE for any other name. */
+MP_API enum mp_status mp_plan_set_units(mp_plan *plan, const char *units, mp_error *err);
+
 /* Fixed lines over the horizon: budget.fixed, cost:fixed channels and fixed `spend:`. */
 MP_API double mp_plan_fixed_total(const mp_plan *plan);
 

@@ -78,20 +78,45 @@ int cli_format_parse(const char *s)
         return CLI_CSV;
     if (strcmp(s, "json") == 0)
         return CLI_JSON;
+    if (strcmp(s, "xlsx") == 0)
+        return CLI_XLSX;
     return -1;
 }
 
 enum mp_status cli_output(const char *path, int format, const struct cli_writers *w, const void *data,
                           mp_error *err)
 {
+    return cli_output_ex(path, format, 0, w, data, err);
+}
+
+enum mp_status cli_output_ex(const char *path, int format, int flags, const struct cli_writers *w,
+                             const void *data, mp_error *err)
+{
+    if (format == CLI_XLSX && !w->xlsx)
+        return mp_fail(err, MP_EUSAGE, "this output has no xlsx form: use --format table, csv or json");
     struct mp_out out;
     enum mp_status st = mp_out_open(&out, path, err);
     if (st != MP_OK)
         return st;
+    if (format == CLI_XLSX && mp_out_isatty(&out)) {
+        mp_out_abort(&out);
+        return mp_fail(err, MP_EUSAGE, "--format xlsx writes a binary workbook, not text for the terminal: "
+                                       "give -o FILE.xlsx, or redirect standard output to a file");
+    }
     if (format < 0)
         format = mp_out_isatty(&out) ? CLI_TABLE : CLI_CSV;
-    cli_write_fn fn = format == CLI_JSON && w->json ? w->json : format == CLI_CSV && w->csv ? w->csv : w->table;
+    cli_write_fn fn = format == CLI_XLSX   ? w->xlsx
+                      : format == CLI_JSON && w->json ? w->json
+                      : format == CLI_CSV && w->csv   ? w->csv
+                                                      : w->table;
+    if (fn == w->csv && (flags & CLI_OUT_BOM))
+        fputs("\xEF\xBB\xBF", out.fp);
     return mp_out_finish(&out, fn(out.fp, data, err), err);
+}
+
+enum mp_status cli_units(mp_plan *plan, const char *units, mp_error *err)
+{
+    return units ? mp_plan_set_units(plan, units, err) : MP_OK;
 }
 
 int cli_output_arg(const char *cmd, const char *flag, const char *path)

@@ -6,9 +6,10 @@
 #include <stdio.h>
 
 #include "mplan/host.h"
+#include "mplan/plan.h"
 #include "mplan/status.h"
 
-enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON };
+enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON, CLI_XLSX };
 
 /* How rule scripts run: limits from flags (0: the plan's `limits:`, then the default)
  * and whether errors carry a traceback. */
@@ -41,14 +42,15 @@ int cli_pack_dir(const char *arg, char *buf, size_t size);
 int cli_fail(const mp_error *err);
 /* Print "mplan: MSG" on stderr and return 2 (usage). */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Parse "table|csv|json"; -1 when it is none of them. */
+/* Parse "table|csv|json|xlsx"; -1 when it is none of them. */
 int cli_format_parse(const char *s);
 /* A writer of one result in one format; `data` is the result (see CLI_WRITER). */
 typedef enum mp_status (*cli_write_fn)(FILE *fp, const void *data, mp_error *err);
 /* The writers of a result by format; a missing one falls back to `table` (a single-format
- * output such as HTML or iCalendar sets `table` alone). */
+ * output such as HTML or iCalendar sets `table` alone), except xlsx: asking a result without
+ * an xlsx writer for one is a usage error. */
 struct cli_writers {
-    cli_write_fn table, csv, json;
+    cli_write_fn table, csv, json, xlsx;
 };
 /* Define `name` as a cli_write_fn that calls the typed writer
  * `enum mp_status fn(FILE *, const type *, mp_error *)`. */
@@ -62,6 +64,21 @@ struct cli_writers {
  * a failed write is reported as "FILE: write failed: REASON". */
 enum mp_status cli_output(const char *path, int format, const struct cli_writers *w, const void *data,
                           mp_error *err);
+/* cli_output with flags: CLI_OUT_BOM puts a UTF-8 byte-order mark before CSV output (Excel
+ * then reads it as UTF-8, not as the system's code page). xlsx is refused (a usage error)
+ * when it would go to a terminal. */
+#define CLI_OUT_BOM 1
+enum mp_status cli_output_ex(const char *path, int format, int flags, const struct cli_writers *w,
+                             const void *data, mp_error *err);
+/* --units plain|k|wan: how large amounts read (the plan's store.locale sets the default). */
+#define CLI_OPT_UNITS 0x1B1
+#define CLI_UNITS_OPTION {"units", required_argument, NULL, CLI_OPT_UNITS}
+/* Apply --units to a loaded plan (NULL: keep the plan's). */
+enum mp_status cli_units(mp_plan *plan, const char *units, mp_error *err);
+/* getopt_long entries and help lines of the output options every CSV-writing command takes. */
+#define CLI_OPT_BOM 0x1B0
+#define CLI_BOM_OPTION {"bom", no_argument, NULL, CLI_OPT_BOM}
+#define CLI_BOM_HELP "      --bom          CSV: start with a UTF-8 byte-order mark (for Excel)\n"
 /* A usage error (2) when an output option's value is empty, else -1. */
 int cli_output_arg(const char *cmd, const char *flag, const char *path);
 /* Parse a whole number/real argument; 0 on success. */

@@ -23,6 +23,7 @@ static const char report_help[] =
     "  -t, --threshold R    off-plan threshold for the variance (default 0.15)\n"
     "  -o, --output FILE    write there instead of stdout (atomically)\n"
     "  -q, --quiet          accepted as by every command (report prints no warnings)\n"
+    "      --units U        amounts: plain, k (12.35M) or wan (1,234.6万)\n"
     "  -h, --help           this help\n"
     "\n"
     "exit: 0 ok, 2 usage, 3 bad plan or actuals, 4 rule script, 5 I/O\n";
@@ -35,8 +36,8 @@ int cmd_report(int argc, char **argv)
     static const struct option longopts[] = {
         {"actuals", required_argument, NULL, 'a'}, {"threshold", required_argument, NULL, 't'},
         {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'},
-        {NULL, 0, NULL, 0}};
-    const char *output = NULL, *actuals = NULL;
+        CLI_UNITS_OPTION,                          {NULL, 0, NULL, 0}};
+    const char *output = NULL, *actuals = NULL, *units = NULL;
     double threshold = 0.15;
     optind = 1;
     opterr = 0;
@@ -44,6 +45,7 @@ int cmd_report(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":a:t:o:hq", longopts, NULL)) != -1) {
         switch (ch) {
         case 'a': actuals = optarg; break;
+        case CLI_OPT_UNITS: units = optarg; break;
         case 't':
             if (cli_parse_double(optarg, &threshold) != 0 || threshold < 0)
                 return cli_usage("report", "--threshold takes a share >= 0 such as 0.15, not '%s'", optarg);
@@ -68,6 +70,8 @@ int cmd_report(int argc, char **argv)
     mp_review *rv = NULL;
     mp_run *run = NULL;
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
+    if (st == MP_OK)
+        st = cli_units(plan, units, &err);
     if (st == MP_OK && actuals)
         st = mp_actuals_load(actuals, plan, &act, &err);
     if (st == MP_OK)

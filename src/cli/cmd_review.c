@@ -12,13 +12,14 @@
 #include "io/lock.h"
 #include "io/plan_write.h"
 #include "io/review_out.h"
+#include "io/xlsx_out.h"
 #include "mplan/review.h"
 #include "mplan/run.h"
 #include "run/result.h"
 
 static const char review_help[] =
     "usage: mplan review PLAN.yaml ACTUALS.csv [--threshold R] [--write-plan FILE]\n"
-    "                    [--format table|csv|json] [-o FILE]\n"
+    "                    [--format table|csv|json|xlsx] [-o FILE] [--bom]\n"
     "\n"
     "Compare actuals (period,channel,spend,impressions,clicks,orders,gmv[,new_customers])\n"
     "with the plan: every KPI by channel, period and in total, with the channels off plan.\n"
@@ -32,7 +33,10 @@ static const char review_help[] =
     "                        remaining period, so 'mplan run FILE' plans only the rest\n"
     "                        (with FILE.lock beside it when PLAN.yaml has a lock)\n"
     "  -f, --format FMT      table (default on a terminal), csv (one row per scope and KPI),\n"
-    "                        json\n"
+    "                        json, xlsx (a workbook: the review and the revised plan;\n"
+    "                        needs -o or a file on standard output)\n"
+    "      --bom             CSV: start with a UTF-8 byte-order mark (for Excel)\n"
+    "      --units U         amounts in tables: plain, k (12.35M) or wan (1,234.6万)\n"
     "  -o, --output FILE     write there instead of stdout (atomically)\n"
     "  -q, --quiet           no warnings on stderr\n"
     "  -h, --help            this help\n"
@@ -40,9 +44,9 @@ static const char review_help[] =
     "exit: 0 ok, 2 usage, 3 bad plan or actuals (file:line), 4 rule script, 5 I/O\n";
 
 struct review_opts {
-    const char *plan, *actuals, *output, *write_plan;
+    const char *plan, *actuals, *output, *write_plan, *units;
     double threshold;
-    int format, quiet;
+    int format, quiet, bom;
 };
 
 static int parse(int argc, char **argv, struct review_opts *o)
@@ -51,6 +55,7 @@ static int parse(int argc, char **argv, struct review_opts *o)
         {"threshold", required_argument, NULL, 't'}, {"write-plan", required_argument, NULL, 'w'},
         {"format", required_argument, NULL, 'f'},    {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+        CLI_BOM_OPTION,                              CLI_UNITS_OPTION,
         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
@@ -71,7 +76,7 @@ static int parse(int argc, char **argv, struct review_opts *o)
             break;
         case 'f':
             if ((o->format = cli_format_parse(optarg)) < 0)
-                return cli_usage("review", "--format takes table, csv or json, not '%s'", optarg);
+                return cli_usage("review", "--format takes table, csv, json or xlsx, not '%s'", optarg);
             break;
         case 'o':
             if (cli_output_arg("review", "-o", optarg) >= 0)
@@ -79,6 +84,8 @@ static int parse(int argc, char **argv, struct review_opts *o)
             o->output = optarg;
             break;
         case 'q': o->quiet = 1; break;
+        case CLI_OPT_BOM: o->bom = 1; break;
+        case CLI_OPT_UNITS: o->units = optarg; break;
         case 'h': fputs(review_help, stdout); return 0;
         case ':': return cli_usage("review", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("review", "unknown option '%s'", argv[optind - 1]);
@@ -94,7 +101,8 @@ static int parse(int argc, char **argv, struct review_opts *o)
 CLI_WRITER(review_table, mp_review_write_table, struct mp_review_view)
 CLI_WRITER(review_csv, mp_review_write_csv, struct mp_review_view)
 CLI_WRITER(review_json, mp_review_write_json, struct mp_review_view)
-static const struct cli_writers review_writers = {review_table, review_csv, review_json};
+CLI_WRITER(review_xlsx, mp_review_write_xlsx, struct mp_review_view)
+static const struct cli_writers review_writers = {review_table, review_csv, review_json, review_xlsx};
 
 struct plan_file {
     const mp_plan *plan;
@@ -152,6 +160,8 @@ int cmd_review(int argc, char **argv)
     mp_run *planned = NULL, *rest = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st == MP_OK)
+        st = cli_units(plan, o.units, &err);
+    if (st == MP_OK)
         st = mp_actuals_load(o.actuals, plan, &act, &err);
     if (st == MP_OK)
         st = mp_plan_run(plan, NULL, &planned, &err);
@@ -184,7 +194,7 @@ int cmd_review(int argc, char **argv)
         mp_run_result_of(rest, &remaining);
     struct mp_review_view view = {.plan = mp_run_plan(planned), .rv = rv, .plan_path = o.plan, .actuals_path = o.actuals,
                                   .remaining = left ? &remaining : NULL, .stay = stay};
-    st = cli_output(o.output, o.format, &review_writers, &view, &err);
+    st = cli_output_ex(o.output, o.format, o.bom ? CLI_OUT_BOM : 0, &review_writers, &view, &err);
     if (st == MP_OK && !o.quiet) {
         for (size_t c = 0; c < mp_plan_channel_count(plan); c++) {
             int any = 0;

@@ -6,17 +6,23 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "io/table.h"
+#include "io/xlsx_out.h"
 #include "mplan/run.h"
+#include "run/result.h"
 
 static const char run_help[] =
-    "usage: mplan run PLAN.yaml [--format table|csv|json] [-o FILE] [--strict]\n"
+    "usage: mplan run PLAN.yaml [--format table|csv|json|xlsx] [-o FILE] [--strict]\n"
     "\n"
     "Allocate the plan's budget over its channels and periods (strategies, then the\n"
     "allocator: built-in 'equalize' or a rule pack's), forecast the funnel and KPIs\n"
     "per channel, per period and in total, and report goal attainment.\n"
     "\n"
     "  -f, --format FMT   table (default on a terminal), csv (one row per channel and\n"
-    "                     period), json (docs/plan-format.md)\n"
+    "                     period), json (docs/plan-format.md), xlsx (a workbook: summary,\n"
+    "                     allocation, KPIs; needs -o or a file on standard output)\n"
+    CLI_BOM_HELP
+    "      --units U      amounts in tables: plain (12,345,678), k (12.35M) or wan\n"
+    "                     (1,234.6万); default: wan for a Chinese store.locale, else plain\n"
     "  -o, --output FILE  write there instead of stdout (atomically)\n"
     "      --strict       exit 1 when a goal is not met\n"
     "  -q, --quiet        no warnings on stderr\n"
@@ -43,11 +49,18 @@ static enum mp_status run_json(FILE *fp, const void *run, mp_error *err)
     return mp_run_write(run, fp, MP_RUN_JSON, err);
 }
 
-static const struct cli_writers run_writers = {run_table, run_csv, run_json};
+static enum mp_status run_xlsx(FILE *fp, const void *run, mp_error *err)
+{
+    struct mp_run_result res;
+    mp_run_result_of(run, &res);
+    return mp_run_write_xlsx(fp, &res, err);
+}
+
+static const struct cli_writers run_writers = {run_table, run_csv, run_json, run_xlsx};
 
 struct run_opts {
-    const char *plan, *output;
-    int format, strict, quiet;
+    const char *plan, *output, *units;
+    int format, strict, quiet, bom;
     struct cli_scripts sc;
 };
 
@@ -56,7 +69,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
         {"strict", no_argument, NULL, 'S'},       {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         CLI_SCRIPT_OPTIONS,
+        {"help", no_argument, NULL, 'h'},         CLI_SCRIPT_OPTIONS, CLI_BOM_OPTION, CLI_UNITS_OPTION,
         {NULL, 0, NULL, 0}};
     int idx = 0;
     memset(o, 0, sizeof *o);
@@ -68,7 +81,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
         switch (ch) {
         case 'f':
             if ((o->format = cli_format_parse(optarg)) < 0)
-                return cli_usage("run", "--format takes table, csv or json, not '%s'", optarg);
+                return cli_usage("run", "--format takes table, csv, json or xlsx, not '%s'", optarg);
             break;
         case 'o':
             if (cli_output_arg("run", "-o", optarg) >= 0)
@@ -76,6 +89,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
             o->output = optarg;
             break;
         case 'S': o->strict = 1; break;
+        case CLI_OPT_BOM: o->bom = 1; break;
+        case CLI_OPT_UNITS: o->units = optarg; break;
         case 'q': o->quiet = 1; break;
         case CLI_OPT_LIMIT:
         case 'v':
@@ -104,6 +119,8 @@ int cmd_run(int argc, char **argv)
     mp_plan *plan = NULL;
     mp_run *run = NULL;
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
+    if (st == MP_OK)
+        st = cli_units(plan, o.units, &err);
     if (st == MP_OK) {
         mp_run_opts ro = {.limits = o.sc.limits, .verbose = o.sc.verbose};
         st = mp_plan_run(plan, &ro, &run, &err);
@@ -111,7 +128,7 @@ int cmd_run(int argc, char **argv)
     if (st != MP_OK)
         goto done;
 
-    st = cli_output(o.output, o.format, &run_writers, run, &err);
+    st = cli_output_ex(o.output, o.format, o.bom ? CLI_OUT_BOM : 0, &run_writers, run, &err);
     if (st == MP_OK && !o.quiet)
         for (size_t i = 0; i < mp_run_warning_count(run); i++)
             cli_warn("%s: %s", o.plan, mp_run_warning(run, i));

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "io/segment_io.h"
+#include "io/xlsx_out.h"
 #include "mplan/segment.h"
 
 static const char usage_text[] =
@@ -30,7 +31,9 @@ static const char usage_text[] =
     "  --flow BEFORE.csv    label-to-label transition matrix from BEFORE.csv to CUSTOMERS.csv\n"
     "  --key COLUMN         customer id column (default: the first)\n"
     "  --jobs N             worker threads (default: the number of online CPUs)\n"
-    "  --format F           table, csv or json (default: table on a terminal, else csv)\n"
+    "  --format F           table, csv, json or xlsx (default: table on a terminal, else\n"
+    "                       csv; xlsx needs -o or a file on standard output)\n"
+    "  --bom                CSV: start with a UTF-8 byte-order mark (for Excel)\n"
     "  -o, --output FILE    write the output to FILE (atomically)\n"
     "  --partial            print a partial summary for --merge (JSON lines)\n"
     "  --merge              combine the partial summaries named on the command line\n"
@@ -139,8 +142,10 @@ CLI_WRITER(seg_partial, mp_seg_write_partial, mp_seg_summary)
 CLI_WRITER(flow_table, mp_seg_write_flow_table, struct mp_seg_flow_view)
 CLI_WRITER(flow_csv, mp_seg_write_flow_csv, struct mp_seg_flow_view)
 CLI_WRITER(flow_json, mp_seg_write_flow_json, struct mp_seg_flow_view)
-static const struct cli_writers summary_writers = {seg_table, seg_csv, seg_json};
-static const struct cli_writers flow_writers = {flow_table, flow_csv, flow_json};
+CLI_WRITER(seg_xlsx, mp_seg_write_xlsx, mp_seg_summary)
+CLI_WRITER(flow_xlsx, mp_seg_write_flow_xlsx, struct mp_seg_flow_view)
+static const struct cli_writers summary_writers = {seg_table, seg_csv, seg_json, seg_xlsx};
+static const struct cli_writers flow_writers = {flow_table, flow_csv, flow_json, flow_xlsx};
 static const struct cli_writers partial_writers = {.table = seg_partial};
 
 int cmd_segment(int argc, char **argv)
@@ -151,7 +156,7 @@ int cmd_segment(int argc, char **argv)
     const char **params = calloc((size_t)argc, sizeof *params);
     const char **inputs = calloc((size_t)argc, sizeof *inputs);
     size_t ninputs = 0;
-    int fmt = -1, partial = 0, merge = 0, quiet = 0, rc;
+    int fmt = -1, partial = 0, merge = 0, quiet = 0, bom = 0, rc;
     if (!params || !inputs) {
         free(params);
         free(inputs);
@@ -169,7 +174,8 @@ int cmd_segment(int argc, char **argv)
         {"max-field", required_argument, NULL, O_MAXFIELD}, {"partial", no_argument, NULL, O_PARTIAL},
         {"merge", no_argument, NULL, O_MERGE},           {"skip-bad", no_argument, NULL, O_SKIPBAD},
         {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
-        CLI_SCRIPT_OPTIONS,                              {NULL, 0, NULL, 0}};
+        CLI_SCRIPT_OPTIONS,                              CLI_BOM_OPTION,
+        {NULL, 0, NULL, 0}};
     struct cli_scripts sc = {0};
     optind = 1;
     opterr = 0;
@@ -196,7 +202,7 @@ int cmd_segment(int argc, char **argv)
             break;
         case 'f':
             if ((fmt = cli_format_parse(optarg)) < 0)
-                rc = cli_usage("segment", "--format %s: expected table, csv or json", optarg);
+                rc = cli_usage("segment", "--format %s: expected table, csv, json or xlsx", optarg);
             break;
         case 'o':
             rc = cli_output_arg("segment", "-o", optarg);
@@ -211,6 +217,7 @@ int cmd_segment(int argc, char **argv)
         case O_PARTIAL: partial = 1; break;
         case O_MERGE: merge = 1; break;
         case O_SKIPBAD: o.skip_bad = 1; break;
+        case CLI_OPT_BOM: bom = 1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(usage_text, stdout); rc = 0; break;
         case CLI_OPT_LIMIT:
@@ -311,9 +318,9 @@ int cmd_segment(int argc, char **argv)
         if (partial)
             st = cli_output(outpath, -1, &partial_writers, s, &err);
         else if (flow)
-            st = cli_output(outpath, fmt, &flow_writers, &view, &err);
+            st = cli_output_ex(outpath, fmt, bom ? CLI_OUT_BOM : 0, &flow_writers, &view, &err);
         else
-            st = cli_output(outpath, fmt, &summary_writers, s, &err);
+            st = cli_output_ex(outpath, fmt, bom ? CLI_OUT_BOM : 0, &summary_writers, s, &err);
     }
     rc = st == MP_OK ? 0 : cli_fail(&err);
     mp_seg_free(s);

@@ -9,13 +9,14 @@
 #include "cli/cmd.h"
 #include "io/scenario_load.h"
 #include "io/whatif_out.h"
+#include "io/xlsx_out.h"
 #include "mplan/kpi.h"
 #include "mplan/run.h"
 #include "mplan/whatif.h"
 
 static const char whatif_help[] =
     "usage: mplan whatif PLAN.yaml [--budget FROM..TO/N] [--set PATH=FROM..TO/N]...\n"
-    "                    [--scenario FILE.yaml] [--sort KPI] [--format table|csv|json]\n"
+    "                    [--scenario FILE.yaml] [--sort KPI] [--format table|csv|json|xlsx]\n"
     "                    [-o FILE] [--svg FILE]\n"
     "\n"
     "Re-allocate the plan with its allocator under changed values and report, for each\n"
@@ -30,7 +31,10 @@ static const char whatif_help[] =
     "                        is comes first as 'base'\n"
     "      --sort KPI        order rows by a total KPI (gmv, roas, cac, ...) or mroas, best\n"
     "                        first; default: in grid order\n"
-    "  -f, --format FMT      table (default on a terminal), csv (one row per scenario), json\n"
+    "  -f, --format FMT      table (default on a terminal), csv (one row per scenario), json,\n"
+    "                        xlsx (a workbook; needs -o or a file on standard output)\n"
+    "      --bom             CSV: start with a UTF-8 byte-order mark (for Excel)\n"
+    "      --units U         amounts in tables: plain, k (12.35M) or wan (1,234.6万)\n"
     "  -o, --output FILE     write there instead of stdout (atomically)\n"
     "      --svg FILE        GMV, ROAS and marginal ROAS along the budget axis (or the first)\n"
     "  -q, --quiet           no progress bar, no warnings\n"
@@ -42,10 +46,10 @@ static const char whatif_help[] =
 #define MAX_AXES 8
 
 struct whatif_opts {
-    const char *plan, *output, *svg, *scenarios;
+    const char *plan, *output, *svg, *scenarios, *units;
     mp_whatif_axis axes[MAX_AXES];
     size_t naxes;
-    int format, quiet, sort, sorted;
+    int format, quiet, sort, sorted, bom;
 };
 
 /* "FROM..TO/N" or a single number; 0 on success. */
@@ -93,7 +97,7 @@ static int parse(int argc, char **argv, struct whatif_opts *o)
         {"scenario", required_argument, NULL, OPT_SCENARIO}, {"sort", required_argument, NULL, OPT_SORT},
         {"svg", required_argument, NULL, OPT_SVG},  {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},   {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},           CLI_BOM_OPTION, CLI_UNITS_OPTION, {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
     optind = 1;
@@ -115,6 +119,8 @@ static int parse(int argc, char **argv, struct whatif_opts *o)
             break;
         }
         case OPT_SCENARIO: o->scenarios = optarg; break;
+        case CLI_OPT_BOM: o->bom = 1; break;
+        case CLI_OPT_UNITS: o->units = optarg; break;
         case OPT_SORT:
             o->sorted = 1;
             o->sort = strcmp(optarg, "mroas") == 0 ? -1 : mp_kpi_lookup(optarg);
@@ -128,7 +134,7 @@ static int parse(int argc, char **argv, struct whatif_opts *o)
             break;
         case 'f':
             if ((o->format = cli_format_parse(optarg)) < 0)
-                return cli_usage("whatif", "--format takes table, csv or json, not '%s'", optarg);
+                return cli_usage("whatif", "--format takes table, csv, json or xlsx, not '%s'", optarg);
             break;
         case 'o':
             if (cli_output_arg("whatif", "-o", optarg) >= 0)
@@ -190,7 +196,8 @@ static void progress(void *ctx, size_t done, size_t total)
 CLI_WRITER(whatif_table, mp_whatif_write_table, struct mp_whatif_view)
 CLI_WRITER(whatif_csv, mp_whatif_write_csv, struct mp_whatif_view)
 CLI_WRITER(whatif_json, mp_whatif_write_json, struct mp_whatif_view)
-static const struct cli_writers whatif_writers = {whatif_table, whatif_csv, whatif_json};
+CLI_WRITER(whatif_xlsx, mp_whatif_write_xlsx, struct mp_whatif_view)
+static const struct cli_writers whatif_writers = {whatif_table, whatif_csv, whatif_json, whatif_xlsx};
 
 /* Along the budget axis when there is one, else the first. */
 static enum mp_status whatif_svg(FILE *fp, const void *data, mp_error *err)
@@ -216,6 +223,8 @@ int cmd_whatif(int argc, char **argv)
     mp_whatif *w = NULL;
     struct mp_scenarios sc = {0};
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
+    if (st == MP_OK)
+        st = cli_units(plan, o.units, &err);
     if (st != MP_OK)
         goto done;
     if ((rc = check_axes(&o, plan)) >= 0)
@@ -240,7 +249,7 @@ int cmd_whatif(int argc, char **argv)
         goto done;
     if (o.sorted)
         mp_whatif_sort(w, o.sort);
-    st = cli_output(o.output, o.format, &whatif_writers, &view, &err);
+    st = cli_output_ex(o.output, o.format, o.bom ? CLI_OUT_BOM : 0, &whatif_writers, &view, &err);
     if (st == MP_OK && !o.quiet)
         for (size_t i = 0; i < mp_plan_warning_count(plan); i++)
             cli_warn("%s: %s", o.plan, mp_plan_warning(plan, i));

@@ -64,19 +64,19 @@ enum mp_status mp_alloc_check(const mp_plan *plan, const mp_alloc *alloc, double
             if (ch->mode != MP_MODE_OPTIMISED) {
                 double want = ch->mode == MP_MODE_FIXED_SPEND ? ch->spend[t] : ch->fixed_cost;
                 if (fabs(x - want) > tol)
-                    return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s', period %zu: spend %.6g breaks fixed spend %.6g",
-                                   who, ch->id, t + 1, x, want);
+                    return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s', period %zu: spend %s breaks fixed spend %s",
+                                   who, ch->id, t + 1, MP_G(x), MP_G(want));
                 continue;
             }
             if (x < 0)
-                return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s', period %zu: spend %.6g is negative",
-                               who, ch->id, t + 1, x);
+                return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s', period %zu: spend %s is negative",
+                               who, ch->id, t + 1, MP_G(x));
             if (x > 0 && !ch->active[t])
-                return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s', period %zu: spend %.6g while the channel is inactive (phase %s)",
-                               who, ch->id, t + 1, x, mp_phase_name(plan->phase[t]));
+                return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s', period %zu: spend %s while the channel is inactive (phase %s)",
+                               who, ch->id, t + 1, MP_G(x), mp_phase_name(plan->phase[t]));
             if (x > ch->cap + tol)
-                return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s', period %zu: spend %.6g breaks cap %.6g",
-                               who, ch->id, t + 1, x, ch->cap);
+                return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s', period %zu: spend %s breaks cap %s",
+                               who, ch->id, t + 1, MP_G(x), MP_G(ch->cap));
             sum += x;
         }
         if (ch->mode != MP_MODE_OPTIMISED)
@@ -84,16 +84,16 @@ enum mp_status mp_alloc_check(const mp_plan *plan, const mp_alloc *alloc, double
         /* A share of the budget is no slack for a min far below it (a budget of 1e13 would
          * let a min of 2,000 go unspent): the min's own share, when that is smaller. */
         if (sum < ch->min - fmin(tol, fmax(1e-6, 1e-9 * ch->min)))
-            return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s': total %.6g breaks min %.6g",
-                           who, ch->id, sum, ch->min);
+            return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s': total %s breaks min %s",
+                           who, ch->id, MP_G(sum), MP_G(ch->min));
         if (sum > ch->max + tol)
-            return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s': total %.6g breaks max %.6g",
-                           who, ch->id, sum, ch->max);
+            return mp_fail(err, MP_ESCRIPT, "allocator '%s': channel '%s': total %s breaks max %s",
+                           who, ch->id, MP_G(sum), MP_G(ch->max));
         total += sum;
     }
     if (total > budget + tol)
-        return mp_fail(err, MP_ESCRIPT, "allocator '%s': total spend %.6g breaks the budget %.6g",
-                       who, total, budget);
+        return mp_fail(err, MP_ESCRIPT, "allocator '%s': total spend %s breaks the budget %s",
+                       who, MP_G(total), MP_G(budget));
     return MP_OK;
 }
 

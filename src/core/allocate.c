@@ -1353,14 +1353,14 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
             m += ch->active[t] != 0;
         double U = m ? fmin(ch->max, ch->cap * (double)m) : 0;
         if (ch->min > ch->max + tol)
-            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %.6g is above max %.6g",
-                           where(plan, ch, at, sizeof at), ch->id, ch->min, ch->max);
+            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %s is above max %s",
+                           where(plan, ch, at, sizeof at), ch->id, MP_G(ch->min), MP_G(ch->max));
         if (ch->min > U + tol && m == 0)
-            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %.6g cannot be reached: the channel may spend in no period (inactive or cap 0)",
-                           where(plan, ch, at, sizeof at), ch->id, ch->min);
+            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %s cannot be reached: the channel may spend in no period (inactive or cap 0)",
+                           where(plan, ch, at, sizeof at), ch->id, MP_G(ch->min));
         if (ch->min > U + tol)
-            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %.6g cannot be reached: %zu active periods at cap %.6g allow at most %.6g",
-                           where(plan, ch, at, sizeof at), ch->id, ch->min, m, ch->cap, U);
+            return mp_fail(err, MP_EINFEASIBLE, "%s: channel '%s': min %s cannot be reached: %zu active periods at cap %s allow at most %s",
+                           where(plan, ch, at, sizeof at), ch->id, MP_G(ch->min), m, MP_G(ch->cap), MP_G(U));
         lo_sum += ch->min;
         if (ch->min > 0 && (biggest == C || ch->min > plan->channels[biggest].min))
             biggest = c;
@@ -1370,12 +1370,12 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
         }
     }
     if (lo_sum > budget + tol && biggest < C)
-        return mp_fail(err, MP_EINFEASIBLE, "%s: channel mins add up to %.6g, more than the budget to allocate %.6g (largest: channel '%s', min %.6g)",
-                       where(plan, &plan->channels[biggest], at, sizeof at), lo_sum, budget,
-                       plan->channels[biggest].id, plan->channels[biggest].min);
+        return mp_fail(err, MP_EINFEASIBLE, "%s: channel mins add up to %s, more than the budget to allocate %s (largest: channel '%s', min %s)",
+                       where(plan, &plan->channels[biggest], at, sizeof at), MP_G(lo_sum), MP_G(budget),
+                       plan->channels[biggest].id, MP_G(plan->channels[biggest].min));
     if (lo_sum > budget + tol)
-        return mp_fail(err, MP_EINFEASIBLE, "%s: the budget to allocate is %.6g: fixed lines take more than the budget",
-                       where(plan, NULL, at, sizeof at), budget);
+        return mp_fail(err, MP_EINFEASIBLE, "%s: the budget to allocate is %s: fixed lines take more than the budget",
+                       where(plan, NULL, at, sizeof at), MP_G(budget));
 
     size_t nk = 2 * (nch > T ? nch : T), ms = 2 * n + 2 * nch + 1, off = 0;
     size_t o_d = carve(&off, 21 * n + 5 * ms + 2 * T + 3 * nch + 5 * nch * T, sizeof(double));
@@ -1540,8 +1540,8 @@ static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info
     char at[512];
     /* With no spend at all the ROAS is absent (docs/model.md 6), so not at the target either. */
     if (plan->objective == MP_OBJ_TARGET_ROAS && (!meets(q, G, S) || !(St > 0)))
-        return mp_fail(err, MP_EINFEASIBLE, "%s: objective target_roas %.6g cannot be met under the budget and channel constraints",
-                       where(plan, NULL, at, sizeof at), plan->objective_value);
+        return mp_fail(err, MP_EINFEASIBLE, "%s: objective target_roas %s cannot be met under the budget and channel constraints",
+                       where(plan, NULL, at, sizeof at), MP_G(plan->objective_value));
     if (!info)
         return MP_OK;
     info->iterations = q->steps;

@@ -4,6 +4,7 @@
 #ifndef MPLAN_MODEL_H
 #define MPLAN_MODEL_H
 
+#include "core/numfmt.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -192,6 +193,8 @@ struct mp_plan {
     const char *dir;  /* directory of the plan file, for pack paths */
 
     const char *store, *currency, *platform;
+    const char *locale;   /* store.locale, e.g. zh-CN; NULL: none */
+    enum mp_units units;  /* how tables show large amounts: from the locale, or --units */
     enum mp_purpose purpose;
 
     int32_t start;     /* day number of period 1 */

@@ -92,6 +92,15 @@ const char *mp_plan_period_event(const mp_plan *plan, int t)
     return plan->event_of[t] >= 0 ? plan->events[plan->event_of[t]].name : NULL;
 }
 
+enum mp_status mp_plan_set_units(mp_plan *plan, const char *units, mp_error *err)
+{
+    int u = mp_units_parse(units);
+    if (u < 0)
+        return mp_fail(err, MP_EUSAGE, "--units takes plain, k or wan, not '%s'", units);
+    plan->units = (enum mp_units)u;
+    return MP_OK;
+}
+
 double mp_plan_fixed_total(const mp_plan *plan)
 {
     double sum = 0;
@@ -584,7 +593,7 @@ mp_plan *mp_plan_clone(const mp_plan *src)
     size_t T = (size_t)src->T, C = src->nchannels;
 #define DUP(field, n) p->field = dup_mem(A, src->field, (n) * sizeof *src->field, &ok)
 #define DUPS(field) p->field = dup_str(A, src->field, &ok)
-    DUPS(file); DUPS(dir); DUPS(store); DUPS(currency); DUPS(platform);
+    DUPS(file); DUPS(dir); DUPS(store); DUPS(currency); DUPS(platform); DUPS(locale);
     DUPS(segments_from); DUPS(segments_segmenter); DUPS(allocator);
     DUP(period_start, T + 1); DUP(baseline, T); DUP(baseline_orders, T); DUP(season, T);
     DUP(phase, T); DUP(event_of, T); DUP(lift, C * T + 1);

@@ -215,7 +215,8 @@ static void refit_funnel(const struct mp_channel *ch, const mp_kpis *k, int has_
     f->aov = k->gmv > 0 ? k->gmv / k->orders : ch->funnel.aov;
     f->cvr = fmin(1, k->orders / k->clicks);
     f->ctr = fmin(1, k->clicks / k->impressions);
-    f->new_share = has_new ? fmin(1, k->new_customers / k->orders) : ch->funnel.new_share;
+    /* fmin(1, NAN) is 1: a missing count keeps the planned share */
+    f->new_share = has_new && isfinite(k->new_customers) ? fmin(1, k->new_customers / k->orders) : ch->funnel.new_share;
 }
 
 /* The weight of f(a[c,t]) in the GMV observed by the end of period `done`: the part that
@@ -404,8 +405,8 @@ static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_act
         if (additive(id) && id != MP_KPI_SPEND) {
             double got = reached(plan, act, rv, (enum mp_kpi_id)id);
             if (cents(g.target - got) <= 0) { /* less than a cent left is reached: a goal of 0 is no plan's */
-                if (mp_plan_warn(p, "goal %s %g already reached (%g): dropped from the revised plan", g.kpi,
-                                 g.target, got) != MP_OK)
+                if (mp_plan_warn(p, "goal %s %s already reached (%s): dropped from the revised plan", g.kpi,
+                                 MP_G(g.target), MP_G(got)) != MP_OK)
                     return MP_ENOMEM;
                 continue;
             }
@@ -418,8 +419,8 @@ static enum mp_status revise_goals(mp_plan *p, const mp_plan *plan, const mp_act
         double got = reached(plan, act, rv, MP_KPI_GMV);
         if (cents(p->objective_value - got) <= 0) {
             p->objective = MP_OBJ_GMV;
-            return mp_plan_warn(p, "objective goal gmv %g already reached (%g): the revised plan maximises gmv",
-                                plan->objective_value, got);
+            return mp_plan_warn(p, "objective goal gmv %s already reached (%s): the revised plan maximises gmv",
+                                MP_G(plan->objective_value), MP_G(got));
         }
         p->objective_value = cents(p->objective_value - got);
     }
@@ -433,19 +434,20 @@ static enum mp_status revise_budget(mp_plan *p, const mp_plan *plan, const mp_re
     double left = plan->budget_total - rv->spent, kept = plan->budget_total * plan->reserve;
     double fixed = mp_plan_fixed_total(p);
     if (left <= fixed)
-        return mp_fail(err, MP_EINFEASIBLE, "%s: %g of the budget %g is spent and %g more is committed to fixed "
-                       "lines: nothing is left to plan", plan->file, rv->spent, plan->budget_total, fixed);
+        return mp_fail(err, MP_EINFEASIBLE, "%s: %s of the budget %s is spent and %s more is committed to fixed "
+                       "lines: nothing is left to plan", plan->file, MP_G(rv->spent), MP_G(plan->budget_total),
+                       MP_G(fixed));
     double reserve = kept / left;
     if (reserve > 0.5) {
         reserve = 0.5;
-        if (mp_plan_warn(p, "the reserve (%g) is more than half of what is left (%g): the revised plan keeps "
-                         "back half", kept, left) != MP_OK)
+        if (mp_plan_warn(p, "the reserve (%s) is more than half of what is left (%s): the revised plan keeps "
+                         "back half", MP_G(kept), MP_G(left)) != MP_OK)
             return mp_fail(err, MP_ENOMEM, "out of memory");
     }
     if (left * (1 - reserve) < fixed) {
         reserve = 1 - fixed / left;
-        if (mp_plan_warn(p, "the fixed lines need part of the reserve: the revised plan keeps back %g",
-                         left * reserve) != MP_OK)
+        if (mp_plan_warn(p, "the fixed lines need part of the reserve: the revised plan keeps back %s",
+                         MP_G(left * reserve)) != MP_OK)
             return mp_fail(err, MP_ENOMEM, "out of memory");
     }
     p->budget_total = cents(left);
@@ -470,9 +472,9 @@ static enum mp_status revise_mins(mp_plan *p)
         if (ch->mode != MP_MODE_OPTIMISED || ch->min <= 0)
             continue;
         double min = floor(ch->min * share * 100) / 100; /* down: the sum stays within the budget */
-        if (mp_plan_warn(p, "channel '%s': its min left (%.2f) no longer fits: the channels' mins add up to %.2f "
-                         "and %.2f is left to allocate: the revised plan asks for %.2f",
-                         ch->id, ch->min, sum, budget, min) != MP_OK)
+        if (mp_plan_warn(p, "channel '%s': its min left (%s) no longer fits: the channels' mins add up to %s "
+                         "and %s is left to allocate: the revised plan asks for %s",
+                         ch->id, MP_NUM(ch->min, 2), MP_NUM(sum, 2), MP_NUM(budget, 2), MP_NUM(min, 2)) != MP_OK)
             return MP_ENOMEM;
         ch->min = min;
     }
@@ -518,9 +520,9 @@ static enum mp_status carry_pool(mp_plan *p, const mp_plan *plan, const mp_actua
                 p->baseline[u - done] += gmv * plan->ev_days[((size_t)u * E + (size_t)e) * MP_PHASE_COUNT + MP_PHASE_OUTBREAK] / all;
         total += gmv * ahead / all;
     }
-    if (total > 0 && mp_plan_warn(p, "channel '%s': %.2f GMV its spent storage and warm-up periods defer to an "
+    if (total > 0 && mp_plan_warn(p, "channel '%s': %s GMV its spent storage and warm-up periods defer to an "
                                   "outbreak still ahead is added to the baseline of the outbreak's periods",
-                                  ch->id, total) != MP_OK)
+                                  ch->id, MP_NUM(total, 2)) != MP_OK)
         return MP_ENOMEM;
     return MP_OK;
 }

@@ -57,7 +57,7 @@ static void describe(const struct sweep *S, const char *scenario, const double *
     if (scenario)
         o += (size_t)snprintf(buf, n, "scenario '%s'", scenario);
     for (size_t a = 0; a < S->naxes && o < n; a++)
-        o += (size_t)snprintf(buf + o, n - o, "%s%s=%g", o ? ", " : "", S->axes[a].path, axis[a]);
+        o += (size_t)snprintf(buf + o, n - o, "%s%s=%s", o ? ", " : "", S->axes[a].path, MP_G(axis[a]));
     if (o == 0)
         snprintf(buf, n, "base plan");
 }
@@ -168,12 +168,12 @@ static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_r
     double B = mp_plan_allocatable(plan);
     row->allocatable = B;
     if (B < 0)
-        return mp_fail(err, MP_EINFEASIBLE, "fixed lines (%g) exceed the budget after reserve (%g)",
-                       mp_plan_fixed_total(plan), plan->budget_total * (1 - plan->reserve));
+        return mp_fail(err, MP_EINFEASIBLE, "fixed lines (%s) exceed the budget after reserve (%s)",
+                       MP_G(mp_plan_fixed_total(plan)), MP_G(plan->budget_total * (1 - plan->reserve)));
     for (size_t c = 0; c < plan->nchannels; c++)
         if (plan->channels[c].min > plan->channels[c].max)
-            return mp_fail(err, MP_EINFEASIBLE, "channel '%s': min %g is above max %g", plan->channels[c].id,
-                           plan->channels[c].min, plan->channels[c].max);
+            return mp_fail(err, MP_EINFEASIBLE, "channel '%s': min %s is above max %s", plan->channels[c].id,
+                           MP_G(plan->channels[c].min), MP_G(plan->channels[c].max));
     mp_alloc *alloc = mp_alloc_new(plan);
     mp_forecast *fc = NULL;
     mp_goal_result *goals = NULL;

@@ -1,8 +1,14 @@
-/* Actuals files (docs/plan-format.md): one row per channel and period, read with the one CSV reader
- * and checked against the plan; every bad row is refused at file:line. */
+/* Actuals files (docs/plan-format.md): rows per channel and period (a period number or a period's
+ * start date) or per channel and day (dates inside periods, summed into them, as ad
+ * platforms export), read with the one CSV reader and checked against the plan; every bad
+ * row is refused at file:line. Amounts may carry a currency sign (¥, ￥, $) and thousands
+ * separators (1,234.50); a decimal comma (1.234,50) is refused with the fix named. An empty
+ * funnel cell (impressions, clicks, orders, new_customers, favourites, carts) is a missing
+ * value: the totals it is part of are unknown (shown as absent), not zero. */
 #include "io/actuals.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +17,7 @@
 #include "core/date.h"
 #include "core/model.h"
 #include "io/csv.h"
+#include "io/table.h"
 #include "io/yaml_doc.h"
 #include "mplan/channel.h"
 
@@ -25,6 +32,11 @@ struct reader {
     const mp_plan *plan;
     mp_actuals *act;
     uint64_t *first;  /* [C*T] line of the row that gave each cell, 0 for none */
+    unsigned char *by_day; /* [C*T] 1: the cell is summed from day rows, 0: one period row */
+    uint64_t *day_line;    /* [C*D] line of the row for each channel and day of the horizon */
+    int daily;             /* some row is dated inside a period, not at its start */
+    int32_t last_day;      /* the latest date a row gives */
+    uint64_t last_line;
     long col[NCOLS];  /* column of each field, -1 when absent */
     mp_error *err;
 };
@@ -67,8 +79,9 @@ static enum mp_status header(struct reader *R)
 }
 
 /* A period by number (1..T) or by its start date. */
-static enum mp_status period(struct reader *R, const struct mp_csv_field *f, uint64_t line, int *t)
+static enum mp_status period(struct reader *R, const struct mp_csv_field *f, uint64_t line, int *t, int32_t *day_out)
 {
+    *day_out = INT32_MIN;
     char buf[32];
     int64_t i;
     double d;
@@ -88,29 +101,113 @@ static enum mp_status period(struct reader *R, const struct mp_csv_field *f, uin
     if (day < p->period_start[0] || day >= p->period_start[p->T])
         return bad(R, line, "period %s is outside the horizon", buf);
     for (int k = 0; k < p->T; k++)
-        if (day >= p->period_start[k] && day < p->period_start[k + 1]) {
-            char start[11];
-            mp_date_format(p->period_start[k], start);
-            if (day != p->period_start[k])
-                return bad(R, line, "%s is not the start of a period (period %d starts %s)", buf, k + 1, start);
+        if (day >= p->period_start[k] && day < p->period_start[k + 1])
             *t = k;
-        }
+    R->daily |= day != p->period_start[*t];
+    *day_out = day;
     return MP_OK;
+}
+
+/* The columns whose empty cell is a missing value (the platform did not report it). */
+static int may_be_missing(int c)
+{
+    return c != COL_SPEND && c != COL_GMV;
+}
+
+/* A number as people export it: an optional currency sign (¥ ￥ $) and thousands separators.
+ * Leaves the plain number in buf and the sign's symbol in *sym ("" when none); NULL when
+ * read, else why not. */
+static const char *clean_number(const char *p, size_t n, char *buf, size_t size, const char **sym)
+{
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    *sym = "";
+    size_t o = 0;
+    if (n && *p == '-' && o + 1 < size)
+        buf[o++] = '-', p++, n--;
+    static const char *const signs[][2] = {{"\xC2\xA5", "¥"}, {"\xEF\xBF\xA5", "¥"}, {"$", "$"}};
+    for (size_t i = 0; i < sizeof signs / sizeof *signs; i++) {
+        size_t k = strlen(signs[i][0]);
+        if (n >= k && memcmp(p, signs[i][0], k) == 0) {
+            *sym = signs[i][1];
+            p += k, n -= k;
+            while (n && *p == ' ')
+                p++, n--;
+            break;
+        }
+    }
+    const char *comma = memchr(p, ',', n), *dot = memchr(p, '.', n);
+    const char *last_comma = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == ',')
+            last_comma = p + i;
+    if (comma && dot && last_comma > dot)
+        return "a decimal comma? write the number with a dot before the decimals and no other separators "
+               "(1.234,50 is 1234.50)";
+    if (dot && memchr(dot + 1, '.', n - (size_t)(dot + 1 - p)))
+        return "dots between thousands? write the number without them (1.234.567 is 1234567)";
+    if (comma) {
+        /* thousands separators: 1 to 3 digits, then groups of exactly 3 */
+        size_t intlen = dot ? (size_t)(dot - p) : n;
+        size_t first = (size_t)(comma - p);
+        int ok = first >= 1 && first <= 3;
+        for (size_t i = first; ok && i < intlen; i += 4)
+            ok = p[i] == ',' && i + 3 < intlen + 1 && intlen - i >= 4 && memchr(p + i + 1, ',', 3) == NULL;
+        if (!ok)
+            return "commas may only separate thousands (1,234,567.50); for a decimal comma write a dot "
+                   "(1,5 is 1.5)";
+    }
+    for (size_t i = 0; i < n && o + 1 < size; i++)
+        if (p[i] != ',')
+            buf[o++] = p[i];
+    buf[o] = '\0';
+    return NULL;
+}
+
+/* The yuan or dollar sign of a value against the plan's currency: a plan in CNY reads ¥, one
+ * in USD reads $; NULL when they agree or the plan names no currency with a sign. */
+static const char *sign_mismatch(const mp_plan *p, const char *sym)
+{
+    const char *want = mp_currency_symbol(p->currency);
+    if (!*sym || !want)
+        return NULL;
+    size_t w = strlen(want), s = strlen(sym);
+    return w >= s && strcmp(want + w - s, sym) == 0 ? NULL : want;
 }
 
 static enum mp_status number(struct reader *R, const struct mp_csv_record *rec, int c, double *out)
 {
     const struct mp_csv_field *f = &rec->fields[R->col[c]];
+    int len = (int)(f->len < 40 ? f->len : 40);
+    char buf[64];
+    const char *sym;
+    const char *why = f->len < sizeof buf ? clean_number(f->ptr, f->len, buf, sizeof buf, &sym) : "too long";
+    if (!why && !buf[0] && !*sym) {
+        if (may_be_missing(c)) {
+            *out = NAN; /* not reported: unknown, not zero */
+            return MP_OK;
+        }
+        return bad(R, rec->line, "%s is empty: write 0 when there was none", col_names[c]);
+    }
+    if (why)
+        return bad(R, rec->line, "%s '%.*s': %s", col_names[c], len, f->ptr, why);
     int64_t i;
     int range = 0;
-    enum mp_csv_kind kind = mp_csv_number(f->ptr, f->len, &i, out, &range);
+    enum mp_csv_kind kind = mp_csv_number(buf, strlen(buf), &i, out, &range);
     if (kind == MP_CSV_INT)
         *out = (double)i;
     if ((kind != MP_CSV_INT && kind != MP_CSV_REAL) || !isfinite(*out))
-        return bad(R, rec->line, "%s must be a number, got '%.*s'", col_names[c], (int)(f->len < 40 ? f->len : 40),
-                   f->ptr);
-    if (*out < 0)
-        return bad(R, rec->line, "%s must be >= 0, got %g", col_names[c], *out);
+        return bad(R, rec->line, "%s must be a number, got '%.*s'", col_names[c], len, f->ptr);
+    const char *want = sign_mismatch(R->plan, sym);
+    if (want)
+        return bad(R, rec->line, "%s '%.*s' is in %s but the plan's currency is %s (%s)", col_names[c], len, f->ptr,
+                   strcmp(sym, "$") == 0 ? "dollars" : "yuan", R->plan->currency, want);
+    if (*out < 0) {
+        char v[MP_FMT_MAX];
+        return bad(R, rec->line, "%s must be >= 0, got %s", col_names[c], mp_fmt_exact(v, sizeof v, *out));
+    }
     return MP_OK;
 }
 
@@ -132,29 +229,74 @@ static enum mp_status row(struct reader *R, const struct mp_csv_record *rec)
         return st;
     }
     int t = 0;
-    enum mp_status st = period(R, &rec->fields[R->col[COL_PERIOD]], rec->line, &t);
+    int32_t day;
+    enum mp_status st = period(R, &rec->fields[R->col[COL_PERIOD]], rec->line, &t, &day);
     if (st != MP_OK)
         return st;
     size_t cell = (size_t)c * (size_t)p->T + (size_t)t;
-    if (R->first[cell])
-        return bad(R, rec->line, "duplicate row for channel '%s', period %d (first at line %llu)", id, t + 1,
-                   (unsigned long long)R->first[cell]);
+    int is_day = day != INT32_MIN;
+    if (R->first[cell] && !(is_day && R->by_day[cell]))
+        return bad(R, rec->line, "duplicate row for channel '%s', period %d (first at line %llu)%s", id, t + 1,
+                   (unsigned long long)R->first[cell],
+                   is_day || R->by_day[cell] ? ": give the period as a number or its days as dates, not both" : "");
+    if (is_day) {
+        /* one row a channel and day */
+        size_t D = (size_t)(p->period_start[p->T] - p->period_start[0]);
+        if (!R->day_line && !(R->day_line = calloc(p->nchannels * D + 1, sizeof *R->day_line)))
+            return mp_fail(R->err, MP_ENOMEM, "out of memory");
+        uint64_t *seen = &R->day_line[(size_t)c * D + (size_t)(day - p->period_start[0])];
+        if (*seen) {
+            char d[11];
+            mp_date_format(day, d);
+            return bad(R, rec->line, "duplicate row for channel '%s' on %s (first at line %llu)", id, d,
+                       (unsigned long long)*seen);
+        }
+        *seen = rec->line;
+        if (day > R->last_day || !R->last_line)
+            R->last_day = day, R->last_line = rec->line;
+    }
     mp_kpis k = {0};
     double fav = 0, carts = 0; /* the pool a storage phase builds (favourites and add-to-carts) */
     double *dst[] = {&k.spend, &k.impressions, &k.clicks, &k.orders, &k.gmv, &k.new_customers, &fav, &carts};
     for (int col = COL_SPEND; col < NCOLS; col++)
         if (R->col[col] >= 0 && (st = number(R, rec, col, dst[col - COL_SPEND])) != MP_OK)
             return st;
-    if (k.clicks > k.impressions || k.orders > k.clicks)
+    /* a missing value (NAN) compares false: only known values must narrow */
+    if (k.clicks > k.impressions || k.orders > k.clicks || (isnan(k.clicks) && k.orders > k.impressions)) {
+        char i[MP_FMT_MAX], cl[MP_FMT_MAX], o[MP_FMT_MAX];
         return bad(R, rec->line, "channel '%s', period %d: the funnel must narrow (impressions >= clicks >= "
-                   "orders), got %g, %g, %g", id, t + 1, k.impressions, k.clicks, k.orders);
-    R->first[cell] = rec->line;
-    R->act->cell[cell] = k;
-    R->act->pool[cell] = fav + carts;
+                   "orders), got %s, %s, %s", id, t + 1, mp_fmt_num(k.impressions, 0, i, sizeof i),
+                   mp_fmt_num(k.clicks, 0, cl, sizeof cl), mp_fmt_num(k.orders, 0, o, sizeof o));
+    }
+    if (!R->first[cell])
+        R->first[cell] = rec->line;
+    R->by_day[cell] = (unsigned char)is_day;
+    mp_kpis_add(&R->act->cell[cell], &k);
+    R->act->pool[cell] += fav + carts;
     R->act->seen[cell] = 1;
     if (t + 1 > R->act->done)
         R->act->done = t + 1;
     return MP_OK;
+}
+
+/* Day rows compare whole periods: the period of the latest day must end on it. */
+static enum mp_status last_period_whole(struct reader *R)
+{
+    const mp_plan *p = R->plan;
+    if (!R->daily || !R->last_line)
+        return MP_OK;
+    int t = 0;
+    while (t + 1 < p->T && p->period_start[t + 1] <= R->last_day)
+        t++;
+    int32_t end = p->period_start[t + 1] - 1;
+    if (R->last_day == end)
+        return MP_OK;
+    char last[11], from[11], to[11];
+    mp_date_format(R->last_day, last);
+    mp_date_format(p->period_start[t], from);
+    mp_date_format(end, to);
+    return bad(R, R->last_line, "the day rows end on %s, inside period %d (%s..%s): review compares whole "
+               "periods, so leave out the rows of period %d until it ends on %s", last, t + 1, from, to, t + 1, to);
 }
 
 enum mp_status mp_actuals_load(const char *path, const mp_plan *plan, mp_actuals **out, mp_error *err)
@@ -166,7 +308,8 @@ enum mp_status mp_actuals_load(const char *path, const mp_plan *plan, mp_actuals
         return st;
     R.act = mp_actuals_new(plan);
     R.first = calloc(plan->nchannels * (size_t)plan->T + 1, sizeof *R.first);
-    if (!R.act || !R.first)
+    R.by_day = calloc(plan->nchannels * (size_t)plan->T + 1, 1);
+    if (!R.act || !R.first || !R.by_day)
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     if (st == MP_OK)
         st = header(&R);
@@ -175,8 +318,12 @@ enum mp_status mp_actuals_load(const char *path, const mp_plan *plan, mp_actuals
         st = row(&R, &rec);
     if (st == MP_OK && R.act->done == 0)
         st = mp_fail(err, MP_EINPUT, "%s: no rows of actuals", mp_csv_name(R.csv));
+    if (st == MP_OK)
+        st = last_period_whole(&R);
     mp_csv_close(R.csv);
     free(R.first);
+    free(R.by_day);
+    free(R.day_line);
     if (st != MP_OK) {
         mp_actuals_free(R.act);
         return st;

@@ -1,5 +1,6 @@
 /* Rule-pack manifests: pack.yaml (docs/plan-format.md) read and checked, and the parameter values a
  * pack runs with. Lua-free: `mplan pack check|info|lock` read manifests without a host. */
+#include "core/numfmt.h"
 #include "io/manifest.h"
 
 #include <math.h>
@@ -491,8 +492,8 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
             return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be %s", at, o->name,
                            m->name, param_type_name(p->type));
         if (p->type == MP_PARAM_NUMBER && (o->num < p->min || o->num > p->max))
-            return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be between %g and %g, got %g",
-                           at, o->name, m->name, p->min, p->max, o->num);
+            return mp_fail(err, MP_EINPUT, "%sparam '%s' of pack '%s' must be between %s and %s, got %s",
+                           at, o->name, m->name, MP_G(p->min), MP_G(p->max), MP_G(o->num));
         out[i] = *o;
     }
     return MP_OK;

@@ -174,16 +174,42 @@ static enum mp_status load_version(struct loader *L, const struct mp_ynode *root
     return MP_OK;
 }
 
+/* store.locale: a language tag (zh-CN, en-US, ...). Chinese ones show large amounts in 万 and
+ * 亿 (docs/plan-format.md); the currency's sign comes from store.currency, or ¥ for zh-CN. */
+static enum mp_status locale(struct loader *L, const struct mp_ynode *store)
+{
+    struct mp_plan *p = L->plan;
+    if (!p->locale)
+        return MP_OK;
+    const char *s = p->locale;
+    size_t lang = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+    int ok = lang >= 2 && lang <= 3;
+    for (const char *q = s + lang; ok && *q; ) { /* -Subtag, letters and digits */
+        size_t k = *q == '-' ? strspn(q + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") : 0;
+        ok = k >= 2 && k <= 8;
+        q += 1 + k;
+    }
+    if (!ok)
+        return mp_ydoc_fail(&L->doc, mp_ymap_get(store, "locale"), L->err,
+                            "'store.locale' must be a language tag such as zh-CN or en-US, got '%s'", s);
+    p->units = strncmp(s, "zh", 2) == 0 && (s[2] == '\0' || s[2] == '-') ? MP_UNITS_WAN : MP_UNITS_PLAIN;
+    if (!p->currency && strcmp(s, "zh-CN") == 0)
+        p->currency = "CNY";
+    return MP_OK;
+}
+
 static enum mp_status load_head(struct loader *L, const struct mp_ynode *root)
 {
     struct mp_plan *p = L->plan;
-    static const char *const store_keys[] = {"name", "currency", "platform", NULL};
+    static const char *const store_keys[] = {"name", "currency", "platform", "locale", NULL};
     const struct mp_ynode *store;
     MP_TRY(submap(L, root, "", "store", 0, store_keys, &store));
     if (store) {
         MP_TRY(str(L, store, "store.", "name", 0, &p->store));
         MP_TRY(str(L, store, "store.", "currency", 0, &p->currency));
         MP_TRY(str(L, store, "store.", "platform", 0, &p->platform));
+        MP_TRY(str(L, store, "store.", "locale", 0, &p->locale));
+        MP_TRY(locale(L, store));
     }
     static const char *const purposes[] = {"exposure", "conversion", "brand", "retention", NULL};
     int purpose = -1;
@@ -505,8 +531,8 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
     MP_TRY(num(L, m, prefix, "min", 0, 0, MP_MAX_MONEY, 0, &ch->min));
     MP_TRY(num(L, m, prefix, "max", 0, 0, MP_MAX_MONEY, 0, &ch->max));
     if (ch->max < ch->min)
-        return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "max"), L->err, "%s must be >= %smin (%g), got %g",
-                            path(L, prefix, "max"), prefix, ch->min, ch->max);
+        return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "max"), L->err, "%s must be >= %smin (%s), got %s",
+                            path(L, prefix, "max"), prefix, MP_G(ch->min), MP_G(ch->max));
     MP_TRY(num(L, m, prefix, "cap", 0, 0, MP_MAX_MONEY, MP_Y_LO_OPEN, &ch->cap));
     MP_TRY(load_defer(L, m, prefix, ch->defer, &ch->defer_set));
 
@@ -970,8 +996,8 @@ static enum mp_status finish(struct loader *L, const struct mp_ynode *root)
     if (B < 0) {
         const struct mp_ynode *b = mp_ymap_get(root, "budget");
         return mp_ydoc_fail(&L->doc, mp_ymap_get(b, "total"), L->err,
-                            "fixed lines (%g over the horizon) exceed the budget after reserve (%g)",
-                            mp_plan_fixed_total(p), p->budget_total * (1 - p->reserve));
+                            "fixed lines (%s over the horizon) exceed the budget after reserve (%s)",
+                            MP_G(mp_plan_fixed_total(p)), MP_G(p->budget_total * (1 - p->reserve)));
     }
     return mp_plan_resolve(p, L->err);
 }

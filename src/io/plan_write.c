@@ -201,7 +201,7 @@ static void write_head(struct writer *W, const mp_plan *p)
 {
     static const char *const units[] = {"day", "week", "month"};
     kv_num(W, "mplan", 1);
-    if (p->store || p->currency || p->platform) {
+    if (p->store || p->currency || p->platform || p->locale) {
         plain(W, "store");
         map_start(W, 1);
         if (p->store)
@@ -210,6 +210,8 @@ static void write_head(struct writer *W, const mp_plan *p)
             kv_str(W, "currency", p->currency);
         if (p->platform)
             kv_str(W, "platform", p->platform);
+        if (p->locale)
+            kv_str(W, "locale", p->locale);
         map_end(W);
     }
     if (p->purpose != MP_PURPOSE_NONE) {

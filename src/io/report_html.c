@@ -54,18 +54,7 @@ static void money(FILE *fp, double v)
         fputs("&ndash;", fp);
         return;
     }
-    char raw[MP_NUM_TEXT_MAX], out[MP_NUM_TEXT_MAX + MP_NUM_TEXT_MAX / 3];
-    snprintf(raw, sizeof raw, "%.0f", fabs(v));
-    size_t n = strlen(raw), o = 0;
-    if (v < 0 && strcmp(raw, "0") != 0)
-        out[o++] = '-';
-    for (size_t i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0)
-            out[o++] = ',';
-        out[o++] = raw[i];
-    }
-    out[o] = '\0';
-    fputs(out, fp);
+    fputs(MP_NUM(v, 0), fp);
 }
 
 /* <td data-label="COLUMN">: the column's name shown beside the value when a phone stacks

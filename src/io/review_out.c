@@ -35,7 +35,8 @@ static void off_text(const struct mp_review_view *v, size_t c, char *buf, size_t
             if (isfinite(pct))
                 o += (size_t)snprintf(buf + o, n - o, "%s%s %+.1f%%", o ? ", " : "", mp_kpi_name(ids[i]), 100 * pct);
             else
-                o += (size_t)snprintf(buf + o, n - o, "%s%s %g (plan 0)", o ? ", " : "", mp_kpi_name(ids[i]), a);
+                o += (size_t)snprintf(buf + o, n - o, "%s%s %s (plan 0)", o ? ", " : "", mp_kpi_name(ids[i]),
+                                      MP_AMOUNT(a, ids[i] == MP_KPI_ROAS ? 2 : 0, v->plan->units));
         }
 }
 
@@ -46,8 +47,8 @@ static void compare_row(struct mp_table *tab, size_t k, const mp_kpis *p, const 
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
         double pv = mp_kpi_value(p, margin, ids[i]), av = mp_kpi_value(a, margin, ids[i]);
         int dec = ids[i] == MP_KPI_ROAS ? 2 : 0;
-        mp_table_num(tab, k++, pv, dec);
-        mp_table_num(tab, k++, av, dec);
+        mp_table_amount(tab, k++, pv, dec); /* in tab->units: amounts, ratios stay below a thousand */
+        mp_table_amount(tab, k++, av, dec);
         double pct = mp_variance_pct(pv, av);
         if (isfinite(pct))
             mp_table_setf(tab, k, "%+.1f%%", 100 * pct);
@@ -66,6 +67,7 @@ static enum mp_status table_channels(FILE *fp, const struct mp_review_view *v, m
     head[10] = "off plan";
     struct mp_table tab;
     mp_table_init(&tab, 11, head);
+    tab.units = p->units;
     mp_table_align(&tab, 10, 1);
     for (size_t c = 0; c < p->nchannels; c++) {
         char off[160];
@@ -92,6 +94,7 @@ static enum mp_status table_periods(FILE *fp, const struct mp_review_view *v, mp
     memcpy(head + 2, compare_head, sizeof compare_head);
     struct mp_table tab;
     mp_table_init(&tab, 11, head);
+    tab.units = v->plan->units;
     mp_table_align(&tab, 0, 0);
     mp_table_align(&tab, 1, 1);
     for (int t = 0; t < v->rv->done; t++) {
@@ -204,10 +207,13 @@ enum mp_status mp_review_write_table(FILE *fp, const struct mp_review_view *v, m
         return st;
     const mp_plan *r = v->remaining->plan;
     double stay = v->stay->total.gmv, re = v->remaining->fc->total.gmv;
-    fprintf(fp, "\nThe remaining periods %d..%d: %d periods, budget %.0f left (%.0f to allocate)\n",
-            v->rv->done + 1, v->plan->T, r->T, r->budget_total, v->remaining->allocatable);
-    fprintf(fp, "forecast with the refitted curves: staying on plan spends %.0f for GMV %.0f; re-allocated "
-                "spends %.0f for GMV %.0f\n\n", v->stay->total.spend, stay, v->remaining->fc->total.spend, re);
+    enum mp_units u = v->plan->units;
+    fprintf(fp, "\nThe remaining periods %d..%d: %d periods, budget %s left (%s to allocate)\n",
+            v->rv->done + 1, v->plan->T, r->T, MP_AMOUNT(r->budget_total, 0, u),
+            MP_AMOUNT(v->remaining->allocatable, 0, u));
+    fprintf(fp, "forecast with the refitted curves: staying on plan spends %s for GMV %s; re-allocated "
+                "spends %s for GMV %s\n\n", MP_AMOUNT(v->stay->total.spend, 0, u), MP_AMOUNT(stay, 0, u),
+            MP_AMOUNT(v->remaining->fc->total.spend, 0, u), MP_AMOUNT(re, 0, u));
     return mp_run_write_table(fp, v->remaining, err);
 }
 

@@ -153,8 +153,8 @@ static const char *objective_text(const mp_plan *p, char *buf, size_t n)
     switch (p->objective) {
     case MP_OBJ_GMV: return "gmv";
     case MP_OBJ_PROFIT: return "profit";
-    case MP_OBJ_TARGET_ROAS: snprintf(buf, n, "target_roas %g", p->objective_value); return buf;
-    case MP_OBJ_GOAL_GMV: snprintf(buf, n, "goal gmv %g", p->objective_value); return buf;
+    case MP_OBJ_TARGET_ROAS: snprintf(buf, n, "target_roas %s", MP_G(p->objective_value)); return buf;
+    case MP_OBJ_GOAL_GMV: snprintf(buf, n, "goal gmv %s", MP_AMOUNT(p->objective_value, 0, p->units)); return buf;
     }
     return "?";
 }
@@ -376,6 +376,7 @@ static enum mp_status table_allocation(FILE *fp, const struct mp_run_result *r, 
     head[ncols - 1] = "total";
     struct mp_table tab;
     mp_table_init(&tab, ncols, head);
+    tab.units = p->units;
     free(head);
     mp_table_align(&tab, 0, 0);
     mp_table_align(&tab, 1, 1);
@@ -394,80 +395,101 @@ static enum mp_status table_allocation(FILE *fp, const struct mp_run_result *r, 
             if (x == 0 && p->channels[c].mode == MP_MODE_OPTIMISED && !p->channels[c].active[t])
                 mp_table_set(&tab, 3 + c, "."); /* inactive: cannot spend */
             else
-                mp_table_num(&tab, 3 + c, x, 0);
+                mp_table_amount(&tab, 3 + c, x, 0);
         }
-        mp_table_num(&tab, ncols - 1, sum, 0);
+        mp_table_amount(&tab, ncols - 1, sum, 0);
     }
     mp_table_add_row(&tab);
     mp_table_set(&tab, 0, "all");
     double all = 0;
     for (size_t c = 0; c < C; c++) {
-        mp_table_num(&tab, 3 + c, r->fc->by_channel[c].spend, 0);
+        mp_table_amount(&tab, 3 + c, r->fc->by_channel[c].spend, 0);
         all += r->fc->by_channel[c].spend;
     }
-    mp_table_num(&tab, ncols - 1, all, 0);
+    mp_table_amount(&tab, ncols - 1, all, 0);
     enum mp_status st = mp_table_print(&tab, fp, "Allocation (spend per period; '.' = channel inactive)", err);
     mp_table_free(&tab);
     return st;
 }
 
-static void kpi_row(struct mp_table *tab, const char *name, const mp_kpis *k, double margin, double mroas)
+/* A row of the KPI table; with `named`, column 1 holds the channel's name. */
+static void kpi_row(struct mp_table *tab, const char *id, const char *name, int named, const mp_kpis *k,
+                    double margin, double mroas)
 {
     mp_ratios q = mp_kpi_ratios(k, margin);
+    size_t o = named ? 1 : 0;
     mp_table_add_row(tab);
-    mp_table_set(tab, 0, name);
-    mp_table_num(tab, 1, k->spend, 0);
-    mp_table_num(tab, 2, k->gmv, 0);
-    mp_table_num(tab, 3, q.roas, 2);
-    mroas_cell(tab, 4, mroas, 2);
-    mp_table_num(tab, 5, k->impressions, 0);
-    mp_table_num(tab, 6, k->clicks, 0);
-    mp_table_num(tab, 7, k->orders, 0);
-    mp_table_num(tab, 8, k->new_customers, 0);
-    mp_table_num(tab, 9, q.ctr * 100, 2);
-    mp_table_num(tab, 10, q.cvr * 100, 2);
-    mp_table_num(tab, 11, q.cpc, 2);
-    mp_table_num(tab, 12, q.cac, 2);
-    mp_table_num(tab, 13, q.roi, 2);
+    mp_table_set(tab, 0, id);
+    if (named) { /* long names cut: the table stays readable on a terminal */
+        char clip[128];
+        mp_table_set(tab, 1, name ? mp_text_clip(name, 24, clip, sizeof clip) : "");
+    }
+    mp_table_amount(tab, o + 1, k->spend, 0);
+    mp_table_amount(tab, o + 2, k->gmv, 0);
+    mp_table_num(tab, o + 3, q.roas, 2);
+    mroas_cell(tab, o + 4, mroas, 2);
+    mp_table_amount(tab, o + 5, k->impressions, 0);
+    mp_table_amount(tab, o + 6, k->clicks, 0);
+    mp_table_amount(tab, o + 7, k->orders, 0);
+    mp_table_amount(tab, o + 8, k->new_customers, 0);
+    mp_table_num(tab, o + 9, q.ctr * 100, 2);
+    mp_table_num(tab, o + 10, q.cvr * 100, 2);
+    mp_table_num(tab, o + 11, q.cpc, 2);
+    mp_table_num(tab, o + 12, q.cac, 2);
+    mp_table_num(tab, o + 13, q.roi, 2);
 }
 
 static enum mp_status table_kpis(FILE *fp, const struct mp_run_result *r, mp_error *err)
 {
-    static const char *const head[] = {"channel", "spend", "gmv", "roas", "mroas", "impressions", "clicks",
+    static const char *const head[] = {"channel", "name", "spend", "gmv", "roas", "mroas", "impressions", "clicks",
                                        "orders", "new", "ctr%", "cvr%", "cpc", "cac", "roi"};
     const mp_plan *p = r->plan;
-    char buf[32];
-    struct mp_table tab;
-    mp_table_init(&tab, sizeof head / sizeof *head, head);
+    char buf[MP_FMT_MAX];
+    /* names where a channel has one of its own (a Chinese team reads 直通车, not ztc) */
+    int named = 0;
     for (size_t c = 0; c < p->nchannels; c++)
-        kpi_row(&tab, p->channels[c].id, &r->fc->by_channel[c], p->margin, r->fc->mroas[c]);
+        named |= strcmp(p->channels[c].name, p->channels[c].id) != 0;
+    struct mp_table tab;
+    if (named) {
+        mp_table_init(&tab, sizeof head / sizeof *head, head);
+        mp_table_align(&tab, 1, 1);
+    } else {
+        const char *unnamed[sizeof head / sizeof *head - 1];
+        unnamed[0] = head[0];
+        for (size_t i = 2; i < sizeof head / sizeof *head; i++)
+            unnamed[i - 1] = head[i];
+        mp_table_init(&tab, sizeof unnamed / sizeof *unnamed, unnamed);
+    }
+    tab.units = p->units;
+    for (size_t c = 0; c < p->nchannels; c++)
+        kpi_row(&tab, p->channels[c].id, p->channels[c].name, named, &r->fc->by_channel[c], p->margin,
+                r->fc->mroas[c]);
     if (r->fc->fixed_lines > 0) {
         mp_kpis fixed = {.spend = r->fc->fixed_lines};
-        kpi_row(&tab, "(fixed lines)", &fixed, p->margin, NAN);
+        kpi_row(&tab, "(fixed lines)", NULL, named, &fixed, p->margin, NAN);
     }
     double base = 0;
     for (int t = 0; t < p->T; t++)
         base += p->baseline[t];
     if (base > 0) {
         mp_kpis organic = {.gmv = base, .organic = base};
-        kpi_row(&tab, "(baseline)", &organic, p->margin, NAN);
+        kpi_row(&tab, "(baseline)", NULL, named, &organic, p->margin, NAN);
     }
-    kpi_row(&tab, "total", &r->fc->total, p->margin, NAN);
+    kpi_row(&tab, "total", NULL, named, &r->fc->total, p->margin, NAN);
     enum mp_status st = mp_table_print(&tab, fp, "KPIs by channel (roas, roi: channel GMV over all spend)", err);
     mp_table_free(&tab);
     mp_ratios q = mp_kpi_ratios(&r->fc->total, p->margin);
     if (st == MP_OK && base > 0) {
         char roas[32], roi[32], aov[32];
         fprintf(fp, "store, organic sales included: gmv %s, store_roas %s, store_roi %s, store_aov %s\n",
-                mp_fmt_num(r->fc->total.gmv, 0, buf, sizeof buf), mp_fmt_num(q.store_roas, 2, roas, sizeof roas),
+                mp_fmt_amount(r->fc->total.gmv, 0, p->units, buf, sizeof buf), mp_fmt_num(q.store_roas, 2, roas, sizeof roas),
                 mp_fmt_num(q.store_roi, 2, roi, sizeof roi), mp_fmt_num(q.store_aov, 2, aov, sizeof aov));
     }
     for (int ph = 0; st == MP_OK && ph < MP_PHASE_COUNT; ph++)
         if (r->fc->deferred_gmv[ph] > 0) {
-            char pool[32];
             fprintf(fp, "%s spend: %s GMV converts at the outbreak (pool of %s visitors)\n",
-                    mp_phase_name((enum mp_phase)ph), mp_fmt_num(r->fc->deferred_gmv[ph], 0, buf, sizeof buf),
-                    mp_fmt_num(r->fc->pool[ph], 0, pool, sizeof pool));
+                    mp_phase_name((enum mp_phase)ph), MP_AMOUNT(r->fc->deferred_gmv[ph], 0, p->units),
+                    MP_AMOUNT(r->fc->pool[ph], 0, p->units));
         }
     return st;
 }
@@ -500,6 +522,7 @@ static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_er
     struct mp_table tab;
     mp_table_init(&tab, 5, head);
     mp_table_align(&tab, 4, 1);
+    tab.units = r->plan->units;
     for (size_t i = 0; i < r->ngoals; i++) {
         const mp_goal_result *g = &r->goals[i];
         int id = mp_kpi_lookup(g->kpi);
@@ -509,8 +532,13 @@ static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_er
                             id == MP_KPI_STORE_ROI || id == MP_KPI_STORE_AOV ? 2 : 0;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, g->kpi);
-        mp_table_num(&tab, 1, g->target, dec);
-        mp_table_num(&tab, 2, g->forecast, dec);
+        if (dec == 0) { /* money and counts */
+            mp_table_amount(&tab, 1, g->target, dec);
+            mp_table_amount(&tab, 2, g->forecast, dec);
+        } else {
+            mp_table_num(&tab, 1, g->target, dec);
+            mp_table_num(&tab, 2, g->forecast, dec);
+        }
         if (isfinite(g->attainment))
             mp_table_setf(&tab, 3, "%.1f%%", 100 * g->attainment);
         mp_table_set(&tab, 4, g->met ? "yes" : "NO");
@@ -531,25 +559,27 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
         fputs(", ", fp);
         mp_esc_fputs(p->currency, MP_ESC_LINE, fp);
     }
-    fprintf(fp, "  %s..%s  (%d %s%s)\n", from, to, p->T,
-            p->unit == MP_UNIT_DAY ? "day" : p->unit == MP_UNIT_WEEK ? "week" : "month", p->T == 1 ? "" : "s");
+    fprintf(fp, "  %s..%s  (%d %s%s)%s\n", from, to, p->T,
+            p->unit == MP_UNIT_DAY ? "day" : p->unit == MP_UNIT_WEEK ? "week" : "month", p->T == 1 ? "" : "s",
+            p->units == MP_UNITS_WAN ? "  amounts: 万 = 10,000, 亿 = 100,000,000"
+            : p->units == MP_UNITS_K ? "  amounts: k = 1,000, M = 1,000,000" : "");
     struct mp_table b;
     static const char *const head[] = {"budget", "reserve", "fixed", "allocatable", "allocator", "objective"};
     mp_table_init(&b, 6, head);
     mp_table_align(&b, 4, 1);
     mp_table_align(&b, 5, 1);
     mp_table_add_row(&b);
-    mp_table_num(&b, 0, p->budget_total, 0);
-    mp_table_num(&b, 1, p->budget_total * p->reserve, 0);
-    mp_table_num(&b, 2, mp_plan_fixed_total(p), 0);
-    mp_table_num(&b, 3, r->allocatable, 0);
+    /* money, with the currency's sign where it has one (¥1,000,000 or ¥100.0万) */
+    const char *sym = mp_currency_symbol(p->currency);
+    double money[] = {p->budget_total, p->budget_total * p->reserve, mp_plan_fixed_total(p), r->allocatable};
+    for (size_t i = 0; i < 4; i++)
+        mp_table_setf(&b, i, "%s%s", sym ? sym : "", MP_AMOUNT(money[i], 0, p->units));
     mp_table_set(&b, 4, r->allocator);
     mp_table_set(&b, 5, objective_text(p, buf, sizeof buf));
     enum mp_status st = mp_table_print(&b, fp, NULL, err);
     mp_table_free(&b);
     if (st == MP_OK && r->shortfall > 0)
-        fprintf(fp, "goal not reachable within the budget: %s GMV short\n",
-                mp_fmt_num(r->shortfall, 0, buf, sizeof buf));
+        fprintf(fp, "goal not reachable within the budget: %s GMV short\n", MP_AMOUNT(r->shortfall, 0, p->units));
     if (st == MP_OK && r->objective_missed) {
         char best[32];
         if (isfinite(r->objective_reached))
@@ -566,7 +596,7 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
         char be[32];
         fprintf(fp, "unspent: %s, because every channel is at break-even: one more unit returns less "
                 "than 1/margin = %s GMV, so spending it would lower profit\n",
-                mp_fmt_num(unspent, 0, buf, sizeof buf), mp_fmt_num(1 / p->margin, 2, be, sizeof be));
+                MP_AMOUNT(unspent, 0, p->units), mp_fmt_num(1 / p->margin, 2, be, sizeof be));
     }
     char line[512];
     if (st == MP_OK && *mp_run_gap_text(line, sizeof line, r->eq))
@@ -601,7 +631,7 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
         {
             fputs("  ", fp);
             mp_esc_fputs(p->segments[i].label, MP_ESC_LINE, fp);
-            fprintf(fp, " %.0f", p->segments[i].size);
+            fprintf(fp, " %s", MP_AMOUNT(p->segments[i].size, 0, p->units));
         }
         fprintf(fp, "%s\n", p->segments_from ? "  (segmented from the customers file)" : "");
     }

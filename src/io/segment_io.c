@@ -96,7 +96,7 @@ enum mp_status mp_seg_write_table(FILE *fp, const mp_seg_summary *s, mp_error *e
         st = table_done(&t, fp, 0, err);
     }
     if (st == MP_OK && s->bad)
-        fprintf(fp, "\n%llu bad row%s skipped\n", (unsigned long long)s->bad, s->bad == 1 ? "" : "s");
+        fprintf(fp, "\n%s bad row%s skipped\n", MP_NUM((double)s->bad, 0), s->bad == 1 ? "" : "s");
     free(order);
     return st;
 }
@@ -290,17 +290,17 @@ enum mp_status mp_seg_write_flow_table(FILE *fp, const struct mp_seg_flow_view *
         uint64_t total = 0;
         for (size_t j = 0; j <= f->na; j++)
             total += cell(f, (size_t)b, j);
-        fprintf(fp, "%s%s->%s %.1f%% (%llu of %llu)", any ? ", " : "AIPL flow: ", aipl_steps[k][0],
+        fprintf(fp, "%s%s->%s %.1f%% (%s of %s)", any ? ", " : "AIPL flow: ", aipl_steps[k][0],
                 aipl_steps[k][1], 100 * mp_seg_flow_rate(f, (size_t)b, (size_t)a),
-                (unsigned long long)cell(f, (size_t)b, (size_t)a), (unsigned long long)total);
+                MP_NUM((double)cell(f, (size_t)b, (size_t)a), 0), MP_NUM((double)total, 0));
         any = 1;
     }
     if (any)
         fputc('\n', fp);
     fputs("customers matched by ", fp);
     mp_esc_fputs(v->key, MP_ESC_LINE, fp); /* a column name from the CSV */
-    fprintf(fp, ": %llu before, %llu after\n", (unsigned long long)mp_seg_rows(v->before),
-            (unsigned long long)mp_seg_rows(v->after));
+    fprintf(fp, ": %s before, %s after\n", MP_NUM((double)mp_seg_rows(v->before), 0),
+            MP_NUM((double)mp_seg_rows(v->after), 0));
     free(o.b);
     free(o.a);
     if (st == MP_OK && ferror(fp))

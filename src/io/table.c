@@ -75,26 +75,6 @@ void mp_table_setf(struct mp_table *tab, size_t col, const char *fmt, ...)
     mp_table_set(tab, col, buf);
 }
 
-/* 1234567.891 with 2 decimals -> "1,234,567.89". */
-static void group_thousands(char *out, size_t n, double v, int decimals)
-{
-    char raw[MP_NUM_TEXT_MAX];
-    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(v));
-    const char *dot = strchr(raw, '.');
-    size_t intlen = dot ? (size_t)(dot - raw) : strlen(raw);
-    size_t o = 0;
-    if (v < 0 && strspn(raw, "0.") != strlen(raw) && o + 1 < n)
-        out[o++] = '-';
-    for (size_t i = 0; i < intlen && o + 2 < n; i++) {
-        if (i > 0 && (intlen - i) % 3 == 0)
-            out[o++] = ',';
-        out[o++] = raw[i];
-    }
-    for (const char *p = dot; p && *p && o + 1 < n; p++)
-        out[o++] = *p;
-    out[o] = '\0';
-}
-
 void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
 {
     if (!isfinite(value)) {
@@ -105,17 +85,18 @@ void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals)
     if (tab->plain)
         snprintf(buf, sizeof buf, "%.*f", decimals, value);
     else
-        group_thousands(buf, sizeof buf, value, decimals);
+        mp_fmt_num(value, decimals, buf, sizeof buf);
     mp_table_set(tab, col, buf);
 }
 
-char *mp_fmt_num(double value, int decimals, char *buf, size_t n)
+void mp_table_amount(struct mp_table *tab, size_t col, double value, int decimals)
 {
-    if (!isfinite(value))
-        snprintf(buf, n, "-");
-    else
-        group_thousands(buf, n, value, decimals);
-    return buf;
+    if (tab->plain || !isfinite(value)) {
+        mp_table_num(tab, col, value, decimals);
+        return;
+    }
+    char buf[MP_FMT_MAX];
+    mp_table_set(tab, col, mp_fmt_amount(value, decimals, tab->units, buf, sizeof buf));
 }
 
 char *mp_fmt_exact(char *buf, size_t n, double v)
@@ -145,15 +126,6 @@ void mp_table_exact(struct mp_table *tab, size_t col, double value)
         mp_table_set(tab, col, mp_fmt_exact(buf, sizeof buf, value));
 }
 
-/* Display width of UTF-8 text: code points, not bytes (CJK store names stay aligned enough). */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
-
 enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *title, mp_error *err)
 {
     if (tab->failed)
@@ -175,7 +147,7 @@ enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *
     for (size_t r = 0; r < tab->nrows; r++)
         for (size_t c = 0; c < tab->ncols; c++) {
             const char *s = shown[r * tab->ncols + c];
-            size_t n = s && *s ? width(s) : 1;
+            size_t n = s && *s ? mp_text_width(s) : 1;
             if (n > w[c])
                 w[c] = n;
         }
@@ -188,7 +160,7 @@ enum mp_status mp_table_print(const struct mp_table *tab, FILE *fp, const char *
             const char *s = shown[r * tab->ncols + c];
             if (!s || !*s)
                 s = r == 0 ? "" : "-";
-            size_t pad = w[c] - width(s);
+            size_t pad = w[c] - mp_text_width(s);
             int left = tab->left[c];
             if (c)
                 fputs("  ", fp);

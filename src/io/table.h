@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/numfmt.h" /* mp_fmt_num, mp_fmt_amount, mp_text_width */
 #include "mplan/status.h"
 
 /* Room for any finite double in "%.*f" with up to 20 decimals (DBL_MAX has 309 digits). */
@@ -16,6 +17,7 @@ struct mp_table {
     char **cells;        /* nrows * ncols, row-major; row 0 is the header */
     unsigned char *left; /* [ncols] 1: left-aligned (text), 0: right-aligned (numbers) */
     int plain;           /* numbers without thousands separators (for CSV) */
+    enum mp_units units; /* how mp_table_amount shows large amounts (the plan's units) */
     int failed;          /* out of memory at some point: printing reports it */
 };
 
@@ -31,13 +33,13 @@ void mp_table_setf(struct mp_table *tab, size_t col, const char *fmt, ...) __att
 /* A number with `decimals` places, with thousands separators unless tab->plain is set;
  * NAN/inf (absent) print as "-" in tables and as an empty field in CSV. */
 void mp_table_num(struct mp_table *tab, size_t col, double value, int decimals);
+/* An amount (money, a count) in tab->units: 1,234.6万 or 12.35M where large, else as
+ * mp_table_num; plain numbers in CSV. */
+void mp_table_amount(struct mp_table *tab, size_t col, double value, int decimals);
 /* A number as the shortest decimal that reads back as exactly `value` (%g style, plain
  * notation for ordinary magnitudes): for machine-read output that must not lose bits.
  * Absent (NAN/inf) as in mp_table_num. */
 void mp_table_exact(struct mp_table *tab, size_t col, double value);
-/* A number as mp_table_num prints it in a table (thousands separators, "-" when absent),
- * into buf; returns buf. */
-char *mp_fmt_num(double value, int decimals, char *buf, size_t n);
 /* The same text into buf (n >= 32); returns buf. */
 char *mp_fmt_exact(char *buf, size_t n, double value);
 /* Print aligned with a rule under the header (title optional). */

@@ -59,9 +59,11 @@ static int columns_init(struct columns *c, size_t max)
 static void axis_cell(struct mp_table *tab, size_t col, const char *path, double v)
 {
     if (strcmp(path, "budget") == 0 || strcmp(path, "budget.total") == 0)
-        mp_table_num(tab, col, v, 0);
-    else
+        mp_table_amount(tab, col, v, 0);
+    else if (tab->plain)
         mp_table_setf(tab, col, "%.10g", v);
+    else
+        mp_table_set(tab, col, MP_G(v));
 }
 
 static void infeasible_note(FILE *fp, const struct mp_whatif_view *v)
@@ -104,6 +106,7 @@ enum mp_status mp_whatif_write_table(FILE *fp, const struct mp_whatif_view *v, m
             col(&c, p->channels[ch].id);
     struct mp_table tab;
     mp_table_init(&tab, c.n, c.head);
+    tab.units = p->units;
     if (v->nscenarios)
         mp_table_align(&tab, 0, 1);
     mp_table_align(&tab, 0, v->nscenarios != 0);
@@ -117,22 +120,22 @@ enum mp_status mp_whatif_write_table(FILE *fp, const struct mp_whatif_view *v, m
         for (size_t a = 0; a < w->naxes; a++)
             axis_cell(&tab, k++, v->axes[a].path, r->axis[a]);
         k = first_kpi;
-        mp_table_num(&tab, k++, r->total.spend, 0);
-        mp_table_num(&tab, k++, r->total.gmv, 0);
+        mp_table_amount(&tab, k++, r->total.spend, 0);
+        mp_table_amount(&tab, k++, r->total.gmv, 0);
         mp_table_num(&tab, k++, q.roas, 2);
         if (isinf(r->mroas) && r->mroas > 0) /* an infinite first-unit return */
             mp_table_set(&tab, k++, "inf");
         else
             mp_table_num(&tab, k++, r->mroas, 2);
-        mp_table_num(&tab, k++, r->total.orders, 0);
-        mp_table_num(&tab, k++, r->total.new_customers, 0);
+        mp_table_amount(&tab, k++, r->total.orders, 0);
+        mp_table_amount(&tab, k++, r->total.new_customers, 0);
         mp_table_num(&tab, k++, q.cac, 2);
         for (size_t g = 0; g < w->ngoals; g++)
             mp_table_num(&tab, k++, 100 * r->attainment[g], 1);
         k = first_channel;
         for (size_t ch = 0; ch < w->nchannels; ch++)
             if (p->channels[ch].mode == MP_MODE_OPTIMISED)
-                mp_table_num(&tab, k++, r->spend[ch], 0);
+                mp_table_amount(&tab, k++, r->spend[ch], 0);
     }
     enum mp_status st = mp_table_print(&tab, fp, "What-if: total KPIs, goal attainment (%) and spend per "
                                                  "optimised channel", err);
@@ -289,8 +292,8 @@ enum mp_status mp_whatif_write_svg(FILE *fp, const struct mp_whatif_view *v, siz
                 o += (size_t)snprintf(names[series], sizeof names[series], "%s", scenario_name(v, r));
             for (size_t a = 0; a < w->naxes && o < sizeof names[series]; a++)
                 if (a != xaxis)
-                    o += (size_t)snprintf(names[series] + o, sizeof names[series] - o, "%s%s=%g", o ? ", " : "",
-                                          v->axes[a].path, r->axis[a]);
+                    o += (size_t)snprintf(names[series] + o, sizeof names[series] - o, "%s%s=%s", o ? ", " : "",
+                                          v->axes[a].path, MP_G(r->axis[a]));
         }
     }
     for (size_t i = 0; i < nseries; i++) {

@@ -1,4 +1,5 @@
 /* YAML documents as node trees: libyaml events in, arena nodes out, hostile input refused. */
+#include "core/numfmt.h"
 #include "io/yaml_doc.h"
 
 #include <errno.h>
@@ -644,11 +645,11 @@ static void range_text(double lo, double hi, unsigned flags, char *buf, size_t s
 {
     int lo_open = (flags & MP_Y_LO_OPEN) != 0, hi_open = (flags & MP_Y_HI_OPEN) != 0;
     if (isinf(hi))
-        snprintf(buf, size, "%s %g", lo_open ? ">" : ">=", lo);
+        snprintf(buf, size, "%s %s", lo_open ? ">" : ">=", MP_G(lo));
     else if (isinf(lo))
-        snprintf(buf, size, "%s %g", hi_open ? "<" : "<=", hi);
+        snprintf(buf, size, "%s %s", hi_open ? "<" : "<=", MP_G(hi));
     else if (!lo_open && !hi_open)
-        snprintf(buf, size, "between %g and %g", lo, hi);
+        snprintf(buf, size, "between %s and %s", MP_G(lo), MP_G(hi));
     else
         snprintf(buf, size, "in %c%g, %g%c", lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
 }

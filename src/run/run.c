@@ -100,8 +100,8 @@ static enum mp_status allocate(mp_host *host, const mp_plan *plan, double budget
     if (st == MP_EINFEASIBLE && plan->objective == MP_OBJ_TARGET_ROAS &&
         mp_alloc_best_roas(plan, budget, &roas, &spend, &e2) == MP_OK && isfinite(roas)) {
         size_t n = strlen(err->msg);
-        snprintf(err->msg + n, sizeof err->msg - n, "; the highest ROAS reachable is %.4g (spending %.0f)",
-                 roas, spend);
+        snprintf(err->msg + n, sizeof err->msg - n, "; the highest ROAS reachable is %.4g (spending %s)",
+                 roas, MP_NUM(spend, 0));
     }
     return st;
 }
@@ -194,19 +194,19 @@ static enum mp_status check_objective(mp_run *p, mp_error *err)
     switch (p->plan->objective) {
     case MP_OBJ_GMV: snprintf(obj, sizeof obj, "gmv"); break;
     case MP_OBJ_PROFIT: snprintf(obj, sizeof obj, "profit"); break;
-    case MP_OBJ_TARGET_ROAS: snprintf(obj, sizeof obj, "target_roas %g", p->plan->objective_value); break;
-    case MP_OBJ_GOAL_GMV: snprintf(obj, sizeof obj, "goal gmv %g", p->plan->objective_value); break;
+    case MP_OBJ_TARGET_ROAS: snprintf(obj, sizeof obj, "target_roas %s", MP_G(p->plan->objective_value)); break;
+    case MP_OBJ_GOAL_GMV: snprintf(obj, sizeof obj, "goal gmv %s", MP_G(p->plan->objective_value)); break;
     }
     enum mp_status w;
     if (!isfinite(got))
         w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: its allocation does not "
                          "meet the target", p->plan->allocator, obj);
     else if (p->plan->objective == MP_OBJ_GOAL_GMV)
-        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: it spends %.0f where "
-                         "%.0f reaches the goal (equalize)", p->plan->allocator, obj, -got, -opt);
+        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: it spends %s where "
+                         "%s reaches the goal (equalize)", p->plan->allocator, obj, MP_NUM(-got, 0), MP_NUM(-opt, 0));
     else
-        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: %.0f where the optimum "
-                         "is %.0f (equalize), %.2f%% less", p->plan->allocator, obj, got, opt,
+        w = mp_plan_warn(p->plan, "allocator '%s' misses the plan's objective %s: %s where the optimum "
+                         "is %s (equalize), %.2f%% less", p->plan->allocator, obj, MP_NUM(got, 0), MP_NUM(opt, 0),
                          100 * (opt - got) / fabs(opt));
     return w == MP_OK ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory");
 }
@@ -227,8 +227,9 @@ static enum mp_status objective_row(mp_run *p, mp_error *err)
     r->forecast = p->fc->total.gmv;
     r->attainment = r->target != 0 ? r->forecast / r->target : NAN;
     r->met = !(p->shortfall > 0);
-    if (!r->met && mp_plan_warn(p->plan, "objective goal gmv %.0f is out of reach within the budget: "
-                                "%.0f GMV short (the plan spends all it may)", r->target, p->shortfall) != MP_OK)
+    if (!r->met && mp_plan_warn(p->plan, "objective goal gmv %s is out of reach within the budget: "
+                                "%s GMV short (the plan spends all it may)", MP_NUM(r->target, 0),
+                                MP_NUM(p->shortfall, 0)) != MP_OK)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     return MP_OK;
 }
@@ -380,15 +381,15 @@ static enum mp_status reduce_custom_goals(const mp_run *planned, const mp_actual
             (st = mp_host_run_kpi(planned->host, plan, &fa, g.kpi, &got, err)) == MP_OK && isfinite(got)) {
             /* less than a cent left is reached, as for the built-in goals */
             if (!lower && round((g.target - got) * 100) / 100 <= 0) {
-                if (mp_plan_warn(revised, "goal %s %g already reached (%g): dropped from the revised plan",
-                                 g.kpi, g.target, got) != MP_OK)
+                if (mp_plan_warn(revised, "goal %s %s already reached (%s): dropped from the revised plan",
+                                 g.kpi, MP_G(g.target), MP_G(got)) != MP_OK)
                     st = mp_fail(err, MP_ENOMEM, "out of memory");
                 continue;
             }
             /* what is left of it: more to reach, or (lower is better) less to stay under */
             double left = fmax(0, round((g.target - got) * 100) / 100);
-            if (mp_plan_warn(revised, "goal %s %g: %g reached in the spent periods, %g left for the rest",
-                             g.kpi, g.target, got, left) != MP_OK)
+            if (mp_plan_warn(revised, "goal %s %s: %s reached in the spent periods, %s left for the rest",
+                             g.kpi, MP_G(g.target), MP_G(got), MP_G(left)) != MP_OK)
                 st = mp_fail(err, MP_ENOMEM, "out of memory");
             g.target = left;
         }

@@ -26,7 +26,7 @@ expect_words() {
 expect_words "commands starting r" "report review run" mplan r
 expect_words "pack subcommands" "check" mplan pack ch
 expect_words "help takes a command" "segment" mplan help se
-expect_words "--format values" "csv json table" mplan run plan.yaml --format ""
+expect_words "--format values" "csv json table xlsx" mplan run plan.yaml --format ""
 expect_words "pack info --format values" "json table" mplan pack info x --format ""
 expect_words "--kind values" "segmenter strategy" mplan pack new x --kind s
 expect_words "--kind, a comma list" "allocator,kpi" mplan pack new x --kind allocator,k

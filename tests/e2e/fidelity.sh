@@ -65,7 +65,7 @@ g = d["goals"][-1]
 best = 100 + 1500*(1 - math.exp(-4/3))
 assert g["kpi"] == "objective: gmv" and g["met"] is False and abs(g["forecast"] - best) < 1e-4, g
 EOF
-expect_err "goal out of reach warned" "objective goal gmv 5000 is out of reach within the budget: 3795 GMV short"
+expect_err "goal out of reach warned" "objective goal gmv 5,000 is out of reach within the budget: 3,795 GMV short"
 expect_exit "goal out of reach --strict exits 1" 1 "$MPLAN" run "$TMP/goal.yaml" --format json --strict
 
 # target_roas 3 with a fixed line of 100: the best allocation of spend b has channel GMV
@@ -199,7 +199,7 @@ EOF
 expect_exit "review --write-plan with a pool" 0 "$MPLAN" review "$TMP/pool.yaml" "$TMP/pool.csv" --format json --write-plan "$TMP/pool-rev.yaml"
 grep -qF "baseline: {gmv: [2153.844, 0]}" "$TMP/pool-rev.yaml" && grep -qF "roas: 1.53846" "$TMP/pool-rev.yaml" \
     && ok "revised plan: the pool converts in the outbreak ahead" || fail "pool carried" "$(head -12 "$TMP/pool-rev.yaml")"
-expect_err "pool carried, warned" "channel 'ads': 2153.84 GMV its spent storage and warm-up periods defer to an outbreak still ahead"
+expect_err "pool carried, warned" "channel 'ads': 2,153.84 GMV its spent storage and warm-up periods defer to an outbreak still ahead"
 
 # whatif sweeps the storage share: ads (fixed 1000 a week, ROAS 2) brings
 # 2000 x (W1 + 1.4 + 2) with W1 = 1 - d + 2d; 'other' (ROAS 1) puts its 1000 in the outbreak

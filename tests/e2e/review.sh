@@ -107,7 +107,8 @@ bad() { # NAME LINE-TO-APPEND EXPECTED-MESSAGE
 }
 bad "unknown channel" "1,c,1,1,1,1,1,1" "unknown channel 'c'"
 bad "period outside the horizon" "5,b,1,1,1,1,1,1" "period 5 is outside the horizon (1..4)"
-bad "a date that starts no period" "2027-01-12,b,1,1,1,1,1,1" "2027-01-12 is not the start of a period (period 2 starts 2027-01-11)"
+# a day row is summed into its period, but a period the day rows cover only in part is refused
+bad "day rows ending inside a period" "2027-01-12,b,1,1,1,1,1,1" "the day rows end on 2027-01-12, inside period 2 (2027-01-11..2027-01-17): review compares whole periods, so leave out the rows of period 2"
 bad "negative spend" "1,b,-5,1,1,1,1,1" "spend must be >= 0, got -5"
 bad "not a number" "1,b,x,1,1,1,1,1" "spend must be a number, got 'x'"
 bad "duplicate row" "1,a,1,1,1,1,1,1" "duplicate row for channel 'a', period 1 (first at line 2)"

@@ -511,7 +511,7 @@ static void test_infeasible(void **state)
     plan->channels[0].min = 2500;
     plan->channels[0].cap = 1000;
     fx_resolve(plan);
-    expect_infeasible(plan, 5000, "channel 'capped': min 2500 cannot be reached");
+    expect_infeasible(plan, 5000, "channel 'capped': min 2,500 cannot be reached");
 
     plan = fx_plan(2, 5000);
     fx_channel(plan, "off", fx_exp(10000, 2000));
@@ -583,7 +583,7 @@ static void test_min_at_huge_budget(void **state)
         X(al, c, t) = 0;
     mp_error err = {0};
     assert_int_equal(mp_alloc_check(plan, al, 1e13, "equalize", &err), MP_ESCRIPT);
-    assert_non_null(strstr(err.msg, "breaks min 2000"));
+    assert_non_null(strstr(err.msg, "breaks min 2,000"));
     mp_alloc_free(al);
     mp_plan_free(plan);
 }

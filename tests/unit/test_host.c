@@ -554,7 +554,7 @@ static void strategy_and_allocators(void **state)
          "allocator 'demo.bad': channel 'p4p', period 1: no spend (give 0 for none)"},
         {"{p4p = 7}", "allocator 'demo.bad': channel 'p4p': expected a table of 4 spends (one per period), "
                       "got the number 7"},
-        {"{p4p = {9000, 0, 0, 0}}", "allocator 'demo.bad': total spend 9000 breaks the budget 5000"},
+        {"{p4p = {9000, 0, 0, 0}}", "allocator 'demo.bad': total spend 9,000 breaks the budget 5,000"},
     };
     mp_host_free(h);
     /* each wrong answer through a fresh host, the expression given as the param `label` */
