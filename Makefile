@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark, to build the .debs (`make deb`).
 DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev
-DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
+DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium python3-statsmodels python3-scipy
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 DEB_DEB   := dpkg-dev debhelper lintian
 PCLIBS    := lua5.4 yaml-0.1 jansson libmd
@@ -111,6 +111,7 @@ SRC_CORE := \
 	src/core/whatif.c \
 	src/core/review.c \
 	src/core/segment.c \
+	src/core/abtest.c \
 	src/core/escape.c \
 	src/core/version.c
 
@@ -137,7 +138,9 @@ SRC_IO := \
 	src/io/csv.c \
 	src/io/segment_io.c \
 	src/io/pack_path.c \
-	src/io/seg_buf.c
+	src/io/seg_buf.c \
+	src/io/abtest_io.c \
+	src/io/abtest_out.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -171,7 +174,8 @@ SRC_CLI := \
 	src/cli/cmd_review.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
-	src/cli/cmd_segment.c
+	src/cli/cmd_segment.c \
+	src/cli/cmd_abtest.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
