@@ -30,7 +30,7 @@ static const char usage_text[] =
     "  (variant,visitors,conversions[,revenue,revenue_sq]) or one row per visitor\n"
     "  (variant,converted[,revenue]); further numeric columns are guardrails.\n"
     "  --control NAME       the control variant (default: 'control' or 'A' if present, else the first)\n"
-    "  --metric NAME        primary metric: conversion (default), revenue, a column or a pack metric\n"
+    "  --metric NAME        primary metric: conversion (default), revenue or a guardrail column\n"
     "  --alpha A            two-sided level, default 0.05\n"
     "  --split 50/50        planned traffic split for the sample-ratio check (default equal)\n"
     "  --horizon N          planned visitors per arm (from design): no verdict before it;\n"
@@ -41,21 +41,17 @@ static const char usage_text[] =
     "                       default 1000, 0: none)\n"
     "  --seed N             bootstrap seed (default 1)\n"
     "  --lower-is-worse COL a guardrail whose drop is the bad way (repeatable; default: a rise)\n"
-    "  --pack DIR           pack whose `metrics:` hooks compute per-visitor metrics (--metric\n"
-    "                       PACK.NAME or --also PACK.NAME); --param NAME=VALUE sets its params\n"
-    "  --also PACK.NAME     report a pack metric beside the primary one (repeatable)\n"
     "\n"
     "both:\n"
     "  --format F           table, csv or json (default: table on a terminal, else csv)\n"
     "  -o, --output FILE    write there (atomically)\n"
     "\n"
-    "exit codes: 0 ok, 2 usage, 3 bad input (file:line), 4 pack metric failed, 5 I/O.\n"
+    "exit codes: 0 ok, 2 usage, 3 bad input (file:line), 5 I/O.\n"
     "See docs/abtest.md.\n";
 
 enum {
     OPT_BASELINE = 0x200, OPT_MDE, OPT_POWER, OPT_ALPHA, OPT_VARIANTS, OPT_TRAFFIC, OPT_METRIC, OPT_SD, OPT_SVG,
-    OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT, OPT_SEED, OPT_LOWER, OPT_PACK, OPT_PARAM,
-    OPT_ALSO, OPT_FORMAT
+    OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT, OPT_SEED, OPT_LOWER, OPT_FORMAT
 };
 
 /* "2.1%" -> 0.021 (*pct = 1), "0.021" -> 0.021. */
@@ -97,26 +93,23 @@ static const struct option longopts[] = {
     {"split", required_argument, NULL, OPT_SPLIT},       {"horizon", required_argument, NULL, OPT_HORIZON},
     {"sequential", no_argument, NULL, OPT_SEQ},          {"prior", required_argument, NULL, OPT_PRIOR},
     {"bootstrap", required_argument, NULL, OPT_BOOT},    {"seed", required_argument, NULL, OPT_SEED},
-    {"lower-is-worse", required_argument, NULL, OPT_LOWER}, {"pack", required_argument, NULL, OPT_PACK},
-    {"param", required_argument, NULL, OPT_PARAM},       {"also", required_argument, NULL, OPT_ALSO},
-    {"format", required_argument, NULL, OPT_FORMAT},     {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},                    CLI_SCRIPT_OPTIONS,
+    {"lower-is-worse", required_argument, NULL, OPT_LOWER}, {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, 'o'},            {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
 #define MAX_LIST 64
 
 struct args {
-    const char *sub, *input, *output, *svg, *metric, *control, *pack;
+    const char *sub, *input, *output, *svg, *metric, *control;
     int format;
     /* design */
     double baseline, mde, power, alpha, sd, traffic;
     int mde_rel, variants, have_baseline, have_mde, revenue;
     /* analyze */
     double split[MAX_LIST], horizon, prior_a, prior_b, nboot, seed;
-    size_t nsplit, nlower, nparams, nalso;
+    size_t nsplit, nlower;
     int sequential;
-    const char *lower[MAX_LIST], *params[MAX_LIST], *also[MAX_LIST];
-    struct cli_scripts sc;
+    const char *lower[MAX_LIST];
     unsigned char seen[OPT_FORMAT - OPT_BASELINE + 1];
 };
 
@@ -126,7 +119,7 @@ static int parse_args(int argc, char **argv, struct args *A)
     int ch, idx = 0;
     optind = 2;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:vh", longopts, &idx)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:h", longopts, &idx)) != -1) {
         double v;
         int pct;
         if (ch >= OPT_BASELINE && ch <= OPT_FORMAT)
@@ -224,17 +217,6 @@ static int parse_args(int argc, char **argv, struct args *A)
                 return cli_usage(cmd, "too many --lower-is-worse");
             A->lower[A->nlower++] = optarg;
             break;
-        case OPT_PACK: A->pack = optarg; break;
-        case OPT_PARAM:
-            if (A->nparams == MAX_LIST)
-                return cli_usage(cmd, "too many --param");
-            A->params[A->nparams++] = optarg;
-            break;
-        case OPT_ALSO:
-            if (A->nalso == MAX_LIST)
-                return cli_usage(cmd, "too many --also");
-            A->also[A->nalso++] = optarg;
-            break;
         case OPT_FORMAT:
             if ((A->format = cli_format_parse(optarg)) < 0)
                 return cli_usage(cmd, "--format: '%s' is not table, csv or json", optarg);
@@ -243,11 +225,6 @@ static int parse_args(int argc, char **argv, struct args *A)
             if (cli_output_arg(cmd, "-o", optarg) >= 0)
                 return 2;
             A->output = optarg;
-            break;
-        case 'v':
-        case CLI_OPT_LIMIT:
-            if (cli_script_option(ch, longopts[idx].name, optarg, &A->sc, cmd))
-                return 2;
             break;
         case 'h': fputs(usage_text, stdout); return 0;
         case ':': return cli_usage(cmd, "%s needs a value", argv[optind - 1]);
@@ -273,7 +250,7 @@ static int only_for(const struct args *A, const int *opts, size_t n, const char 
 static int design(struct args *A)
 {
     static const int analyze_only[] = {OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT,
-                                       OPT_SEED, OPT_LOWER, OPT_PACK, OPT_PARAM, OPT_ALSO};
+                                       OPT_SEED, OPT_LOWER};
     int rc = only_for(A, analyze_only, sizeof analyze_only / sizeof *analyze_only, "analyze");
     if (rc >= 0)
         return rc;
@@ -310,27 +287,9 @@ static int analyze(struct args *A)
     if (!A->input)
         return cli_usage(A->sub, "which results? give RESULTS.csv (or - for standard input)");
     const char *metric = A->metric ? A->metric : "conversion";
-    const char *packs_metrics[MAX_LIST + 1];
-    size_t npm = 0;
-    if (strchr(metric, '.'))
-        packs_metrics[npm++] = metric;
-    for (size_t i = 0; i < A->nalso; i++) {
-        if (!strchr(A->also[i], '.'))
-            return cli_usage(A->sub, "--also: '%s' is not a pack metric PACK.NAME", A->also[i]);
-        packs_metrics[npm++] = A->also[i];
-    }
-    if (npm && !A->pack)
-        return cli_usage(A->sub, "pack metric '%s' needs --pack DIR", packs_metrics[0]);
-    if (!npm && (A->pack || A->nparams))
-        return cli_usage(A->sub, "--pack and --param need a pack metric: --metric PACK.NAME or --also PACK.NAME");
-
     mp_error err = {0};
     enum mp_status st = MP_OK;
-    if (npm)
-        return cli_usage(A->sub, "pack metrics are not available yet");
-    struct mp_ab_row_metric *rm = NULL;
-    struct mp_ab_read_opts ro = {.nboot = (size_t)A->nboot, .seed = (uint64_t)A->seed, .row_metrics = rm,
-                                 .nrow_metrics = npm, .lower_is_worse = A->lower, .nlower = A->nlower};
+    struct mp_ab_read_opts ro = {.nboot = (size_t)A->nboot, .seed = (uint64_t)A->seed, .lower_is_worse = A->lower, .nlower = A->nlower};
     struct mp_ab_data *d = NULL;
     if (st == MP_OK)
         st = mp_ab_read(A->input, &ro, &d, &err);
