@@ -10,7 +10,6 @@
 #include "io/abtest_io.h"
 #include "io/abtest_out.h"
 #include "mplan/abtest.h"
-#include "mplan/host.h"
 
 static const char usage_text[] =
     "usage: mplan abtest design --baseline RATE --mde EFFECT [options]\n"
