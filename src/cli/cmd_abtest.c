@@ -276,22 +276,43 @@ static int design(struct args *A)
     return st == MP_OK ? 0 : cli_fail(&err);
 }
 
-static int analyze(struct args *A)
+/* A read-out: the data, the metrics with the primary first, the result, and the view the
+ * writers (and the report's Experiments section) take. */
+struct cli_abtest {
+    struct mp_ab_data *d;
+    mp_ab_metric_in *ms;
+    mp_ab_result *res;
+    struct mp_ab_view v;
+};
+
+void cli_abtest_free(struct cli_abtest *a)
 {
-    static const int design_only[] = {OPT_BASELINE, OPT_MDE, OPT_POWER, OPT_VARIANTS, OPT_TRAFFIC, OPT_SD,
-                                      OPT_SVG};
-    int rc = only_for(A, design_only, sizeof design_only / sizeof *design_only, "design");
-    if (rc >= 0)
-        return rc;
-    if (!A->input)
-        return cli_usage(A->sub, "which results? give RESULTS.csv (or - for standard input)");
+    if (!a)
+        return;
+    mp_ab_result_free(a->res);
+    free(a->ms);
+    mp_ab_data_free(a->d);
+    free(a);
+}
+
+const struct mp_ab_view *cli_abtest_view(const struct cli_abtest *a)
+{
+    return &a->v;
+}
+
+/* Read and analyse A->input as `analyze` does. MP_EUSAGE for an option that does not fit
+ * the file (an unknown --metric, a --split of another length). */
+static enum mp_status abtest_load(const struct args *A, struct cli_abtest **out, mp_error *err)
+{
+    *out = NULL;
+    struct cli_abtest *a = calloc(1, sizeof *a);
+    if (!a)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
     const char *metric = A->metric ? A->metric : "conversion";
-    mp_error err = {0};
-    enum mp_status st = MP_OK;
-    struct mp_ab_read_opts ro = {.nboot = (size_t)A->nboot, .seed = (uint64_t)A->seed, .lower_is_worse = A->lower, .nlower = A->nlower};
-    struct mp_ab_data *d = NULL;
-    if (st == MP_OK)
-        st = mp_ab_read(A->input, &ro, &d, &err);
+    struct mp_ab_read_opts ro = {.nboot = (size_t)A->nboot, .seed = (uint64_t)A->seed, .lower_is_worse = A->lower,
+                                 .nlower = A->nlower};
+    enum mp_status st = mp_ab_read(A->input, &ro, &a->d, err);
+    struct mp_ab_data *d = a->d;
     long control = 0, primary = 0;
     if (st == MP_OK) {
         if (A->control) {
@@ -299,9 +320,9 @@ static int analyze(struct args *A)
             if (control < 0) {
                 char list[512];
                 size_t o = 0;
-                for (size_t a = 0; a < d->narms && o < sizeof list; a++)
-                    o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", a ? ", " : "", d->arms[a]);
-                st = mp_fail(&err, MP_EINPUT, "%s: no variant '%s' to be the control (variants: %s)", d->name,
+                for (size_t i = 0; i < d->narms && o < sizeof list; i++)
+                    o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", d->arms[i]);
+                st = mp_fail(err, MP_EINPUT, "%s: no variant '%s' to be the control (variants: %s)", d->name,
                              A->control, list);
             }
         } else if ((control = mp_ab_data_arm(d, "control")) < 0 && (control = mp_ab_data_arm(d, "A")) < 0) {
@@ -313,52 +334,70 @@ static int analyze(struct args *A)
         size_t o = 0;
         for (size_t m = 0; m < d->nmetrics && o < sizeof list; m++)
             o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", m ? ", " : "", d->metrics[m].name);
-        mp_ab_data_free(d);
-        return cli_usage(A->sub, "--metric: no metric '%s' in %s (metrics: %s)", metric, A->input, list);
+        st = mp_fail(err, MP_EUSAGE, "--metric: no metric '%s' in %s (metrics: %s)", metric, d->name, list);
     }
     if (st == MP_OK && A->nsplit && A->nsplit != d->narms)
-        st = mp_fail(&err, MP_EUSAGE, "--split gives %zu shares for %zu variants", A->nsplit, d->narms);
+        st = mp_fail(err, MP_EUSAGE, "--split gives %zu shares for %zu variants", A->nsplit, d->narms);
+    if (st == MP_OK && !(a->ms = malloc(d->nmetrics * sizeof *a->ms)))
+        st = mp_fail(err, MP_ENOMEM, "out of memory");
+    mp_ab_opts o = {.alpha = A->alpha, .prior_a = A->prior_a, .prior_b = A->prior_b,
+                    .split = A->nsplit ? A->split : NULL, .sequential = A->sequential, .horizon = A->horizon};
     if (st == MP_OK) {
         /* the primary metric first; a guardrail chosen as primary is judged as one */
-        mp_ab_metric_in *ms = malloc(d->nmetrics * sizeof *ms);
-        const char **ignored = NULL;
-        if (!ms) {
-            st = mp_fail(&err, MP_ENOMEM, "out of memory");
-        } else {
-            size_t k = 0;
-            ms[k++] = d->metrics[primary];
-            ms[0].guardrail = 0;
-            for (size_t m = 0; m < d->nmetrics; m++)
-                if ((long)m != primary)
-                    ms[k++] = d->metrics[m];
-            mp_ab_opts o = {.alpha = A->alpha, .prior_a = A->prior_a, .prior_b = A->prior_b,
-                            .split = A->nsplit ? A->split : NULL, .sequential = A->sequential,
-                            .horizon = A->horizon, .nboot = d->per_visitor ? (size_t)A->nboot : 0};
-            mp_ab_result *res = NULL;
-            st = mp_ab_analyze(d->narms, (const char *const *)d->arms, (size_t)control, ms, d->nmetrics, &o, &res,
-                               &err);
-            if (st == MP_EINPUT) { /* name the file */
-                char msg[MP_ERRMSG_MAX];
-                snprintf(msg, sizeof msg, "%s", err.msg);
-                mp_fail(&err, st, "%s: %s", d->name, msg);
-            }
-            if (st == MP_OK) {
-                size_t nign = 0;
-                ignored = mp_ab_data_ignored(d, &nign);
-                struct mp_ab_view v = {.input = d->name, .per_visitor = d->per_visitor, .rows = d->rows,
-                                       .narms = d->narms, .control = (size_t)control,
-                                       .arms = (const char *const *)d->arms, .nmetrics = d->nmetrics,
-                                       .metrics = ms, .res = res, .opts = o, .ignored = ignored, .nignored = nign};
-                v.opts.alpha = A->alpha;
-                v.opts.prior_a = A->prior_a;
-                v.opts.prior_b = A->prior_b;
-                st = cli_output(A->output, A->format, &ab_writers, &v, &err);
-            }
-            mp_ab_result_free(res);
+        size_t k = 0;
+        a->ms[k++] = d->metrics[primary];
+        a->ms[0].guardrail = 0;
+        for (size_t m = 0; m < d->nmetrics; m++)
+            if ((long)m != primary)
+                a->ms[k++] = d->metrics[m];
+        o.nboot = d->per_visitor ? (size_t)A->nboot : 0;
+        st = mp_ab_analyze(d->narms, (const char *const *)d->arms, (size_t)control, a->ms, d->nmetrics, &o, &a->res,
+                           err);
+        if (st == MP_EINPUT) { /* name the file */
+            char msg[MP_ERRMSG_MAX];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            mp_fail(err, st, "%s: %s", d->name, msg);
         }
-        free(ms);
     }
-    mp_ab_data_free(d);
+    if (st != MP_OK) {
+        cli_abtest_free(a);
+        return st;
+    }
+    size_t nign = 0;
+    const char **ignored = mp_ab_data_ignored(d, &nign);
+    a->v = (struct mp_ab_view){.input = d->name, .per_visitor = d->per_visitor, .rows = d->rows, .narms = d->narms,
+                               .control = (size_t)control, .arms = (const char *const *)d->arms,
+                               .nmetrics = d->nmetrics, .metrics = a->ms, .res = a->res, .opts = o,
+                               .ignored = ignored, .nignored = nign};
+    *out = a;
+    return MP_OK;
+}
+
+static const struct args default_args = {.sub = "abtest", .format = -1, .power = 0.8, .alpha = 0.05,
+                                         .variants = 2, .prior_a = 1, .prior_b = 1, .nboot = 1000, .seed = 1};
+
+enum mp_status cli_abtest_load(const char *path, struct cli_abtest **out, mp_error *err)
+{
+    struct args A = default_args;
+    A.input = path;
+    return abtest_load(&A, out, err);
+}
+
+static int analyze(struct args *A)
+{
+    static const int design_only[] = {OPT_BASELINE, OPT_MDE, OPT_POWER, OPT_VARIANTS, OPT_TRAFFIC, OPT_SD,
+                                      OPT_SVG};
+    int rc = only_for(A, design_only, sizeof design_only / sizeof *design_only, "design");
+    if (rc >= 0)
+        return rc;
+    if (!A->input)
+        return cli_usage(A->sub, "which results? give RESULTS.csv (or - for standard input)");
+    mp_error err = {0};
+    struct cli_abtest *a = NULL;
+    enum mp_status st = abtest_load(A, &a, &err);
+    if (st == MP_OK)
+        st = cli_output(A->output, A->format, &ab_writers, &a->v, &err);
+    cli_abtest_free(a);
     if (st == MP_EUSAGE)
         return cli_usage(A->sub, "%s", err.msg);
     return st == MP_OK ? 0 : cli_fail(&err);
@@ -370,8 +409,7 @@ int cmd_abtest(int argc, char **argv)
         fputs(usage_text, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    struct args A = {.sub = "abtest", .format = -1, .power = 0.8, .alpha = 0.05, .variants = 2, .prior_a = 1,
-                     .prior_b = 1, .nboot = 1000, .seed = 1};
+    struct args A = default_args;
     int design_cmd = strcmp(argv[1], "design") == 0;
     if (!design_cmd && strcmp(argv[1], "analyze") != 0)
         return cli_usage("abtest", "'%s' is not design or analyze", argv[1]);

@@ -132,4 +132,18 @@ grep -q "Visitors per arm: 118,775" "$TMP/out" && grep -q "20 days" "$TMP/out" &
     fail "design" "$(head -3 "$TMP/out")"
 $PY -c "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); assert d.getElementsByTagName('polyline')" "$TMP/d.svg" &&
     ok "design --svg is well-formed SVG with a line" || fail "svg" "$(head -c 300 "$TMP/d.svg")"
+# the report's Experiments section
+expect_exit "report --abtest" 0 "$MPLAN" report examples/new-trade-festival/plan.yaml --abtest $ex/results.csv -o "$TMP/r.html"
+$PY - "$TMP/r.html" <<'EOF' && ok "report: Experiments section with the verdict and a table per metric" || fail "report --abtest" "$(grep -o '<section id="experiments">.\{0,300\}' "$TMP/r.html")"
+import sys
+h = open(sys.argv[1]).read()
+sec = h[h.index('<section id="experiments">'):]
+sec = sec[:sec.index("</section>")]
+assert "<b>Verdict:</b> B beats A on conversion" in sec, sec[:400]
+assert sec.count("<table>") == 3 and "sample ratio ok" in sec, sec[:400]
+EOF
+printf 'variant,visitors,conversions\nA,10,20\nB,10,1\n' >"$TMP/badr.csv"
+expect_exit "report --abtest with bad results: exit 3" 3 "$MPLAN" report examples/new-trade-festival/plan.yaml --abtest "$TMP/badr.csv" -o "$TMP/r2.html"
+expect_err "report --abtest names file:line" "badr.csv:2: conversions 20 above visitors 10"
+[ ! -e "$TMP/r2.html" ] && ok "no report written on bad results" || fail "report" "a report was written"
 finish
