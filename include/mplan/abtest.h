@@ -60,7 +60,7 @@ MP_API double mp_stat_prob_beat(double x_test, double n_test, double x_ctrl, dou
 MP_API double mp_stat_expected_loss(double x_test, double n_test, double x_ctrl, double n_ctrl,
                                     double prior_a, double prior_b);
 
-/* Holm's step-down adjustment of n p-values (p_adj may be p). */
+/* Holm's step-down adjustment of n p-values; allocates nothing (p_adj may be p when n <= 64). */
 MP_API void mp_stat_holm(const double *p, double *p_adj, size_t n);
 
 /* Sample-ratio mismatch: chi-square goodness of fit of the arms' visitors against the

@@ -507,36 +507,40 @@ double mp_stat_expected_loss(double x_test, double n_test, double x_ctrl, double
     return loss > 0 ? loss : 0;
 }
 
+/* Without allocating (a handful of variants: O(n^2) is nothing): p_(k) the k-th smallest
+ * (ties in index order), the adjusted value is the running max of (n - k) p_(k), capped at 1. */
+static size_t holm_rank(const double *p, size_t n, size_t j)
+{
+    size_t r = 0;
+    for (size_t l = 0; l < n; l++)
+        r += p[l] < p[j] || (p[l] == p[j] && l < j);
+    return r;
+}
+
 void mp_stat_holm(const double *p, double *p_adj, size_t n)
 {
-    size_t *ord = malloc(n * sizeof *ord);
-    double *v = malloc(n * sizeof *v);
-    if (!ord || !v) { /* fall back to Bonferroni: never less conservative than Holm */
-        for (size_t i = 0; i < n; i++)
-            p_adj[i] = fmin(1, p[i] * (double)n);
-        free(ord);
-        free(v);
-        return;
+    double tmp[64];
+    const double *v = p;
+    if (p == p_adj && n <= 64) { /* in place: keep the inputs */
+        memcpy(tmp, p, n * sizeof *tmp);
+        v = tmp;
     }
     for (size_t i = 0; i < n; i++) {
-        ord[i] = i;
-        v[i] = p[i];
-    }
-    for (size_t i = 1; i < n; i++) /* insertion sort: a handful of variants */
-        for (size_t j = i; j > 0 && (v[ord[j]] < v[ord[j - 1]] || isnan(v[ord[j - 1]])); j--) {
-            size_t t = ord[j];
-            ord[j] = ord[j - 1];
-            ord[j - 1] = t;
+        if (isnan(v[i])) {
+            p_adj[i] = NAN;
+            continue;
         }
-    double run = 0;
-    for (size_t k = 0; k < n; k++) {
-        double a = v[ord[k]] * (double)(n - k);
-        if (a > run || isnan(a))
-            run = a;
-        p_adj[ord[k]] = isnan(v[ord[k]]) ? NAN : fmin(1, run);
+        size_t ri = holm_rank(v, n, i);
+        double run = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (isnan(v[j]))
+                continue;
+            size_t rj = holm_rank(v, n, j);
+            if (rj <= ri && v[j] * (double)(n - rj) > run)
+                run = v[j] * (double)(n - rj);
+        }
+        p_adj[i] = fmin(1, run);
     }
-    free(ord);
-    free(v);
 }
 
 double mp_stat_srm(const double *visitors, const double *shares, size_t n, double *chi2)
@@ -811,7 +815,7 @@ enum mp_status mp_ab_analyze(size_t narms, const char *const *arm_names, size_t 
         }
     mp_ab_result *r = calloc(1, sizeof *r);
     double *tmp = o.nboot ? malloc(o.nboot * sizeof *tmp) : NULL;
-    double *pv = malloc(narms * sizeof *pv);
+    double *pv = malloc(2 * narms * sizeof *pv);
     double *vis = malloc(narms * sizeof *vis);
     if (r)
         r->stats = calloc(narms * nmetrics, sizeof *r->stats);
@@ -838,12 +842,12 @@ enum mp_status mp_ab_analyze(size_t narms, const char *const *arm_names, size_t 
             for (size_t a = 0; a < narms; a++)
                 if (a != control)
                     pv[k++] = seq ? st[a].seq_p : st[a].p;
-            mp_stat_holm(pv, pv, k);
+            mp_stat_holm(pv, pv + narms, k);
             k = 0;
             for (size_t a = 0; a < narms; a++) {
                 if (a == control)
                     continue;
-                double adj = pv[k++];
+                double adj = pv[narms + k++];
                 if (!seq)
                     st[a].p_holm = adj;
                 int sig = metrics[m].guardrail ? (seq ? st[a].seq_p : st[a].p) < o.alpha : adj < o.alpha;
