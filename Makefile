@@ -8,7 +8,7 @@ PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark, to build the .debs (`make deb`).
 DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev libxlsxwriter-dev
-DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
+DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium python3-statsmodels python3-scipy
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 DEB_DEB   := dpkg-dev debhelper lintian
 PCLIBS    := lua5.4 yaml-0.1 jansson libmd xlsxwriter
@@ -116,6 +116,7 @@ SRC_CORE := \
 	src/core/whatif.c \
 	src/core/review.c \
 	src/core/segment.c \
+	src/core/abtest.c \
 	src/core/escape.c \
 	src/core/numfmt.c \
 	src/core/version.c
@@ -143,7 +144,9 @@ SRC_IO := \
 	src/io/csv.c \
 	src/io/segment_io.c \
 	src/io/pack_path.c \
-	src/io/seg_buf.c
+	src/io/seg_buf.c \
+	src/io/abtest_io.c \
+	src/io/abtest_out.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -177,7 +180,8 @@ SRC_CLI := \
 	src/cli/cmd_review.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
-	src/cli/cmd_segment.c
+	src/cli/cmd_segment.c \
+	src/cli/cmd_abtest.c
 
 # The xlsx writers (libxlsxwriter): part of the command, not of libmplan (docs/design.md).
 SRC_XLSX := src/io/xlsx_out.c

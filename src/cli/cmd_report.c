@@ -11,7 +11,7 @@
 #include "run/result.h"
 
 static const char report_help[] =
-    "usage: mplan report PLAN.yaml [--actuals ACTUALS.csv] [--threshold R] -o REPORT.html\n"
+    "usage: mplan report PLAN.yaml [--actuals ACTUALS.csv] [--abtest RESULTS.csv] [--threshold R] -o REPORT.html\n"
     "\n"
     "Write the plan as one self-contained HTML page (inline SVG and CSS, no scripts, no\n"
     "network), readable on a phone and printable: allocation by channel over the periods\n"
@@ -20,6 +20,8 @@ static const char report_help[] =
     "with --actuals the plan-vs-actual variance and refits (as mplan review).\n"
     "\n"
     "  -a, --actuals FILE   actuals CSV (docs/plan-format.md)\n"
+    "  --abtest FILE        an A/B test's results (as mplan abtest analyze reads them): an\n"
+    "                       Experiments section with its lifts, sample-ratio check and verdict\n"
     "  -t, --threshold R    off-plan threshold for the variance (default 0.15)\n"
     "  -o, --output FILE    write there instead of stdout (atomically)\n"
     "  -q, --quiet          accepted as by every command (report prints no warnings)\n"
@@ -35,9 +37,10 @@ int cmd_report(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"actuals", required_argument, NULL, 'a'}, {"threshold", required_argument, NULL, 't'},
+        {"abtest", required_argument, NULL, 'A'},
         {"output", required_argument, NULL, 'o'},  {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'},
         CLI_UNITS_OPTION,                          {NULL, 0, NULL, 0}};
-    const char *output = NULL, *actuals = NULL, *units = NULL;
+    const char *output = NULL, *actuals = NULL, *units = NULL, *abtest = NULL;
     double threshold = 0.15;
     optind = 1;
     opterr = 0;
@@ -46,6 +49,7 @@ int cmd_report(int argc, char **argv)
         switch (ch) {
         case 'a': actuals = optarg; break;
         case CLI_OPT_UNITS: units = optarg; break;
+        case 'A': abtest = optarg; break;
         case 't':
             if (cli_parse_double(optarg, &threshold) != 0 || threshold < 0)
                 return cli_usage("report", "--threshold takes a share >= 0 such as 0.15, not '%s'", optarg);
@@ -69,9 +73,12 @@ int cmd_report(int argc, char **argv)
     mp_actuals *act = NULL;
     mp_review *rv = NULL;
     mp_run *run = NULL;
+    struct cli_abtest *ab = NULL;
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK)
         st = cli_units(plan, units, &err);
+    if (st == MP_OK && abtest)
+        st = cli_abtest_load(abtest, &ab, &err);
     if (st == MP_OK && actuals)
         st = mp_actuals_load(actuals, plan, &act, &err);
     if (st == MP_OK)
@@ -83,9 +90,10 @@ int cmd_report(int argc, char **argv)
         mp_run_result_of(run, &res);
         struct mp_report r = {.plan = res.plan, .alloc = res.alloc, .fc = res.fc, .goals = res.goals,
                               .ngoals = res.ngoals, .allocatable = res.allocatable, .rv = rv, .actuals_path = actuals,
-                              .eq = res.eq};
+                              .eq = res.eq, .abtest = ab ? cli_abtest_view(ab) : NULL};
         st = cli_output(output, -1, &report_writers, &r, &err);
     }
+    cli_abtest_free(ab);
     mp_review_free(rv);
     mp_actuals_free(act);
     mp_run_free(run);

@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"report", cmd_report, "write PLAN.yaml (and actuals) as one self-contained HTML page"},
     {"calendar", cmd_calendar, "write the phases, channel windows and deadlines as iCalendar"},
     {"segment", cmd_segment, "label every customer of a CSV with a segmenter; per-label summary"},
+    {"abtest", cmd_abtest, "size an A/B test (design) and read one out (analyze): lift, SRM, sequential"},
     {"eval", cmd_eval, "run a Lua script in the rule sandbox (with a plan): mplan eval x.lua"},
     {"pack", cmd_pack, "rule packs: new, check, test, info, lock (mplan help pack)"},
 };

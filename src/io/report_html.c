@@ -1,5 +1,7 @@
 #include "io/report_html.h"
 
+#include "io/abtest_out.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,6 +577,61 @@ static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *er
     return MP_OK;
 }
 
+/* The A/B test of --abtest: the sample-ratio check, the verdict, each metric's lifts. */
+static void experiments(FILE *fp, const struct mp_ab_view *v)
+{
+    const mp_ab_result *res = v->res;
+    char b[2048];
+    fputs("<section id=\"experiments\"><h2>Experiments</h2><p class=\"note\">", fp);
+    esc(fp, v->input);
+    fprintf(fp, ": %zu variants, control ", v->narms);
+    esc(fp, v->arms[v->control]);
+    fprintf(fp, "; sample ratio %s (chi-square p = %.4g).</p>\n<p><b>Verdict:</b> ", res->srm ? "MISMATCH" : "ok",
+            res->srm_p);
+    esc(fp, mp_ab_verdict(v, b, sizeof b));
+    fputs("</p>\n", fp);
+    for (size_t m = 0; m < v->nmetrics; m++) {
+        const mp_ab_metric_in *mi = &v->metrics[m];
+        int prop = mi->kind == MP_AB_PROPORTION;
+        fputs("<h3>", fp);
+        esc(fp, strcmp(mi->name, "revenue") == 0 ? "revenue per visitor" : mi->name);
+        fprintf(fp, "%s</h3><div class=\"wrap\"><table><tr><th>variant</th><th>visitors</th><th>%s</th>"
+                    "<th>lift</th><th>relative lift (95%% CI)</th><th>p</th>%s</tr>\n",
+                m == 0 ? " (primary)" : mi->guardrail ? " (guardrail)" : "", prop ? "rate" : "mean",
+                prop ? "<th>P(beat)</th>" : "");
+        for (size_t a = 0; a < v->narms; a++) {
+            const mp_ab_stat *s = mp_ab_result_stat(res, m, a);
+            char n[64];
+            fputs("<tr><td>", fp);
+            esc(fp, v->arms[a]);
+            fprintf(fp, "%s</td><td>%s</td>", a == v->control ? " (control)" : "", mp_fmt_num(s->n, 0, n, sizeof n));
+            if (prop)
+                fprintf(fp, "<td>%.2f%%</td>", 100 * s->value);
+            else
+                fprintf(fp, "<td>%s</td>", mp_fmt_num(s->value, 2, n, sizeof n));
+            if (a == v->control) {
+                fprintf(fp, "<td></td><td></td><td></td>%s</tr>\n", prop ? "<td></td>" : "");
+                continue;
+            }
+            if (prop)
+                fprintf(fp, "<td>%+.2f pp</td>", 100 * s->diff);
+            else
+                fprintf(fp, "<td>%+.2f</td>", s->diff);
+            if (isfinite(s->rel) && isfinite(s->rel_ci.lo))
+                fprintf(fp, "<td>%+.1f%% (%+.1f%%..%+.1f%%)</td>", 100 * s->rel, 100 * s->rel_ci.lo,
+                        100 * s->rel_ci.hi);
+            else
+                fputs("<td>-</td>", fp);
+            fprintf(fp, "<td>%.4g</td>", v->nmetrics && v->narms > 2 ? s->p_holm : s->p);
+            if (prop)
+                fprintf(fp, "<td>%.1f%%</td>", 100 * s->prob_beat);
+            fputs("</tr>\n", fp);
+        }
+        fputs("</table></div>\n", fp);
+    }
+    fputs("</section>\n", fp);
+}
+
 enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err)
 {
     fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n"
@@ -591,6 +648,8 @@ enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_erro
     if (st != MP_OK)
         return st;
     kpis(fp, r);
+    if (r->abtest)
+        experiments(fp, r->abtest);
     if (r->rv && (st = variance(fp, r, err)) != MP_OK)
         return st;
     fputs("<footer class=\"note\">Made by mplan from ", fp);

@@ -39,10 +39,12 @@ got=$(cd "$TMP/dirs" && MPLAN_RULES_PATH="$TMP/rules" bash -c '
 
 # Every command's long options, as its help lists them (--help goes without saying), and
 # nothing else.
-for cmd in run whatif review report calendar segment eval pack; do
+for cmd in run whatif review report calendar segment abtest eval pack; do
     { "$MPLAN" help $cmd | grep -o -- '--[a-z][a-z-]*'; echo --help; } | LC_ALL=C sort -u >"$TMP/help"
     if [ $cmd = pack ]; then
         for sub in new check test info lock; do complete_words mplan pack $sub --; done
+    elif [ $cmd = abtest ]; then
+        complete_words mplan abtest design --
     else
         complete_words mplan $cmd --
     fi | LC_ALL=C sort -u >"$TMP/comp"

@@ -31,6 +31,9 @@ C2,2026-01-02,2026-03-01,20,3,450.5,1,0,1,0,1,0,0,Hangzhou
 C3,2025-05-01,2025-06-01,300,1,99,0,1,0,0,0,0,0,Ningbo
 C4,,,,,,0,0,0,0,0,0,0,Wuhan
 CSV
+# An A/B test: one row per visitor (a guardrail, an id column) and one row per variant.
+printf 'id,variant,converted,revenue,returns\nu1,A,0,0,0\nu2,B,1,120.5,0\nu3,A,1,80,1\nu4,B,0,0,0\nu5,B,1,99.9,0\nu6,A,0,0,0\n' >"$TMP/ab.csv"
+printf 'variant,visitors,conversions,revenue,revenue_sq\nA,1000,21,2100,900000\nB,1000,30,3300,1400000\nC,990,25,2400,950000\n' >"$TMP/abv.csv"
 head=customer_id,first_visit,last_order,recency_days,orders,gmv,visits_30d,favorites,carts,follows,member_level,reviews,shares,city
 
 # sweep NAME STRIDE CMD...: every STRIDE-th N from 1 to the count of the clean run, run and
@@ -60,6 +63,9 @@ sweep() {
 # Strides keep `make test` near two minutes (about 2,700 runs); the big counts are mostly
 # Lua starting a state and jansson building many alike nodes. FI_FULL=1: every N everywhere.
 stride() { [ -n "${FI_FULL:-}" ] && echo 1 || echo "$1"; }
+sweep "oom abtest analyze rows json" 1 "$FI" abtest analyze "$TMP/ab.csv" --bootstrap 20 --format json
+sweep "oom abtest analyze table" 1 "$FI" abtest analyze "$TMP/abv.csv" --sequential --format table
+sweep "oom abtest design csv" 1 "$FI" abtest design --baseline 2% --mde 10% --format csv
 sweep "oom run table" 1 "$FI" run "$plan" --format table
 sweep "oom run json" 1 "$FI" run "$plan" --format json
 sweep "oom run csv" 1 "$FI" run "$plan" --format csv
