@@ -1365,7 +1365,8 @@ static int cut_idle(struct eq *q, const double *src)
 }
 
 /* src with, in each S-curve channel, a burst below the knee moved to the empty period where
- * the channel's GMV is highest after the move (into q->xs), as a start for a local solve:
+ * the channel's GMV is highest after the move, when that is higher than before (into q->xs),
+ * as a start for a local solve:
  * that cannot move spend across periods with nothing in between, as a pulse in week 1 that
  * belongs in week 6 once the other channels have moved too. One move per channel; at most
  * SHIFT_WORK channel evaluations in all. Returns 0 when no channel has such a move. */
@@ -1380,7 +1381,9 @@ static int shift_bursts(struct eq *q, const double *src)
         struct chan *k = &q->ch[kk];
         if (!(k->knee > 0) || k->pinned)
             continue;
-        double best = -INFINITY;
+        /* only a move that raises the channel's GMV: moving a burst that is where it belongs
+         * (a pulse below the knee that its neighbours' carry-over feeds) spoils the start */
+        double now = eval_channel(q, k, x, 0, 0), best = now + 1e-12 * fabs(now);
         size_t bi = 0, bj = 0;
         for (size_t i = k->off; i < k->off + k->m && work < SHIFT_WORK; i++) {
             double tiny = 1e-6 * x[i]; /* a local solve leaves "empty" cells a hair above 0 */
@@ -1410,6 +1413,52 @@ static int shift_bursts(struct eq *q, const double *src)
         }
     }
     return changed;
+}
+
+/* src with the spend of one period of one S-curve channel moved onto the channel's other
+ * spending periods (in proportion to their spend, under their caps): of all such moves, the
+ * one that costs its channel least GMV or gains most (into q->xs), as a start for a local
+ * solve. A run of bursts below the knee, fed by each other's carry-over, often does better
+ * one week shorter, which no local solve finds (the week's marginal stays above the others'
+ * until it is empty). At most SHIFT_WORK channel evaluations. Returns 0 when there is no move. */
+static int drop_cell(struct eq *q, const double *src)
+{
+    long work = 0;
+    memcpy(q->xs, src, q->n * sizeof *q->xs);
+    double *x = q->xs, *y = q->cand, best = -INFINITY;
+    size_t bk = q->nch, bi = 0;
+    for (size_t kk = 0; kk < q->nch && work < SHIFT_WORK; kk++) {
+        struct chan *k = &q->ch[kk];
+        if (!(k->knee > 0) || k->pinned)
+            continue;
+        double now = eval_channel(q, k, x, 0, 0), tot = sum(x, k->off, k->off + k->m);
+        for (size_t i = k->off; i < k->off + k->m && work < SHIFT_WORK; i++) {
+            double rest = tot - x[i];
+            if (!(x[i] > q->tol && rest > q->tol))
+                continue;
+            int fits = 1;
+            for (size_t j = k->off; j < k->off + k->m; j++) {
+                y[j] = j == i ? 0 : x[j] * (tot / rest);
+                fits &= y[j] <= q->cap[j];
+            }
+            if (!fits)
+                continue;
+            double d = eval_channel(q, k, y, 0, 0) - now;
+            work++;
+            if (d > best) {
+                best = d;
+                bk = kk;
+                bi = i;
+            }
+        }
+    }
+    if (bk == q->nch)
+        return 0;
+    const struct chan *k = &q->ch[bk];
+    double tot = sum(x, k->off, k->off + k->m), rest = tot - x[bi];
+    for (size_t j = k->off; j < k->off + k->m; j++)
+        x[j] = j == bi ? 0 : x[j] * (tot / rest);
+    return 1;
 }
 
 /* The optimum of the looser relaxation (the tangent to the knee in every period, whatever the
@@ -1459,7 +1508,7 @@ static void solve_scurve(struct eq *q)
     greedy(q, &best);
     q->bound = INFINITY;
     q->stop = MP_STOP_WORK;
-    for (int s = 0; s < 12 && q->starts < MAX_STARTS; s++) {
+    for (int s = 0; s < 13 && q->starts < MAX_STARTS; s++) {
         /* After today's two solves (exactly as before: from the best heuristic, then from
          * the central point), the warm start and the relaxation, which is not subject to the
          * work limit: every answer of gmv and profit gets its bound. */
@@ -1509,6 +1558,7 @@ static void solve_scurve(struct eq *q)
         case 9: x0 = cut_idle(q, q->best) ? q->xs : NULL; break;
         case 10: x0 = pulse_round(q, q->best) && cut_idle(q, q->xs) ? q->xs : NULL; break;
         case 11: x0 = shift_bursts(q, q->best) ? q->xs : NULL; break;
+        case 12: x0 = drop_cell(q, q->best) ? q->xs : NULL; break;
         }
         if (s >= 2 && !x0)
             continue;
