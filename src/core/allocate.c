@@ -1091,7 +1091,7 @@ struct dp {
 };
 
 /* The grid of channel k into d (d->h, d->F); 0 when the DP does not apply (a lift or curve
- * that falls, or nothing to grid). */
+ * that falls), 2 when the channel can have no adstock at all (then phi_k = sum_u L_u f(0)). */
 static int dp_grid(const struct eq *q, const struct chan *k, struct dp *d)
 {
     const struct mp_plan *plan = q->plan;
@@ -1107,8 +1107,12 @@ static int dp_grid(const struct eq *q, const struct chan *k, struct dp *d)
     }
     /* no plan that keeps the channel's max and the budget carries more than its spend in */
     reach = fmax(ch->carryover, fmin(reach, ch->carryover + fmin(k->U, q->has_B ? q->Bp : INFINITY)));
-    if (!(reach > 0 && isfinite(reach)))
+    if (!isfinite(reach))
         return 0;
+    if (!(reach > 0)) { /* no spend, no adstock carried in: a grid of one point, 0 */
+        d->h = 0;
+        return 2;
+    }
     d->h = reach / d->N;
     for (int i = 0; i <= d->N; i++) {
         mp_curve_eval(&ch->resp, i * d->h, &d->F[i], NULL, NULL);
@@ -1116,6 +1120,18 @@ static int dp_grid(const struct eq *q, const struct chan *k, struct dp *d)
             return 0;
     }
     return 1;
+}
+
+/* GMV of channel k with no spend and no adstock carried in. */
+static double dp_zero(const struct eq *q, const struct chan *k)
+{
+    const struct mp_plan *plan = q->plan;
+    const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
+    double f0 = 0, G = 0;
+    mp_curve_eval(&plan->channels[k->c].resp, 0, &f0, NULL, NULL);
+    for (int u = 0; u < q->T; u++)
+        G += L[u] * f0;
+    return G;
 }
 
 /* An upper bound on phi_k(mu), mu >= 0, by the backward recursion of the comment above. */
@@ -1200,7 +1216,8 @@ static double dp_bound(struct eq *q, double p, double m0, const double *x)
     double total = INFINITY;
     for (size_t kk = 0; kk < q->nch; kk++) {
         const struct chan *k = &q->ch[kk];
-        if (!dp_grid(q, k, &d))
+        int grid = dp_grid(q, k, &d);
+        if (!grid)
             goto out;
         double mk = 0, wk = 0;
         for (size_t i = k->off; x && i < k->off + k->m; i++)
@@ -1211,7 +1228,7 @@ static double dp_bound(struct eq *q, double p, double m0, const double *x)
         own[kk] = wk > 0 ? mk / wk : NAN;
         for (int j = 0; j < M; j++) {
             double mu = j < DP_PRICES ? mus[j] : own[kk];
-            phi[kk * (size_t)M + (size_t)j] = mu >= 0 && isfinite(mu) ? dp_phi(q, k, &d, mu) : NAN;
+            phi[kk * (size_t)M + (size_t)j] = !(mu >= 0 && isfinite(mu)) ? NAN : grid == 2 ? dp_zero(q, k) : dp_phi(q, k, &d, mu);
         }
     }
     for (int l = -1; l < DP_PRICES; l++) {
@@ -1275,24 +1292,34 @@ static double profit_bound(struct eq *q, const double *x, double p, double m0)
  *     G <= G + nu h = (1 + nu) (G - p S) + nu gk   with p = nu gr / (1 + nu) in [0, gr),
  * and goal (gr = 0, least spend) has, for p > 0,
  *     G - p S <= UB(p)  and  G >= -gk   so   S >= -(gk + UB(p)) / p.
- * p is taken at the relaxation's own answer x (the marginal GMV lam of its budget search,
- * where the multiplier of h makes x stationary), and for target_roas also p = 0 (the gmv
- * bound). Into q->bound: a bound on G (target_roas) or a lower bound on S (goal). */
+ * Every p gives a bound; tried: the marginal GMV lam at the relaxation's own answer x (where
+ * the multiplier of h makes x stationary), ROAS_PRICES more around it (goal) or across
+ * [0, gr) (target_roas, where the envelope's lam is often near gr and its bound loose), the
+ * best one kept. The DP's price of spend is taken at least lam: the budget's price in G - p S
+ * at the relaxed answer. Into q->bound: a bound on G (target_roas) or a lower bound on S (goal). */
+#define ROAS_PRICES 8
 static void roas_goal_bound(struct eq *q, const double *x, double lam)
 {
     set_budget(q, q->Bfull);
     if (q->plan->objective == MP_OBJ_TARGET_ROAS) {
-        double ub = profit_bound(q, x, 0, q->has_B ? fmax(0, lam) : 0);
-        double p = fmin(fmax(0, lam), q->gr * (1 - 1e-9));
-        if (p > 0) {
+        double ub = INFINITY;
+        for (int j = -1; j <= ROAS_PRICES; j++) {
+            /* j = -1: lam; then gr (1 - 2^-j): 0, gr / 2, 3 gr / 4, ... */
+            double p = j < 0 ? fmin(fmax(0, lam), q->gr * (1 - 1e-9)) : q->gr * (1 - exp2(-j));
+            if (!(p >= 0) || !isfinite(p))
+                continue;
             double nu = p / (q->gr - p);
-            ub = fmin(ub, (1 + nu) * profit_bound(q, x, p, p) + nu * q->gk);
+            ub = fmin(ub, (1 + nu) * profit_bound(q, x, p, fmax(p, lam)) + nu * q->gk);
         }
         q->bound = ub;
     } else {
-        double lo = sum(q->c_lo, 0, q->nch), p = lam;
-        if (p > 0 && isfinite(p))
-            lo = fmax(lo, -(q->gk + profit_bound(q, x, p, p)) / p);
+        double lo = sum(q->c_lo, 0, q->nch);
+        for (int j = -1; j <= ROAS_PRICES; j++) {
+            /* j = -1: lam; then lam 2^((j - ROAS_PRICES / 2) / 4) */
+            double p = j < 0 ? lam : lam * exp2((j - ROAS_PRICES / 2) / 4.0);
+            if (p > 0 && isfinite(p))
+                lo = fmax(lo, -(q->gk + profit_bound(q, x, p, fmax(p, lam))) / p);
+        }
         q->bound = lo;
     }
 }
