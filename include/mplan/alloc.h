@@ -24,7 +24,7 @@ enum mp_equalize_stop {
     MP_STOP_EXACT = 0, /* every optimised curve is concave: the answer is the optimum */
     MP_STOP_GAP = 1,   /* S-curves: the certified gap fell below MP_EQUALIZE_GAP_GOAL */
     MP_STOP_WORK = 2,  /* S-curves: the work limit came first; `gap` says how far it may be */
-    MP_STOP_NONE = 3   /* S-curves under target_roas or goal: no bound, the gap is unknown */
+    MP_STOP_NONE = 3   /* no bound, the gap is unknown (every objective now gets one; kept for its number) */
 };
 
 /* The certified gap equalize searches down to with S-curves. */

@@ -1061,17 +1061,267 @@ static double lin_bound(struct eq *q, const double *x, double p)
     return G - p * S - gx + val;
 }
 
-/* The bound in the objective's units (see finish). */
+/* ---- S-curves: the Lagrangian bound ---- */
+
+/* With the budget and each channel's min and max dualised, G - p S splits into one problem
+ * per channel: for a price mu per unit of spend, phi_k(mu) = the most G_k - mu S_k over the
+ * channel's cells in [0, cap]. For any lambda >= 0 and mu_k >= 0,
+ *
+ *     G - p S  <=  lambda B + sum_k phi_k(mu_k) + (mu_k - p - lambda) * (U_k if mu_k >= p + lambda, else lo_k)
+ *
+ * for every allocation that meets the constraints (weak duality). Unlike the envelope, which
+ * credits each period's adstock below the knee at the knee's return, phi_k is the channel's
+ * own optimum: a pulse's carry-over tail is priced on the real curve. phi_k comes from dynamic
+ * programming over the adstock carried into each period, on a grid of DP_N + 1 points from 0
+ * to the most adstock a plan can reach (caps, max, carry-over in). The value V_u(a) of the
+ * periods from u on is nondecreasing in the adstock a carried in (spending less, or nothing,
+ * reaches every later adstock a lower one reaches, and curves and lifts are nondecreasing),
+ * so a grid value W_u(i) >= V_u(g_i) is made from above: each adstock a in (g_(j-1), g_j]
+ * counts f(g_j), the spend to reach g_(j-1), and W_(u+1)(j). The grid costs at most a few
+ * grid steps of return per period; docs/model-notes.md, "S-curves". */
+#define DP_WORK 1e5 /* grid points x periods x channels x prices, at most ... */
+#define DP_NMAX 2048 /* ... with at most this many grid steps per channel ... */
+#define DP_NMIN 256   /* ... and at least this many (else no Lagrangian bound) */
+
+struct dp {
+    int N;
+    double h;                   /* grid step */
+    double *F, *W, *Wn, *H;     /* [N + 1] f(g_j), W_(u+1), W_u, window values */
+    int *dq;                    /* [N + 1] sliding-window maximum */
+};
+
+/* The grid of channel k into d (d->h, d->F); 0 when the DP does not apply (a lift or curve
+ * that falls), 2 when the channel can have no adstock at all (then phi_k = sum_u L_u f(0)). */
+static int dp_grid(const struct eq *q, const struct chan *k, struct dp *d)
+{
+    const struct mp_plan *plan = q->plan;
+    const struct mp_channel *ch = &plan->channels[k->c];
+    const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
+    double th = ch->theta, a = ch->carryover, reach = a;
+    size_t j = k->off, end = k->off + k->m;
+    for (int u = 0; u < q->T; u++) {
+        if (!(L[u] >= 0 && isfinite(L[u])))
+            return 0;
+        a = th * a + (j < end && q->per[j] == u ? q->cap[j++] : 0);
+        reach = fmax(reach, a);
+    }
+    /* no plan that keeps the channel's max and the budget carries more than its spend in */
+    reach = fmax(ch->carryover, fmin(reach, ch->carryover + fmin(k->U, q->has_B ? q->Bp : INFINITY)));
+    if (!isfinite(reach))
+        return 0;
+    if (!(reach > 0)) { /* no spend, no adstock carried in: a grid of one point, 0 */
+        d->h = 0;
+        return 2;
+    }
+    d->h = reach / d->N;
+    for (int i = 0; i <= d->N; i++) {
+        mp_curve_eval(&ch->resp, i * d->h, &d->F[i], NULL, NULL);
+        if (!isfinite(d->F[i]) || (i > 0 && d->F[i] < d->F[i - 1]))
+            return 0;
+    }
+    return 1;
+}
+
+/* GMV of channel k with no spend and no adstock carried in. */
+static double dp_zero(const struct eq *q, const struct chan *k)
+{
+    const struct mp_plan *plan = q->plan;
+    const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
+    double f0 = 0, G = 0;
+    mp_curve_eval(&plan->channels[k->c].resp, 0, &f0, NULL, NULL);
+    for (int u = 0; u < q->T; u++)
+        G += L[u] * f0;
+    return G;
+}
+
+/* An upper bound on phi_k(mu), mu >= 0, by the backward recursion of the comment above. */
+static double dp_phi(const struct eq *q, const struct chan *k, struct dp *d, double mu)
+{
+    const struct mp_plan *plan = q->plan;
+    const struct mp_channel *ch = &plan->channels[k->c];
+    const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
+    double th = ch->theta, h = d->h, *W = d->W, *Wn = d->Wn, *H = d->H;
+    int N = d->N, *dq = d->dq;
+    size_t j = k->off + k->m;
+    for (int i = 0; i <= N; i++)
+        W[i] = 0;
+    for (int u = q->T - 1; u >= 0; u--) {
+        double c = 0;
+        if (j > k->off && q->per[j - 1] == u)
+            c = q->cap[--j];
+        for (int g = 1; g <= N; g++)
+            H[g] = L[u] * d->F[g] + W[g] - mu * ((g - 1) * h);
+        int head = 0, tail = 0, next = 1;
+        for (int i = 0; i <= N; i++) {
+            double lo = th * (i * h);
+            /* spending nothing: adstock lo, counted at the grid point above it */
+            int k0 = (int)floor(th * i), kc = i == 0 ? 0 : k0 + 1 > N ? N : k0 + 1;
+            double v = L[u] * d->F[kc] + W[kc];
+            if (c > 0) {
+                /* spending up to c: adstock in (g_(g-1), g_g] for k0 < g <= k1, which costs at
+                 * least g_(g-1) - lo (for g = k0 + 1 that is <= 0: from above as well) */
+                double top = ceil((lo + c) / h * (1 + 1e-12) + 1e-9);
+                int k1 = top >= N ? N : (int)top;
+                for (; next <= k1; next++) {
+                    while (tail > head && H[dq[tail - 1]] <= H[next])
+                        tail--;
+                    dq[tail++] = next;
+                }
+                while (tail > head && dq[head] <= k0)
+                    head++;
+                if (tail > head)
+                    v = fmax(v, H[dq[head]] + mu * lo);
+            }
+            /* V_u is nondecreasing in the adstock carried in: so may W_u be */
+            Wn[i] = i > 0 ? fmax(v, Wn[i - 1]) : v;
+        }
+        double *t = W;
+        W = Wn;
+        Wn = t;
+    }
+    double a0 = ch->carryover;
+    int i0 = a0 > 0 ? (int)fmin(N, floor(a0 / h) + 1) : 0;
+    return W[i0];
+}
+
+/* The Lagrangian bound on G - p S, its multipliers picked from a set of prices: each channel's
+ * phi_k is found at DP_PRICES prices around m0, the relaxation's price of spend (p plus the
+ * budget's shadow price), from m0 / 2 to 2 m0, and at the mean marginal GMV of its cells
+ * strictly inside their bounds at x (q->gam must be the relaxed marginals at x, as lin_bound
+ * leaves them: the price its own min or max puts on it). Every budget price lam with p + lam
+ * one of those (and lam = 0) is then tried, each channel taking its best mu: weak duality
+ * makes every pair a bound, so the least is. INFINITY when the DP does not apply to some
+ * channel, the work would pass DP_WORK, or memory is short. */
+#define DP_PRICES 5
+static double dp_bound(struct eq *q, double p, double m0, const double *x)
+{
+    int M = DP_PRICES + 1;
+    int N = (int)fmin(DP_NMAX, DP_WORK / ((double)q->nch * q->T * M));
+    if (N < DP_NMIN || !(m0 >= p) || !isfinite(m0))
+        return INFINITY;
+    struct dp d = {.N = N};
+    size_t nphi = q->nch * (size_t)M;
+    double *blk = malloc((size_t)(N + 1) * (4 * sizeof(double) + sizeof(int)) + nphi * sizeof(double) +
+                         (size_t)M * sizeof(double) + q->nch * sizeof(double));
+    if (!blk)
+        return INFINITY;
+    double *phi = blk, *mus = phi + nphi, *own = mus + M;
+    d.F = own + q->nch;
+    d.W = d.F + N + 1;
+    d.Wn = d.W + N + 1;
+    d.H = d.Wn + N + 1;
+    d.dq = (int *)(void *)(d.H + N + 1);
+    for (int j = 0; j < DP_PRICES; j++)
+        mus[j] = DP_PRICES > 1 ? m0 * exp2((j - DP_PRICES / 2) / (8.0 * (DP_PRICES / 2))) : m0;
+    double total = INFINITY;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        int grid = dp_grid(q, k, &d);
+        if (!grid)
+            goto out;
+        double mk = 0, wk = 0;
+        for (size_t i = k->off; x && i < k->off + k->m; i++)
+            if (x[i] > q->tol && x[i] < q->cap[i] - q->tol) {
+                mk += x[i] * q->gam[i];
+                wk += x[i];
+            }
+        own[kk] = wk > 0 ? mk / wk : NAN;
+        for (int j = 0; j < M; j++) {
+            double mu = j < DP_PRICES ? mus[j] : own[kk];
+            phi[kk * (size_t)M + (size_t)j] = !(mu >= 0 && isfinite(mu)) ? NAN : grid == 2 ? dp_zero(q, k) : dp_phi(q, k, &d, mu);
+        }
+    }
+    for (int l = -1; l < DP_PRICES; l++) {
+        double lam = l < 0 ? 0 : mus[l] - p, val = q->has_B ? lam * q->Bp : 0;
+        if (!(lam >= 0) || (l >= 0 && !q->has_B))
+            continue;
+        for (size_t kk = 0; kk < q->nch; kk++) {
+            const struct chan *k = &q->ch[kk];
+            double best = INFINITY;
+            for (int j = 0; j < M; j++) {
+                double v = phi[kk * (size_t)M + (size_t)j];
+                if (isnan(v))
+                    continue;
+                double mu = j < DP_PRICES ? mus[j] : own[kk], c0 = p + lam;
+                /* (0 times an unlimited max is no penalty, not NaN) */
+                best = fmin(best, mu == c0 ? v : v + (mu - c0) * (mu > c0 ? k->U : k->lo));
+            }
+            val += best;
+        }
+        total = fmin(total, val);
+    }
+out:
+    free(blk);
+    return total;
+}
+
+/* The bound in the objective's units (see finish): for goal, the least spend that can reach
+ * it (q->bound is then a lower bound on S, see roas_goal_bound). */
 static double bound_objective(const struct eq *q)
 {
     const struct mp_plan *plan = q->plan;
-    return plan->objective == MP_OBJ_PROFIT ? plan->margin * (q->K0 + q->bound) - q->F0 : q->K0 + q->bound;
+    switch (plan->objective) {
+    case MP_OBJ_PROFIT: return plan->margin * (q->K0 + q->bound) - q->F0;
+    case MP_OBJ_GOAL_GMV: return q->F0 + q->bound;
+    case MP_OBJ_GMV:
+    case MP_OBJ_TARGET_ROAS: break;
+    }
+    return q->K0 + q->bound;
 }
 
+/* (bound - value) / |bound|; for goal, a minimum, (value - bound) / |value|. val is in the
+ * objective's units (goal: the spend). */
 static double gap_of(const struct eq *q, double val)
 {
     double ub = bound_objective(q);
+    if (q->plan->objective == MP_OBJ_GOAL_GMV)
+        return isfinite(ub) && val != 0 ? fmax(0, (val - ub) / fabs(val)) : NAN;
     return isfinite(ub) && ub != 0 ? fmax(0, (ub - val) / fabs(ub)) : NAN;
+}
+
+/* The most G - p S over every allocation (budget, caps, totals): the least of lin_bound at x
+ * and the Lagrangian bound with m0 the price of spend. Leaves q->relax as it was. */
+static double profit_bound(struct eq *q, const double *x, double p, double m0)
+{
+    double b = lin_bound(q, x, p);
+    return fmin(b, dp_bound(q, p, m0, x));
+}
+
+/* target_roas and goal: a bound from the bound on G - p S (profit_bound). Every allocation
+ * that meets the target has h = gk + G - gr S >= 0, so for nu >= 0
+ *     G <= G + nu h = (1 + nu) (G - p S) + nu gk   with p = nu gr / (1 + nu) in [0, gr),
+ * and goal (gr = 0, least spend) has, for p > 0,
+ *     G - p S <= UB(p)  and  G >= -gk   so   S >= -(gk + UB(p)) / p.
+ * Every p gives a bound; tried: the marginal GMV lam at the relaxation's own answer x (where
+ * the multiplier of h makes x stationary), ROAS_PRICES more around it (goal) or across
+ * [0, gr) (target_roas, where the envelope's lam is often near gr and its bound loose), the
+ * best one kept. The DP's price of spend is taken at least lam: the budget's price in G - p S
+ * at the relaxed answer. Into q->bound: a bound on G (target_roas) or a lower bound on S (goal). */
+#define ROAS_PRICES 8
+static void roas_goal_bound(struct eq *q, const double *x, double lam)
+{
+    set_budget(q, q->Bfull);
+    if (q->plan->objective == MP_OBJ_TARGET_ROAS) {
+        double ub = INFINITY;
+        for (int j = -1; j <= ROAS_PRICES; j++) {
+            /* j = -1: lam; then gr (1 - 2^-j): 0, gr / 2, 3 gr / 4, ... */
+            double p = j < 0 ? fmin(fmax(0, lam), q->gr * (1 - 1e-9)) : q->gr * (1 - exp2(-j));
+            if (!(p >= 0) || !isfinite(p))
+                continue;
+            double nu = p / (q->gr - p);
+            ub = fmin(ub, (1 + nu) * profit_bound(q, x, p, fmax(p, lam)) + nu * q->gk);
+        }
+        q->bound = ub;
+    } else {
+        double lo = sum(q->c_lo, 0, q->nch);
+        for (int j = -1; j <= ROAS_PRICES; j++) {
+            /* j = -1: lam; then lam 2^((j - ROAS_PRICES / 2) / 4) */
+            double p = j < 0 ? lam : lam * exp2((j - ROAS_PRICES / 2) / 4.0);
+            if (p > 0 && isfinite(p))
+                lo = fmax(lo, -(q->gk + profit_bound(q, x, p, fmax(p, lam))) / p);
+        }
+        q->bound = lo;
+    }
 }
 
 /* A pulse made of src (into q->xs): in each S-curve channel, the spend of the cells whose
@@ -1142,7 +1392,8 @@ static int cut_idle(struct eq *q, const double *src)
 }
 
 /* src with, in each S-curve channel, a burst below the knee moved to the empty period where
- * the channel's GMV is highest after the move (into q->xs), as a start for a local solve:
+ * the channel's GMV is highest after the move, when that is higher than before (into q->xs),
+ * as a start for a local solve:
  * that cannot move spend across periods with nothing in between, as a pulse in week 1 that
  * belongs in week 6 once the other channels have moved too. One move per channel; at most
  * SHIFT_WORK channel evaluations in all. Returns 0 when no channel has such a move. */
@@ -1157,7 +1408,9 @@ static int shift_bursts(struct eq *q, const double *src)
         struct chan *k = &q->ch[kk];
         if (!(k->knee > 0) || k->pinned)
             continue;
-        double best = -INFINITY;
+        /* only a move that raises the channel's GMV: moving a burst that is where it belongs
+         * (a pulse below the knee that its neighbours' carry-over feeds) spoils the start */
+        double now = eval_channel(q, k, x, 0, 0), best = now + 1e-12 * fabs(now);
         size_t bi = 0, bj = 0;
         for (size_t i = k->off; i < k->off + k->m && work < SHIFT_WORK; i++) {
             double tiny = 1e-6 * x[i]; /* a local solve leaves "empty" cells a hair above 0 */
@@ -1189,6 +1442,52 @@ static int shift_bursts(struct eq *q, const double *src)
     return changed;
 }
 
+/* src with the spend of one period of one S-curve channel moved onto the channel's other
+ * spending periods (in proportion to their spend, under their caps): of all such moves, the
+ * one that costs its channel least GMV or gains most (into q->xs), as a start for a local
+ * solve. A run of bursts below the knee, fed by each other's carry-over, often does better
+ * one week shorter, which no local solve finds (the week's marginal stays above the others'
+ * until it is empty). At most SHIFT_WORK channel evaluations. Returns 0 when there is no move. */
+static int drop_cell(struct eq *q, const double *src)
+{
+    long work = 0;
+    memcpy(q->xs, src, q->n * sizeof *q->xs);
+    double *x = q->xs, *y = q->cand, best = -INFINITY;
+    size_t bk = q->nch, bi = 0;
+    for (size_t kk = 0; kk < q->nch && work < SHIFT_WORK; kk++) {
+        struct chan *k = &q->ch[kk];
+        if (!(k->knee > 0) || k->pinned)
+            continue;
+        double now = eval_channel(q, k, x, 0, 0), tot = sum(x, k->off, k->off + k->m);
+        for (size_t i = k->off; i < k->off + k->m && work < SHIFT_WORK; i++) {
+            double rest = tot - x[i];
+            if (!(x[i] > q->tol && rest > q->tol))
+                continue;
+            int fits = 1;
+            for (size_t j = k->off; j < k->off + k->m; j++) {
+                y[j] = j == i ? 0 : x[j] * (tot / rest);
+                fits &= y[j] <= q->cap[j];
+            }
+            if (!fits)
+                continue;
+            double d = eval_channel(q, k, y, 0, 0) - now;
+            work++;
+            if (d > best) {
+                best = d;
+                bk = kk;
+                bi = i;
+            }
+        }
+    }
+    if (bk == q->nch)
+        return 0;
+    const struct chan *k = &q->ch[bk];
+    double tot = sum(x, k->off, k->off + k->m), rest = tot - x[bi];
+    for (size_t j = k->off; j < k->off + k->m; j++)
+        x[j] = j == bi ? 0 : x[j] * (tot / rest);
+    return 1;
+}
+
 /* The optimum of the looser relaxation (the tangent to the knee in every period, whatever the
  * caps allow) into q->gain, as a start: it pulses more boldly than the tight one, and on
  * some plans that finds the better answer. */
@@ -1211,8 +1510,11 @@ static const double *loose_optimum(struct eq *q, double p, struct pick *best)
  * interior-point method with the Hessian clipped, line search on the true objective) from the
  * best of them and from the central point; then, for gmv and profit, the relaxation: each
  * S-curve replaced by its concave envelope gives a concave plan whose optimum equalize finds
- * exactly and whose linearisation bounds every allocation from above (lin_bound). While the
- * best answer is not within MP_EQUALIZE_GAP_GOAL of that bound, more local solves start from
+ * exactly and whose linearisation bounds every allocation from above (lin_bound; on small
+ * plans also the Lagrangian of the channels, dp_bound, whichever is lower). target_roas and
+ * goal get their bound from the relaxation's own answer (roas_goal_bound) and stop there, as
+ * before. While the best answer is not within MP_EQUALIZE_GAP_GOAL of the bound, more local
+ * solves start from
  * the caller's warm start, the relaxed optimum, pulses made of it and of the best answer, and
  * the relaxed optimum without the channels it keeps below their knee, up to MAX_STARTS. The
  * answer is the best point seen, so never below a heuristic, today's answer or the warm start. */
@@ -1222,7 +1524,7 @@ static void solve_scurve(struct eq *q)
     struct pick best = {0, 0, 0};
     double lo = sum(q->c_lo, 0, q->nch), top = fmin(q->Bfull, sum(q->c_U, 0, q->nch));
     int gmv = plan->objective == MP_OBJ_GMV, levels = gmv ? 1 : LEVELS;
-    int certify = gmv || plan->objective == MP_OBJ_PROFIT;
+    int certify = gmv || plan->objective == MP_OBJ_PROFIT; /* else target_roas, goal */
     double p = plan->objective == MP_OBJ_PROFIT ? 1 / plan->margin : 0;
     for (int h = 0; h < 2; h++)
         for (int l = gmv ? 1 : 0; l <= levels; l++) {
@@ -1232,21 +1534,31 @@ static void solve_scurve(struct eq *q)
         }
     greedy(q, &best);
     q->bound = INFINITY;
-    q->stop = certify ? MP_STOP_WORK : MP_STOP_NONE;
-    for (int s = 0; s < 12 && q->starts < MAX_STARTS; s++) {
+    q->stop = MP_STOP_WORK;
+    for (int s = 0; s < 13 && q->starts < MAX_STARTS; s++) {
         /* After today's two solves (exactly as before: from the best heuristic, then from
          * the central point), the warm start and the relaxation, which is not subject to the
          * work limit: every answer of gmv and profit gets its bound. */
         if (s == 2) {
             if (q->warm)
                 q->raw |= consider(q, q->warm, gmv_of(q, q->warm), &best);
-            if (!certify)
+            if (!certify) {
+                /* target_roas and goal: the relaxation's own answer gives the bound */
+                q->relax = 1;
+                q->clipped = 0;
+                solve_objective(q, NULL, 1);
+                memcpy(q->xr, q->x, q->n * sizeof *q->x);
+                roas_goal_bound(q, q->xr, q->lambda);
+                q->relax = 0;
+                q->clipped = 1;
+                set_budget(q, q->Bfull);
                 break;
+            }
             q->relax = 1;
             q->clipped = 0;
             solve_at(q, q->Bfull, p, NULL, 1);
             memcpy(q->xr, q->x, q->n * sizeof *q->x);
-            q->bound = lin_bound(q, q->xr, p);
+            q->bound = profit_bound(q, q->xr, p, q->has_B ? fmax(p, q->lambda) : p);
             q->relax = 0;
             q->clipped = 1;
             set_budget(q, q->Bfull);
@@ -1273,6 +1585,7 @@ static void solve_scurve(struct eq *q)
         case 9: x0 = cut_idle(q, q->best) ? q->xs : NULL; break;
         case 10: x0 = pulse_round(q, q->best) && cut_idle(q, q->xs) ? q->xs : NULL; break;
         case 11: x0 = shift_bursts(q, q->best) ? q->xs : NULL; break;
+        case 12: x0 = drop_cell(q, q->best) ? q->xs : NULL; break;
         }
         if (s >= 2 && !x0)
             continue;
@@ -1295,7 +1608,8 @@ static void solve_scurve(struct eq *q)
         consider(q, q->x, gmv_of(q, q->x), &best);
         set_budget(q, q->Bfull);
     }
-    if (certify && q->stop != MP_STOP_GAP && gap_of(q, best.val) <= MP_EQUALIZE_GAP_GOAL)
+    double val = plan->objective == MP_OBJ_GOAL_GMV ? -best.val : best.val;
+    if (best.feas && q->stop != MP_STOP_GAP && gap_of(q, val) <= MP_EQUALIZE_GAP_GOAL)
         q->stop = MP_STOP_GAP;
     memcpy(q->x, q->best, q->n * sizeof *q->x);
 }
@@ -1562,8 +1876,12 @@ static enum mp_status finish(struct eq *q, mp_alloc *out, mp_equalize_info *info
     if (concave) {
         info->bound = info->objective;
         info->gap = 0;
-    } else if (q->stop == MP_STOP_NONE || q->n == 0) {
+    } else if (q->stop == MP_STOP_NONE || q->n == 0 || !meets(q, G, S)) {
+        /* goal out of reach: the least spend that reaches it bounds nothing here */
         info->bound = info->gap = NAN;
+    } else if (plan->objective == MP_OBJ_GOAL_GMV) {
+        info->bound = fmin(bound_objective(q), info->objective);
+        info->gap = gap_of(q, info->objective);
     } else {
         info->bound = fmax(bound_objective(q), info->objective);
         info->gap = gap_of(q, info->objective);
