@@ -23,6 +23,8 @@ Writes into OUTDIR:
                        neutral parameters (beta 4 x mean spend, k = mean spend, s 1, theta 0.3),
                        budget = the history's total spend (what `mplan run` re-allocates)
   truth_plan.yaml      the same plan with the true curves and baseline
+  history_plan.yaml    the truth plan with the history's spend fixed (`mplan run` of it
+                       forecasts the noiseless history)
   history_total.csv    period,gmv,<channel>...     (store totals, one spend column per channel)
   history_channels.csv period,channel,spend,gmv    (per-channel reports)
   design.json          what an analyst knows (W, the baseline's regressors, families), no truth
@@ -196,7 +198,7 @@ def yaml_num(v):
     return f"{v:.10g}"
 
 
-def plan_yaml(name, T, season, events, budget, channels, baseline=None):
+def plan_yaml(name, T, season, events, budget, channels, baseline=None, spend=None):
     out = ["mplan: 1", f"store: {{name: {name}, currency: USD}}",
            f"horizon: {{start: {START.isoformat()}, periods: {T}, period: week}}",
            f"budget: {{total: {yaml_num(budget)}, reserve: 0}}", "objective: gmv"]
@@ -214,7 +216,8 @@ def plan_yaml(name, T, season, events, budget, channels, baseline=None):
         r = f"curve: {ch['family']}, beta: {yaml_num(ch['beta'])}, k: {yaml_num(ch['k'])}"
         if ch["family"] == "hill":
             r += f", s: {yaml_num(ch['s'])}"
-        out.append(f"  - {{id: {ch['id']}, kind: paid, response: {{{r}}}, theta: {yaml_num(ch['theta'])}}}")
+        fixed = "" if spend is None else ", spend: [" + ", ".join(f"{v:.2f}" for v in spend[ch["id"]]) + "]"
+        out.append(f"  - {{id: {ch['id']}, kind: paid, response: {{{r}}}, theta: {yaml_num(ch['theta'])}{fixed}}}")
     return "\n".join(out) + "\n"
 
 
@@ -280,15 +283,18 @@ def main():
         f.write(plan_yaml(name, T, season, events, budget, neutral))
     with open(os.path.join(o.outdir, "truth_plan.yaml"), "w") as f:
         f.write(plan_yaml(name + " (truth)", T, season, events, budget, true, baseline=base))
+    with open(os.path.join(o.outdir, "history_plan.yaml"), "w") as f:  # the truth with the history's spend
+        f.write(plan_yaml(name + " (history)", T, season, events, budget + 1, true, baseline=base,
+                          spend=dict(zip(ids, x))))
     with open(os.path.join(o.outdir, "history_total.csv"), "w") as f:
         f.write("period,gmv," + ",".join(ids) + "\n")
         for u in range(T):
-            f.write(f"{dates[u]},{total[u]:.10g}," + ",".join(f"{x[c, u]:.2f}" for c in range(C)) + "\n")
+            f.write(f"{dates[u]},{total[u]:.12g}," + ",".join(f"{x[c, u]:.2f}" for c in range(C)) + "\n")
     with open(os.path.join(o.outdir, "history_channels.csv"), "w") as f:
         f.write("period,channel,spend,gmv\n")
         for u in range(T):
             for c in range(C):
-                f.write(f"{dates[u]},{ids[c]},{x[c, u]:.2f},{per_ch[c, u]:.10g}\n")
+                f.write(f"{dates[u]},{ids[c]},{x[c, u]:.2f},{per_ch[c, u]:.12g}\n")
 
     # The baseline's regressors an analyst can build: level (with the plan's season), trend,
     # the season's sine and cosine (when there is one), each event's outbreak days / 7.
