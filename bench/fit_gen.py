@@ -1,34 +1,37 @@
 #!/usr/bin/python3
 """Store histories from known curves, in mplan's own model, for `mplan fit` (bench/fit.sh).
 
-The world (docs/model-notes.md, model.md 3-4), weekly from 2024-01-01:
+The world (docs/model-notes.md, model.md 3-4), weekly; the history runs T weeks from
+2024-01-01 and the plan covers the 52 weeks after it:
 
-    gmv[t]  = baseline[t] + sum_c W[c,t] f_c(a[c,t]),   a[c,t] = x[c,t] + theta_c a[c,t-1], a[c,0] = 0
-    W[c,t]  = season[t] * (1 + sum_e (o[e,t] / 7) (lift_e - 1))       (every channel takes the full lift)
-    baseline[t] = level season[t] + trend t + sum_e gamma_e o[e,t] / 7
-    season[t]   = 1 + amp sin(2 pi t / (365.25 / 7) + phase)          (written into the plan, 4 decimals)
+    gmv[t]  = baseline[t] + sum_c W[t] f_c(a[c,t]),   a[c,t] = x[c,t] + theta_c a[c,t-1], a[c,0] = 0
+    W[t]    = 1 + sum_e (o[e,t] / 7) (lift_e - 1)          (every channel takes the full lift)
+    baseline[t] = level (1 + amp sin(2 pi mid[t] / 365.2425 + phase)) + trend t + sum_e gamma_e o[e,t] / 7
 
-with o[e,t] the outbreak days of event e in week t (day-weighted, as mplan does) and f the
-hill `beta a^s / (a^s + k^s)` or exp `beta (1 - exp(-a/k))` curve. Noise is multiplicative:
-observed = model * (1 + sigma z), z standard normal clipped to [-3, 3], on the store total
-(wide file) and independently on each channel's GMV (long file).
+with o[e,t] the outbreak days of event e in week t (day-weighted, as mplan does), mid[t] the
+week's middle day, gamma_e the organic lift of event e (the same every year) and f the hill
+`beta a^s / (a^s + k^s)` or exp `beta (1 - exp(-a/k))` curve. The season is the organic
+demand's (the baseline's); channel responses see the events' lift only. Noise is
+multiplicative: observed = model * (1 + sigma z), z standard normal clipped to [-3, 3], on the
+store total (wide file) and independently on each channel's GMV (long file).
 
 usage: fit_gen.py OUTDIR [--channels C] [--weeks T] [--noise SIGMA] [--seed N]
-                  [--families mix|hill|exp] [--events-per-year 1|2] [--no-season] [--plain]
-                  [--no-optimum]
+                  [--families mix|hill|exp] [--events-per-year 1|2] [--plain] [--no-optimum]
 --plain: no season, trend or events (a flat baseline), for small exact fixtures.
 
 Writes into OUTDIR:
-  plan.yaml            the store, its events and season, channels with their true family and
-                       neutral parameters (beta 4 x mean spend, k = mean spend, s 1, theta 0.3),
-                       budget = the history's total spend (what `mplan run` re-allocates)
-  truth_plan.yaml      the same plan with the true curves and baseline
-  history_plan.yaml    the truth plan with the history's spend fixed (`mplan run` of it
-                       forecasts the noiseless history)
+  plan.yaml            the next 52 weeks: the store, its events (once each), channels with
+                       their true family and neutral parameters (beta 4 x mean spend, k = mean
+                       spend, s 1, theta 0.3), budget = 52 x the history's mean weekly spend
+  truth_plan.yaml      the same plan with the true curves
+  history_plan.yaml    the history as a plan: the truth with the history's spend fixed and the
+                       true baseline (`mplan run` of it forecasts the noiseless history)
   history_total.csv    period,gmv,<channel>...     (store totals, one spend column per channel)
   history_channels.csv period,channel,spend,gmv    (per-channel reports)
-  design.json          what an analyst knows (W, the baseline's regressors, families), no truth
-  truth.json           true parameters, ROAS at the mean spend, the true optimum
+  design.json          what an analyst knows (W of history and plan, the baseline's regressors,
+                       families), no truth: the scipy anchor's input
+  truth.json           true parameters, ROAS at the mean spend, the plan's true optimum, the
+                       noiseless series (model_total, model_channel)
 ROAS at the mean spend m: spending m every week at demand 1, the steady adstock is
 m / (1 - theta), so roas = f(m / (1 - theta)) / m and mroas = f'(m / (1 - theta)) / (1 - theta).
 """
@@ -40,33 +43,30 @@ import os
 import numpy as np
 
 START = datetime.date(2024, 1, 1)  # a Monday
-# (name, month, first day, last day, lift, organic lift share)
+PLAN_WEEKS = 52
+# (name, month, first day, last day, lift)
 EVENTS = [("Double 11", 11, 1, 11, 1.8), ("618", 6, 1, 18, 1.5)]
 
 
-def weeks_of(T):
-    return [START + datetime.timedelta(days=7 * t) for t in range(T)]
-
-
-def events_of(T, per_year):
-    """Each year's events inside the horizon: name, first and last day of the outbreak."""
-    end = START + datetime.timedelta(days=7 * T - 1)
+def events_of(start, T, per_year):
+    """Each year's events inside T weeks from start: name, first and last day of the outbreak."""
+    end = start + datetime.timedelta(days=7 * T - 1)
     out = []
-    for year in range(START.year, end.year + 1):
+    for year in range(start.year, end.year + 1):
         for name, month, d0, d1, lift in EVENTS[:per_year]:
             a, b = datetime.date(year, month, d0), datetime.date(year, month, d1)
-            if a >= START and b <= end:
-                out.append(dict(name=f"{name} {year}", first=a, last=b, lift=lift))
+            if a >= start and b <= end:
+                out.append(dict(name=name, year=year, first=a, last=b, lift=lift))
     return sorted(out, key=lambda e: e["first"])
 
 
-def outbreak_days(T, events):
-    """o[e,t]: days of event e's outbreak in week t."""
-    o = np.zeros((len(events), T))
-    for e, ev in enumerate(events):
+def outbreak_days(start, T, events, names):
+    """o[e,t]: days of the outbreaks of event name e in week t from start."""
+    o = np.zeros((len(names), T))
+    for ev in events:
         d = ev["first"]
         while d <= ev["last"]:
-            o[e, (d - START).days // 7] += 1
+            o[names.index(ev["name"]), (d - start).days // 7] += 1
             d += datetime.timedelta(days=1)
     return o
 
@@ -161,15 +161,14 @@ def ar1(rng, T, rho, sd):
     return z
 
 
-def spends(rng, C, T, o):
+def spends(rng, C, T, windows):
     """Weekly spend: a drifting budget shared by all channels, each channel's own pattern
     (always-on with weekly noise, flighted on/off, or bursts), pushes in the three weeks before
     each outbreak and in it (every channel pushes, by its own factor: correlated), in cents."""
     shared = np.exp(ar1(rng, T, 0.9, 0.08))
     pre = np.zeros(T)
-    for e in range(o.shape[0]):
-        weeks = np.nonzero(o[e])[0]
-        pre[max(0, weeks[0] - 3):weeks[-1] + 1] = 1
+    for w0, w1 in windows:  # the weeks of each outbreak
+        pre[max(0, w0 - 3):w1 + 1] = 1
     x, kinds = np.zeros((C, T)), []
     for c in range(C):
         kind = ["always-on", "flighted", "bursts"][c % 3]
@@ -198,19 +197,17 @@ def yaml_num(v):
     return f"{v:.10g}"
 
 
-def plan_yaml(name, T, season, events, budget, channels, baseline=None, spend=None):
+def plan_yaml(name, start, T, events, budget, channels, baseline=None, spend=None, years=False):
     out = ["mplan: 1", f"store: {{name: {name}, currency: USD}}",
-           f"horizon: {{start: {START.isoformat()}, periods: {T}, period: week}}",
+           f"horizon: {{start: {start.isoformat()}, periods: {T}, period: week}}",
            f"budget: {{total: {yaml_num(budget)}, reserve: 0}}", "objective: gmv"]
     if baseline is not None:
         out.append("baseline: {gmv: [" + ", ".join(yaml_num(b) for b in baseline) + "]}")
-    if season is not None:
-        out.append("season: [" + ", ".join(f"{v:.4f}" for v in season) + "]")
     if events:
         out.append("events:")
         for ev in events:
-            out.append(f"  - {{name: {ev['name']}, outbreak: {ev['first']}..{ev['last']}, "
-                       f"lift: {ev['lift']}}}")
+            n = f"{ev['name']} {ev['year']}" if years else ev["name"]
+            out.append(f"  - {{name: {n}, outbreak: {ev['first']}..{ev['last']}, lift: {ev['lift']}}}")
     out.append("channels:")
     for ch in channels:
         r = f"curve: {ch['family']}, beta: {yaml_num(ch['beta'])}, k: {yaml_num(ch['k'])}"
@@ -230,26 +227,25 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--families", choices=["mix", "hill", "exp"], default="mix")
     ap.add_argument("--events-per-year", type=int, choices=[1, 2])
-    ap.add_argument("--no-season", action="store_true")
     ap.add_argument("--plain", action="store_true")
     ap.add_argument("--no-optimum", action="store_true")
     o = ap.parse_args()
+    if o.weeks < PLAN_WEEKS:
+        ap.error(f"--weeks: at least {PLAN_WEEKS}")
     C, T, sigma = o.channels, o.weeks, o.noise
     rng = np.random.default_rng([o.seed, C, T, int(round(sigma * 1000))])
     per_year = o.events_per_year or 1 + o.seed % 2
-    events = [] if o.plain else events_of(T, per_year)
-    od = outbreak_days(T, events)
-    t = np.arange(T)
-    season = None
-    if not (o.plain or o.no_season):
-        season = np.round(1 + rng.uniform(0.05, 0.15) * np.sin(2 * np.pi * t / (365.25 / 7)
-                                                               + rng.uniform(0, 2 * np.pi)), 4)
-    sea = np.ones(T) if season is None else season
-    lift = np.array([ev["lift"] for ev in events]).reshape(-1, 1)
-    m = 1 + (od / 7 * (lift - 1)).sum(axis=0)
-    W = np.repeat((sea * m)[None, :], C, axis=0)
+    pstart = START + datetime.timedelta(days=7 * T)
+    events = [] if o.plain else events_of(START, T, per_year)
+    pevents = [] if o.plain else events_of(pstart, PLAN_WEEKS, per_year)
+    names = [n for n, *_ in EVENTS[:per_year]] if events else []
+    lift = np.array([ev[4] for ev in EVENTS[:len(names)]]).reshape(-1, 1)
+    od = outbreak_days(START, T, events, names)
+    W = np.repeat((1 + (od / 7 * (lift - 1)).sum(axis=0))[None, :], C, axis=0)
+    pod = outbreak_days(pstart, PLAN_WEEKS, pevents, names)
+    pW = np.repeat((1 + (pod / 7 * (lift - 1)).sum(axis=0))[None, :], C, axis=0)
 
-    x, kinds = spends(rng, C, T, od) if events else spends(rng, C, T, np.zeros((0, T)))
+    x, kinds = spends(rng, C, T, [((e["first"] - START).days // 7, (e["last"] - START).days // 7) for e in events])
     fam = np.array(["hill" if o.families == "hill" or (o.families == "mix" and rng.random() < 0.6)
                     else "exp" for _ in range(C)])
     theta = np.round(rng.uniform(0, 0.7, C), 3)
@@ -263,29 +259,33 @@ def main():
     p = dict(fam=fam, beta=beta, k=k, s=s, theta=theta)
 
     G = channel_gmv(x, W, p)
+    t = np.arange(T)
+    dates = [START + datetime.timedelta(days=7 * u) for u in range(T)]
+    mid = np.array([(d - datetime.date(1970, 1, 1)).days + 3.5 for d in dates])
     level = round(G.sum(axis=0).mean() * rng.uniform(0.8, 1.5), 2)
+    amp, phase = (0.0, 0.0) if o.plain else (round(rng.uniform(0.05, 0.15), 3), round(rng.uniform(0, 2 * np.pi), 3))
     trend = 0.0 if o.plain else round(level * rng.uniform(-0.1, 0.3) / 52, 2)
-    gamma = np.round(level * (lift[:, 0] - 1) * rng.uniform(0.3, 0.8, len(events)), 2)
-    base = level * sea + trend * t + (gamma[:, None] * od / 7).sum(axis=0)
+    gamma = np.round(level * (lift[:, 0] - 1) * rng.uniform(0.3, 0.8, len(names)), 2)
+    base = (level * (1 + amp * np.sin(2 * np.pi * mid / 365.2425 + phase)) + trend * t
+            + (gamma[:, None] * od / 7).sum(axis=0))
     clip = lambda z: np.clip(z, -3, 3)  # noqa: E731
     total = (base + G.sum(axis=0)) * (1 + sigma * clip(rng.standard_normal(T)))
     per_ch = G * (1 + sigma * clip(rng.standard_normal((C, T))))
 
     ids = [f"ch{c + 1:02d}" for c in range(C)]
     os.makedirs(o.outdir, exist_ok=True)
-    dates = weeks_of(T)
     name = f"Fit bench {C}x{T} noise {sigma:g} seed {o.seed}"
-    budget = round(float(x.sum()), 2)
+    budget = round(float(mean.sum()) * PLAN_WEEKS, 2)
     neutral = [dict(id=ids[c], family=fam[c], beta=4 * mean[c], k=mean[c], s=1.0, theta=0.3)
                for c in range(C)]
     true = [dict(id=ids[c], family=fam[c], beta=beta[c], k=k[c], s=s[c], theta=theta[c]) for c in range(C)]
     with open(os.path.join(o.outdir, "plan.yaml"), "w") as f:
-        f.write(plan_yaml(name, T, season, events, budget, neutral))
+        f.write(plan_yaml(name, pstart, PLAN_WEEKS, pevents, budget, neutral))
     with open(os.path.join(o.outdir, "truth_plan.yaml"), "w") as f:
-        f.write(plan_yaml(name + " (truth)", T, season, events, budget, true, baseline=base))
-    with open(os.path.join(o.outdir, "history_plan.yaml"), "w") as f:  # the truth with the history's spend
-        f.write(plan_yaml(name + " (history)", T, season, events, budget + 1, true, baseline=base,
-                          spend=dict(zip(ids, x))))
+        f.write(plan_yaml(name + " (truth)", pstart, PLAN_WEEKS, pevents, budget, true))
+    with open(os.path.join(o.outdir, "history_plan.yaml"), "w") as f:
+        f.write(plan_yaml(name + " (history)", START, T, events, float(x.sum()) + 1, true, baseline=base,
+                          spend=dict(zip(ids, x)), years=True))
     with open(os.path.join(o.outdir, "history_total.csv"), "w") as f:
         f.write("period,gmv," + ",".join(ids) + "\n")
         for u in range(T):
@@ -296,25 +296,27 @@ def main():
             for c in range(C):
                 f.write(f"{dates[u]},{ids[c]},{x[c, u]:.2f},{per_ch[c, u]:.12g}\n")
 
-    # The baseline's regressors an analyst can build: level (with the plan's season), trend,
-    # the season's sine and cosine (when there is one), each event's outbreak days / 7.
-    reg = {"level": list(sea)}
-    if not o.plain:
-        reg["trend"] = list(t.astype(float))
-    for e, ev in enumerate(events):
-        reg[ev["name"]] = list(od[e] / 7)
+    # The baseline's regressors an analyst can build: level, trend, the year's first two
+    # harmonics (with a year of history), each event's outbreak days / 7.
+    reg = {"level": [1.0] * T, "trend": list(t / T)}
+    if T * 7 >= 365:
+        for h in (1, 2):
+            reg[f"sin{h}"] = list(np.sin(2 * np.pi * h * mid / 365.2425))
+            reg[f"cos{h}"] = list(np.cos(2 * np.pi * h * mid / 365.2425))
+    for e, n in enumerate(names):
+        reg[n] = list(od[e] / 7)
     with open(os.path.join(o.outdir, "design.json"), "w") as f:
         json.dump(dict(T=T, start=START.isoformat(), channels=ids, families=list(fam), W=W.tolist(),
-                       regressors=reg), f)
+                       plan_W=pW.tolist(), regressors=reg), f)
 
     corr = np.corrcoef(x)
     np.fill_diagonal(corr, 0)
-    truth = dict(seed=o.seed, channels=C, weeks=T, noise=sigma, events=[ev["name"] for ev in events],
-                 baseline=dict(level=level, trend=trend, events=dict(zip([ev["name"] for ev in events],
-                                                                         gamma.tolist()))),
+    truth = dict(seed=o.seed, channels=C, weeks=T, noise=sigma, events=names,
+                 baseline=dict(level=level, trend=trend, season_amp=amp, season_phase=phase,
+                               events=dict(zip(names, gamma.tolist()))),
                  max_spend_corr=float(np.abs(corr).max()) if C > 1 else 0.0, budget=budget,
                  history_channel_gmv=float(G.sum()), history_gmv=float(G.sum() + base.sum()),
-                 channel=[])
+                 model_total=(base + G.sum(axis=0)).tolist(), model_channel=G.tolist(), channel=[])
     for c in range(C):
         r, mr = roas_at_mean(fam[c], beta[c], k[c], s[c], theta[c], mean[c])
         cv = float(x[c].std() / mean[c])
@@ -323,10 +325,11 @@ def main():
             mean_spend=mean[c], spend_cv=cv, varies=cv > 0.2, roas_mean=r, mroas_mean=mr,
             contribution=float(G[c].sum()), roas_hist=float(G[c].sum() / x[c].sum())))
     if not o.no_optimum:
-        xo, lam = optimum(W, p, budget, x)
-        Go = channel_gmv(xo, W, p)
-        truth["optimum"] = dict(budget=budget, channel_gmv=float(Go.sum()), gmv=float(Go.sum() + base.sum()),
-                                lam=lam, channel_spend=dict(zip(ids, xo.sum(axis=1).tolist())))
+        # the plan's optimum (its 52 weeks from adstock 0), started from the history's last year
+        xo, lam = optimum(pW, p, budget, x[:, -PLAN_WEEKS:] * (budget / x[:, -PLAN_WEEKS:].sum()))
+        Go = channel_gmv(xo, pW, p)
+        truth["optimum"] = dict(budget=budget, channel_gmv=float(Go.sum()), lam=lam,
+                                channel_spend=dict(zip(ids, xo.sum(axis=1).tolist())))
     with open(os.path.join(o.outdir, "truth.json"), "w") as f:
         json.dump(truth, f, indent=1, default=lambda v: v.item() if hasattr(v, "item") else str(v))
 

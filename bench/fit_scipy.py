@@ -7,15 +7,16 @@ on its own. g is hill `a^s / (a^s + k^s)` or exp `1 - exp(-a/k)` (so beta is the
 saturation GMV), a[c,t] = x[c,t] + theta_c a[c,t-1] from 0; W (demand: season and day-weighted
 event lift) and the baseline's regressors R (level with the season, trend, each event's
 outbreak days / 7) come from design.json, which holds what the plan says and nothing of the
-truth (bench/fit_gen.py). The fit uses the first T - H periods (H = --holdout) and reports
-the MAPE of its forecast on the last H.
+truth (bench/fit_gen.py). As `mplan fit` does, the parameters are those of the fit on every
+period, and with --holdout H > 0 (default T/8) a second fit without the last H periods gives
+the MAPE of its forecast on them (MAPE over channel-periods for per-channel reports).
 
 Every parameter is fitted at once (the textbook approach): method 'trf' with bounds (theta in
-[0, 0.9], s in [0.3, 3], k in [1e-3, 1e3] x the channel's mean adstock, beta >= 0, gamma
-free), the analytic Jacobian (theta's through da/dtheta = a[t-1] + theta da[t-1]/dtheta),
+[0, 0.9], s in [0.3, 3], k from 1e-3 x the mean spend to 1e3 x the most adstock it can reach,
+beta >= 0, gamma free), the analytic Jacobian (theta's through da/dtheta = a[t-1] + theta da[t-1]/dtheta),
 x_scale='jac', ftol = xtol = gtol = 1e-10. Starts, the same for every channel (8: the corners
 of a 2 x 2 x 2 grid): theta0 in {0.1, 0.5}, k0 = m / (1 - theta0) x {0.5, 2} (m the channel's
-mean spend over the fitted periods), s0 in {0.7, 1.5} (hill); at each start the linear
+mean spend over the fitted periods: k0 at half and twice the steady adstock), s0 in {0.7, 1.5} (hill); at each start the linear
 parameters (beta, gamma) are solved first by bounded linear least squares (scipy's
 lsq_linear), so the start is the best it can be for its curve shapes. The answer is the best
 of the starts by sum of squares. Times are CPU time of this process, BLAS on one thread.
@@ -162,6 +163,26 @@ def write_plan(src, dst, channels):
         f.write(text)
 
 
+def estimate(x, y, W, fam, R, n, nstarts, long):
+    """Fit on periods 0..n-1; returns sse, [(beta, k, s, theta)] per channel, the prediction
+    for every period, and the function evaluations."""
+    m = x[:, :n].mean(axis=1)
+    kb = (m * 1e-3 + 1e-9, m / (1 - 0.9) * 1e3 + 1)  # 1e-3 mean spend .. 1e3 the most adstock
+    if long:
+        sse, nfev, params, pred = 0.0, 0, [], np.zeros_like(y)
+        for c in range(x.shape[0]):
+            one = slice(c, c + 1)
+            e, (_, beta, k, s, th), f = fit(x[one, :n], y[c, :n], W[one, :n], [fam[c]], None,
+                                            default_starts(m[one], nstarts), (kb[0][one], kb[1][one]))
+            sse, nfev = sse + e, nfev + f
+            params.append((beta[0], k[0], s[0], th[0]))
+            pred[c] = beta[0] * Channels(x[one], W[one], [fam[c]]).parts(k, s, th)[0][0]
+        return sse, params, pred, nfev
+    sse, (gamma, beta, k, s, th), nfev = fit(x[:, :n], y[:n], W[:, :n], fam, R[:, :n],
+                                             default_starts(m, nstarts), kb)
+    return sse, list(zip(beta, k, s, th)), gamma @ R + beta @ Channels(x, W, fam).parts(k, s, th)[0], nfev
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
@@ -175,36 +196,19 @@ def main():
     W = np.array(d["W"])
     R = np.array(list(d["regressors"].values()))
     H = T // 8 if o.holdout is None else o.holdout
-    n = T - H
     x, y = read_history(os.path.join(o.dir, "history_channels.csv" if o.long else "history_total.csv"),
                         ids, o.long)
-    mean_fit, mean_all = x[:, :n].mean(axis=1), x.mean(axis=1)
-    kb = (mean_fit / (1 - 0.9) * 1e-3 + 1e-9, mean_fit * 1e3 + 1)
     t0 = time.process_time()
-    out = dict(channels=[], nfev=0, sse=0.0)
-    if o.long:
-        params, pred = [], np.zeros_like(y)
-        for c in range(len(ids)):
-            st = default_starts(mean_fit[c:c + 1], o.starts)
-            sse, (_, beta, k, s, th), nfev = fit(x[c:c + 1, :n], y[c, :n], W[c:c + 1, :n], [fam[c]], None, st,
-                                                 (kb[0][c:c + 1], kb[1][c:c + 1]))
-            out["sse"] += sse
-            out["nfev"] += nfev
-            params.append((beta[0], k[0], s[0], th[0]))
-            pred[c] = beta[0] * Channels(x[c:c + 1], W[c:c + 1], [fam[c]]).parts(k, s, th)[0][0]
-        yh, ph = y[:, n:], pred[:, n:]  # MAPE over channel-periods
-    else:
-        sse, (gamma, beta, k, s, th), nfev = fit(x[:, :n], y[:n], W[:, :n], fam, R[:, :n],
-                                                 default_starts(mean_fit, o.starts), kb)
-        out["sse"], out["nfev"] = sse, nfev
-        params = list(zip(beta, k, s, th))
-        pred = gamma @ R + beta @ Channels(x, W, fam).parts(k, s, th)[0]
-        yh, ph = y[n:], pred[n:]
+    out = dict(channels=[], holdout=H, holdout_mape=None)
+    if H:  # as mplan fit: the forecast error of a fit without the last H periods ...
+        _, _, pred, out["nfev_holdout"] = estimate(x, y, W, fam, R, T - H, o.starts, o.long)
+        out["holdout_mape"] = float(np.mean(np.abs(y[..., T - H:] - pred[..., T - H:]) / np.abs(y[..., T - H:])))
+    # ... and the parameters of the fit on every period
+    out["sse"], params, _, out["nfev"] = estimate(x, y, W, fam, R, T, o.starts, o.long)
     out["time"] = time.process_time() - t0
-    out["holdout"] = H
-    out["holdout_mape"] = float(np.mean(np.abs(yh - ph) / np.abs(yh))) if H else None
+    mean = x.mean(axis=1)
     for c, (beta, k, s, th) in enumerate(params):
-        r, mr = roas_at_mean(fam[c], beta, k, s, th, mean_all[c])
+        r, mr = roas_at_mean(fam[c], beta, k, s, th, mean[c])
         out["channels"].append(dict(id=ids[c], family=fam[c], params=dict(beta=beta, k=k, s=s, theta=th),
                                     roas_mean=r, mroas_mean=mr))
     if o.write_plan:

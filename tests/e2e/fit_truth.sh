@@ -2,10 +2,11 @@
 # mplan fit recovers known curves: tests/e2e/fit/ is a noiseless 3-channel, 52-week history
 # made by bench/fit_gen.py (`fit_gen.py DIR --channels 3 --weeks 52 --noise 0 --plain
 # --seed 3`: hill, exp, hill; carry-over 0.37-0.66; a flat baseline) with the truth it was
-# made from (truth.json: parameters, ROAS at the mean spend, the optimum of the budget worked
-# out by scipy). fit must give the parameters back to 1e-4 and the ROAS to 1e-6, from the
-# per-channel reports and from the store totals, and `mplan run` of the plan it writes must
-# reach the true optimum when scored on the true curves (scored here, in Python).
+# made from (truth.json: parameters, ROAS at the mean spend, and the optimum of the plan's
+# budget over the next 52 weeks, worked out by scipy). fit must give the parameters back to
+# 1e-4 and the ROAS to 1e-6, from the per-channel reports and from the store totals, and
+# `mplan run` of the plan it writes must reach the true optimum when scored on the true curves
+# (scored here, in Python).
 . tests/e2e/lib.sh
 PY=/usr/bin/python3
 dir=tests/e2e/fit
@@ -48,7 +49,7 @@ PYEOF
     $PY - "$TMP/out" "$dir/truth.json" <<'PYEOF' && ok "fit_truth: $kind: its allocation reaches the true optimum" || fail "fit_truth $kind run" "see above"
 import json, math, sys
 d, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-T = t["weeks"]
+T = d["plan"]["periods"]
 x = {c["id"]: [0.0] * T for c in t["channel"]}
 for cell in d["allocation"]:
     x[cell["channel"]][cell["t"] - 1] = cell["spend"]
