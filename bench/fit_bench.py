@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""`mplan fit` against known curves and against scipy (bench/fit.sh, docs/performance.md "Fit").
+
+Histories come from bench/fit_gen.py (deterministic seeds). For each, `mplan fit --format json`
+and the anchor bench/fit_scipy.py (scipy.optimize.least_squares, same model, same data, same
+holdout) run in the same process tree; times are CPU time (user + system) of each.
+
+  speed      store totals (wide) and per-channel reports (long), 6 and 12 channels x 104 and
+             156 weeks, noise 5% and 15%, seed 1: CPU time, ratio, sum of squares of both and of
+             the true curves (goal: 12 x 156 in under 1 s, >= 20x scipy at an SSE no worse)
+  accuracy   the same grid over seeds 1..FIT_ACC_SEEDS: ROAS at the mean spend within 10% of
+             the truth (channels whose spend varies: CV > 0.2), holdout MAPE / injected noise
+             (goal <= 1.2)
+  decisions  12 x 156 over seeds 1..FIT_SEEDS: `mplan run` of the plan `fit --write-plan`
+             wrote (the 52 weeks after the history), its allocation scored on the TRUE curves
+             (fit_gen's forecast) over the true optimum (goal: min and median >= 97%); with --bootstrap FIT_BOOT, the share of
+             channel-seeds whose 90% interval of ROAS at the mean spend holds the truth (goal
+             80-97%)
+Without `mplan fit` in the build, the fitter is the anchor itself (per-channel reports only
+where scipy takes minutes), so the tables show what the goals are measured against.
+
+usage: fit_bench.py PATH/TO/mplan
+env: FIT_SEEDS (20), FIT_ACC_SEEDS (5), FIT_BOOT (200), FIT_QUICK=1 (fewer sizes),
+     FIT_PARTS (speed,accuracy,decisions)
+"""
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import fit_gen  # noqa: E402
+
+PY = "/usr/bin/python3"
+
+
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def generate(root, C, T, noise, seed, optimum):
+    d = os.path.join(root, f"{C}x{T}-n{int(noise * 100)}-s{seed}")
+    args = [PY, os.path.join(HERE, "fit_gen.py"), d, "--channels", str(C), "--weeks", str(T),
+            "--noise", str(noise), "--seed", str(seed)]
+    if not optimum:
+        args.append("--no-optimum")
+    if not os.path.exists(os.path.join(d, "truth.json")) or (
+            optimum and "optimum" not in json.load(open(os.path.join(d, "truth.json")))):
+        subprocess.run(args, check=True)
+    return d
+
+
+def hist(d, fmt):
+    return os.path.join(d, "history_total.csv" if fmt == "total" else "history_channels.csv")
+
+
+class Mplan:
+    name = "mplan fit"
+
+    def __init__(self, exe):
+        self.exe = exe
+
+    def fit(self, d, fmt, H, boot=0, write_plan=None):
+        args = [self.exe, "fit", hist(d, fmt), "--plan", os.path.join(d, "plan.yaml"), "--holdout", str(H),
+                "--format", "json"]
+        if boot:
+            args += ["--bootstrap", str(boot)]
+        if write_plan:
+            args += ["--write-plan", write_plan]
+        t0 = cpu_children()
+        r = subprocess.run(args, capture_output=True, text=True)
+        t = cpu_children() - t0
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}: {r.stderr[:400]}")
+        j = json.loads(r.stdout)
+        mape = j.get("fit", {}).get("holdout", {}).get("mape")
+        per = [c["fit"]["holdout"]["mape"] for c in j["channels"] if "fit" in c]
+        if fmt == "channels" and per and None not in per:
+            # each channel's own holdout error: the top-level one is of their sum per period,
+            # where independent noise averages out
+            mape = sum(per) / len(per)
+        return dict(time=t, sse=j.get("sse"), mape=mape, channels=j["channels"])
+
+
+class Anchor:
+    name = "scipy"
+
+    def fit(self, d, fmt, H, boot=0, write_plan=None):
+        args = [PY, os.path.join(HERE, "fit_scipy.py"), d, "--holdout", str(H)]
+        if fmt == "channels":
+            args.append("--long")
+        if write_plan:
+            args += ["--write-plan", write_plan]
+        j = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+        return dict(time=j["time"], sse=j["sse"], mape=j["holdout_mape"], channels=j["channels"])
+
+
+def truth_sse(d, fmt, H):
+    t = json.load(open(os.path.join(d, "truth.json")))
+    x, y = fit_scipy_read(d, fmt, t)
+    n = t["weeks"] - H
+    model = np.array(t["model_total"] if fmt == "total" else t["model_channel"])
+    return float(np.sum((y[..., :n] - model[..., :n]) ** 2))
+
+
+def fit_scipy_read(d, fmt, t):
+    import fit_scipy
+    return fit_scipy.read_history(hist(d, fmt), [c["id"] for c in t["channel"]], fmt == "channels")
+
+
+def ms(seconds):
+    return f"{seconds * 1e3:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def speed(root, fitter, anchor, quick):
+    print("### Fit: speed against scipy least_squares")
+    print()
+    print("| history | channels x weeks | noise | mplan fit | scipy | speed ratio | SSE mplan fit "
+          "| SSE scipy | SSE of the true curves |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    grid = [(6, 104), (12, 156)] if quick else [(6, 104), (6, 156), (12, 104), (12, 156)]
+    for fmt in ("total", "channels"):
+        for C, T in grid:
+            for noise in (0.05, 0.15):
+                d = generate(root, C, T, noise, 1, False)
+                H = 0  # one fit each on every period: the same work
+                a = anchor.fit(d, fmt, H)
+                f = fitter.fit(d, fmt, H) if fitter is not anchor else a
+                ratio = f"{a['time'] / f['time']:,.1f}x" if fitter is not anchor else "-"
+                sse_f = f"{f['sse']:.6e}" if f["sse"] is not None else "-"
+                print(f"| {'store totals' if fmt == 'total' else 'per channel'} | {C} x {T} | {noise:.0%} "
+                      f"| {ms(f['time']) if fitter is not anchor else '-'} | {ms(a['time'])} | {ratio} | "
+                      f"{sse_f if fitter is not anchor else '-'} | {a['sse']:.6e} | {truth_sse(d, fmt, H):.6e} |")
+                sys.stdout.flush()
+    print()
+
+
+def roas_err(truth, got):
+    """Relative ROAS errors of channels whose spend varies, and (for the 90% intervals)
+    hits and tries."""
+    by = {c["id"]: c for c in got["channels"]}
+    errs, hit, tries = [], 0, 0
+    for c in truth["channel"]:
+        if not c["varies"]:
+            continue
+        g = by[c["id"]]
+        errs.append(abs(g["roas_mean"] / c["roas_mean"] - 1))
+        ci = g.get("roas_mean_ci90")
+        if ci:
+            tries += 1
+            hit += ci[0] <= c["roas_mean"] <= ci[1]
+    return errs, hit, tries
+
+
+def mape_ratio(mape, noise):
+    if mape is None:
+        return None
+    return (mape / 100 if mape > 1 else mape) / noise  # a percentage is read as one
+
+
+def accuracy(root, fitter, seeds, quick):
+    print(f"### Fit: accuracy over seeds 1-{seeds} ({fitter.name})")
+    print()
+    print("| history | channels x weeks | noise | channels that vary | ROAS within 10% | median ROAS error "
+          "| worst ROAS error | holdout MAPE / noise: median | worst |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    grid = [(6, 104), (12, 156)] if quick else [(6, 104), (6, 156), (12, 104), (12, 156)]
+    for fmt in ("total", "channels"):
+        if fmt == "total" and isinstance(fitter, Anchor):
+            continue  # minutes per fit: the speed table has the anchor's store-total fits
+        for C, T in grid:
+            for noise in (0.05, 0.15):
+                errs, mr = [], []
+                for seed in range(1, seeds + 1):
+                    d = generate(root, C, T, noise, seed, False)
+                    t = json.load(open(os.path.join(d, "truth.json")))
+                    f = fitter.fit(d, fmt, T // 8)
+                    errs += roas_err(t, f)[0]
+                    r = mape_ratio(f["mape"], noise)
+                    if r is not None:
+                        mr.append(r)
+                within = sum(e <= 0.10 for e in errs)
+                mtxt = f"{statistics.median(mr):.2f} | {max(mr):.2f}" if mr else "- | -"
+                print(f"| {'store totals' if fmt == 'total' else 'per channel'} | {C} x {T} | {noise:.0%} | "
+                      f"{len(errs)} | {within} ({within / len(errs):.0%}) | {statistics.median(errs):.1%} | "
+                      f"{max(errs):.1%} | {mtxt} |")
+                sys.stdout.flush()
+    print()
+
+
+def run_alloc(exe, plan, C, T, ids):
+    r = subprocess.run([exe, "run", plan, "--format", "json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"mplan run {plan}: exit {r.returncode}: {r.stderr[:400]}")
+    x = np.zeros((C, T))
+    for cell in json.loads(r.stdout)["allocation"]:
+        x[ids.index(cell["channel"]), cell["t"] - 1] = cell["spend"]
+    return x, json.loads(r.stdout)
+
+
+def true_gmv(d, t, x):
+    """Channel GMV of allocation x over the plan's weeks, on the true curves."""
+    W = np.array(json.load(open(os.path.join(d, "design.json")))["plan_W"])
+    ch = t["channel"]
+    p = dict(fam=np.array([c["family"] for c in ch]), beta=np.array([c["beta"] for c in ch]),
+             k=np.array([c["k"] for c in ch]), s=np.array([c["s"] for c in ch]),
+             theta=np.array([c["theta"] for c in ch]))
+    return float(fit_gen.channel_gmv(x, W, p).sum())
+
+
+def decisions(root, exe, fitter, seeds, boot, C=12, T=156, P=fit_gen.PLAN_WEEKS):
+    print(f"### Fit: decision quality and bootstrap coverage, {C} x {T}, seeds 1-{seeds} ({fitter.name})")
+    print()
+    print(f"Channel GMV of each allocation of the next {P} weeks' budget, scored on the true curves, "
+          "over the true optimum's:")
+    print()
+    print("| history | noise | fitted plan: min | median | last year's spend again: median | the unfitted plan: "
+          "median | 90% intervals holding the true ROAS |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    worst_check = 0.0
+    for noise in (0.05, 0.15):
+        dirs = [generate(root, C, T, noise, seed, True) for seed in range(1, seeds + 1)]
+        ref = {}  # per history: the store's own allocation and the unfitted plan's, scored
+        for d in dirs:
+            t = json.load(open(os.path.join(d, "truth.json")))
+            ids, opt = [c["id"] for c in t["channel"]], t["optimum"]["channel_gmv"]
+            _, rt = run_alloc(exe, os.path.join(d, "truth_plan.yaml"), C, P, ids)
+            worst_check = max(worst_check, abs(rt["kpis"]["total"]["channel_gmv"] / opt - 1))
+            xn, _ = run_alloc(exe, os.path.join(d, "plan.yaml"), C, P, ids)
+            xl = fit_scipy_read(d, "total", t)[0][:, -P:]
+            xl *= t["optimum"]["budget"] / xl.sum()
+            ref[d] = (true_gmv(d, t, xl) / opt, true_gmv(d, t, xn) / opt)
+        for fmt in ("total", "channels"):
+            if fmt == "total" and isinstance(fitter, Anchor):
+                continue
+            got, hit, tries = [], 0, 0
+            for d in dirs:
+                t = json.load(open(os.path.join(d, "truth.json")))
+                ids = [c["id"] for c in t["channel"]]
+                out = os.path.join(d, f"fitted_{fmt}_{fitter.name.split()[0]}.yaml")
+                f = fitter.fit(d, fmt, T // 8, boot=boot, write_plan=out)
+                x, _ = run_alloc(exe, out, C, P, ids)
+                got.append(true_gmv(d, t, x) / t["optimum"]["channel_gmv"])
+                _, h, n = roas_err(t, f)
+                hit, tries = hit + h, tries + n
+            cov = f"{hit} of {tries} ({hit / tries:.0%})" if tries else "no intervals"
+            print(f"| {'store totals' if fmt == 'total' else 'per channel'} | {noise:.0%} | {min(got):.2%} | "
+                  f"{statistics.median(got):.2%} | {statistics.median(r[0] for r in ref.values()):.2%} | "
+                  f"{statistics.median(r[1] for r in ref.values()):.2%} | {cov} |")
+            sys.stdout.flush()
+    print()
+    print(f"The true optimum (fit_gen.py: dual bisection over L-BFGS-B) and `mplan run` of the true plan "
+          f"agree to {worst_check:.1e} (relative, worst history).")
+    print()
+
+
+def main():
+    exe = sys.argv[1]
+    root = os.path.join(os.path.dirname(os.path.abspath(exe)), "bench", "fit")
+    os.makedirs(root, exist_ok=True)
+    has_fit = subprocess.run([exe, "help", "fit"], capture_output=True).returncode == 0
+    anchor = Anchor()
+    fitter = Mplan(exe) if has_fit else anchor
+    quick = os.environ.get("FIT_QUICK") == "1"
+    if not has_fit:
+        print("(`mplan fit` is not in this build: the anchor's own figures only.)")
+        print()
+    parts = os.environ.get("FIT_PARTS", "speed,accuracy,decisions").split(",")
+    if "speed" in parts:
+        speed(root, fitter, anchor, quick)
+    if "accuracy" in parts:
+        accuracy(root, fitter, int(os.environ.get("FIT_ACC_SEEDS", "5")), quick)
+    if "decisions" in parts:
+        decisions(root, exe, fitter, int(os.environ.get("FIT_SEEDS", "20")), int(os.environ.get("FIT_BOOT", "200")))
+
+
+if __name__ == "__main__":
+    main()
