@@ -7,11 +7,12 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark, to build the .debs (`make deb`).
-DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev
+DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev \
+             libarchive-dev libsodium-dev libcurl4-openssl-dev
 DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 DEB_DEB   := dpkg-dev debhelper lintian
-PCLIBS    := lua5.4 yaml-0.1 jansson libmd
+PCLIBS    := lua5.4 yaml-0.1 jansson libmd libarchive libsodium libcurl
 
 # `make test` builds and checks the Debian packages too: in CI, or with DEB=1.
 DEB ?= $(if $(CI),1,0)
@@ -31,6 +32,10 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR  ?= $(DATADIR)/bash-completion/completions
 # Compiled into mplan: where a pack named by a bare name is looked for (docs/packs.md).
 RULESDIR     ?= $(DATADIR)/mplan/rules
+# Compiled into mplan: the shipped signed bundles (the default index of `pack install NAME`)
+# and the public keys trusted without `mplan trust add` (docs/security.md).
+BUNDLESDIR   ?= $(DATADIR)/mplan/bundles
+KEYSDIR      ?= $(DATADIR)/mplan/keys
 
 # The libraries, asked of pkg-config once. Goals that install them first (and then run a
 # sub-make) or that build nothing go without; any other goal stops here when one is missing.
@@ -112,7 +117,9 @@ SRC_CORE := \
 	src/core/review.c \
 	src/core/segment.c \
 	src/core/escape.c \
-	src/core/version.c
+	src/core/version.c \
+	src/core/semver.c \
+	src/core/pathcheck.c
 
 SRC_IO := \
 	src/io/out.c \
@@ -137,7 +144,11 @@ SRC_IO := \
 	src/io/csv.c \
 	src/io/segment_io.c \
 	src/io/pack_path.c \
-	src/io/seg_buf.c
+	src/io/seg_buf.c \
+	src/io/trust.c \
+	src/io/fetch.c \
+	src/io/bundle.c \
+	src/io/store.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -171,7 +182,8 @@ SRC_CLI := \
 	src/cli/cmd_review.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
-	src/cli/cmd_segment.c
+	src/cli/cmd_segment.c \
+	src/cli/cmd_share.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
@@ -221,11 +233,15 @@ $(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 # PREFIX=/opt/mplan` after `make` rebuilds exactly what embeds them.
 $(BUILD)/gen/paths: FORCE
 	@mkdir -p $(dir $@)
-	@printf '%s\n' 'prefix $(PREFIX)' 'libdir $(LIBDIR)' 'includedir $(INCLUDEDIR)' 'rules $(RULESDIR)' >$@.tmp
+	@printf '%s\n' 'prefix $(PREFIX)' 'libdir $(LIBDIR)' 'includedir $(INCLUDEDIR)' 'rules $(RULESDIR)' \
+	    'bundles $(BUNDLESDIR)' 'keys $(KEYSDIR)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/src/io/pack_path.o: $(BUILD)/gen/paths
 $(BUILD)/src/io/pack_path.o: ALL_CFLAGS += -DMPLAN_RULES_DIR='"$(RULESDIR)"'
+$(BUILD)/src/io/store.o $(BUILD)/src/io/trust.o: $(BUILD)/gen/paths
+$(BUILD)/src/io/store.o: ALL_CFLAGS += -DMPLAN_BUNDLES_DIR='"$(BUNDLESDIR)"'
+$(BUILD)/src/io/trust.o: ALL_CFLAGS += -DMPLAN_KEYS_DIR='"$(KEYSDIR)"'
 
 # libdir and includedir relative to the prefix where they are under it, as pkg-config's
 # --define-prefix expects.

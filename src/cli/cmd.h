@@ -10,5 +10,7 @@ int cmd_calendar(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_segment(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 
 #endif

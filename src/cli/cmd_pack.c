@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/share.h"
 #include "io/esc.h"
 #include "io/lock.h"
 #include "io/pack_info.h"
@@ -239,18 +240,21 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"new", pack_new}, {"check", pack_check}, {"test", pack_test}, {"info", pack_info}, {"lock", pack_lock},
+    {"bundle", share_bundle}, {"sign", share_sign}, {"install", share_install}, {"list", share_list},
+    {"remove", share_remove}, {"index", share_index}, {"search", share_search}, {"update", share_update},
 };
 
 int cmd_pack(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage("pack", "pack what? new, check, test, info or lock");
+        return cli_usage("pack", "pack what? new, check, test, info, lock, bundle, sign, install, list, remove, index, search or update");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(pack_help, stdout);
+        fputs(share_pack_help, stdout);
         return 0;
     }
     for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
         if (strcmp(argv[1], subcommands[i].name) == 0)
             return subcommands[i].run(argc - 1, argv + 1);
-    return cli_usage("pack", "no pack command '%s': new, check, test, info or lock", argv[1]);
+    return cli_usage("pack", "no pack command '%s': new, check, test, info, lock, bundle, sign, install, list, remove, index, search or update", argv[1]);
 }
