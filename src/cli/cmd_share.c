@@ -228,6 +228,10 @@ int share_sign(int argc, char **argv)
 static void said_installed(void *ud, const struct mp_bundle *b, const char *dir)
 {
     (void)ud;
+    if (!dir) {
+        printf("%s %s is installed already\n", b->name, b->version);
+        return;
+    }
     printf("installed %s %s in %s (%s)\n", b->name, b->version, dir,
            !b->signer.signed_ ? "UNSIGNED" : b->signer.trusted ? b->signer.key.name : "UNTRUSTED signer");
 }

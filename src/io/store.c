@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sha2.h>
 
 #include "core/pathcheck.h"
 #include "core/semver.h"
@@ -399,14 +400,23 @@ static enum mp_status load_bundle(const char *where, struct mp_bundle *b, const 
 {
     char *data;
     size_t len;
+    memset(b, 0, sizeof *b);
     MP_TRY(mp_fetch(where, MP_BUNDLE_MAX_BYTES, &data, &len, err));
+    /* Checked before anything of it is parsed. */
+    if (want_sha) {
+        char hex[65];
+        SHA2_CTX ctx;
+        SHA256Init(&ctx);
+        SHA256Update(&ctx, (const unsigned char *)data, len);
+        SHA256End(&ctx, hex);
+        if (strcmp(hex, want_sha) != 0) {
+            free(data);
+            return mp_fail(err, MP_EINPUT, "%s: its SHA-256 is not the one the index lists: the bundle was changed "
+                           "after the index was written; refused", where);
+        }
+    }
     enum mp_status st = mp_bundle_read(data, len, where, b, err);
     free(data);
-    if (st == MP_OK && want_sha && strcmp(b->sha256, want_sha) != 0) {
-        st = mp_fail(err, MP_EINPUT, "%s: its SHA-256 is not the one the index lists: the bundle was changed after "
-                     "the index was written; refused", where);
-        mp_bundle_free(b);
-    }
     return st;
 }
 
@@ -572,8 +582,26 @@ static enum mp_status commit(struct job *j, const char *origin)
     enum mp_status st = MP_OK;
     for (size_t i = 0; st == MP_OK && i < j->n; i++) {
         char dest[4096];
-        if (installed_satisfies(j->todo[i].name, j->todo[i].version))
-            continue; /* a dependency installed by an earlier entry */
+        const struct mp_bundle *b = &j->todo[i];
+        struct mp_installed got;
+        if (mp_store_resolve(b->name, b->version, NULL, &got, NULL) == MP_OK) {
+            /* That version is there: the same files (nothing to do), or other files under
+             * the same version number (refused: a version names one content). */
+            char *have = NULL;
+            size_t len;
+            int same = mp_pack_file_read(got.dir, ".manifest", MP_BUNDLE_MAX_BYTES, NULL, &have, &len, NULL, NULL) ==
+                           MP_OK && strcmp(have, b->manifest) == 0;
+            free(have);
+            if (!same) {
+                st = mp_fail(j->err, MP_EINPUT, "pack '%s' %s is installed already with other files (%s); a version "
+                             "names one content: 'mplan pack remove %s@%s' first to replace it", b->name, b->version,
+                             got.dir, b->name, b->version);
+                break;
+            }
+            if (j->o->done)
+                j->o->done(j->o->ud, b, NULL);
+            continue;
+        }
         st = mp_bundle_install(&j->todo[i], origin, dest, sizeof dest, j->err);
         if (st == MP_OK && j->o->done)
             j->o->done(j->o->ud, &j->todo[i], dest);

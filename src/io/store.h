@@ -55,7 +55,7 @@ const char *mp_default_index(void);
 struct mp_install_opts {
     const char *index;  /* NULL: the default (for a name) or the bundle's own directory */
     int allow_unsigned; /* install unsigned or untrusted bundles, marked so */
-    /* told of each pack installed (dependencies first) */
+    /* told of each pack installed (dependencies first); dir NULL: installed already */
     void (*done)(void *ud, const struct mp_bundle *b, const char *dir);
     void *ud;
 };
