@@ -188,7 +188,13 @@ expect_err "it names the untrusted key" "signed by 'mallory'"
 
 # ---- an index, served over HTTP; a second store ----
 mkdir -p idx && cp a.mpack idx/verpack-1.0.0.mpack && cp verpack-1.1.0.mpack idx/
+# 'uses' requires verpack and calls it: its KPI is 100 + the version verpack reports.
 make_pack uses uses 1.0.0 7 'verpack: "^1.0"'
+printf 'local v = require("verpack")\nlocal M = {}\nfunction M.ver(t, params) return 100 + v.ver(t, params) end\nreturn M\n' >uses/init.lua
+printf 'assert(require("init").ver({}, {}) == 102)\n' >uses/tests/basic.lua
+# 'stray' requires nothing, so verpack's modules are out of its reach.
+make_pack stray stray 1.0.0 7
+printf 'return {ver = function() return require("verpack").ver() end}\n' >stray/init.lua
 make_pack cyc-a cyc-a 1.0.0 1 'cyc-b: "^1"'
 make_pack cyc-b cyc-b 1.0.0 1 'cyc-a: "^1"'
 for p in uses cyc-a cyc-b; do "$MPLAN" pack bundle $p -o idx/$p-1.0.0.mpack --sign alice.key >/dev/null || fail "bundle $p" "failed"; done
@@ -228,6 +234,11 @@ export MPLAN_HOME="$TMP/home3"
 expect_exit "store 3: install a pack with a dependency" 0 "$MPLAN" pack install uses --index "$URL"
 "$MPLAN" pack list | awk '{print $1, $2}' | tr '\n' ' ' | grep -qx 'uses 1.0.0 verpack 1.1.0 ' &&
     ok "the dependency came from the same index" || fail "the dependency came from the same index" "$("$MPLAN" pack list)"
+sed 's/name: verpack, version: "\^1.0"/name: uses/' "$TMP/unlocked.yaml" >uses.yaml
+"$MPLAN" run uses.yaml --format json | $PY -c 'import json,sys; assert json.load(sys.stdin)["kpis"]["custom"]["uses.ver"] == 102' &&
+    ok "a pack calls a module of the pack it requires" || fail "a pack calls a module of the pack it requires" "$("$MPLAN" run uses.yaml 2>&1 | tail -2)"
+expect_exit "a pack cannot require a pack it does not depend on (its test fails)" 1 "$MPLAN" pack test stray
+grep -qF "module 'verpack' not found: no file stray/verpack.lua" "$TMP/out" && ok "it is looked for in the pack itself only" || fail "it is looked for in the pack itself only" "$(cat "$TMP/out")"
 expect_exit "store 3: a dependency cycle (exit 3)" 3 "$MPLAN" pack install cyc-a --index "$URL"
 expect_err "it names the cycle" "dependency cycle: cyc-a -> cyc-b -> cyc-a"
 "$MPLAN" pack list | grep -q '^cyc-' && fail "nothing of a cycle installed" "$("$MPLAN" pack list)" || ok "nothing of a cycle installed"
