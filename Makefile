@@ -12,7 +12,10 @@ DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev \
 DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 DEB_DEB   := dpkg-dev debhelper lintian
-PCLIBS    := lua5.4 yaml-0.1 jansson libmd libarchive libsodium libcurl
+PCLIBS    := lua5.4 yaml-0.1 jansson libmd
+# Pack sharing (bundles, signatures, HTTP) is in the mplan command only, not in libmplan:
+# libcurl cannot be linked statically on Debian (docs/design.md, "Sharing packs").
+PCLIBS_CLI := libarchive libsodium libcurl
 
 # `make test` builds and checks the Debian packages too: in CI, or with DEB=1.
 DEB ?= $(if $(CI),1,0)
@@ -41,12 +44,13 @@ KEYSDIR      ?= $(DATADIR)/mplan/keys
 # sub-make) or that build nothing go without; any other goal stops here when one is missing.
 NOLIB_GOALS := deps deps-test deps-bench deps-deb demo test bench deb clean uninstall
 ifneq ($(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
-PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PCLIBS) 2>/dev/null)
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PCLIBS) $(PCLIBS_CLI) 2>/dev/null)
 ifneq ($(.SHELLSTATUS),0)
-PC_MISSING = $(foreach l,$(PCLIBS),$(if $(shell $(PKG_CONFIG) --exists $(l) 2>/dev/null && echo y),,$(l)))
+PC_MISSING = $(foreach l,$(PCLIBS) $(PCLIBS_CLI),$(if $(shell $(PKG_CONFIG) --exists $(l) 2>/dev/null && echo y),,$(l)))
 $(error pkg-config finds no $(strip $(PC_MISSING)): run `make deps` first (it installs $(DEB_BUILD) as root, else prints the apt-get line))
 endif
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(PCLIBS))
+PC_LIBS_CLI := $(shell $(PKG_CONFIG) --libs $(PCLIBS_CLI))
 endif
 
 # One warning list for everything; CI turns warnings into errors.
@@ -145,6 +149,10 @@ SRC_IO := \
 	src/io/segment_io.c \
 	src/io/pack_path.c \
 	src/io/seg_buf.c \
+	src/io/store_find.c
+
+# Sharing packs: in the mplan command, not in libmplan (PCLIBS_CLI above).
+SRC_SHARE := \
 	src/io/trust.c \
 	src/io/fetch.c \
 	src/io/bundle.c \
@@ -187,7 +195,7 @@ SRC_CLI := \
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
-CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o) $(SRC_SHARE:%.c=$(BUILD)/%.o)
 OBJ     := $(LIB_OBJ) $(CLI_OBJ)
 BIN     := $(BUILD)/mplan
 
@@ -227,7 +235,7 @@ $(SHLIB): $(LIB_OBJ)
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(PC_LIBS_CLI) $(LDLIBS)
 
 # Install paths built into files; rewritten only when one changes, so that `make install
 # PREFIX=/opt/mplan` after `make` rebuilds exactly what embeds them.

@@ -13,6 +13,7 @@
 #include "cli/share.h"
 #include "io/bundle.h"
 #include "io/esc.h"
+#include "io/out.h"
 #include "io/pack_fs.h"
 #include "io/store.h"
 #include "io/trust.h"
@@ -38,7 +39,7 @@ static const char trust_help[] =
 
 const char share_pack_help[] =
     "       mplan pack bundle DIR [-o FILE] [--sign KEY.key]\n"
-    "       mplan pack sign FILE --key KEY.key\n"
+    "       mplan pack sign FILE --key KEY.key [--detach SIG] | --signature SIG\n"
     "       mplan pack install FILE|URL|NAME[@RANGE] [--index URL] [--allow-unsigned]\n"
     "       mplan pack list\n"
     "       mplan pack remove NAME[@VERSION]\n"
@@ -187,24 +188,35 @@ int share_bundle(int argc, char **argv)
     return st == MP_OK ? 0 : cli_fail(&err);
 }
 
+static const char sign_help[] =
+    "usage: mplan pack sign FILE --key KEY.key [--detach SIG]\n"
+    "       mplan pack sign FILE --signature SIG\n"
+    "\n"
+    "  --key KEY.key    sign the bundle's MANIFEST with a secret key (mplan key new)\n"
+    "  --detach SIG     write the signature to SIG instead of into the bundle\n"
+    "  --signature SIG  put a signature made elsewhere into the bundle; it must verify\n";
+
 int share_sign(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"key", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *key = NULL;
+        {"key", required_argument, NULL, 'k'}, {"detach", required_argument, NULL, 'd'},
+        {"signature", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *key = NULL, *detach = NULL, *sigfile = NULL;
     optind = 1;
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":k:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'k': key = optarg; break;
-        case 'h': printf("usage: mplan pack sign FILE --key KEY.key\n"); return 0;
+        case 'd': detach = optarg; break;
+        case 's': sigfile = optarg; break;
+        case 'h': fputs(sign_help, stdout); return 0;
         case ':': return cli_usage("pack", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("pack", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind != argc - 1 || !key)
-        return cli_usage("pack", "pack sign: give one bundle and --key KEY.key");
+    if (optind != argc - 1 || !key == !sigfile || (detach && !key))
+        return cli_usage("pack", "pack sign: give one bundle and --key KEY.key [--detach SIG], or --signature SIG");
     const char *file = argv[optind];
     mp_error err = {0};
     char *data;
@@ -217,8 +229,27 @@ int share_sign(int argc, char **argv)
     free(data);
     if (st != MP_OK)
         return cli_fail(&err);
-    if ((st = mp_bundle_sign(&b, key, &err)) == MP_OK && (st = mp_bundle_write(&b, file, &err)) == MP_OK)
+    if (sigfile) {
+        char *sig;
+        size_t slen;
+        if ((st = mp_file_read(sigfile, 4096, &sig, &slen, &err)) == MP_OK) {
+            st = mp_bundle_attach(&b, sig, sigfile, &err);
+            free(sig);
+        }
+    } else {
+        st = mp_bundle_sign(&b, key, &err);
+    }
+    if (st == MP_OK && detach) {
+        struct mp_out out;
+        if ((st = mp_out_open(&out, detach, &err)) == MP_OK) {
+            fputs(b.signature, out.fp);
+            if ((st = mp_out_finish(&out, MP_OK, &err)) == MP_OK)
+                printf("wrote %s: the signature of %s's MANIFEST by %s (%s)\n", detach, file, b.signer.key.name,
+                       b.signer.key.fpr);
+        }
+    } else if (st == MP_OK && (st = mp_bundle_write(&b, file, &err)) == MP_OK) {
         say_signed(&b, file);
+    }
     mp_bundle_free(&b);
     return st == MP_OK ? 0 : cli_fail(&err);
 }

@@ -22,6 +22,7 @@
 #include "io/manifest.h"
 #include "io/out.h"
 #include "io/pack_fs.h"
+#include "io/store_find.h"
 
 static void sha256_hex(const void *data, size_t len, char hex[65])
 {
@@ -172,6 +173,19 @@ enum mp_status mp_bundle_sign(struct mp_bundle *b, const char *keyfile, mp_error
     free(b->signature);
     b->signature = sig;
     return mp_signature_check(sig, strlen(sig), b->manifest, strlen(b->manifest), keyfile, &b->signer, err);
+}
+
+enum mp_status mp_bundle_attach(struct mp_bundle *b, const char *sigtext, const char *shown, mp_error *err)
+{
+    struct mp_signer who;
+    MP_TRY(mp_signature_check(sigtext, strlen(sigtext), b->manifest, strlen(b->manifest), shown, &who, err));
+    char *copy = strdup(sigtext);
+    if (!copy)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    free(b->signature);
+    b->signature = copy;
+    b->signer = who;
+    return MP_OK;
 }
 
 /* ---- writing ---- */

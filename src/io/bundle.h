@@ -46,6 +46,10 @@ enum mp_status mp_bundle_make(const char *dir, struct mp_bundle *b, mp_error *er
 /* Sign (or sign again) with a secret key file. */
 enum mp_status mp_bundle_sign(struct mp_bundle *b, const char *keyfile, mp_error *err);
 
+/* Attach a signature made elsewhere (the SIGNATURE text of a bundle of the same MANIFEST,
+ * e.g. a release's committed signature): MP_EINPUT when it does not verify. */
+enum mp_status mp_bundle_attach(struct mp_bundle *b, const char *sigtext, const char *shown, mp_error *err);
+
 /* Write the .mpack file atomically: the same bundle gives the same bytes. */
 enum mp_status mp_bundle_write(struct mp_bundle *b, const char *path, mp_error *err);
 

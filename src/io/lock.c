@@ -18,7 +18,7 @@
 #include "io/pack_fs.h"
 #include "io/yaml_doc.h"
 #include "io/manifest.h"
-#include "io/store.h"
+#include "io/store_find.h"
 
 #define PATH_BUF 4096
 

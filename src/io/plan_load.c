@@ -13,7 +13,7 @@
 #include "core/semver.h"
 #include "io/lock.h"
 #include "io/pack_path.h"
-#include "io/store.h"
+#include "io/store_find.h"
 #include "io/yaml_doc.h"
 #include "mplan/channel.h"
 #include "mplan/kpi.h"
@@ -791,7 +791,10 @@ static enum mp_status load_store_pack(struct loader *L, const struct mp_ynode *m
     int has_pin = p->file && mp_lock_pinned(p->file, ref->path, pinned, sizeof pinned) == 0;
     struct mp_installed got;
     mp_error why;
-    if (mp_store_resolve(ref->name, ref->range, has_pin ? pinned : NULL, &got, &why) != MP_OK)
+    enum mp_status st = mp_store_resolve(ref->name, ref->range, has_pin ? pinned : NULL, &got, &why);
+    if (st == MP_ENOMEM)
+        return oom(L);
+    if (st != MP_OK)
         return mp_ydoc_fail(&L->doc, v ? v : n, L->err, "%s", why.msg);
     ref->found = MP_PACK_STORE;
     if (!(ref->dir = mp_arena_strdup(&p->arena, got.dir)) || !(ref->version = mp_arena_strdup(&p->arena, got.version)))

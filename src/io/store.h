@@ -7,24 +7,8 @@
 #include <stddef.h>
 
 #include "io/bundle.h"
+#include "io/store_find.h"
 #include "mplan/status.h"
-
-struct mp_installed {
-    char name[128], version[96], dir[4096];
-    char signer[128];  /* the signer's name, "" when unsigned */
-    char fpr[17];
-    int signed_, trusted;
-    char origin[1024]; /* the index it came from, "" when installed from a file */
-};
-
-/* Every installed pack, sorted by name, then version (oldest first). Caller frees *v. */
-enum mp_status mp_store_list(struct mp_installed **v, size_t *n, mp_error *err);
-
-/* The installed version of `name` a plan runs: `pinned` (a lock's version) when it is
- * installed and satisfies `range`, else the highest that does. dir and version are filled.
- * MP_EINPUT when nothing installed satisfies the range (the message lists what is). */
-enum mp_status mp_store_resolve(const char *name, const char *range, const char *pinned,
-                                struct mp_installed *out, mp_error *err);
 
 /* Remove NAME (every version) or one version; *removed counts the versions. */
 enum mp_status mp_store_remove(const char *name, const char *version, size_t *removed, mp_error *err);

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "io/pack_fs.h"
+#include "io/store_find.h"
 
 /* The Makefile passes the installation's key directory. */
 #ifndef MPLAN_KEYS_DIR
@@ -49,21 +50,6 @@ static int unhex(const char *s, size_t len, unsigned char *out, size_t n)
         out[i] = (unsigned char)v;
     }
     return 0;
-}
-
-int mp_store_home(char *buf, size_t n)
-{
-    const char *home = getenv("MPLAN_HOME"), *xdg = getenv("XDG_DATA_HOME"), *h = getenv("HOME");
-    int k;
-    if (home && *home)
-        k = snprintf(buf, n, "%s", home);
-    else if (xdg && *xdg == '/')
-        k = snprintf(buf, n, "%s/mplan", xdg);
-    else if (h && *h)
-        k = snprintf(buf, n, "%s/.local/share/mplan", h);
-    else
-        return -1;
-    return k < 0 || (size_t)k >= n ? -1 : 0;
 }
 
 const char *mp_shipped_keys_dir(void)

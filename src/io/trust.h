@@ -26,10 +26,6 @@ struct mp_signer {
     struct mp_pubkey key;
 };
 
-/* The store: $MPLAN_HOME, else $XDG_DATA_HOME/mplan, else $HOME/.local/share/mplan. -1
- * when no directory can be named (no HOME) or buf[n] is too small. */
-int mp_store_home(char *buf, size_t n);
-
 /* The directory of keys shipped with mplan (DATADIR/mplan/keys), trusted like the list. */
 const char *mp_shipped_keys_dir(void);
 

@@ -11,7 +11,7 @@
 #include <lauxlib.h>
 
 #include "io/pack_path.h"
-#include "io/store.h"
+#include "io/store_find.h"
 #include "lua/lsandbox.h"
 
 /* ---- loading into a host ---- */
