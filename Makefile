@@ -206,7 +206,7 @@ SONAME := libmplan.so.$(MAJOR)
 SHLIB  := $(BUILD)/libmplan.so.$(VERSION)
 
 .PHONY: all deps deps-test deps-bench deps-deb demo test layers unit e2e test-san test-install test-faults fi-sweep bench \
-        install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
+        bundles sign-rules install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
 all: $(BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
 
 $(BUILD)/%.o: %.c Makefile
@@ -371,16 +371,48 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(abspath $(BIN))
 
+# ---- the shipped packs as signed bundles (docs/packs.md, "The shipped bundles") ----
+# Bundles are reproducible, so the bundle of rules/NAME built here has the MANIFEST that the
+# release manager signed: the committed signature dist/signatures/NAME.sig is attached
+# and must verify. A pack changed since it was signed is left out, with a warning, until
+# `make sign-rules MPLAN_SIGNING_KEY=...` signs it again; the private key is never in the tree.
+RULE_FILES = $(shell find rules -type f ! -name '*.tmp.*' | LC_ALL=C sort)
+RULE_PACKS = $(sort $(patsubst rules/%/pack.yaml,%,$(wildcard rules/*/pack.yaml)))
+BUNDLES    := $(BUILD)/bundles
+
+$(BUNDLES)/index.json: $(BIN) $(RULE_FILES) $(wildcard dist/signatures/*.sig) dist/keys/mplan-project.pub
+	@echo "  BUNDLE  $(BUNDLES)"
+	$(Q)rm -rf $(BUNDLES) $(BUNDLES).tmp && mkdir -p $(BUNDLES).tmp
+	$(Q)for p in $(RULE_PACKS); do \
+	    MPLAN_HOME=$(BUNDLES).tmp/home $(BIN) pack bundle rules/$$p -o $(BUNDLES).tmp/$$p.mpack >/dev/null 2>&1 && \
+	    MPLAN_KEYS_DIR=dist/keys $(BIN) pack sign $(BUNDLES).tmp/$$p.mpack --signature dist/signatures/$$p.sig >/dev/null 2>&1 || \
+	    { echo "warning: rules/$$p changed since it was signed (dist/signatures/$$p.sig): not shipped as a bundle; see docs/packs.md" >&2; \
+	      rm -f $(BUNDLES).tmp/$$p.mpack; }; \
+	done
+	$(Q)rm -rf $(BUNDLES).tmp/home && $(BIN) pack index $(BUNDLES).tmp >/dev/null && mv $(BUNDLES).tmp $(BUNDLES)
+
+bundles: $(BUNDLES)/index.json
+
+# The release manager's step: sign every shipped pack again with the project key (kept
+# offline, never in the tree) and commit dist/signatures.
+sign-rules: $(BIN)
+	@test -n "$(MPLAN_SIGNING_KEY)" || { echo "make sign-rules MPLAN_SIGNING_KEY=path/to/mplan-project.key" >&2; exit 2; }
+	$(Q)mkdir -p $(BUILD)/sign && for p in $(RULE_PACKS); do \
+	    MPLAN_HOME=$(BUILD)/sign/home $(BIN) pack bundle rules/$$p -o $(BUILD)/sign/$$p.mpack >/dev/null && \
+	    $(BIN) pack sign $(BUILD)/sign/$$p.mpack --key $(MPLAN_SIGNING_KEY) --detach dist/signatures/$$p.sig || exit 1; \
+	done
+
 # ---- install: the layout of docs/design.md ----
 INSTALL    ?= install
-RULE_FILES = $(shell find rules -type f ! -name '*.tmp.*' | LC_ALL=C sort)
 HEADERS    := $(sort $(wildcard include/mplan/*.h))
 
-install: all
+install: all $(BUNDLES)/index.json
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/mplan $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
-	    $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(RULESDIR)
+	    $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(RULESDIR) $(DESTDIR)$(BUNDLESDIR) $(DESTDIR)$(KEYSDIR)
+	$(Q)$(INSTALL) -m 644 $(BUNDLES)/* $(DESTDIR)$(BUNDLESDIR)/
+	$(Q)$(INSTALL) -m 644 dist/keys/*.pub $(DESTDIR)$(KEYSDIR)/
 	$(Q)$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mplan
 	$(Q)$(INSTALL) -m 644 $(BUILD)/libmplan.a $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	$(Q)ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -401,11 +433,12 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libmplan.so $(DESTDIR)$(PKGCONFIGDIR)/mplan.pc \
 	    $(HEADERS:include/%=$(DESTDIR)$(INCLUDEDIR)/%) $(DESTDIR)$(MANDIR)/man1/mplan.1 \
 	    $(DESTDIR)$(BASHCOMPDIR)/mplan $(DESTDIR)$(DATADIR)/mplan/lua/mplan.d.lua \
-	    $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%)
+	    $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%) $(DESTDIR)$(BUNDLESDIR)/index.json \
+	    $(RULE_PACKS:%=$(DESTDIR)$(BUNDLESDIR)/%.mpack) $(patsubst dist/keys/%,$(DESTDIR)$(KEYSDIR)/%,$(wildcard dist/keys/*.pub))
 	$(Q)for d in $(sort $(dir $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%))); do \
 	    while [ "$${d%/}" != "$(DESTDIR)$(RULESDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*/}/; done; \
 	done
-	$(Q)rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(DATADIR)/mplan \
+	$(Q)rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(BUNDLESDIR) $(DESTDIR)$(KEYSDIR) $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(DATADIR)/mplan \
 	    $(DESTDIR)$(INCLUDEDIR)/mplan 2>/dev/null || true
 
 # ---- Debian packages (debian/): built from a copy of the tree in $(BUILD)/deb, since
