@@ -37,16 +37,6 @@ static const char trust_help[] =
     "\n"
     "exit: 0 ok, 2 usage, 3 not a key, or a name taken by another key, 5 I/O\n";
 
-const char share_pack_help[] =
-    "       mplan pack bundle DIR [-o FILE] [--sign KEY.key]\n"
-    "       mplan pack sign FILE --key KEY.key [--detach SIG] | --signature SIG\n"
-    "       mplan pack install FILE|URL|NAME[@RANGE] [--index URL] [--allow-unsigned]\n"
-    "       mplan pack list\n"
-    "       mplan pack remove NAME[@VERSION]\n"
-    "       mplan pack index DIR\n"
-    "       mplan pack search WORD [--index URL]\n"
-    "       mplan pack update [--index URL]\n";
-
 static int help_or(int argc, char **argv, const char *help)
 {
     for (int i = 1; i < argc; i++)

@@ -3,8 +3,6 @@
 #ifndef MPLAN_CLI_SHARE_H
 #define MPLAN_CLI_SHARE_H
 
-extern const char share_pack_help[];
-
 int share_bundle(int argc, char **argv);
 int share_sign(int argc, char **argv);
 int share_install(int argc, char **argv);
