@@ -38,6 +38,7 @@ RULESDIR     ?= $(DATADIR)/mplan/rules
 # Compiled into mplan: the shipped signed bundles (the default index of `pack install NAME`)
 # and the public keys trusted without `mplan trust add` (docs/security.md).
 BUNDLESDIR   ?= $(DATADIR)/mplan/bundles
+LIBEXECDIR   ?= $(PREFIX)/libexec
 KEYSDIR      ?= $(DATADIR)/mplan/keys
 
 # The libraries, asked of pkg-config once. Goals that install them first (and then run a
@@ -191,12 +192,21 @@ SRC_CLI := \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c \
-	src/cli/cmd_share.c
+	src/cli/share_exec.c
+
+# mplan-share: the pack-sharing commands, which `mplan` runs (src/cli/share.h); only it
+# links libarchive, libsodium and libcurl, so every other command starts as fast as before.
+SRC_SHARE_CLI := \
+	src/cli/share_main.c \
+	src/cli/cmd_share.c \
+	src/cli/cli.c
 
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
-CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o) $(SRC_SHARE:%.c=$(BUILD)/%.o)
-OBJ     := $(LIB_OBJ) $(CLI_OBJ)
+CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o)
+SHARE_OBJ := $(SRC_SHARE_CLI:%.c=$(BUILD)/%.o) $(SRC_SHARE:%.c=$(BUILD)/%.o)
+SHARE_BIN := $(BUILD)/mplan-share
+OBJ     := $(LIB_OBJ) $(CLI_OBJ) $(SHARE_OBJ)
 BIN     := $(BUILD)/mplan
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
@@ -207,7 +217,7 @@ SHLIB  := $(BUILD)/libmplan.so.$(VERSION)
 
 .PHONY: all deps deps-test deps-bench deps-deb demo test layers unit e2e test-san test-install test-faults fi-sweep bench \
         bundles sign-rules install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
-all: $(BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
+all: $(BIN) $(SHARE_BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
 
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -235,14 +245,18 @@ $(SHLIB): $(LIB_OBJ)
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(PC_LIBS_CLI) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
+
+$(SHARE_BIN): $(SHARE_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(SHARE_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(PC_LIBS_CLI) $(LDLIBS)
 
 # Install paths built into files; rewritten only when one changes, so that `make install
 # PREFIX=/opt/mplan` after `make` rebuilds exactly what embeds them.
 $(BUILD)/gen/paths: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' 'prefix $(PREFIX)' 'libdir $(LIBDIR)' 'includedir $(INCLUDEDIR)' 'rules $(RULESDIR)' \
-	    'bundles $(BUNDLESDIR)' 'keys $(KEYSDIR)' >$@.tmp
+	    'bundles $(BUNDLESDIR)' 'keys $(KEYSDIR)' 'libexec $(LIBEXECDIR)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/src/io/pack_path.o: $(BUILD)/gen/paths
@@ -250,6 +264,8 @@ $(BUILD)/src/io/pack_path.o: ALL_CFLAGS += -DMPLAN_RULES_DIR='"$(RULESDIR)"'
 $(BUILD)/src/io/store.o $(BUILD)/src/io/trust.o: $(BUILD)/gen/paths
 $(BUILD)/src/io/store.o: ALL_CFLAGS += -DMPLAN_BUNDLES_DIR='"$(BUNDLESDIR)"'
 $(BUILD)/src/io/trust.o: ALL_CFLAGS += -DMPLAN_KEYS_DIR='"$(KEYSDIR)"'
+$(BUILD)/src/cli/share_exec.o: $(BUILD)/gen/paths
+$(BUILD)/src/cli/share_exec.o: ALL_CFLAGS += -DMPLAN_LIBEXEC_DIR='"$(LIBEXECDIR)/mplan"'
 
 # libdir and includedir relative to the prefix where they are under it, as pkg-config's
 # --define-prefix expects.
@@ -334,7 +350,7 @@ layers:
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 
-e2e: $(BIN) $(EMBED_BINS)
+e2e: $(BIN) $(SHARE_BIN) $(EMBED_BINS)
 	@MPLAN=$(abspath $(BIN)) sh tests/e2e/run.sh
 
 test: deps-test
@@ -355,7 +371,7 @@ test-install: all
 	@MAKE="$(MAKE)" BUILD=$(BUILD) PREFIX=$(PREFIX) sh tests/install/run.sh
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
-test-san: $(BIN) $(UNIT_BINS) $(EMBED_BINS)
+test-san: $(BIN) $(SHARE_BIN) $(UNIT_BINS) $(EMBED_BINS)
 	@for t in $(UNIT_BINS); do echo "== (san) $$t"; ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 	@MPLAN=$(abspath $(BIN)) MPLAN_SAN=1 sh tests/e2e/run.sh
 
@@ -380,7 +396,7 @@ RULE_FILES = $(shell find rules -type f ! -name '*.tmp.*' | LC_ALL=C sort)
 RULE_PACKS = $(sort $(patsubst rules/%/pack.yaml,%,$(wildcard rules/*/pack.yaml)))
 BUNDLES    := $(BUILD)/bundles
 
-$(BUNDLES)/index.json: $(BIN) $(RULE_FILES) $(wildcard dist/signatures/*.sig) dist/keys/mplan-project.pub
+$(BUNDLES)/index.json: $(BIN) $(SHARE_BIN) $(RULE_FILES) $(wildcard dist/signatures/*.sig) dist/keys/mplan-project.pub
 	@echo "  BUNDLE  $(BUNDLES)"
 	$(Q)rm -rf $(BUNDLES) $(BUNDLES).tmp && mkdir -p $(BUNDLES).tmp
 	$(Q)for p in $(RULE_PACKS); do \
@@ -395,7 +411,7 @@ bundles: $(BUNDLES)/index.json
 
 # The release manager's step: sign every shipped pack again with the project key (kept
 # offline, never in the tree) and commit dist/signatures.
-sign-rules: $(BIN)
+sign-rules: $(BIN) $(SHARE_BIN)
 	@test -n "$(MPLAN_SIGNING_KEY)" || { echo "make sign-rules MPLAN_SIGNING_KEY=path/to/mplan-project.key" >&2; exit 2; }
 	$(Q)mkdir -p $(BUILD)/sign && for p in $(RULE_PACKS); do \
 	    MPLAN_HOME=$(BUILD)/sign/home $(BIN) pack bundle rules/$$p -o $(BUILD)/sign/$$p.mpack >/dev/null && \
@@ -410,7 +426,9 @@ install: all $(BUNDLES)/index.json
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/mplan $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
-	    $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(RULESDIR) $(DESTDIR)$(BUNDLESDIR) $(DESTDIR)$(KEYSDIR)
+	    $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(RULESDIR) $(DESTDIR)$(BUNDLESDIR) $(DESTDIR)$(KEYSDIR) \
+	    $(DESTDIR)$(LIBEXECDIR)/mplan
+	$(Q)$(INSTALL) -m 755 $(SHARE_BIN) $(DESTDIR)$(LIBEXECDIR)/mplan/mplan-share
 	$(Q)$(INSTALL) -m 644 $(BUNDLES)/* $(DESTDIR)$(BUNDLESDIR)/
 	$(Q)$(INSTALL) -m 644 dist/keys/*.pub $(DESTDIR)$(KEYSDIR)/
 	$(Q)$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mplan
@@ -428,7 +446,7 @@ install: all $(BUNDLES)/index.json
 # Removes what install put there and the directories only mplan uses, nothing else.
 uninstall:
 	@echo "  UNINST  $(DESTDIR)$(PREFIX)"
-	$(Q)rm -f $(DESTDIR)$(BINDIR)/mplan $(DESTDIR)$(LIBDIR)/libmplan.a \
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/mplan $(DESTDIR)$(LIBEXECDIR)/mplan/mplan-share $(DESTDIR)$(LIBDIR)/libmplan.a \
 	    $(DESTDIR)$(LIBDIR)/libmplan.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR)/libmplan.so $(DESTDIR)$(PKGCONFIGDIR)/mplan.pc \
 	    $(HEADERS:include/%=$(DESTDIR)$(INCLUDEDIR)/%) $(DESTDIR)$(MANDIR)/man1/mplan.1 \
@@ -438,6 +456,7 @@ uninstall:
 	$(Q)for d in $(sort $(dir $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%))); do \
 	    while [ "$${d%/}" != "$(DESTDIR)$(RULESDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*/}/; done; \
 	done
+	$(Q)rmdir $(DESTDIR)$(LIBEXECDIR)/mplan 2>/dev/null || true
 	$(Q)rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(BUNDLESDIR) $(DESTDIR)$(KEYSDIR) $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(DATADIR)/mplan \
 	    $(DESTDIR)$(INCLUDEDIR)/mplan 2>/dev/null || true
 

@@ -253,8 +253,9 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"new", pack_new}, {"check", pack_check}, {"test", pack_test}, {"info", pack_info}, {"lock", pack_lock},
-    {"bundle", share_bundle}, {"sign", share_sign}, {"install", share_install}, {"list", share_list},
-    {"remove", share_remove}, {"index", share_index}, {"search", share_search}, {"update", share_update},
+    {"bundle", share_pack_exec}, {"sign", share_pack_exec},   {"install", share_pack_exec},
+    {"list", share_pack_exec},   {"remove", share_pack_exec}, {"index", share_pack_exec},
+    {"search", share_pack_exec}, {"update", share_pack_exec},
 };
 
 int cmd_pack(int argc, char **argv)

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 /* Sharing packs: mplan key new, mplan trust add|list|remove, and mplan pack bundle|sign|
- * install|list|remove|index|search|update (docs/packs.md, "Send a pack to another store"). */
+ * install|list|remove|index|search|update (docs/packs.md, "Send a pack to another store").
+ * Built into the helper mplan-share (share_main.c), which `mplan` runs for these commands. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static int help_or(int argc, char **argv, const char *help)
     return 0;
 }
 
-int cmd_key(int argc, char **argv)
+int share_key(int argc, char **argv)
 {
     if (help_or(argc, argv, key_help))
         return 0;
@@ -73,7 +74,7 @@ static void print_key(void *ud, const struct mp_pubkey *k, int shipped)
     printf("%-24s %s%s\n", k->name, k->fpr, shipped ? "  (shipped with mplan)" : "");
 }
 
-int cmd_trust(int argc, char **argv)
+int share_trust(int argc, char **argv)
 {
     if (help_or(argc, argv, trust_help))
         return 0;

@@ -28,6 +28,7 @@ ok "make install DESTDIR PREFIX=$PREFIX"
 # ---- the layout: these files and links, nothing more ----
 {
     echo "bin/mplan"
+    echo "libexec/mplan/mplan-share"
     echo "lib/libmplan.a"
     echo "lib/libmplan.so"
     echo "lib/libmplan.so.$major"
