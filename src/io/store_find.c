@@ -98,8 +98,8 @@ enum mp_status mp_store_list_of(const char *only, struct mp_installed **out, siz
             }
             struct mp_installed *p = &v[n++];
             memset(p, 0, sizeof *p);
-            snprintf(p->name, sizeof p->name, "%s", e->d_name);
-            snprintf(p->version, sizeof p->version, "%s", ve->d_name);
+            snprintf(p->name, sizeof p->name, "%.127s", e->d_name);
+            snprintf(p->version, sizeof p->version, "%.95s", ve->d_name);
             if ((size_t)snprintf(p->dir, sizeof p->dir, "%s/%s", pdir, ve->d_name) >= sizeof p->dir) {
                 n--;
                 continue;
@@ -110,8 +110,8 @@ enum mp_status mp_store_list_of(const char *only, struct mp_installed **out, siz
             if (*signer && sscanf(signer, "%15s %31s %199s", state, fpr, who) == 3) {
                 p->signed_ = 1;
                 p->trusted = strcmp(state, "trusted") == 0;
-                snprintf(p->fpr, sizeof p->fpr, "%s", fpr);
-                snprintf(p->signer, sizeof p->signer, "%s", who);
+                snprintf(p->fpr, sizeof p->fpr, "%.16s", fpr);
+                snprintf(p->signer, sizeof p->signer, "%.127s", who);
             }
             read_meta(p->dir, ".origin", p->origin, sizeof p->origin);
         }
