@@ -7,7 +7,8 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Debian packages: to build, to test, to benchmark, to build the .debs (`make deb`).
-DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev libxlsxwriter-dev
+DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev libxlsxwriter-dev \
+             libarchive-dev libsodium-dev libcurl4-openssl-dev
 DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium python3-statsmodels python3-scipy
 DEB_BENCH := python3-scipy python3-pandas hyperfine
 DEB_DEB   := dpkg-dev debhelper lintian
@@ -16,6 +17,9 @@ PCLIBS    := lua5.4 yaml-0.1 jansson libmd xlsxwriter
 # library's, since Debian ships libxlsxwriter as a shared library only (docs/design.md).
 LIB_PCLIBS := lua5.4 yaml-0.1 jansson libmd
 XLSX_LIBS  := -lxlsxwriter -lz
+# Pack sharing (bundles, signatures, HTTP) is in the mplan-share helper only, not in libmplan:
+# libcurl cannot be linked statically on Debian (docs/design.md, "Sharing packs").
+PCLIBS_CLI := libarchive libsodium libcurl
 
 # `make test` builds and checks the Debian packages too: in CI, or with DEB=1.
 DEB ?= $(if $(CI),1,0)
@@ -35,17 +39,23 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR  ?= $(DATADIR)/bash-completion/completions
 # Compiled into mplan: where a pack named by a bare name is looked for (docs/packs.md).
 RULESDIR     ?= $(DATADIR)/mplan/rules
+# Compiled into mplan: the shipped signed bundles (the default index of `pack install NAME`)
+# and the public keys trusted without `mplan trust add` (docs/security.md).
+BUNDLESDIR   ?= $(DATADIR)/mplan/bundles
+LIBEXECDIR   ?= $(PREFIX)/libexec
+KEYSDIR      ?= $(DATADIR)/mplan/keys
 
 # The libraries, asked of pkg-config once. Goals that install them first (and then run a
 # sub-make) or that build nothing go without; any other goal stops here when one is missing.
 NOLIB_GOALS := deps deps-test deps-bench deps-deb demo test bench deb clean uninstall
 ifneq ($(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
-PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PCLIBS) 2>/dev/null)
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PCLIBS) $(PCLIBS_CLI) 2>/dev/null)
 ifneq ($(.SHELLSTATUS),0)
-PC_MISSING = $(foreach l,$(PCLIBS),$(if $(shell $(PKG_CONFIG) --exists $(l) 2>/dev/null && echo y),,$(l)))
+PC_MISSING = $(foreach l,$(PCLIBS) $(PCLIBS_CLI),$(if $(shell $(PKG_CONFIG) --exists $(l) 2>/dev/null && echo y),,$(l)))
 $(error pkg-config finds no $(strip $(PC_MISSING)): run `make deps` first (it installs $(DEB_BUILD) as root, else prints the apt-get line))
 endif
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(PCLIBS))
+PC_LIBS_CLI := $(shell $(PKG_CONFIG) --libs $(PCLIBS_CLI))
 endif
 
 # One warning list for everything; CI turns warnings into errors.
@@ -119,7 +129,9 @@ SRC_CORE := \
 	src/core/abtest.c \
 	src/core/escape.c \
 	src/core/numfmt.c \
-	src/core/version.c
+	src/core/version.c \
+	src/core/semver.c \
+	src/core/pathcheck.c
 
 SRC_IO := \
 	src/io/out.c \
@@ -146,7 +158,15 @@ SRC_IO := \
 	src/io/pack_path.c \
 	src/io/seg_buf.c \
 	src/io/abtest_io.c \
-	src/io/abtest_out.c
+	src/io/abtest_out.c \
+	src/io/store_find.c
+
+# Sharing packs: in the mplan command, not in libmplan (PCLIBS_CLI above).
+SRC_SHARE := \
+	src/io/trust.c \
+	src/io/fetch.c \
+	src/io/bundle.c \
+	src/io/store.c
 
 SRC_LUA := \
 	src/lua/host.c \
@@ -181,15 +201,25 @@ SRC_CLI := \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c \
-	src/cli/cmd_abtest.c
+	src/cli/cmd_abtest.c \
+	src/cli/share_exec.c
 
 # The xlsx writers (libxlsxwriter): part of the command, not of libmplan (docs/design.md).
 SRC_XLSX := src/io/xlsx_out.c
 
+# mplan-share: the pack-sharing commands, which `mplan` runs (src/cli/share.h); only it
+# links libarchive, libsodium and libcurl, so every other command starts as fast as before.
+SRC_SHARE_CLI := \
+	src/cli/share_main.c \
+	src/cli/cmd_share.c \
+	src/cli/cli.c
+
 LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
 CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o) $(SRC_XLSX:%.c=$(BUILD)/%.o)
-OBJ     := $(LIB_OBJ) $(CLI_OBJ)
+SHARE_OBJ := $(SRC_SHARE_CLI:%.c=$(BUILD)/%.o) $(SRC_SHARE:%.c=$(BUILD)/%.o)
+SHARE_BIN := $(BUILD)/mplan-share
+OBJ     := $(LIB_OBJ) $(CLI_OBJ) $(SHARE_OBJ)
 BIN     := $(BUILD)/mplan
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
@@ -199,8 +229,8 @@ SONAME := libmplan.so.$(MAJOR)
 SHLIB  := $(BUILD)/libmplan.so.$(VERSION)
 
 .PHONY: all deps deps-test deps-bench deps-deb demo test layers unit e2e test-san test-install test-faults fi-sweep bench \
-        install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
-all: $(BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
+        bundles sign-rules install uninstall deb clean FORCE fuzz fuzz-smoke fuzz-bins
+all: $(BIN) $(SHARE_BIN) $(BUILD)/libmplan.a $(SHLIB) $(BUILD)/mplan.pc $(BUILD)/mplan.bash
 
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -230,15 +260,25 @@ $(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
 
+$(SHARE_BIN): $(SHARE_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(SHARE_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(PC_LIBS_CLI) $(LDLIBS)
+
 # Install paths built into files; rewritten only when one changes, so that `make install
 # PREFIX=/opt/mplan` after `make` rebuilds exactly what embeds them.
 $(BUILD)/gen/paths: FORCE
 	@mkdir -p $(dir $@)
-	@printf '%s\n' 'prefix $(PREFIX)' 'libdir $(LIBDIR)' 'includedir $(INCLUDEDIR)' 'rules $(RULESDIR)' >$@.tmp
+	@printf '%s\n' 'prefix $(PREFIX)' 'libdir $(LIBDIR)' 'includedir $(INCLUDEDIR)' 'rules $(RULESDIR)' \
+	    'bundles $(BUNDLESDIR)' 'keys $(KEYSDIR)' 'libexec $(LIBEXECDIR)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/src/io/pack_path.o: $(BUILD)/gen/paths
 $(BUILD)/src/io/pack_path.o: ALL_CFLAGS += -DMPLAN_RULES_DIR='"$(RULESDIR)"'
+$(BUILD)/src/io/store.o $(BUILD)/src/io/trust.o: $(BUILD)/gen/paths
+$(BUILD)/src/io/store.o: ALL_CFLAGS += -DMPLAN_BUNDLES_DIR='"$(BUNDLESDIR)"'
+$(BUILD)/src/io/trust.o: ALL_CFLAGS += -DMPLAN_KEYS_DIR='"$(KEYSDIR)"'
+$(BUILD)/src/cli/share_exec.o: $(BUILD)/gen/paths
+$(BUILD)/src/cli/share_exec.o: ALL_CFLAGS += -DMPLAN_LIBEXEC_DIR='"$(LIBEXECDIR)/mplan"'
 
 # libdir and includedir relative to the prefix where they are under it, as pkg-config's
 # --define-prefix expects.
@@ -323,7 +363,7 @@ layers:
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
 
-e2e: $(BIN) $(EMBED_BINS)
+e2e: $(BIN) $(SHARE_BIN) $(EMBED_BINS)
 	@MPLAN=$(abspath $(BIN)) sh tests/e2e/run.sh
 
 test: deps-test
@@ -344,7 +384,7 @@ test-install: all
 	@MAKE="$(MAKE)" BUILD=$(BUILD) PREFIX=$(PREFIX) sh tests/install/run.sh
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
-test-san: $(BIN) $(UNIT_BINS) $(EMBED_BINS)
+test-san: $(BIN) $(SHARE_BIN) $(UNIT_BINS) $(EMBED_BINS)
 	@for t in $(UNIT_BINS); do echo "== (san) $$t"; ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 	@MPLAN=$(abspath $(BIN)) MPLAN_SAN=1 sh tests/e2e/run.sh
 
@@ -360,16 +400,50 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(abspath $(BIN))
 
+# ---- the shipped packs as signed bundles (docs/packs.md, "The shipped bundles") ----
+# Bundles are reproducible, so the bundle of rules/NAME built here has the MANIFEST that the
+# release manager signed: the committed signature dist/signatures/NAME.sig is attached
+# and must verify. A pack changed since it was signed is left out, with a warning, until
+# `make sign-rules MPLAN_SIGNING_KEY=...` signs it again; the private key is never in the tree.
+RULE_FILES = $(shell find rules -type f ! -name '*.tmp.*' | LC_ALL=C sort)
+RULE_PACKS = $(sort $(patsubst rules/%/pack.yaml,%,$(wildcard rules/*/pack.yaml)))
+BUNDLES    := $(BUILD)/bundles
+
+$(BUNDLES)/index.json: $(BIN) $(SHARE_BIN) $(RULE_FILES) $(wildcard dist/signatures/*.sig) dist/keys/mplan-project.pub
+	@echo "  BUNDLE  $(BUNDLES)"
+	$(Q)rm -rf $(BUNDLES) $(BUNDLES).tmp && mkdir -p $(BUNDLES).tmp
+	$(Q)for p in $(RULE_PACKS); do \
+	    MPLAN_HOME=$(BUNDLES).tmp/home $(BIN) pack bundle rules/$$p -o $(BUNDLES).tmp/$$p.mpack >/dev/null 2>&1 && \
+	    MPLAN_KEYS_DIR=dist/keys $(BIN) pack sign $(BUNDLES).tmp/$$p.mpack --signature dist/signatures/$$p.sig >/dev/null 2>&1 || \
+	    { echo "warning: rules/$$p changed since it was signed (dist/signatures/$$p.sig): not shipped as a bundle; see docs/packs.md" >&2; \
+	      rm -f $(BUNDLES).tmp/$$p.mpack; }; \
+	done
+	$(Q)rm -rf $(BUNDLES).tmp/home && $(BIN) pack index $(BUNDLES).tmp >/dev/null && mv $(BUNDLES).tmp $(BUNDLES)
+
+bundles: $(BUNDLES)/index.json
+
+# The release manager's step: sign every shipped pack again with the project key (kept
+# offline, never in the tree) and commit dist/signatures.
+sign-rules: $(BIN) $(SHARE_BIN)
+	@test -n "$(MPLAN_SIGNING_KEY)" || { echo "make sign-rules MPLAN_SIGNING_KEY=path/to/mplan-project.key" >&2; exit 2; }
+	$(Q)mkdir -p $(BUILD)/sign && for p in $(RULE_PACKS); do \
+	    MPLAN_HOME=$(BUILD)/sign/home $(BIN) pack bundle rules/$$p -o $(BUILD)/sign/$$p.mpack >/dev/null && \
+	    $(BIN) pack sign $(BUILD)/sign/$$p.mpack --key $(MPLAN_SIGNING_KEY) --detach dist/signatures/$$p.sig || exit 1; \
+	done
+
 # ---- install: the layout of docs/design.md ----
 INSTALL    ?= install
-RULE_FILES = $(shell find rules -type f ! -name '*.tmp.*' | LC_ALL=C sort)
 HEADERS    := $(sort $(wildcard include/mplan/*.h))
 
-install: all
+install: all $(BUNDLES)/index.json
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(INCLUDEDIR)/mplan $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
-	    $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(RULESDIR)
+	    $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(RULESDIR) $(DESTDIR)$(BUNDLESDIR) $(DESTDIR)$(KEYSDIR) \
+	    $(DESTDIR)$(LIBEXECDIR)/mplan
+	$(Q)$(INSTALL) -m 755 $(SHARE_BIN) $(DESTDIR)$(LIBEXECDIR)/mplan/mplan-share
+	$(Q)$(INSTALL) -m 644 $(BUNDLES)/* $(DESTDIR)$(BUNDLESDIR)/
+	$(Q)$(INSTALL) -m 644 dist/keys/*.pub $(DESTDIR)$(KEYSDIR)/
 	$(Q)$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mplan
 	$(Q)$(INSTALL) -m 644 $(BUILD)/libmplan.a $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	$(Q)ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -385,16 +459,18 @@ install: all
 # Removes what install put there and the directories only mplan uses, nothing else.
 uninstall:
 	@echo "  UNINST  $(DESTDIR)$(PREFIX)"
-	$(Q)rm -f $(DESTDIR)$(BINDIR)/mplan $(DESTDIR)$(LIBDIR)/libmplan.a \
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/mplan $(DESTDIR)$(LIBEXECDIR)/mplan/mplan-share $(DESTDIR)$(LIBDIR)/libmplan.a \
 	    $(DESTDIR)$(LIBDIR)/libmplan.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR)/libmplan.so $(DESTDIR)$(PKGCONFIGDIR)/mplan.pc \
 	    $(HEADERS:include/%=$(DESTDIR)$(INCLUDEDIR)/%) $(DESTDIR)$(MANDIR)/man1/mplan.1 \
 	    $(DESTDIR)$(BASHCOMPDIR)/mplan $(DESTDIR)$(DATADIR)/mplan/lua/mplan.d.lua \
-	    $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%)
+	    $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%) $(DESTDIR)$(BUNDLESDIR)/index.json \
+	    $(RULE_PACKS:%=$(DESTDIR)$(BUNDLESDIR)/%.mpack) $(patsubst dist/keys/%,$(DESTDIR)$(KEYSDIR)/%,$(wildcard dist/keys/*.pub))
 	$(Q)for d in $(sort $(dir $(RULE_FILES:rules/%=$(DESTDIR)$(RULESDIR)/%))); do \
 	    while [ "$${d%/}" != "$(DESTDIR)$(RULESDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*/}/; done; \
 	done
-	$(Q)rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(DATADIR)/mplan \
+	$(Q)rmdir $(DESTDIR)$(LIBEXECDIR)/mplan 2>/dev/null || true
+	$(Q)rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(BUNDLESDIR) $(DESTDIR)$(KEYSDIR) $(DESTDIR)$(DATADIR)/mplan/lua $(DESTDIR)$(DATADIR)/mplan \
 	    $(DESTDIR)$(INCLUDEDIR)/mplan 2>/dev/null || true
 
 # ---- Debian packages (debian/): built from a copy of the tree in $(BUILD)/deb, since

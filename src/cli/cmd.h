@@ -21,5 +21,7 @@ struct mp_ab_view;
 enum mp_status cli_abtest_load(const char *path, struct cli_abtest **out, mp_error *err);
 const struct mp_ab_view *cli_abtest_view(const struct cli_abtest *a);
 void cli_abtest_free(struct cli_abtest *a);
+int cmd_key(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "cli/share.h"
 #include "io/esc.h"
 #include "io/lock.h"
 #include "io/pack_info.h"
@@ -21,6 +22,11 @@ static const char pack_help[] =
     "       mplan pack test DIR [LIMITS] [--verbose]\n"
     "       mplan pack info DIR [--format table|json]\n"
     "       mplan pack lock PLAN.yaml\n"
+    "       mplan pack bundle DIR [-o|--output FILE] [--sign KEY.key]\n"
+    "       mplan pack sign FILE --key KEY.key [--detach SIG] | --signature SIG\n"
+    "       mplan pack install FILE|URL|NAME[@RANGE] [--index URL] [--allow-unsigned]\n"
+    "       mplan pack list | remove NAME[@VERSION] | index DIR\n"
+    "       mplan pack search WORD [--index URL] | update [--index URL]\n"
     "\n"
     "  new    scaffold DIR/NAME (DIR defaults to .): pack.yaml, init.lua with one example\n"
     "         hook of each kind in KINDS (a comma list of allocator, strategy, segmenter,\n"
@@ -31,12 +37,20 @@ static const char pack_help[] =
     "         then 'N passed, N failed' (docs/packs.md: the `test` helpers)\n"
     "  info   name, version, summary, hooks by kind, params with type, default and range\n"
     "  lock   write PLAN.lock beside the plan: each pack's version and the SHA-256 of\n"
-    "         every file; a run of the plan then refuses a pack that changed\n"
+    "         every file; a run of the plan then refuses a pack that changed\n"    "  bundle check and test DIR, then write NAME-VERSION.mpack (reproducible), signed\n"
+    "         with --sign\n"
+    "  sign   sign a bundle (mplan key new makes keys; mplan trust add trusts them)\n"
+    "  install  verify a bundle's signature against the trust list and every entry,\n"
+    "         then install it and what it requires into $MPLAN_HOME/packs/NAME/VERSION\n"
+    "  list, remove  the installed packs (unsigned ones marked); index  write DIR/index.json\n"
+    "  search, update  an index's packs; newer versions of installed ones\n"
     "\n"
     "LIMITS, per script call: --max-steps N (default 1e9), --max-mem BYTES (512M),\n"
     "--timeout S (10). --verbose adds the Lua traceback to error messages.\n"
     "\n"
-    "exit: 0 ok, 1 a test failed, 2 usage, 3 bad manifest or plan, 4 rule script, 5 I/O\n";
+    "exit: 0 ok, 1 a test failed (search: nothing found), 2 usage, 3 bad manifest, plan or\n"
+    "bundle (changed, unsigned or untrusted, a hostile entry, over a limit, a range nothing\n"
+    "satisfies, a dependency cycle), 4 rule script, 5 I/O (a download or write failed)\n";
 
 /* "allocator,kpi" -> bit set of (1u << enum mp_hook_kind); 0 when a name is unknown. */
 static unsigned parse_kinds(const char *list)
@@ -239,12 +253,15 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"new", pack_new}, {"check", pack_check}, {"test", pack_test}, {"info", pack_info}, {"lock", pack_lock},
+    {"bundle", share_pack_exec}, {"sign", share_pack_exec},   {"install", share_pack_exec},
+    {"list", share_pack_exec},   {"remove", share_pack_exec}, {"index", share_pack_exec},
+    {"search", share_pack_exec}, {"update", share_pack_exec},
 };
 
 int cmd_pack(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage("pack", "pack what? new, check, test, info or lock");
+        return cli_usage("pack", "pack what? new, check, test, info, lock, bundle, sign, install, list, remove, index, search or update");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(pack_help, stdout);
         return 0;
@@ -252,5 +269,5 @@ int cmd_pack(int argc, char **argv)
     for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
         if (strcmp(argv[1], subcommands[i].name) == 0)
             return subcommands[i].run(argc - 1, argv + 1);
-    return cli_usage("pack", "no pack command '%s': new, check, test, info or lock", argv[1]);
+    return cli_usage("pack", "no pack command '%s': new, check, test, info, lock, bundle, sign, install, list, remove, index, search or update", argv[1]);
 }

@@ -21,7 +21,9 @@ static const struct command commands[] = {
     {"segment", cmd_segment, "label every customer of a CSV with a segmenter; per-label summary"},
     {"abtest", cmd_abtest, "size an A/B test (design) and read one out (analyze): lift, SRM, sequential"},
     {"eval", cmd_eval, "run a Lua script in the rule sandbox (with a plan): mplan eval x.lua"},
-    {"pack", cmd_pack, "rule packs: new, check, test, info, lock (mplan help pack)"},
+    {"pack", cmd_pack, "rule packs: new, check, test, info, lock, bundle, install... (mplan help pack)"},
+    {"key", cmd_key, "make a key pair to sign pack bundles with: mplan key new NAME"},
+    {"trust", cmd_trust, "the keys whose pack bundles you install: add, list, remove"},
 };
 
 static int usage(FILE *fp)

@@ -163,13 +163,17 @@ struct mp_param {
 enum mp_pack_found {
     MP_PACK_AT_PATH,   /* path relative to the plan's directory, or absolute */
     MP_PACK_INSTALLED, /* a bare name, found on the rules path */
-    MP_PACK_NOT_FOUND  /* a bare name, no directory beside the plan nor on the rules path */
+    MP_PACK_NOT_FOUND, /* a bare name, no directory beside the plan nor on the rules path */
+    MP_PACK_STORE      /* `{name:, version:}`: a version installed in the pack store */
 };
 
 struct mp_pack_ref {
     const char *path; /* as written in the plan, relative to the plan's directory */
     const char *dir;  /* the pack's directory, as found (`path` joined to the plan's) */
     enum mp_pack_found found;
+    /* MP_PACK_STORE: the name and range as the plan gives them (path is "NAME@RANGE", the
+     * key of its lock entry) and the installed version found */
+    const char *name, *range, *version;
     struct mp_param *params;
     size_t nparams;
     struct mp_loc loc;

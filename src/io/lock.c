@@ -18,6 +18,7 @@
 #include "io/pack_fs.h"
 #include "io/yaml_doc.h"
 #include "io/manifest.h"
+#include "io/store_find.h"
 
 #define PATH_BUF 4096
 
@@ -193,12 +194,36 @@ static int emit_end(yaml_emitter_t *em, yaml_event_type_t type)
     return ok && yaml_emitter_emit(em, &ev);
 }
 
-static int emit_pack(yaml_emitter_t *em, const char *path, const struct mp_manifest *m,
-                     const struct mp_pack_files *files)
+/* A pack of the store: who signed it ("alice 3f2a...", or "unsigned") and the SHA-256 of
+ * the bundle it came from, as recorded at install. */
+static void store_meta(const char *dir, const char *name, char *buf, size_t n, const char *none)
 {
-    int ok = emit_start(em, YAML_MAPPING_START_EVENT) && emit_pair(em, "path", path) &&
-             emit_pair(em, "name", m->name) && emit_pair(em, "version", m->version) &&
-             emit_scalar(em, "files") && emit_start(em, YAML_MAPPING_START_EVENT);
+    char *text;
+    size_t len;
+    snprintf(buf, n, "%s", none);
+    if (mp_pack_file_read(dir, name, 4096, NULL, &text, &len, NULL, NULL) != MP_OK)
+        return;
+    snprintf(buf, n, "%.*s", (int)strcspn(text, "\n"), text);
+    free(text);
+}
+
+static int emit_pack(yaml_emitter_t *em, const struct mp_pack_ref *ref, const char *dir,
+                     const struct mp_manifest *m, const struct mp_pack_files *files)
+{
+    int ok = emit_start(em, YAML_MAPPING_START_EVENT) && emit_pair(em, "path", ref->path) &&
+             emit_pair(em, "name", m->name) && emit_pair(em, "version", m->version);
+    if (ok && ref->found == MP_PACK_STORE) {
+        char signer[256], bundle[128];
+        char raw[256], state[16], fpr[32], who[200];
+        store_meta(dir, ".signer", raw, sizeof raw, "unsigned");
+        if (sscanf(raw, "%15s %31s %199s", state, fpr, who) == 3)
+            snprintf(signer, sizeof signer, "%s (%s)%s", who, fpr, strcmp(state, "trusted") ? ", untrusted" : "");
+        else
+            snprintf(signer, sizeof signer, "unsigned");
+        store_meta(dir, ".sha256", bundle, sizeof bundle, "unknown");
+        ok = emit_pair(em, "signer", signer) && emit_pair(em, "bundle", bundle);
+    }
+    ok = ok && emit_scalar(em, "files") && emit_start(em, YAML_MAPPING_START_EVENT);
     for (size_t i = 0; ok && i < files->n; i++)
         ok = emit_pair(em, files->v[i].rel, files->v[i].sha256);
     return ok && emit_end(em, YAML_MAPPING_END_EVENT) && emit_end(em, YAML_MAPPING_END_EVENT);
@@ -214,7 +239,14 @@ static enum mp_status emit_lock(yaml_emitter_t *em, const mp_plan *plan, int *em
              emit_start(em, YAML_MAPPING_START_EVENT) && emit_pair(em, "mplan", "1") &&
              emit_scalar(em, "packs") && emit_start(em, YAML_SEQUENCE_START_EVENT);
     for (size_t i = 0; ok && i < plan->npacks; i++) {
-        const char *dir = plan->packs[i].dir;
+        const struct mp_pack_ref *ref = &plan->packs[i];
+        const char *dir = ref->dir;
+        struct mp_installed newest;
+        /* Locking again takes the newest installed version in range, not the one pinned. */
+        if (ref->found == MP_PACK_STORE) {
+            MP_TRY(mp_store_resolve(ref->name, ref->range, NULL, &newest, err));
+            dir = newest.dir;
+        }
         struct mp_manifest man;
         struct mp_pack_files files;
         enum mp_status st = mp_manifest_load(dir, &man, err);
@@ -222,7 +254,7 @@ static enum mp_status emit_lock(yaml_emitter_t *em, const mp_plan *plan, int *em
             return st;
         st = mp_pack_files_hash(dir, &files, err);
         if (st == MP_OK)
-            ok = emit_pack(em, plan->packs[i].path, &man, &files);
+            ok = emit_pack(em, ref, dir, &man, &files);
         mp_pack_files_free(&files);
         mp_manifest_free(&man);
         if (st != MP_OK)
@@ -265,7 +297,7 @@ enum mp_status mp_lock_write(const mp_plan *plan, mp_error *err)
 /* ---- verifying ---- */
 
 static const char *const lock_keys[] = {"mplan", "packs", NULL};
-static const char *const pack_keys[] = {"path", "name", "version", "files", NULL};
+static const char *const pack_keys[] = {"path", "name", "version", "signer", "bundle", "files", NULL};
 
 /* map[key], which the lock must have. */
 static enum mp_status need(const struct mp_ydoc *doc, const struct mp_ynode *map, const char *key,
@@ -389,6 +421,12 @@ static enum mp_status verify_pack(const mp_plan *plan, const struct mp_ydoc *doc
     const struct mp_ynode *name = mp_ymap_get(entry, "name");
     char who[PATH_BUF + 128];
     snprintf(who, sizeof who, "pack '%s' (%s)", name && name->type == MP_Y_SCALAR ? name->str : "?", path);
+    const struct mp_ynode *ver = mp_ymap_get(entry, "version");
+    if (plan->packs[i].found == MP_PACK_STORE && ver && ver->type == MP_Y_SCALAR &&
+        strcmp(ver->str, plan->packs[i].version) != 0)
+        return mp_ydoc_fail(doc, ver, err, "%s is locked at version %s, which is not installed (or no longer in "
+                            "range); %s would run: install %s@%s, or review it and %s", who, ver->str,
+                            plan->packs[i].version, plan->packs[i].name, ver->str, relock);
     struct mp_pack_files now;
     MP_TRY(mp_pack_files_hash(dir, &now, err));
     enum mp_status st = compare_files(doc, entry, &now, who, relock, err);
@@ -437,4 +475,36 @@ enum mp_status mp_lock_pack(const mp_plan *plan, size_t pack_index, struct mp_pa
         st = verify_pack(plan, &doc, pack_index, locked, err);
     mp_ydoc_free(&doc);
     return st;
+}
+
+int mp_lock_pinned(const char *plan_file, const char *key, char *version, size_t n)
+{
+    char lock[PATH_BUF];
+    struct stat sb;
+    if (mp_lock_path(plan_file, lock, sizeof lock) != 0 || lstat(lock, &sb) != 0)
+        return -1;
+    char *text;
+    size_t len;
+    struct mp_ydoc doc;
+    if (mp_file_read(lock, MP_YAML_MAX_BYTES, &text, &len, NULL) != MP_OK)
+        return -1;
+    enum mp_status st = mp_ydoc_load_string(lock, text, len, &doc, NULL);
+    free(text);
+    if (st != MP_OK)
+        return -1;
+    int rc = -1;
+    const struct mp_ynode *packs = doc.root && doc.root->type == MP_Y_MAP ? mp_ymap_get(doc.root, "packs") : NULL;
+    for (size_t i = 0; packs && packs->type == MP_Y_SEQ && i < packs->n && rc != 0; i++) {
+        const struct mp_ynode *e = packs->items[i];
+        if (e->type != MP_Y_MAP)
+            continue;
+        const struct mp_ynode *p = mp_ymap_get(e, "path"), *v = mp_ymap_get(e, "version");
+        if (p && v && p->type == MP_Y_SCALAR && v->type == MP_Y_SCALAR && strcmp(p->str, key) == 0 &&
+            strlen(v->str) < n) {
+            memcpy(version, v->str, strlen(v->str) + 1);
+            rc = 0;
+        }
+    }
+    mp_ydoc_free(&doc);
+    return rc;
 }

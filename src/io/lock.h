@@ -53,4 +53,9 @@ enum mp_status mp_lock_verify(const mp_plan *plan, mp_error *err);
 enum mp_status mp_lock_pack(const mp_plan *plan, size_t pack_index, struct mp_pack_files *locked,
                             int *found, mp_error *err);
 
+/* The version the lock beside `plan_file` records for the pack entry `key` (its `path`,
+ * "NAME@RANGE" for a pack of the store): 0 and version[n] filled, else -1 (no lock, no
+ * such entry, or a lock that cannot be read: mp_lock_verify reports that one). */
+int mp_lock_pinned(const char *plan_file, const char *key, char *version, size_t n);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/semver.h"
 #include "io/pack_fs.h"
 #include "io/yaml_doc.h"
 
@@ -347,7 +348,7 @@ static enum mp_status load_param(struct mp_ydoc *doc, struct mp_arena *arena, co
 static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, mp_error *err)
 {
     static const char *const keys[] = {"name", "version", "summary", "mplan", "provides", "params", "kpis",
-                                       NULL};
+                                       "requires", NULL};
     const struct mp_ynode *root = doc->root, *n;
     MP_TRY(mp_ynode_expect(doc, root, MP_Y_MAP, "pack.yaml", err));
     MP_TRY(mp_ymap_check_keys(doc, root, "pack", keys, err));
@@ -386,6 +387,29 @@ static enum mp_status load_manifest(struct mp_ydoc *doc, struct mp_manifest *m, 
         for (size_t i = 0; i < n->n; i++)
             MP_TRY(load_param(doc, &m->arena, n->keys[i], n->items[i], &m->params[i], err));
     }
+    if ((n = mp_ymap_get(root, "requires")) && !mp_ynode_is_null(n)) {
+        MP_TRY(mp_ynode_expect(doc, n, MP_Y_MAP, "'requires'", err));
+        m->req_names = mp_arena_array(&m->arena, n->n + 1, sizeof(char *));
+        m->req_ranges = mp_arena_array(&m->arena, n->n + 1, sizeof(char *));
+        if (!m->req_names || !m->req_ranges)
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n->n; i++) {
+            const char *range;
+            if (!all_of(n->keys[i], "-", 1))
+                return mp_ydoc_fail(doc, n->keynodes[i], err, "'requires': '%s' is not a pack name ([a-z0-9-]+)",
+                                    n->keys[i]);
+            if (strcmp(n->keys[i], m->name) == 0)
+                return mp_ydoc_fail(doc, n->keynodes[i], err, "'requires': pack '%s' cannot require itself",
+                                    m->name);
+            MP_TRY(mp_ynode_string(doc, n->items[i], "a version range of 'requires'", &range, err));
+            if (!mp_semver_range_valid(range))
+                return mp_ydoc_fail(doc, n->items[i], err, "'requires.%s' must be a version range such as "
+                                    "\"^1.2\" or \">=1.0, <2\", got '%s'", n->keys[i], range);
+            m->req_names[i] = n->keys[i];
+            m->req_ranges[i] = range;
+        }
+        m->nrequires = n->n;
+    }
     return MP_OK;
 }
 
@@ -419,6 +443,8 @@ enum mp_status mp_manifest_load_locked(const char *dir, const struct mp_pack_fil
     for (int k = 0; ok && st == MP_OK && k < 4; k++)
         for (size_t i = 0; ok && i < m->nprovides[k]; i++)
             ok = keep(&m->arena, &m->provides[k][i]);
+    for (size_t i = 0; ok && st == MP_OK && i < m->nrequires; i++)
+        ok = keep(&m->arena, &m->req_names[i]) && keep(&m->arena, &m->req_ranges[i]);
     for (size_t i = 0; ok && st == MP_OK && i < m->nparams; i++)
         ok = keep(&m->arena, &m->params[i].name) && keep(&m->arena, &m->params[i].doc) &&
              keep(&m->arena, &m->params[i].str);

@@ -37,6 +37,9 @@ struct mp_manifest {
     unsigned char *kpi_lower, *kpi_additive;
     struct mp_pack_param *params;
     size_t nparams;
+    /* `requires: {aipl: "^1.0"}`: the packs (by name) and version ranges it depends on. */
+    const char **req_names, **req_ranges;
+    size_t nrequires;
 };
 
 /* Read DIR/pack.yaml. On success the caller owns m: free with mp_manifest_free. MP_EINPUT

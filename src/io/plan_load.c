@@ -10,8 +10,11 @@
 
 #include "core/date.h"
 #include "core/model.h"
+#include "core/semver.h"
+#include "io/lock.h"
 #include "io/manifest.h"
 #include "io/pack_path.h"
+#include "io/store_find.h"
 #include "io/yaml_doc.h"
 #include "mplan/channel.h"
 #include "mplan/kpi.h"
@@ -857,6 +860,49 @@ static enum mp_status load_param(struct loader *L, const struct mp_ynode *v, con
     return mp_param_read(&L->doc, v, what, 1, &L->plan->arena, par, L->err);
 }
 
+/* `{name: aipl, version: "^1.2"}`: an installed pack of the store, the version the plan's
+ * lock pins when it is installed and in range, else the highest installed in range. */
+static enum mp_status load_store_pack(struct loader *L, const struct mp_ynode *m, const char *prefix,
+                                      struct mp_pack_ref *ref)
+{
+    struct mp_plan *p = L->plan;
+    const struct mp_ynode *n = mp_ymap_get(m, "name");
+    if (mp_ymap_get(m, "path"))
+        return mp_ydoc_fail(&L->doc, m, L->err, "'%.60s' names a pack by 'path' or by 'name', not both", prefix);
+    if (!n)
+        return mp_ydoc_fail(&L->doc, m, L->err, "'%.60sversion' needs the pack's 'name'", prefix);
+    MP_TRY(str(L, m, prefix, "name", 1, &ref->name));
+    for (const char *c = ref->name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+            return mp_ydoc_fail(&L->doc, n, L->err, "'%sname' must be a pack name ([a-z0-9-]+), got '%s'", prefix,
+                                ref->name);
+    if (!*ref->name)
+        return mp_ydoc_fail(&L->doc, n, L->err, "'%sname' is empty", prefix);
+    const struct mp_ynode *v = mp_ymap_get(m, "version");
+    ref->range = "*";
+    if (v) {
+        MP_TRY(str(L, m, prefix, "version", 0, &ref->range));
+        if (!mp_semver_range_valid(ref->range))
+            return mp_ydoc_fail(&L->doc, v, L->err, "'%sversion' must be a version range such as \"^1.2\" or "
+                                "\">=1.0, <2\", got '%s'", prefix, ref->range);
+    }
+    if (!(ref->path = mp_arena_printf(&p->arena, "%s@%s", ref->name, ref->range)))
+        return oom(L);
+    char pinned[96];
+    int has_pin = p->file && mp_lock_pinned(p->file, ref->path, pinned, sizeof pinned) == 0;
+    struct mp_installed got;
+    mp_error why;
+    enum mp_status st = mp_store_resolve(ref->name, ref->range, has_pin ? pinned : NULL, &got, &why);
+    if (st == MP_ENOMEM)
+        return oom(L);
+    if (st != MP_OK)
+        return mp_ydoc_fail(&L->doc, v ? v : n, L->err, "%s", why.msg);
+    ref->found = MP_PACK_STORE;
+    if (!(ref->dir = mp_arena_strdup(&p->arena, got.dir)) || !(ref->version = mp_arena_strdup(&p->arena, got.version)))
+        return oom(L);
+    return MP_OK;
+}
+
 static enum mp_status load_packs(struct loader *L, const struct mp_ynode *root)
 {
     struct mp_plan *p = L->plan;
@@ -866,7 +912,7 @@ static enum mp_status load_packs(struct loader *L, const struct mp_ynode *root)
     MP_TRY(mp_ynode_expect(&L->doc, s, MP_Y_SEQ, "'packs'", L->err));
     if (!(p->packs = arr(L, s->n, sizeof *p->packs)))
         return oom(L);
-    static const char *const keys[] = {"path", "params", NULL};
+    static const char *const keys[] = {"path", "name", "version", "params", NULL};
     for (size_t i = 0; i < s->n; i++) {
         struct mp_pack_ref *ref = &p->packs[i];
         const struct mp_ynode *m = s->items[i], *params;
@@ -875,16 +921,21 @@ static enum mp_status load_packs(struct loader *L, const struct mp_ynode *root)
         MP_TRY(mp_ynode_expect(&L->doc, m, MP_Y_MAP, path(L, prefix, ""), L->err));
         MP_TRY(mp_ymap_check_keys(&L->doc, m, prefix, keys, L->err));
         strcat(prefix, ".");
-        MP_TRY(str(L, m, prefix, "path", 1, &ref->path));
         ref->loc = (struct mp_loc){m->line, m->col};
-        /* Found now, once: running, locking, segmenting and rewriting the plan agree. */
-        char dir[4096];
-        int found = mp_pack_dir(p->dir, ref->path, dir, sizeof dir);
-        if (found < 0)
-            return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "path"), L->err, "'%spath' is too long", prefix);
-        ref->found = (enum mp_pack_found)found;
-        if (!(ref->dir = mp_arena_strdup(&p->arena, dir)))
-            return oom(L);
+        const struct mp_ynode *byname = mp_ymap_get(m, "name");
+        if (byname || mp_ymap_get(m, "version")) {
+            MP_TRY(load_store_pack(L, m, prefix, ref));
+        } else {
+            MP_TRY(str(L, m, prefix, "path", 1, &ref->path));
+            /* Found now, once: running, locking, segmenting and rewriting the plan agree. */
+            char dir[4096];
+            int found = mp_pack_dir(p->dir, ref->path, dir, sizeof dir);
+            if (found < 0)
+                return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "path"), L->err, "'%spath' is too long", prefix);
+            ref->found = (enum mp_pack_found)found;
+            if (!(ref->dir = mp_arena_strdup(&p->arena, dir)))
+                return oom(L);
+        }
         p->npacks = i + 1;
         if (!(params = mp_ymap_get(m, "params")))
             continue;

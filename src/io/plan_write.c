@@ -535,12 +535,18 @@ static int write_rules(struct writer *W, const mp_plan *p, const char *outdir)
         for (size_t i = 0; i < p->npacks; i++) {
             const struct mp_pack_ref *ref = &p->packs[i];
             /* A pack found by name stays a name: it is found the same way from anywhere. */
-            char *path = ref->found == MP_PACK_INSTALLED ? strdup(ref->path) : rebase(p->dir, ref->path, outdir);
-            if (!path)
-                return -1;
             map_start(W, 1);
-            kv_str(W, "path", path);
-            free(path);
+            if (ref->found == MP_PACK_STORE) {
+                /* A pack of the store stays a name and a range. */
+                kv_str(W, "name", ref->name);
+                kv_str(W, "version", ref->range);
+            } else {
+                char *path = ref->found == MP_PACK_INSTALLED ? strdup(ref->path) : rebase(p->dir, ref->path, outdir);
+                if (!path)
+                    return -1;
+                kv_str(W, "path", path);
+                free(path);
+            }
             if (ref->nparams) {
                 plain(W, "params");
                 map_start(W, 1);

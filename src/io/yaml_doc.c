@@ -714,7 +714,7 @@ enum mp_status mp_ynode_number(const struct mp_ydoc *doc, const struct mp_ynode 
         return mp_ydoc_fail(doc, n, err, "%s must be a finite number, got %s", what,
                             mp_ynode_show(n, got, sizeof got));
     if (rc != 0) {
-        char hint[160];
+        char hint[192]; /* the longest hint is 180 bytes */
         return mp_ydoc_fail(doc, n, err, "%s must be a number, got %s%s", what,
                             mp_ynode_show(n, got, sizeof got), number_hint(n, hint, sizeof hint));
     }

@@ -622,6 +622,11 @@ void mp_host_free(mp_host *h)
         return;
     lua_close(h->L);
     for (size_t i = 0; i < h->npacks; i++) {
+        for (size_t k = 0; h->packs[i].deps && k < h->packs[i].man.nrequires; k++) {
+            free(h->packs[i].deps[k].dir);
+            free(h->packs[i].deps[k].missing);
+        }
+        free(h->packs[i].deps);
         mp_manifest_free(&h->packs[i].man);
         free(h->packs[i].dir);
         free(h->packs[i].display);

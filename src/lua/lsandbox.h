@@ -20,8 +20,17 @@
 enum mp_limit { MP_LIMIT_NONE, MP_LIMIT_STEPS, MP_LIMIT_MEM, MP_LIMIT_TIME, MP_LIMIT_OOM };
 
 /* A loaded pack. */
+/* A pack this pack requires (pack.yaml `requires`), found in the store: `require("NAME.mod")`
+ * (NAME with '-' written '_') loads mod.lua of that pack, `require("NAME")` its init.lua.
+ * `dir` NULL: none installed satisfies the range, and `missing` says so when required. */
+struct mp_pack_dep {
+    const char *name;
+    char *dir, *missing;
+};
+
 struct mp_host_pack {
     struct mp_manifest man;
+    struct mp_pack_dep *deps; /* [man.nrequires] */
     char *dir, *display; /* where it is, and how its files are named in messages */
     struct mp_pack_files *locked; /* its PLAN.lock entry, or NULL: every file read is checked */
     int env_ref, params_ref; /* registry references */
@@ -74,9 +83,10 @@ extern const struct mp_lua_module mp_lua_library[];
 void mp_sandbox_open(lua_State *L);
 
 /* Push a fresh environment: the sandbox globals, its own copies of the library tables,
- * `require` limited to `dir` (named `display` in messages) and mplan's library. */
+ * `require` limited to `dir` (named `display` in messages), the packs of deps[ndeps] and
+ * mplan's library. */
 void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display,
-                        const struct mp_pack_files *locked);
+                        const struct mp_pack_files *locked, const struct mp_pack_dep *deps, size_t ndeps);
 
 /* The pattern functions string.find, match, gmatch and gsub, with their work charged to the
  * call's instruction budget (lpattern.c). */

@@ -11,6 +11,7 @@
 #include <lauxlib.h>
 
 #include "io/pack_path.h"
+#include "io/store_find.h"
 #include "lua/lsandbox.h"
 
 /* ---- loading into a host ---- */
@@ -53,6 +54,8 @@ struct load_ctx {
     const struct mp_pack_files *locked;
     const struct mp_param *params;
     size_t nparams;
+    const struct mp_pack_dep *deps;
+    size_t ndeps;
 };
 
 void mp_lua_push_param(lua_State *L, const struct mp_param *p)
@@ -76,7 +79,7 @@ void mp_lua_push_param(lua_State *L, const struct mp_param *p)
 static int load_protected(lua_State *L)
 {
     const struct load_ctx *c = lua_touserdata(L, 1);
-    mp_sandbox_new_env(L, c->dir, c->display, c->locked);
+    mp_sandbox_new_env(L, c->dir, c->display, c->locked, c->deps, c->ndeps);
     lua_pushfstring(L, "%s/init.lua", c->display);
     mp_lua_load_pack_file(L, c->dir, "init.lua", lua_tostring(L, -1), c->locked, 2);
     lua_remove(L, -2);
@@ -195,6 +198,11 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
 
 static void pack_free(struct mp_host_pack *pk)
 {
+    for (size_t i = 0; pk->deps && i < pk->man.nrequires; i++) {
+        free(pk->deps[i].dir);
+        free(pk->deps[i].missing);
+    }
+    free(pk->deps);
     free(pk->dir);
     free(pk->display);
     if (pk->locked)
@@ -253,7 +261,27 @@ static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_par
     if (st != MP_OK)
         goto fail;
 
-    struct load_ctx ctx = {pk.dir, pk.display, pk.locked, params, pk.man.nparams};
+    /* The packs it requires: the highest installed version in range of each; one that is
+     * missing is an error only when a module of it is required. */
+    if (!(pk.deps = calloc(pk.man.nrequires + 1, sizeof *pk.deps))) {
+        st = mp_fail(err, MP_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < pk.man.nrequires; i++) {
+        struct mp_installed got;
+        mp_error why;
+        struct mp_pack_dep *d = &pk.deps[i];
+        d->name = pk.man.req_names[i];
+        if (mp_store_resolve(d->name, pk.man.req_ranges[i], NULL, &got, &why) == MP_OK)
+            d->dir = strdup(got.dir);
+        else
+            d->missing = strdup(why.msg);
+        if (!d->dir && !d->missing) {
+            st = mp_fail(err, MP_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    struct load_ctx ctx = {pk.dir, pk.display, pk.locked, params, pk.man.nparams, pk.deps, pk.man.nrequires};
     lua_pushcfunction(L, load_protected);
     lua_pushlightuserdata(L, &ctx);
     h->loading = pk.display; /* its files' positions in messages are its own */
@@ -403,7 +431,12 @@ void mp_host_push_params(mp_host *h, const char *pack)
 
 void mp_host_push_script_env(mp_host *h, const char *dir, const char *display)
 {
-    mp_sandbox_new_env(h->L, dir, display, NULL);
+    /* A test of a loaded pack reaches the packs it requires, as the pack does. */
+    const struct mp_host_pack *pk = NULL;
+    for (size_t i = 0; i < h->npacks && !pk; i++)
+        if (strcmp(h->packs[i].dir, dir) == 0)
+            pk = &h->packs[i];
+    mp_sandbox_new_env(h->L, dir, display, NULL, pk ? pk->deps : NULL, pk ? pk->man.nrequires : 0);
 }
 
 struct run_ctx {

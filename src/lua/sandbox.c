@@ -524,7 +524,32 @@ static int sandbox_require(lua_State *L)
         const char *dir = lua_tostring(L, lua_upvalueindex(3));
         const char *display = lua_tostring(L, lua_upvalueindex(4));
         const struct mp_pack_files *locked = lua_touserdata(L, lua_upvalueindex(5));
-        const char *file = luaL_gsub(L, name, ".", "/");
+        int env = lua_upvalueindex(2);
+        const char *module = name;
+        /* A module of a pack this one requires: that pack's file, run in an environment of
+         * that pack's own (made once), so its own requires stay inside it. */
+        size_t k = strcspn(name, ".");
+        lua_pushlstring(L, name, k);
+        if (lua_rawget(L, lua_upvalueindex(6)) == LUA_TTABLE) { /* [name, dep] */
+            int dep = lua_gettop(L);
+            if (lua_getfield(L, dep, "missing") == LUA_TSTRING)
+                return luaL_error(L, "module '%s': %s", name, lua_tostring(L, -1));
+            lua_pop(L, 1);
+            lua_getfield(L, dep, "dir");
+            lua_getfield(L, dep, "display");
+            dir = lua_tostring(L, -2);
+            display = lua_tostring(L, -1);
+            locked = NULL;
+            module = name[k] ? name + k + 1 : "init";
+            if (lua_getfield(L, dep, "env") != LUA_TTABLE) {
+                lua_pop(L, 1);
+                mp_sandbox_new_env(L, dir, display, NULL, NULL, 0);
+                lua_pushvalue(L, -1);
+                lua_setfield(L, dep, "env");
+            }
+            env = lua_gettop(L); /* [name, dep, dir, display, env] */
+        }
+        const char *file = luaL_gsub(L, module, ".", "/");
         const char *rel = lua_pushfstring(L, "%s.lua", file);
         const char *shown = lua_pushfstring(L, "%s/%s.lua", display, file);
         if (mp_pack_path_check(dir, rel, NULL) == MP_OK) {
@@ -534,7 +559,7 @@ static int sandbox_require(lua_State *L)
             if (lstat(path, &st) != 0)
                 return luaL_error(L, "module '%s' not found: no file %s", name, shown);
         }
-        mp_lua_load_pack_file(L, dir, rel, shown, locked, lua_upvalueindex(2));
+        mp_lua_load_pack_file(L, dir, rel, shown, locked, env);
     }
     /* [name, ..., chunk] */
     lua_pushlightuserdata(L, (void *)&LOADING_KEY);
@@ -674,7 +699,7 @@ void mp_sandbox_open(lua_State *L)
 }
 
 void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display,
-                        const struct mp_pack_files *locked)
+                        const struct mp_pack_files *locked, const struct mp_pack_dep *deps, size_t ndeps)
 {
     static const char *const libs[] = {"string", "table", "coroutine", "utf8", "os", "mplan", NULL};
     lua_rawgetp(L, LUA_REGISTRYINDEX, &TEMPLATE_KEY);
@@ -707,7 +732,23 @@ void mp_sandbox_new_env(lua_State *L, const char *dir, const char *display,
     lua_pushstring(L, dir);
     lua_pushstring(L, display);
     lua_pushlightuserdata(L, (void *)locked);
-    lua_pushcclosure(L, sandbox_require, 5);
+    lua_createtable(L, 0, (int)ndeps); /* the packs it requires, by module prefix */
+    for (size_t i = 0; i < ndeps; i++) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (const char *c = deps[i].name; *c; c++)
+            luaL_addchar(&b, *c == '-' ? '_' : *c);
+        luaL_pushresult(&b);
+        lua_createtable(L, 0, 3); /* [.., deps, prefix, {dir, display, env}] */
+        lua_pushstring(L, deps[i].dir ? deps[i].dir : "");
+        lua_setfield(L, -2, "dir");
+        lua_pushstring(L, deps[i].missing);
+        lua_setfield(L, -2, "missing");
+        lua_pushfstring(L, "%s (required pack %s)", deps[i].dir, deps[i].name);
+        lua_setfield(L, -2, "display");
+        lua_rawset(L, -3);
+    }
+    lua_pushcclosure(L, sandbox_require, 6);
     lua_setfield(L, -2, "require");
 
     lua_newtable(L);

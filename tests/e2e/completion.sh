@@ -42,7 +42,7 @@ got=$(cd "$TMP/dirs" && MPLAN_RULES_PATH="$TMP/rules" bash -c '
 for cmd in run whatif review report calendar segment abtest eval pack; do
     { "$MPLAN" help $cmd | grep -o -- '--[a-z][a-z-]*'; echo --help; } | LC_ALL=C sort -u >"$TMP/help"
     if [ $cmd = pack ]; then
-        for sub in new check test info lock; do complete_words mplan pack $sub --; done
+        for sub in new check test info lock bundle sign install list remove index search update; do complete_words mplan pack $sub --; done
     elif [ $cmd = abtest ]; then
         complete_words mplan abtest design --
     else

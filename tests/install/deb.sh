@@ -23,7 +23,7 @@ has() {
     [ -z "$missing" ] && ok "$pkg holds $*" || fail "$pkg contents" "missing:$missing"
     dpkg-deb -x "$deb" "$TMP/root"
 }
-has mplan /usr/bin/mplan /usr/share/man/man1/mplan.1.gz /usr/share/bash-completion/completions/mplan \
+has mplan /usr/bin/mplan /usr/libexec/mplan/mplan-share /usr/share/mplan/bundles/index.json /usr/share/mplan/keys/mplan-project.pub /usr/share/man/man1/mplan.1.gz /usr/share/bash-completion/completions/mplan \
     /usr/share/mplan/rules/roi-greedy/pack.yaml /usr/share/mplan/lua/mplan.d.lua
 has "libmplan$major" "/usr/lib/$ma/libmplan.so.$major"
 has libmplan-dev /usr/include/mplan/plan.h /usr/include/mplan/version.h "/usr/lib/$ma/libmplan.a" \

@@ -28,6 +28,7 @@ ok "make install DESTDIR PREFIX=$PREFIX"
 # ---- the layout: these files and links, nothing more ----
 {
     echo "bin/mplan"
+    echo "libexec/mplan/mplan-share"
     echo "lib/libmplan.a"
     echo "lib/libmplan.so"
     echo "lib/libmplan.so.$major"
@@ -38,6 +39,9 @@ ok "make install DESTDIR PREFIX=$PREFIX"
     echo "share/bash-completion/completions/mplan"
     echo "share/mplan/lua/mplan.d.lua"
     find rules -type f ! -name '*.tmp.*' | sed 's|^|share/mplan/|'
+    # the shipped packs whose committed signatures verify, bundled (Makefile `bundles`)
+    (cd "$BUILD" && find bundles -type f) | sed 's|^|share/mplan/|'
+    for k in dist/keys/*.pub; do echo "share/mplan/keys/${k##*/}"; done
 } | LC_ALL=C sort >"$TMP/expected"
 (cd "$P" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort) >"$TMP/installed"
 if [ "$(cd "$D" && find . ! -type d ! -path ".$PREFIX/*")" ]; then
@@ -163,6 +167,17 @@ EOF
 (cd "$TMP" && MPLAN_RULES_PATH="$P/share/mplan/rules" "$P/bin/mplan" pack test roi-greedy >"$TMP/out" 2>&1) &&
     grep -qx '1 passed, 0 failed' "$TMP/out" && ok "installed pack passes its own tests" ||
     fail "installed pack passes its own tests" "$(tail -3 "$TMP/out")"
+
+# The shipped bundles install by name, signed by the project key shipped beside them
+# (staged in DESTDIR: the compiled-in directories are pointed at it).
+for p in roi-greedy kpi-extra; do
+    [ -f "$P/share/mplan/bundles/$p.mpack" ] || { fail "bundle $p shipped" "rules/$p changed since it was signed"; continue; }
+    MPLAN_HOME="$TMP/store" MPLAN_INDEX="$P/share/mplan/bundles" MPLAN_KEYS_DIR="$P/share/mplan/keys" \
+        expect_exit "installed mplan installs the shipped $p by name" 0 "$P/bin/mplan" pack install $p
+done
+MPLAN_HOME="$TMP/store" MPLAN_KEYS_DIR="$P/share/mplan/keys" "$P/bin/mplan" pack list >"$TMP/out" 2>&1
+grep -q '^roi-greedy .* signed by mplan-project (' "$TMP/out" && ok "the shipped bundle is signed by mplan-project" ||
+    fail "the shipped bundle is signed by mplan-project" "$(cat "$TMP/out")"
 
 # ---- uninstall: nothing of mplan left ----
 if $MAKE --no-print-directory uninstall DESTDIR="$D" PREFIX="$PREFIX" >"$TMP/log" 2>&1; then
