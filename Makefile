@@ -110,6 +110,7 @@ SRC_CORE := \
 	src/core/override.c \
 	src/core/whatif.c \
 	src/core/review.c \
+	src/core/fit.c \
 	src/core/segment.c \
 	src/core/escape.c \
 	src/core/version.c
