@@ -111,6 +111,7 @@ SRC_CORE := \
 	src/core/whatif.c \
 	src/core/review.c \
 	src/core/fit.c \
+	src/core/fit_history.c \
 	src/core/segment.c \
 	src/core/escape.c \
 	src/core/version.c
@@ -132,6 +133,8 @@ SRC_IO := \
 	src/io/svg.c \
 	src/io/whatif_out.c \
 	src/io/actuals.c \
+	src/io/history.c \
+	src/io/fit_out.c \
 	src/io/review_out.c \
 	src/io/report_html.c \
 	src/io/calendar_ics.c \
@@ -170,6 +173,7 @@ SRC_CLI := \
 	src/cli/cmd_pack.c \
 	src/cli/cmd_whatif.c \
 	src/cli/cmd_review.c \
+	src/cli/cmd_fit.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c

@@ -103,7 +103,9 @@ typedef struct mp_fit {
     double *base_coef, *base_se; /* [nbase] */
     size_t nchannels;
     mp_fit_channel *ch;        /* [C] */
+    double *y;                 /* [T] the observations */
     double *fitted;            /* [T] */
+    double *hold_pred;         /* [T] the estimate without the holdout, NULL without one */
     double *contrib;           /* [C*T] each channel's GMV per period */
     int ndraws;
     double *draws;             /* [ndraws*C*MP_FIT_NPARAM] bootstrap draws of p */
@@ -117,6 +119,9 @@ typedef struct mp_fit {
  * the count needed). The caller owns *out: free with mp_fit_free. */
 MP_API enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err);
 MP_API void mp_fit_free(mp_fit *fit);
+/* Metrics of the sums of several fits' observations and predictions (per-channel fits of one
+ * history, all with the same periods and holdout): in sample, holdout, Durbin-Watson. */
+MP_API void mp_fit_pool(mp_fit *const *fits, size_t n, mp_fit_metrics *in, mp_fit_metrics *hold, double *dw);
 MP_API const char *mp_fit_family_name(enum mp_fit_family f);
 
 /* Least squares min |A x - b| with x[j] >= 0 where nonneg[j] (NULL: all), the others free

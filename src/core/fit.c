@@ -344,6 +344,7 @@ struct work {
     double *J;             /* [(m + nq) * nq] */
     double *e;             /* [m + nq] residuals */
     double *coef;          /* [ncol] */
+    unsigned char *nonneg; /* [ncol] */
     struct nnls S;
     double tss;
 };
@@ -734,6 +735,7 @@ static int set_rows(struct work *W, int Tfit)
     int rc = nnls_init(&W->S, W->m, W->ncol);
     W->S.A = W->A;
     W->S.b = W->b;
+    W->S.nonneg = W->nonneg;
     return rc;
 }
 
@@ -765,6 +767,8 @@ void mp_fit_free(mp_fit *f)
     free(f->base_coef);
     free(f->base_se);
     free(f->fitted);
+    free(f->y);
+    free(f->hold_pred);
     free(f->contrib);
     free(f->draws);
     free(f->exp_uncal);
@@ -855,6 +859,42 @@ static double quantile(double *v, size_t n, double pr)
     size_t lo = (size_t)floor(h);
     size_t hi = lo + 1 < k ? lo + 1 : lo;
     return v[lo] + (h - (double)lo) * (v[hi] - v[lo]);
+}
+
+void mp_fit_pool(mp_fit *const *fits, size_t n, mp_fit_metrics *in, mp_fit_metrics *hold, double *dw)
+{
+    *in = *hold = (mp_fit_metrics){0, NAN, NAN, NAN};
+    *dw = NAN;
+    if (!n)
+        return;
+    size_t T = (size_t)fits[0]->T;
+    int h = fits[0]->holdout;
+    double *y = calloc(T + 1, sizeof *y), *f = calloc(T + 1, sizeof *f), *p = calloc(T + 1, sizeof *p);
+    int *rows = calloc(T + 1, sizeof *rows);
+    if (!y || !f || !p || !rows) {
+        free(y), free(f), free(p), free(rows);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < T; t++) {
+            y[t] += fits[i]->y[t];
+            f[t] += fits[i]->fitted[t];
+            p[t] += fits[i]->hold_pred ? fits[i]->hold_pred[t] : NAN;
+        }
+    for (size_t t = 0; t < T; t++)
+        rows[t] = (int)t;
+    metrics(y, f, rows, T, in);
+    if (h > 0 && fits[0]->hold_pred)
+        metrics(y, p, rows + (T - (size_t)h), (size_t)h, hold);
+    double num = 0, den = 0;
+    for (size_t t = 0; t < T; t++) {
+        double r = y[t] - f[t];
+        den += r * r;
+        if (t)
+            num += (r - (y[t - 1] - f[t - 1])) * (r - (y[t - 1] - f[t - 1]));
+    }
+    *dw = den > 0 ? num / den : NAN;
+    free(y), free(f), free(p), free(rows);
 }
 
 static uint64_t splitmix(uint64_t *s)
@@ -1067,6 +1107,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     W.J = calloc((mmax + 3 * C) * 3 * C + 1, sizeof *W.J);
     W.e = calloc(mmax + 3 * C + 1, sizeof *W.e);
     W.coef = calloc(W.ncol + 1, sizeof *W.coef);
+    W.nonneg = calloc(W.ncol + 1, 1);
     double *best = calloc(3 * C + 1, sizeof *best), *qtry = calloc(3 * C + 1, sizeof *qtry);
     double *yhat = calloc(Tz + 1, sizeof *yhat);
     double *cov = calloc((W.ncol + 3 * C) * (W.ncol + 3 * C) + 1, sizeof *cov);
@@ -1074,30 +1115,35 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     mp_fit *F = calloc(1, sizeof *F);
     enum mp_status st = MP_OK;
     if (!W.ch || !W.lo || !W.hi || !W.y || !W.rows || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
-        !W.e || !W.coef || !best || !qtry || !yhat || !cov || !cmap || !F) {
+        !W.e || !W.coef || !W.nonneg || !best || !qtry || !yhat || !cov || !cmap || !F) {
         st = mp_fail(err, MP_ENOMEM, "out of memory");
         goto done;
     }
     cmap[0] = (size_t)-1;
+    for (size_t j = 0; j < W.ncol; j++)
+        W.nonneg[j] = j >= nb || (pb->base_nonneg && pb->base_nonneg[j]);
     F->T = T;
     F->nchannels = C;
     F->nbase = nb;
     F->holdout = h;
+    F->hold = (mp_fit_metrics){0, NAN, NAN, NAN};
     F->ch = calloc(C + 1, sizeof *F->ch);
     F->base_coef = calloc(nb + 1, sizeof *F->base_coef);
     F->base_se = calloc(nb + 1, sizeof *F->base_se);
     F->fitted = calloc(Tz + 1, sizeof *F->fitted);
+    F->y = calloc(Tz + 1, sizeof *F->y);
     F->contrib = calloc(C * Tz + 1, sizeof *F->contrib);
     F->nexperiments = pb->nexperiments;
     F->exp_uncal = calloc(pb->nexperiments + 1, sizeof *F->exp_uncal);
     F->exp_cal = calloc(pb->nexperiments + 1, sizeof *F->exp_cal);
-    if (!F->ch || !F->base_coef || !F->base_se || !F->fitted || !F->contrib || !F->exp_uncal || !F->exp_cal) {
+    if (!F->ch || !F->base_coef || !F->base_se || !F->fitted || !F->y || !F->contrib || !F->exp_uncal || !F->exp_cal) {
         st = mp_fail(err, MP_ENOMEM, "out of memory");
         goto done;
     }
     for (size_t j = 0; j < nb; j++)
         F->base_se[j] = NAN;
     memcpy(W.y, pb->y, Tz * sizeof *W.y);
+    memcpy(F->y, pb->y, Tz * sizeof *F->y);
     int Tfit = T - h;
 
     /* Channels: families, spend scale, what the history can identify. */
@@ -1250,6 +1296,9 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
                 hr[nh++] = t;
         metrics(W.y, yhat, hr, nh, &F->hold);
         free(hr);
+        if (!(F->hold_pred = malloc(Tz * sizeof *F->hold_pred)))
+            goto oom;
+        memcpy(F->hold_pred, yhat, Tz * sizeof *yhat);
         if (set_rows(&W, T) != 0)
             goto oom;
         multistart(&W, 0, best, qtry, 1);
@@ -1437,7 +1486,7 @@ oom:
 done:
     nnls_free(&W.S);
     free(W.ch), free(W.lo), free(W.hi), free(W.y), free(W.rows), free(W.expw), free(W.A), free(W.b);
-    free(W.X), free(W.dX), free(W.D), free(W.J), free(W.e), free(W.coef);
+    free(W.X), free(W.dX), free(W.D), free(W.J), free(W.e), free(W.coef), free(W.nonneg);
     free(best), free(qtry), free(yhat), free(cov), free(cmap);
     mp_fit_free(F);
     return st;
