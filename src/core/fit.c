@@ -1226,9 +1226,13 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         for (int t = 0; t < Tfit; t++)
             have += !pb->use || pb->use[t];
         if (have < need) {
-            st = mp_fail(err, MP_EINPUT, "too few periods: %zu to fit%s, and the model has %zu parameters: at least %zu "
-                         "periods are needed%s", have, h ? " (after the holdout)" : "", nparams(&W), need,
-                         h ? " before the holdout (or a smaller --holdout)" : "");
+            if (h)
+                st = mp_fail(err, MP_EINPUT, "too few periods: the model has %zu parameters, so at least %zu periods "
+                             "are needed to fit them, %zu with the holdout of %d (the history has %zu; a smaller "
+                             "--holdout needs fewer)", nparams(&W), need, need + (size_t)h, h, have + (size_t)h);
+            else
+                st = mp_fail(err, MP_EINPUT, "too few periods: the model has %zu parameters, so at least %zu periods "
+                             "are needed (the history has %zu)", nparams(&W), need, have);
             goto done;
         }
     }

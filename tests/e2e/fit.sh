@@ -1,0 +1,137 @@
+#!/bin/sh
+# mplan fit end to end: a history generated here (python, the model written out again) from
+# known curves is fitted back, the fitted plan is written and planned with by mplan run, a
+# per-channel history gives funnels, review's refit agrees with fit, and bad histories are
+# refused at file:line:col with nothing written.
+. tests/e2e/lib.sh
+PY=/usr/bin/python3
+plan=tests/e2e/plans/fit-store.yaml
+
+# 104 weeks, store totals: baseline 150,000 + 40,000 * t / 104, and the three channels.
+$PY - "$TMP" <<'PYEOF'
+import math, random, datetime, sys
+d = sys.argv[1]
+random.seed(3)
+true = {"feed": ("hill", 260000, 42000, 1.6, 0.45), "search": ("exp", 180000, 30000, None, 0.15),
+        "edm": ("linear", 1.7, None, None, 0.3)}
+ids = ["feed", "search", "edm"]
+T = 104
+a = {c: 0.0 for c in ids}
+start = datetime.date(2024, 1, 1)
+wide = ["period,gmv," + ",".join(ids)]
+long = ["period,channel,spend,gmv,impressions,clicks,orders"]
+for t in range(T):
+    y = 150000 + 40000 * t / T
+    xs = []
+    for c in ids:
+        x = random.uniform(0.2, 1.8) * {"feed": 40000, "search": 30000, "edm": 15000}[c]
+        if random.random() < 0.12:
+            x = 0.0
+        x = round(x, 2)
+        fam, beta, k, s, th = true[c]
+        a[c] = x + th * a[c]
+        A = a[c]
+        f = beta * A**s / (k**s + A**s) if fam == "hill" else beta * (1 - math.exp(-A / k)) if fam == "exp" else beta * A
+        y += f
+        xs.append(x)
+        # per-channel: attributed GMV f, orders at aov 250, clicks at cvr 0.04, impressions at ctr 0.02
+        o = f / 250
+        long.append("%s,%s,%.2f,%.6f,%.6f,%.6f,%.6f" % (t + 1, c, x, f, o / 0.04 / 0.02, o / 0.04, o))
+    wide.append("%s,%.6f,%s" % (start + datetime.timedelta(days=7 * t), y, ",".join("%.2f" % v for v in xs)))
+open(d + "/wide.csv", "w").write("\n".join(wide) + "\n")
+open(d + "/long.csv", "w").write("\n".join(long) + "\n")
+PYEOF
+
+expect_exit "store-total fit exits 0" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --write-plan "$TMP/fitted.yaml" \
+    --holdout 8 --format json
+$PY - "$TMP/out" <<'PYEOF' && ok "store-total fit recovers the generating curves (noiseless)" || fail "recovery" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["model"] == "store_total" and d["periods"] == 104 and d["starts"] == 8, d
+assert d["fit"]["holdout"]["periods"] == 8 and d["fit"]["holdout"]["mape"] < 1e-6, d["fit"]
+assert d["fit"]["r2"] > 1 - 1e-9
+ch = {c["id"]: c for c in d["channels"]}
+true = {"feed": {"beta": 260000, "k": 42000, "s": 1.6, "theta": 0.45}, "search": {"beta": 180000, "k": 30000, "theta": 0.15},
+        "edm": {"beta": 1.7, "theta": 0.3}}
+for c, ps in true.items():
+    assert ch[c]["family"] == {"feed": "hill", "search": "exp", "edm": "linear"}[c]
+    assert set(ch[c]["params"]) == set(ps), (c, ch[c]["params"])
+    for p, v in ps.items():
+        assert abs(ch[c]["params"][p] - v) <= 1e-5 * v, (c, p, ch[c]["params"][p], v)
+b = d["baseline"]
+assert abs(b["level"]["coef"] - 150000) < 0.5 and abs(b["trend"]["coef"] - 40000) < 0.5, b
+assert abs(sum(c["spend_share"] for c in d["channels"]) - 1) < 1e-12
+assert abs(sum(c["effect_share"] for c in d["channels"]) - 1) < 1e-12
+# ROAS at the mean spend, steady state: f(x / (1 - theta)) / x with the true curve
+import math
+x = ch["search"]["mean_spend"]
+want = 180000 * (1 - math.exp(-x / 0.85 / 30000)) / x
+assert abs(ch["search"]["roas_mean"] - want) < 1e-5 * want
+PYEOF
+
+grep -q "curve: hill, beta: 260000, k: 42000, s: 1.6" "$TMP/fitted.yaml" && grep -q "theta: 0.45" "$TMP/fitted.yaml" &&
+    grep -q "curve: linear, roas: 1.7" "$TMP/fitted.yaml" && ok "write-plan holds the fitted curves" ||
+    fail "write-plan" "$(grep -n 'curve\|theta' "$TMP/fitted.yaml")"
+expect_exit "the fitted plan runs" 0 "$MPLAN" run "$TMP/fitted.yaml" --format json
+$PY - "$TMP/out" <<'PYEOF' && ok "run plans with the fitted curves" || fail "run fitted" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["kpis"]["total"]["spend"] > 0
+PYEOF
+
+# per-channel history: each channel's curve from its own GMV, the funnel from the counts
+expect_exit "per-channel fit exits 0" 0 "$MPLAN" fit "$TMP/long.csv" --plan "$plan" --holdout 0 --format json \
+    --write-plan "$TMP/fitted2.yaml"
+$PY - "$TMP/out" <<'PYEOF' && ok "per-channel fit recovers each curve" || fail "per-channel" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["model"] == "per_channel"
+ch = {c["id"]: c for c in d["channels"]}
+assert abs(ch["feed"]["params"]["k"] - 42000) < 42000 * 1e-5 and abs(ch["feed"]["params"]["theta"] - 0.45) < 1e-5
+assert abs(ch["edm"]["params"]["beta"] - 1.7) < 1e-5
+PYEOF
+grep -q "aov: 250" "$TMP/fitted2.yaml" && grep -q "cvr: 0.04" "$TMP/fitted2.yaml" && grep -q "ctr: 0.02" "$TMP/fitted2.yaml" &&
+    ok "funnel from the counts" || fail "funnel" "$(grep -n funnel "$TMP/fitted2.yaml")"
+
+# without a plan: channels from the history, families by AICc with the reason
+expect_exit "fit without a plan" 0 "$MPLAN" fit "$TMP/wide.csv" --format json
+$PY - "$TMP/out" <<'PYEOF' && ok "families chosen by AICc, reason given" || fail "families" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ch = {c["id"]: c for c in d["channels"]}
+for c, f in {"feed": "hill", "search": "exp", "edm": "linear"}.items():
+    assert ch[c]["family"] == f, (c, ch[c]["family"], ch[c]["family_reason"])
+    assert "AICc" in ch[c]["family_reason"]
+PYEOF
+
+expect_exit "table output" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format table
+grep -q "260,000" "$TMP/out" && ok "table has thousands separators" || fail "table" "$(head -20 "$TMP/out")"
+
+# ---- bad input: exit 3 at file:line:col, nothing written ----
+bad() { # NAME CONTENT MESSAGE
+    printf '%s' "$2" >"$TMP/bad.csv"
+    rm -f "$TMP/never.yaml"
+    expect_exit "$1 exits 3" 3 "$MPLAN" fit "$TMP/bad.csv" --plan "$plan" --write-plan "$TMP/never.yaml"
+    expect_err "$1 says where" "$3"
+    [ ! -e "$TMP/never.yaml" ] && ok "$1 writes nothing" || fail "$1 writes nothing" "never.yaml exists"
+}
+head -12 "$TMP/wide.csv" >"$TMP/short.csv"
+bad "non-numeric cell" "$(printf 'period,gmv,feed,search,edm\n1,100,abc,1,1\n')" "bad.csv:2:3: feed must be a number, got 'abc'"
+bad "negative spend" "$(printf 'period,gmv,feed,search,edm\n1,100,1,-5,1\n')" "bad.csv:2:4: search must be >= 0"
+bad "empty cell" "$(printf 'period,gmv,feed,search,edm\n1,,1,1,1\n')" "bad.csv:2:2: gmv is empty"
+bad "missing period" "$(printf 'period,gmv,feed,search,edm\n1,1,1,1,1\n2,1,1,1,1\n4,1,1,1,1\n')" "period 3 is missing"
+bad "missing week" "$(printf 'period,gmv,feed,search,edm\n2024-01-01,1,1,1,1\n2024-01-08,1,1,1,1\n2024-01-22,1,1,1,1\n')" "period 2024-01-15 is missing"
+bad "duplicate period" "$(printf 'period,gmv,feed,search,edm\n1,1,1,1,1\n2,1,1,1,1\n1,2,2,2,2\n')" "bad.csv:4: duplicate row for this period (first at line 2)"
+bad "channel not in plan" "$(printf 'period,gmv,feed,search,edm,tv\n1,1,1,1,1,1\n')" "channel 'tv' is in the history but not in the plan"
+bad "plan channel not in history" "$(printf 'period,gmv,feed,search\n1,1,1,1\n')" "channel 'edm' of the plan is not in the history"
+bad "empty file" "" "bad.csv"
+bad "mixed periods" "$(printf 'period,gmv,feed,search,edm\n1,1,1,1,1\n2024-01-08,1,1,1,1\n')" "bad.csv:3:1: period '2024-01-08': the file mixes"
+bad "long: duplicate channel row" "$(printf 'period,channel,spend,gmv\n1,feed,1,1\n1,feed,2,2\n')" "bad.csv:3: duplicate row for channel 'feed'"
+rm -f "$TMP/never.yaml"
+expect_exit "too few periods exits 3" 3 "$MPLAN" fit "$TMP/short.csv" --plan "$plan" --write-plan "$TMP/never.yaml"
+expect_err "too few periods gives the count needed" "periods are needed"
+[ ! -e "$TMP/never.yaml" ] && ok "too few periods writes nothing" || fail "too few writes nothing" "exists"
+expect_exit "holdout as long as the history exits 3" 3 "$MPLAN" fit "$TMP/short.csv" --holdout 11
+expect_err "holdout message" "not shorter than the history"
+expect_exit "write-plan without plan is usage" 2 "$MPLAN" fit "$TMP/wide.csv" --write-plan "$TMP/x.yaml"
+finish
