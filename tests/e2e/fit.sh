@@ -107,6 +107,39 @@ PYEOF
 expect_exit "table output" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format table
 grep -q "260,000" "$TMP/out" && ok "table has thousands separators" || fail "table" "$(head -20 "$TMP/out")"
 
+# review's refit and fit share one engine: actuals of 6 weeks generated from the plan's curves
+# with feed's beta and k changed; review (theta and s held) and fit (all free) both find them.
+$PY - "$TMP" <<'PYEOF'
+import math, sys
+cur = {"feed": ("hill", 260000, 42000, 1.2, 0.3), "search": ("exp", 150000, 25000, None, 0.1), "edm": ("linear", 2, None, None, 0.2)}
+spend = {"feed": [30000, 55000, 12000, 70000, 41000, 22000], "search": [20000, 5000, 36000, 28000, 9000, 44000],
+         "edm": [8000, 15000, 2000, 11000, 6000, 13000]}
+rows = ["period,channel,spend,impressions,clicks,orders,gmv"]
+for c, (fam, beta, k, s, th) in cur.items():
+    a = 0.0
+    for t, x in enumerate(spend[c]):
+        a = x + th * a
+        f = beta * a**s / (k**s + a**s) if fam == "hill" else beta * (1 - math.exp(-a / k)) if fam == "exp" else beta * a
+        o = f / 250
+        rows.append("%d,%s,%d,%.6f,%.6f,%.6f,%.6f" % (t + 1, c, x, o / 0.04 / 0.02, o / 0.04, o, f))
+open(sys.argv[1] + "/act.csv", "w").write("\n".join(rows) + "\n")
+PYEOF
+expect_exit "review of 6 weeks" 0 "$MPLAN" review "$plan" "$TMP/act.csv" --format json
+cp "$TMP/out" "$TMP/review.json"
+expect_exit "fit of the same 6 weeks" 0 "$MPLAN" fit "$TMP/act.csv" --plan "$plan" --holdout 0 --format json
+$PY - "$TMP/review.json" "$TMP/out" <<'PYEOF' && ok "review's refit and fit agree (one engine)" || fail "review = fit" "see above"
+import json, sys
+rv = json.load(open(sys.argv[1]))["refit"]
+ft = {c["id"]: c for c in json.load(open(sys.argv[2]))["channels"]}
+assert rv["feed"]["method"] == "lsq", rv["feed"]
+for c, beta, k in (("feed", 260000, 42000), ("search", 150000, 25000)):
+    assert abs(rv[c]["beta"]["fit"] - beta) < 1e-4 * beta and abs(rv[c]["k"]["fit"] - k) < 1e-4 * k, rv[c]
+    assert abs(ft[c]["params"]["beta"] - rv[c]["beta"]["fit"]) < 1e-4 * beta, (ft[c]["params"], rv[c])
+    assert abs(ft[c]["params"]["k"] - rv[c]["k"]["fit"]) < 1e-4 * k, (ft[c]["params"], rv[c])
+assert abs(ft["feed"]["params"]["theta"] - 0.3) < 1e-4 and abs(ft["feed"]["params"]["s"] - 1.2) < 1e-4
+assert abs(rv["edm"]["roas"]["fit"] - 2) < 1e-9 and abs(ft["edm"]["params"]["beta"] - 2) < 1e-6
+PYEOF
+
 # ---- bad input: exit 3 at file:line:col, nothing written ----
 bad() { # NAME CONTENT MESSAGE
     printf '%s' "$2" >"$TMP/bad.csv"
