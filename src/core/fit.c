@@ -698,6 +698,14 @@ static void layout(struct work *W)
     W->nq = off;
 }
 
+/* q[j] at (or within a millionth of its range of) a bound: the search approaches a bound the
+ * data push it to without always landing on it. */
+static int at_bound(const struct work *W, const double *q, size_t j)
+{
+    double tol = 1e-6 * (W->hi[j] - W->lo[j]);
+    return q[j] <= W->lo[j] + tol || q[j] >= W->hi[j] - tol;
+}
+
 static size_t nparams(const struct work *W) { return W->nb + W->C + W->nq; }
 
 static double aicc(double sse, size_t n, size_t k)
@@ -928,7 +936,7 @@ static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, do
         double beta = W->coef[W->nb + c];
         for (int i = 0; i < cc->nq; i++) {
             size_t qi = cc->qoff + (size_t)i;
-            if (beta == 0 || q[qi] <= W->lo[qi] || q[qi] >= W->hi[qi])
+            if (beta == 0 || at_bound(W, q, qi))
                 continue;
             for (size_t r = 0; r < m; r++)
                 Jf[k * m + r] = beta * row_value(W, r, c, W->dX + qi * T);
@@ -1381,7 +1389,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         for (int i = 0; i < cc->nq; i++) {
             size_t j = cc->qoff + (size_t)i;
             int p = cc->qpar[i];
-            if (best[j] <= W.lo[j] || best[j] >= W.hi[j])
+            if (at_bound(&W, best, j))
                 oc->at_bound |= 1u << p;
         }
         if (!cc->nospend && oc->p[MP_FIT_BETA] == 0)
@@ -1473,9 +1481,9 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             if (!(oc->at_bound & (1u << p)))
                 continue;
             const char *why = p == MP_FIT_BETA ? "0: no effect found in this history"
-                              : p == MP_FIT_THETA && oc->p[p] <= 0 ? "0: no carry-over found"
+                              : p == MP_FIT_THETA && oc->p[p] < 0.5 ? "0: no carry-over found"
                               : p == MP_FIT_THETA ? "its bound 0.9"
-                              : p == MP_FIT_S ? (oc->p[p] <= MP_FIT_S_MIN + 1e-12 ? "its bound 0.3" : "its bound 3")
+                              : p == MP_FIT_S ? (oc->p[p] < 1 ? "its bound 0.3" : "its bound 3")
                               : "a bound of its search range (100x from the mean spend): the history does not "
                                 "show where the curve saturates";
             if (warn_to(&oc->warnings, &oc->nwarnings, "%s at %s", names[p], why) != 0)

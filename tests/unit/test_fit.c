@@ -149,6 +149,110 @@ static void recovers_noiseless(void **state)
     mp_fit_free(f);
 }
 
+static int has_warning(char (*w)[MP_FIT_MSG], size_t n, const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(w[i], text))
+            return 1;
+    return 0;
+}
+
+/* Four channels made to trip each warning: b's spend barely moves (cv 2%), c's copies a's
+ * (r = 1), d has no effect (beta at 0); a has no carry-over (theta at 0). */
+static void warnings(void **state)
+{
+    (void)state;
+    enum { T = 80, C = 4 };
+    double spend[C * T], y[T], base[T];
+    const struct truth tr[2] = {{MP_FIT_HILL, 50000, 8000, 1.3, 0}, {MP_FIT_EXP, 20000, 9000 / 0.7, NAN, 0.3}};
+    double two[2 * T]; /* b's k and theta are the defaults a barely varying spend keeps */
+    for (int t = 0; t < T; t++) {
+        two[t] = spend[t] = 6000 * (0.2 + 1.6 * urand());
+        two[T + t] = spend[T + t] = 9000 * (1 + 0.02 * (t % 2 ? 1 : -1));
+        spend[2 * T + t] = 0.5 * spend[t] + 1; /* r = 1 with a */
+        spend[3 * T + t] = 3000 * (0.2 + 1.6 * urand());
+        base[t] = 1;
+    }
+    generate(T, 2, tr, two, 10000, 0, y);
+    mp_fit_channel_in ch[C];
+    memset(ch, 0, sizeof ch);
+    static const char *const ids[C] = {"a", "b", "c", "d"};
+    for (size_t c = 0; c < C; c++) {
+        ch[c].id = ids[c];
+        ch[c].spend = spend + c * T;
+        ch[c].family = c == 0 ? MP_FIT_HILL : c == 1 ? MP_FIT_EXP : MP_FIT_LINEAR;
+    }
+    static const char *const bn[1] = {"level"};
+    const unsigned char nn[1] = {1};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = C, .channels = ch, .nbase = 1, .base = base, .base_names = bn,
+                         .base_nonneg = nn, .holdout = 0, .starts = 4};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_true(has_warning(f->ch[1].warnings, f->ch[1].nwarnings, "spend barely varied (coefficient of variation 2.0%)"));
+    assert_true(f->ch[1].estimated == (1u << MP_FIT_BETA)); /* k, theta kept */
+    assert_true(has_warning(f->warnings, f->nwarnings, "spends of 'a' and 'c' are correlated (r = 1.000)"));
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "spend correlated with 'c'"));
+    assert_true(has_warning(f->ch[2].warnings, f->ch[2].nwarnings, "spend correlated with 'a'"));
+    assert_true(has_warning(f->ch[3].warnings, f->ch[3].nwarnings, "beta at 0: no effect found"));
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "theta at 0: no carry-over found"));
+    assert_false(has_warning(f->ch[3].warnings, f->ch[3].nwarnings, "correlated"));
+    mp_fit_free(f);
+}
+
+/* Parameters at their upper bounds: a hill curve with s = 3 and theta = 0.9 generated
+ * beyond the box (s 4, theta 0.95) is fitted at the bounds and says so. */
+static void bounds_warned(void **state)
+{
+    (void)state;
+    enum { T = 90 };
+    double spend[T], y[T], base[T];
+    const struct truth tr[1] = {{MP_FIT_HILL, 80000, 30000, 4, 0.95}};
+    for (int t = 0; t < T; t++) {
+        spend[t] = 2000 * (0.1 + 1.8 * urand());
+        base[t] = 1;
+    }
+    generate(T, 1, tr, spend, 5000, 0, y);
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
+    const unsigned char nn[1] = {1};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
+                         .holdout = 0};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_true(f->ch[0].p[MP_FIT_THETA] == MP_FIT_THETA_MAX);
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "theta at its bound 0.9"));
+    assert_true(isnan(f->ch[0].se[MP_FIT_THETA]));
+    mp_fit_free(f);
+}
+
+/* Too few periods: 3 channels of hill (4 parameters each) and a level need 13 + 2 = 15
+ * periods to fit; 14 with a holdout of 2 leaves 12. */
+static void too_few_periods(void **state)
+{
+    (void)state;
+    enum { T = 14, C = 3 };
+    double spend[C * T], y[T], base[T];
+    for (int i = 0; i < C * T; i++)
+        spend[i] = 100 + (i * 37 % 50) * 10;
+    for (int t = 0; t < T; t++)
+        y[t] = base[t] = 1;
+    mp_fit_channel_in ch[C];
+    memset(ch, 0, sizeof ch);
+    for (size_t c = 0; c < C; c++) {
+        ch[c].id = "x";
+        ch[c].spend = spend + c * T;
+        ch[c].family = MP_FIT_HILL;
+    }
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = C, .channels = ch, .nbase = 1, .base = base, .holdout = 2};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_EINPUT);
+    assert_null(f);
+    assert_non_null(strstr(err.msg, "the model has 13 parameters, so at least 15 periods are needed to fit them, 17 "
+                                    "with the holdout of 2 (the history has 14"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +260,9 @@ int main(void)
         cmocka_unit_test(nnls_drops_a_wrong_sign),
         cmocka_unit_test(nnls_dependent_columns),
         cmocka_unit_test(recovers_noiseless),
+        cmocka_unit_test(warnings),
+        cmocka_unit_test(bounds_warned),
+        cmocka_unit_test(too_few_periods),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
