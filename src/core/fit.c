@@ -244,7 +244,12 @@ static void nnls_run(struct nnls *S)
             }
         }
     }
-    nnls_solve_passive(S); /* the factorisation of the final set, for the projection */
+    size_t k = 0, same = 1;
+    for (size_t j = 0; j < n; j++)
+        if (S->P[j])
+            same &= k < S->np && S->idx[k++] == j;
+    if (!same || k != S->np)
+        nnls_solve_passive(S); /* the factorisation of the final set, for the projection */
     for (size_t j = 0; j < n; j++)
         if (!S->P[j])
             S->x[j] = 0;
@@ -477,13 +482,62 @@ static double prior_scale(const mp_fit_channel_in *in, int p)
     return p == MP_FIT_S && in->prior[p] > 0 ? in->prior[p] : 1;
 }
 
+/* Gauss-Newton's H = J'J and g = J'e at q, for the NNLS solution evaluate() left (its passive
+ * set's factorisation projects). Kaufman: J_j = (I - Q Q^T) (dA/dq_j) coef on the linear rows. */
+static void jacobian(struct work *W, const double *q, double *H, double *g)
+{
+    const mp_fit_problem *pb = W->pb;
+    size_t m = W->m, nb = W->nb, T = (size_t)W->T;
+    columns(W, q, 1);
+    size_t nq = W->nq, mr = m + nq;
+    memset(W->J, 0, mr * nq * sizeof *W->J);
+    for (size_t c = 0; c < W->C; c++) {
+        const struct chan *cc = &W->ch[c];
+        double beta = W->coef[nb + c];
+        for (int i = 0; i < cc->nq; i++) {
+            size_t qi = cc->qoff + (size_t)i;
+            double *Jc = W->J + qi * mr;
+            if (beta != 0) {
+                for (size_t r = 0; r < m; r++)
+                    Jc[r] = beta * row_value(W, r, c, W->dX + qi * T);
+                /* in Q's coordinates: Q^T is orthogonal, so J'J and J'e come out the same
+                 * from the rotated vectors, and the projection is dropping the first np */
+                qr_apply(W->S.Q, m, W->S.np, W->S.tau, Jc, 1);
+                for (size_t r = 0; r < W->S.np; r++)
+                    Jc[r] = 0;
+            }
+            if (W->lambda > 0 && pb->channels[c].has_prior)
+                Jc[m + qi] = sqrt(W->lambda) / prior_scale(&pb->channels[c], cc->qpar[i]);
+        }
+    }
+    double *er = W->S.r; /* the residuals in Q's coordinates, then the prior rows as they are */
+    memcpy(er, W->e, m * sizeof *er);
+    qr_apply(W->S.Q, m, W->S.np, W->S.tau, er, 1);
+    for (size_t a = 0; a < nq; a++) {
+        const double *Ja = W->J + a * mr;
+        double s = 0;
+        for (size_t r = 0; r < m; r++)
+            s += Ja[r] * er[r];
+        for (size_t r = m; r < mr; r++)
+            s += Ja[r] * W->e[r];
+        g[a] = s;
+        for (size_t bb = 0; bb <= a; bb++) {
+            const double *Jb = W->J + bb * mr;
+            double h = 0;
+            for (size_t r = 0; r < mr; r++)
+                h += Ja[r] * Jb[r];
+            H[a * nq + bb] = H[bb * nq + a] = h;
+        }
+    }
+}
+
 /* The objective at q, and (H, g) of Gauss-Newton when H is not NULL. Leaves the NNLS solution
  * in W->coef and the residuals in W->e. */
 static double evaluate(struct work *W, const double *q, double *H, double *g)
 {
     const mp_fit_problem *pb = W->pb;
     size_t m = W->m, nb = W->nb, T = (size_t)W->T;
-    columns(W, q, H != NULL);
+    columns(W, q, 0);
     for (size_t j = 0; j < nb; j++)
         for (size_t i = 0; i < m; i++)
             W->A[j * m + i] = i < W->nrow_data ? pb->base[j * T + (size_t)W->rows[i]] : 0;
@@ -523,43 +577,8 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
             obj += d * d;
         }
     }
-    if (!H)
-        return obj;
-    /* Kaufman: J_j = (I - Q Q^T) (dA/dq_j) coef on the linear rows */
-    size_t nq = W->nq, mr = m + nq;
-    memset(W->J, 0, mr * nq * sizeof *W->J);
-    for (size_t c = 0; c < W->C; c++) {
-        const struct chan *cc = &W->ch[c];
-        double beta = W->coef[nb + c];
-        for (int i = 0; i < cc->nq; i++) {
-            size_t qi = cc->qoff + (size_t)i;
-            double *Jc = W->J + qi * mr;
-            if (beta != 0) {
-                for (size_t r = 0; r < m; r++)
-                    Jc[r] = beta * row_value(W, r, c, W->dX + qi * T);
-                qr_apply(W->S.Q, m, W->S.np, W->S.tau, Jc, 1);
-                for (size_t r = 0; r < W->S.np; r++)
-                    Jc[r] = 0;
-                qr_apply(W->S.Q, m, W->S.np, W->S.tau, Jc, 0);
-            }
-            if (W->lambda > 0 && pb->channels[c].has_prior)
-                Jc[m + qi] = sqrt(W->lambda) / prior_scale(&pb->channels[c], cc->qpar[i]);
-        }
-    }
-    for (size_t a = 0; a < nq; a++) {
-        const double *Ja = W->J + a * mr;
-        double s = 0;
-        for (size_t r = 0; r < mr; r++)
-            s += Ja[r] * W->e[r];
-        g[a] = s;
-        for (size_t bb = 0; bb <= a; bb++) {
-            const double *Jb = W->J + bb * mr;
-            double h = 0;
-            for (size_t r = 0; r < mr; r++)
-                h += Ja[r] * Jb[r];
-            H[a * nq + bb] = H[bb * nq + a] = h;
-        }
-    }
+    if (H)
+        jacobian(W, q, H, g);
     return obj;
 }
 
@@ -613,13 +632,12 @@ static double lm(struct work *W, double *q, int maxit)
             }
             if (step < 1e-13)
                 break;
-            double on = evaluate(W, qn, Hn, gn);
+            double on = evaluate(W, qn, NULL, NULL);
             if (isfinite(on) && on < obj) {
-                flat = obj - on <= 1e-13 * obj ? flat + 1 : 0;
+                flat = obj - on <= 1e-10 * obj ? flat + 1 : 0;
                 obj = on;
                 memcpy(q, qn, nq * sizeof *q);
-                memcpy(H, Hn, nq * nq * sizeof *H);
-                memcpy(g, gn, nq * sizeof *g);
+                jacobian(W, q, H, g);
                 mu = fmax(mu / 3, 1e-12);
                 accepted = step > 1e-11;
                 break;
