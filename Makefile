@@ -112,6 +112,7 @@ SRC_CORE := \
 	src/core/review.c \
 	src/core/fit.c \
 	src/core/fit_history.c \
+	src/core/uncertainty.c \
 	src/core/segment.c \
 	src/core/escape.c \
 	src/core/version.c

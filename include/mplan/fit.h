@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mplan/alloc.h"
 #include "mplan/export.h"
+#include "mplan/plan.h"
 #include "mplan/status.h"
 
 enum mp_fit_family { MP_FIT_AUTO, MP_FIT_HILL, MP_FIT_EXP, MP_FIT_LINEAR };
@@ -123,6 +125,24 @@ MP_API void mp_fit_free(mp_fit *fit);
  * history, all with the same periods and holdout): in sample, holdout, Durbin-Watson. */
 MP_API void mp_fit_pool(mp_fit *const *fits, size_t n, mp_fit_metrics *in, mp_fit_metrics *hold, double *dw);
 MP_API const char *mp_fit_family_name(enum mp_fit_family f);
+
+/* The spread of a plan's forecast under the bootstrap draws of its fitted curves (`draws:`):
+ * P10, P50, P90 of total GMV, ROAS and each goal's attainment, and the share of draws in
+ * which each goal is met (goals on a pack's KPI: NAN, not evaluated per draw). */
+typedef struct mp_uncertainty {
+    size_t ndraws;
+    double gmv[3], roas[3];
+    size_t ngoals;
+    const char **goal_kpi;   /* [ngoals] borrowed from the plan */
+    double (*goal)[3];       /* [ngoals] attainment P10, P50, P90 */
+    double *goal_met;        /* [ngoals] */
+} mp_uncertainty;
+
+/* Forecast `alloc` once per draw. MP_EINPUT when no channel has draws. The caller owns *out:
+ * free with mp_uncertainty_free. */
+MP_API enum mp_status mp_fit_uncertainty(const mp_plan *plan, const mp_alloc *alloc, mp_uncertainty **out,
+                                         mp_error *err);
+MP_API void mp_uncertainty_free(mp_uncertainty *u);
 
 /* Least squares min |A x - b| with x[j] >= 0 where nonneg[j] (NULL: all), the others free
  * (Lawson and Hanson's active set). A is m x n column-major. 0, or -1 out of memory. */

@@ -373,6 +373,21 @@ mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *c
             break;
         }
         ch->theta = round6(f->p[MP_FIT_THETA]);
+        const mp_fit *F = per_channel ? fits[c] : fits[0];
+        size_t nd = F->ndraws > MP_FIT_MAX_DRAWS ? MP_FIT_MAX_DRAWS : (size_t)F->ndraws, C = per_channel ? 1 : h->C;
+        size_t ci = per_channel ? 0 : c;
+        ch->ndraws = 0;
+        ch->draws = nd ? mp_arena_array(&p->arena, nd * 4, sizeof *ch->draws) : NULL;
+        if (nd && !ch->draws) {
+            mp_plan_free(p);
+            return NULL;
+        }
+        for (size_t d = 0; d < nd; d++)
+            for (int j = 0; j < 4; j++) {
+                double v = F->draws[(d * C + ci) * MP_FIT_NPARAM + (size_t)j];
+                ch->draws[d * 4 + (size_t)j] = j == MP_FIT_THETA ? fmin(round6(v), 0.899999) : round6(v);
+            }
+        ch->ndraws = nd;
         const double *n = h->counts ? h->counts + c * 4 : NULL;
         double gmv = 0;
         for (int t = 0; h->gmv && t < h->T; t++)

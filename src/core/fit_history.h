@@ -54,6 +54,7 @@ void mp_fit_setup_free(struct mp_fit_setup *s);
 /* A copy of `plan` with each history channel's fitted curve and theta (fits[c] for channel c,
  * or fits[0] channel c for one store-total fit: per_channel says which) and, from per-channel
  * counts, its funnel. The caller owns it (mp_plan_free); NULL out of memory. */
+#define MP_FIT_MAX_DRAWS 1000 /* bootstrap draws a plan records (the first ones) */
 mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *const *fits, int per_channel);
 
 #endif

@@ -87,6 +87,12 @@ struct mp_channel {
      * of defer_set is set; elsewhere the event's share holds. */
     double defer[MP_PHASE_COUNT];
     unsigned defer_set;
+    /* `draws:` (written by mplan fit --bootstrap): ndraws joint draws of the curve, draw d at
+     * draws[d*4 + MP_FIT_*] (beta or roas, k, s, theta; NAN where the curve has none). The
+     * same number in every channel that has them; draw d of each channel is one refit. */
+    double *draws;
+    size_t ndraws;
+    struct mp_loc draws_loc;
     const char *changed_by; /* PACK.NAME of the strategy that last changed its bounds, activity
                              * or lifts, named in messages about them; NULL: none did */
     struct mp_loc loc;

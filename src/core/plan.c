@@ -614,6 +614,7 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         d->override = dup_mem(A, s->override, T, &ok);
         d->active = dup_mem(A, s->active, T, &ok);
         d->scale = dup_mem(A, s->scale, T * sizeof *s->scale, &ok);
+        d->draws = dup_mem(A, s->draws, s->ndraws * 4 * sizeof *s->draws, &ok);
     }
     DUP(segments, src->nsegments);
     for (size_t i = 0; ok && i < src->nsegments; i++)

@@ -320,3 +320,83 @@ enum mp_status mp_fit_write_json(FILE *fp, const struct mp_fit_view *v, mp_error
     bad |= json_object_set_new(root, "warnings", ws);
     return mp_json_print(fp, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15), bad, err);
 }
+
+/* ---- mplan run --uncertainty ---- */
+
+enum mp_status mp_uncertainty_write_table(FILE *fp, const mp_uncertainty *u, mp_error *err)
+{
+    static const char *const head[] = {"", "P10", "P50", "P90", "goal met in"};
+    struct mp_table t;
+    mp_table_init(&t, 5, head);
+    mp_table_align(&t, 0, 1);
+    mp_table_add_row(&t);
+    mp_table_set(&t, 0, "gmv");
+    for (int j = 0; j < 3; j++)
+        mp_table_num(&t, 1 + (size_t)j, u->gmv[j], 0);
+    mp_table_set(&t, 4, "");
+    mp_table_add_row(&t);
+    mp_table_set(&t, 0, "roas");
+    for (int j = 0; j < 3; j++)
+        mp_table_num(&t, 1 + (size_t)j, u->roas[j], 2);
+    mp_table_set(&t, 4, "");
+    for (size_t g = 0; g < u->ngoals; g++) {
+        mp_table_add_row(&t);
+        mp_table_setf(&t, 0, "goal %s attainment", u->goal_kpi[g]);
+        for (int j = 0; j < 3; j++)
+            if (isfinite(u->goal[g][j]))
+                mp_table_setf(&t, 1 + (size_t)j, "%.1f%%", 100 * u->goal[g][j]);
+            else
+                mp_table_set(&t, 1 + (size_t)j, "-");
+        mp_table_setf(&t, 4, "%.0f%% of draws", 100 * u->goal_met[g]);
+    }
+    char title[160];
+    snprintf(title, sizeof title, "Uncertainty of this allocation over %zu bootstrap draws of the fitted curves",
+             u->ndraws);
+    fputc('\n', fp);
+    enum mp_status st = mp_table_print(&t, fp, title, err);
+    mp_table_free(&t);
+    return st;
+}
+
+enum mp_status mp_uncertainty_write_csv(FILE *fp, const mp_uncertainty *u, mp_error *err)
+{
+    static const char *const head[] = {"kpi", "p10", "p50", "p90", "met_share", "draws"};
+    struct mp_table t;
+    mp_table_init(&t, 6, head);
+    for (size_t r = 0; r < 2 + u->ngoals; r++) {
+        const double *v = r == 0 ? u->gmv : r == 1 ? u->roas : u->goal[r - 2];
+        mp_table_add_row(&t);
+        if (r < 2)
+            mp_table_set(&t, 0, r == 0 ? "gmv" : "roas");
+        else
+            mp_table_setf(&t, 0, "attainment:%s", u->goal_kpi[r - 2]);
+        for (int j = 0; j < 3; j++)
+            mp_table_exact(&t, 1 + (size_t)j, v[j]);
+        mp_table_exact(&t, 4, r < 2 ? NAN : u->goal_met[r - 2]);
+        mp_table_setf(&t, 5, "%zu", u->ndraws);
+    }
+    enum mp_status st = mp_table_print_csv(&t, fp, err);
+    mp_table_free(&t);
+    return st;
+}
+
+static json_t *p3(const double v[3])
+{
+    return json_pack("{s:o, s:o, s:o}", "p10", mp_json_num(v[0]), "p50", mp_json_num(v[1]), "p90", mp_json_num(v[2]));
+}
+
+struct json_t *mp_uncertainty_json(const mp_uncertainty *u)
+{
+    json_t *goals = json_array();
+    int bad = !goals;
+    for (size_t g = 0; g < u->ngoals; g++) {
+        json_t *o = p3(u->goal[g]);
+        bad |= !o || json_object_set_new(o, "kpi", json_string(u->goal_kpi[g])) ||
+               json_object_set_new(o, "met_share", mp_json_num(u->goal_met[g])) || json_array_append_new(goals, o);
+    }
+    json_t *root = bad ? NULL : json_pack("{s:i, s:o, s:o, s:o}", "draws", (json_int_t)u->ndraws, "gmv", p3(u->gmv),
+                                          "roas", p3(u->roas), "goals", goals);
+    if (!root)
+        json_decref(goals);
+    return root;
+}

@@ -24,4 +24,11 @@ enum mp_status mp_fit_write_table(FILE *fp, const struct mp_fit_view *v, mp_erro
 enum mp_status mp_fit_write_csv(FILE *fp, const struct mp_fit_view *v, mp_error *err);
 enum mp_status mp_fit_write_json(FILE *fp, const struct mp_fit_view *v, mp_error *err);
 
+/* `mplan run --uncertainty`: P10/P50/P90 of GMV, ROAS and goal attainment. */
+enum mp_status mp_uncertainty_write_table(FILE *fp, const mp_uncertainty *u, mp_error *err);
+/* kpi,p10,p50,p90,met_share,draws */
+enum mp_status mp_uncertainty_write_csv(FILE *fp, const mp_uncertainty *u, mp_error *err);
+/* {"draws":N,"gmv":{p10,p50,p90},"roas":{..},"goals":[{kpi,p10,p50,p90,met_share}]}; NULL out of memory. */
+struct json_t *mp_uncertainty_json(const mp_uncertainty *u);
+
 #endif

@@ -406,6 +406,23 @@ static void write_channel(struct writer *W, const mp_plan *p, const struct mp_ch
     }
     if (ch->theta > 0)
         kv_num(W, "theta", ch->theta);
+    if (ch->ndraws && ch->mode != MP_MODE_FIXED_COST) {
+        /* one flow list per parameter of the curve (mplan fit rounds them to 6 digits) */
+        static const char *const keys[4] = {"beta", "k", "s", "theta"};
+        int lin = ch->resp.curve == MP_CURVE_LINEAR;
+        plain(W, "draws");
+        map_start(W, 0);
+        for (int j = 0; j < 4; j++) {
+            if ((j == 1 && lin) || (j == 2 && ch->resp.curve != MP_CURVE_HILL))
+                continue;
+            plain(W, j == 0 && lin ? "roas" : keys[j]);
+            seq_start(W, 1);
+            for (size_t d = 0; d < ch->ndraws; d++)
+                num(W, ch->draws[d * 4 + (size_t)j]);
+            seq_end(W);
+        }
+        map_end(W);
+    }
     if (ch->carryover > 0)
         kv_num(W, "carryover", ch->carryover);
     if (ch->has_funnel) {

@@ -140,6 +140,108 @@ assert abs(ft["feed"]["params"]["theta"] - 0.3) < 1e-4 and abs(ft["feed"]["param
 assert abs(rv["edm"]["roas"]["fit"] - 2) < 1e-9 and abs(ft["edm"]["params"]["beta"] - 2) < 1e-6
 PYEOF
 
+# uncertainty: bootstrap draws recorded in the plan (same seed, same file), and run
+# --uncertainty's percentiles recomputed here from the draws and the allocation.
+$PY - "$TMP" <<'PYEOF'
+import random, sys
+random.seed(9)
+rows = open(sys.argv[1] + "/wide.csv").read().split("\n")
+out = [rows[0]]
+for r in rows[1:]:
+    if r:
+        f = r.split(",")
+        f[1] = "%.6f" % (float(f[1]) * (1 + random.gauss(0, 0.03)))
+        out.append(",".join(f))
+open(sys.argv[1] + "/noisy.csv", "w").write("\n".join(out) + "\n")
+PYEOF
+expect_exit "bootstrap fit" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --bootstrap 40 --seed 5 --write-plan "$TMP/b1.yaml" -q --format json
+cp "$TMP/out" "$TMP/boot.json"
+"$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --bootstrap 40 --seed 5 --write-plan "$TMP/b2.yaml" -q >/dev/null
+"$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --bootstrap 40 --seed 6 --write-plan "$TMP/b3.yaml" -q >/dev/null
+cmp -s "$TMP/b1.yaml" "$TMP/b2.yaml" && ! cmp -s "$TMP/b1.yaml" "$TMP/b3.yaml" && ok "bootstrap is deterministic by seed" ||
+    fail "bootstrap seed" "same seed differs or another seed is the same"
+$PY - "$TMP/boot.json" <<'PYEOF' && ok "bootstrap intervals around the estimates" || fail "bootstrap ci" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["channels"]:
+    for p, (lo, hi) in c["ci90"].items():
+        assert lo <= hi, (c["id"], p, lo, hi)
+    lo, hi = c["roas_mean_ci90"]
+    assert lo < c["roas_mean"] < hi, (c["id"], lo, c["roas_mean"], hi)
+PYEOF
+expect_exit "run --uncertainty" 0 "$MPLAN" run "$TMP/b1.yaml" --uncertainty --format json
+$PY - "$TMP/b1.yaml" "$TMP/out" <<'PYEOF' && ok "uncertainty percentiles recomputed from the draws" || fail "uncertainty" "see above"
+import json, math, re, sys
+# the few keys needed, read without a YAML library (flow lists may wrap over lines)
+lines, buf = [], ""
+for line in open(sys.argv[1]).read().split("\n"):
+    buf = buf + " " + line.strip() if buf else line
+    if buf.count("[") == buf.count("]"):
+        lines.append(buf)
+        buf = ""
+plan = {"channels": []}
+indraws = False
+for line in lines:
+    m = re.match(r"horizon: .*periods: (\d+)", line)
+    if m:
+        plan["horizon"] = {"periods": int(m.group(1))}
+    m = re.match(r"baseline: \{gmv: ([0-9.e+]+)\}", line)
+    if m:
+        plan["baseline"] = {"gmv": float(m.group(1))}
+    m = re.match(r"- id: (\w+)", line)
+    if m:
+        plan["channels"].append({"id": m.group(1), "draws": {}})
+        indraws = False
+    m = re.match(r"\s+response: \{curve: (\w+)", line)
+    if m:
+        plan["channels"][-1]["response"] = {"curve": m.group(1)}
+    if re.match(r"\s+draws:", line):
+        indraws = True
+        continue
+    m = re.match(r"\s+(\w+): \[(.*)\]", line)
+    if m and indraws:
+        plan["channels"][-1]["draws"][m.group(1)] = [float(v) for v in m.group(2).split(",")]
+    elif not line.startswith("    "):
+        indraws = False
+run = json.load(open(sys.argv[2]))
+T = plan["horizon"]["periods"]
+x = {}
+for a in run["allocation"]:
+    x.setdefault(a["channel"], [0.0] * T)[a["t"] - 1] = a["spend"]
+chs = plan["channels"]
+n = len(chs[0]["draws"]["theta"])
+assert n == 40 and all(len(c["draws"]["theta"]) == n for c in chs)
+gmv = []
+for d in range(n):
+    tot = plan["baseline"]["gmv"] * T
+    for c in chs:
+        cur, dr = c["response"]["curve"], c["draws"]
+        th, a = dr["theta"][d], 0.0
+        for t in range(T):
+            a = x.get(c["id"], [0.0] * T)[t] + th * a
+            if cur == "hill":
+                b, k, s = dr["beta"][d], dr["k"][d], dr["s"][d]
+                tot += b * a**s / (k**s + a**s) if a > 0 else 0
+            elif cur == "exp":
+                tot += dr["beta"][d] * (1 - math.exp(-a / dr["k"][d]))
+            else:
+                tot += dr["roas"][d] * a
+    gmv.append(tot)
+gmv.sort()
+def q(p):
+    h = (n - 1) * p
+    lo = int(math.floor(h)); hi = min(lo + 1, n - 1)
+    return gmv[lo] + (h - lo) * (gmv[hi] - gmv[lo])
+u = run["uncertainty"]
+assert u["draws"] == 40
+for p, key in ((0.1, "p10"), (0.5, "p50"), (0.9, "p90")):
+    assert abs(u["gmv"][key] - q(p)) < 1e-6 * q(p), (key, u["gmv"][key], q(p))
+g = u["goals"][0]
+assert g["kpi"] == "gmv" and abs(g["p50"] - q(0.5) / 1500000) < 1e-9
+PYEOF
+expect_exit "run --uncertainty without draws exits 3" 3 "$MPLAN" run "$plan" --uncertainty
+expect_err "says how to get draws" "no channel has draws"
+
 # ---- bad input: exit 3 at file:line:col, nothing written ----
 bad() { # NAME CONTENT MESSAGE
     printf '%s' "$2" >"$TMP/bad.csv"
