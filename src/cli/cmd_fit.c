@@ -200,6 +200,19 @@ int cmd_fit(int argc, char **argv)
         st = mp_hist_events_load(o.events, &h, &ev, &nev, &err);
     if (st == MP_OK && o.experiments)
         st = mp_fit_experiments_load(o.experiments, &h, &exps, &nexp, &err);
+    else if (st == MP_OK && plan) {
+        unsigned char *skipped = NULL;
+        st = mp_fit_plan_experiments(plan, &h, &exps, &nexp, &skipped, &err);
+        for (size_t i = 0; st == MP_OK && skipped && i < plan->nexperiments; i++)
+            if (skipped[i] && !o.quiet)
+                cli_warn("%s: experiment %zu (channel '%s') is outside the history %s or its channel spent nothing "
+                         "there: not used", o.plan, i + 1, plan->experiments[i].channel, o.history);
+        free(skipped);
+        if (st == MP_OK && !nexp) {
+            free(exps);
+            exps = NULL;
+        }
+    }
     if (st == MP_OK && !h.total && !h.gmv)
         st = mp_fail(&err, MP_EINPUT, "%s: no gmv column: give per-channel gmv, or the store's GMV with --total-gmv",
                      o.history);

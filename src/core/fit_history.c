@@ -403,3 +403,54 @@ mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *c
     }
     return p;
 }
+
+/* The period of the history holding `day`, or -1. */
+static int period_of(const struct mp_history *h, int32_t day)
+{
+    for (int t = 0; t < h->T; t++)
+        if (day >= h->start[t] && day < h->start[t + 1])
+            return t;
+    return -1;
+}
+
+enum mp_status mp_fit_plan_experiments(const mp_plan *plan, const struct mp_history *h, mp_fit_experiment **out,
+                                       size_t *n, unsigned char **skipped, mp_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    *skipped = NULL;
+    if (!plan->nexperiments)
+        return MP_OK;
+    if (!h->dated)
+        return mp_fail(err, MP_EINPUT, "%s: the plan's experiments have dates, the history %s numbers its periods "
+                       "(give dates, or the experiments with --experiments and period numbers)", plan->file, h->file);
+    mp_fit_experiment *x = calloc(plan->nexperiments, sizeof *x);
+    unsigned char *skip = calloc(plan->nexperiments, 1);
+    if (!x || !skip) {
+        free(x), free(skip);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < plan->nexperiments; i++) {
+        const struct mp_experiment *e = &plan->experiments[i];
+        int from = period_of(h, e->from), to = period_of(h, e->to);
+        size_t c = h->C;
+        for (size_t j = 0; j < h->C; j++)
+            if (strcmp(h->ids[j], e->channel) == 0)
+                c = j;
+        double spend = 0;
+        for (int t = from; c < h->C && from >= 0 && t <= to; t++)
+            spend += h->spend[c * (size_t)h->T + (size_t)t];
+        if (from < 0 || to < 0 || c == h->C || (e->roas && !(spend > 0))) {
+            skip[i] = 1;
+            continue;
+        }
+        double f = e->roas ? spend : 1;
+        x[k++] = (mp_fit_experiment){.channel = c, .from = from, .to = to, .gmv = e->value * f, .lo = e->lo * f,
+                                     .hi = e->hi * f, .level = e->level};
+    }
+    *out = x;
+    *n = k;
+    *skipped = skip;
+    return MP_OK;
+}

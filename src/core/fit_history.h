@@ -54,6 +54,12 @@ void mp_fit_setup_free(struct mp_fit_setup *s);
 /* A copy of `plan` with each history channel's fitted curve and theta (fits[c] for channel c,
  * or fits[0] channel c for one store-total fit: per_channel says which) and, from per-channel
  * counts, its funnel. The caller owns it (mp_plan_free); NULL out of memory. */
+/* The plan's `experiments:` on the history's periods (a ROAS times the channel's spend in the
+ * window). skipped[i] (caller frees, like *out) is 1 for an experiment outside the history,
+ * on a channel it lacks, or a ROAS where the channel spent nothing. */
+enum mp_status mp_fit_plan_experiments(const mp_plan *plan, const struct mp_history *h, mp_fit_experiment **out,
+                                       size_t *n, unsigned char **skipped, mp_error *err);
+
 #define MP_FIT_MAX_DRAWS 1000 /* bootstrap draws a plan records (the first ones) */
 mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *const *fits, int per_channel);
 

@@ -126,6 +126,16 @@ struct mp_event {
     struct mp_loc loc;
 };
 
+/* `experiments:` a lift test's measured incremental GMV (or ROAS) of a channel in a window,
+ * with its interval; `mplan fit` calibrates with it (docs/fit.md "Experiments"). */
+struct mp_experiment {
+    const char *channel;
+    int32_t from, to;       /* day numbers, inclusive */
+    int roas;               /* value, lo, hi are an incremental ROAS (else GMV) */
+    double value, lo, hi, level;
+    struct mp_loc loc;
+};
+
 struct mp_fixed_line {
     const char *name;
     double amount;     /* spread evenly over the horizon */
@@ -217,6 +227,9 @@ struct mp_plan {
 
     struct mp_channel *channels;
     size_t nchannels;
+
+    struct mp_experiment *experiments;
+    size_t nexperiments;
 
     struct mp_segment_size *segments;
     size_t nsegments;

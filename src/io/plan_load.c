@@ -964,13 +964,66 @@ static enum mp_status finish(struct loader *L, const struct mp_ynode *root)
     return mp_plan_resolve(p, L->err);
 }
 
+/* `experiments: [{channel, window: FROM..TO, gmv: G | roas: R, interval: [LO, HI], level: 0.9}]` */
+static enum mp_status load_experiments(struct loader *L, const struct mp_ynode *root)
+{
+    struct mp_plan *p = L->plan;
+    const struct mp_ynode *s = mp_ymap_get(root, "experiments");
+    if (!s)
+        return MP_OK;
+    MP_TRY(mp_ynode_expect(&L->doc, s, MP_Y_SEQ, "'experiments'", L->err));
+    if (!(p->experiments = arr(L, s->n + 1, sizeof *p->experiments)))
+        return oom(L);
+    static const char *const keys[] = {"channel", "window", "gmv", "roas", "interval", "level", NULL};
+    for (size_t i = 0; i < s->n; i++) {
+        const struct mp_ynode *m = s->items[i], *n;
+        struct mp_experiment *x = &p->experiments[i];
+        char prefix[64], what[96];
+        snprintf(prefix, sizeof prefix, "experiments[%zu]", i);
+        MP_TRY(mp_ynode_expect(&L->doc, m, MP_Y_MAP, path(L, prefix, ""), L->err));
+        MP_TRY(mp_ymap_check_keys(&L->doc, m, prefix, keys, L->err));
+        strcat(prefix, ".");
+        x->loc = (struct mp_loc){m->line, m->col};
+        MP_TRY(get(L, m, prefix, "channel", 1, &n));
+        MP_TRY(mp_ynode_string(&L->doc, n, path(L, prefix, "channel"), &x->channel, L->err));
+        if (mp_channel_find(p, x->channel) < 0)
+            return mp_ydoc_fail(&L->doc, n, L->err, "%s: no channel '%s' in the plan", path(L, prefix, "channel"),
+                                x->channel);
+        MP_TRY(get(L, m, prefix, "window", 1, &n));
+        MP_TRY(mp_ynode_window(&L->doc, n, path(L, prefix, "window"), &x->from, &x->to, L->err));
+        const struct mp_ynode *g = mp_ymap_get(m, "gmv"), *r = mp_ymap_get(m, "roas");
+        if (!g == !r)
+            return mp_ydoc_fail(&L->doc, m, L->err, "%sneeds one of 'gmv' (incremental GMV measured) or 'roas' "
+                                "(incremental ROAS)", prefix);
+        x->roas = r != NULL;
+        MP_TRY(num(L, m, prefix, r ? "roas" : "gmv", 1, 0, r ? MP_MAX_ROAS : MP_MAX_MONEY, 0, &x->value));
+        MP_TRY(get(L, m, prefix, "interval", 1, &n));
+        snprintf(what, sizeof what, "%.64sinterval", prefix);
+        MP_TRY(mp_ynode_expect(&L->doc, n, MP_Y_SEQ, what, L->err));
+        if (n->n != 2)
+            return mp_ydoc_fail(&L->doc, n, L->err, "%s must be [LO, HI], got %zu numbers", what, n->n);
+        MP_TRY(mp_ynode_number(&L->doc, n->items[0], what, 0, MP_MAX_MONEY, 0, &x->lo, L->err));
+        MP_TRY(mp_ynode_number(&L->doc, n->items[1], what, 0, MP_MAX_MONEY, 0, &x->hi, L->err));
+        if (!(x->lo <= x->value && x->value <= x->hi && x->lo < x->hi))
+            return mp_ydoc_fail(&L->doc, n, L->err, "%s must contain the measured %g and have width, got [%g, %g]",
+                                what, x->value, x->lo, x->hi);
+        x->level = 0.9;
+        MP_TRY(num(L, m, prefix, "level", 0, 0.9, 0.95, 0, &x->level));
+        if (x->level != 0.9 && x->level != 0.95)
+            return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "level"), L->err, "%slevel must be 0.9 or 0.95, got %g", prefix,
+                                x->level);
+        p->nexperiments = i + 1;
+    }
+    return MP_OK;
+}
+
 static enum mp_status load(struct loader *L)
 {
     const struct mp_ynode *root = L->doc.root;
     static const char *const keys[] = {"mplan", "store", "purpose", "horizon", "budget", "margin",
                                        "baseline", "season", "objective", "goals", "events",
                                        "channels", "segments", "packs", "allocator", "strategies",
-                                       "limits", "spent", NULL};
+                                       "limits", "spent", "experiments", NULL};
     if (root->type != MP_Y_MAP)
         return mp_ydoc_fail(&L->doc, root, L->err, "a plan must be a mapping (mplan: 1, horizon: ..., "
                             "budget: ..., channels: ...), got %s", mp_ynode_describe(root));
@@ -985,6 +1038,7 @@ static enum mp_status load(struct loader *L)
     MP_TRY(load_goals(L, root));
     MP_TRY(load_channels(L, root));
     MP_TRY(load_events(L, root));
+    MP_TRY(load_experiments(L, root));
     MP_TRY(load_segments(L, root));
     MP_TRY(load_packs(L, root));
     MP_TRY(load_rules(L, root));

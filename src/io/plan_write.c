@@ -369,6 +369,30 @@ static void write_events(struct writer *W, const mp_plan *p)
     seq_end(W);
 }
 
+static void write_experiments(struct writer *W, const mp_plan *p)
+{
+    if (!p->nexperiments)
+        return;
+    plain(W, "experiments");
+    seq_start(W, 0);
+    for (size_t i = 0; i < p->nexperiments; i++) {
+        const struct mp_experiment *x = &p->experiments[i];
+        map_start(W, 1);
+        kv_str(W, "channel", x->channel);
+        plain(W, "window");
+        window(W, x->from, x->to);
+        kv_num(W, x->roas ? "roas" : "gmv", x->value);
+        plain(W, "interval");
+        seq_start(W, 1);
+        num(W, x->lo);
+        num(W, x->hi);
+        seq_end(W);
+        kv_num(W, "level", x->level);
+        map_end(W);
+    }
+    seq_end(W);
+}
+
 static void write_channel(struct writer *W, const mp_plan *p, const struct mp_channel *ch)
 {
     map_start(W, 0);
@@ -570,6 +594,7 @@ enum mp_status mp_plan_write(FILE *fp, const mp_plan *p, const char *outdir, con
     for (size_t c = 0; c < p->nchannels; c++)
         write_channel(&W, p, &p->channels[c]);
     seq_end(&W);
+    write_experiments(&W, p);
     int bad = write_rules(&W, p, outdir);
     map_end(&W);
     emit(&W, &ev, yaml_document_end_event_initialize(&ev, 1));

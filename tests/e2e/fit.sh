@@ -242,6 +242,47 @@ PYEOF
 expect_exit "run --uncertainty without draws exits 3" 3 "$MPLAN" run "$plan" --uncertainty
 expect_err "says how to get draws" "no channel has draws"
 
+# experiments: a lift test of feed in weeks 30-45 that says 1.5 times what the history shows,
+# with a tight interval, pulls the calibrated fit toward it; the same from the plan's
+# experiments: (dates) as from --experiments (period numbers).
+$PY - "$TMP" <<'PYEOF'
+import sys
+d = sys.argv[1]
+rows = [r.split(",") for r in open(d + "/noisy.csv").read().split("\n")[1:] if r]
+a, g = 0.0, 0.0
+for t, r in enumerate(rows):
+    a = float(r[2]) + 0.45 * a
+    if 29 <= t <= 44:
+        g += 260000 * a**1.6 / (42000**1.6 + a**1.6)
+m = 1.5 * g
+open(d + "/exp.csv", "w").write("channel,from,to,gmv,lo,hi,level\nfeed,30,45,%.2f,%.2f,%.2f,0.95\n" % (m, 0.97 * m, 1.03 * m))
+plan = open("tests/e2e/plans/fit-store.yaml").read()
+plan += "experiments:\n  - {channel: feed, window: %s..%s, gmv: %.2f, interval: [%.2f, %.2f], level: 0.95}\n" % (
+    rows[29][0], rows[44][0], m, 0.97 * m, 1.03 * m)
+open(d + "/plan-exp.yaml", "w").write(plan)
+open(d + "/measured", "w").write("%.6f" % m)
+PYEOF
+expect_exit "fit with --experiments" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --experiments "$TMP/exp.csv" --format json -q
+cp "$TMP/out" "$TMP/exp1.json"
+expect_exit "fit with the plan's experiments" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$TMP/plan-exp.yaml" --format json -q
+$PY - "$TMP/exp1.json" "$TMP/out" "$(cat "$TMP/measured")" <<'PYEOF' && ok "experiments calibrate the fit and report the gap" || fail "experiments" "see above"
+import json, sys
+a, b, m = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])
+x = a["experiments"][0]
+assert x["channel"] == "feed" and x["from"] == 30 and x["to"] == 45 and abs(x["gmv"] - m) < 0.01
+assert abs(x["calibrated"] - m) < 0.5 * abs(x["uncalibrated"] - m), x
+assert 0.5 < x["uncalibrated"] / m < 0.8, x   # the history alone sees about 2/3 of it
+y = b["experiments"][0]
+for k in ("from", "to", "gmv", "uncalibrated", "calibrated"):
+    assert abs(x[k] - y[k]) <= 1e-6 * abs(x[k]), (k, x[k], y[k])
+PYEOF
+expect_exit "the plan keeps its experiments through write-plan" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$TMP/plan-exp.yaml" -q --write-plan "$TMP/pe2.yaml"
+grep -q "experiments:" "$TMP/pe2.yaml" && "$MPLAN" run "$TMP/pe2.yaml" -q >/dev/null && ok "experiments written back and read again" ||
+    fail "experiments round trip" "$(grep -A3 experiments "$TMP/pe2.yaml")"
+printf 'channel,from,to,gmv,lo,hi\nfeed,30,45,100,200,300\n' >"$TMP/badexp.csv"
+expect_exit "experiment outside its interval exits 3" 3 "$MPLAN" fit "$TMP/noisy.csv" --experiments "$TMP/badexp.csv"
+expect_err "experiment interval message" "badexp.csv:2: the interval must contain the estimate"
+
 # ---- bad input: exit 3 at file:line:col, nothing written ----
 bad() { # NAME CONTENT MESSAGE
     printf '%s' "$2" >"$TMP/bad.csv"
