@@ -27,6 +27,7 @@ enum mp_fit_param { MP_FIT_BETA, MP_FIT_K, MP_FIT_S, MP_FIT_THETA, MP_FIT_NPARAM
 #define MP_FIT_THETA_MAX 0.9
 #define MP_FIT_S_MIN 0.3
 #define MP_FIT_S_MAX 3.0
+#define MP_FIT_K_RANGE 20.0  /* k searched within this factor of kref = mean spend (where > 0) / 0.7 */
 #define MP_FIT_CORR_WARN 0.9 /* two channels' spends correlated above it: warned */
 #define MP_FIT_CV_MIN 0.1    /* a spend whose coefficient of variation is below it barely varied */
 

@@ -703,8 +703,8 @@ static void layout(struct work *W)
                 continue;
             size_t j = off + (size_t)cc->nq;
             cc->qpar[cc->nq++] = p;
-            W->lo[j] = p == MP_FIT_K ? log(cc->kref / 100) : p == MP_FIT_S ? MP_FIT_S_MIN : 0;
-            W->hi[j] = p == MP_FIT_K ? log(cc->kref * 100) : p == MP_FIT_S ? MP_FIT_S_MAX : MP_FIT_THETA_MAX;
+            W->lo[j] = p == MP_FIT_K ? log(cc->kref / MP_FIT_K_RANGE) : p == MP_FIT_S ? MP_FIT_S_MIN : 0;
+            W->hi[j] = p == MP_FIT_K ? log(cc->kref * MP_FIT_K_RANGE) : p == MP_FIT_S ? MP_FIT_S_MAX : MP_FIT_THETA_MAX;
             const mp_fit_channel_in *in = &W->pb->channels[c];
             if (p == MP_FIT_K && in->has_prior && in->prior[p] > 0) {
                 W->lo[j] = fmin(W->lo[j], log(in->prior[p]) - 1);
@@ -1187,15 +1187,17 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         for (int p = 1; p < MP_FIT_NPARAM; p++)
             cc->val[p] = in->has_prior ? in->prior[p] : p == MP_FIT_S ? 1 : p == MP_FIT_THETA ? 0.3 : NAN;
         double sum = 0, sq = 0;
-        int n = 0;
+        int n = 0, npos = 0;
         for (int t = 0; t < Tfit; t++)
             if (!pb->use || pb->use[t]) {
                 sum += in->spend[t];
                 sq += in->spend[t] * in->spend[t];
                 n++;
+                npos += in->spend[t] > 0;
             }
         double mean = n ? sum / n : 0, sd = n > 1 ? sqrt(fmax(0, (sq - n * mean * mean) / (n - 1))) : 0;
-        cc->kref = mean > 0 ? mean / 0.7 : 1;
+        /* the spend scale of a flighted channel is what it spends when it spends */
+        cc->kref = mean > 0 ? sum / npos / 0.7 : 1;
         if (!(cc->val[MP_FIT_K] > 0))
             cc->val[MP_FIT_K] = cc->kref;
         if (!(mean > 0)) {
@@ -1208,7 +1210,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             if (warn_to(&oc->warnings, &oc->nwarnings,
                         "spend barely varied (coefficient of variation %.1f%%): the curve's shape is not "
                         "identifiable; k, s and theta kept at %s, beta fitted", 100 * sd / mean,
-                        in->has_prior ? "the plan's values" : "defaults (k = mean spend / 0.7, s = 1, theta = 0.3)") != 0)
+                        in->has_prior ? "the plan's values" : "defaults (k = mean spend where it spent / 0.7, s = 1, theta = 0.3)") != 0)
                 goto oom;
         }
     }
@@ -1502,7 +1504,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
                               : p == MP_FIT_THETA && oc->p[p] < 0.5 ? "0: no carry-over found"
                               : p == MP_FIT_THETA ? "its bound 0.9"
                               : p == MP_FIT_S ? (oc->p[p] < 1 ? "its bound 0.3" : "its bound 3")
-                              : "a bound of its search range (100x from the mean spend): the history does not "
+                              : "a bound of its search range (20x from the mean spend): the history does not "
                                 "show where the curve saturates";
             if (warn_to(&oc->warnings, &oc->nwarnings, "%s at %s", names[p], why) != 0)
                 goto oom;

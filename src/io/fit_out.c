@@ -26,9 +26,12 @@ enum mp_status mp_fit_write_table(FILE *fp, const struct mp_fit_view *v, mp_erro
 {
     const struct mp_history *h = v->h;
     const mp_fit *f0 = v->fits[0];
-    fprintf(fp, "Fit of %s: %s model, %d periods (%d fitted, last %d held out), %d start%s\n\n", v->history_path,
-            v->per_channel ? "per-channel" : "store-total", h->T, v->pooled_in.periods, v->pooled_hold.periods,
-            f0->starts, f0->starts == 1 ? "" : "s");
+    fprintf(fp, "Fit of %s: %s model, %d periods, %d start%s", v->history_path,
+            v->per_channel ? "per-channel" : "store-total", h->T, f0->starts, f0->starts == 1 ? "" : "s");
+    if (v->pooled_hold.periods)
+        fprintf(fp, "; the last %d forecast from the %d before them, then all %d fitted", v->pooled_hold.periods,
+                h->T - v->pooled_hold.periods, v->pooled_in.periods);
+    fputs("\n\n", fp);
     static const char *const qhead[] = {"", "r2", "nrmse", "mape"};
     struct mp_table q;
     mp_table_init(&q, 4, qhead);
