@@ -23,7 +23,7 @@ static const char run_help[] =
     "  -o, --output FILE  write there instead of stdout (atomically)\n"
     "      --strict       exit 1 when a goal is not met\n"
     "      --uncertainty  P10/P50/P90 of GMV, ROAS and goal attainment of the allocation\n"
-    "                     over the bootstrap draws 'mplan fit --bootstrap' recorded (csv:\n"
+    "                     over the bootstrap draws that 'mplan fit' recorded (csv:\n"
     "                     those rows only; json: an \"uncertainty\" object)\n"
     "  -q, --quiet        no warnings on stderr\n"
     "      --max-steps N  rule scripts: instructions per call (default 1e9)\n"
