@@ -20,6 +20,7 @@
 #define MAX_PERIODS 3660
 #define MAX_CHANNELS 1000
 #define MAX_EVENTS 100
+#define MAX_MILESTONES 1000
 #define MAX_CELLS 2000000 /* channels x periods */
 #define MAX_PHASE_UNITS 3660
 
@@ -114,7 +115,19 @@ static enum mp_status per_period(struct loader *L, const struct mp_ynode *seq, c
     int T = L->plan->T;
     char what[320];
     snprintf(what, sizeof what, "'%.100s'", name);
-    MP_TRY(mp_ynode_expect(&L->doc, seq, MP_Y_SEQ, what, L->err));
+    if (seq->type == MP_Y_SCALAR) { /* one number for every period */
+        double *v = arr(L, (size_t)T, sizeof *v);
+        if (!v)
+            return oom(L);
+        MP_TRY(mp_ynode_number(&L->doc, seq, what, lo, hi, flags, &v[0], L->err));
+        for (int t = 1; t < T; t++)
+            v[t] = v[0];
+        *out = v;
+        return MP_OK;
+    }
+    if (seq->type != MP_Y_SEQ)
+        return mp_ydoc_fail(&L->doc, seq, L->err, "%s must be a number (the same every period) or a list of %d "
+                            "numbers (one per period), got %s", what, T, mp_ynode_describe(seq));
     if (seq->n != (size_t)T)
         return mp_ydoc_fail(&L->doc, seq, L->err, "%s must list %d numbers (one per period), got %zu",
                             what, T, seq->n);
@@ -246,29 +259,17 @@ static enum mp_status load_demand(struct loader *L, const struct mp_ynode *root)
     static const char *const baseline_keys[] = {"gmv", "orders", NULL};
     const struct mp_ynode *b, *n;
     MP_TRY(submap(L, root, "", "baseline", 0, baseline_keys, &b));
-    if (b && (n = mp_ymap_get(b, "gmv")) && n->type == MP_Y_SEQ) {
+    /* baseline: {gmv: N or [per period], orders: N or [per period]}; gmv required in it */
+    if (b)
+        MP_TRY(get(L, b, "baseline.", "gmv", 1, &n));
+    if (b) {
         MP_TRY(per_period(L, n, "baseline.gmv", 0, MP_MAX_MONEY, 0, &p->baseline));
-    } else {
-        double gmv = 0;
-        if (b)
-            MP_TRY(num(L, b, "baseline.", "gmv", 1, 0, MP_MAX_MONEY, 0, &gmv));
-        if (!(p->baseline = arr(L, T, sizeof *p->baseline)))
-            return oom(L);
-        for (size_t t = 0; t < T; t++)
-            p->baseline[t] = gmv;
+    } else if (!(p->baseline = arr(L, T, sizeof *p->baseline))) {
+        return oom(L);
     }
     /* The orders of the organic GMV, so the store's AOV has both of one scope. */
-    n = b ? mp_ymap_get(b, "orders") : NULL;
-    if (n && n->type == MP_Y_SEQ) {
+    if (b && (n = mp_ymap_get(b, "orders")))
         MP_TRY(per_period(L, n, "baseline.orders", 0, MP_MAX_MONEY, 0, &p->baseline_orders));
-    } else if (n) {
-        double orders = 0;
-        MP_TRY(num(L, b, "baseline.", "orders", 1, 0, MP_MAX_MONEY, 0, &orders));
-        if (!(p->baseline_orders = arr(L, T, sizeof *p->baseline_orders)))
-            return oom(L);
-        for (size_t t = 0; t < T; t++)
-            p->baseline_orders[t] = orders;
-    }
     if ((n = mp_ymap_get(root, "season"))) {
         MP_TRY(per_period(L, n, "season", 0, MP_MAX_FACTOR, MP_Y_LO_OPEN, &p->season));
     } else {
@@ -768,6 +769,64 @@ static enum mp_status load_events(struct loader *L, const struct mp_ynode *root)
     return MP_OK;
 }
 
+/* "YYYY-MM-DD" (all day) or "YYYY-MM-DD HH:MM" (also with a T), local time. */
+static enum mp_status load_moment(struct loader *L, const struct mp_ynode *n, const char *what,
+                                  int32_t *day, int *minute)
+{
+    MP_TRY(mp_ynode_expect(&L->doc, n, MP_Y_SCALAR, what, L->err));
+    const char *s = n->str;
+    char date[11];
+    size_t len = strlen(s);
+    int hh, mm, used = 0;
+    *minute = -1;
+    if (len >= 10) {
+        memcpy(date, s, 10);
+        date[10] = '\0';
+    }
+    int ok = len >= 10 && mp_date_parse(date, day) == 0;
+    if (ok && len > 10)
+        ok = (s[10] == ' ' || s[10] == 'T') && sscanf(s + 11, "%2d:%2d%n", &hh, &mm, &used) == 2 &&
+             (size_t)used == len - 11 && used == 5 && hh >= 0 && hh < 24 && mm >= 0 && mm < 60;
+    if (!ok)
+        return mp_ydoc_fail(&L->doc, n, L->err, "%s must be a date YYYY-MM-DD or a date and time "
+                            "'YYYY-MM-DD HH:MM', got '%s'", what, s);
+    if (len > 10)
+        *minute = hh * 60 + mm;
+    return MP_OK;
+}
+
+static enum mp_status load_milestones(struct loader *L, const struct mp_ynode *root)
+{
+    struct mp_plan *p = L->plan;
+    static const char *const keys[] = {"name", "at", "owner", "note", NULL};
+    const struct mp_ynode *s = mp_ymap_get(root, "milestones");
+    if (!s)
+        return MP_OK;
+    MP_TRY(mp_ynode_expect(&L->doc, s, MP_Y_SEQ, "'milestones'", L->err));
+    if (s->n > MAX_MILESTONES)
+        return mp_ydoc_fail(&L->doc, s, L->err, "too many milestones: %zu (the limit is %d)", s->n,
+                            MAX_MILESTONES);
+    if (!(p->milestones = arr(L, s->n, sizeof *p->milestones)))
+        return oom(L);
+    for (size_t i = 0; i < s->n; i++) {
+        struct mp_milestone *m = &p->milestones[i];
+        const struct mp_ynode *item = s->items[i], *at;
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "milestones[%zu]", i);
+        MP_TRY(mp_ynode_expect(&L->doc, item, MP_Y_MAP, path(L, prefix, ""), L->err));
+        MP_TRY(mp_ymap_check_keys(&L->doc, item, prefix, keys, L->err));
+        strcat(prefix, ".");
+        MP_TRY(str(L, item, prefix, "name", 1, &m->name));
+        MP_TRY(get(L, item, prefix, "at", 1, &at));
+        MP_TRY(load_moment(L, at, path(L, prefix, "at"), &m->day, &m->minute));
+        MP_TRY(str(L, item, prefix, "owner", 0, &m->owner));
+        MP_TRY(str(L, item, prefix, "note", 0, &m->note));
+        m->loc = (struct mp_loc){item->line, item->col};
+        p->nmilestones = i + 1;
+    }
+    return MP_OK;
+}
+
 static enum mp_status load_segments(struct loader *L, const struct mp_ynode *root)
 {
     struct mp_plan *p = L->plan;
@@ -1023,7 +1082,7 @@ static enum mp_status load(struct loader *L)
     static const char *const keys[] = {"mplan", "store", "purpose", "horizon", "budget", "margin",
                                        "baseline", "season", "objective", "goals", "events",
                                        "channels", "segments", "packs", "allocator", "strategies",
-                                       "limits", "spent", "experiments", NULL};
+                                       "limits", "spent", "milestones", "experiments", NULL};
     if (root->type != MP_Y_MAP)
         return mp_ydoc_fail(&L->doc, root, L->err, "a plan must be a mapping (mplan: 1, horizon: ..., "
                             "budget: ..., channels: ...), got %s", mp_ynode_describe(root));
@@ -1039,6 +1098,7 @@ static enum mp_status load(struct loader *L)
     MP_TRY(load_channels(L, root));
     MP_TRY(load_events(L, root));
     MP_TRY(load_experiments(L, root));
+    MP_TRY(load_milestones(L, root));
     MP_TRY(load_segments(L, root));
     MP_TRY(load_packs(L, root));
     MP_TRY(load_rules(L, root));
