@@ -161,7 +161,8 @@ SRC_LUA := \
 # segment runner; no Lua headers.
 SRC_RUN := \
 	src/run/run.c \
-	src/run/segment_run.c
+	src/run/segment_run.c \
+	src/run/fit_run.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
 LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))

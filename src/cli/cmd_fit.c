@@ -8,10 +8,8 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "core/fit_history.h"
-#include "io/fit_out.h"
-#include "io/history.h"
 #include "io/plan_write.h"
+#include "run/fit_run.h"
 #include "mplan/fit.h"
 #include "mplan/plan.h"
 
@@ -181,117 +179,32 @@ int cmd_fit(int argc, char **argv)
         return rc;
     mp_error err = {0};
     mp_plan *plan = NULL, *fitted = NULL;
-    struct mp_history h;
-    memset(&h, 0, sizeof h);
-    struct mp_hist_event *ev = NULL;
-    size_t nev = 0, nfits = 0;
-    mp_fit **fits = NULL;
-    struct mp_fit_setup *setups = NULL;
-    mp_fit_experiment *exps = NULL;
-    size_t nexp = 0;
+    struct mp_fit_job job;
+    memset(&job, 0, sizeof job);
+    struct mp_fit_job_opts jo = {.history = o.history, .events = o.events, .total = o.total,
+                                 .experiments = o.experiments, .holdout = o.holdout, .bootstrap = o.bootstrap,
+                                 .starts = o.starts, .seed = o.seed, .prior_weight = o.prior_weight};
     enum mp_status st = MP_OK;
     if (o.plan)
         st = mp_plan_load(o.plan, &plan, &err);
     if (st == MP_OK)
-        st = mp_history_load(o.history, &h, &err);
-    if (st == MP_OK && o.total)
-        st = mp_history_total_load(o.total, &h, &err);
-    if (st == MP_OK && o.events)
-        st = mp_hist_events_load(o.events, &h, &ev, &nev, &err);
-    if (st == MP_OK && o.experiments)
-        st = mp_fit_experiments_load(o.experiments, &h, &exps, &nexp, &err);
-    else if (st == MP_OK && plan) {
-        unsigned char *skipped = NULL;
-        st = mp_fit_plan_experiments(plan, &h, &exps, &nexp, &skipped, &err);
-        for (size_t i = 0; st == MP_OK && skipped && i < plan->nexperiments; i++)
-            if (skipped[i] && !o.quiet)
-                cli_warn("%s: experiment %zu (channel '%s') is outside the history %s or its channel spent nothing "
-                         "there: not used", o.plan, i + 1, plan->experiments[i].channel, o.history);
-        free(skipped);
-        if (st == MP_OK && !nexp) {
-            free(exps);
-            exps = NULL;
-        }
-    }
-    if (st == MP_OK && !h.total && !h.gmv)
-        st = mp_fail(&err, MP_EINPUT, "%s: no gmv column: give per-channel gmv, or the store's GMV with --total-gmv",
-                     o.history);
+        st = mp_fit_job_run(plan, o.plan, &jo, &job, &err);
     if (st != MP_OK)
         goto done;
-    int per_channel = h.total == NULL;
-    if (per_channel && nexp) {
-        st = mp_fail(&err, MP_EINPUT, "%s: experiments calibrate a store-total fit (per-channel GMV is already each "
-                     "channel's own)", o.experiments);
-        goto done;
-    }
-    nfits = per_channel ? h.C : 1;
-    fits = calloc(nfits, sizeof *fits);
-    setups = calloc(nfits, sizeof *setups);
-    if (!fits || !setups) {
-        st = mp_fail(&err, MP_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < nfits; i++) {
-        if ((st = mp_fit_setup_make(plan, &h, ev, nev, per_channel ? (long)i : -1, &setups[i], &err)) != MP_OK)
-            goto done;
-        mp_fit_problem *pb = &setups[i].pb;
-        pb->holdout = o.holdout;
-        pb->bootstrap = o.bootstrap;
-        pb->seed = o.seed;
-        pb->starts = o.starts;
-        pb->prior_weight = o.prior_weight;
-        pb->experiments = exps;
-        pb->nexperiments = nexp;
-        if ((st = mp_fit_run(pb, &fits[i], &err)) != MP_OK) {
-            if (per_channel && st == MP_EINPUT) {
-                mp_error e2 = err;
-                st = mp_fail(&err, st, "%s: channel '%s': %s", o.history, h.ids[i], e2.msg);
-            } else if (st == MP_EINPUT) {
-                mp_error e2 = err;
-                st = mp_fail(&err, st, "%s: %s", o.history, e2.msg);
-            }
-            goto done;
-        }
-    }
-    struct mp_fit_view view = {.h = &h, .fits = fits, .per_channel = per_channel, .history_path = o.history,
-                               .base_names = setups[0].pb.base_names, .exps = exps, .nexp = nexp};
-    if (per_channel)
-        mp_fit_pool(fits, nfits, &view.pooled_in, &view.pooled_hold, &view.pooled_dw);
-    else {
-        view.pooled_in = fits[0]->in;
-        view.pooled_hold = fits[0]->hold;
-        view.pooled_dw = fits[0]->dw;
-    }
     if (o.write_plan) {
-        if (!(fitted = mp_fit_apply(plan, &h, fits, per_channel))) {
+        if (!(fitted = mp_fit_job_plan(&job, plan))) {
             st = mp_fail(&err, MP_ENOMEM, "out of memory");
             goto done;
         }
         if ((st = write_plan(&o, fitted, &err)) != MP_OK)
             goto done;
     }
-    st = cli_output(o.output, o.format, &fit_writers, &view, &err);
-    if (st == MP_OK && !o.quiet) {
-        for (size_t i = 0; i < nfits; i++)
-            for (size_t w = 0; w < fits[i]->nwarnings; w++)
-                cli_warn("%s: %s", o.history, fits[i]->warnings[w]);
-        for (size_t c = 0; c < h.C; c++) {
-            const mp_fit_channel *ch = per_channel ? &fits[c]->ch[0] : &fits[0]->ch[c];
-            for (size_t w = 0; w < ch->nwarnings; w++)
-                cli_warn("%s: channel '%s': %s", o.history, h.ids[c], ch->warnings[w]);
-        }
-    }
+    st = cli_output(o.output, o.format, &fit_writers, &job.view, &err);
+    for (size_t i = 0; st == MP_OK && !o.quiet && i < job.nwarnings; i++)
+        cli_warn("%s", job.warnings[i]);
 done:
     rc = st == MP_OK ? 0 : cli_fail(&err);
-    for (size_t i = 0; fits && i < nfits; i++)
-        mp_fit_free(fits[i]);
-    for (size_t i = 0; setups && i < nfits; i++)
-        mp_fit_setup_free(&setups[i]);
-    free(fits);
-    free(setups);
-    free(exps);
-    mp_hist_events_free(ev, nev);
-    mp_history_free(&h);
+    mp_fit_job_free(&job);
     mp_plan_free(fitted);
     mp_plan_free(plan);
     return rc;

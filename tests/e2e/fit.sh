@@ -239,6 +239,12 @@ for p, key in ((0.1, "p10"), (0.5, "p50"), (0.9, "p90")):
 g = u["goals"][0]
 assert g["kpi"] == "gmv" and abs(g["p50"] - q(0.5) / 1500000) < 1e-9
 PYEOF
+expect_exit "report of the fitted plan" 0 "$MPLAN" report "$TMP/b1.yaml" -o "$TMP/r.html"
+n=$(awk '/id="curve-feed"/,/<\/svg>/' "$TMP/r.html" | grep -c 'stroke-dasharray')
+[ "$n" -eq 2 ] && grep -q "80% band" "$TMP/r.html" && ok "report draws the fitted curve's band" ||
+    fail "report band" "$n dashed lines in curve-feed"
+"$MPLAN" report "$plan" -o "$TMP/r0.html" && ! grep -q "80% band" "$TMP/r0.html" && ok "no band without draws" ||
+    fail "no band" "band without draws"
 expect_exit "run --uncertainty without draws exits 3" 3 "$MPLAN" run "$plan" --uncertainty
 expect_err "says how to get draws" "no channel has draws"
 
