@@ -688,12 +688,12 @@ static const char *number_hint(const struct mp_ynode *n, char *buf, size_t size)
             else
                 t[k++] = *p;
         t[k] = '\0';
-        if ((sign || commas) && mp_ynum_parse(t, &v) == 0)
+        /* the hint may be cut short in a small buffer: said by checking snprintf's count */
+        if (!((sign || commas) && mp_ynum_parse(t, &v) == 0) ||
             snprintf(buf, size, " (write %s: %s)", t,
                      sign && commas ? "no currency sign, no thousands separators"
                      : sign         ? "no currency sign"
-                                    : "no thousands separators");
-        else
+                                    : "no thousands separators") < 0)
             return "";
     }
     return buf;
