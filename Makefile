@@ -125,6 +125,9 @@ SRC_CORE := \
 	src/core/override.c \
 	src/core/whatif.c \
 	src/core/review.c \
+	src/core/fit.c \
+	src/core/fit_history.c \
+	src/core/uncertainty.c \
 	src/core/segment.c \
 	src/core/abtest.c \
 	src/core/escape.c \
@@ -150,6 +153,8 @@ SRC_IO := \
 	src/io/svg.c \
 	src/io/whatif_out.c \
 	src/io/actuals.c \
+	src/io/history.c \
+	src/io/fit_out.c \
 	src/io/review_out.c \
 	src/io/report_html.c \
 	src/io/calendar_ics.c \
@@ -185,7 +190,8 @@ SRC_LUA := \
 # segment runner; no Lua headers.
 SRC_RUN := \
 	src/run/run.c \
-	src/run/segment_run.c
+	src/run/segment_run.c \
+	src/run/fit_run.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.
 LUA_LIB := $(filter-out %.d.lua,$(sort $(wildcard lua/*.lua)))
@@ -198,6 +204,7 @@ SRC_CLI := \
 	src/cli/cmd_pack.c \
 	src/cli/cmd_whatif.c \
 	src/cli/cmd_review.c \
+	src/cli/cmd_fit.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c \

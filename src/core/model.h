@@ -91,6 +91,12 @@ struct mp_channel {
     /* `tags:` free-form labels for rule packs: tag_val[i] NULL for a bare name (a list item). */
     const char **tag_key, **tag_val;
     size_t ntags;
+    /* `draws:` (written by mplan fit --bootstrap): ndraws joint draws of the curve, draw d at
+     * draws[d*4 + MP_FIT_*] (beta or roas, k, s, theta; NAN where the curve has none). The
+     * same number in every channel that has them; draw d of each channel is one refit. */
+    double *draws;
+    size_t ndraws;
+    struct mp_loc draws_loc;
     const char *changed_by; /* PACK.NAME of the strategy that last changed its bounds, activity
                              * or lifts, named in messages about them; NULL: none did */
     struct mp_loc loc;
@@ -121,6 +127,16 @@ struct mp_event {
     /* `defer:` share of the response of spend in storage and warm-up that converts at the
      * outbreak instead (docs/model-notes.md, "Storage"); indexed by phase, others 0. */
     double defer[MP_PHASE_COUNT];
+    struct mp_loc loc;
+};
+
+/* `experiments:` a lift test's measured incremental GMV (or ROAS) of a channel in a window,
+ * with its interval; `mplan fit` calibrates with it (docs/fit.md "Experiments"). */
+struct mp_experiment {
+    const char *channel;
+    int32_t from, to;       /* day numbers, inclusive */
+    int roas;               /* value, lo, hi are an incremental ROAS (else GMV) */
+    double value, lo, hi, level;
     struct mp_loc loc;
 };
 
@@ -236,6 +252,9 @@ struct mp_plan {
 
     struct mp_channel *channels;
     size_t nchannels;
+
+    struct mp_experiment *experiments;
+    size_t nexperiments;
 
     struct mp_segment_size *segments;
     size_t nsegments;

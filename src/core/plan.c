@@ -636,7 +636,11 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         d->override = dup_mem(A, s->override, T, &ok);
         d->active = dup_mem(A, s->active, T, &ok);
         d->scale = dup_mem(A, s->scale, T * sizeof *s->scale, &ok);
+        d->draws = dup_mem(A, s->draws, s->ndraws * 4 * sizeof *s->draws, &ok);
     }
+    DUP(experiments, src->nexperiments);
+    for (size_t i = 0; ok && i < src->nexperiments; i++)
+        p->experiments[i].channel = dup_str(A, src->experiments[i].channel, &ok);
     DUP(segments, src->nsegments);
     for (size_t i = 0; ok && i < src->nsegments; i++)
         p->segments[i].label = dup_str(A, src->segments[i].label, &ok);

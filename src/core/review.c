@@ -9,6 +9,7 @@
 #include "core/curve.h"
 #include "core/date.h"
 #include "core/model.h"
+#include "mplan/fit.h"
 
 mp_actuals *mp_actuals_new(const mp_plan *plan)
 {
@@ -90,62 +91,41 @@ static double sse(const struct fitdata *D, double beta, double k)
     return s;
 }
 
-/* The normal matrix J'J of the residuals by (ln beta, ln k) and the gradient J'r. */
-static void normal(const struct fitdata *D, double u, double v, double A[3], double g[2])
-{
-    double b = exp(u), kk = exp(v);
-    A[0] = A[1] = A[2] = g[0] = g[1] = 0;
-    for (int i = 0; i < D->n; i++) {
-        double dg, h = shape(&D->ch->resp, kk, D->a[i], &dg);
-        double m = b * D->L[i] * h, j0 = m, j1 = b * D->L[i] * dg, r = D->y[i] - m;
-        A[0] += j0 * j0;
-        A[1] += j0 * j1;
-        A[2] += j1 * j1;
-        g[0] += j0 * r;
-        g[1] += j1 * r;
-    }
-}
+/* The channel's actuals as a problem for the fit engine (mplan fit's, docs/fit.md): its
+ * spend in every period done (the adstock runs through periods without a row), GMV where a
+ * row was given, the observed weight of each period; theta and s held at the plan's, so
+ * beta (or roas) and k are what the periods can pin down. */
+struct refit_problem {
+    double *spend, *y, *w;
+    unsigned char *use;
+};
 
-/* Levenberg-Marquardt on (ln beta, ln k): logs keep both positive and make the steps
- * scale-free. Starts from (*beta, *k); returns 0 when it converged to finite values, with
- * *se the standard error of ln k (how well the periods pin k down). */
-static int lsq(const struct fitdata *D, double *beta, double *k, double *se)
+/* Least squares of beta (roas) and k through the engine; 0 when it ran, with *se the
+ * standard error of ln k (INFINITY when k is not determined). */
+static int lsq(const mp_plan *plan, const mp_actuals *act, size_t c, const struct refit_problem *R, double *beta,
+               double *k, double *se)
 {
-    double u = log(*beta), v = log(*k), mu = 1e-3;
-    double ss = sse(D, *beta, *k);
-    for (int it = 0; it < 200; it++) {
-        double A[3], g[2];
-        normal(D, u, v, A, g);
-        double A00 = A[0], A01 = A[1], A11 = A[2], g0 = g[0], g1 = g[1];
-        int improved = 0;
-        while (mu < 1e12) {
-            double a00 = A00 * (1 + mu), a11 = A11 * (1 + mu), det = a00 * a11 - A01 * A01;
-            if (!(det > 0))
-                break;
-            double du = (a11 * g0 - A01 * g1) / det, dv = (a00 * g1 - A01 * g0) / det;
-            double nss = sse(D, exp(u + du), exp(v + dv));
-            if (isfinite(nss) && nss < ss) {
-                int small = fabs(du) < 1e-10 && fabs(dv) < 1e-10;
-                int flat = ss - nss <= 1e-14 * ss;
-                u += du;
-                v += dv;
-                ss = nss;
-                mu = fmax(mu / 3, 1e-12);
-                improved = !(small || flat);
-                break;
-            }
-            mu *= 4;
-        }
-        if (!improved)
-            break;
+    const struct mp_channel *ch = &plan->channels[c];
+    mp_fit_channel_in in = {.id = ch->id, .spend = R->spend, .weight = R->w, .carry0 = ch->carryover,
+                            .has_prior = 1,
+                            .fixed = (1u << MP_FIT_S) | (1u << MP_FIT_THETA)};
+    in.family = ch->resp.curve == MP_CURVE_HILL ? MP_FIT_HILL : ch->resp.curve == MP_CURVE_EXP ? MP_FIT_EXP : MP_FIT_LINEAR;
+    in.prior[MP_FIT_BETA] = in.family == MP_FIT_LINEAR ? ch->resp.roas : ch->resp.beta;
+    in.prior[MP_FIT_K] = ch->resp.k;
+    in.prior[MP_FIT_S] = ch->resp.s;
+    in.prior[MP_FIT_THETA] = ch->theta;
+    mp_fit_problem pb = {.T = act->done, .y = R->y, .use = R->use, .nchannels = 1, .channels = &in, .quick = 1};
+    mp_fit *f = NULL;
+    if (mp_fit_run(&pb, &f, NULL) != MP_OK)
+        return -1;
+    *beta = f->ch[0].p[MP_FIT_BETA];
+    if (in.family != MP_FIT_LINEAR) {
+        *k = f->ch[0].p[MP_FIT_K];
+        *se = isfinite(f->ch[0].se[MP_FIT_K]) && *k > 0 ? f->ch[0].se[MP_FIT_K] / *k : INFINITY;
     }
-    *beta = exp(u);
-    *k = exp(v);
-    double A[3], g[2];
-    normal(D, u, v, A, g);
-    double det = A[0] * A[2] - A[1] * A[1], s2 = D->n > 2 ? ss / (D->n - 2) : NAN;
-    *se = det > 0 ? sqrt(s2 * A[0] / det) : INFINITY; /* sqrt of cov[ln k] = s2 (J'J)^-1 [1][1] */
-    return isfinite(*beta) && isfinite(*k) && isfinite(ss) ? 0 : -1;
+    mp_fit_free(f);
+    (void)plan;
+    return isfinite(*beta) ? 0 : -1;
 }
 
 static double r_squared(const struct fitdata *D, double ss)
@@ -160,8 +140,10 @@ static double r_squared(const struct fitdata *D, double ss)
 
 /* Fit channel c's response to its actuals: rescale beta through the observed total, and with
  * enough periods fit beta and k by least squares, kept only when k is determined. */
-static void refit_response(const struct mp_channel *ch, struct fitdata *D, mp_refit *f)
+static void refit_response(const mp_plan *plan, const mp_actuals *act, size_t c, const struct refit_problem *R,
+                           struct fitdata *D, mp_refit *f)
 {
+    const struct mp_channel *ch = &plan->channels[c];
     const struct mp_response *r = &ch->resp;
     double ysum = 0, hsum = 0, yh = 0, hh = 0;
     for (int i = 0; i < D->n; i++) {
@@ -176,10 +158,13 @@ static void refit_response(const struct mp_channel *ch, struct fitdata *D, mp_re
     f->method = MP_REFIT_RESCALE;
     if (r->curve == MP_CURVE_LINEAR) {
         f->roas = ysum / hsum;
-        if (D->n >= MP_REFIT_MIN_PERIODS) {
+        double roas = f->roas, k = 0, se = 0;
+        if (D->n >= MP_REFIT_MIN_PERIODS && lsq(plan, act, c, R, &roas, &k, &se) == 0) {
             f->method = MP_REFIT_LSQ;
-            f->roas = yh / hh;
+            f->roas = roas;
         }
+        (void)yh;
+        (void)hh;
         double ss = 0;
         for (int i = 0; i < D->n; i++) {
             double e = D->y[i] - f->roas * D->L[i] * D->a[i];
@@ -194,7 +179,7 @@ static void refit_response(const struct mp_channel *ch, struct fitdata *D, mp_re
         /* When the spend stayed in a narrow band (or never came near saturation) the periods
          * fix only a ridge of (beta, k) pairs: the least-squares answer is then noise, shown
          * by a large standard error of ln k. Keep the rescale unless k is pinned to ~30%. */
-        if (lsq(D, &beta, &k, &se) == 0 && se < MP_REFIT_MAX_SE && k > r->k / 50 && k < r->k * 50 &&
+        if (lsq(plan, act, c, R, &beta, &k, &se) == 0 && se < MP_REFIT_MAX_SE && k > r->k / 50 && k < r->k * 50 &&
             sse(D, beta, k) <= sse(D, f->beta, r->k)) {
             f->method = MP_REFIT_LSQ;
             f->beta = beta;
@@ -245,11 +230,16 @@ static enum mp_status refit_all(const mp_plan *plan, const mp_actuals *act, mp_r
     size_t T = (size_t)plan->T;
     int done = act->done;
     struct fitdata D = {0};
+    struct refit_problem R = {0};
     D.y = calloc((size_t)done + 1, sizeof *D.y);
     D.a = calloc((size_t)done + 1, sizeof *D.a);
     D.L = calloc((size_t)done + 1, sizeof *D.L);
-    if (!D.y || !D.a || !D.L) {
-        free(D.y), free(D.a), free(D.L);
+    R.spend = calloc((size_t)done + 1, sizeof *R.spend);
+    R.y = calloc((size_t)done + 1, sizeof *R.y);
+    R.w = calloc((size_t)done + 1, sizeof *R.w);
+    R.use = calloc((size_t)done + 1, 1);
+    if (!D.y || !D.a || !D.L || !R.spend || !R.y || !R.w || !R.use) {
+        free(D.y), free(D.a), free(D.L), free(R.spend), free(R.y), free(R.w), free(R.use);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
     for (size_t c = 0; c < plan->nchannels; c++) {
@@ -267,6 +257,10 @@ static enum mp_status refit_all(const mp_plan *plan, const mp_actuals *act, mp_r
         for (int t = 0; t < done; t++) {
             const mp_kpis *k = &act->cell[c * T + (size_t)t];
             a = k->spend + ch->theta * a;
+            R.spend[t] = k->spend;
+            R.y[t] = k->gmv;
+            R.w[t] = observed_weight(plan, c, t, done);
+            R.use[t] = act->seen[c * T + (size_t)t];
             if (!act->seen[c * T + (size_t)t])
                 continue; /* no row: spend 0 for the adstock, but no GMV to fit */
             D.y[D.n] = k->gmv;
@@ -275,10 +269,10 @@ static enum mp_status refit_all(const mp_plan *plan, const mp_actuals *act, mp_r
             D.n++;
         }
         f->periods = D.n;
-        refit_response(ch, &D, f);
+        refit_response(plan, act, c, &R, &D, f);
         refit_funnel(ch, &rv->actual_channel[c], act->has_new_customers, f);
     }
-    free(D.y), free(D.a), free(D.L);
+    free(D.y), free(D.a), free(D.L), free(R.spend), free(R.y), free(R.w), free(R.use);
     return MP_OK;
 }
 

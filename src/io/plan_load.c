@@ -492,13 +492,66 @@ static enum mp_status load_defer(struct loader *L, const struct mp_ynode *m, con
     return MP_OK;
 }
 
+/* `draws: {beta: [..], k: [..], s: [..], theta: [..]}` (roas for a linear curve): the bootstrap
+ * draws `mplan fit` records, one list per parameter of the curve, all of one length. */
+static enum mp_status load_draws(struct loader *L, const struct mp_ynode *m, const char *prefix,
+                                 struct mp_channel *ch)
+{
+    static const char *const keys[] = {"beta", "k", "s", "theta", "roas", NULL};
+    char what[320];
+    snprintf(what, sizeof what, "%.200sdraws", prefix);
+    MP_TRY(mp_ynode_expect(&L->doc, m, MP_Y_MAP, what, L->err));
+    MP_TRY(mp_ymap_check_keys(&L->doc, m, what, keys, L->err));
+    int lin = ch->resp.curve == MP_CURVE_LINEAR;
+    const char *need[4] = {lin ? "roas" : "beta", lin ? NULL : "k", ch->resp.curve == MP_CURVE_HILL ? "s" : NULL, "theta"};
+    size_t n = 0;
+    for (int p = 0; p < 4; p++) {
+        if (!need[p])
+            continue;
+        const struct mp_ynode *seq = mp_ymap_get(m, need[p]);
+        if (!seq)
+            return mp_ydoc_fail(&L->doc, m, L->err, "%s needs '%s' for a %s curve", what, need[p],
+                                mp_curve_name(ch->resp.curve));
+        snprintf(what, sizeof what, "%.200sdraws.%s", prefix, need[p]);
+        MP_TRY(mp_ynode_expect(&L->doc, seq, MP_Y_SEQ, what, L->err));
+        if (!n)
+            n = seq->n;
+        if (seq->n != n || n < 2 || n > 10000)
+            return mp_ydoc_fail(&L->doc, seq, L->err, "%s must list as many draws as the others (2 to 10,000), "
+                                "got %zu", what, seq->n);
+    }
+    for (int p = 0; p < 4; p++)
+        if (!need[p] && mp_ymap_get(m, keys[p]))
+            return mp_ydoc_fail(&L->doc, mp_ymap_get(m, keys[p]), L->err, "%.200sdraws: a %s curve has no '%s'",
+                                prefix, mp_curve_name(ch->resp.curve), keys[p]);
+    double *v = arr(L, n * 4, sizeof *v);
+    if (!v)
+        return oom(L);
+    for (int p = 0; p < 4; p++) {
+        const struct mp_ynode *seq = need[p] ? mp_ymap_get(m, need[p]) : NULL;
+        for (size_t d = 0; d < n; d++) {
+            v[d * 4 + (size_t)p] = NAN;
+            if (!seq)
+                continue;
+            snprintf(what, sizeof what, "%.200sdraws.%s[%zu]", prefix, need[p], d);
+            double lo = p == 1 ? MP_MIN_K : 0, hi = p == 3 ? 1 : p == 2 ? MP_MAX_S : lin ? MP_MAX_ROAS : MP_MAX_MONEY;
+            MP_TRY(mp_ynode_number(&L->doc, seq->items[d], what, lo, hi, p == 3 ? MP_Y_HI_OPEN : 0, &v[d * 4 + (size_t)p],
+                                   L->err));
+        }
+    }
+    ch->draws = v;
+    ch->ndraws = n;
+    ch->draws_loc = (struct mp_loc){m->line, m->col};
+    return MP_OK;
+}
+
 static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_ynode *m)
 {
     struct mp_plan *p = L->plan;
     struct mp_channel *ch = &p->channels[c];
     static const char *const keys[] = {"id", "name", "kind", "stage", "response", "theta", "carryover",
                                        "funnel", "min", "max", "cap", "active", "owner", "spend",
-                                       "cost", "defer", "tags", NULL};
+                                       "cost", "defer", "tags", "draws", NULL};
     char prefix[320];
     snprintf(prefix, sizeof prefix, "channels[%zu]", c);
     MP_TRY(mp_ynode_expect(&L->doc, m, MP_Y_MAP, path(L, prefix, ""), L->err));
@@ -574,6 +627,8 @@ static enum mp_status load_channel(struct loader *L, size_t c, const struct mp_y
         return mp_ydoc_fail(&L->doc, m, L->err, "channel '%s' needs a 'response' (or 'cost: {fixed: N}' "
                             "for a line with no response model)", ch->id);
     MP_TRY(load_response(L, resp, prefix, &ch->resp));
+    if ((n = mp_ymap_get(m, "draws")))
+        MP_TRY(load_draws(L, n, prefix, ch));
     if (spend) {
         char name[320];
         snprintf(name, sizeof name, "%.100sspend", prefix);
@@ -597,9 +652,17 @@ static enum mp_status load_channels(struct loader *L, const struct mp_ynode *roo
                             MAX_CHANNELS, MAX_CELLS);
     if (!(p->channels = arr(L, s->n, sizeof *p->channels)))
         return oom(L);
+    const struct mp_channel *first = NULL;
     for (size_t c = 0; c < s->n; c++) {
         MP_TRY(load_channel(L, c, s->items[c]));
         p->nchannels = c + 1;
+        const struct mp_channel *ch = &p->channels[c];
+        if (ch->ndraws && !first)
+            first = ch;
+        else if (ch->ndraws && ch->ndraws != first->ndraws)
+            return mp_ydoc_fail(&L->doc, mp_ymap_get(s->items[c], "draws"), L->err, "channel '%s': %zu draws where "
+                                "channel '%s' has %zu (draw d of every channel is one bootstrap refit)", ch->id,
+                                ch->ndraws, first->id, first->ndraws);
     }
     return MP_OK;
 }
@@ -1053,13 +1116,66 @@ static enum mp_status finish(struct loader *L, const struct mp_ynode *root)
     return mp_plan_resolve(p, L->err);
 }
 
+/* `experiments: [{channel, window: FROM..TO, gmv: G | roas: R, interval: [LO, HI], level: 0.9}]` */
+static enum mp_status load_experiments(struct loader *L, const struct mp_ynode *root)
+{
+    struct mp_plan *p = L->plan;
+    const struct mp_ynode *s = mp_ymap_get(root, "experiments");
+    if (!s)
+        return MP_OK;
+    MP_TRY(mp_ynode_expect(&L->doc, s, MP_Y_SEQ, "'experiments'", L->err));
+    if (!(p->experiments = arr(L, s->n + 1, sizeof *p->experiments)))
+        return oom(L);
+    static const char *const keys[] = {"channel", "window", "gmv", "roas", "interval", "level", NULL};
+    for (size_t i = 0; i < s->n; i++) {
+        const struct mp_ynode *m = s->items[i], *n;
+        struct mp_experiment *x = &p->experiments[i];
+        char prefix[64], what[96];
+        snprintf(prefix, sizeof prefix, "experiments[%zu]", i);
+        MP_TRY(mp_ynode_expect(&L->doc, m, MP_Y_MAP, path(L, prefix, ""), L->err));
+        MP_TRY(mp_ymap_check_keys(&L->doc, m, prefix, keys, L->err));
+        strcat(prefix, ".");
+        x->loc = (struct mp_loc){m->line, m->col};
+        MP_TRY(get(L, m, prefix, "channel", 1, &n));
+        MP_TRY(mp_ynode_string(&L->doc, n, path(L, prefix, "channel"), &x->channel, L->err));
+        if (mp_channel_find(p, x->channel) < 0)
+            return mp_ydoc_fail(&L->doc, n, L->err, "%s: no channel '%s' in the plan", path(L, prefix, "channel"),
+                                x->channel);
+        MP_TRY(get(L, m, prefix, "window", 1, &n));
+        MP_TRY(mp_ynode_window(&L->doc, n, path(L, prefix, "window"), &x->from, &x->to, L->err));
+        const struct mp_ynode *g = mp_ymap_get(m, "gmv"), *r = mp_ymap_get(m, "roas");
+        if (!g == !r)
+            return mp_ydoc_fail(&L->doc, m, L->err, "%sneeds one of 'gmv' (incremental GMV measured) or 'roas' "
+                                "(incremental ROAS)", prefix);
+        x->roas = r != NULL;
+        MP_TRY(num(L, m, prefix, r ? "roas" : "gmv", 1, 0, r ? MP_MAX_ROAS : MP_MAX_MONEY, 0, &x->value));
+        MP_TRY(get(L, m, prefix, "interval", 1, &n));
+        snprintf(what, sizeof what, "%.64sinterval", prefix);
+        MP_TRY(mp_ynode_expect(&L->doc, n, MP_Y_SEQ, what, L->err));
+        if (n->n != 2)
+            return mp_ydoc_fail(&L->doc, n, L->err, "%s must be [LO, HI], got %zu numbers", what, n->n);
+        MP_TRY(mp_ynode_number(&L->doc, n->items[0], what, 0, MP_MAX_MONEY, 0, &x->lo, L->err));
+        MP_TRY(mp_ynode_number(&L->doc, n->items[1], what, 0, MP_MAX_MONEY, 0, &x->hi, L->err));
+        if (!(x->lo <= x->value && x->value <= x->hi && x->lo < x->hi))
+            return mp_ydoc_fail(&L->doc, n, L->err, "%s must contain the measured %g and have width, got [%g, %g]",
+                                what, x->value, x->lo, x->hi);
+        x->level = 0.9;
+        MP_TRY(num(L, m, prefix, "level", 0, 0.9, 0.95, 0, &x->level));
+        if (x->level != 0.9 && x->level != 0.95)
+            return mp_ydoc_fail(&L->doc, mp_ymap_get(m, "level"), L->err, "%slevel must be 0.9 or 0.95, got %g", prefix,
+                                x->level);
+        p->nexperiments = i + 1;
+    }
+    return MP_OK;
+}
+
 static enum mp_status load(struct loader *L)
 {
     const struct mp_ynode *root = L->doc.root;
     static const char *const keys[] = {"mplan", "store", "purpose", "horizon", "budget", "margin",
                                        "baseline", "season", "objective", "goals", "events",
                                        "channels", "segments", "packs", "allocator", "strategies",
-                                       "limits", "spent", "milestones", NULL};
+                                       "limits", "spent", "milestones", "experiments", NULL};
     if (root->type != MP_Y_MAP)
         return mp_ydoc_fail(&L->doc, root, L->err, "a plan must be a mapping (mplan: 1, horizon: ..., "
                             "budget: ..., channels: ...), got %s", mp_ynode_describe(root));
@@ -1074,6 +1190,7 @@ static enum mp_status load(struct loader *L)
     MP_TRY(load_goals(L, root));
     MP_TRY(load_channels(L, root));
     MP_TRY(load_events(L, root));
+    MP_TRY(load_experiments(L, root));
     MP_TRY(load_milestones(L, root));
     MP_TRY(load_segments(L, root));
     MP_TRY(load_packs(L, root));

@@ -371,6 +371,30 @@ static void write_events(struct writer *W, const mp_plan *p)
     seq_end(W);
 }
 
+static void write_experiments(struct writer *W, const mp_plan *p)
+{
+    if (!p->nexperiments)
+        return;
+    plain(W, "experiments");
+    seq_start(W, 0);
+    for (size_t i = 0; i < p->nexperiments; i++) {
+        const struct mp_experiment *x = &p->experiments[i];
+        map_start(W, 1);
+        kv_str(W, "channel", x->channel);
+        plain(W, "window");
+        window(W, x->from, x->to);
+        kv_num(W, x->roas ? "roas" : "gmv", x->value);
+        plain(W, "interval");
+        seq_start(W, 1);
+        num(W, x->lo);
+        num(W, x->hi);
+        seq_end(W);
+        kv_num(W, "level", x->level);
+        map_end(W);
+    }
+    seq_end(W);
+}
+
 static void write_milestones(struct writer *W, const mp_plan *p)
 {
     if (!p->nmilestones)
@@ -449,6 +473,23 @@ static void write_channel(struct writer *W, const mp_plan *p, const struct mp_ch
     }
     if (ch->theta > 0)
         kv_num(W, "theta", ch->theta);
+    if (ch->ndraws && ch->mode != MP_MODE_FIXED_COST) {
+        /* one flow list per parameter of the curve (mplan fit rounds them to 6 digits) */
+        static const char *const keys[4] = {"beta", "k", "s", "theta"};
+        int lin = ch->resp.curve == MP_CURVE_LINEAR;
+        plain(W, "draws");
+        map_start(W, 0);
+        for (int j = 0; j < 4; j++) {
+            if ((j == 1 && lin) || (j == 2 && ch->resp.curve != MP_CURVE_HILL))
+                continue;
+            plain(W, j == 0 && lin ? "roas" : keys[j]);
+            seq_start(W, 1);
+            for (size_t d = 0; d < ch->ndraws; d++)
+                num(W, ch->draws[d * 4 + (size_t)j]);
+            seq_end(W);
+        }
+        map_end(W);
+    }
     if (ch->carryover > 0)
         kv_num(W, "carryover", ch->carryover);
     if (ch->has_funnel) {
@@ -619,6 +660,7 @@ enum mp_status mp_plan_write(FILE *fp, const mp_plan *p, const char *outdir, con
     for (size_t c = 0; c < p->nchannels; c++)
         write_channel(&W, p, &p->channels[c]);
     seq_end(&W);
+    write_experiments(&W, p);
     int bad = write_rules(&W, p, outdir);
     map_end(&W);
     emit(&W, &ev, yaml_document_end_event_initialize(&ev, 1));

@@ -323,6 +323,45 @@ static enum mp_status allocation(FILE *fp, const struct mp_report *r, mp_error *
     return MP_OK;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The 10th and 90th percentiles, at each xs[i], of the curves of a channel's bootstrap draws
+ * (`draws:`, written by mplan fit --bootstrap): the band of the fitted curve. 0 when it has
+ * none (or out of memory). */
+static int draw_band(const struct mp_channel *ch, const double *xs, int n, double *lo, double *hi)
+{
+    size_t N = ch->ndraws;
+    double *v = N ? malloc(N * sizeof *v) : NULL;
+    if (!v)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        for (size_t d = 0; d < N; d++) {
+            const double *p = ch->draws + d * 4;
+            struct mp_response resp = ch->resp;
+            if (resp.curve == MP_CURVE_LINEAR)
+                resp.roas = p[0];
+            else {
+                resp.beta = p[0];
+                resp.k = p[1];
+                if (resp.curve == MP_CURVE_HILL)
+                    resp.s = p[2];
+            }
+            mp_curve_eval(&resp, xs[i] / (1 - p[3]), &v[d], NULL, NULL);
+        }
+        qsort(v, N, sizeof *v, cmp_double);
+        double h10 = 0.1 * (double)(N - 1), h90 = 0.9 * (double)(N - 1);
+        size_t a = (size_t)h10, b = (size_t)h90;
+        lo[i] = v[a] + (h10 - (double)a) * (v[a + 1 < N ? a + 1 : a] - v[a]);
+        hi[i] = v[b] + (h90 - (double)b) * (v[b + 1 < N ? b + 1 : b] - v[b]);
+    }
+    free(v);
+    return 1;
+}
+
 /* Each channel's curve: GMV per period at a steady spend x per period (adstock x / (1 - theta)),
  * without event lift; the point is the channel's average spend in the periods it spends. */
 static void curves(FILE *fp, const struct mp_report *r)
@@ -331,7 +370,14 @@ static void curves(FILE *fp, const struct mp_report *r)
     size_t T = (size_t)p->T;
     fputs("<section id=\"curves\"><h2>Response curves</h2><p class=\"note\">GMV per period at a steady spend per "
           "period (carry-over included, no event lift). The dot is the plan's average spend in the periods the "
-          "channel spends, with its marginal ROAS.</p><div class=\"curves\">\n", fp);
+          "channel spends, with its marginal ROAS.", fp);
+    int banded = 0;
+    for (size_t c = 0; c < p->nchannels; c++)
+        banded |= p->channels[c].ndraws > 0;
+    if (banded)
+        fputs(" Dashed: the 10th and 90th percentiles of the curves of the fit's bootstrap draws (mplan fit "
+              "--bootstrap), the curve's 80% band.", fp);
+    fputs("</p><div class=\"curves\">\n", fp);
     for (size_t c = 0; c < p->nchannels; c++) {
         const struct mp_channel *ch = &p->channels[c];
         if (ch->resp.curve == MP_CURVE_NONE)
@@ -361,10 +407,15 @@ static void curves(FILE *fp, const struct mp_report *r)
         char full[200];
         snprintf(full, sizeof full, "%s (%s)", ch->name, mp_curve_name(ch->resp.curve));
         mp_svg_fit(title, sizeof title, full, 352, 13 * 1.05); /* the title is bold */
-        struct mp_svg_series s = {.name = ch->id, .x = xs, .y = ys, .n = 61, .color = c};
+        double lo[61], hi[61];
+        int band = ch->ndraws > 0 && draw_band(ch, xs, 61, lo, hi);
+        struct mp_svg_series s[3] = {{.name = ch->id, .x = xs, .y = ys, .n = 61, .color = c},
+                                     {.x = xs, .y = lo, .n = 61, .color = c, .dashed = 1},
+                                     {.x = xs, .y = hi, .n = 61, .color = c, .dashed = 1}};
         struct mp_svg_mark m = {chosen, yc, label};
         struct mp_svg_plot pl = {.x = 0, .y = 0, .w = 360, .h = 250, .title = title, .xlabel = "spend per period",
-                                 .ylabel = "GMV per period", .series = &s, .nseries = 1, .marks = &m, .nmarks = n > 0};
+                                 .ylabel = "GMV per period", .series = s, .nseries = band ? 3 : 1, .marks = &m,
+                                 .nmarks = n > 0};
         char id[160];
         snprintf(id, sizeof id, "curve-%s", ch->id);
         mp_svg_open(fp, 360, 250, id, title);

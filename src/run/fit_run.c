@@ -1,0 +1,135 @@
+/* `mplan fit` as one call: the files, the problems, the fits (docs/fit.md). */
+#include "run/fit_run.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/history.h"
+
+static int warn(struct mp_fit_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int warn(struct mp_fit_job *job, const char *fmt, ...)
+{
+    char(*w)[MP_FIT_JOB_MSG] = realloc(job->warnings, (job->nwarnings + 1) * sizeof *w);
+    if (!w)
+        return -1;
+    job->warnings = w;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w[job->nwarnings++], MP_FIT_JOB_MSG, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+void mp_fit_job_free(struct mp_fit_job *job)
+{
+    for (size_t i = 0; job->fits && i < job->nfits; i++)
+        mp_fit_free(job->fits[i]);
+    for (size_t i = 0; job->setups && i < job->nfits; i++)
+        mp_fit_setup_free(&job->setups[i]);
+    free(job->fits);
+    free(job->setups);
+    free(job->exps);
+    free(job->warnings);
+    mp_hist_events_free(job->ev, job->nev);
+    mp_history_free(&job->h);
+    memset(job, 0, sizeof *job);
+}
+
+enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const struct mp_fit_job_opts *o,
+                              struct mp_fit_job *job, mp_error *err)
+{
+    memset(job, 0, sizeof *job);
+    struct mp_history *h = &job->h;
+    enum mp_status st = mp_history_load(o->history, h, err);
+    if (st == MP_OK && o->total)
+        st = mp_history_total_load(o->total, h, err);
+    if (st == MP_OK && o->events)
+        st = mp_hist_events_load(o->events, h, &job->ev, &job->nev, err);
+    if (st == MP_OK && o->experiments)
+        st = mp_fit_experiments_load(o->experiments, h, &job->exps, &job->nexp, err);
+    else if (st == MP_OK && plan) {
+        unsigned char *skipped = NULL;
+        st = mp_fit_plan_experiments(plan, h, &job->exps, &job->nexp, &skipped, err);
+        for (size_t i = 0; st == MP_OK && skipped && i < plan->nexperiments; i++)
+            if (skipped[i] && warn(job, "%s: experiment %zu (channel '%s') is outside the history %s or its channel "
+                                   "spent nothing there: not used", plan_path, i + 1, plan->experiments[i].channel,
+                                   o->history) != 0)
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+        free(skipped);
+    }
+    if (st == MP_OK && !h->total && !h->gmv)
+        st = mp_fail(err, MP_EINPUT, "%s: no gmv column: give per-channel gmv, or the store's GMV with --total-gmv",
+                     o->history);
+    if (st != MP_OK)
+        goto fail;
+    job->per_channel = h->total == NULL;
+    if (job->per_channel && job->nexp) {
+        st = mp_fail(err, MP_EINPUT, "%s: experiments calibrate a store-total fit (per-channel GMV is already each "
+                     "channel's own)", o->experiments ? o->experiments : plan_path);
+        goto fail;
+    }
+    job->nfits = job->per_channel ? h->C : 1;
+    job->fits = calloc(job->nfits, sizeof *job->fits);
+    job->setups = calloc(job->nfits, sizeof *job->setups);
+    if (!job->fits || !job->setups) {
+        st = mp_fail(err, MP_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < job->nfits; i++) {
+        if ((st = mp_fit_setup_make(plan, h, job->ev, job->nev, job->per_channel ? (long)i : -1, &job->setups[i],
+                                    err)) != MP_OK)
+            goto fail;
+        mp_fit_problem *pb = &job->setups[i].pb;
+        pb->holdout = o->holdout;
+        pb->bootstrap = o->bootstrap;
+        pb->seed = o->seed;
+        pb->starts = o->starts;
+        pb->prior_weight = o->prior_weight;
+        pb->experiments = job->exps;
+        pb->nexperiments = job->nexp;
+        if ((st = mp_fit_run(pb, &job->fits[i], err)) != MP_OK) {
+            if (st == MP_EINPUT) {
+                mp_error e2 = *err;
+                if (job->per_channel)
+                    st = mp_fail(err, st, "%s: channel '%s': %s", o->history, h->ids[i], e2.msg);
+                else
+                    st = mp_fail(err, st, "%s: %s", o->history, e2.msg);
+            }
+            goto fail;
+        }
+    }
+    struct mp_fit_view *v = &job->view;
+    *v = (struct mp_fit_view){.h = h, .fits = job->fits, .per_channel = job->per_channel, .history_path = o->history,
+                              .base_names = job->setups[0].pb.base_names, .exps = job->exps, .nexp = job->nexp};
+    if (job->per_channel)
+        mp_fit_pool(job->fits, job->nfits, &v->pooled_in, &v->pooled_hold, &v->pooled_dw);
+    else {
+        v->pooled_in = job->fits[0]->in;
+        v->pooled_hold = job->fits[0]->hold;
+        v->pooled_dw = job->fits[0]->dw;
+    }
+    for (size_t i = 0; i < job->nfits; i++)
+        for (size_t w = 0; w < job->fits[i]->nwarnings; w++)
+            if (warn(job, "%s: %s", o->history, job->fits[i]->warnings[w]) != 0)
+                goto oom;
+    for (size_t c = 0; c < h->C; c++) {
+        const mp_fit_channel *ch = job->per_channel ? &job->fits[c]->ch[0] : &job->fits[0]->ch[c];
+        for (size_t w = 0; w < ch->nwarnings; w++)
+            if (warn(job, "%s: channel '%s': %s", o->history, h->ids[c], ch->warnings[w]) != 0)
+                goto oom;
+    }
+    return MP_OK;
+oom:
+    st = mp_fail(err, MP_ENOMEM, "out of memory");
+fail:
+    mp_fit_job_free(job);
+    return st;
+}
+
+mp_plan *mp_fit_job_plan(const struct mp_fit_job *job, const mp_plan *plan)
+{
+    return mp_fit_apply(plan, &job->h, job->fits, job->per_channel);
+}

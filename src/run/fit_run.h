@@ -1,0 +1,42 @@
+/* `mplan fit` as one call (docs/fit.md): read the history (and --total-gmv, --events,
+ * --experiments files), fit the store total or each channel, and the fitted plan. */
+#ifndef MPLAN_RUN_FIT_RUN_H
+#define MPLAN_RUN_FIT_RUN_H
+
+#include <stdint.h>
+
+#include "io/fit_out.h"
+#include "mplan/plan.h"
+
+struct mp_fit_job_opts {
+    const char *history, *events, *total, *experiments;
+    int holdout, bootstrap, starts;
+    uint64_t seed;
+    double prior_weight;
+};
+
+#define MP_FIT_JOB_MSG 512
+
+struct mp_fit_job {
+    struct mp_history h;
+    struct mp_hist_event *ev;
+    size_t nev;
+    mp_fit_experiment *exps;
+    size_t nexp;
+    struct mp_fit_setup *setups;
+    mp_fit **fits;
+    size_t nfits;
+    int per_channel;
+    struct mp_fit_view view;        /* what the writers print */
+    char (*warnings)[MP_FIT_JOB_MSG]; /* every warning, in order, for stderr */
+    size_t nwarnings;
+};
+
+/* Run the fit; `plan` may be NULL. On failure the job is freed already. */
+enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const struct mp_fit_job_opts *o,
+                              struct mp_fit_job *job, mp_error *err);
+/* The plan with the fitted curves (and draws, funnels); the caller owns it. NULL: out of memory. */
+mp_plan *mp_fit_job_plan(const struct mp_fit_job *job, const mp_plan *plan);
+void mp_fit_job_free(struct mp_fit_job *job);
+
+#endif

@@ -1,0 +1,268 @@
+/* The fit engine: NNLS on problems solved by hand, recovery of the parameters of noiseless
+ * histories generated here with the model's formulas written out again, and every warning. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mplan/fit.h"
+
+static void near_rel(double got, double want, double tol, const char *what)
+{
+    if (!(fabs(got - want) <= tol * fmax(1e-12, fabs(want)))) {
+        fprintf(stderr, "%s: got %.17g, want %.17g (tolerance %g relative)\n", what, got, want, tol);
+        fail();
+    }
+}
+
+/* min (x1-1)^2 + (x2+1)^2 + (x1+x2)^2: unconstrained (1, -1); with x2 >= 0 the optimum is on
+ * x2 = 0, where d/dx1 (x1-1)^2 + x1^2 = 0 gives x1 = 1/2 (and d/dx2 = 2 + 1 > 0: KKT holds). */
+static void nnls_by_hand(void **state)
+{
+    (void)state;
+    const double A[6] = {1, 0, 1, /* column 1 */ 0, 1, 1};
+    const double b[3] = {1, -1, 0};
+    double x[2];
+    const unsigned char free2[2] = {0, 0}, nn2[2] = {0, 1}, all[2] = {1, 1};
+    assert_int_equal(mp_fit_nnls(A, 3, 2, b, free2, x), 0);
+    near_rel(x[0], 1, 1e-12, "free x1");
+    near_rel(x[1], -1, 1e-12, "free x2");
+    assert_int_equal(mp_fit_nnls(A, 3, 2, b, nn2, x), 0);
+    near_rel(x[0], 0.5, 1e-12, "x1 with x2 >= 0");
+    assert_true(x[1] == 0);
+    /* both >= 0: the same point (x1 = 1/2 > 0 needs no bound) */
+    assert_int_equal(mp_fit_nnls(A, 3, 2, b, all, x), 0);
+    near_rel(x[0], 0.5, 1e-12, "x1 both bounded");
+    assert_true(x[1] == 0);
+}
+
+/* y = 2 + 3 u - v with v's coefficient >= 0 forced to 0: y on (1, u) alone.
+ * Rows u = 0,1,2,3, v = 1,0,1,0: least squares of y = a + b u with y = 1,5,7,11 gives
+ * b = (sum (u-1.5)(y-6)) / sum (u-1.5)^2 = (7.5+0.5+0.5+7.5)/5 = 3.2, a = 6 - 3.2*1.5 = 1.2; its
+ * residuals (-0.2, 0.6, -0.6, 0.2) have v . r = -0.8 < 0, so v stays out. */
+static void nnls_drops_a_wrong_sign(void **state)
+{
+    (void)state;
+    const double A[12] = {1, 1, 1, 1, /* u */ 0, 1, 2, 3, /* v */ 1, 0, 1, 0};
+    const double b[4] = {1, 5, 7, 11};
+    const unsigned char nn[3] = {0, 0, 1};
+    double x[3];
+    assert_int_equal(mp_fit_nnls(A, 4, 3, b, nn, x), 0);
+    near_rel(x[0], 1.2, 1e-12, "intercept");
+    near_rel(x[1], 3.2, 1e-12, "slope");
+    assert_true(x[2] == 0);
+}
+
+/* A column identical to another: the solution is still a least-squares one (the fit is the
+ * same), with the duplicate left at 0 rather than split into huge opposite values. */
+static void nnls_dependent_columns(void **state)
+{
+    (void)state;
+    const double A[9] = {1, 2, 3, 1, 2, 3, 1, 1, 1};
+    const double b[3] = {2, 4, 6};
+    double x[3];
+    assert_int_equal(mp_fit_nnls(A, 3, 3, b, NULL, x), 0);
+    near_rel(x[0] + x[1], 2, 1e-12, "sum of the twins");
+    assert_true(fabs(x[2]) < 1e-12);
+}
+
+/* ---- generated histories ---- */
+
+static uint64_t rng_state = 12345;
+static double urand(void)
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+struct truth {
+    enum mp_fit_family fam;
+    double beta, k, s, theta;
+};
+
+/* The model written out: adstock, curve, sum. */
+static void generate(int T, size_t C, const struct truth *tr, double *spend, double level, double trend, double *y)
+{
+    for (int t = 0; t < T; t++)
+        y[t] = level + trend * t / (double)T;
+    for (size_t c = 0; c < C; c++) {
+        double a = 0;
+        for (int t = 0; t < T; t++) {
+            double x = spend[c * (size_t)T + (size_t)t];
+            a = x + tr[c].theta * a;
+            double f = tr[c].fam == MP_FIT_HILL ? tr[c].beta * pow(a, tr[c].s) / (pow(tr[c].k, tr[c].s) + pow(a, tr[c].s))
+                       : tr[c].fam == MP_FIT_EXP ? tr[c].beta * (1 - exp(-a / tr[c].k))
+                                                 : tr[c].beta * a;
+            y[t] += f;
+        }
+    }
+}
+
+static void recovers_noiseless(void **state)
+{
+    (void)state;
+    enum { T = 120, C = 3 };
+    const struct truth tr[C] = {{MP_FIT_HILL, 50000, 8000, 1.6, 0.4},
+                                {MP_FIT_EXP, 30000, 5000, NAN, 0.2},
+                                {MP_FIT_LINEAR, 1.8, NAN, NAN, 0.6}};
+    double spend[C * T], y[T], base[2 * T];
+    for (size_t c = 0; c < C; c++)
+        for (int t = 0; t < T; t++)
+            spend[c * T + (size_t)t] = (double)(c + 1) * 2000.0 * (0.2 + 1.8 * urand()) * (urand() < 0.15 ? 0 : 1);
+    generate(T, C, tr, spend, 100000, 20000, y);
+    for (int t = 0; t < T; t++) {
+        base[t] = 1;
+        base[T + t] = t / (double)T;
+    }
+    mp_fit_channel_in ch[C];
+    memset(ch, 0, sizeof ch);
+    static const char *const ids[C] = {"a", "b", "c"};
+    for (size_t c = 0; c < C; c++) {
+        ch[c].id = ids[c];
+        ch[c].spend = spend + c * T;
+        ch[c].family = tr[c].fam;
+    }
+    static const char *const bn[2] = {"level", "trend"};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = C, .channels = ch, .nbase = 2, .base = base,
+                         .base_names = bn, .holdout = 10, .starts = 8};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    near_rel(f->base_coef[0], 100000, 1e-6, "level");
+    near_rel(f->base_coef[1], 20000, 1e-6, "trend");
+    for (size_t c = 0; c < C; c++) {
+        near_rel(f->ch[c].p[MP_FIT_BETA], tr[c].beta, 1e-6, "beta");
+        near_rel(f->ch[c].p[MP_FIT_THETA], tr[c].theta, 1e-6, "theta");
+        if (tr[c].fam != MP_FIT_LINEAR)
+            near_rel(f->ch[c].p[MP_FIT_K], tr[c].k, 1e-6, "k");
+        if (tr[c].fam == MP_FIT_HILL)
+            near_rel(f->ch[c].p[MP_FIT_S], tr[c].s, 1e-6, "s");
+    }
+    assert_true(f->in.r2 > 1 - 1e-10);
+    assert_true(f->hold.periods == 10 && f->hold.mape < 1e-6);
+    mp_fit_free(f);
+}
+
+static int has_warning(char (*w)[MP_FIT_MSG], size_t n, const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(w[i], text))
+            return 1;
+    return 0;
+}
+
+/* Four channels made to trip each warning: b's spend barely moves (cv 2%), c's copies a's
+ * (r = 1), d has no effect (beta at 0); a has no carry-over (theta at 0). */
+static void warnings(void **state)
+{
+    (void)state;
+    enum { T = 80, C = 4 };
+    double spend[C * T], y[T], base[T];
+    const struct truth tr[2] = {{MP_FIT_HILL, 50000, 8000, 1.3, 0}, {MP_FIT_EXP, 20000, 9000 / 0.7, NAN, 0.3}};
+    double two[2 * T]; /* b's k and theta are the defaults a barely varying spend keeps */
+    for (int t = 0; t < T; t++) {
+        two[t] = spend[t] = 6000 * (0.2 + 1.6 * urand());
+        two[T + t] = spend[T + t] = 9000 * (1 + 0.02 * (t % 2 ? 1 : -1));
+        spend[2 * T + t] = 0.5 * spend[t] + 1; /* r = 1 with a */
+        spend[3 * T + t] = 3000 * (0.2 + 1.6 * urand());
+        base[t] = 1;
+    }
+    generate(T, 2, tr, two, 10000, 0, y);
+    mp_fit_channel_in ch[C];
+    memset(ch, 0, sizeof ch);
+    static const char *const ids[C] = {"a", "b", "c", "d"};
+    for (size_t c = 0; c < C; c++) {
+        ch[c].id = ids[c];
+        ch[c].spend = spend + c * T;
+        ch[c].family = c == 0 ? MP_FIT_HILL : c == 1 ? MP_FIT_EXP : MP_FIT_LINEAR;
+    }
+    static const char *const bn[1] = {"level"};
+    const unsigned char nn[1] = {1};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = C, .channels = ch, .nbase = 1, .base = base, .base_names = bn,
+                         .base_nonneg = nn, .holdout = 0, .starts = 4};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_true(has_warning(f->ch[1].warnings, f->ch[1].nwarnings, "spend barely varied (coefficient of variation 2.0%)"));
+    assert_true(f->ch[1].estimated == (1u << MP_FIT_BETA)); /* k, theta kept */
+    assert_true(has_warning(f->warnings, f->nwarnings, "spends of 'a' and 'c' are correlated (r = 1.000)"));
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "spend correlated with 'c'"));
+    assert_true(has_warning(f->ch[2].warnings, f->ch[2].nwarnings, "spend correlated with 'a'"));
+    assert_true(has_warning(f->ch[3].warnings, f->ch[3].nwarnings, "beta at 0: no effect found"));
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "theta at 0: no carry-over found"));
+    assert_false(has_warning(f->ch[3].warnings, f->ch[3].nwarnings, "correlated"));
+    mp_fit_free(f);
+}
+
+/* Parameters at their upper bounds: a hill curve with s = 3 and theta = 0.9 generated
+ * beyond the box (s 4, theta 0.95) is fitted at the bounds and says so. */
+static void bounds_warned(void **state)
+{
+    (void)state;
+    enum { T = 90 };
+    double spend[T], y[T], base[T];
+    const struct truth tr[1] = {{MP_FIT_HILL, 80000, 30000, 4, 0.95}};
+    for (int t = 0; t < T; t++) {
+        spend[t] = 2000 * (0.1 + 1.8 * urand());
+        base[t] = 1;
+    }
+    generate(T, 1, tr, spend, 5000, 0, y);
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
+    const unsigned char nn[1] = {1};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
+                         .holdout = 0};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_true(f->ch[0].p[MP_FIT_THETA] == MP_FIT_THETA_MAX);
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "theta at its bound 0.9"));
+    assert_true(isnan(f->ch[0].se[MP_FIT_THETA]));
+    mp_fit_free(f);
+}
+
+/* Too few periods: 3 channels of hill (4 parameters each) and a level need 13 + 2 = 15
+ * periods to fit; 14 with a holdout of 2 leaves 12. */
+static void too_few_periods(void **state)
+{
+    (void)state;
+    enum { T = 14, C = 3 };
+    double spend[C * T], y[T], base[T];
+    for (int i = 0; i < C * T; i++)
+        spend[i] = 100 + (i * 37 % 50) * 10;
+    for (int t = 0; t < T; t++)
+        y[t] = base[t] = 1;
+    mp_fit_channel_in ch[C];
+    memset(ch, 0, sizeof ch);
+    for (size_t c = 0; c < C; c++) {
+        ch[c].id = "x";
+        ch[c].spend = spend + c * T;
+        ch[c].family = MP_FIT_HILL;
+    }
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = C, .channels = ch, .nbase = 1, .base = base, .holdout = 2};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_EINPUT);
+    assert_null(f);
+    assert_non_null(strstr(err.msg, "the model has 13 parameters, so at least 15 periods are needed to fit them, 17 "
+                                    "with the holdout of 2 (the history has 14"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(nnls_by_hand),
+        cmocka_unit_test(nnls_drops_a_wrong_sign),
+        cmocka_unit_test(nnls_dependent_columns),
+        cmocka_unit_test(recovers_noiseless),
+        cmocka_unit_test(warnings),
+        cmocka_unit_test(bounds_warned),
+        cmocka_unit_test(too_few_periods),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
