@@ -156,6 +156,7 @@ SRC_LUA := \
 # segment runner; no Lua headers.
 SRC_RUN := \
 	src/run/run.c \
+	src/run/review_run.c \
 	src/run/segment_run.c
 
 # mplan's Lua library (lua/*.lua, not the *.d.lua annotations), embedded in the binary.

@@ -16,6 +16,113 @@ double mp_variance_pct(double plan, double actual)
     return isfinite(plan) && isfinite(actual) && plan != 0 ? actual / plan - 1 : NAN;
 }
 
+int mp_review_campaign_period(const mp_plan *plan, int t)
+{
+    return t + 1 + plan->spent.periods;
+}
+
+/* A channel with nothing planned, nothing spent and nothing sold in the reviewed periods is
+ * not news: the tables leave it out. */
+static int quiet_channel(const mp_review *rv, size_t c)
+{
+    const mp_kpis *p = &rv->plan_channel[c], *a = &rv->actual_channel[c];
+    return !(p->spend > 0) && !(a->spend > 0) && !(p->gmv > 0) && !(a->gmv > 0);
+}
+
+/* Off plan on KPI id, doing better (1), worse (-1), or neither (spend, or not off: 0). */
+static int performance(const struct mp_review_view *v, size_t c, enum mp_kpi_id id)
+{
+    if (!(v->rv->off[c] & (1u << id)) || id == MP_KPI_SPEND)
+        return 0;
+    double p = mp_kpi_value(&v->rv->plan_channel[c], v->plan->margin, id);
+    double a = mp_kpi_value(&v->rv->actual_channel[c], v->plan->margin, id);
+    return a > p ? 1 : -1;
+}
+
+static int kpi_decimals(const char *kpi)
+{
+    int id = mp_kpi_lookup(kpi);
+    return id >= 0 && id <= MP_KPI_NEW_CUSTOMERS ? 0 : 2;
+}
+
+const char *mp_review_change_text(const mp_review_change *ch, char *buf, size_t n)
+{
+    char refit[96] = "";
+    if (isfinite(ch->roas_plan) && isfinite(ch->roas_refit) && fabs(ch->roas_refit / ch->roas_plan - 1) >= 0.05)
+        snprintf(refit, sizeof refit, "refitted ROAS %.2f vs %.2f planned; ", ch->roas_refit, ch->roas_plan);
+    double diff = ch->revised - ch->planned;
+    switch (ch->why) {
+    case MP_CHANGE_SAME: snprintf(buf, n, "%sas planned", refit); break;
+    case MP_CHANGE_FIXED: snprintf(buf, n, "fixed spend: not re-allocated"); break;
+    case MP_CHANGE_MIN: snprintf(buf, n, "%sdown to its min", refit); break;
+    case MP_CHANGE_MAX:
+        snprintf(buf, n, "%s%s", refit, diff > 0 ? "up to its max or cap" : "held to what is left of its max");
+        break;
+    case MP_CHANGE_ALLOCATOR: snprintf(buf, n, "%s%s by the pack's allocator", refit, diff < 0 ? "cut" : "raised"); break;
+    case MP_CHANGE_MROAS:
+        snprintf(buf, n, "%smROAS %.2f at the planned spend, %s %.2f in the re-allocation", refit, ch->mroas_planned,
+                 ch->mroas_planned < ch->mroas_level ? "below" : ch->mroas_planned > ch->mroas_level ? "above" : "vs",
+                 ch->mroas_level);
+        break;
+    }
+    return buf;
+}
+
+double mp_review_budget_step(const mp_review_goal *g)
+{
+    double d = g->budget_needed - g->budget_now;
+    if (!isfinite(d))
+        return NAN;
+    if (d == 0)
+        return 0;
+    double unit = pow(10, floor(log10(fabs(d))) - 1); /* two significant digits, away from 0 */
+    return copysign(ceil(fabs(d) / unit) * unit, d);
+}
+
+const char *mp_review_goal_text(const mp_review_goal *g, char *buf, size_t n)
+{
+    char t[64], p[64], s[64], a[64], b[64];
+    int dec = kpi_decimals(g->kpi);
+    mp_fmt_num(g->target, dec, t, sizeof t);
+    if (g->outlook == MP_GOAL_REACHED) {
+        snprintf(buf, n, "%s %s: already reached in the spent periods", g->kpi, t);
+        return buf;
+    }
+    double att = g->lower ? g->target / g->projected : g->projected / g->target;
+    mp_fmt_num(g->projected, dec, p, sizeof p);
+    mp_fmt_num(g->stay, dec, s, sizeof s);
+    size_t o = (size_t)snprintf(buf, n, "%s projected %s%s against %s", g->kpi, p,
+                                g->additive ? "" : " for the remaining periods", t);
+    if (isfinite(att) && o < n)
+        o += (size_t)snprintf(buf + o, n - o, " (%.1f%%)", 100 * att);
+    if (o >= n)
+        return buf;
+    if (g->outlook == MP_GOAL_ON_TRACK) {
+        snprintf(buf + o, n - o, ": on track");
+        return buf;
+    }
+    if (g->outlook == MP_GOAL_CLOSED) {
+        snprintf(buf + o, n - o, ": the re-allocation closes it (staying on plan: %s)", s);
+        return buf;
+    }
+    int stay_met = isfinite(g->stay) && (g->lower ? g->stay <= g->target : g->stay >= g->target);
+    char extra[96] = "";
+    if (g->stay_extra >= 1)
+        snprintf(extra, sizeof extra, ", spending %s more than is left", mp_fmt_num(g->stay_extra, 0, a, sizeof a));
+    o += (size_t)snprintf(buf + o, n - o, stay_met ? "; staying on plan would meet it (%s%s)"
+                                                   : "; re-allocation cannot close it (staying on plan: %s%s)", s, extra);
+    double step = mp_review_budget_step(g);
+    if (o >= n)
+        return buf;
+    if (isnan(g->budget_needed))
+        snprintf(buf + o, n - o, "; no budget from a fraction of today's to 16 times it would");
+    else
+        snprintf(buf + o, n - o, "; %s about %s would (budget %s for the remaining periods)",
+                 step > 0 ? "adding" : "cutting", mp_fmt_num(fabs(step), 0, a, sizeof a),
+                 mp_fmt_num(g->budget_now, 0, b, sizeof b));
+    return buf;
+}
+
 static const char *method_name(enum mp_refit_method m)
 {
     return m == MP_REFIT_LSQ ? "least squares" : m == MP_REFIT_RESCALE ? "rescale" : "kept";
@@ -32,10 +139,13 @@ static void off_text(const struct mp_review_view *v, size_t c, char *buf, size_t
             double p = mp_kpi_value(&v->rv->plan_channel[c], v->plan->margin, ids[i]);
             double a = mp_kpi_value(&v->rv->actual_channel[c], v->plan->margin, ids[i]);
             double pct = mp_variance_pct(p, a);
+            /* GMV and ROAS above plan are doing better (up arrow), below worse; spend is neither */
+            const char *mark = ids[i] == MP_KPI_SPEND ? "" : a > p ? "\u25b2 " : "\u25bc ";
             if (isfinite(pct))
-                o += (size_t)snprintf(buf + o, n - o, "%s%s %+.1f%%", o ? ", " : "", mp_kpi_name(ids[i]), 100 * pct);
+                o += (size_t)snprintf(buf + o, n - o, "%s%s%s %+.1f%%", o ? ", " : "", mark, mp_kpi_name(ids[i]),
+                                      100 * pct);
             else
-                o += (size_t)snprintf(buf + o, n - o, "%s%s %g (plan 0)", o ? ", " : "", mp_kpi_name(ids[i]), a);
+                o += (size_t)snprintf(buf + o, n - o, "%s%s%s %g (plan 0)", o ? ", " : "", mark, mp_kpi_name(ids[i]), a);
         }
 }
 
@@ -69,6 +179,8 @@ static enum mp_status table_channels(FILE *fp, const struct mp_review_view *v, m
     mp_table_align(&tab, 10, 1);
     for (size_t c = 0; c < p->nchannels; c++) {
         char off[160];
+        if (quiet_channel(v->rv, c))
+            continue;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, p->channels[c].id);
         compare_row(&tab, 1, &v->rv->plan_channel[c], &v->rv->actual_channel[c], p->margin);
@@ -98,7 +210,7 @@ static enum mp_status table_periods(FILE *fp, const struct mp_review_view *v, mp
         char day[11];
         mp_date_format(v->plan->period_start[t], day);
         mp_table_add_row(&tab);
-        mp_table_setf(&tab, 0, "%d", t + 1);
+        mp_table_setf(&tab, 0, "%d", mp_review_campaign_period(v->plan, t));
         mp_table_set(&tab, 1, day);
         compare_row(&tab, 2, &v->rv->plan_period[t], &v->rv->actual_period[t], v->plan->margin);
     }
@@ -144,7 +256,7 @@ static enum mp_status table_refit(FILE *fp, const struct mp_review_view *v, mp_e
     for (size_t c = 0; c < p->nchannels; c++) {
         const mp_refit *f = &v->rv->fit[c];
         enum mp_curve curve = p->channels[c].resp.curve;
-        if (curve == MP_CURVE_NONE)
+        if (curve == MP_CURVE_NONE || (f->periods == 0 && quiet_channel(v->rv, c)))
             continue;
         int linear = curve == MP_CURVE_LINEAR;
         mp_table_add_row(&tab);
@@ -172,6 +284,77 @@ static void window_text(const mp_plan *p, int from, int to, char *buf, size_t n)
     snprintf(buf, n, "%s..%s", a, b);
 }
 
+/* Channels off plan, the ones doing better apart from the ones doing worse. */
+static void print_performance(FILE *fp, const struct mp_review_view *v)
+{
+    static const int want[] = {-1, 1, 0};
+    for (int k = 0; k < 3; k++) {
+        int any = 0;
+        for (size_t c = 0; c < v->plan->nchannels; c++) {
+            char item[160];
+            size_t o = 0;
+            item[0] = '\0';
+            for (int id = 0; id < MP_KPI_COUNT; id++) {
+                if (!(v->rv->off[c] & (1u << id)) || (k == 2) != (id == MP_KPI_SPEND) ||
+                    (k < 2 && performance(v, c, (enum mp_kpi_id)id) != want[k]))
+                    continue;
+                double pv = mp_kpi_value(&v->rv->plan_channel[c], v->plan->margin, (enum mp_kpi_id)id);
+                double av = mp_kpi_value(&v->rv->actual_channel[c], v->plan->margin, (enum mp_kpi_id)id);
+                double pct = mp_variance_pct(pv, av);
+                if (o < sizeof item)
+                    o += isfinite(pct) ? (size_t)snprintf(item + o, sizeof item - o, "%s%s %+.1f%%", o ? ", " : "",
+                                                          mp_kpi_name((enum mp_kpi_id)id), 100 * pct)
+                                       : (size_t)snprintf(item + o, sizeof item - o, "%s%s (plan 0)", o ? ", " : "",
+                                                          mp_kpi_name((enum mp_kpi_id)id));
+            }
+            if (!item[0])
+                continue;
+            fprintf(fp, "%s%s (%s)", any ? "; " : k == 0 ? "\u25bc Behind plan: " : k == 1 ? "\u25b2 Ahead of plan: "
+                                                                                    : "Spend off plan: ",
+                    v->plan->channels[c].id, item);
+            any = 1;
+        }
+        if (any)
+            fputc('\n', fp);
+    }
+}
+
+static enum mp_status table_changes(FILE *fp, const struct mp_review_view *v, mp_error *err)
+{
+    static const char *const head[] = {"channel", "planned", "re-allocated", "change", "var", "reason"};
+    const mp_review_actions *a = v->actions;
+    struct mp_table tab;
+    mp_table_init(&tab, 6, head);
+    mp_table_align(&tab, 5, 1);
+    for (size_t i = 0; i < a->nchanges; i++) {
+        const mp_review_change *ch = &a->change[i];
+        char why[200];
+        mp_table_add_row(&tab);
+        mp_table_set(&tab, 0, v->plan->channels[ch->channel].id);
+        mp_table_num(&tab, 1, ch->planned, 0);
+        mp_table_num(&tab, 2, ch->revised, 0);
+        mp_table_num(&tab, 3, ch->revised - ch->planned, 0);
+        double pct = mp_variance_pct(ch->planned, ch->revised);
+        if (isfinite(pct))
+            mp_table_setf(&tab, 4, "%+.1f%%", 100 * pct);
+        mp_table_set(&tab, 5, mp_review_change_text(ch, why, sizeof why));
+    }
+    mp_table_add_row(&tab);
+    mp_table_set(&tab, 0, "total");
+    mp_table_num(&tab, 1, a->planned, 0);
+    mp_table_num(&tab, 2, a->revised, 0);
+    mp_table_num(&tab, 3, a->revised - a->planned, 0);
+    double pct = mp_variance_pct(a->planned, a->revised);
+    if (isfinite(pct))
+        mp_table_setf(&tab, 4, "%+.1f%%", 100 * pct);
+    char title[200];
+    snprintf(title, sizeof title, "Changes vs plan, periods %d..%d (spend the plan gave them, the re-allocation, why)",
+             a->first, mp_review_campaign_period(v->plan, v->plan->T - 1));
+    enum mp_status st = mp_table_print(&tab, fp, title, err);
+    mp_table_free(&tab);
+    return st;
+}
+
 enum mp_status mp_review_write_table(FILE *fp, const struct mp_review_view *v, mp_error *err)
 {
     char win[32];
@@ -180,8 +363,15 @@ enum mp_status mp_review_write_table(FILE *fp, const struct mp_review_view *v, m
     mp_esc_fputs(v->plan_path, MP_ESC_LINE, fp);
     fputs(" against ", fp);
     mp_esc_fputs(v->actuals_path, MP_ESC_LINE, fp);
-    fprintf(fp, ": periods 1..%d of %d (%s)\n\n", v->rv->done, v->plan->T, win);
+    int off = v->plan->spent.periods;
+    if (off)
+        fprintf(fp, ": periods %d..%d of the campaign (%s; this plan's 1..%d of %d, after %d spent)\n\n", off + 1,
+                off + v->rv->done, win, v->rv->done, v->plan->T, off);
+    else
+        fprintf(fp, ": periods 1..%d of %d (%s)\n\n", v->rv->done, v->plan->T, win);
     enum mp_status st = table_channels(fp, v, err);
+    if (st == MP_OK)
+        print_performance(fp, v);
     fputc('\n', fp);
     if (st == MP_OK)
         st = table_periods(fp, v, err);
@@ -203,12 +393,29 @@ enum mp_status mp_review_write_table(FILE *fp, const struct mp_review_view *v, m
     if (st != MP_OK || !v->remaining)
         return st;
     const mp_plan *r = v->remaining->plan;
-    double stay = v->stay->total.gmv, re = v->remaining->fc->total.gmv;
-    fprintf(fp, "\nThe remaining periods %d..%d: %d periods, budget %.0f left (%.0f to allocate)\n",
-            v->rv->done + 1, v->plan->T, r->T, r->budget_total, v->remaining->allocatable);
-    fprintf(fp, "forecast with the refitted curves: staying on plan spends %.0f for GMV %.0f; re-allocated "
-                "spends %.0f for GMV %.0f\n\n", v->stay->total.spend, stay, v->remaining->fc->total.spend, re);
-    return mp_run_write_table(fp, v->remaining, err);
+    char n1[64], n2[64], n3[64], n4[64], n5[64], n6[64], win2[32];
+    window_text(r, 0, r->T - 1, win2, sizeof win2);
+    fprintf(fp, "\nWhat to do with the remaining periods %d..%d (%s): %d periods, budget %s left (%s to allocate)\n",
+            v->actions->first, mp_review_campaign_period(v->plan, v->plan->T - 1), win2, r->T,
+            mp_fmt_num(r->budget_total, 0, n1, sizeof n1), mp_fmt_num(v->remaining->allocatable, 0, n2, sizeof n2));
+    fprintf(fp, "forecast with the refitted curves: staying on plan spends %s for GMV %s; re-allocated spends %s for "
+                "GMV %s\n", mp_fmt_num(v->stay->total.spend, 0, n3, sizeof n3),
+            mp_fmt_num(v->stay->total.gmv, 0, n4, sizeof n4), mp_fmt_num(v->remaining->fc->total.spend, 0, n5, sizeof n5),
+            mp_fmt_num(v->remaining->fc->total.gmv, 0, n6, sizeof n6));
+    fputc('\n', fp);
+    if ((st = table_changes(fp, v, err)) != MP_OK)
+        return st;
+    if (v->actions->ngoals)
+        fputs("\nGoals of the campaign\n", fp);
+    for (size_t i = 0; i < v->actions->ngoals; i++) {
+        char text[512];
+        const mp_review_goal *g = &v->actions->goal[i];
+        fprintf(fp, "%s %s\n", g->outlook == MP_GOAL_AT_RISK ? "!" : "-", mp_review_goal_text(g, text, sizeof text));
+    }
+    fputc('\n', fp);
+    struct mp_run_result rest = *v->remaining;
+    rest.t0 = v->actions->first - 1;
+    return mp_run_write_table(fp, &rest, err);
 }
 
 /* ---- CSV ---- */
