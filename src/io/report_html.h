@@ -9,6 +9,8 @@
 #include "mplan/kpi.h"
 #include "mplan/review.h"
 
+struct mp_review_view;
+
 struct mp_report {
     const mp_plan *plan; /* as planned (strategies applied) */
     const mp_alloc *alloc;
@@ -19,12 +21,15 @@ struct mp_report {
     const mp_review *rv; /* plan vs actual, or NULL */
     const char *actuals_path;
     const mp_equalize_info *eq; /* what equalize reported; NULL for another allocator */
+    /* with actuals and periods left: the re-allocation and what to do (section "actions") */
+    const struct mp_review_view *review;
 };
 
 /* Sections (each an element id): summary, goals, allocation (stacked spend by channel over
  * periods, phases shaded), curves (one response curve per channel with the chosen spend and
  * its mROAS), funnel (impressions -> clicks -> orders, AIPL sizes when known), kpis, and with
- * actuals variance. */
+ * actuals variance and, when periods are left, actions (changes vs plan, goals at risk, the
+ * revised allocation). */
 enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err);
 
 #endif

@@ -284,38 +284,41 @@ static void window_text(const mp_plan *p, int from, int to, char *buf, size_t n)
     snprintf(buf, n, "%s..%s", a, b);
 }
 
-/* Channels off plan, the ones doing better apart from the ones doing worse. */
+const char *mp_review_performance_line(const struct mp_review_view *v, int kind, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t c = 0; c < v->plan->nchannels && o < n; c++) {
+        char item[160];
+        size_t k = 0;
+        item[0] = '\0';
+        for (int id = 0; id < MP_KPI_COUNT && k < sizeof item; id++) {
+            if (!(v->rv->off[c] & (1u << id)) || (kind == 0) != (id == MP_KPI_SPEND) ||
+                (kind != 0 && performance(v, c, (enum mp_kpi_id)id) != kind))
+                continue;
+            double pv = mp_kpi_value(&v->rv->plan_channel[c], v->plan->margin, (enum mp_kpi_id)id);
+            double av = mp_kpi_value(&v->rv->actual_channel[c], v->plan->margin, (enum mp_kpi_id)id);
+            double pct = mp_variance_pct(pv, av);
+            k += isfinite(pct) ? (size_t)snprintf(item + k, sizeof item - k, "%s%s %+.1f%%", k ? ", " : "",
+                                                  mp_kpi_name((enum mp_kpi_id)id), 100 * pct)
+                               : (size_t)snprintf(item + k, sizeof item - k, "%s%s (plan 0)", k ? ", " : "",
+                                                  mp_kpi_name((enum mp_kpi_id)id));
+        }
+        if (item[0])
+            o += (size_t)snprintf(buf + o, n - o, "%s%s (%s)", o ? "; " : "", v->plan->channels[c].id, item);
+    }
+    return buf;
+}
+
+/* Channels off plan, the ones doing worse apart from the ones doing better. */
 static void print_performance(FILE *fp, const struct mp_review_view *v)
 {
-    static const int want[] = {-1, 1, 0};
+    static const int kinds[] = {-1, 1, 0};
+    static const char *const title[] = {"\u25bc Behind plan: ", "\u25b2 Ahead of plan: ", "Spend off plan: "};
     for (int k = 0; k < 3; k++) {
-        int any = 0;
-        for (size_t c = 0; c < v->plan->nchannels; c++) {
-            char item[160];
-            size_t o = 0;
-            item[0] = '\0';
-            for (int id = 0; id < MP_KPI_COUNT; id++) {
-                if (!(v->rv->off[c] & (1u << id)) || (k == 2) != (id == MP_KPI_SPEND) ||
-                    (k < 2 && performance(v, c, (enum mp_kpi_id)id) != want[k]))
-                    continue;
-                double pv = mp_kpi_value(&v->rv->plan_channel[c], v->plan->margin, (enum mp_kpi_id)id);
-                double av = mp_kpi_value(&v->rv->actual_channel[c], v->plan->margin, (enum mp_kpi_id)id);
-                double pct = mp_variance_pct(pv, av);
-                if (o < sizeof item)
-                    o += isfinite(pct) ? (size_t)snprintf(item + o, sizeof item - o, "%s%s %+.1f%%", o ? ", " : "",
-                                                          mp_kpi_name((enum mp_kpi_id)id), 100 * pct)
-                                       : (size_t)snprintf(item + o, sizeof item - o, "%s%s (plan 0)", o ? ", " : "",
-                                                          mp_kpi_name((enum mp_kpi_id)id));
-            }
-            if (!item[0])
-                continue;
-            fprintf(fp, "%s%s (%s)", any ? "; " : k == 0 ? "\u25bc Behind plan: " : k == 1 ? "\u25b2 Ahead of plan: "
-                                                                                    : "Spend off plan: ",
-                    v->plan->channels[c].id, item);
-            any = 1;
-        }
-        if (any)
-            fputc('\n', fp);
+        char line[2048];
+        if (mp_review_performance_line(v, kinds[k], line, sizeof line)[0])
+            fprintf(fp, "%s%s\n", title[k], line);
     }
 }
 
@@ -420,6 +423,11 @@ enum mp_status mp_review_write_table(FILE *fp, const struct mp_review_view *v, m
 
 /* ---- CSV ---- */
 
+static const char *direction(double plan, double actual)
+{
+    return actual > plan ? "over" : actual < plan ? "under" : "";
+}
+
 static void csv_scope(struct mp_table *tab, const char *scope, const char *channel, int t, const mp_kpis *p,
                       const mp_kpis *a, double margin, unsigned off)
 {
@@ -437,24 +445,59 @@ static void csv_scope(struct mp_table *tab, const char *scope, const char *chann
         mp_table_num(tab, 7, mp_variance_pct(pv, av), 6);
         if (channel)
             mp_table_set(tab, 8, (off >> id) & 1u ? "1" : "0");
+        if ((off >> id) & 1u)
+            mp_table_set(tab, 9, direction(pv, av));
+    }
+}
+
+static void csv_actions(struct mp_table *tab, const struct mp_review_view *v)
+{
+    const mp_review_actions *a = v->actions;
+    char text[512];
+    for (size_t i = 0; i < a->nchanges; i++) {
+        const mp_review_change *ch = &a->change[i];
+        mp_table_add_row(tab);
+        mp_table_set(tab, 0, "change");
+        mp_table_set(tab, 1, v->plan->channels[ch->channel].id);
+        mp_table_set(tab, 3, "spend");
+        mp_table_num(tab, 4, ch->planned, 6);
+        mp_table_num(tab, 5, ch->revised, 6);
+        mp_table_num(tab, 6, ch->revised - ch->planned, 6);
+        mp_table_num(tab, 7, mp_variance_pct(ch->planned, ch->revised), 6);
+        mp_table_set(tab, 9, direction(ch->planned, ch->revised));
+        mp_table_set(tab, 10, mp_review_change_text(ch, text, sizeof text));
+    }
+    for (size_t i = 0; i < a->ngoals; i++) {
+        const mp_review_goal *g = &a->goal[i];
+        mp_table_add_row(tab);
+        mp_table_set(tab, 0, "goal");
+        mp_table_set(tab, 3, g->kpi);
+        mp_table_num(tab, 4, g->target, 6);
+        mp_table_num(tab, 5, g->projected, 6);
+        mp_table_num(tab, 6, g->projected - g->target, 6);
+        mp_table_num(tab, 7, mp_variance_pct(g->target, g->projected), 6);
+        mp_table_set(tab, 10, mp_review_goal_text(g, text, sizeof text));
     }
 }
 
 enum mp_status mp_review_write_csv(FILE *fp, const struct mp_review_view *v, mp_error *err)
 {
     static const char *const head[] = {"scope", "channel", "t", "kpi", "plan", "actual", "variance", "variance_pct",
-                                       "off_plan"};
+                                       "off_plan", "direction", "note"};
     const mp_review *rv = v->rv;
     double m = v->plan->margin;
     struct mp_table tab;
-    mp_table_init(&tab, 9, head);
+    mp_table_init(&tab, 11, head);
     tab.plain = 1;
     for (size_t c = 0; c < rv->nchannels; c++)
         csv_scope(&tab, "channel", v->plan->channels[c].id, 0, &rv->plan_channel[c], &rv->actual_channel[c], m,
                   rv->off[c]);
     for (int t = 0; t < rv->done; t++)
-        csv_scope(&tab, "period", NULL, t + 1, &rv->plan_period[t], &rv->actual_period[t], m, 0);
+        csv_scope(&tab, "period", NULL, mp_review_campaign_period(v->plan, t), &rv->plan_period[t],
+                  &rv->actual_period[t], m, 0);
     csv_scope(&tab, "total", NULL, 0, &rv->plan_total, &rv->actual_total, m, 0);
+    if (v->actions)
+        csv_actions(&tab, v);
     enum mp_status st = mp_table_print_csv(&tab, fp, err);
     mp_table_free(&tab);
     return st;
@@ -490,7 +533,7 @@ static json_t *json_remaining(const struct mp_review_view *v)
     for (size_t c = 0; c < p->nchannels; c++)
         for (size_t t = 0; t < T; t++)
             bad |= json_array_append_new(alloc, json_pack("{s:s, s:i, s:f}", "channel", p->channels[c].id, "t",
-                                                   (int)(t + 1) + v->rv->done, "spend", r->alloc->spend[c * T + t]));
+                                                   (int)t + v->actions->first, "spend", r->alloc->spend[c * T + t]));
     json_t *goals = json_array();
     for (size_t i = 0; i < r->ngoals; i++)
         bad |= json_array_append_new(goals, json_pack("{s:s, s:f, s:o, s:o, s:b}", "kpi", r->goals[i].kpi, "target",
@@ -506,11 +549,54 @@ static json_t *json_remaining(const struct mp_review_view *v)
         json_decref(warnings);
         return NULL;
     }
-    return json_pack("{s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o, s:o, s:o}", "from", v->rv->done + 1, "periods",
+    return json_pack("{s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o, s:o, s:o}", "from", v->actions->first, "periods",
                      p->T, "budget", p->budget_total, "reserve", p->reserve, "allocatable", r->allocatable,
                      "stay_on_plan", mp_json_kpis(&v->stay->total, p->margin), "reallocated",
                      mp_json_kpis(&r->fc->total, p->margin), "allocation", alloc, "goals", goals, "warnings",
                      warnings);
+}
+
+static const char *const why_name[] = {"same", "fixed", "mroas", "min", "max", "allocator"};
+static const char *const outlook_name[] = {"on track", "closed by re-allocation", "at risk", "reached"};
+
+static json_t *json_actions(const struct mp_review_view *v)
+{
+    const mp_review_actions *a = v->actions;
+    json_t *changes = json_array(), *goals = json_array();
+    int bad = !changes || !goals;
+    char text[512];
+    for (size_t i = 0; i < a->nchanges; i++) {
+        const mp_review_change *ch = &a->change[i];
+        bad |= json_array_append_new(
+            changes, json_pack("{s:s, s:s, s:f, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "channel",
+                               v->plan->channels[ch->channel].id, "name", v->plan->channels[ch->channel].name,
+                               "planned", ch->planned, "reallocated", ch->revised, "difference",
+                               ch->revised - ch->planned, "difference_pct",
+                               mp_json_num(mp_variance_pct(ch->planned, ch->revised)), "roas_plan",
+                               mp_json_num(ch->roas_plan), "roas_refit", mp_json_num(ch->roas_refit), "mroas_planned",
+                               mp_json_mroas(ch->mroas_planned), "mroas_level", mp_json_num(ch->mroas_level),
+                               "reason", why_name[ch->why], "text", mp_review_change_text(ch, text, sizeof text)));
+    }
+    for (size_t i = 0; i < a->ngoals; i++) {
+        const mp_review_goal *g = &a->goal[i];
+        double att = g->lower ? g->target / g->projected : g->projected / g->target;
+        bad |= json_array_append_new(
+            goals, json_pack("{s:s, s:f, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "kpi", g->kpi, "target",
+                             g->target, "additive", g->additive, "reached", mp_json_num(g->reached), "projected",
+                             mp_json_num(g->projected), "attainment", mp_json_num(att), "staying_on_plan",
+                             mp_json_num(g->stay), "outlook", outlook_name[g->outlook], "budget",
+                             mp_json_num(g->budget_now), "budget_needed", mp_json_num(g->budget_needed),
+                             "budget_change", mp_json_num(mp_review_budget_step(g)), "text",
+                             mp_review_goal_text(g, text, sizeof text)));
+    }
+    if (bad) {
+        json_decref(changes);
+        json_decref(goals);
+        return NULL;
+    }
+    return json_pack("{s:i, s:i, s:f, s:f, s:o, s:o}", "first", a->first, "last",
+                     mp_review_campaign_period(v->plan, v->plan->T - 1), "planned", a->planned, "reallocated",
+                     a->revised, "changes", changes, "goals", goals);
 }
 
 enum mp_status mp_review_write_json(FILE *fp, const struct mp_review_view *v, mp_error *err)
@@ -535,8 +621,13 @@ enum mp_status mp_review_write_json(FILE *fp, const struct mp_review_view *v, mp
         const char *id = p->channels[c].id;
         bad |= json_object_set_new(by_channel, id, json_compare(&rv->plan_channel[c], &rv->actual_channel[c], p->margin));
         for (int k = 0; k < MP_KPI_COUNT; k++)
-            if ((rv->off[c] >> k) & 1u)
-                bad |= json_array_append_new(off, json_pack("{s:s, s:s}", "channel", id, "kpi", mp_kpi_name((enum mp_kpi_id)k)));
+            if ((rv->off[c] >> k) & 1u) {
+                double pv = mp_kpi_value(&rv->plan_channel[c], p->margin, (enum mp_kpi_id)k);
+                double av = mp_kpi_value(&rv->actual_channel[c], p->margin, (enum mp_kpi_id)k);
+                bad |= json_array_append_new(off, json_pack("{s:s, s:s, s:s}", "channel", id, "kpi",
+                                                            mp_kpi_name((enum mp_kpi_id)k), "direction",
+                                                            direction(pv, av)));
+            }
         const mp_refit *f = &rv->fit[c];
         if (p->channels[c].resp.curve == MP_CURVE_NONE)
             continue;
@@ -563,5 +654,6 @@ enum mp_status mp_review_write_json(FILE *fp, const struct mp_review_view *v, mp
     bad |= json_object_set_new(root, "off_plan", off);
     bad |= json_object_set_new(root, "refit", refit);
     bad |= json_object_set_new(root, "remaining", v->remaining ? json_remaining(v) : json_null());
+    bad |= json_object_set_new(root, "actions", v->actions ? json_actions(v) : json_null());
     return mp_json_print(fp, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15), bad, err);
 }
