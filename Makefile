@@ -109,6 +109,7 @@ SRC_CORE := \
 	src/core/allocate.c \
 	src/core/override.c \
 	src/core/whatif.c \
+	src/core/diff.c \
 	src/core/review.c \
 	src/core/segment.c \
 	src/core/escape.c \
@@ -132,6 +133,7 @@ SRC_IO := \
 	src/io/whatif_out.c \
 	src/io/actuals.c \
 	src/io/review_out.c \
+	src/io/diff_io.c \
 	src/io/report_html.c \
 	src/io/calendar_ics.c \
 	src/io/csv.c \
@@ -170,6 +172,7 @@ SRC_CLI := \
 	src/cli/cmd_pack.c \
 	src/cli/cmd_whatif.c \
 	src/cli/cmd_review.c \
+	src/cli/cmd_diff.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c
