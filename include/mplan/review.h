@@ -156,8 +156,18 @@ typedef struct mp_review_inputs {
     const mp_forecast *rest_fc;
     double level;             /* equalize's common marginal ROAS on the rest; NAN otherwise */
     const mp_forecast *stay;
+    /* the same allocation forecast with the plan's own curves (mp_review_plan_curves): ROAS
+     * before and after the refit on one footing (carry-over, deferred GMV); NULL: the plan's
+     * forecast of those periods */
+    const mp_forecast *stay_plan;
     const mp_goal_result *rest_goals, *stay_goals; /* [rest->ngoals] each */
 } mp_review_inputs;
+
+/* A copy of the revised plan `rest` with the response curves and funnels of `planned` (the
+ * same channels): what the remaining periods would give if nothing had been refitted. The
+ * caller owns *out (mp_plan_free). */
+MP_API enum mp_status mp_review_plan_curves(const mp_plan *rest, const mp_plan *planned, mp_plan **out,
+                                            mp_error *err);
 
 /* The changes vs plan per channel and the outlook of each goal (budget_needed left NAN).
  * The caller owns *out: free with mp_review_actions_free. */

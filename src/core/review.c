@@ -655,6 +655,8 @@ static void change_of(const mp_review_inputs *in, size_t c, mp_review_change *ch
         ch->revised += in->rest_alloc->spend[c * T + t];
     }
     const mp_kpis *stay = &in->stay->by_channel[c];
+    if (in->stay_plan)
+        gmv_plan = in->stay_plan->by_channel[c].gmv;
     ch->roas_plan = ch->planned > 0 ? gmv_plan / ch->planned : NAN;
     ch->roas_refit = stay->spend > 0 ? stay->gmv / stay->spend : NAN;
     ch->mroas_planned = in->stay->mroas[c];
@@ -713,6 +715,18 @@ static void goal_of(const mp_review_inputs *in, const struct mp_goal *g, mp_revi
     o->outlook = !r->met ? MP_GOAL_AT_RISK : s->met ? MP_GOAL_ON_TRACK : MP_GOAL_CLOSED;
     /* the plan's allocation of these periods may cost more than is left (money spent ahead) */
     o->stay_extra = fmax(0, in->stay->total.spend - in->rest_fc->total.spend);
+}
+
+enum mp_status mp_review_plan_curves(const mp_plan *rest, const mp_plan *planned, mp_plan **out, mp_error *err)
+{
+    *out = mp_plan_clone(rest);
+    if (!*out)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t c = 0; c < rest->nchannels && c < planned->nchannels; c++) {
+        (*out)->channels[c].resp = planned->channels[c].resp;
+        (*out)->channels[c].funnel = planned->channels[c].funnel;
+    }
+    return MP_OK;
 }
 
 enum mp_status mp_review_actions_new(const mp_review_inputs *in, mp_review_actions **out, mp_error *err)

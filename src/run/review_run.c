@@ -65,13 +65,23 @@ enum mp_status mp_review_bundle_run(const mp_plan *plan, const mp_run_opts *opts
     }
     for (size_t i = 0; i < res.ngoals; i++)
         rest_goals[i] = *mp_run_goal(b->rest, i);
+    mp_plan *curves = NULL;
+    mp_forecast *stay_plan = NULL;
+    if ((st = mp_review_plan_curves(rest, mp_run_plan(b->planned), &curves, err)) == MP_OK)
+        st = mp_forecast_run(curves, b->stay_alloc, &stay_plan, err);
+    mp_plan_free(curves);
+    if (st != MP_OK) {
+        free(rest_goals);
+        goto done;
+    }
     mp_review_inputs in = {.planned = mp_run_plan(b->planned), .planned_alloc = mp_run_alloc(b->planned),
                            .planned_fc = mp_run_forecast(b->planned), .done = act->done, .rest = rest,
                            .rest_alloc = res.alloc, .rest_fc = res.fc,
                            .level = res.eq && res.eq->lambda > 0 ? res.eq->lambda : NAN, .stay = b->stay,
-                           .rest_goals = rest_goals, .stay_goals = b->stay_goals};
+                           .stay_plan = stay_plan, .rest_goals = rest_goals, .stay_goals = b->stay_goals};
     st = mp_review_actions_new(&in, &b->actions, err);
     free(rest_goals);
+    mp_forecast_free(stay_plan);
     if (st == MP_OK && search)
         st = search_budgets(b, opts, err);
 done:
