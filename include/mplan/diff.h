@@ -32,6 +32,7 @@ typedef struct mp_diff_goal {
 typedef struct mp_diff_side {
     char *source;            /* the file it came from, for headers */
     char *store, *currency;  /* may be NULL */
+    int spent_periods;       /* a revised plan: the periods spent before its first (0: none or unknown) */
     double total[MP_DIFF_NVALUES];
     size_t nchannels, nperiods, ngoals;
     mp_diff_item *channel, *period;

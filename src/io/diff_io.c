@@ -43,6 +43,7 @@ enum mp_status mp_diff_side_of_run(const struct mp_run_result *r, const char *so
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
     values(&r->fc->total, p->margin, s->total);
+    s->spent_periods = p->spent.periods;
     for (size_t c = 0; c < C && !bad; c++, s->nchannels++) {
         mp_diff_item *it = &s->channel[c];
         bad |= !(it->key = dup(p->channels[c].id)) || !(it->name = dup(p->channels[c].name));
@@ -183,8 +184,12 @@ static void side_line(FILE *fp, const char *tag, const mp_diff_side *s)
 {
     fprintf(fp, "%s = %s", tag, s->source ? s->source : "-");
     if (s->store)
-        fprintf(fp, " (%s%s%s, %zu periods from %s)", s->store, s->currency ? ", " : "", s->currency ? s->currency : "",
+        fprintf(fp, " (%s%s%s, %zu periods from %s", s->store, s->currency ? ", " : "", s->currency ? s->currency : "",
                 s->nperiods, s->nperiods ? s->period[0].key : "-");
+    if (s->store && s->spent_periods)
+        fprintf(fp, ", after %d spent: a revised plan", s->spent_periods);
+    if (s->store)
+        fputc(')', fp);
     fputc('\n', fp);
 }
 
@@ -302,6 +307,12 @@ enum mp_status mp_diff_write_table(FILE *fp, const struct mp_diff_view *v, mp_er
     fputs("Diff (change = B - A, % = B / A - 1)\n", fp);
     side_line(fp, "A", d->a);
     side_line(fp, "B", d->b);
+    size_t only = 0;
+    for (size_t i = 0; i < d->nperiods; i++)
+        only += d->period[i].presence != MP_DIFF_BOTH;
+    if (only)
+        fprintf(fp, "%zu period%s on one side only: the totals and channels cover each side's own periods\n", only,
+                only == 1 ? " is" : "s are");
     fputc('\n', fp);
     enum mp_status st = table_total(fp, d, err);
     if (st == MP_OK && (v->by & MP_DIFF_BY_CHANNEL)) {
@@ -405,8 +416,8 @@ static json_t *json_values_of(const double *a, const double *b, const double *ch
 
 static json_t *json_side(const mp_diff_side *s)
 {
-    return json_pack("{s:s?, s:s?, s:s?, s:i}", "source", s->source, "store", s->store, "currency", s->currency,
-                     "periods", (int)s->nperiods);
+    return json_pack("{s:s?, s:s?, s:s?, s:i, s:i}", "source", s->source, "store", s->store, "currency", s->currency,
+                     "periods", (int)s->nperiods, "spent_periods", s->spent_periods);
 }
 
 static json_t *json_row(const mp_diff_row *r, int period)
