@@ -126,6 +126,16 @@ struct mp_fixed_line {
     double per_period; /* or this much each period */
 };
 
+/* `milestones:` a moment the team must not miss (pre-sale opens 2027-10-24 20:00), written
+ * by `mplan calendar` as an entry of its own. */
+struct mp_milestone {
+    const char *name;
+    const char *owner, *note; /* may be NULL */
+    int32_t day;              /* day number */
+    int minute;               /* minutes after midnight, local time; -1: all day */
+    struct mp_loc loc;
+};
+
 struct mp_goal {
     const char *kpi; /* a KPI of model.md 6, or PACK.NAME for a custom KPI */
     double target;
@@ -208,6 +218,9 @@ struct mp_plan {
 
     struct mp_event *events;
     size_t nevents;
+
+    struct mp_milestone *milestones;
+    size_t nmilestones;
 
     struct mp_channel *channels;
     size_t nchannels;

@@ -601,6 +601,12 @@ mp_plan *mp_plan_clone(const mp_plan *src)
         p->events[i].event_channels =
             dup_strs(A, src->events[i].event_channels, src->events[i].nevent_channels, &ok);
     }
+    DUP(milestones, src->nmilestones);
+    for (size_t i = 0; ok && i < src->nmilestones; i++) {
+        p->milestones[i].name = dup_str(A, src->milestones[i].name, &ok);
+        p->milestones[i].owner = dup_str(A, src->milestones[i].owner, &ok);
+        p->milestones[i].note = dup_str(A, src->milestones[i].note, &ok);
+    }
     DUP(channels, C);
     for (size_t c = 0; ok && c < C; c++) {
         struct mp_channel *d = &p->channels[c];

@@ -1,21 +1,25 @@
-/* iCalendar (RFC 5545) output: all-day VEVENTs, TEXT escaped (3.3.11), lines folded at 75
- * octets without splitting a UTF-8 character (3.1), CRLF line ends, UIDs derived from the
- * plan so that importing a revised calendar updates entries instead of duplicating them. */
+/* iCalendar (RFC 5545) output: all-day VEVENTs (and timed milestones), TEXT escaped
+ * (3.3.11), lines folded at 75 octets without splitting a UTF-8 character (3.1), CRLF line
+ * ends, UIDs derived from the plan so that importing a revised calendar updates entries
+ * instead of duplicating them. */
 #include "io/calendar_ics.h"
 
 #include <ctype.h>
+#include <sha2.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/date.h"
 #include "core/model.h"
+#include "io/table.h"
 
 #define LINE_MAX_OCTETS 75
 
 struct ics {
     FILE *fp;
     const mp_plan *plan;
+    const mp_alloc *alloc; /* NULL: no amounts */
     char stamp[20];
     char slug[48]; /* of the store name, for UIDs */
 };
@@ -88,8 +92,46 @@ static void slugify(const char *s, char *out, size_t n)
         snprintf(out, n, "plan");
 }
 
-/* An owner as attendee: "Name <mail@x>" and "mail@x" become mailto: addresses; a team name
- * has no address, written as Google Calendar writes such attendees (invalid:nomail). */
+/* Who an entry concerns: a set of channels, each owner taken once (in plan order). Owners
+ * with an e-mail address ("Name <a@b>" or "a@b") are invited as attendees; a team name
+ * without one is named in the description instead (an attendee must have an address). */
+struct owners {
+    const char *with_mail[64], *names[64];
+    size_t nmail, nnames;
+};
+
+static int has_mail(const char *owner)
+{
+    return strchr(owner, '@') != NULL;
+}
+
+static void owners_add(struct owners *o, const char *owner)
+{
+    if (!owner || !*owner)
+        return;
+    const char **list = has_mail(owner) ? o->with_mail : o->names;
+    size_t *n = has_mail(owner) ? &o->nmail : &o->nnames;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(list[i], owner) == 0)
+            return;
+    if (*n < sizeof o->names / sizeof *o->names)
+        list[(*n)++] = owner;
+}
+
+/* "; owners: live team, design team" for the description, or "". */
+static const char *owners_text(const struct owners *o, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < o->nnames && k + 1 < n; i++) {
+        int w = snprintf(buf + k, n - k, "%s%s", i ? ", " : "\nOwners: ", o->names[i]);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    return buf;
+}
+
 static void attendee(struct ics *I, const char *owner)
 {
     char cn[256], addr[256], buf[700];
@@ -102,8 +144,7 @@ static void attendee(struct ics *I, const char *owner)
         snprintf(addr, sizeof addr, "mailto:%.*s", (int)(gt - lt - 1), lt + 1);
     } else {
         snprintf(cn, sizeof cn, "%s", owner);
-        snprintf(addr, sizeof addr, "%s%s", strchr(owner, '@') ? "mailto:" : "invalid:nomail",
-                 strchr(owner, '@') ? owner : "");
+        snprintf(addr, sizeof addr, "mailto:%s", owner);
     }
     for (char *p = cn; *p; p++)
         if (*p == '"' || (unsigned char)*p < 0x20)
@@ -112,28 +153,88 @@ static void attendee(struct ics *I, const char *owner)
     line(I, buf);
 }
 
-/* Owners of the channels selected by `pick` (each once, in plan order). */
-static void attendees(struct ics *I, int (*pick)(const mp_plan *, size_t, const void *), const void *arg)
+static void attendees(struct ics *I, const struct owners *o)
+{
+    for (size_t i = 0; i < o->nmail; i++)
+        attendee(I, o->with_mail[i]);
+}
+
+/* Owners of the channels with planned spend in some period of [from, to] (day numbers): the
+ * people a phase or a deadline of that window concerns. A fixed cost line (a shop's
+ * decoration, a studio) is not planned by phase and concerns no phase. */
+static void owners_spending(const struct ics *I, int32_t from, int32_t to, struct owners *o)
 {
     const mp_plan *p = I->plan;
+    memset(o, 0, sizeof *o);
     for (size_t c = 0; c < p->nchannels; c++) {
-        const char *o = p->channels[c].owner;
-        if (!o || !pick(p, c, arg))
+        const struct mp_channel *ch = &p->channels[c];
+        if (!ch->owner || ch->mode == MP_MODE_FIXED_COST)
             continue;
-        int seen = 0;
-        for (size_t d = 0; d < c && !seen; d++)
-            seen = p->channels[d].owner && strcmp(p->channels[d].owner, o) == 0 && pick(p, d, arg);
-        if (!seen)
-            attendee(I, o);
+        for (int t = 0; t < p->T; t++) {
+            double x = I->alloc ? I->alloc->spend[c * (size_t)p->T + (size_t)t]
+                                : ch->mode == MP_MODE_FIXED_SPEND ? ch->spend[t] : ch->active[t];
+            if (p->period_start[t] <= to && p->period_start[t + 1] - 1 >= from && x > 0) {
+                owners_add(o, ch->owner);
+                break;
+            }
+        }
     }
 }
 
+/* Owners of the channels an event's registration concerns: its own event channels (kind
+ * event, tied to it or to no event) and the channels named in its full_lift: or
+ * event_channels:. */
+static int listed(const char *const *ids, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+static void owners_tied(const struct ics *I, const struct mp_event *e, struct owners *o)
+{
+    const mp_plan *p = I->plan;
+    memset(o, 0, sizeof *o);
+    for (size_t c = 0; c < p->nchannels; c++) {
+        const struct mp_channel *ch = &p->channels[c];
+        int other = 0; /* tied to another event only */
+        for (size_t j = 0; j < p->nevents; j++)
+            if (&p->events[j] != e && listed(p->events[j].event_channels, p->events[j].nevent_channels, ch->id))
+                other = 1;
+        if (listed(e->event_channels, e->nevent_channels, ch->id) ||
+            (!e->full_all && listed(e->full_lift, e->nfull_lift, ch->id)) || (ch->kind == MP_KIND_EVENT && !other))
+            owners_add(o, ch->owner);
+    }
+}
+
+/* The first 12 hex digits of the SHA-256 of the parts, joined by a unit separator. */
+static void digest(char out[13], const char *const *parts, size_t n)
+{
+    SHA2_CTX ctx;
+    char hex[SHA256_DIGEST_STRING_LENGTH];
+    SHA256Init(&ctx);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = parts[i] ? parts[i] : "";
+        SHA256Update(&ctx, (const uint8_t *)s, strlen(s));
+        SHA256Update(&ctx, (const uint8_t *)"\x1f", 1);
+    }
+    SHA256End(&ctx, hex);
+    memcpy(out, hex, 12);
+    out[12] = '\0';
+}
+
+/* A UID stable across revisions of the plan (so a calendar app updates entries instead of
+ * duplicating them) and unique per store: readable slugs, then a digest of the store's full
+ * name and the entry (slugs drop the Chinese of 青妍美妆旗舰店 or 双11; the digest does not). */
 static void begin(struct ics *I, const char *kind, const char *what, int32_t day)
 {
-    char uid[256], what_slug[96], d[11];
+    char uid[256], what_slug[96], d[11], h[13];
     slugify(what, what_slug, sizeof what_slug);
     mp_date_format(day, d);
-    snprintf(uid, sizeof uid, "UID:%s-%s-%s-%s@mplan", I->slug, kind, what_slug, d);
+    const char *parts[] = {I->plan->store, kind, what, d};
+    digest(h, parts, sizeof parts / sizeof *parts);
+    snprintf(uid, sizeof uid, "UID:%s-%s-%s-%s-%s@mplan", I->slug, kind, what_slug, d, h);
     line(I, "BEGIN:VEVENT");
     line(I, uid);
     char stamp[40];
@@ -142,32 +243,6 @@ static void begin(struct ics *I, const char *kind, const char *what, int32_t day
 }
 
 /* ---- what goes in ---- */
-
-struct window {
-    int32_t from, to; /* inclusive day numbers */
-};
-
-/* Channels active at some period of [from, to]. */
-static int active_in(const mp_plan *p, size_t c, const void *arg)
-{
-    const struct window *w = arg;
-    for (int t = 0; t < p->T; t++)
-        if (p->period_start[t] <= w->to && p->period_start[t + 1] - 1 >= w->from && p->channels[c].active[t])
-            return 1;
-    return 0;
-}
-
-/* Channels that take an event's full lift (kind event, or listed in its channels). */
-static int in_event(const mp_plan *p, size_t c, const void *arg)
-{
-    const struct mp_event *e = arg;
-    if (p->channels[c].kind == MP_KIND_EVENT)
-        return 1;
-    for (size_t i = 0; i < e->nchannels; i++)
-        if (strcmp(e->channels[i], p->channels[c].id) == 0)
-            return 1;
-    return 0;
-}
 
 static const char *phase_hint(enum mp_phase ph)
 {
@@ -181,28 +256,43 @@ static const char *phase_hint(enum mp_phase ph)
     }
 }
 
+static void end_with_alarm(struct ics *I, const char *trigger, const char *summary)
+{
+    line(I, "BEGIN:VALARM");
+    line(I, "ACTION:DISPLAY");
+    text_prop(I, "TRIGGER", "%s", trigger);
+    text_prop(I, "DESCRIPTION", "%s", summary);
+    line(I, "END:VALARM");
+    line(I, "END:VEVENT");
+}
+
 static void write_event(struct ics *I, const struct mp_event *e)
 {
     static const enum mp_phase order[] = {MP_PHASE_PREPARATION, MP_PHASE_STORAGE, MP_PHASE_WARMUP,
                                           MP_PHASE_OUTBREAK, MP_PHASE_REVIEW};
+    struct owners o;
+    char names[1024];
     for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
         enum mp_phase ph = order[i];
         if (e->from[ph] > e->to[ph])
             continue;
-        struct window w = {e->from[ph], e->to[ph]};
         char what[300];
         snprintf(what, sizeof what, "%s %s", e->name, mp_phase_name(ph));
-        begin(I, "phase", what, w.from);
+        owners_spending(I, e->from[ph], e->to[ph], &o);
+        begin(I, "phase", what, e->from[ph]);
         text_prop(I, "SUMMARY", "%s: %s", e->name, mp_phase_name(ph));
-        text_prop(I, "DESCRIPTION", "%s phase of %s. %s", mp_phase_name(ph), e->name, phase_hint(ph));
+        const char *pn = mp_phase_name(ph);
+        text_prop(I, "DESCRIPTION", "%c%s phase of %s. %s%s", toupper((unsigned char)pn[0]), pn + 1, e->name,
+                  phase_hint(ph), owners_text(&o, names, sizeof names));
         text_prop(I, "CATEGORIES", "%s", mp_phase_name(ph));
-        date_prop(I, "DTSTART", w.from);
-        date_prop(I, "DTEND", w.to + 1); /* DTEND of an all-day event is exclusive */
-        attendees(I, active_in, &w);
+        date_prop(I, "DTSTART", e->from[ph]);
+        date_prop(I, "DTEND", e->to[ph] + 1); /* DTEND of an all-day event is exclusive */
+        attendees(I, &o);
         line(I, "TRANSP:TRANSPARENT");
         line(I, "END:VEVENT");
     }
-    /* Deadlines on the day their phase starts, with a reminder the day before. */
+    /* Deadlines on the day their phase starts, with a reminder the day before; they concern
+     * whoever spends in the event (preparation to outbreak). */
     static const struct { enum mp_phase ph; const char *before, *after; } deadlines[] = {
         {MP_PHASE_PREPARATION, "Deadline: register for ", ""},
         {MP_PHASE_STORAGE, "Deadline: creatives, coupons and landing pages ready for ", ""},
@@ -212,29 +302,57 @@ static void write_event(struct ics *I, const struct mp_event *e)
         enum mp_phase ph = deadlines[i].ph;
         if (e->from[ph] > e->to[ph])
             continue;
+        /* registration: the event's own channels; assets: who spends from storage to the
+         * outbreak; the review: who spent in the event */
+        int32_t from = e->outbreak_from;
+        for (int q = ph == MP_PHASE_STORAGE ? MP_PHASE_STORAGE : MP_PHASE_PREPARATION; q < MP_PHASE_OUTBREAK; q++)
+            if (e->from[q] <= e->to[q] && e->from[q] < from)
+                from = e->from[q];
+        if (ph == MP_PHASE_PREPARATION)
+            owners_tied(I, e, &o);
+        else
+            owners_spending(I, from, e->outbreak_to, &o);
         char summary[400];
         snprintf(summary, sizeof summary, "%s%s%s", deadlines[i].before, e->name, deadlines[i].after);
         begin(I, "deadline", summary, e->from[ph]);
         text_prop(I, "SUMMARY", "%s", summary);
-        text_prop(I, "DESCRIPTION", "%s starts on this day.", mp_phase_name(ph));
+        const char *pn = mp_phase_name(ph);
+        text_prop(I, "DESCRIPTION", "%c%s starts on this day.%s", toupper((unsigned char)pn[0]), pn + 1,
+                  owners_text(&o, names, sizeof names));
         text_prop(I, "CATEGORIES", "deadline");
         date_prop(I, "DTSTART", e->from[ph]);
         date_prop(I, "DTEND", e->from[ph] + 1);
-        attendees(I, in_event, e);
-        line(I, "BEGIN:VALARM");
-        line(I, "ACTION:DISPLAY");
-        line(I, "TRIGGER:-P1D");
-        text_prop(I, "DESCRIPTION", "%s", summary);
-        line(I, "END:VALARM");
-        line(I, "END:VEVENT");
+        attendees(I, &o);
+        end_with_alarm(I, "-P1D", summary);
+    }
+}
+
+/* "2027-07-19  12,500" per period of [t, u), newline-separated, after "planned spend". */
+static void amounts(const struct ics *I, size_t c, int t, int u, char *buf, size_t n)
+{
+    const mp_plan *p = I->plan;
+    const char *unit = p->unit == MP_UNIT_DAY ? "" : p->unit == MP_UNIT_WEEK ? "week of " : "month of ";
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int v = t; v < u && k + 1 < n; v++) {
+        char d[11], num[64];
+        mp_date_format(p->period_start[v], d);
+        mp_fmt_num(I->alloc->spend[c * (size_t)p->T + (size_t)v], 0, num, sizeof num);
+        int w = snprintf(buf + k, n - k, "\n%s%s: %s", unit, d, num);
+        if (w < 0 || (size_t)w >= n - k) {
+            snprintf(buf + k, n - k, "\n...");
+            break;
+        }
+        k += (size_t)w;
     }
 }
 
 /* One entry per run of consecutive periods in which the channel works. */
-static void write_channel(struct ics *I, size_t c, const mp_alloc *alloc)
+static void write_channel(struct ics *I, size_t c)
 {
     const mp_plan *p = I->plan;
     const struct mp_channel *ch = &p->channels[c];
+    const char *cur = p->currency ? p->currency : "";
     for (int t = 0; t < p->T;) {
         int on = ch->mode == MP_MODE_FIXED_SPEND ? ch->spend[t] > 0 : ch->active[t];
         if (!on) {
@@ -244,37 +362,65 @@ static void write_channel(struct ics *I, size_t c, const mp_alloc *alloc)
         int u = t;
         double spend = 0;
         while (u < p->T && (ch->mode == MP_MODE_FIXED_SPEND ? ch->spend[u] > 0 : ch->active[u])) {
-            spend += alloc ? alloc->spend[c * (size_t)p->T + (size_t)u] : 0;
+            spend += I->alloc ? I->alloc->spend[c * (size_t)p->T + (size_t)u] : 0;
             u++;
         }
-        char what[200], from[11], to[11];
+        char what[200], from[11], to[11], total[64], each[1600], names[300];
+        struct owners o = {0};
+        owners_add(&o, ch->owner);
         snprintf(what, sizeof what, "channel %s", ch->id);
         mp_date_format(p->period_start[t], from);
         mp_date_format(p->period_start[u] - 1, to);
         begin(I, "channel", what, p->period_start[t]);
         text_prop(I, "SUMMARY", "Run %s", ch->name);
-        if (alloc)
-            text_prop(I, "DESCRIPTION", "Channel %s (%s), periods %d..%d (%s..%s): planned spend %.0f%s%s.", ch->id,
-                      mp_kind_name(ch->kind), t + 1, u, from, to, spend, p->currency ? " " : "",
-                      p->currency ? p->currency : "");
-        else
-            text_prop(I, "DESCRIPTION", "Channel %s (%s), periods %d..%d (%s..%s).", ch->id, mp_kind_name(ch->kind),
-                      t + 1, u, from, to);
+        if (I->alloc) {
+            amounts(I, c, t, u, each, sizeof each);
+            text_prop(I, "DESCRIPTION", "Channel %s (%s), periods %d..%d (%s..%s): planned spend %s%s%s:%s%s",
+                      ch->id, mp_kind_name(ch->kind), t + 1, u, from, to, mp_fmt_num(spend, 0, total, sizeof total),
+                      *cur ? " " : "", cur, each, owners_text(&o, names, sizeof names));
+        } else {
+            text_prop(I, "DESCRIPTION", "Channel %s (%s), periods %d..%d (%s..%s).%s", ch->id,
+                      mp_kind_name(ch->kind), t + 1, u, from, to, owners_text(&o, names, sizeof names));
+        }
         text_prop(I, "CATEGORIES", "channel");
         date_prop(I, "DTSTART", p->period_start[t]);
         date_prop(I, "DTEND", p->period_start[u]);
-        if (ch->owner)
-            attendee(I, ch->owner);
+        attendees(I, &o);
         line(I, "TRANSP:TRANSPARENT");
         line(I, "END:VEVENT");
         t = u;
     }
 }
 
+/* A plan's `milestones:` entry: all day, or at a local ("floating", RFC 5545 3.3.5) time
+ * with no end (an instant, 3.6.1); a reminder the day before. */
+static void write_milestone(struct ics *I, const struct mp_milestone *m)
+{
+    struct owners o = {0};
+    char names[300], buf[64];
+    owners_add(&o, m->owner);
+    begin(I, "milestone", m->name, m->day);
+    text_prop(I, "SUMMARY", "%s", m->name);
+    text_prop(I, "DESCRIPTION", "%s%s", m->note ? m->note : "Milestone of the plan.", owners_text(&o, names, sizeof names));
+    text_prop(I, "CATEGORIES", "milestone");
+    if (m->minute < 0) {
+        date_prop(I, "DTSTART", m->day);
+        date_prop(I, "DTEND", m->day + 1);
+    } else {
+        int y, mo, d;
+        mp_civil_from_days(m->day, &y, &mo, &d);
+        snprintf(buf, sizeof buf, "DTSTART:%04d%02d%02dT%02d%02d00", y % 10000, mo % 100, d % 100,
+                 m->minute / 60 % 100, m->minute % 60);
+        line(I, buf);
+    }
+    attendees(I, &o);
+    end_with_alarm(I, "-P1D", m->name);
+}
+
 enum mp_status mp_calendar_write_ics(FILE *fp, const mp_plan *plan, const mp_alloc *alloc, time_t stamp,
                                      mp_error *err)
 {
-    struct ics I = {.fp = fp, .plan = plan};
+    struct ics I = {.fp = fp, .plan = plan, .alloc = alloc};
     struct tm tm;
     if (!gmtime_r(&stamp, &tm))
         return mp_fail(err, MP_EINTERNAL, "calendar: bad time stamp");
@@ -288,8 +434,10 @@ enum mp_status mp_calendar_write_ics(FILE *fp, const mp_plan *plan, const mp_all
     text_prop(&I, "X-WR-CALNAME", "%s marketing plan", plan->store ? plan->store : "mplan");
     for (size_t e = 0; e < plan->nevents; e++)
         write_event(&I, &plan->events[e]);
+    for (size_t i = 0; i < plan->nmilestones; i++)
+        write_milestone(&I, &plan->milestones[i]);
     for (size_t c = 0; c < plan->nchannels; c++)
-        write_channel(&I, c, alloc);
+        write_channel(&I, c);
     line(&I, "END:VCALENDAR");
     return ferror(fp) ? mp_fail(err, MP_EIO, "calendar: write failed") : MP_OK;
 }

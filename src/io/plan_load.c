@@ -20,6 +20,7 @@
 #define MAX_PERIODS 3660
 #define MAX_CHANNELS 1000
 #define MAX_EVENTS 100
+#define MAX_MILESTONES 1000
 #define MAX_CELLS 2000000 /* channels x periods */
 #define MAX_PHASE_UNITS 3660
 
@@ -705,6 +706,64 @@ static enum mp_status load_events(struct loader *L, const struct mp_ynode *root)
     return MP_OK;
 }
 
+/* "YYYY-MM-DD" (all day) or "YYYY-MM-DD HH:MM" (also with a T), local time. */
+static enum mp_status load_moment(struct loader *L, const struct mp_ynode *n, const char *what,
+                                  int32_t *day, int *minute)
+{
+    MP_TRY(mp_ynode_expect(&L->doc, n, MP_Y_SCALAR, what, L->err));
+    const char *s = n->str;
+    char date[11];
+    size_t len = strlen(s);
+    int hh, mm, used = 0;
+    *minute = -1;
+    if (len >= 10) {
+        memcpy(date, s, 10);
+        date[10] = '\0';
+    }
+    int ok = len >= 10 && mp_date_parse(date, day) == 0;
+    if (ok && len > 10)
+        ok = (s[10] == ' ' || s[10] == 'T') && sscanf(s + 11, "%2d:%2d%n", &hh, &mm, &used) == 2 &&
+             (size_t)used == len - 11 && used == 5 && hh >= 0 && hh < 24 && mm >= 0 && mm < 60;
+    if (!ok)
+        return mp_ydoc_fail(&L->doc, n, L->err, "%s must be a date YYYY-MM-DD or a date and time "
+                            "'YYYY-MM-DD HH:MM', got '%s'", what, s);
+    if (len > 10)
+        *minute = hh * 60 + mm;
+    return MP_OK;
+}
+
+static enum mp_status load_milestones(struct loader *L, const struct mp_ynode *root)
+{
+    struct mp_plan *p = L->plan;
+    static const char *const keys[] = {"name", "at", "owner", "note", NULL};
+    const struct mp_ynode *s = mp_ymap_get(root, "milestones");
+    if (!s)
+        return MP_OK;
+    MP_TRY(mp_ynode_expect(&L->doc, s, MP_Y_SEQ, "'milestones'", L->err));
+    if (s->n > MAX_MILESTONES)
+        return mp_ydoc_fail(&L->doc, s, L->err, "too many milestones: %zu (the limit is %d)", s->n,
+                            MAX_MILESTONES);
+    if (!(p->milestones = arr(L, s->n, sizeof *p->milestones)))
+        return oom(L);
+    for (size_t i = 0; i < s->n; i++) {
+        struct mp_milestone *m = &p->milestones[i];
+        const struct mp_ynode *item = s->items[i], *at;
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "milestones[%zu]", i);
+        MP_TRY(mp_ynode_expect(&L->doc, item, MP_Y_MAP, path(L, prefix, ""), L->err));
+        MP_TRY(mp_ymap_check_keys(&L->doc, item, prefix, keys, L->err));
+        strcat(prefix, ".");
+        MP_TRY(str(L, item, prefix, "name", 1, &m->name));
+        MP_TRY(get(L, item, prefix, "at", 1, &at));
+        MP_TRY(load_moment(L, at, path(L, prefix, "at"), &m->day, &m->minute));
+        MP_TRY(str(L, item, prefix, "owner", 0, &m->owner));
+        MP_TRY(str(L, item, prefix, "note", 0, &m->note));
+        m->loc = (struct mp_loc){item->line, item->col};
+        p->nmilestones = i + 1;
+    }
+    return MP_OK;
+}
+
 static enum mp_status load_segments(struct loader *L, const struct mp_ynode *root)
 {
     struct mp_plan *p = L->plan;
@@ -907,7 +966,7 @@ static enum mp_status load(struct loader *L)
     static const char *const keys[] = {"mplan", "store", "purpose", "horizon", "budget", "margin",
                                        "baseline", "season", "objective", "goals", "events",
                                        "channels", "segments", "packs", "allocator", "strategies",
-                                       "limits", "spent", NULL};
+                                       "limits", "spent", "milestones", NULL};
     if (root->type != MP_Y_MAP)
         return mp_ydoc_fail(&L->doc, root, L->err, "a plan must be a mapping (mplan: 1, horizon: ..., "
                             "budget: ..., channels: ...), got %s", mp_ynode_describe(root));
@@ -922,6 +981,7 @@ static enum mp_status load(struct loader *L)
     MP_TRY(load_goals(L, root));
     MP_TRY(load_channels(L, root));
     MP_TRY(load_events(L, root));
+    MP_TRY(load_milestones(L, root));
     MP_TRY(load_segments(L, root));
     MP_TRY(load_packs(L, root));
     MP_TRY(load_rules(L, root));

@@ -369,6 +369,30 @@ static void write_events(struct writer *W, const mp_plan *p)
     seq_end(W);
 }
 
+static void write_milestones(struct writer *W, const mp_plan *p)
+{
+    if (!p->nmilestones)
+        return;
+    plain(W, "milestones");
+    seq_start(W, 0);
+    for (size_t i = 0; i < p->nmilestones; i++) {
+        const struct mp_milestone *m = &p->milestones[i];
+        char at[32];
+        mp_date_format(m->day, at);
+        if (m->minute >= 0)
+            snprintf(at + 10, sizeof at - 10, " %02d:%02d", m->minute / 60 % 100, m->minute % 60);
+        map_start(W, 0);
+        kv_str(W, "name", m->name);
+        kv_str(W, "at", at);
+        if (m->owner)
+            kv_str(W, "owner", m->owner);
+        if (m->note)
+            kv_str(W, "note", m->note);
+        map_end(W);
+    }
+    seq_end(W);
+}
+
 static void write_channel(struct writer *W, const mp_plan *p, const struct mp_channel *ch)
 {
     map_start(W, 0);
@@ -548,6 +572,7 @@ enum mp_status mp_plan_write(FILE *fp, const mp_plan *p, const char *outdir, con
     write_budget(&W, p);
     write_goals(&W, p);
     write_events(&W, p);
+    write_milestones(&W, p);
     plain(&W, "channels");
     seq_start(&W, 0);
     for (size_t c = 0; c < p->nchannels; c++)

@@ -12,6 +12,10 @@
 #include "io/svg.h"
 #include "io/table.h"
 
+/* One page for a 1280 px desktop, a 390 px phone and paper: charts come in a wide and a
+ * narrow drawing (each legible at its own size, the other hidden); on a phone every table
+ * turns into one card per row, each cell labelled by its column, so nothing hides behind a
+ * sideways scroll; in print nothing scrolls and long cells wrap. */
 static const char css[] =
     "body{font:15px/1.45 system-ui,sans-serif;color:#222;margin:0;background:#fafafa}"
     "main{max-width:980px;margin:0 auto;padding:12px 14px 40px;background:#fff}"
@@ -19,14 +23,26 @@ static const char css[] =
     ".sub{color:#555;margin:0 0 1em}.wrap{overflow-x:auto}"
     "table{border-collapse:collapse;font-size:.9em;font-variant-numeric:tabular-nums}"
     "th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}"
-    "th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}"
-    ".bar{display:inline-block;height:.7em;background:#0072B2;vertical-align:middle}"
+    "th:first-child,td:first-child{text-align:left;white-space:normal;min-width:9em}th{background:#f4f4f4}"
+    "h3{font-size:1em;margin:1.2em 0 .4em}"
+    ".track{display:inline-block;width:120px;vertical-align:middle;position:relative}"
+    ".bar{display:inline-block;height:.7em;vertical-align:middle;max-width:100%}"
+    ".bar.met{background:#0072B2}.bar.missed{background:repeating-linear-gradient(135deg,#D55E00 0 4px,#f3b38f 4px 7px)}"
+    ".track i{position:absolute;left:83.3%;top:-2px;bottom:-2px;border-left:1px dashed #333}"
     ".no{color:#b00020;font-weight:600}.yes{color:#1b7f3b;font-weight:600}.off{background:#fff1f0}"
     ".small{max-width:640px}.curves{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:8px}"
-    "svg{max-width:100%;height:auto;display:block}.note{color:#666;font-size:.85em}"
+    "svg{max-width:100%;height:auto;display:block}.note{color:#666;font-size:.85em}.narrow{display:none}"
+    "@media (max-width:600px){main{padding:8px 10px 30px}.wide{display:none}.narrow{display:block}"
+    ".wrap{overflow:visible}table,tbody,tr,td{display:block}tr:first-child{display:none}"
+    "tr{border:1px solid #ddd;border-radius:6px;margin:0 0 8px;padding:4px 8px}"
+    "td{border:0;padding:2px 0;text-align:right;white-space:normal}td:first-child{min-width:0}"
+    "td::before{content:attr(data-label);float:left;color:#555;padding-right:8px}"
+    "td:first-child{font-weight:600;text-align:left}td:first-child::before{content:none}}"
     "@media print{body{background:#fff}main{max-width:none;padding:0}section{break-inside:avoid}"
-    "h2{break-after:avoid}}"
-    "td.why{white-space:normal;text-align:left;min-width:14em}ul.goals li{margin:.2em 0}";
+    "h2{break-after:avoid}.wrap{overflow:visible}table{font-size:.75em}th,td{padding:2px 4px;white-space:normal}"
+    ".wide{display:block}.narrow{display:none}}"
+    "td.why{white-space:normal;text-align:left;min-width:12em}ul.goals li{margin:.2em 0}"
+    "#revised th,#changes td:first-child{white-space:normal}";
 
 static void esc(FILE *fp, const char *s)
 {
@@ -52,6 +68,49 @@ static void money(FILE *fp, double v)
     }
     out[o] = '\0';
     fputs(out, fp);
+}
+
+/* <td data-label="COLUMN">: the column's name shown beside the value when a phone stacks
+ * the row into a card. */
+static void td(FILE *fp, const char *column)
+{
+    fputs("<td data-label=\"", fp);
+    esc(fp, column);
+    fputs("\">", fp);
+}
+
+/* A plan that names things in Chinese is read by a Chinese team: the page says so, and the
+ * browser picks CJK fonts and line breaking for it. */
+static int has_cjk(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+        if (*p >= 0xE3 && *p <= 0xE9) /* lead bytes of U+3000..U+9FFF: CJK punctuation, kana, ideographs */
+            return 1;
+    return 0;
+}
+
+static const char *page_lang(const mp_plan *p)
+{
+    int zh = has_cjk(p->store);
+    for (size_t c = 0; !zh && c < p->nchannels; c++)
+        zh = has_cjk(p->channels[c].name);
+    for (size_t e = 0; !zh && e < p->nevents; e++)
+        zh = has_cjk(p->events[e].name);
+    return zh ? "zh-CN" : "en";
+}
+
+/* A KPI as a manager reads it: "new customers", "ROAS"; custom PACK.NAME KPIs as they are. */
+static const char *kpi_label(const char *kpi)
+{
+    static const char *const label[MP_KPI_COUNT] = {
+        [MP_KPI_SPEND] = "spend", [MP_KPI_IMPRESSIONS] = "impressions", [MP_KPI_CLICKS] = "clicks",
+        [MP_KPI_ORDERS] = "orders", [MP_KPI_GMV] = "GMV", [MP_KPI_NEW_CUSTOMERS] = "new customers",
+        [MP_KPI_CTR] = "CTR", [MP_KPI_CVR] = "CVR", [MP_KPI_AOV] = "AOV", [MP_KPI_CPC] = "CPC",
+        [MP_KPI_CPM] = "CPM", [MP_KPI_CAC] = "CAC", [MP_KPI_ROAS] = "ROAS", [MP_KPI_ROI] = "ROI",
+        [MP_KPI_CHANNEL_GMV] = "channel GMV", [MP_KPI_STORE_ROAS] = "store ROAS",
+        [MP_KPI_STORE_ROI] = "store ROI", [MP_KPI_STORE_AOV] = "store AOV"};
+    int id = mp_kpi_lookup(kpi);
+    return id >= 0 && id < MP_KPI_COUNT && label[id] ? label[id] : kpi;
 }
 
 static void ratio(FILE *fp, double v, int decimals)
@@ -136,28 +195,35 @@ static void summary(FILE *fp, const struct mp_report *r)
     fputs(said ? "</p></section>\n" : "</section>\n", fp);
 }
 
+/* Goals: attainment as a bar on a track whose dashed mark is 100%; a missed goal's bar is
+ * hatched orange, a met one solid blue, and the words say it too. */
 static void goals(FILE *fp, const struct mp_report *r)
 {
     if (!r->ngoals)
         return;
     fputs("<section id=\"goals\"><h2>Goals</h2><div class=\"wrap\"><table><tr><th>goal</th><th>target</th>"
-          "<th>forecast</th><th>attainment</th><th></th></tr>\n", fp);
+          "<th>forecast</th><th>attainment</th></tr>\n", fp);
     for (size_t i = 0; i < r->ngoals; i++) {
         const mp_goal_result *g = &r->goals[i];
         int dec = mp_kpi_lookup(g->kpi) > MP_KPI_NEW_CUSTOMERS || mp_kpi_lookup(g->kpi) < 0 ? 2 : 0;
-        fputs("<tr><td>", fp);
+        fprintf(fp, "<tr class=\"goal %s\"><td title=\"", g->met ? "met" : "missed");
         esc(fp, g->kpi);
-        fputs("</td><td>", fp);
+        fputs("\">", fp);
+        esc(fp, kpi_label(g->kpi));
+        fputs("</td>", fp);
+        td(fp, "target");
         dec ? ratio(fp, g->target, 2) : money(fp, g->target);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "forecast");
         dec ? ratio(fp, g->forecast, 2) : money(fp, g->forecast);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "attainment");
         if (isfinite(g->attainment))
-            fprintf(fp, "%.1f%% <span class=\"bar\" style=\"width:%.0fpx\"></span>", 100 * g->attainment,
-                    fmin(120, 60 * g->attainment));
-        else
-            fputs("&ndash;", fp);
-        fprintf(fp, "</td><td class=\"%s\">%s</td></tr>\n", g->met ? "yes" : "no", g->met ? "met" : "missed");
+            fprintf(fp, "%.1f%% <span class=\"track\"><span class=\"bar %s\" style=\"width:%.1f%%\"></span><i></i>"
+                        "</span> ", 100 * g->attainment, g->met ? "met" : "missed",
+                    fmax(0, fmin(100, 100 * g->attainment / 1.2)));
+        fprintf(fp, "<span class=\"%s\">%s</span></td></tr>\n", g->met ? "yes" : "no",
+                g->met ? "&#10003; met" : "&#10007; missed");
     }
     fputs("</table></div></section>\n", fp);
 }
@@ -174,26 +240,45 @@ static const char *phase_color(enum mp_phase ph)
     }
 }
 
+/* The period holding a day, clamped to the horizon. */
+static size_t period_of(const mp_plan *p, int32_t day)
+{
+    size_t t = 0;
+    while (t + 1 < (size_t)p->T && p->period_start[t + 1] <= day)
+        t++;
+    return t;
+}
+
+/* Spend by channel per period: bars labelled with the periods' start dates, phases shaded,
+ * each event named with its outbreak dates above the bars; drawn 900 wide for a desktop and
+ * 360 wide for a phone (legible text at each). */
 static enum mp_status allocation(FILE *fp, const struct mp_report *r, mp_error *err)
 {
     const mp_plan *p = r->plan;
-    size_t C = p->nchannels, T = (size_t)p->T;
+    size_t C = p->nchannels, T = (size_t)p->T, E = p->nevents;
     double *v = calloc(C * T + 1, sizeof *v);
     const char **names = calloc(C + 1, sizeof *names);
     char (*labels)[24] = calloc(T + 1, sizeof *labels);
     const char **lab = calloc(T + 1, sizeof *lab);
     struct mp_svg_band *bands = calloc(T + 1, sizeof *bands);
     char (*band_names)[160] = calloc(T + 1, sizeof *band_names);
-    if (!v || !names || !labels || !lab || !bands || !band_names) {
-        free(v), free(names), free(labels), free(lab), free(bands), free(band_names);
+    struct mp_svg_band *events = calloc(E + 1, sizeof *events);
+    char (*event_names)[200] = calloc(E + 1, sizeof *event_names);
+    if (!v || !names || !labels || !lab || !bands || !band_names || !events || !event_names) {
+        free(v), free(names), free(labels), free(lab), free(bands), free(band_names), free(events), free(event_names);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
     for (size_t c = 0; c < C; c++) {
-        names[c] = p->channels[c].id;
+        names[c] = p->channels[c].name;
         memcpy(&v[c * T], &r->alloc->spend[c * T], T * sizeof *v);
     }
     for (size_t t = 0; t < T; t++) {
-        snprintf(labels[t], sizeof labels[t], "%zu", t + 1);
+        char d[11];
+        mp_date_format(p->period_start[t], d);
+        if (p->unit == MP_UNIT_MONTH)
+            snprintf(labels[t], sizeof labels[t], "%.7s", d);     /* 2027-11 */
+        else
+            snprintf(labels[t], sizeof labels[t], "%.5s", d + 5); /* 11-08 */
         lab[t] = labels[t];
     }
     size_t nb = 0;
@@ -208,21 +293,44 @@ static enum mp_status allocation(FILE *fp, const struct mp_report *r, mp_error *
         }
         t = u;
     }
+    size_t ne = 0;
+    for (size_t e = 0; e < E; e++) {
+        const struct mp_event *ev = &p->events[e];
+        if (ev->outbreak_to < p->period_start[0] || ev->outbreak_from >= p->period_start[T])
+            continue;
+        char a[11], b[11];
+        mp_date_format(ev->outbreak_from, a);
+        mp_date_format(ev->outbreak_to, b);
+        snprintf(event_names[ne], sizeof event_names[ne], "%s %s..%s", ev->name, a + 5, b + 5);
+        events[ne] = (struct mp_svg_band){period_of(p, ev->outbreak_from), period_of(p, ev->outbreak_to) + 1,
+                                          event_names[ne], NULL};
+        ne++;
+    }
     fputs("<section id=\"allocation\"><h2>Allocation</h2>\n", fp);
-    struct mp_svg_stack s = {.x = 0, .y = 0, .w = 900, .h = 380, .title = "Spend by channel per period (phases shaded)",
-                             .ylabel = "spend", .nbars = T, .nlayers = C, .v = v, .layer_names = names,
-                             .bar_labels = lab, .bands = bands, .nbands = nb};
-    mp_svg_open(fp, 900, 380, "chart-allocation", "Spend by channel per period");
-    mp_svg_stacked_bars(fp, &s);
-    mp_svg_close(fp);
-    fputs("<p class=\"note\">Periods numbered from the horizon start; shaded: ", fp);
+    static const struct { double w, h; const char *id, *cls; } draw[] = {
+        {900, 380, "chart-allocation", "wide"}, {360, 330, "chart-allocation-narrow", "narrow"}};
+    for (size_t i = 0; i < 2; i++) {
+        struct mp_svg_stack s = {.x = 0, .y = 0, .w = draw[i].w, .h = draw[i].h,
+                                 .title = i ? "Spend by channel per period" : "Spend by channel per period (phases shaded)",
+                                 .ylabel = "spend", .nbars = T, .nlayers = C, .v = v, .layer_names = names,
+                                 .bar_labels = lab, .bands = bands, .nbands = nb, .events = events, .nevents = ne};
+        fprintf(fp, "<div class=\"%s\">", draw[i].cls);
+        mp_svg_open(fp, draw[i].w, draw[i].h, draw[i].id, "Spend by channel per period");
+        mp_svg_stacked_bars(fp, &s);
+        mp_svg_close(fp);
+        fputs("</div>\n", fp);
+    }
+    fputs("<p class=\"note\">Bars are labelled with the first day of their period; shaded: ", fp);
     for (size_t i = 0; i < nb; i++) {
+        char a[11], b[11];
+        mp_date_format(p->period_start[bands[i].from], a);
+        mp_date_format(p->period_start[bands[i].to] - 1, b);
         fprintf(fp, "%s<span style=\"background:%s\">&nbsp;", i ? ", " : "", bands[i].color);
         esc(fp, bands[i].label);
-        fprintf(fp, "&nbsp;</span> %zu&ndash;%zu", bands[i].from + 1, bands[i].to);
+        fprintf(fp, "&nbsp;</span> %s..%s", a + 5, b + 5);
     }
-    fputs(".</p></section>\n", fp);
-    free(v), free(names), free(labels), free(lab), free(bands), free(band_names);
+    fputs(nb ? ".</p></section>\n" : "no event phases.</p></section>\n", fp);
+    free(v), free(names), free(labels), free(lab), free(bands), free(band_names), free(events), free(event_names);
     return MP_OK;
 }
 
@@ -253,14 +361,17 @@ static void curves(FILE *fp, const struct mp_report *r)
         }
         double yc;
         mp_curve_eval(&ch->resp, chosen / (1 - ch->theta), &yc, NULL, NULL);
-        char label[96], title[200];
+        char label[160], title[200], x[64];
+        mp_fmt_num(chosen, 0, x, sizeof x);
         if (isinf(r->fc->mroas[c]) && r->fc->mroas[c] > 0)
-            snprintf(label, sizeof label, "%.0f/period, mROAS inf", chosen);
+            snprintf(label, sizeof label, "%s/period, mROAS inf", x);
         else if (isfinite(r->fc->mroas[c]))
-            snprintf(label, sizeof label, "%.0f/period, mROAS %.2f", chosen, r->fc->mroas[c]);
+            snprintf(label, sizeof label, "%s/period, mROAS %.2f", x, r->fc->mroas[c]);
         else
-            snprintf(label, sizeof label, "%.0f/period", chosen);
-        snprintf(title, sizeof title, "%s (%s)", ch->name, mp_curve_name(ch->resp.curve));
+            snprintf(label, sizeof label, "%s/period", x);
+        char full[200];
+        snprintf(full, sizeof full, "%s (%s)", ch->name, mp_curve_name(ch->resp.curve));
+        mp_svg_fit(title, sizeof title, full, 352, 13 * 1.05); /* the title is bold */
         struct mp_svg_series s = {.name = ch->id, .x = xs, .y = ys, .n = 61, .color = c};
         struct mp_svg_mark m = {chosen, yc, label};
         struct mp_svg_plot pl = {.x = 0, .y = 0, .w = 360, .h = 250, .title = title, .xlabel = "spend per period",
@@ -274,32 +385,46 @@ static void curves(FILE *fp, const struct mp_report *r)
     fputs("</div></section>\n", fp);
 }
 
+/* Horizontal bars drawn 640 wide for a desktop and 360 wide for a phone. */
+static void hbars(FILE *fp, const char *id, const char *label, const char *title, const struct mp_svg_hbar *bars,
+                  size_t n, int log, const char *value_name, const char *compare_name)
+{
+    char nid[160];
+    snprintf(nid, sizeof nid, "%s-narrow", id);
+    for (int narrow = 0; narrow < 2; narrow++) {
+        double w = narrow ? 360 : 640;
+        fprintf(fp, "<div class=\"%s\">", narrow ? "narrow" : "wide");
+        mp_svg_open(fp, w, mp_svg_hbars_height(n), narrow ? nid : id, label);
+        mp_svg_hbars(fp, 0, 0, w, title, bars, n, log, value_name, compare_name);
+        mp_svg_close(fp);
+        fputs("</div>\n", fp);
+    }
+}
+
 static enum mp_status funnel(FILE *fp, const struct mp_report *r, mp_error *err)
 {
     const mp_kpis *k = &r->fc->total;
     mp_ratios q = mp_kpi_ratios(k, r->plan->margin);
-    char n1[64], n2[64], n3[64], n4[64];
-    snprintf(n1, sizeof n1, "%.0f", k->impressions);
-    snprintf(n2, sizeof n2, "%.0f (CTR %.2f%%)", k->clicks, 100 * q.ctr);
-    snprintf(n3, sizeof n3, "%.0f (CVR %.2f%%)", k->orders, 100 * q.cvr);
-    snprintf(n4, sizeof n4, "%.0f (%.0f%% of orders)", k->new_customers,
+    char n1[96], n2[96], n3[96], n4[96], a[64];
+    snprintf(n1, sizeof n1, "%s", mp_fmt_num(k->impressions, 0, a, sizeof a));
+    snprintf(n2, sizeof n2, "%s (CTR %.2f%%)", mp_fmt_num(k->clicks, 0, a, sizeof a), 100 * q.ctr);
+    snprintf(n3, sizeof n3, "%s (CVR %.2f%%)", mp_fmt_num(k->orders, 0, a, sizeof a), 100 * q.cvr);
+    snprintf(n4, sizeof n4, "%s (%.0f%% of orders)", mp_fmt_num(k->new_customers, 0, a, sizeof a),
              k->orders > 0 ? 100 * k->new_customers / k->orders : 0.0);
     struct mp_svg_hbar bars[] = {{"impressions", k->impressions, NAN, n1}, {"clicks", k->clicks, NAN, n2},
                                  {"orders", k->orders, NAN, n3}, {"new customers", k->new_customers, NAN, n4}};
     fputs("<section id=\"funnel\"><h2>Funnel and audience</h2><div class=\"small\">\n", fp);
-    double h = mp_svg_hbars_height(4);
-    mp_svg_open(fp, 640, h, "chart-funnel", "Funnel: impressions, clicks, orders");
-    mp_svg_hbars(fp, 0, 0, 640, "Funnel over the horizon (log scale)", bars, 4, 1, "forecast", NULL);
-    mp_svg_close(fp);
+    hbars(fp, "chart-funnel", "Funnel: impressions, clicks, orders", "Funnel over the horizon (log scale)", bars, 4,
+          1, "forecast", NULL);
     const mp_plan *p = r->plan;
     if (p->nsegments) {
         struct mp_svg_hbar *seg = calloc(p->nsegments, sizeof *seg);
-        char (*notes)[48] = calloc(p->nsegments, sizeof *notes);
+        char (*notes)[96] = calloc(p->nsegments, sizeof *notes);
         double total = 0;
         for (size_t i = 0; i < p->nsegments; i++)
             total += p->segments[i].size;
         for (size_t i = 0; seg && notes && i < p->nsegments; i++) {
-            snprintf(notes[i], sizeof notes[i], "%.0f (%.1f%%)", p->segments[i].size,
+            snprintf(notes[i], sizeof notes[i], "%s (%.1f%%)", mp_fmt_num(p->segments[i].size, 0, a, sizeof a),
                      total > 0 ? 100 * p->segments[i].size / total : 0.0);
             seg[i] = (struct mp_svg_hbar){p->segments[i].label, p->segments[i].size, NAN, notes[i]};
         }
@@ -308,10 +433,8 @@ static enum mp_status funnel(FILE *fp, const struct mp_report *r, mp_error *err)
             free(notes);
             return mp_fail(err, MP_ENOMEM, "out of memory");
         }
-        double hs = mp_svg_hbars_height(p->nsegments);
-        mp_svg_open(fp, 640, hs, "chart-segments", "Audience by segment (AIPL)");
-        mp_svg_hbars(fp, 0, 0, 640, "Audience by segment (AIPL)", seg, p->nsegments, 0, "customers", NULL);
-        mp_svg_close(fp);
+        hbars(fp, "chart-segments", "Audience by segment (AIPL)", "Audience by segment (AIPL)", seg, p->nsegments, 0,
+              "customers", NULL);
         free(seg);
         free(notes);
     }
@@ -324,23 +447,32 @@ static void kpi_row(FILE *fp, const char *name, const mp_kpis *k, double margin,
     mp_ratios q = mp_kpi_ratios(k, margin);
     fputs("<tr><td>", fp);
     esc(fp, name);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "spend");
     money(fp, k->spend);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "GMV");
     money(fp, k->gmv);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "ROAS");
     ratio(fp, q.roas, 2);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "mROAS");
     ratio(fp, mroas, 2);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "clicks");
     money(fp, k->clicks);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "orders");
     money(fp, k->orders);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "new customers");
     money(fp, k->new_customers);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "CPC");
     ratio(fp, q.cpc, 2);
-    fputs("</td><td>", fp);
+    fputs("</td>", fp);
+    td(fp, "CAC");
     ratio(fp, q.cac, 2);
     fputs("</td></tr>\n", fp);
 }
@@ -376,49 +508,83 @@ static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *er
         double pv = rv->plan_channel[c].gmv, av = rv->actual_channel[c].gmv, d = mp_variance_pct(pv, av);
         if (isfinite(d))
             snprintf(notes[c], sizeof notes[c], "%+.1f%%", 100 * d);
-        bars[c] = (struct mp_svg_hbar){p->channels[c].id, pv, av, notes[c]};
+        const char *name = p->channels[c].name; /* the name where it fits the label column, else the id */
+        bars[c] = (struct mp_svg_hbar){mp_svg_text_width(name, 11) <= 100 ? name : p->channels[c].id, pv, av, notes[c]};
     }
     fputs("<div class=\"small\">", fp);
-    double h = mp_svg_hbars_height(p->nchannels);
-    mp_svg_open(fp, 640, h, "chart-variance", "GMV plan (blue) vs actual (orange) by channel");
-    mp_svg_hbars(fp, 0, 0, 640, "GMV: plan (blue) vs actual (orange)", bars, p->nchannels, 0, "plan", "actual");
-    mp_svg_close(fp);
+    hbars(fp, "chart-variance", "GMV plan (blue) vs actual (orange) by channel", "GMV: plan (blue) vs actual (orange)",
+          bars, p->nchannels, 0, "plan", "actual");
     fputs("</div>", fp);
     free(bars);
     free(notes);
     fputs("<div class=\"wrap\"><table><tr><th>channel</th><th>spend plan</th><th>actual</th><th>var</th><th>GMV plan"
-          "</th><th>actual</th><th>var</th><th>ROAS plan</th><th>actual</th><th>refit</th></tr>\n", fp);
+          "</th><th>actual</th><th>var</th><th>ROAS plan</th><th>actual</th></tr>\n", fp);
     for (size_t c = 0; c <= p->nchannels; c++) {
         int total = c == p->nchannels;
         const mp_kpis *pk = total ? &rv->plan_total : &rv->plan_channel[c];
         const mp_kpis *ak = total ? &rv->actual_total : &rv->actual_channel[c];
         fprintf(fp, "<tr%s><td>", !total && rv->off[c] ? " class=\"off\"" : "");
-        esc(fp, total ? "total" : p->channels[c].id);
-        fputs("</td><td>", fp);
+        esc(fp, total ? "total" : p->channels[c].name);
+        fputs("</td>", fp);
+        td(fp, "spend plan");
         money(fp, pk->spend);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "spend actual");
         money(fp, ak->spend);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "spend var");
         pct(fp, mp_variance_pct(pk->spend, ak->spend));
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "GMV plan");
         money(fp, pk->gmv);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "GMV actual");
         money(fp, ak->gmv);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "GMV var");
         pct(fp, mp_variance_pct(pk->gmv, ak->gmv));
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "ROAS plan");
         ratio(fp, mp_kpi_ratios(pk, p->margin).roas, 2);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "ROAS actual");
         ratio(fp, mp_kpi_ratios(ak, p->margin).roas, 2);
-        fputs("</td><td>", fp);
-        if (!total && rv->fit[c].method != MP_REFIT_NONE && p->channels[c].resp.curve != MP_CURVE_LINEAR)
-            fprintf(fp, "beta %.0f&rarr;%.0f, k %.0f&rarr;%.0f", rv->fit[c].beta0, rv->fit[c].beta, rv->fit[c].k0,
-                    rv->fit[c].k);
-        else if (!total && rv->fit[c].method != MP_REFIT_NONE)
-            fprintf(fp, "roas %.3g&rarr;%.3g", rv->fit[c].roas0, rv->fit[c].roas);
         fputs("</td></tr>\n", fp);
     }
-    fputs("</table></div></section>\n", fp);
+    fputs("</table></div>\n", fp);
+    /* the refitted curves apart: their before/after pairs would widen the table past a page */
+    int any = 0;
+    for (size_t c = 0; c < p->nchannels; c++) {
+        const mp_refit *f = &rv->fit[c];
+        if (f->method == MP_REFIT_NONE)
+            continue;
+        if (!any++)
+            fputs("<h3>Curves refitted on the actuals</h3><div class=\"wrap\"><table><tr><th>channel</th><th>curve</th>"
+                  "<th>as planned</th><th>refitted</th></tr>\n", fp);
+        int lin = p->channels[c].resp.curve == MP_CURVE_LINEAR;
+        fputs("<tr><td>", fp);
+        esc(fp, p->channels[c].name);
+        fputs("</td>", fp);
+        td(fp, "curve");
+        fputs(mp_curve_name(p->channels[c].resp.curve), fp);
+        for (int after = 0; after < 2; after++) {
+            fputs("</td>", fp);
+            td(fp, after ? "refitted" : "as planned");
+            if (lin) {
+                fputs("ROAS ", fp);
+                ratio(fp, after ? f->roas : f->roas0, 2);
+            } else {
+                fputs("beta ", fp);
+                money(fp, after ? f->beta : f->beta0);
+                fputs(", k ", fp);
+                money(fp, after ? f->k : f->k0);
+            }
+        }
+        fputs("</td></tr>\n", fp);
+    }
+    if (any)
+        fputs("</table></div>\n", fp);
+    fputs("</section>\n", fp);
     return MP_OK;
 }
 
@@ -464,22 +630,26 @@ static void actions(FILE *fp, const struct mp_report *r)
     for (size_t i = 0; i < a->nchanges; i++) {
         const mp_review_change *ch = &a->change[i];
         fputs("<tr><td>", fp);
-        esc(fp, v->plan->channels[ch->channel].id);
-        fputs("</td><td>", fp);
+        esc(fp, v->plan->channels[ch->channel].name);
+        fputs("</td>", fp);
+        td(fp, "planned");
         money(fp, ch->planned);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "re-allocated");
         money(fp, ch->revised);
-        fputs("</td><td>", fp);
+        fputs("</td>", fp);
+        td(fp, "change");
         money(fp, ch->revised - ch->planned);
-        fputs("</td><td class=\"why\">", fp);
+        fputs("</td><td class=\"why\" data-label=\"reason\">", fp);
         esc(fp, mp_review_change_text(ch, text, sizeof text));
         fputs("</td></tr>\n", fp);
     }
-    fputs("</table></div>\n<div class=\"wrap\"><table id=\"revised\"><tr><th>t</th><th>start</th>", fp);
+    fputs("</table></div>\n<h3>Revised allocation</h3><div class=\"wrap\"><table id=\"revised\"><tr><th>t</th>"
+          "<th>start</th>", fp);
     size_t T = (size_t)rp->T;
     for (size_t c = 0; c < rp->nchannels; c++) {
         fputs("<th>", fp);
-        esc(fp, rp->channels[c].id);
+        esc(fp, rp->channels[c].name);
         fputs("</th>", fp);
     }
     fputs("<th>total</th></tr>\n", fp);
@@ -487,15 +657,17 @@ static void actions(FILE *fp, const struct mp_report *r)
         char day[11];
         double sum = 0;
         mp_date_format(rp->period_start[t], day);
-        fprintf(fp, "<tr><td>%d</td><td>%s</td>", a->first + (int)t, day);
+        fprintf(fp, "<tr><td>%d</td>", a->first + (int)t);
+        td(fp, "start");
+        fprintf(fp, "%s</td>", day);
         for (size_t c = 0; c < rp->nchannels; c++) {
             double x = rest->alloc->spend[c * T + t];
             sum += x;
-            fputs("<td>", fp);
+            td(fp, rp->channels[c].name);
             money(fp, x);
             fputs("</td>", fp);
         }
-        fputs("<td>", fp);
+        td(fp, "total");
         money(fp, sum);
         fputs("</td></tr>\n", fp);
     }
@@ -504,8 +676,8 @@ static void actions(FILE *fp, const struct mp_report *r)
 
 enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err)
 {
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", fp);
+    fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", page_lang(r->plan));
     esc(fp, r->plan->store ? r->plan->store : "mplan");
     fprintf(fp, " &mdash; marketing plan</title>\n<style>%s</style></head>\n<body><main>\n", css);
     summary(fp, r);

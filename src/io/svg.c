@@ -41,6 +41,39 @@ void mp_svg_short(double v, char *buf, size_t n)
         snprintf(buf, n, "%.4g", v);
 }
 
+double mp_svg_text_width(const char *s, double font_size)
+{
+    double em = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p < 0x80)
+            em += 0.6;
+        else if (*p >= 0xE0) /* the lead byte of a 3- or 4-byte character: CJK is full width */
+            em += 1.0;
+        else if (*p >= 0xC0)
+            em += 0.6; /* 2-byte: accented Latin, Greek, Cyrillic */
+    }
+    return em * font_size;
+}
+
+char *mp_svg_fit(char *buf, size_t n, const char *s, double width, double font_size)
+{
+    snprintf(buf, n, "%s", s);
+    if (mp_svg_text_width(buf, font_size) <= width)
+        return buf;
+    size_t len = strlen(buf);
+    while (len > 0) {
+        do /* back to the start of a UTF-8 character */
+            len--;
+        while (len > 0 && ((unsigned char)buf[len] & 0xC0) == 0x80);
+        if (len + 4 > n)
+            continue;
+        memcpy(buf + len, "...", 4);
+        if (mp_svg_text_width(buf, font_size) <= width)
+            break;
+    }
+    return buf;
+}
+
 void mp_svg_open(FILE *fp, double w, double h, const char *id, const char *label)
 {
     fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
@@ -86,7 +119,7 @@ static double legend(FILE *fp, double x, double y, double w, const char *const *
 {
     double cx = 0, cy = 0;
     for (size_t i = 0; i < n; i++) {
-        double iw = 18 + 6.2 * (double)strlen(names[i]) + 12;
+        double iw = 18 + mp_svg_text_width(names[i], FONT) + 12;
         if (cx > 0 && cx + iw > w) {
             cx = 0;
             cy += 16;
@@ -214,22 +247,47 @@ void mp_svg_plot_lines(FILE *fp, const struct mp_svg_plot *p)
         if (!isfinite(k->x) || !isfinite(k->y))
             continue;
         double x = fx(&f, k->x), y = fy(&f, k->y);
-        int right = x > f.x0 + f.w * 0.6;
+        /* the label beside the dot, kept inside the plotting area: never over the y axis'
+         * tick labels on the left or past the right edge */
+        double tw = mp_svg_text_width(k->label, FONT) * 1.05, tx = x > f.x0 + f.w * 0.6 ? x - 8 - tw : x + 8;
+        tx = fmax(f.x0 + 4, fmin(tx, f.x0 + f.w - tw));
+        double ty = y + 16 > f.y0 + f.h - 4 ? y - 10 : y + 16;
         fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"#222\"/>"
-                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-weight=\"600\">",
-                x, y, right ? x - 8 : x + 8, y + 16, right ? "end" : "start");
+                    "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"600\">",
+                x, y, tx, ty);
         mp_svg_text(fp, k->label);
         fputs("</text>\n", fp);
     }
     fputs("</g>\n", fp);
 }
 
+/* Event labels above the bars: row of each (0 or 1) so that labels on a row do not overlap;
+ * returns the number of rows used. */
+static int event_rows(const struct mp_svg_stack *s, const struct frame *f, double bw, int *row)
+{
+    double end[2] = {-INFINITY, -INFINITY};
+    int rows = 0;
+    for (size_t i = 0; i < s->nevents && i < 64; i++) {
+        const struct mp_svg_band *e = &s->events[i];
+        double mid = f->x0 + bw * (double)(e->from + e->to) / 2, tw = mp_svg_text_width(e->label, FONT);
+        double left = fmax(f->x0, fmin(mid - tw / 2, f->x0 + f->w - tw));
+        row[i] = left >= end[0] + 6 ? 0 : 1;
+        end[row[i]] = left + tw;
+        rows = rows > row[i] + 1 ? rows : row[i] + 1;
+    }
+    return rows;
+}
+
 void mp_svg_stacked_bars(FILE *fp, const struct mp_svg_stack *s)
 {
     double lh = legend(fp, 0, 0, s->w - 60, (const char *const *)s->layer_names, s->nlayers, 0);
-    double top = s->y + 22 + lh;
-    struct frame f = {.x0 = s->x + 58, .y0 = top + 14, .w = s->w - 66, .h = s->y + s->h - 34 - top - 14,
-                      .xlo = 0, .xhi = (double)s->nbars, .ylo = 0, .yhi = 0};
+    struct frame f = {.x0 = s->x + 58, .w = s->w - 66, .xlo = 0, .xhi = (double)s->nbars, .ylo = 0, .yhi = 0};
+    double bw = f.w / (double)(s->nbars ? s->nbars : 1);
+    int row[64];
+    int erows = event_rows(s, &f, bw, row);
+    double top = s->y + 24 + lh + 18 * erows;
+    f.y0 = top + 14;
+    f.h = s->y + s->h - 34 - top - 14;
     for (size_t b = 0; b < s->nbars; b++) {
         double sum = 0;
         for (size_t l = 0; l < s->nlayers; l++)
@@ -239,22 +297,41 @@ void mp_svg_stacked_bars(FILE *fp, const struct mp_svg_stack *s)
     if (f.yhi <= 0)
         f.yhi = 1;
     f.yhi *= 1.05;
-    double bw = f.w / (double)(s->nbars ? s->nbars : 1);
     fprintf(fp, "<g class=\"stack\">\n");
     if (s->title)
         title(fp, s->x + 4, s->y + 15, s->title);
     legend(fp, s->x + 58, s->y + 36, s->w - 60, (const char *const *)s->layer_names, s->nlayers, 1);
-    for (size_t i = 0; i < s->nbands; i++) {
-        const struct mp_svg_band *band = &s->bands[i];
-        fprintf(fp, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
-                f.x0 + bw * (double)band->from, f.y0 - 12, bw * (double)(band->to - band->from), f.h + 12, band->color);
-        mp_svg_text(fp, band->label);
-        fprintf(fp, "</title></rect><text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#444\">",
-                f.x0 + bw * (double)band->from + 2, f.y0 - 3);
-        mp_svg_text(fp, band->label);
+    for (size_t i = 0; i < s->nevents && i < 64; i++) {
+        const struct mp_svg_band *e = &s->events[i];
+        /* its row: the name on a baseline, a bracket over the event's bars under it */
+        double x0 = f.x0 + bw * (double)e->from, x1 = f.x0 + bw * (double)e->to, y = top - 18 * (erows - row[i]);
+        double tw = mp_svg_text_width(e->label, FONT), left = fmax(f.x0, fmin((x0 + x1 - tw) / 2, f.x0 + f.w - tw));
+        fprintf(fp, "<path class=\"event\" d=\"M%.1f %.1fv-3H%.1fv3\" fill=\"none\" stroke=\"#666\"/>"
+                    "<text class=\"event\" x=\"%.1f\" y=\"%.1f\" font-weight=\"600\" fill=\"#333\">",
+                x0 + 1, y + 17, x1 - 1, left, y + 10);
+        mp_svg_text(fp, e->label);
         fputs("</text>\n", fp);
     }
+    for (size_t i = 0; i < s->nbands; i++) {
+        const struct mp_svg_band *band = &s->bands[i];
+        double x = f.x0 + bw * (double)band->from, w = bw * (double)(band->to - band->from);
+        fprintf(fp, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
+                x, f.y0 - 12, w, f.h + 12, band->color);
+        mp_svg_text(fp, band->label);
+        fputs("</title></rect>\n", fp);
+        if (mp_svg_text_width(band->label, FONT) + 4 <= w) { /* only where it fits: no "warmu|outbreak" */
+            fprintf(fp, "<text class=\"band-label\" x=\"%.1f\" y=\"%.1f\" fill=\"#444\">", x + 2,
+                    f.y0 - 3);
+            mp_svg_text(fp, band->label);
+            fputs("</text>\n", fp);
+        }
+    }
     axes(fp, &f, 0, NULL, s->ylabel);
+    /* bar labels: every k-th, so that each has its room */
+    double lw = 0;
+    for (size_t b = 0; s->bar_labels && b < s->nbars; b++)
+        lw = fmax(lw, mp_svg_text_width(s->bar_labels[b], FONT) + 6);
+    size_t every = lw > bw ? (size_t)ceil(lw / bw) : 1;
     for (size_t b = 0; b < s->nbars; b++) {
         double base = 0;
         for (size_t l = 0; l < s->nlayers; l++) {
@@ -270,9 +347,10 @@ void mp_svg_stacked_bars(FILE *fp, const struct mp_svg_stack *s)
             fprintf(fp, ": %s</title></rect>\n", buf);
             base += v;
         }
-        if (s->bar_labels && (s->nbars <= 16 || b % ((s->nbars + 15) / 16) == 0)) {
-            fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555\">", f.x0 + bw * ((double)b + 0.5),
-                    f.y0 + f.h + 14);
+        if (s->bar_labels && b % every == 0) { /* centred under its bar, kept within the plot's width */
+            double tw = mp_svg_text_width(s->bar_labels[b], FONT);
+            double x = fmax(f.x0, fmin(f.x0 + bw * ((double)b + 0.5) - tw / 2, f.x0 + f.w - tw));
+            fprintf(fp, "<text class=\"bar-label\" x=\"%.1f\" y=\"%.1f\" fill=\"#555\">", x, f.y0 + f.h + 16);
             mp_svg_text(fp, s->bar_labels[b]);
             fputs("</text>\n", fp);
         }

@@ -13,6 +13,11 @@ void mp_svg_text(FILE *fp, const char *s);
 const char *mp_svg_color(size_t i);
 /* A short number for axis labels: 950, 12.5k, 1.25M. */
 void mp_svg_short(double v, char *buf, size_t n);
+/* The width of a text at a font size, estimated (system-ui: about 0.6 em a Latin
+ * character, 1 em a CJK one), to keep labels from colliding. */
+double mp_svg_text_width(const char *s, double font_size);
+/* s into buf, cut at a character boundary with "..." so that it fits `width`. */
+char *mp_svg_fit(char *buf, size_t n, const char *s, double width, double font_size);
 
 /* <svg> with a viewBox of w x h and an accessible label; `id` may be NULL. */
 void mp_svg_open(FILE *fp, double w, double h, const char *id, const char *label);
@@ -61,9 +66,15 @@ struct mp_svg_stack {
     const char *const *bar_labels;   /* [nbars], may be NULL */
     const struct mp_svg_band *bands;
     size_t nbands;
+    /* Events named above the bars over their whole stretch (the label says name and dates;
+     * color unused); labels that would overlap go on a second row. */
+    const struct mp_svg_band *events;
+    size_t nevents;
 };
 
-/* Bars of stacked layers (spend by channel per period) over shaded bands, with a legend. */
+/* Bars of stacked layers (spend by channel per period) over shaded bands, with a legend.
+ * A band's label is written only where it fits its band (the page lists them all); bar
+ * labels are thinned to what the width holds. */
 void mp_svg_stacked_bars(FILE *fp, const struct mp_svg_stack *s);
 
 struct mp_svg_hbar {

@@ -41,6 +41,9 @@ static const char plan_text[] =
     "    lift: 1.8\n"
     "    spillover: 0.25\n"
     "    channels: [p4p]\n"
+    "milestones:\n"
+    "  - {name: 预售开始, at: '2027-02-01 20:05', owner: 'Li <li@example.cn>', note: 'deposit: 50'}\n"
+    "  - {name: '2027', at: 2027-02-10}\n"
     "channels:\n"
     "  - id: p4p\n"
     "    name: P4P keyword ads\n"
@@ -120,6 +123,15 @@ static void round_trip(void **state)
         assert_int_equal(b->events[0].to[ph], a->events[0].to[ph]);
     }
     assert_true(b->events[0].lift == 1.8 && b->events[0].spillover == 0.25 && b->events[0].warmup_lift == 1);
+    assert_int_equal(b->nmilestones, 2);
+    assert_string_equal(b->milestones[0].name, "预售开始");
+    assert_int_equal(b->milestones[0].day, mp_days_from_civil(2027, 2, 1));
+    assert_int_equal(b->milestones[0].minute, 20 * 60 + 5);
+    assert_string_equal(b->milestones[0].owner, "Li <li@example.cn>");
+    assert_string_equal(b->milestones[0].note, "deposit: 50");
+    assert_string_equal(b->milestones[1].name, "2027");
+    assert_int_equal(b->milestones[1].minute, -1);
+    assert_null(b->milestones[1].owner);
     assert_int_equal(b->nchannels, 4);
     const struct mp_channel *p4p = &b->channels[0];
     assert_string_equal(p4p->name, "P4P keyword ads");
