@@ -94,6 +94,8 @@ enum mp_status mp_diff_side_load_json(const char *path, mp_diff_side *s, mp_erro
     json_error_t je;
     json_t *root = json_loadf(fp, 0, &je);
     fclose(fp);
+    if (!root && json_error_code(&je) == json_error_out_of_memory)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
     if (!root)
         return mp_fail(err, MP_EINPUT, "%s:%d:%d: not JSON: %s", path, je.line, je.column, je.text);
     const json_t *plan = json_object_get(root, "plan"), *kpis = json_object_get(root, "kpis");
