@@ -54,6 +54,14 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return 2;
 }
 
+void cli_say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say("", fmt, ap);
+    va_end(ap);
+}
+
 void cli_warn(const char *fmt, ...)
 {
     va_list ap;

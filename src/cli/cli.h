@@ -66,6 +66,8 @@ enum mp_status cli_output(const char *path, int format, const struct cli_writers
 int cli_output_arg(const char *cmd, const char *flag, const char *path);
 /* Parse a whole number/real argument; 0 on success. */
 int cli_parse_double(const char *s, double *out);
+/* Print "mplan: MSG" on stderr (escaped like every message). */
+void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a warning line on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

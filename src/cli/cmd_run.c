@@ -1,9 +1,11 @@
 /* mplan run PLAN.yaml: strategies -> allocator -> forecast -> goals -> output. */
 #include <getopt.h>
+#include <math.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "io/table.h"
 #include "mplan/run.h"
 
 static const char run_help[] =
@@ -113,10 +115,24 @@ int cmd_run(int argc, char **argv)
     if (st == MP_OK && !o.quiet)
         for (size_t i = 0; i < mp_run_warning_count(run); i++)
             cli_warn("%s: %s", o.plan, mp_run_warning(run, i));
-    if (st == MP_OK && o.strict)
-        for (size_t i = 0; i < mp_run_goal_count(run); i++)
-            if (!mp_run_goal(run, i)->met)
-                rc = 1;
+    if (st == MP_OK && o.strict) { /* exit 1, and one line saying why (for scripts that write -o) */
+        char line[1024], a[64], b[64];
+        size_t n = 0, used = 0;
+        for (size_t i = 0; i < mp_run_goal_count(run); i++) {
+            const mp_goal_result *g = mp_run_goal(run, i);
+            if (g->met)
+                continue;
+            int dec = fabs(g->target) < 100 ? 2 : 0;
+            int w = snprintf(line + used, sizeof line - used, "%s%s (%s of %s)", n++ ? ", " : "", g->kpi,
+                             mp_fmt_num(g->forecast, dec, a, sizeof a), mp_fmt_num(g->target, dec, b, sizeof b));
+            if (w > 0 && (size_t)w < sizeof line - used)
+                used += (size_t)w;
+        }
+        if (n) {
+            rc = 1;
+            cli_say("%s: %zu goal%s missed: %s", o.plan, n, n == 1 ? "" : "s", line);
+        }
+    }
 
 done:
     if (st != MP_OK)

@@ -115,7 +115,19 @@ static enum mp_status per_period(struct loader *L, const struct mp_ynode *seq, c
     int T = L->plan->T;
     char what[320];
     snprintf(what, sizeof what, "'%.100s'", name);
-    MP_TRY(mp_ynode_expect(&L->doc, seq, MP_Y_SEQ, what, L->err));
+    if (seq->type == MP_Y_SCALAR) { /* one number for every period */
+        double *v = arr(L, (size_t)T, sizeof *v);
+        if (!v)
+            return oom(L);
+        MP_TRY(mp_ynode_number(&L->doc, seq, what, lo, hi, flags, &v[0], L->err));
+        for (int t = 1; t < T; t++)
+            v[t] = v[0];
+        *out = v;
+        return MP_OK;
+    }
+    if (seq->type != MP_Y_SEQ)
+        return mp_ydoc_fail(&L->doc, seq, L->err, "%s must be a number (the same every period) or a list of %d "
+                            "numbers (one per period), got %s", what, T, mp_ynode_describe(seq));
     if (seq->n != (size_t)T)
         return mp_ydoc_fail(&L->doc, seq, L->err, "%s must list %d numbers (one per period), got %zu",
                             what, T, seq->n);
@@ -247,29 +259,17 @@ static enum mp_status load_demand(struct loader *L, const struct mp_ynode *root)
     static const char *const baseline_keys[] = {"gmv", "orders", NULL};
     const struct mp_ynode *b, *n;
     MP_TRY(submap(L, root, "", "baseline", 0, baseline_keys, &b));
-    if (b && (n = mp_ymap_get(b, "gmv")) && n->type == MP_Y_SEQ) {
+    /* baseline: {gmv: N or [per period], orders: N or [per period]}; gmv required in it */
+    if (b)
+        MP_TRY(get(L, b, "baseline.", "gmv", 1, &n));
+    if (b) {
         MP_TRY(per_period(L, n, "baseline.gmv", 0, MP_MAX_MONEY, 0, &p->baseline));
-    } else {
-        double gmv = 0;
-        if (b)
-            MP_TRY(num(L, b, "baseline.", "gmv", 1, 0, MP_MAX_MONEY, 0, &gmv));
-        if (!(p->baseline = arr(L, T, sizeof *p->baseline)))
-            return oom(L);
-        for (size_t t = 0; t < T; t++)
-            p->baseline[t] = gmv;
+    } else if (!(p->baseline = arr(L, T, sizeof *p->baseline))) {
+        return oom(L);
     }
     /* The orders of the organic GMV, so the store's AOV has both of one scope. */
-    n = b ? mp_ymap_get(b, "orders") : NULL;
-    if (n && n->type == MP_Y_SEQ) {
+    if (b && (n = mp_ymap_get(b, "orders")))
         MP_TRY(per_period(L, n, "baseline.orders", 0, MP_MAX_MONEY, 0, &p->baseline_orders));
-    } else if (n) {
-        double orders = 0;
-        MP_TRY(num(L, b, "baseline.", "orders", 1, 0, MP_MAX_MONEY, 0, &orders));
-        if (!(p->baseline_orders = arr(L, T, sizeof *p->baseline_orders)))
-            return oom(L);
-        for (size_t t = 0; t < T; t++)
-            p->baseline_orders[t] = orders;
-    }
     if ((n = mp_ymap_get(root, "season"))) {
         MP_TRY(per_period(L, n, "season", 0, MP_MAX_FACTOR, MP_Y_LO_OPEN, &p->season));
     } else {

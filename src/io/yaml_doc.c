@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "core/date.h"
@@ -547,6 +548,9 @@ const char *mp_suggest(const char *word, const char *const *cands, size_t n)
 {
     const char *best = NULL;
     size_t bestd = SIZE_MAX, wl = strlen(word);
+    for (size_t i = 0; i < n; i++) /* GMV for gmv: the case is the whole difference */
+        if (strcasecmp(word, cands[i]) == 0)
+            return cands[i];
     for (size_t i = 0; i < n; i++) {
         size_t d = edit_distance(word, cands[i]);
         size_t cl = strlen(cands[i]);
@@ -649,6 +653,52 @@ static void range_text(double lo, double hi, unsigned flags, char *buf, size_t s
         snprintf(buf, size, "in %c%g, %g%c", lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
 }
 
+/* What to write instead of a number as people type it in a spreadsheet: "8%", "3,200,000",
+ * "¥3000", "30万", or a number in quotes; "" when the text is none of these. */
+static const char *number_hint(const struct mp_ynode *n, char *buf, size_t size)
+{
+    char t[128];
+    double v;
+    const char *s = n->str;
+    size_t len = strlen(s), k = 0;
+    if (n->type != MP_Y_SCALAR || len == 0 || len >= sizeof t)
+        return "";
+    if (!n->plain && mp_ynum_parse(s, &v) == 0)
+        snprintf(buf, size, " (a number in quotes is text: write %s without them)", s);
+    else if (s[len - 1] == '%' && (memcpy(t, s, len - 1), t[len - 1] = '\0', mp_ynum_parse(t, &v) == 0))
+        snprintf(buf, size, " (a share is a fraction: write %.10g for %s)", v / 100, s);
+    else if (len > 3 && strcmp(s + len - 3, "\xe4\xb8\x87") == 0 && /* 万 */
+             (memcpy(t, s, len - 3), t[len - 3] = '\0', mp_ynum_parse(t, &v) == 0))
+        snprintf(buf, size, " (write the whole number: %.10g for %s)", v * 1e4, s);
+    else {
+        /* a currency sign in front, thousands separators inside */
+        const char *p = s;
+        static const char *const signs[] = {"\xc2\xa5", "\xef\xbf\xa5", "$", "\xe2\x82\xac", "RMB", "CNY"};
+        int sign = 0;
+        for (size_t i = 0; i < sizeof signs / sizeof *signs; i++)
+            if (strncmp(p, signs[i], strlen(signs[i])) == 0) {
+                p += strlen(signs[i]);
+                sign = 1;
+                break;
+            }
+        int commas = 0;
+        for (; *p && k + 1 < sizeof t; p++)
+            if (*p == ',')
+                commas++;
+            else
+                t[k++] = *p;
+        t[k] = '\0';
+        if ((sign || commas) && mp_ynum_parse(t, &v) == 0)
+            snprintf(buf, size, " (write %s: %s)", t,
+                     sign && commas ? "no currency sign, no thousands separators"
+                     : sign         ? "no currency sign"
+                                    : "no thousands separators");
+        else
+            return "";
+    }
+    return buf;
+}
+
 enum mp_status mp_ynode_number(const struct mp_ydoc *doc, const struct mp_ynode *n,
                                const char *what, double lo, double hi, unsigned flags,
                                double *out, mp_error *err)
@@ -659,9 +709,11 @@ enum mp_status mp_ynode_number(const struct mp_ydoc *doc, const struct mp_ynode 
     if (rc == -2)
         return mp_ydoc_fail(doc, n, err, "%s must be a finite number, got %s", what,
                             mp_ynode_show(n, got, sizeof got));
-    if (rc != 0)
-        return mp_ydoc_fail(doc, n, err, "%s must be a number, got %s", what,
-                            mp_ynode_show(n, got, sizeof got));
+    if (rc != 0) {
+        char hint[160];
+        return mp_ydoc_fail(doc, n, err, "%s must be a number, got %s%s", what,
+                            mp_ynode_show(n, got, sizeof got), number_hint(n, hint, sizeof hint));
+    }
     int below = (flags & MP_Y_LO_OPEN) ? v <= lo : v < lo;
     int above = (flags & MP_Y_HI_OPEN) ? v >= hi : v > hi;
     if (below || above) {

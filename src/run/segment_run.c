@@ -179,7 +179,18 @@ static enum mp_status run_open(struct seg_run *r, const char *path, const mp_seg
     r->ncols = mp_csv_ncols(r->csv);
     r->key = 0;
     if (o->key && (r->key = mp_csv_find(r->csv, o->key)) < 0) {
-        st = mp_fail(err, MP_EUSAGE, "%s: no key column '%s'", mp_csv_name(r->csv), o->key);
+        char cols[400]; /* the header, as the rule errors list it */
+        size_t used = 0;
+        cols[0] = '\0';
+        for (size_t c = 0; c < r->ncols; c++) {
+            int w = snprintf(cols + used, sizeof cols - used, "%s%s", c ? ", " : "", mp_csv_colname(r->csv, c));
+            if (w < 0 || (size_t)w >= sizeof cols - used - 6) {
+                snprintf(cols + (used < sizeof cols - 6 ? used : sizeof cols - 6), 6, ", ...");
+                break;
+            }
+            used += (size_t)w;
+        }
+        st = mp_fail(err, MP_EUSAGE, "%s: no key column '%s' (the header has: %s)", mp_csv_name(r->csv), o->key, cols);
         run_free(r);
         return st;
     }

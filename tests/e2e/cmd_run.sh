@@ -50,6 +50,8 @@ grep -q "^Goals" "$TMP/out" && grep -q "NO" "$TMP/out" && grep -q "667" "$TMP/ou
     && ok "table: allocation and goals" || fail "table" "$(cat "$TMP/out")"
 
 expect_exit "--strict exits 1 when a goal is missed" 1 "$MPLAN" run "$plan" --strict --format json
+# and says which, for scripts that write -o: GMV 1000(1 - e^-4/3) + 500(1 - e^-4/3) + 100 = 1,205
+expect_err "--strict names the missed goal" "two-exp.yaml: 1 goal missed: gmv (1,205 of 1,300)"
 
 expect_exit "-o writes the file" 0 "$MPLAN" run "$plan" --format json -o "$TMP/r.json"
 $PY -c "import json,sys; json.load(open(sys.argv[1]))" "$TMP/r.json" && [ ! -s "$TMP/out" ] \
@@ -70,6 +72,21 @@ expect_exit "--help exits 0" 0 "$MPLAN" run --help
 grep -q "usage: mplan run" "$TMP/out" && ok "--help prints usage" || fail "--help" "no usage"
 expect_exit "mplan help run" 0 "$MPLAN" help run
 expect_exit "unknown command exits 2" 2 "$MPLAN" frobnicate
+
+# One number for every period: `spend: 1500` and `season: 1.2` as a spreadsheet user writes
+# them; a's GMV each week is 1500 x roas 2 x season 1.2 = 3600.
+cat >"$TMP/const.yaml" <<'YAML'
+mplan: 1
+budget: {total: 100000}
+horizon: {start: 2027-01-04, periods: 4, period: week}
+season: 1.2
+channels:
+  - {id: a, kind: paid, response: {curve: linear, roas: 2}, spend: 1500}
+  - {id: b, kind: paid, response: {curve: linear, roas: 3}}
+YAML
+expect_exit "spend: and season: take one number for every period" 0 "$MPLAN" run "$TMP/const.yaml" --format csv
+[ "$(grep -c '^a,[1-4],.*,1500.00,1500.00,3600.00,' "$TMP/out")" = 4 ] && ok "constant spend 1500 gives GMV 3600 each week" \
+    || fail "constant spend" "$(head -5 "$TMP/out")"
 
 for ex in examples/*/plan.yaml; do
     expect_exit "example $ex runs" 0 "$MPLAN" run "$ex" --format json

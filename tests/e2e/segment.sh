@@ -378,4 +378,8 @@ expect_exit "a score for some rows only is exit 4 (with --labels)" 4 "$MPLAN" se
     expect_err "a score for some rows only: rows named" "before.csv:6 has one, $TMP/before.csv:2 not"
 expect_exit "empty label is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack "$TMP/badpack" --rule empty &&
     expect_err "empty label: said" "returned an empty label"
+# --key naming a column the file lacks: the message lists the header it has
+printf 'customer_id,orders\nC1,2\n' >"$TMP/key.csv"
+expect_exit "--key naming no column is a usage error" 2 "$MPLAN" segment "$TMP/key.csv" --pack rules/rfm --rule score --key id
+expect_err "--key error lists the header" "no key column 'id' (the header has: customer_id, orders)"
 finish
