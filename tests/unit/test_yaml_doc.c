@@ -328,7 +328,7 @@ static void test_numbers_strict(void **state)
     number_bad("010", all_lo, all_hi, 0, "t.yaml:1:4: 'v' must be a number, got '010'");
     number_bad("1e", all_lo, all_hi, 0, "t.yaml:1:4: 'v' must be a number, got '1e'");
     number_bad(".", all_lo, all_hi, 0, "t.yaml:1:4: 'v' must be a number, got '.'");
-    number_bad("'5'", all_lo, all_hi, 0, "t.yaml:1:4: 'v' must be a number, got the quoted string \"5\"");
+    number_bad("'5'", all_lo, all_hi, 0, "t.yaml:1:4: 'v' must be a number, got the quoted string \"5\" (a number in quotes is text: write 5 without them)");
     number_bad("", all_lo, all_hi, 0, "t.yaml:1:3: 'v' must be a number, got nothing");
     number_bad("[1]", all_lo, all_hi, 0, "t.yaml:1:4: 'v' must be a number, got a sequence");
     number_bad("1e999", all_lo, all_hi, 0, "t.yaml:1:4: 'v' must be a finite number, got '1e999'");
