@@ -660,8 +660,10 @@ static const char *number_hint(const struct mp_ynode *n, char *buf, size_t size)
     char t[128];
     double v;
     const char *s = n->str;
+    if (n->type != MP_Y_SCALAR || !s) /* a map or a list has no text */
+        return "";
     size_t len = strlen(s), k = 0;
-    if (n->type != MP_Y_SCALAR || len == 0 || len >= sizeof t)
+    if (len == 0 || len >= sizeof t)
         return "";
     if (!n->plain && mp_ynum_parse(s, &v) == 0)
         snprintf(buf, size, " (a number in quotes is text: write %s without them)", s);
