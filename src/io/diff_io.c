@@ -94,7 +94,8 @@ enum mp_status mp_diff_side_load_json(const char *path, mp_diff_side *s, mp_erro
     json_error_t je;
     json_t *root = json_loadf(fp, 0, &je);
     fclose(fp);
-    if (!root && json_error_code(&je) == json_error_out_of_memory)
+    /* jansson out of memory: the code says so, or (in its reader) no position and no text */
+    if (!root && (json_error_code(&je) == json_error_out_of_memory || (je.line < 0 && !je.text[0])))
         return mp_fail(err, MP_ENOMEM, "out of memory");
     if (!root)
         return mp_fail(err, MP_EINPUT, "%s:%d:%d: not JSON: %s", path, je.line, je.column, je.text);

@@ -66,8 +66,6 @@ sweep "oom run csv" 1 "$FI" run "$plan" --format csv
 sweep "oom whatif" 1 "$FI" whatif "$plan" --budget 3000..5000/3 --format json
 sweep "oom review" "$(stride 2)" "$FI" review "$plan" "$TMP/act.csv" --format json
 sweep "oom report" 1 "$FI" report "$plan" --actuals "$TMP/act.csv" -o -
-"$FI" run "$plan" --format json -o "$TMP/a.json" && \
-    sweep "oom diff" "$(stride 2)" "$FI" diff "$TMP/a.json" tests/e2e/plans/diff-b.yaml --format json
 sweep "oom segment --header" "$(stride 3)" "$FI" segment "$TMP/cust.csv" --header "$head" --pack rules/aipl --rule stage --format json --jobs 1 --quiet
 sweep "oom pack check" "$(stride 2)" "$FI" pack check rules/roi-greedy
 sweep "oom run with packs" "$(stride 3)" "$FI" run tests/e2e/plans/two-exp-lua.yaml --format json
