@@ -124,6 +124,7 @@ SRC_CORE := \
 	src/core/allocate.c \
 	src/core/override.c \
 	src/core/whatif.c \
+	src/core/diff.c \
 	src/core/review.c \
 	src/core/fit.c \
 	src/core/fit_history.c \
@@ -156,6 +157,7 @@ SRC_IO := \
 	src/io/history.c \
 	src/io/fit_out.c \
 	src/io/review_out.c \
+	src/io/diff_io.c \
 	src/io/report_html.c \
 	src/io/calendar_ics.c \
 	src/io/csv.c \
@@ -190,6 +192,7 @@ SRC_LUA := \
 # segment runner; no Lua headers.
 SRC_RUN := \
 	src/run/run.c \
+	src/run/review_run.c \
 	src/run/segment_run.c \
 	src/run/fit_run.c
 
@@ -205,6 +208,7 @@ SRC_CLI := \
 	src/cli/cmd_whatif.c \
 	src/cli/cmd_review.c \
 	src/cli/cmd_fit.c \
+	src/cli/cmd_diff.c \
 	src/cli/cmd_report.c \
 	src/cli/cmd_calendar.c \
 	src/cli/cmd_segment.c \

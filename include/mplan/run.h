@@ -118,4 +118,10 @@ MP_API enum mp_status mp_plan_whatif(const mp_plan *plan, const mp_run_opts *opt
                               void (*progress)(void *ctx, size_t done, size_t total), void *ctx,
                               mp_whatif **out, mp_error *err);
 
+/* mp_whatif_goal_budget with each budget run as mp_plan_whatif runs a scenario: the
+ * budget.total at which goal `goal` (an index into the plan's goals) is met, within `tol`;
+ * NAN when none up to 16 times the budget (or down to the minimums) meets it. */
+MP_API enum mp_status mp_plan_goal_budget(const mp_plan *plan, const mp_run_opts *opts, size_t goal, double tol,
+                                          double *budget, mp_error *err);
+
 #endif

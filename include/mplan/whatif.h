@@ -90,4 +90,14 @@ MP_API void mp_whatif_free(mp_whatif *w);
  * or by "mroas" when kpi is -1; absent values last; ties keep their order. */
 MP_API void mp_whatif_sort(mp_whatif *w, int kpi);
 
+/* The budget.total (the reserve share kept) at which goal `goal` of `plan` is met, by
+ * bisection on single-budget sweeps of mp_whatif_run with `hooks`: upwards from the plan's
+ * budget up to 16 times it, or, for a goal that more money moves away from (a ratio such as
+ * roas), downwards to where the channels' minimums and the fixed lines stop it. The answer
+ * is within `tol` (money) of the edge, on the side that meets the goal: the least budget that
+ * meets it going up, the most going down. *budget is the plan's own budget when it already
+ * meets the goal and NAN when no budget in that range does. */
+MP_API enum mp_status mp_whatif_goal_budget(const mp_plan *plan, size_t goal, const mp_whatif_hooks *hooks,
+                                            double tol, double *budget, mp_error *err);
+
 #endif

@@ -8,6 +8,7 @@ int cmd_run(int argc, char **argv);
 int cmd_whatif(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

@@ -8,7 +8,9 @@
 #include "io/actuals.h"
 #include "io/report_html.h"
 #include "mplan/run.h"
+#include "io/review_out.h"
 #include "run/result.h"
+#include "run/review_run.h"
 
 static const char report_help[] =
     "usage: mplan report PLAN.yaml [--actuals ACTUALS.csv] [--abtest RESULTS.csv] [--threshold R] -o REPORT.html\n"
@@ -17,7 +19,8 @@ static const char report_help[] =
     "network), readable on a phone and printable: allocation by channel over the periods\n"
     "with the event phases shaded, each channel's response curve with the chosen spend and\n"
     "its marginal ROAS, the funnel and audience segments, the KPIs and goal attainment, and\n"
-    "with --actuals the plan-vs-actual variance and refits (as mplan review).\n"
+    "with --actuals the plan-vs-actual variance and refits, and what to do with the periods\n"
+    "left (changes vs plan, goals at risk, the revised allocation), as mplan review.\n"
     "\n"
     "  -a, --actuals FILE   actuals CSV (docs/plan-format.md)\n"
     "  --abtest FILE        an A/B test's results (as mplan abtest analyze reads them): an\n"
@@ -71,9 +74,9 @@ int cmd_report(int argc, char **argv)
     mp_error err = {0};
     mp_plan *plan = NULL;
     mp_actuals *act = NULL;
-    mp_review *rv = NULL;
     mp_run *run = NULL;
     struct cli_abtest *ab = NULL;
+    struct mp_review_bundle b = {0};
     enum mp_status st = mp_plan_load(argv[optind], &plan, &err);
     if (st == MP_OK)
         st = cli_units(plan, units, &err);
@@ -81,20 +84,24 @@ int cmd_report(int argc, char **argv)
         st = cli_abtest_load(abtest, &ab, &err);
     if (st == MP_OK && actuals)
         st = mp_actuals_load(actuals, plan, &act, &err);
-    if (st == MP_OK)
+    if (st == MP_OK && act) /* the plan, the variance, and what to do with the periods left */
+        st = mp_review_bundle_run(plan, NULL, act, threshold, 1, &b, &err);
+    else if (st == MP_OK)
         st = mp_plan_run(plan, NULL, &run, &err);
-    if (st == MP_OK && act)
-        st = mp_review_run(mp_run_plan(run), mp_run_forecast(run), act, threshold, &rv, &err);
     if (st == MP_OK) {
-        struct mp_run_result res;
-        mp_run_result_of(run, &res);
+        struct mp_run_result res, rest = {0};
+        mp_run_result_of(act ? b.planned : run, &res);
+        if (b.rest)
+            mp_run_result_of(b.rest, &rest);
+        struct mp_review_view view = {.plan = res.plan, .rv = b.rv, .plan_path = argv[optind], .actuals_path = actuals,
+                                      .remaining = b.rest ? &rest : NULL, .stay = b.stay, .actions = b.actions};
         struct mp_report r = {.plan = res.plan, .alloc = res.alloc, .fc = res.fc, .goals = res.goals,
-                              .ngoals = res.ngoals, .allocatable = res.allocatable, .rv = rv, .actuals_path = actuals,
-                              .eq = res.eq, .abtest = ab ? cli_abtest_view(ab) : NULL};
+                              .ngoals = res.ngoals, .allocatable = res.allocatable, .rv = b.rv, .actuals_path = actuals,
+                              .eq = res.eq, .review = b.actions ? &view : NULL, .abtest = ab ? cli_abtest_view(ab) : NULL};
         st = cli_output(output, -1, &report_writers, &r, &err);
     }
     cli_abtest_free(ab);
-    mp_review_free(rv);
+    mp_review_bundle_free(&b);
     mp_actuals_free(act);
     mp_run_free(run);
     mp_plan_free(plan);

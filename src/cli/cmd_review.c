@@ -16,6 +16,7 @@
 #include "mplan/review.h"
 #include "mplan/run.h"
 #include "run/result.h"
+#include "run/review_run.h"
 
 static const char review_help[] =
     "usage: mplan review PLAN.yaml ACTUALS.csv [--threshold R] [--write-plan FILE]\n"
@@ -152,70 +153,48 @@ int cmd_review(int argc, char **argv)
         return rc;
 
     mp_error err = {0};
-    mp_plan *plan = NULL, *revised = NULL;
+    mp_plan *plan = NULL;
     mp_actuals *act = NULL;
-    mp_review *rv = NULL;
-    mp_alloc *stay_alloc = NULL;
-    mp_forecast *stay = NULL;
-    mp_run *planned = NULL, *rest = NULL;
+    struct mp_review_bundle b = {0};
     enum mp_status st = mp_plan_load(o.plan, &plan, &err);
     if (st == MP_OK)
         st = cli_units(plan, o.units, &err);
     if (st == MP_OK)
         st = mp_actuals_load(o.actuals, plan, &act, &err);
-    if (st == MP_OK)
-        st = mp_plan_run(plan, NULL, &planned, &err);
-    if (st == MP_OK)
-        st = mp_review_run(mp_run_plan(planned), mp_run_forecast(planned), act, o.threshold, &rv, &err);
-    if (st != MP_OK)
-        goto done;
-    int left = act->done < mp_plan_periods(plan);
-    if (!left && o.write_plan) {
+    if (st == MP_OK && act->done >= mp_plan_periods(plan) && o.write_plan)
         st = mp_fail(&err, MP_EINFEASIBLE, "%s: the actuals cover the whole horizon: no plan is left to write",
                      o.actuals);
+    if (st == MP_OK)
+        st = mp_review_bundle_run(plan, NULL, act, o.threshold, 1, &b, &err);
+    if (st != MP_OK)
         goto done;
-    }
-    if (left) {
-        if ((st = mp_run_revise(plan, planned, act, rv, &revised, &err)) != MP_OK)
-            goto done;
-        if ((st = mp_plan_run(revised, NULL, &rest, &err)) != MP_OK)
-            goto done;
-        if (!(stay_alloc = mp_review_remaining_alloc(mp_run_plan(rest), mp_run_alloc(planned), act->done))) {
-            st = mp_fail(&err, MP_ENOMEM, "out of memory");
-            goto done;
-        }
-        if ((st = mp_forecast_run(mp_run_plan(rest), stay_alloc, &stay, &err)) != MP_OK)
-            goto done;
-        if (o.write_plan && (st = write_plan(o.write_plan, revised, &o, &err)) != MP_OK)
-            goto done;
-    }
+    if (b.revised && o.write_plan && (st = write_plan(o.write_plan, b.revised, &o, &err)) != MP_OK)
+        goto done;
     struct mp_run_result remaining = {0};
-    if (left)
-        mp_run_result_of(rest, &remaining);
-    struct mp_review_view view = {.plan = mp_run_plan(planned), .rv = rv, .plan_path = o.plan, .actuals_path = o.actuals,
-                                  .remaining = left ? &remaining : NULL, .stay = stay};
+    if (b.rest)
+        mp_run_result_of(b.rest, &remaining);
+    struct mp_review_view view = {.plan = mp_run_plan(b.planned), .rv = b.rv, .plan_path = o.plan,
+                                  .actuals_path = o.actuals, .remaining = b.rest ? &remaining : NULL, .stay = b.stay,
+                                  .actions = b.actions};
     st = cli_output_ex(o.output, o.format, o.bom ? CLI_OUT_BOM : 0, &review_writers, &view, &err);
     if (st == MP_OK && !o.quiet) {
+        size_t T = (size_t)mp_plan_periods(plan);
         for (size_t c = 0; c < mp_plan_channel_count(plan); c++) {
             int any = 0;
             for (int t = 0; t < act->done; t++)
-                any |= act->seen[c * (size_t)mp_plan_periods(plan) + (size_t)t];
-            if (!any && mp_run_forecast(planned)->by_channel[c].spend > 0)
+                any |= act->seen[c * T + (size_t)t];
+            /* a channel that planned nothing for these periods has nothing to report */
+            if (!any && b.rv->plan_channel[c].spend > 0)
                 cli_warn("%s: no rows for channel '%s': its actuals are taken as zero", o.actuals,
                          mp_plan_channel_id(plan, c));
         }
-        for (size_t i = 0; revised && i < mp_plan_warning_count(revised); i++)
-            cli_warn("%s: %s", o.write_plan ? o.write_plan : "revised plan", mp_plan_warning(revised, i));
+        for (size_t i = 0; b.revised && i < mp_plan_warning_count(b.revised); i++)
+            cli_warn("%s: %s", o.write_plan ? o.write_plan : "revised plan", mp_plan_warning(b.revised, i));
     }
 done:
     rc = st == MP_OK ? 0 : cli_fail(&err);
-    mp_forecast_free(stay);
-    mp_alloc_free(stay_alloc);
-    mp_run_free(rest);
-    mp_run_free(planned);
-    mp_review_free(rv);
+    mp_review_bundle_free(&b);
     mp_actuals_free(act);
-    mp_plan_free(revised);
     mp_plan_free(plan);
     return rc;
 }

@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "allocate the budget of PLAN.yaml and forecast KPIs and goals"},
     {"whatif", cmd_whatif, "re-allocate PLAN.yaml under other budgets, values or scenarios"},
     {"review", cmd_review, "compare ACTUALS.csv with PLAN.yaml, refit, re-allocate what is left"},
+    {"diff", cmd_diff, "compare two plans or saved runs by channel, period and goal"},
     {"fit", cmd_fit, "estimate response curves and carry-over from HISTORY.csv"},
     {"report", cmd_report, "write PLAN.yaml (and actuals) as one self-contained HTML page"},
     {"calendar", cmd_calendar, "write the phases, channel windows and deadlines as iCalendar"},

@@ -625,3 +625,131 @@ mp_alloc *mp_review_remaining_alloc(const mp_plan *revised, const mp_alloc *plan
                 a->spend[c * T + t] = planned->spend[c * T0 + (size_t)done + t];
     return a;
 }
+
+/* ---- what to do with the rest ---- */
+
+void mp_review_actions_free(mp_review_actions *a)
+{
+    if (!a)
+        return;
+    free(a->change);
+    free(a->goal);
+    free(a);
+}
+
+/* Channel c's line: where its money for the remaining periods went, and why. */
+static void change_of(const mp_review_inputs *in, size_t c, mp_review_change *ch)
+{
+    const struct mp_channel *rc = &in->rest->channels[c];
+    size_t T = (size_t)in->rest->T, T0 = (size_t)in->planned->T, done = (size_t)in->done;
+    double gmv_plan = 0;
+    ch->channel = c;
+    ch->planned = ch->revised = 0;
+    for (size_t t = 0; t < T; t++) {
+        ch->planned += in->planned_alloc->spend[c * T0 + done + t];
+        gmv_plan += in->planned_fc->cell[c * T0 + done + t].gmv;
+        ch->revised += in->rest_alloc->spend[c * T + t];
+    }
+    const mp_kpis *stay = &in->stay->by_channel[c];
+    if (in->stay_plan)
+        gmv_plan = in->stay_plan->by_channel[c].gmv;
+    ch->roas_plan = ch->planned > 0 ? gmv_plan / ch->planned : NAN;
+    ch->roas_refit = stay->spend > 0 ? stay->gmv / stay->spend : NAN;
+    ch->mroas_planned = in->stay->mroas[c];
+    ch->mroas_level = in->level;
+    double diff = ch->revised - ch->planned, tol = fmax(1, 0.005 * fabs(ch->planned));
+    if (rc->mode != MP_MODE_OPTIMISED) {
+        ch->why = MP_CHANGE_FIXED;
+        return;
+    }
+    if (fabs(diff) <= tol) {
+        ch->why = MP_CHANGE_SAME;
+        return;
+    }
+    int capped = 1, any = 0; /* at the cap in every period it may spend */
+    for (size_t t = 0; t < T; t++)
+        if (rc->active[t]) {
+            any = 1;
+            capped &= in->rest_alloc->spend[c * T + t] >= rc->cap - tol / (double)T;
+        }
+    if (ch->revised >= rc->max - tol || (diff > 0 && any && capped))
+        ch->why = MP_CHANGE_MAX;
+    else if (diff < 0 && ch->revised <= rc->min + tol)
+        ch->why = MP_CHANGE_MIN;
+    else
+        ch->why = isfinite(in->level) ? MP_CHANGE_MROAS : MP_CHANGE_ALLOCATOR;
+}
+
+static void goal_of(const mp_review_inputs *in, const struct mp_goal *g, mp_review_goal *o)
+{
+    int id = mp_kpi_lookup(g->kpi);
+    o->kpi = g->kpi;
+    o->target = g->target;
+    o->lower = id >= 0 && !mp_kpi_higher_is_better((enum mp_kpi_id)id);
+    o->reached = o->projected = o->stay = o->budget_now = o->budget_needed = NAN;
+    o->budget_now = in->rest->budget_total;
+    size_t j = 0;
+    while (j < in->rest->ngoals && strcmp(in->rest->goals[j].kpi, g->kpi) != 0)
+        j++;
+    if (j == in->rest->ngoals) { /* the revised plan dropped it: reached in the spent periods */
+        o->outlook = MP_GOAL_REACHED;
+        o->additive = 1;
+        return;
+    }
+    o->rest_goal = j;
+    const mp_goal_result *r = &in->rest_goals[j], *s = &in->stay_goals[j];
+    /* The revised plan's target is what is left of an additive goal: the rest was reached. */
+    o->additive = (id >= 0 && mp_kpi_additive((enum mp_kpi_id)id) && id != MP_KPI_SPEND) ||
+                  in->rest->goals[j].target != g->target;
+    double base = 0;
+    if (o->additive) {
+        o->reached = g->target - in->rest->goals[j].target;
+        base = o->reached;
+    }
+    o->projected = base + r->forecast;
+    o->stay = base + s->forecast;
+    o->outlook = !r->met ? MP_GOAL_AT_RISK : s->met ? MP_GOAL_ON_TRACK : MP_GOAL_CLOSED;
+    /* the plan's allocation of these periods may cost more than is left (money spent ahead) */
+    o->stay_extra = fmax(0, in->stay->total.spend - in->rest_fc->total.spend);
+}
+
+enum mp_status mp_review_plan_curves(const mp_plan *rest, const mp_plan *planned, mp_plan **out, mp_error *err)
+{
+    *out = mp_plan_clone(rest);
+    if (!*out)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t c = 0; c < rest->nchannels && c < planned->nchannels; c++) {
+        (*out)->channels[c].resp = planned->channels[c].resp;
+        (*out)->channels[c].funnel = planned->channels[c].funnel;
+    }
+    return MP_OK;
+}
+
+enum mp_status mp_review_actions_new(const mp_review_inputs *in, mp_review_actions **out, mp_error *err)
+{
+    *out = NULL;
+    size_t C = in->rest->nchannels, G = in->planned->ngoals;
+    mp_review_actions *a = calloc(1, sizeof *a);
+    if (a) {
+        a->change = calloc(C + 1, sizeof *a->change);
+        a->goal = calloc(G + 1, sizeof *a->goal);
+    }
+    if (!a || !a->change || !a->goal) {
+        mp_review_actions_free(a);
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    a->first = in->done + 1 + in->planned->spent.periods;
+    for (size_t c = 0; c < C; c++) {
+        mp_review_change ch;
+        change_of(in, c, &ch);
+        if (!(ch.planned >= 0.005) && !(ch.revised >= 0.005))
+            continue; /* plans nothing and gets nothing: not news */
+        a->change[a->nchanges++] = ch;
+        a->planned += ch.planned;
+        a->revised += ch.revised;
+    }
+    for (size_t i = 0; i < G; i++)
+        goal_of(in, &in->planned->goals[i], &a->goal[a->ngoals++]);
+    *out = a;
+    return MP_OK;
+}

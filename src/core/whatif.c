@@ -458,3 +458,72 @@ void mp_whatif_sort(mp_whatif *w, int kpi)
         w->rows[i] = k[i].row;
     free(k);
 }
+
+/* ---- the budget a goal needs ---- */
+
+/* Is the goal met at budget B? -1: no allocation (infeasible); other errors are returned. */
+static enum mp_status goal_met_at(const mp_plan *plan, size_t goal, const mp_whatif_hooks *hooks, double B,
+                                  int *met, mp_error *err)
+{
+    mp_whatif_axis axis = {"budget", B, B, 1};
+    mp_whatif *w = NULL;
+    enum mp_status st = mp_whatif_run(plan, &axis, 1, NULL, 0, hooks, &w, err);
+    if (st != MP_OK)
+        return st;
+    const mp_whatif_row *r = &w->rows[0];
+    /* attainment is forecast/target, or target/forecast for a lower-is-better KPI: >= 1 is met
+     * (with the slack of mp_goals_evaluate) */
+    *met = r->status != MP_OK ? -1 : r->attainment[goal] >= 1 - 1e-9;
+    mp_whatif_free(w);
+    return MP_OK;
+}
+
+enum mp_status mp_whatif_goal_budget(const mp_plan *plan, size_t goal, const mp_whatif_hooks *hooks, double tol,
+                                     double *budget, mp_error *err)
+{
+    double B = plan->budget_total;
+    *budget = NAN;
+    if (goal >= plan->ngoals)
+        return mp_fail(err, MP_EUSAGE, "no goal %zu", goal);
+    int met;
+    enum mp_status st = goal_met_at(plan, goal, hooks, B, &met, err);
+    if (st != MP_OK || met == 1) {
+        if (st == MP_OK)
+            *budget = B;
+        return st;
+    }
+    /* up: double until it is met */
+    double lo = B, hi = B;
+    for (int i = 0; i < 4 && st == MP_OK; i++) {
+        hi = 2 * hi;
+        if ((st = goal_met_at(plan, goal, hooks, hi, &met, err)) == MP_OK && met == 1)
+            break;
+        lo = hi;
+    }
+    int up = st == MP_OK && met == 1;
+    if (!up && st == MP_OK) { /* down: halve until it is met or nothing can be allocated */
+        hi = B;
+        for (int i = 0; i < 12 && st == MP_OK; i++) {
+            lo = hi / 2;
+            if ((st = goal_met_at(plan, goal, hooks, lo, &met, err)) != MP_OK || met != 0)
+                break;
+            hi = lo;
+        }
+        if (st != MP_OK || met != 1)
+            return st;
+        /* met at lo, missed at hi: the most budget that still meets it */
+    }
+    /* bisect [lo, hi]: up, missed at lo and met at hi; down, met at lo and missed at hi */
+    for (int i = 0; i < 60 && st == MP_OK && hi - lo > tol; i++) {
+        double mid = lo + (hi - lo) / 2;
+        if ((st = goal_met_at(plan, goal, hooks, mid, &met, err)) != MP_OK)
+            break;
+        if ((met == 1) == up)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    if (st == MP_OK)
+        *budget = up ? hi : lo;
+    return st;
+}

@@ -42,7 +42,9 @@ static const char css[] =
     "td:first-child{font-weight:600;text-align:left}td:first-child::before{content:none}}"
     "@media print{body{background:#fff}main{max-width:none;padding:0}section{break-inside:avoid}"
     "h2{break-after:avoid}.wrap{overflow:visible}table{font-size:.75em}th,td{padding:2px 4px;white-space:normal}"
-    ".wide{display:block}.narrow{display:none}}";
+    ".wide{display:block}.narrow{display:none}}"
+    "td.why{white-space:normal;text-align:left;min-width:12em}ul.goals li{margin:.2em 0}"
+    "#revised th,#changes td:first-child{white-space:normal}";
 
 static void esc(FILE *fp, const char *s)
 {
@@ -683,6 +685,92 @@ static void experiments(FILE *fp, const struct mp_ab_view *v)
     fputs("</section>\n", fp);
 }
 
+/* After a review: what to do with the periods left (review_out's texts), and the revised
+ * allocation, periods numbered as in the campaign. */
+static void actions(FILE *fp, const struct mp_report *r)
+{
+    const struct mp_review_view *v = r->review;
+    const mp_review_actions *a = v->actions;
+    const struct mp_run_result *rest = v->remaining;
+    const mp_plan *rp = rest->plan;
+    char text[2048];
+    fprintf(fp, "<section id=\"actions\"><h2>What to do with periods %d..%d</h2><p>", a->first,
+            mp_review_campaign_period(v->plan, v->plan->T - 1));
+    fputs("Budget left: ", fp);
+    money(fp, rp->budget_total);
+    fputs(". With the refitted curves, staying on plan spends ", fp);
+    money(fp, v->stay->total.spend);
+    fputs(" for GMV ", fp);
+    money(fp, v->stay->total.gmv);
+    fputs("; the re-allocation spends ", fp);
+    money(fp, rest->fc->total.spend);
+    fputs(" for GMV ", fp);
+    money(fp, rest->fc->total.gmv);
+    fputs(".</p>\n", fp);
+    static const int kinds[] = {-1, 1, 0};
+    static const char *const title[] = {"Behind plan", "Ahead of plan", "Spend off plan"};
+    for (int k = 0; k < 3; k++)
+        if (mp_review_performance_line(v, kinds[k], text, sizeof text)[0]) {
+            fprintf(fp, "<p class=\"%s\">%s%s: ", k == 0 ? "no" : k == 1 ? "yes" : "note",
+                    k == 0 ? "&#9660; " : k == 1 ? "&#9650; " : "", title[k]);
+            esc(fp, text);
+            fputs("</p>\n", fp);
+        }
+    fputs("<ul class=\"goals\">\n", fp);
+    for (size_t i = 0; i < a->ngoals; i++) {
+        fprintf(fp, "<li%s>", a->goal[i].outlook == MP_GOAL_AT_RISK ? " class=\"no\"" : "");
+        esc(fp, mp_review_goal_text(&a->goal[i], text, sizeof text));
+        fputs("</li>\n", fp);
+    }
+    fputs("</ul>\n<div class=\"wrap\"><table id=\"changes\"><tr><th>channel</th><th>planned</th><th>re-allocated</th>"
+          "<th>change</th><th>reason</th></tr>\n", fp);
+    for (size_t i = 0; i < a->nchanges; i++) {
+        const mp_review_change *ch = &a->change[i];
+        fputs("<tr><td>", fp);
+        esc(fp, v->plan->channels[ch->channel].name);
+        fputs("</td>", fp);
+        td(fp, "planned");
+        money(fp, ch->planned);
+        fputs("</td>", fp);
+        td(fp, "re-allocated");
+        money(fp, ch->revised);
+        fputs("</td>", fp);
+        td(fp, "change");
+        money(fp, ch->revised - ch->planned);
+        fputs("</td><td class=\"why\" data-label=\"reason\">", fp);
+        esc(fp, mp_review_change_text(ch, text, sizeof text));
+        fputs("</td></tr>\n", fp);
+    }
+    fputs("</table></div>\n<h3>Revised allocation</h3><div class=\"wrap\"><table id=\"revised\"><tr><th>t</th>"
+          "<th>start</th>", fp);
+    size_t T = (size_t)rp->T;
+    for (size_t c = 0; c < rp->nchannels; c++) {
+        fputs("<th>", fp);
+        esc(fp, rp->channels[c].name);
+        fputs("</th>", fp);
+    }
+    fputs("<th>total</th></tr>\n", fp);
+    for (size_t t = 0; t < T; t++) {
+        char day[11];
+        double sum = 0;
+        mp_date_format(rp->period_start[t], day);
+        fprintf(fp, "<tr><td>%d</td>", a->first + (int)t);
+        td(fp, "start");
+        fprintf(fp, "%s</td>", day);
+        for (size_t c = 0; c < rp->nchannels; c++) {
+            double x = rest->alloc->spend[c * T + t];
+            sum += x;
+            td(fp, rp->channels[c].name);
+            money(fp, x);
+            fputs("</td>", fp);
+        }
+        td(fp, "total");
+        money(fp, sum);
+        fputs("</td></tr>\n", fp);
+    }
+    fputs("</table></div></section>\n", fp);
+}
+
 enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err)
 {
     fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n"
@@ -703,6 +791,8 @@ enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_erro
         experiments(fp, r->abtest);
     if (r->rv && (st = variance(fp, r, err)) != MP_OK)
         return st;
+    if (r->review && r->review->actions)
+        actions(fp, r);
     fputs("<footer class=\"note\">Made by mplan from ", fp);
     esc(fp, r->plan->file ? r->plan->file : "the plan");
     fputs(".</footer>\n</main></body></html>\n", fp);

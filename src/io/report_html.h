@@ -10,6 +10,7 @@
 #include "mplan/review.h"
 
 struct mp_ab_view;
+struct mp_review_view;
 
 struct mp_report {
     const mp_plan *plan; /* as planned (strategies applied) */
@@ -22,12 +23,15 @@ struct mp_report {
     const char *actuals_path;
     const mp_equalize_info *eq; /* what equalize reported; NULL for another allocator */
     const struct mp_ab_view *abtest; /* an A/B test read out (--abtest), or NULL */
+    /* with actuals and periods left: the re-allocation and what to do (section "actions") */
+    const struct mp_review_view *review;
 };
 
 /* Sections (each an element id): summary, goals, allocation (stacked spend by channel over
  * periods, phases shaded), curves (one response curve per channel with the chosen spend and
  * its mROAS), funnel (impressions -> clicks -> orders, AIPL sizes when known), kpis, and with
- * actuals variance, with --abtest experiments. */
+ * actuals variance, with --abtest experiments, and, when periods are left, actions (changes vs
+ * plan, goals at risk, the revised allocation). */
 enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err);
 
 #endif

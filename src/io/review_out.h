@@ -14,7 +14,24 @@ struct mp_review_view {
     const char *plan_path, *actuals_path;
     const struct mp_run_result *remaining; /* the revised plan re-allocated; NULL: nothing is left */
     const mp_forecast *stay;  /* the planned allocation of the remaining periods, refitted curves */
+    const mp_review_actions *actions; /* changes vs plan and goals; NULL: nothing is left */
 };
+
+/* Why channel ch's spend moved, in words ("mROAS 2.31 at the planned spend, 3.80 in the
+ * re-allocation"); returns buf. */
+const char *mp_review_change_text(const mp_review_change *ch, char *buf, size_t n);
+/* A goal's call-out ("new_customers projected 30,017 against 40,000 (75.0%); re-allocation
+ * cannot close it (staying on plan: 29,824); about +47,000 budget would ..."); returns buf. */
+const char *mp_review_goal_text(const mp_review_goal *g, char *buf, size_t n);
+/* The rounded extra budget of a call-out: budget_needed - budget_now rounded away from 0 to
+ * two significant digits; NAN when none was found. */
+double mp_review_budget_step(const mp_review_goal *g);
+/* The channels off plan in one line, "p4p (gmv -19.9%, roas -28.8%); ...": kind -1 those
+ * doing worse than plan (GMV or ROAS below), 1 better, 0 spend off plan; "" for none. */
+const char *mp_review_performance_line(const struct mp_review_view *v, int kind, char *buf, size_t n);
+/* The reviewed plan's period t (0-based) as numbered in its campaign: after the periods a
+ * revised plan's `spent:` records. */
+int mp_review_campaign_period(const mp_plan *plan, int t);
 
 /* actual / plan - 1, NAN when the plan is 0 or either side is absent. */
 double mp_variance_pct(double plan, double actual);

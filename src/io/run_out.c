@@ -384,7 +384,7 @@ static enum mp_status table_allocation(FILE *fp, const struct mp_run_result *r, 
     char day[11];
     for (size_t t = 0; t < T; t++) {
         mp_table_add_row(&tab);
-        mp_table_setf(&tab, 0, "%zu", t + 1);
+        mp_table_setf(&tab, 0, "%zu", t + 1 + (size_t)r->t0);
         mp_date_format(p->period_start[t], day);
         mp_table_set(&tab, 1, day);
         mp_table_set(&tab, 2, mp_phase_name(p->phase[t]));

@@ -24,6 +24,7 @@ struct mp_run_result {
      * (-inf: a target not met) and equalize's. */
     int objective_missed;
     double objective_reached, objective_best;
+    int t0; /* the table numbers periods from t0 + 1 (review's remaining periods, as in the campaign) */
 };
 
 /* "within 0.03% of the best possible (...)" for an S-curve answer of equalize; "" when

@@ -691,13 +691,15 @@ static const char *number_hint(const struct mp_ynode *n, char *buf, size_t size)
             else
                 t[k++] = *p;
         t[k] = '\0';
-        /* the result is checked: a hint cut short is still a hint (and -O2 -Werror of the
-         * sanitizer build accepts the call) */
-        if (!(sign || commas) || mp_ynum_parse(t, &v) != 0 ||
-            snprintf(buf, size, " (write %s: %s)", t,
-                     sign && commas ? "no currency sign, no thousands separators"
-                     : sign         ? "no currency sign"
-                                    : "no thousands separators") < 0)
+        if ((sign || commas) && mp_ynum_parse(t, &v) == 0) {
+            /* the result is checked: a hint cut short is still a hint (and GCC's truncation
+             * warning, under the sanitizer build's optimisation, knows it is seen) */
+            if (snprintf(buf, size, " (write %s: %s)", t,
+                         sign && commas ? "no currency sign, no thousands separators"
+                         : sign         ? "no currency sign"
+                                        : "no thousands separators") < 0)
+                return "";
+        } else
             return "";
     }
     return buf;

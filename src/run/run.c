@@ -464,3 +464,20 @@ enum mp_status mp_plan_whatif(const mp_plan *plan, const mp_run_opts *opts, cons
     mp_host_free(w.host);
     return st;
 }
+
+enum mp_status mp_plan_goal_budget(const mp_plan *plan, const mp_run_opts *opts, size_t goal, double tol,
+                                   double *budget, mp_error *err)
+{
+    *budget = NAN;
+    struct whatif_ctx w = {NULL, NULL, NULL};
+    enum mp_status st = plan_host(plan, opts, &w.host, err);
+    if (st != MP_OK)
+        return st;
+    mp_whatif_hooks hooks = {.prepare = plan->nstrategies ? whatif_prepare : NULL,
+                             .allocate = strcmp(plan->allocator, "equalize") != 0 ? whatif_allocate : NULL,
+                             .custom_kpi = whatif_custom_kpi,
+                             .ctx = &w};
+    st = mp_whatif_goal_budget(plan, goal, &hooks, tol, budget, err);
+    mp_host_free(w.host);
+    return st;
+}

@@ -20,6 +20,25 @@ assert "<script" not in html and "@import" not in html
 assert '<meta name="viewport"' in html and "@media print" in html
 assert "Ningbo Outdoor Gear Co." in html and "mROAS" in html
 PYEOF
+# With actuals the report says what to do, as review does: the same changes and goal call-outs,
+# and the revised allocation numbered from week 5 as in the campaign.
+"$MPLAN" review $ex/plan.yaml $ex/actuals.csv --format json -o "$TMP/review.json"
+$PY - "$TMP/r.html" "$TMP/review.json" <<'PYEOF' && ok "report: actions and revised allocation as review has them" || fail "report actions" "see above"
+import html as H, json, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+a = json.load(open(sys.argv[2]))["actions"]
+sec = page[page.index('<section id="actions">'):]
+sec = sec[:sec.index("</section>")]
+assert "What to do with periods 5..13" in sec
+for g in a["goals"]:
+    assert H.escape(g["text"], quote=False) in sec, g["text"]
+rows = re.findall(r'<tr><td>([^<]+)</td><td data-label="planned">([-0-9,]+)</td><td data-label="re-allocated">([-0-9,]+)</td>',
+                  sec.split('id="changes"')[1].split("</table>")[0])
+assert [(H.unescape(c), int(p.replace(",", "")), int(r.replace(",", ""))) for c, p, r in rows] == \
+       [(c["name"], round(c["planned"]), round(c["reallocated"])) for c in a["changes"]], rows
+revised = sec.split('id="revised"')[1]
+assert re.findall(r"<tr><td>(\d+)</td>", revised) == [str(t) for t in range(5, 14)]
+PYEOF
 expect_exit "report without actuals exits 0" 0 "$MPLAN" report $ex/plan.yaml -o "$TMP/plain.html"
 grep -q 'id="variance"' "$TMP/plain.html" && fail "no variance without actuals" "found" || ok "no variance section without actuals"
 printf 'period,channel,spend,impressions,clicks,orders,gmv\n1,nope,1,1,1,1,1\n' >"$TMP/bad.csv"

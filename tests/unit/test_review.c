@@ -231,12 +231,106 @@ static void revised_plan_drops_the_past(void **state)
     mp_plan_free(p);
 }
 
+/* Changes vs plan and goal outlooks from allocations and goal results set by hand: a cut
+ * channel explained by mROAS, one held at its max, a fixed one, one within half a percent
+ * (as planned), one with no money either way left out; an additive goal projected from what
+ * the revised target says was reached, a ratio goal that only the re-allocation meets. */
+static void actions_by_hand(void **state)
+{
+    (void)state;
+    static const char chans[] =
+        "channels:\n"
+        "  - {id: a, kind: paid, response: {curve: exp, beta: 1000, k: 500}}\n"
+        "  - {id: b, kind: paid, response: {curve: exp, beta: 500, k: 250}, max: %s}\n"
+        "  - {id: f, kind: paid, response: {curve: linear, roas: 1}, spend: %s}\n"
+        "  - {id: s, kind: paid, response: {curve: exp, beta: 800, k: 400}}\n"
+        "  - {id: z, kind: paid, response: {curve: exp, beta: 300, k: 200}}\n";
+    char planned_text[1024], rest_text[1024], c1[512], c2[512];
+    snprintf(c1, sizeof c1, chans, "1000", "[50, 50]");
+    snprintf(c2, sizeof c2, chans, "150", "[50]");
+    snprintf(planned_text, sizeof planned_text,
+             "mplan: 1\nhorizon: {start: 2027-01-04, periods: 2, period: week}\nbudget: {total: 2000}\n"
+             "goals: {gmv: 1000, roas: 2}\n%s", c1);
+    snprintf(rest_text, sizeof rest_text,
+             "mplan: 1\nhorizon: {start: 2027-01-11, periods: 1, period: week}\nbudget: {total: 600}\n"
+             "goals: {gmv: 600, roas: 2}\n%s", c2);
+    mp_plan *planned = fx_load(planned_text), *rest = fx_load(rest_text);
+    mp_alloc *pa = mp_alloc_new(planned), *ra = mp_alloc_new(rest);
+    /* [channel][t]: a 100, 200 -> 150; b 100, 100 -> 150 (its max); f fixed 50; s 100 -> 100.4; z 0 */
+    const double plan_x[] = {100, 200, 100, 100, 50, 50, 100, 100, 0, 0}, rest_x[] = {150, 150, 50, 100.4, 0};
+    memcpy(pa->spend, plan_x, sizeof plan_x);
+    memcpy(ra->spend, rest_x, sizeof rest_x);
+    mp_forecast *pf = NULL, *rf = NULL, *stay = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_forecast_run(planned, pa, &pf, &err), MP_OK);
+    assert_int_equal(mp_forecast_run(rest, ra, &rf, &err), MP_OK);
+    mp_alloc *sa = mp_review_remaining_alloc(rest, pa, 1);
+    for (size_t c = 0; c < rest->nchannels; c++) /* fixed spend is the rest plan's own */
+        if (rest->channels[c].mode != MP_MODE_OPTIMISED)
+            sa->spend[c] = rest_x[c];
+    assert_int_equal(mp_forecast_run(rest, sa, &stay, &err), MP_OK);
+    mp_goal_result rg[] = {{"gmv", 600, 500, 500.0 / 600, 0}, {"roas", 2, 2.5, 1.25, 1}};
+    mp_goal_result sg[] = {{"gmv", 600, 550, 550.0 / 600, 0}, {"roas", 2, 1.5, 0.75, 0}};
+    mp_review_inputs in = {.planned = planned, .planned_alloc = pa, .planned_fc = pf, .done = 1, .rest = rest,
+                           .rest_alloc = ra, .rest_fc = rf, .level = 0.5, .stay = stay, .rest_goals = rg,
+                           .stay_goals = sg};
+    mp_review_actions *act = NULL;
+    assert_int_equal(mp_review_actions_new(&in, &act, &err), MP_OK);
+    assert_int_equal(act->first, 2);
+    assert_int_equal(act->nchanges, 4); /* z: nothing planned, nothing given */
+    const mp_review_change *ch = act->change;
+    assert_int_equal(ch[0].channel, 0);
+    assert_int_equal(ch[0].why, MP_CHANGE_MROAS);
+    near(ch[0].planned, 200);
+    near(ch[0].revised, 150);
+    near(ch[0].roas_plan, 1000 * (1 - exp(-200.0 / 500)) / 200); /* the plan's curve at 200 */
+    near(ch[0].mroas_planned, 1000.0 / 500 * exp(-200.0 / 500));  /* the rest's curve, no carry-over */
+    near(ch[0].mroas_level, 0.5);
+    assert_int_equal(ch[1].why, MP_CHANGE_MAX);
+    assert_int_equal(ch[2].why, MP_CHANGE_FIXED);
+    assert_int_equal(ch[3].why, MP_CHANGE_SAME); /* 0.4 off: within the 1 unit of money */
+    near(act->planned, 200 + 100 + 50 + 100);
+    near(act->revised, 150 + 150 + 50 + 100.4);
+    assert_int_equal(act->ngoals, 2);
+    const mp_review_goal *g = act->goal;
+    assert_true(g[0].additive);
+    near(g[0].reached, 400); /* 1000 planned, 600 left */
+    near(g[0].projected, 900);
+    near(g[0].stay, 950);
+    assert_int_equal(g[0].outlook, MP_GOAL_AT_RISK);
+    near(g[0].budget_now, 600);
+    assert_true(isnan(g[0].budget_needed));
+    assert_false(g[1].additive);
+    near(g[1].projected, 2.5);
+    assert_int_equal(g[1].outlook, MP_GOAL_CLOSED);
+    mp_review_actions_free(act);
+
+    /* a goal the revised plan dropped was reached in the spent periods */
+    rest->ngoals = 1;
+    rest->goals[0] = rest->goals[1];
+    in.rest_goals = rg + 1;
+    in.stay_goals = sg + 1;
+    assert_int_equal(mp_review_actions_new(&in, &act, &err), MP_OK);
+    assert_int_equal(act->goal[0].outlook, MP_GOAL_REACHED);
+    assert_int_equal(act->goal[1].outlook, MP_GOAL_CLOSED);
+    mp_review_actions_free(act);
+    mp_forecast_free(pf);
+    mp_forecast_free(rf);
+    mp_forecast_free(stay);
+    mp_alloc_free(pa);
+    mp_alloc_free(ra);
+    mp_alloc_free(sa);
+    mp_plan_free(planned);
+    mp_plan_free(rest);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(variance_by_hand),
         cmocka_unit_test(refit_recovers_beta),
         cmocka_unit_test(revised_plan_drops_the_past),
+        cmocka_unit_test(actions_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,6 +250,41 @@ static void mroas_is_the_shadow_price(void **state)
     mp_plan_free(p);
 }
 
+/* The budget a goal needs, by bisection: with a linear channel (roas 2) and baseline 100, gmv
+ * 1,000 needs exactly 450; with one exp channel, roas 1.5 holds up to the budget where
+ * 1000 (1 - e^(-B/500)) = 1.5 B, B = 302.92999 (solved by bisection in python to 1e-9); an
+ * exp channel never sells more than beta, so gmv 5,000 is out of reach. */
+static void goal_budget_by_bisection(void **state)
+{
+    (void)state;
+    mp_error err = {0};
+    double B = 0;
+    mp_plan *lin = fx_load("mplan: 1\n"
+                           "horizon: {start: 2027-01-04, periods: 2, period: week}\n"
+                           "budget: {total: 300}\n"
+                           "baseline: {gmv: 50}\n"
+                           "goals: {gmv: 1000}\n"
+                           "channels: [{id: a, kind: paid, response: {curve: linear, roas: 2}}]\n");
+    assert_int_equal(mp_whatif_goal_budget(lin, 0, NULL, 1, &B, &err), MP_OK);
+    assert_true(B >= 450 && B <= 451);
+    lin->budget_total = 600; /* already met: the budget as it is */
+    assert_int_equal(mp_whatif_goal_budget(lin, 0, NULL, 1, &B, &err), MP_OK);
+    assert_true(B == 600);
+    mp_plan_free(lin);
+
+    mp_plan *one = fx_load("mplan: 1\n"
+                           "horizon: {start: 2027-01-04, periods: 1, period: week}\n"
+                           "budget: {total: 1000}\n"
+                           "goals: {roas: 1.5, gmv: 5000}\n"
+                           "channels: [{id: a, kind: paid, response: {curve: exp, beta: 1000, k: 500}}]\n");
+    assert_int_equal(mp_whatif_goal_budget(one, 0, NULL, 0.01, &B, &err), MP_OK);
+    assert_true(B <= 302.92999 + 1e-4 && B >= 302.92999 - 0.01 - 1e-4);
+    assert_int_equal(mp_whatif_goal_budget(one, 1, NULL, 1, &B, &err), MP_OK);
+    assert_true(isnan(B));
+    assert_int_equal(mp_whatif_goal_budget(one, 2, NULL, 1, &B, &err), MP_EUSAGE);
+    mp_plan_free(one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +293,7 @@ int main(void)
         cmocka_unit_test(monotone_with_equalize),
         cmocka_unit_test(scurve_sweeps_monotone),
         cmocka_unit_test(mroas_is_the_shadow_price),
+        cmocka_unit_test(goal_budget_by_bisection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
