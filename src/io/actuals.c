@@ -46,12 +46,11 @@ static enum mp_status bad(struct reader *R, uint64_t line, const char *fmt, ...)
 
 static enum mp_status bad(struct reader *R, uint64_t line, const char *fmt, ...)
 {
-    char msg[MP_ERRMSG_MAX - 64];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    enum mp_status st = mp_csv_vfail(R->csv, line, R->err, fmt, ap);
     va_end(ap);
-    return mp_fail(R->err, MP_EINPUT, "%s:%llu: %s", mp_csv_name(R->csv), (unsigned long long)line, msg);
+    return st;
 }
 
 static enum mp_status header(struct reader *R)

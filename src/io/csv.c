@@ -812,6 +812,13 @@ int mp_csv_is_stream(const mp_csv *csv)
     return csv->stream;
 }
 
+enum mp_status mp_csv_vfail(const mp_csv *csv, uint64_t line, mp_error *err, const char *fmt, va_list ap)
+{
+    char msg[MP_ERRMSG_MAX - 64];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return mp_fail(err, MP_EINPUT, "%s:%llu: %s", mp_csv_name(csv), (unsigned long long)line, msg);
+}
+
 const char *mp_csv_name(const mp_csv *csv)
 {
     return csv->name;
