@@ -82,13 +82,23 @@ PYEOF
 # per-channel history: each channel's curve from its own GMV, the funnel from the counts
 expect_exit "per-channel fit exits 0" 0 "$MPLAN" fit "$TMP/long.csv" --plan "$plan" --holdout 0 --format json \
     --write-plan "$TMP/fitted2.yaml"
-$PY - "$TMP/out" <<'PYEOF' && ok "per-channel fit recovers each curve" || fail "per-channel" "see above"
+$PY - "$TMP/out" "$TMP/long.csv" <<'PYEOF' && ok "per-channel fit recovers each curve and shares of the whole" || fail "per-channel" "see above"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["model"] == "per_channel"
 ch = {c["id"]: c for c in d["channels"]}
 assert abs(ch["feed"]["params"]["k"] - 42000) < 42000 * 1e-5 and abs(ch["feed"]["params"]["theta"] - 0.45) < 1e-5
 assert abs(ch["edm"]["params"]["beta"] - 1.7) < 1e-5
+# spend shares are of the whole history's spend, from the file itself (not 100% each)
+import csv
+spend = {}
+for r in csv.DictReader(open(sys.argv[2])):
+    spend[r["channel"]] = spend.get(r["channel"], 0) + float(r["spend"])
+for c, v in spend.items():
+    assert abs(ch[c]["spend_share"] - v / sum(spend.values())) < 1e-9, (c, ch[c]["spend_share"])
+contrib = {c: ch[c]["contribution"] for c in ch}
+for c in ch:
+    assert abs(ch[c]["effect_share"] - contrib[c] / sum(contrib.values())) < 1e-9
 PYEOF
 grep -q "aov: 250" "$TMP/fitted2.yaml" && grep -q "cvr: 0.04" "$TMP/fitted2.yaml" && grep -q "ctr: 0.02" "$TMP/fitted2.yaml" &&
     ok "funnel from the counts" || fail "funnel" "$(grep -n funnel "$TMP/fitted2.yaml")"
@@ -106,6 +116,26 @@ PYEOF
 
 expect_exit "table output" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format table
 grep -q "260,000" "$TMP/out" && ok "table has thousands separators" || fail "table" "$(head -20 "$TMP/out")"
+
+# a spreadsheet's export of the same history (BOM, CRLF, dates as 2024/1/8, amounts as
+# "¥1,234.50") is read as the clean file: the same fit to the last digit
+$PY - "$TMP" <<'PYEOF'
+import sys
+rows = open(sys.argv[1] + "/wide.csv").read().split("\n")
+out = [rows[0]]
+for r in rows[1:]:
+    if r:
+        f = r.split(",")
+        y, m, d = f[0].split("-")
+        f[0] = "%s/%d/%d" % (y, int(m), int(d))
+        f[1:] = ['"\u00a5{:,}"'.format(float(v)) if i % 2 else '"{:,}"'.format(float(v)) for i, v in enumerate(f[1:])]
+        out.append(",".join(f))
+open(sys.argv[1] + "/export.csv", "w", encoding="utf-8-sig", newline="").write("\r\n".join(out) + "\r\n")
+PYEOF
+"$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format json -q -o "$TMP/clean.json"
+expect_exit "a spreadsheet export fits" 0 "$MPLAN" fit "$TMP/export.csv" --plan "$plan" --format json -q
+sed 's/export\.csv/wide.csv/g' "$TMP/out" | cmp -s - "$TMP/clean.json" && ok "the export fits as the clean file" ||
+    fail "export" "$(head -c 300 "$TMP/out")"
 
 # review's refit and fit share one engine: actuals of 6 weeks generated from the plan's curves
 # with feed's beta and k changed; review (theta and s held) and fit (all free) both find them.
