@@ -133,7 +133,7 @@ static enum mp_fit_family family_of(enum mp_curve c)
 static enum mp_status match_channels(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err)
 {
     for (size_t c = 0; c < h->C; c++) {
-        pc[c] = plan ? (int)mp_channel_find(plan, h->ids[c]) : -1;
+        pc[c] = plan ? (int)mp_channel_lookup(plan, h->ids[c]) : -1;
         if (plan && pc[c] < 0)
             return mp_fail(err, MP_EINPUT, "%s:%llu: channel '%s' is in the history but not in the plan %s", h->file,
                            (unsigned long long)h->line[c], h->ids[c], plan->file);
@@ -147,7 +147,7 @@ static enum mp_status match_channels(const mp_plan *plan, const struct mp_histor
             continue;
         int found = 0;
         for (size_t c = 0; c < h->C; c++)
-            found |= strcmp(h->ids[c], ch->id) == 0;
+            found |= pc[c] == (int)k;
         if (!found) {
             char where[512];
             return mp_fail(err, MP_EINPUT, "%s: channel '%s' of the plan is not in the history %s",
@@ -349,7 +349,7 @@ mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *c
     if (!p)
         return NULL;
     for (size_t c = 0; c < h->C; c++) {
-        long k = mp_channel_find(p, h->ids[c]);
+        long k = mp_channel_lookup(p, h->ids[c]);
         if (k < 0)
             continue;
         const mp_fit_channel *f = per_channel ? &fits[c]->ch[0] : &fits[0]->ch[c];
@@ -435,8 +435,9 @@ enum mp_status mp_fit_plan_experiments(const mp_plan *plan, const struct mp_hist
         const struct mp_experiment *e = &plan->experiments[i];
         int from = period_of(h, e->from), to = period_of(h, e->to);
         size_t c = h->C;
+        long pe = mp_channel_find(plan, e->channel);
         for (size_t j = 0; j < h->C; j++)
-            if (strcmp(h->ids[j], e->channel) == 0)
+            if (strcmp(h->ids[j], e->channel) == 0 || (pe >= 0 && mp_channel_lookup(plan, h->ids[j]) == pe))
                 c = j;
         double spend = 0;
         for (int t = from; c < h->C && from >= 0 && t <= to; t++)

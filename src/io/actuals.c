@@ -158,7 +158,7 @@ static enum mp_status row(struct reader *R, const struct mp_csv_record *rec)
     const struct mp_csv_field *f = &rec->fields[R->col[COL_CHANNEL]];
     char id[128];
     snprintf(id, sizeof id, "%.*s", (int)(f->len < 127 ? f->len : 127), f->ptr);
-    long c = mp_channel_find(p, id);
+    long c = mp_channel_lookup(p, id);
     if (c < 0) {
         const char **ids = calloc(p->nchannels + 1, sizeof *ids);
         for (size_t k = 0; ids && k < p->nchannels; k++)

@@ -103,6 +103,19 @@ PYEOF
 grep -q "aov: 250" "$TMP/fitted2.yaml" && grep -q "cvr: 0.04" "$TMP/fitted2.yaml" && grep -q "ctr: 0.02" "$TMP/fitted2.yaml" &&
     ok "funnel from the counts" || fail "funnel" "$(grep -n funnel "$TMP/fitted2.yaml")"
 
+# platform exports name channels as the store does (信息流), the plan's id is feed: the
+# history's channel matches the plan's `name:`, and the fitted curve lands on channel feed
+sed 's/^  - id: feed$/  - id: feed\n    name: 信息流/' "$plan" >"$TMP/named.yaml"
+sed 's/,feed,/,信息流,/' "$TMP/long.csv" >"$TMP/long-named.csv"
+expect_exit "history channels by the plan's names" 0 "$MPLAN" fit "$TMP/long-named.csv" --plan "$TMP/named.yaml" \
+    --holdout 0 --format json --write-plan "$TMP/named-fit.yaml"
+$PY - "$TMP/named-fit.yaml" <<'PYEOF' && ok "the curve fitted from 信息流 is written to channel feed" || fail "names" "see above"
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+feed = text[text.index("id: feed"):text.index("id: search")]
+assert "name: 信息流" in feed and "k: 42000" in feed.replace(",", ""), feed
+PYEOF
+
 # without a plan: channels from the history, families by AICc with the reason
 expect_exit "fit without a plan" 0 "$MPLAN" fit "$TMP/wide.csv" --format json
 $PY - "$TMP/out" <<'PYEOF' && ok "families chosen by AICc, reason given" || fail "families" "see above"
