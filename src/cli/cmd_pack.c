@@ -144,7 +144,7 @@ static int pack_check(int argc, char **argv)
         return cli_fail(&err);
     if ((st = mp_pack_check(o.dir, &o.sc.limits, o.sc.verbose, &err)) == MP_OK) {
         size_t hooks = 0;
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < MP_HOOK_KINDS; k++)
             hooks += man.nprovides[k];
         printf("ok %s: pack '", o.dir);
         mp_esc_fputs(man.name, MP_ESC_LINE, stdout); /* no memory needed: nothing shown as "?" */

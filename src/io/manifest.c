@@ -14,15 +14,17 @@
 
 const char *mp_hook_kind_name(enum mp_hook_kind kind)
 {
-    static const char *const names[] = {"allocator", "strategy", "segmenter", "kpi", "init", "script"};
+    static const char *const names[] = {"allocator", "strategy", "segmenter", "kpi", "metric", "fit_transform",
+                                        "init", "script"};
     return (unsigned)kind <= MP_HOOK_SCRIPT ? names[kind] : "?";
 }
 
-static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis", NULL};
+static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis", "metrics",
+                                        "fit_transforms", NULL};
 
 const char *mp_manifest_kind_key(enum mp_hook_kind kind)
 {
-    return (unsigned)kind <= MP_HOOK_KPI ? kind_keys[kind] : "?";
+    return (int)kind < MP_HOOK_KINDS ? kind_keys[kind] : "?";
 }
 
 /* ---- pack.yaml ---- */
@@ -144,7 +146,7 @@ static enum mp_status check_unique(struct mp_ydoc *doc, const struct mp_ynode *p
                                    const struct mp_manifest *m, mp_error *err)
 {
     size_t n = 0;
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < MP_HOOK_KINDS; k++)
         n += m->nprovides[k];
     if (n < 2)
         return MP_OK;
@@ -152,7 +154,7 @@ static enum mp_status check_unique(struct mp_ydoc *doc, const struct mp_ynode *p
     if (!v)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     n = 0;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < MP_HOOK_KINDS; k++) {
         const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
         for (size_t i = 0; i < m->nprovides[k]; i++, n++)
             v[n] = (struct provided){m->provides[k][i], list->items[i], n};
@@ -175,7 +177,7 @@ static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *
 {
     MP_TRY(mp_ynode_expect(doc, prov, MP_Y_MAP, "'provides'", err));
     MP_TRY(mp_ymap_check_keys(doc, prov, "provides", (const char *const *)kind_keys, err));
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < MP_HOOK_KINDS; k++) {
         const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
         if (!list || mp_ynode_is_null(list))
             continue;
@@ -440,7 +442,7 @@ enum mp_status mp_manifest_load_locked(const char *dir, const struct mp_pack_fil
         st = load_manifest(&doc, m, err);
     int ok = st != MP_OK || (keep(&m->arena, &m->name) && keep(&m->arena, &m->version) &&
                              keep(&m->arena, &m->summary) && keep(&m->arena, &m->api));
-    for (int k = 0; ok && st == MP_OK && k < 4; k++)
+    for (int k = 0; ok && st == MP_OK && k < MP_HOOK_KINDS; k++)
         for (size_t i = 0; ok && i < m->nprovides[k]; i++)
             ok = keep(&m->arena, &m->provides[k][i]);
     for (size_t i = 0; ok && st == MP_OK && i < m->nrequires; i++)
@@ -469,7 +471,7 @@ void mp_manifest_free(struct mp_manifest *m)
 
 int mp_manifest_provides(const struct mp_manifest *m, enum mp_hook_kind kind, const char *name)
 {
-    if (kind > MP_HOOK_KPI)
+    if ((int)kind >= MP_HOOK_KINDS)
         return 0;
     for (size_t i = 0; i < m->nprovides[kind]; i++)
         if (strcmp(m->provides[kind][i], name) == 0)

@@ -30,8 +30,8 @@ struct mp_manifest {
     struct mp_arena arena;  /* owns everything below */
     const char *file;       /* path of pack.yaml, for messages */
     const char *name, *version, *summary, *api;
-    const char **provides[4]; /* by enum mp_hook_kind (allocator..kpi) */
-    size_t nprovides[4];
+    const char **provides[MP_HOOK_KINDS]; /* by enum mp_hook_kind (allocator..fit_transform) */
+    size_t nprovides[MP_HOOK_KINDS];
     /* `kpis: {NAME: {better: lower, additive: true}}`, one each per provides.kpis entry:
      * 1 where lower is better, 1 where the KPI adds up over periods (default 0, 0). */
     unsigned char *kpi_lower, *kpi_additive;
