@@ -44,6 +44,7 @@ static const char usage_text[] =
     "  --pack DIR|NAME      a rule pack whose metric hooks (pack.yaml provides.metrics) give\n"
     "                       each visitor a number, analysed as revenue is; --metric NAME\n"
     "                       (or PACK.NAME) makes one the primary metric (per-visitor rows)\n"
+    "  --param NAME=VALUE   set a param of the pack (repeatable)\n"
     "  --max-steps N, --max-mem BYTES, --timeout SECS, --verbose   limits of each hook call\n"
     "\n"
     "both:\n"
@@ -56,7 +57,7 @@ static const char usage_text[] =
 
 enum {
     OPT_BASELINE = 0x200, OPT_MDE, OPT_POWER, OPT_ALPHA, OPT_VARIANTS, OPT_TRAFFIC, OPT_METRIC, OPT_SD, OPT_SVG,
-    OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT, OPT_SEED, OPT_LOWER, OPT_PACK, OPT_FORMAT
+    OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT, OPT_SEED, OPT_LOWER, OPT_PACK, OPT_PARAM, OPT_FORMAT
 };
 
 /* "2.1%" -> 0.021 (*pct = 1), "0.021" -> 0.021. */
@@ -100,7 +101,8 @@ static const struct option longopts[] = {
     {"bootstrap", required_argument, NULL, OPT_BOOT},    {"seed", required_argument, NULL, OPT_SEED},
     {"lower-is-worse", required_argument, NULL, OPT_LOWER}, {"format", required_argument, NULL, OPT_FORMAT},
     {"output", required_argument, NULL, 'o'},            {"help", no_argument, NULL, 'h'},
-    {"pack", required_argument, NULL, OPT_PACK},         CLI_SCRIPT_OPTIONS,
+    {"pack", required_argument, NULL, OPT_PACK},         {"param", required_argument, NULL, OPT_PARAM},
+    CLI_SCRIPT_OPTIONS,
     {NULL, 0, NULL, 0}};
 
 #define MAX_LIST 64
@@ -114,9 +116,9 @@ struct args {
     int mde_rel, variants, have_baseline, have_mde, revenue;
     /* analyze */
     double split[MAX_LIST], horizon, prior_a, prior_b, nboot, seed;
-    size_t nsplit, nlower;
+    size_t nsplit, nlower, nparams;
     int sequential;
-    const char *lower[MAX_LIST];
+    const char *lower[MAX_LIST], *params[MAX_LIST];
     unsigned char seen[OPT_FORMAT - OPT_BASELINE + 1];
 };
 
@@ -234,6 +236,11 @@ static int parse_args(int argc, char **argv, struct args *A)
             A->output = optarg;
             break;
         case OPT_PACK: A->pack = optarg; break;
+        case OPT_PARAM:
+            if (A->nparams == MAX_LIST)
+                return cli_usage(cmd, "too many --param");
+            A->params[A->nparams++] = optarg;
+            break;
         case CLI_OPT_LIMIT:
         case 'v':
             if (cli_script_option(ch, longopts[idx].name, optarg, &A->sc, cmd))
@@ -263,7 +270,7 @@ static int only_for(const struct args *A, const int *opts, size_t n, const char 
 static int design(struct args *A)
 {
     static const int analyze_only[] = {OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT,
-                                       OPT_SEED, OPT_LOWER, OPT_PACK};
+                                       OPT_SEED, OPT_LOWER, OPT_PACK, OPT_PARAM};
     int rc = only_for(A, analyze_only, sizeof analyze_only / sizeof *analyze_only, "analyze");
     if (rc >= 0)
         return rc;
@@ -321,7 +328,7 @@ const struct mp_ab_view *cli_abtest_view(const struct cli_abtest *a)
 static enum mp_status pack_metrics(const struct args *A, struct cli_abtest *a, struct mp_ab_read_opts *ro,
                                    const char **metric, mp_error *err)
 {
-    MP_TRY(mp_pack_metrics_open(A->pack, &A->sc.limits, A->sc.verbose, &a->pm, err));
+    MP_TRY(mp_pack_metrics_open(A->pack, A->params, A->nparams, &A->sc.limits, A->sc.verbose, &a->pm, err));
     ro->row_metrics = mp_pack_metrics_list(a->pm, &ro->nrow_metrics);
     const char *pack = mp_pack_metrics_pack(a->pm);
     size_t n = strlen(pack);

@@ -45,6 +45,7 @@ static const char fit_help[] =
     "      --pack DIR|NAME    a rule pack whose fit_transform hook cleans the history's rows\n"
     "                         first (drops a stock-out's weeks, ...)\n"
     "      --transform NAME   which fit_transform of the pack (default: its only one)\n"
+    "      --param NAME=VALUE set a param of the pack (repeatable)\n"
     "      --max-steps N, --max-mem BYTES, --timeout SECS, --verbose   the hook's limits\n"
     "  -f, --format FMT       table (default on a terminal), csv, json\n"
     "  -o, --output FILE      write there instead of stdout (atomically)\n"
@@ -56,12 +57,16 @@ static const char fit_help[] =
     "named), 5 I/O\n";
 
 enum { OPT_HOLDOUT = 0x200, OPT_BOOT, OPT_SEED, OPT_STARTS, OPT_PRIOR, OPT_EVENTS, OPT_TOTAL, OPT_EXP, OPT_PACK,
-       OPT_TRANSFORM };
+       OPT_TRANSFORM, OPT_PARAM };
+
+#define MAX_PARAMS 64
 
 struct fit_opts {
     const char *history, *plan, *write_plan, *output, *events, *total, *experiments, *pack, *transform;
     struct cli_scripts sc;
     char pack_dir[4096];
+    const char *params[MAX_PARAMS];
+    size_t nparams;
     int holdout, bootstrap, starts, format, quiet;
     uint64_t seed;
     double prior_weight;
@@ -87,6 +92,7 @@ static int parse(int argc, char **argv, struct fit_opts *o)
         {"format", required_argument, NULL, 'f'},        {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
         {"pack", required_argument, NULL, OPT_PACK},     {"transform", required_argument, NULL, OPT_TRANSFORM},
+        {"param", required_argument, NULL, OPT_PARAM},
         CLI_SCRIPT_OPTIONS,                              {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
@@ -140,6 +146,11 @@ static int parse(int argc, char **argv, struct fit_opts *o)
         case 'q': o->quiet = 1; break;
         case OPT_PACK: o->pack = optarg; break;
         case OPT_TRANSFORM: o->transform = optarg; break;
+        case OPT_PARAM:
+            if (o->nparams == MAX_PARAMS)
+                return cli_usage("fit", "too many --param");
+            o->params[o->nparams++] = optarg;
+            break;
         case CLI_OPT_LIMIT:
         case 'v':
             if (cli_script_option(ch, longopts[idx].name, optarg, &o->sc, "fit"))
@@ -154,8 +165,8 @@ static int parse(int argc, char **argv, struct fit_opts *o)
         return cli_usage("fit", "give one HISTORY.csv");
     if (o->write_plan && !o->plan)
         return cli_usage("fit", "--write-plan needs --plan (the plan to write the fitted curves into)");
-    if (o->transform && !o->pack)
-        return cli_usage("fit", "--transform names a hook of --pack: give the pack");
+    if ((o->transform || o->nparams) && !o->pack)
+        return cli_usage("fit", "%s is for the hook of --pack: give the pack", o->transform ? "--transform" : "--param");
     if (o->pack && (rc = cli_pack_dir(o->pack, o->pack_dir, sizeof o->pack_dir)) != 0)
         return rc;
     if (o->pack)
@@ -208,7 +219,8 @@ int cmd_fit(int argc, char **argv)
     struct mp_fit_job_opts jo = {.history = o.history, .events = o.events, .total = o.total,
                                  .experiments = o.experiments, .holdout = o.holdout, .bootstrap = o.bootstrap,
                                  .starts = o.starts, .seed = o.seed, .prior_weight = o.prior_weight,
-                                 .pack = o.pack, .transform = o.transform, .limits = o.sc.limits,
+                                 .pack = o.pack, .transform = o.transform, .params = o.params,
+                                 .nparams = o.nparams, .limits = o.sc.limits,
                                  .verbose = o.sc.verbose};
     enum mp_status st = MP_OK;
     if (o.plan)

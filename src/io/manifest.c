@@ -526,3 +526,67 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
     }
     return MP_OK;
 }
+
+/* ---- --param NAME=VALUE ---- */
+
+enum mp_status mp_manifest_param_args(const struct mp_manifest *m, const char *const *args, size_t n,
+                                     const char *from, struct mp_arena *arena, struct mp_param *out, mp_error *err)
+{
+    enum mp_status st = MP_OK;
+    for (size_t i = 0; st == MP_OK && i < n; i++) {
+        const char *a = args[i], *eq = strchr(a, '=');
+        if (!eq) {
+            st = mp_fail(err, MP_EUSAGE, "%s %s: expected NAME=VALUE", from, a);
+            break;
+        }
+        size_t k = 0;
+        while (k < m->nparams && (strlen(m->params[k].name) != (size_t)(eq - a) ||
+                                   strncmp(m->params[k].name, a, (size_t)(eq - a)) != 0))
+            k++;
+        if (k == m->nparams) {
+            st = mp_fail(err, MP_EUSAGE, "%s %s: pack '%s' has no param '%.*s'%s", from, a, m->name,
+                         (int)(eq - a), a, m->nparams ? "" : " (it takes none)");
+            break;
+        }
+        const struct mp_pack_param *p = &m->params[k];
+        struct mp_param *q = &out[i];
+        q->name = mp_arena_strdup(arena, p->name);
+        q->type = p->type;
+        const char *v = eq + 1;
+        char *end;
+        if (p->type == MP_PARAM_NUMBER) {
+            q->num = strtod(v, &end);
+            if (!*v || *end || !isfinite(q->num))
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is a number", from, a, p->name);
+            else if (q->num < p->min || q->num > p->max)
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' must be between %g and %g", from, a,
+                             p->name, p->min, p->max);
+        } else if (p->type == MP_PARAM_BOOL) {
+            q->boolean = strcmp(v, "true") == 0;
+            if (!q->boolean && strcmp(v, "false") != 0)
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is true or false", from, a, p->name);
+        } else if (p->type == MP_PARAM_LIST) { /* NAME=a,b,c: numbers where they read as one */
+            size_t ni = *v ? 1 : 0;
+            for (const char *c = v; *c; c++)
+                ni += *c == ',';
+            q->nitems = ni;
+            if (!(q->items = mp_arena_array(arena, ni + 1, sizeof *q->items)))
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+            for (size_t j = 0; st == MP_OK && j < ni; j++) {
+                size_t len = strcspn(v, ",");
+                struct mp_param *it = &q->items[j];
+                *it = (struct mp_param){.type = MP_PARAM_STRING, .str = mp_arena_strndup(arena, v, len)};
+                if (!it->str)
+                    st = mp_fail(err, MP_ENOMEM, "out of memory");
+                else if (len && (it->num = strtod(it->str, &end), !*end && isfinite(it->num)))
+                    it->type = MP_PARAM_NUMBER;
+                v += len + (v[len] == ',');
+            }
+        } else {
+            q->str = mp_arena_strdup(arena, v);
+        }
+        if (st == MP_OK && (!q->name || (p->type == MP_PARAM_STRING && !q->str)))
+            st = mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    return st;
+}

@@ -71,4 +71,11 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
                                   size_t n, const char *plan_file, struct mp_param *out,
                                   mp_error *err);
 
+/* `--param NAME=VALUE` strings (`from` names them in messages: "--param", a plan file) as
+ * overrides of m's params: a number (in its min..max), true/false, a list (NAME=a,b,c; items
+ * that read as numbers are numbers), or text. out[i] for args[i], strings in `arena`.
+ * MP_EUSAGE naming the argument for an unknown param or a value of the wrong type. */
+enum mp_status mp_manifest_param_args(const struct mp_manifest *m, const char *const *args, size_t n,
+                                     const char *from, struct mp_arena *arena, struct mp_param *out, mp_error *err);
+
 #endif

@@ -258,8 +258,9 @@ const struct mp_ab_row_metric *mp_pack_metrics_list(const struct mp_pack_metrics
     return m->rows;
 }
 
-enum mp_status mp_pack_metrics_open(const char *dir, const mp_host_limits *limits, int verbose,
-                                    struct mp_pack_metrics **out, mp_error *err)
+enum mp_status mp_pack_metrics_open(const char *dir, const char *const *params, size_t nparams,
+                                    const mp_host_limits *limits, int verbose, struct mp_pack_metrics **out,
+                                    mp_error *err)
 {
     *out = NULL;
     struct mp_pack_metrics *m = calloc(1, sizeof *m);
@@ -268,7 +269,7 @@ enum mp_status mp_pack_metrics_open(const char *dir, const mp_host_limits *limit
     enum mp_status st = mp_host_new(limits, &m->host, err);
     if (st == MP_OK) {
         mp_host_set_verbose(m->host, verbose);
-        st = mp_host_load_pack_dir(m->host, dir, NULL, 0, &m->pack, err);
+        st = mp_host_load_pack_args(m->host, dir, params, nparams, &m->pack, err);
     }
     const struct mp_manifest *man = st == MP_OK ? &m->host->packs[m->host->npacks - 1].man : NULL;
     if (st == MP_OK && !(m->n = man->nprovides[MP_HOOK_METRIC]))

@@ -14,6 +14,8 @@
 struct mp_fit_transform_opts {
     const char *pack;    /* the pack's directory */
     const char *hook;    /* the fit_transform to run; NULL: the pack's only one */
+    const char *const *params; /* "NAME=VALUE" overrides of the pack's params (--param) */
+    size_t nparams;
     mp_host_limits limits;
     int verbose;
 };

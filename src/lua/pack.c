@@ -328,6 +328,25 @@ enum mp_status mp_host_load_pack_dir(mp_host *h, const char *dir, const struct m
     return load_pack(h, dir, overrides, n, NULL, 0, pack_name, err);
 }
 
+enum mp_status mp_host_load_pack_args(mp_host *h, const char *dir, const char *const *args, size_t n,
+                                      const char **pack_name, mp_error *err)
+{
+    if (!n)
+        return mp_host_load_pack_dir(h, dir, NULL, 0, pack_name, err);
+    struct mp_manifest man;
+    MP_TRY(mp_manifest_load(dir, &man, err));
+    struct mp_arena arena = {0};
+    struct mp_param *ov = calloc(n, sizeof *ov);
+    enum mp_status st = ov ? mp_manifest_param_args(&man, args, n, "--param", &arena, ov, err)
+                           : mp_fail(err, MP_ENOMEM, "out of memory");
+    if (st == MP_OK)
+        st = mp_host_load_pack_dir(h, dir, ov, n, pack_name, err);
+    free(ov);
+    mp_arena_free(&arena);
+    mp_manifest_free(&man);
+    return st;
+}
+
 enum mp_status mp_host_load_plan_pack(mp_host *h, const char *dir, const mp_plan *plan,
                                       size_t pack_index, const char **pack_name, mp_error *err)
 {

@@ -13,10 +13,12 @@
 
 struct mp_pack_metrics;
 
-/* A host with the pack in `dir` loaded (its defaults for params). MP_EINPUT naming
- * pack.yaml when the pack provides no metric. The caller owns *out: mp_pack_metrics_free. */
-enum mp_status mp_pack_metrics_open(const char *dir, const mp_host_limits *limits, int verbose,
-                                    struct mp_pack_metrics **out, mp_error *err);
+/* A host with the pack in `dir` loaded, its params overridden by `params[nparams]`
+ * ("NAME=VALUE", MP_EUSAGE when one does not fit). MP_EINPUT naming pack.yaml when the pack
+ * provides no metric. The caller owns *out: mp_pack_metrics_free. */
+enum mp_status mp_pack_metrics_open(const char *dir, const char *const *params, size_t nparams,
+                                    const mp_host_limits *limits, int verbose, struct mp_pack_metrics **out,
+                                    mp_error *err);
 void mp_pack_metrics_free(struct mp_pack_metrics *m);
 
 /* The pack's name (valid until freed). */

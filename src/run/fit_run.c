@@ -48,7 +48,7 @@ static enum mp_status load_transformed(const struct mp_fit_job_opts *o, struct m
     FILE *tmp = tmpfile();
     if (!tmp)
         return mp_fail(err, MP_EIO, "a temporary file for the transformed history: %s", strerror(errno));
-    struct mp_fit_transform_opts to = {o->pack, o->transform, o->limits, o->verbose};
+    struct mp_fit_transform_opts to = {o->pack, o->transform, o->params, o->nparams, o->limits, o->verbose};
     struct mp_fit_transform_info info;
     enum mp_status st = mp_fit_transform_run(&to, o->history, tmp, &info, err);
     if (st == MP_OK) {

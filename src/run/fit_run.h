@@ -13,6 +13,8 @@ struct mp_fit_job_opts {
     const char *history, *events, *total, *experiments;
     /* --pack: its fit_transform (`transform`, NULL: the only one) cleans the rows first */
     const char *pack, *transform;
+    const char *const *params; /* --param NAME=VALUE of the pack */
+    size_t nparams;
     mp_host_limits limits;
     int verbose;
     int holdout, bootstrap, starts;

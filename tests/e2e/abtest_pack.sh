@@ -92,6 +92,25 @@ expect_exit "row API: analyze" 0 "$MPLAN" abtest analyze $EX/visitors.csv --pack
 [ "$(awk -F, '$1 == "shape" { print $3 "=" $6 }' "$TMP/out" | tr '\n' ' ')" = "A=1551 B=1551 " ] \
     && ok "row API: fields, positions, length, pairs, has" || fail "row API: fields, positions, length, pairs, has" "$(head -c 400 "$TMP/out")"
 
+# --param: the store keeps 40% of a refund.
+expect_exit "--param fee_kept=0.4" 0 "$MPLAN" abtest analyze $EX/visitors.csv --pack $PK --metric net_revenue \
+    --param fee_kept=0.4 --format csv
+"$PY" - "$EX/visitors.csv" "$TMP/out" <<'PY' >"$TMP/py" 2>&1 && ok "--param fee_kept=0.4: revenue - 0.6 refund" \
+    || fail "--param fee_kept=0.4: revenue - 0.6 refund" "$(cat "$TMP/py")"
+import csv, sys
+x = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    x.setdefault(r["variant"], []).append(float(r["revenue"]) - 0.6 * float(r["refund"]))
+got = {r["variant"]: float(r["value"]) for r in csv.DictReader(open(sys.argv[2])) if r["metric"] == "net_revenue"}
+for v in x:
+    want = sum(x[v]) / len(x[v])
+    assert abs(got[v] - want) < 1e-9 * max(1, abs(want)), (v, got[v], want)
+PY
+expect_exit "--param: out of range" 2 "$MPLAN" abtest analyze $EX/visitors.csv --pack $PK --param fee_kept=2
+expect_err "--param: says the range" "--param fee_kept=2: param 'fee_kept' must be between 0 and 1"
+expect_exit "--param: not a param" 2 "$MPLAN" abtest analyze $EX/visitors.csv --pack $PK --param fee=2
+expect_err "--param: names the pack" "--param fee=2: pack 'net-revenue' has no param 'fee'"
+
 # ---- bad input and hostile hooks ----
 expect_exit "per-variant rows: refused" 3 "$MPLAN" abtest analyze $EX/results.csv --pack $PK --metric net_revenue
 expect_err "per-variant rows: says why" "a pack metric needs one row per visitor"

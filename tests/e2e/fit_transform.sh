@@ -28,6 +28,14 @@ with open(d + "/hist.csv", "w") as f:
 kept = [r for r in rows if r[0] not in stock]
 with open(d + "/hand.csv", "w") as f:
     f.write(head + "".join("%d,%.2f,%.2f,%.2f\n" % ((i + 1,) + r[1:]) for i, r in enumerate(kept)))
+# The same weeks per channel (each channel's GMV its share of the week's), for the other shape.
+def long(rows):
+    out = "period,channel,spend,gmv\n"
+    for t, y, xf, xs in rows:
+        out += "%d,feed,%.2f,%.2f\n%d,search,%.2f,%.2f\n" % (t, xf, 0.6 * y, t, xs, 0.4 * y)
+    return out
+open(d + "/long.csv", "w").write(long(rows))
+open(d + "/hand_long.csv", "w").write(long([(i + 1,) + r[1:] for i, r in enumerate(kept)]))
 PYEOF
 
 expect_exit "fit --pack: runs" 0 "$MPLAN" fit "$TMP/hist.csv" --pack $PK --format json -o "$TMP/pack.json"
@@ -50,9 +58,23 @@ if p != h:
     raise SystemExit("\n".join(list(difflib.unified_diff(h.split(", "), p.split(", "), lineterm=""))[:20]))
 assert p != r, "the stock-out weeks changed nothing: the test cannot tell"
 PYEOF
+expect_exit "per channel: fit --pack" 0 "$MPLAN" fit "$TMP/long.csv" --pack $PK --format json -o "$TMP/long.json"
+expect_err "per channel: 116 of 120 rows kept" "drop-stockouts.drop_stockouts kept 116 of its 120 rows"
+expect_exit "per channel: the rows removed by hand" 0 "$MPLAN" fit "$TMP/hand_long.csv" --format json -o "$TMP/hand_long.json"
+sed "s|$TMP/long.csv|H|g" "$TMP/long.json" >"$TMP/l1"; sed "s|$TMP/hand_long.csv|H|g" "$TMP/hand_long.json" >"$TMP/l2"
+cmp -s "$TMP/l1" "$TMP/l2" && ok "per channel: the same fit as the rows removed by hand" \
+    || fail "per channel: the same fit as the rows removed by hand" "$(diff "$TMP/l1" "$TMP/l2" | head -5)"
 expect_exit "fit --pack NAME on the rules path" 0 env MPLAN_RULES_PATH=examples/618-flagship "$MPLAN" fit "$TMP/hist.csv" \
     --pack drop-stockouts --transform drop_stockouts --format json -o "$TMP/byname.json"
 cmp -s "$TMP/byname.json" "$TMP/pack.json" && ok "fit --pack NAME: the same fit" || fail "fit --pack NAME: the same fit" "differs"
+# --param min_share=0.1: a fifth of the median is no stock-out any more: nothing dropped.
+expect_exit "fit --pack --param min_share=0.1" 0 "$MPLAN" fit "$TMP/hist.csv" --pack $PK --param min_share=0.1 \
+    --format json -o "$TMP/p01.json"
+expect_err "--param min_share=0.1: all rows kept" "kept 60 of its 60 rows"
+cmp -s "$TMP/p01.json" "$TMP/raw.json" && ok "--param min_share=0.1: the plain fit" || fail "--param min_share=0.1: the plain fit" "differs"
+expect_exit "--param: not a param of the pack" 2 "$MPLAN" fit "$TMP/hist.csv" --pack $PK --param share=1
+expect_err "--param: names the pack" "pack 'drop-stockouts' has no param 'share'"
+expect_exit "--param without --pack" 2 "$MPLAN" fit "$TMP/hist.csv" --param min_share=1
 expect_exit "dates: the example pack refuses them" 4 "$MPLAN" fit examples/618-flagship/history.csv --pack $PK
 expect_err "dates: named pack, hook and why" "in fit_transform 'drop_stockouts': drop-stockouts renumbers periods"
 
