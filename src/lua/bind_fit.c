@@ -242,11 +242,14 @@ static enum mp_status take_answer(const struct answer *a, FILE *out, size_t *row
 
 /* ---- the hook ---- */
 
-/* The hook to run: o->hook, or the pack's only fit_transform. */
+/* The hook to run: o->hook (NAME or PACK.NAME), or the pack's only fit_transform. */
 static enum mp_status pick_hook(mp_host *h, const char *pack, const char *want, char *qualified, size_t n,
                                 mp_error *err)
 {
     const struct mp_manifest *m = &h->packs[h->npacks - 1].man;
+    size_t plen = strlen(pack);
+    if (want && strncmp(want, pack, plen) == 0 && want[plen] == '.')
+        want += plen + 1;
     size_t k = m->nprovides[MP_HOOK_FIT_TRANSFORM];
     if (!want && k != 1) {
         char list[400] = "";

@@ -174,6 +174,9 @@ static enum mp_status row_setup(struct mp_pack_metrics *m, const mp_csv *csv, mp
     enum mp_status st = mp_lua_call(m->host, 1, (int)m->ncols + 2, m->pack, MP_HOOK_INIT, m->pack, err);
     if (st != MP_OK)
         return st;
+    /* room above the row for a call: its function, arguments and result, a field's key and value */
+    if (!lua_checkstack(L, 8))
+        return mp_fail(err, MP_ENOMEM, "out of memory");
     m->row = m->params + (int)m->n + 1;
     m->vals = m->row + 1;
     m->keys = m->row + 2;

@@ -111,6 +111,22 @@ expect_err "--param: says the range" "--param fee_kept=2: param 'fee_kept' must 
 expect_exit "--param: not a param" 2 "$MPLAN" abtest analyze $EX/visitors.csv --pack $PK --param fee=2
 expect_err "--param: names the pack" "--param fee=2: pack 'net-revenue' has no param 'fee'"
 
+# A wide file: 300 text columns beside the visitor's (the row object holds them all).
+"$PY" - "$TMP/wide.csv" <<'PY'
+import sys
+cols = ["t%d" % i for i in range(300)]
+with open(sys.argv[1], "w") as f:
+    f.write("variant,converted,revenue," + ",".join(cols) + "\n")
+    for i in range(40):
+        f.write("%s,%d,%d,%s\n" % ("AB"[i % 2], i % 3 == 0, 10 * (i % 3 == 0), ",".join("x%d" % i for _ in cols)))
+PY
+mkdir -p "$TMP/wide"
+printf 'name: wide\nversion: 0.1.0\nmplan: ">=1.0"\nprovides: {metrics: [last]}\n' >"$TMP/wide/pack.yaml"
+printf 'return {last = function(row) return #row + (row.t299 == row[303] and 1 or 0) end}\n' >"$TMP/wide/init.lua"
+expect_exit "300 columns: analyze" 0 "$MPLAN" abtest analyze "$TMP/wide.csv" --pack "$TMP/wide" --metric last --format csv
+[ "$(awk -F, '$1 == "last" { print $6 }' "$TMP/out" | tr '\n' ' ')" = "304 304 " ] && ok "300 columns: every column in the row" \
+    || fail "300 columns: every column in the row" "$(head -c 300 "$TMP/out")"
+
 # ---- bad input and hostile hooks ----
 expect_exit "per-variant rows: refused" 3 "$MPLAN" abtest analyze $EX/results.csv --pack $PK --metric net_revenue
 expect_err "per-variant rows: says why" "a pack metric needs one row per visitor"

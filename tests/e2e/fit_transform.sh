@@ -121,7 +121,7 @@ printf 'name: two\nversion: 0.1.0\nmplan: ">=1.0"\nprovides: {fit_transforms: [a
 printf 'return {a = function(h) return h end, b = function(h) return h end, k = function() return 1 end}\n' >"$TMP/two/init.lua"
 expect_exit "two fit_transforms: name one" 2 "$MPLAN" fit "$TMP/hist.csv" --pack "$TMP/two"
 expect_err "two fit_transforms: listed" "pack 'two' provides 2 fit_transforms (a, b): name one with --transform"
-expect_exit "--transform b: runs, identity" 0 "$MPLAN" fit "$TMP/hist.csv" --pack "$TMP/two" --transform b --format json -o "$TMP/b.json"
+expect_exit "--transform two.b: runs, identity" 0 "$MPLAN" fit "$TMP/hist.csv" --pack "$TMP/two" --transform two.b --format json -o "$TMP/b.json"
 sed "s|$TMP/hist.csv|H|g" "$TMP/b.json" >"$TMP/b2.json"; sed "s|$TMP/hist.csv|H|g" "$TMP/raw.json" >"$TMP/r2.json"
 cmp -s "$TMP/b2.json" "$TMP/r2.json" && ok "--transform b: the identity gives the plain fit" || fail "--transform b: the identity gives the plain fit" "differs"
 expect_exit "--transform: not a fit_transform of the pack" 3 "$MPLAN" fit "$TMP/hist.csv" --pack "$TMP/two" --transform k
