@@ -189,7 +189,9 @@ SRC_LUA := \
 	src/lua/bind_kpi.c \
 	src/lua/pack_tools.c \
 	src/lua/eval.c \
-	src/lua/bind_segment.c
+	src/lua/bind_segment.c \
+	src/lua/bind_metric.c \
+	src/lua/bind_fit.c
 
 # Above the Lua host, below the CLI: the plan pipeline (include/mplan/run.h) and the
 # segment runner; no Lua headers.

@@ -25,6 +25,7 @@ struct reader {
     double *an, *asum, *ass;
     size_t cap;
     double *vals;        /* per-visitor rows: one row's values, [nmetrics] */
+    long boot;           /* the metric bootstrapped, -1: none */
 };
 
 static enum mp_status bad(struct reader *R, uint64_t line, const char *fmt, ...)
@@ -221,7 +222,10 @@ static enum mp_status decide(struct reader *R, const struct mp_csv_record *rec)
     }
     if (R->d->per_visitor) {
         size_t nb = R->o->nboot;
-        MP_TRY(mp_ab_acc_new(R->d->nmetrics, R->revenue >= 0 ? 1 : -1, nb, R->o->seed, &R->d->acc, R->err));
+        R->boot = mp_ab_data_metric(R->d, R->o->boot_metric ? R->o->boot_metric : "revenue");
+        if (R->boot >= 0 && R->d->metrics[R->boot].kind != MP_AB_MEAN)
+            R->boot = -1;
+        MP_TRY(mp_ab_acc_new(R->d->nmetrics, R->boot, nb, R->o->seed, &R->d->acc, R->err));
         if (!(R->vals = calloc(R->d->nmetrics, sizeof *R->vals)))
             return nomem(R);
     }
@@ -372,7 +376,7 @@ static enum mp_status visitor_row(struct reader *R, const struct mp_csv_record *
     for (size_t i = 0; i < R->o->nrow_metrics; i++) {
         const struct mp_ab_row_metric *rm = &R->o->row_metrics[i];
         mp_error e = {0};
-        enum mp_status st = rm->fn(rm->ctx, rec, &v, &e);
+        enum mp_status st = rm->fn(rm->ctx, R->csv, rec, &v, &e);
         if (st != MP_OK)
             return mp_fail(R->err, st, "%s:%llu: %s", mp_csv_name(R->csv), (unsigned long long)rec->line, e.msg);
         if (!isfinite(v))
@@ -399,7 +403,7 @@ static enum mp_status finish(struct reader *R)
             mp_ab_cell *c = &d->cells[m * na + a];
             if (d->per_visitor) {
                 *c = mp_ab_acc_cell(d->acc, a, m);
-                if (R->o->nboot && m == 1 && R->revenue >= 0 && !c->boot)
+                if (R->o->nboot && (long)m == R->boot && !c->boot)
                     return nomem(R);
             } else {
                 *c = (mp_ab_cell){R->an[a * nm + m], R->asum[a * nm + m], R->ass[a * nm + m], NULL};
@@ -416,7 +420,7 @@ enum mp_status mp_ab_read(const char *path, const struct mp_ab_read_opts *opts, 
     struct mp_ab_data *d = calloc(1, sizeof *d);
     if (!d)
         return mp_fail(err, MP_ENOMEM, "out of memory");
-    struct reader R = {.o = opts, .d = d, .err = err};
+    struct reader R = {.o = opts, .d = d, .err = err, .boot = -1};
     struct mp_csv_opts copts = {.max_field = opts->max_field};
     enum mp_status st = mp_csv_open(path, &copts, &R.csv, err);
     if (st == MP_OK && !(d->name = strdup(mp_csv_name(R.csv))))

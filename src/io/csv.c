@@ -794,14 +794,16 @@ enum mp_status mp_csv_open(const char *path, const struct mp_csv_opts *opts, mp_
         csv->opts = *opts;
     if (!csv->opts.max_field)
         csv->opts.max_field = MP_CSV_FIELD_MAX;
-    int is_stdin = strcmp(path, "-") == 0;
+    int is_stdin = !csv->opts.from_fd && strcmp(path, "-") == 0;
     csv->name = strdup(is_stdin ? "<stdin>" : path);
     csv->fd = -1;
     if (!csv->name) {
         csv_free(csv);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
-    csv->fd = is_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+    csv->fd = csv->opts.from_fd ? fcntl(csv->opts.fd, F_DUPFD_CLOEXEC, 0)
+              : is_stdin          ? dup(0)
+                                  : open(path, O_RDONLY | O_CLOEXEC);
     if (csv->fd < 0) {
         enum mp_status s = mp_fail(err, MP_EIO, "%s: cannot open: %s", csv->name, strerror(errno));
         csv_free(csv);

@@ -29,6 +29,9 @@ struct mp_csv_opts {
      * Streaming); a record equal to them, the header of the first split, is skipped. */
     const char *const *names;
     size_t nnames;
+    /* With `from_fd`: read the open descriptor `fd` (a copy of it: the caller still closes
+     * it; a regular file is read from its start) and name it `path` in messages. */
+    int from_fd, fd;
 };
 
 /* One record: nfields fields, each `len` bytes at `ptr` (not NUL-terminated; an empty field

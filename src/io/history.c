@@ -380,11 +380,12 @@ static enum mp_status read_wide(struct reader *R, struct mp_history *h, int chan
     return st;
 }
 
-enum mp_status mp_history_load(const char *path, struct mp_history *h, mp_error *err)
+static enum mp_status history_load(const char *path, const struct mp_csv_opts *opts, struct mp_history *h,
+                                   mp_error *err)
 {
     memset(h, 0, sizeof *h);
     struct reader R = {.err = err, .dated = -1};
-    enum mp_status st = mp_csv_open(path, NULL, &R.csv, err);
+    enum mp_status st = mp_csv_open(path, opts, &R.csv, err);
     if (st != MP_OK)
         return st;
     h->file = path;
@@ -403,6 +404,17 @@ enum mp_status mp_history_load(const char *path, struct mp_history *h, mp_error 
         mp_history_free(h);
     h->file = path;
     return st;
+}
+
+enum mp_status mp_history_load(const char *path, struct mp_history *h, mp_error *err)
+{
+    return history_load(path, NULL, h, err);
+}
+
+enum mp_status mp_history_load_fd(int fd, const char *name, struct mp_history *h, mp_error *err)
+{
+    struct mp_csv_opts o = {.from_fd = 1, .fd = fd};
+    return history_load(name, &o, h, err);
 }
 
 enum mp_status mp_history_total_load(const char *path, struct mp_history *h, mp_error *err)

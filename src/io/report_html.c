@@ -630,12 +630,94 @@ static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *er
     return MP_OK;
 }
 
+/* The plan's forecast of channel c over the days [from, to]: GMV and spend, each period
+ * weighed by the share of its days inside. *days: the days of the window in the horizon. */
+static void window_forecast(const struct mp_report *r, size_t c, int32_t from, int32_t to, double *gmv,
+                            double *spend, int32_t *days)
+{
+    const mp_plan *p = r->plan;
+    *gmv = *spend = 0;
+    *days = 0;
+    for (int t = 0; t < p->T; t++) {
+        int32_t a = p->period_start[t], b = p->period_start[t + 1] - 1;
+        int32_t lo = a > from ? a : from, hi = b < to ? b : to;
+        if (lo > hi)
+            continue;
+        double w = (double)(hi - lo + 1) / (double)(b - a + 1);
+        const mp_kpis *k = &r->fc->cell[c * (size_t)p->T + (size_t)t];
+        *gmv += w * k->gmv;
+        *spend += w * k->spend;
+        *days += hi - lo + 1;
+    }
+}
+
+static void measured(FILE *fp, const struct mp_experiment *e, double v)
+{
+    if (e->roas)
+        ratio(fp, v, 2);
+    else
+        money(fp, v);
+}
+
+/* The plan's `experiments:`: each lift test's measurement beside what the plan's curve
+ * forecasts for that channel in the window's days inside the horizon. */
+static void lift_tests(FILE *fp, const struct mp_report *r)
+{
+    const mp_plan *p = r->plan;
+    fputs("<h3>Lift tests in the plan</h3><div class=\"wrap\"><table id=\"lift-tests\"><tr><th>channel</th>"
+          "<th>window</th><th>measured</th><th>interval</th><th>plan in the window</th><th>plan vs measured</th>"
+          "</tr>\n", fp);
+    for (size_t i = 0; i < p->nexperiments; i++) {
+        const struct mp_experiment *e = &p->experiments[i];
+        char a[11], b[11];
+        mp_date_format(e->from, a);
+        mp_date_format(e->to, b);
+        size_t c = 0;
+        while (c < p->nchannels && strcmp(p->channels[c].id, e->channel) != 0)
+            c++;
+        fputs("<tr><td>", fp);
+        esc(fp, c < p->nchannels ? p->channels[c].name : e->channel);
+        fputs("</td>", fp);
+        td(fp, "window");
+        fprintf(fp, "%s..%s</td>", a, b);
+        td(fp, "measured");
+        fputs(e->roas ? "ROAS " : "GMV ", fp);
+        measured(fp, e, e->value);
+        fputs("</td>", fp);
+        td(fp, "interval");
+        measured(fp, e, e->lo);
+        fputs("..", fp);
+        measured(fp, e, e->hi);
+        fprintf(fp, " (%g%%)</td>", 100 * e->level);
+        double gmv = NAN, spend = NAN;
+        int32_t days = 0;
+        if (c < p->nchannels)
+            window_forecast(r, c, e->from, e->to, &gmv, &spend, &days);
+        double plan = e->roas ? (spend > 0 ? gmv / spend : NAN) : gmv;
+        td(fp, "plan in the window");
+        if (days == 0 || !isfinite(plan)) {
+            fputs(days == 0 ? "outside the horizon</td><td></td></tr>\n" : "&ndash;</td><td></td></tr>\n", fp);
+            continue;
+        }
+        measured(fp, e, plan);
+        if (days < e->to - e->from + 1) /* the window runs past the horizon */
+            fprintf(fp, " (%d of %d days)", (int)days, (int)(e->to - e->from + 1));
+        fputs("</td>", fp);
+        int outside = plan < e->lo || plan > e->hi;
+        fprintf(fp, "<td data-label=\"plan vs measured\"%s>", outside ? " class=\"no\"" : "");
+        pct(fp, plan / e->value - 1);
+        fputs(outside ? " (outside the interval: refit the curve with mplan fit)</td></tr>\n"
+                      : " (inside the interval)</td></tr>\n", fp);
+    }
+    fputs("</table></div>\n", fp);
+}
+
 /* The A/B test of --abtest: the sample-ratio check, the verdict, each metric's lifts. */
-static void experiments(FILE *fp, const struct mp_ab_view *v)
+static void abtest_readout(FILE *fp, const struct mp_ab_view *v)
 {
     const mp_ab_result *res = v->res;
     char b[2048];
-    fputs("<section id=\"experiments\"><h2>Experiments</h2><p class=\"note\">", fp);
+    fputs("<h3>A/B test</h3><p class=\"note\">", fp);
     esc(fp, v->input);
     fprintf(fp, ": %zu variants, control ", v->narms);
     esc(fp, v->arms[v->control]);
@@ -667,9 +749,9 @@ static void experiments(FILE *fp, const struct mp_ab_view *v)
                 continue;
             }
             if (prop)
-                fprintf(fp, "<td>%+.2f pp</td>", 100 * s->diff);
+                fprintf(fp, "<td>%+.2f pp (%+.2f..%+.2f)</td>", 100 * s->diff, 100 * s->diff_ci.lo, 100 * s->diff_ci.hi);
             else
-                fprintf(fp, "<td>%+.2f</td>", s->diff);
+                fprintf(fp, "<td>%+.2f (%+.2f..%+.2f)</td>", s->diff, s->diff_ci.lo, s->diff_ci.hi);
             if (isfinite(s->rel) && isfinite(s->rel_ci.lo))
                 fprintf(fp, "<td>%+.1f%% (%+.1f%%..%+.1f%%)</td>", 100 * s->rel, 100 * s->rel_ci.lo,
                         100 * s->rel_ci.hi);
@@ -682,6 +764,18 @@ static void experiments(FILE *fp, const struct mp_ab_view *v)
         }
         fputs("</table></div>\n", fp);
     }
+}
+
+/* "Experiments": the plan's lift tests and the A/B test of --abtest, whichever there are. */
+static void experiments(FILE *fp, const struct mp_report *r)
+{
+    if (!r->plan->nexperiments && !r->abtest)
+        return;
+    fputs("<section id=\"experiments\"><h2>Experiments</h2>\n", fp);
+    if (r->plan->nexperiments)
+        lift_tests(fp, r);
+    if (r->abtest)
+        abtest_readout(fp, r->abtest);
     fputs("</section>\n", fp);
 }
 
@@ -787,8 +881,7 @@ enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_erro
     if (st != MP_OK)
         return st;
     kpis(fp, r);
-    if (r->abtest)
-        experiments(fp, r->abtest);
+    experiments(fp, r);
     if (r->rv && (st = variance(fp, r, err)) != MP_OK)
         return st;
     if (r->review && r->review->actions)

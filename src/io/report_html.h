@@ -29,9 +29,10 @@ struct mp_report {
 
 /* Sections (each an element id): summary, goals, allocation (stacked spend by channel over
  * periods, phases shaded), curves (one response curve per channel with the chosen spend and
- * its mROAS), funnel (impressions -> clicks -> orders, AIPL sizes when known), kpis, and with
- * actuals variance, with --abtest experiments, and, when periods are left, actions (changes vs
- * plan, goals at risk, the revised allocation). */
+ * its mROAS), funnel (impressions -> clicks -> orders, AIPL sizes when known), kpis,
+ * experiments when the plan lists `experiments:` or --abtest is given (each lift test beside
+ * the plan's forecast in its window; the A/B test's read-out), with actuals variance, and,
+ * when periods are left, actions (changes vs plan, goals at risk, the revised allocation). */
 enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err);
 
 #endif
