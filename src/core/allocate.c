@@ -1571,6 +1571,7 @@ struct bb {
     double *env0;               /* [4 nch T] the root's envelopes */
     double *ncap, *Lk, *Hk;     /* [n] the node's hi - lo; [nch] the sums of lo and hi */
     double Bp, Lsum;            /* the node's budget above the lower bounds, their sum */
+    double inc;                 /* G - p S of the best answer */
 };
 
 /* 1 when a bound ub on G - p S is within MP_EQUALIZE_GAP_GOAL of the answer's value gp. */
@@ -1763,6 +1764,12 @@ static void bb_pick(struct eq *q, const struct bb *b, const double *lo, const do
     nd->at = clamp((lo[i] + w / 2 + clamp(v, lo[i], hi[i])) / 2, from, to);
 }
 
+/* G - p S of the best answer. */
+static double best_gp(struct eq *q, double p)
+{
+    return gmv_of(q, q->best) - p * sum(q->best, 0, q->n);
+}
+
 /* Bound the node whose box is in slot nd->slot (nd->ub, nd->cell, nd->at), and take its
  * relaxed optimum as a candidate (a local solve from it when it is the best so far). The
  * return of bb_apply. */
@@ -1794,122 +1801,140 @@ static int bb_node(struct eq *q, struct bb *b, double p, struct pick *best, stru
         q->starts++;
         q->raw = !consider(q, q->x, gmv_of(q, q->x), best);
         set_budget(q, q->Bfull);
+        b->inc = best_gp(q, p);
     }
     return 1;
 }
 
-/* G - p S of the best answer. */
-static double best_gp(struct eq *q, double p)
-{
-    return gmv_of(q, q->best) - p * sum(q->best, 0, q->n);
-}
-
-/* Branch and bound from the root box (every cell in [0, min(cap, channel's most, budget)]),
- * for gmv and profit; q->bound becomes the least of itself and the tree's bound (the best
- * bound of the open nodes, of those that could not be split, and the answer's value). */
-static void branch_and_bound(struct eq *q, double p, struct pick *best)
+/* The working memory of branch and bound into b (its block returned, NULL when out of memory),
+ * with what the nodes change saved: the channels, caps, channel bounds and envelopes. */
+static char *bb_open(struct eq *q, struct bb *b)
 {
     size_t n = q->n, nch = q->nch, T = (size_t)q->T;
-    if (n > BB_CELLS || !isfinite(q->bound))
-        return;
-    struct bb b = {.nslots = BB_NODES};
-    size_t nd_ = b.nslots * 3 * n + 2 * n + 4 * nch + 9 * nch * T;
-    char *blk = malloc(nd_ * sizeof(double) + b.nslots * (sizeof(struct bbnode) + sizeof(size_t)) +
+    *b = (struct bb){.nslots = BB_NODES, .cap0 = q->cap};
+    size_t nd = b->nslots * 3 * n + 2 * n + 4 * nch + 9 * nch * T;
+    char *blk = malloc(nd * sizeof(double) + b->nslots * (sizeof(struct bbnode) + sizeof(size_t)) +
                        nch * sizeof(struct chan));
     if (!blk)
-        return;
+        return NULL;
     double *d = (double *)(void *)blk;
-    b.box = d;
-    b.w0 = d += b.nslots * 3 * n;
-    b.clo0 = d += n;
-    b.cU0 = d += nch;
-    b.env0 = d += nch;
-    b.ncap = d += 4 * nch * T;
-    b.Lk = d += n;
-    b.Hk = d += nch;
-    b.ckey = d += nch;
-    b.cenv = d += 2 * nch * T;
+    b->box = d;
+    b->w0 = d += b->nslots * 3 * n;
+    b->clo0 = d += n;
+    b->cU0 = d += nch;
+    b->env0 = d += nch;
+    b->ncap = d += 4 * nch * T;
+    b->Lk = d += n;
+    b->Hk = d += nch;
+    b->ckey = d += nch;
+    b->cenv = d += 2 * nch * T;
     d += 3 * nch * T;
+    b->heap = (struct bbnode *)(void *)d;
+    b->spare = (size_t *)(void *)(b->heap + b->nslots);
+    b->ch0 = (struct chan *)(void *)(b->spare + b->nslots);
     for (size_t i = 0; i < 2 * nch * T; i++)
-        b.ckey[i] = NAN;
-    b.cap0 = q->cap;
-    b.heap = (struct bbnode *)(void *)d;
-    b.spare = (size_t *)(void *)(b.heap + b.nslots);
-    b.ch0 = (struct chan *)(void *)(b.spare + b.nslots);
-    memcpy(b.ch0, q->ch, nch * sizeof *q->ch);
-    memcpy(b.clo0, q->c_lo, nch * sizeof *q->c_lo);
-    memcpy(b.cU0, q->c_U, nch * sizeof *q->c_U);
+        b->ckey[i] = NAN;
+    for (size_t s = 0; s < b->nslots; s++)
+        b->spare[b->nspare++] = b->nslots - 1 - s;
+    memcpy(b->ch0, q->ch, nch * sizeof *q->ch);
+    memcpy(b->clo0, q->c_lo, nch * sizeof *q->c_lo);
+    memcpy(b->cU0, q->c_U, nch * sizeof *q->c_U);
     for (size_t kk = 0; kk < nch; kk++) {
         const struct chan *k = &q->ch[kk];
-        double *e = b.env0 + 4 * kk * T;
+        double *e = b->env0 + 4 * kk * T;
         memcpy(e, k->ek, T * sizeof *e);
         memcpy(e + T, k->es, T * sizeof *e);
         memcpy(e + 2 * T, k->el, T * sizeof *e);
         memcpy(e + 3 * T, k->fl, T * sizeof *e);
     }
-    for (size_t s = 0; s < b.nslots; s++)
-        b.spare[b.nspare++] = b.nslots - 1 - s;
-    long ipm0 = q->ipm;
-    double stuck = -INFINITY, inc = best_gp(q, p); /* stuck: the best bound of nodes left behind */
-    struct bbnode root = {.slot = b.spare[--b.nspare]};
-    for (size_t kk = 0; kk < nch; kk++) {
+    return blk;
+}
+
+/* The root's envelopes back, and the memory freed. */
+static void bb_close(struct eq *q, const struct bb *b, char *blk)
+{
+    size_t T = (size_t)q->T;
+    for (size_t kk = 0; kk < q->nch; kk++) {
         const struct chan *k = &q->ch[kk];
-        for (size_t i = k->off; i < k->off + k->m; i++) {
-            b.box[root.slot * 3 * n + i] = 0;
-            b.box[root.slot * 3 * n + n + i] = b.w0[i] = fmin(q->cap[i], fmin(k->U, q->Bfull));
-            b.box[root.slot * 3 * n + 2 * n + i] = NAN;
-        }
-    }
-    int st = bb_node(q, &b, p, best, &root);
-    if (st == 1)
-        bb_push(&b, root);
-    else if (st < 0)
-        stuck = q->bound;
-    while (b.nheap > 0) {
-        inc = best_gp(q, p);
-        if (bb_closed(q, fmax(b.heap[0].ub, stuck), inc))
-            break;
-        if ((double)(q->ipm - ipm0) * (double)n > BB_WORK || b.nspare == 0)
-            break;
-        struct bbnode nd = bb_pop(&b);
-        if (nd.cell == n) {
-            stuck = fmax(stuck, nd.ub);
-            b.spare[b.nspare++] = nd.slot;
-            continue;
-        }
-        /* the lower half keeps the parent's slot, the upper half gets a new one */
-        struct bbnode kid[2] = {nd, nd};
-        kid[1].slot = b.spare[--b.nspare];
-        double *lo0 = b.box + nd.slot * 3 * n, *lo1 = b.box + kid[1].slot * 3 * n;
-        memcpy(lo1, lo0, 3 * n * sizeof *lo0);
-        lo0[n + nd.cell] = nd.at;
-        lo1[nd.cell] = nd.at;
-        for (int c = 0; c < 2; c++) {
-            st = bb_node(q, &b, p, best, &kid[c]);
-            inc = best_gp(q, p);
-            kid[c].ub = fmin(kid[c].ub, nd.ub); /* both are bounds */
-            if (st < 0)
-                stuck = fmax(stuck, nd.ub);
-            if (st == 1 && !bb_closed(q, kid[c].ub, inc)) {
-                bb_push(&b, kid[c]);
-                continue;
-            }
-            if (st == 1) /* pruned: within the goal of the answer, but still a bound */
-                stuck = fmax(stuck, kid[c].ub);
-            b.spare[b.nspare++] = kid[c].slot;
-        }
-    }
-    double tree = fmax(fmax(b.nheap ? b.heap[0].ub : -INFINITY, stuck), best_gp(q, p));
-    q->bound = fmin(q->bound, tree);
-    for (size_t kk = 0; kk < nch; kk++) {
-        const struct chan *k = &q->ch[kk];
-        const double *e = b.env0 + 4 * kk * T;
+        const double *e = b->env0 + 4 * kk * T;
         memcpy(k->ek, e, T * sizeof *e);
         memcpy(k->es, e + T, T * sizeof *e);
         memcpy(k->el, e + 2 * T, T * sizeof *e);
         memcpy(k->fl, e + 3 * T, T * sizeof *e);
     }
     free(blk);
+}
+
+/* Split node nd at nd->cell, nd->at: each half is bounded and kept open unless pruned;
+ * *stuck gets the bounds of halves pruned or left without a box. */
+static void bb_split(struct eq *q, struct bb *b, double p, struct pick *best, struct bbnode nd,
+                     double *stuck)
+{
+    size_t n = q->n;
+    /* the lower half keeps the parent's slot, the upper half gets a new one */
+    struct bbnode kid[2] = {nd, nd};
+    kid[1].slot = b->spare[--b->nspare];
+    double *lo0 = b->box + nd.slot * 3 * n, *lo1 = b->box + kid[1].slot * 3 * n;
+    memcpy(lo1, lo0, 3 * n * sizeof *lo0);
+    lo0[n + nd.cell] = nd.at;
+    lo1[nd.cell] = nd.at;
+    for (int c = 0; c < 2; c++) {
+        int st = bb_node(q, b, p, best, &kid[c]);
+        kid[c].ub = fmin(kid[c].ub, nd.ub); /* both are bounds */
+        if (st < 0)
+            *stuck = fmax(*stuck, nd.ub);
+        if (st == 1 && !bb_closed(q, kid[c].ub, b->inc)) {
+            bb_push(b, kid[c]);
+            continue;
+        }
+        if (st == 1) /* pruned: within the goal of the answer, but still a bound */
+            *stuck = fmax(*stuck, kid[c].ub);
+        b->spare[b->nspare++] = kid[c].slot;
+    }
+}
+
+/* Branch and bound from the root box (every cell in [0, min(cap, channel's most, budget)]),
+ * for gmv and profit; q->bound becomes the least of itself and the tree's bound (the best
+ * bound of the open nodes, of those pruned or that could not be split, and the answer's
+ * value). */
+static void branch_and_bound(struct eq *q, double p, struct pick *best)
+{
+    size_t n = q->n;
+    struct bb b;
+    char *blk = n <= BB_CELLS && isfinite(q->bound) ? bb_open(q, &b) : NULL;
+    if (!blk)
+        return;
+    long ipm0 = q->ipm;
+    double stuck = -INFINITY; /* the best bound of nodes left behind */
+    b.inc = best_gp(q, p);
+    struct bbnode root = {.slot = b.spare[--b.nspare]};
+    double *lo = b.box + root.slot * 3 * n;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        for (size_t i = k->off; i < k->off + k->m; i++) {
+            lo[i] = 0;
+            lo[n + i] = b.w0[i] = fmin(q->cap[i], fmin(k->U, q->Bfull));
+            lo[2 * n + i] = NAN;
+        }
+    }
+    int st = bb_node(q, &b, p, best, &root);
+    if (st == 1 && isfinite(root.ub))
+        bb_push(&b, root);
+    else if (st != 0) /* no box to start from, or an infinite return (hill s < 1 at 0): no tree */
+        stuck = q->bound;
+    while (b.nheap > 0 && !bb_closed(q, fmax(b.heap[0].ub, stuck), b.inc)) {
+        if ((double)(q->ipm - ipm0) * (double)n > BB_WORK || b.nspare == 0)
+            break;
+        struct bbnode nd = bb_pop(&b);
+        if (nd.cell == n) {
+            stuck = fmax(stuck, nd.ub);
+            b.spare[b.nspare++] = nd.slot;
+        } else {
+            bb_split(q, &b, p, best, nd, &stuck);
+        }
+    }
+    q->bound = fmin(q->bound, fmax(fmax(b.nheap ? b.heap[0].ub : -INFINITY, stuck), b.inc));
+    bb_close(q, &b, blk);
 }
 
 /* S-curves (docs/model.md 7, docs/model-notes.md "S-curves"). The candidates of today's
