@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/allocate.h"
 #include "core/curve.h"
 #include "core/model.h"
 #include "mplan/channel.h"
@@ -131,6 +132,7 @@ struct eq {
     long ipm;               /* interior-point steps of every solve */
     int raw;                /* q->best is a start no local solve has run from */
     const double *xlo;      /* branch and bound: spend of cell i is xlo[i] + x[i] (NULL: x[i]) */
+    int branch;             /* S-curves: run branch and bound when the gap is above the goal */
     enum mp_equalize_stop stop;
     int steps;
     void *block;
@@ -2034,7 +2036,7 @@ static void solve_scurve(struct eq *q)
             q->raw = 0;
         set_budget(q, q->Bfull);
     }
-    if (certify && q->stop != MP_STOP_GAP && gap_of(q, best.val) > MP_EQUALIZE_GAP_GOAL)
+    if (q->branch && certify && q->stop != MP_STOP_GAP && gap_of(q, best.val) > MP_EQUALIZE_GAP_GOAL)
         branch_and_bound(q, p, &best);
     /* The best point may be one no local solve started from (the relaxed optimum, the warm
      * start): one more from it makes the answer a local optimum. */
@@ -2389,6 +2391,9 @@ static void take_warm(struct eq *q, const mp_alloc *start)
         q->warm = w;
 }
 
+static enum mp_status equalize(const mp_plan *plan, double budget, const mp_alloc *start,
+                               mp_alloc *out, mp_equalize_info *info, int branch, mp_error *err);
+
 enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *out,
                                  mp_equalize_info *info, mp_error *err)
 {
@@ -2397,6 +2402,19 @@ enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *o
 
 enum mp_status mp_alloc_equalize_from(const mp_plan *plan, double budget, const mp_alloc *start,
                                       mp_alloc *out, mp_equalize_info *info, mp_error *err)
+{
+    return equalize(plan, budget, start, out, info, 1, err);
+}
+
+enum mp_status mp_alloc_equalize_quick(const mp_plan *plan, double budget, mp_alloc *out,
+                                       mp_equalize_info *info, mp_error *err)
+{
+    return equalize(plan, budget, NULL, out, info, 0, err);
+}
+
+/* mp_alloc_equalize_from; `branch`: S-curve plans may run branch and bound. */
+static enum mp_status equalize(const mp_plan *plan, double budget, const mp_alloc *start,
+                               mp_alloc *out, mp_equalize_info *info, int branch, mp_error *err)
 {
     char at[512];
     double R = plan->objective_value;
@@ -2421,6 +2439,7 @@ enum mp_status mp_alloc_equalize_from(const mp_plan *plan, double budget, const 
     enum mp_status st = setup(&q, plan, budget, out, err);
     if (st != MP_OK)
         return st;
+    q.branch = branch;
     /* target_roas: marketing ROAS (K0 - organic + G) / (F0 + S) >= R; goal: K0 + G >= goal. */
     if (plan->objective == MP_OBJ_TARGET_ROAS) {
         double organic = 0;
