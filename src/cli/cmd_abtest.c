@@ -48,7 +48,7 @@ static const char usage_text[] =
     "  --max-steps N, --max-mem BYTES, --timeout SECS, --verbose   limits of each hook call\n"
     "\n"
     "both:\n"
-    "  --format F           table, csv or json (default: table on a terminal, else csv)\n"
+    "  -f, --format F       table, csv or json (default: table on a terminal, else csv)\n"
     "  -o, --output FILE    write there (atomically)\n"
     "\n"
     "exit codes: 0 ok, 2 usage, 3 bad input (file:line), 4 a pack's metric failed (an error,\n"
@@ -128,9 +128,11 @@ static int parse_args(int argc, char **argv, struct args *A)
     int ch, idx = 0;
     optind = 2;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:hv", longopts, &idx)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":f:o:hv", longopts, &idx)) != -1) {
         double v;
         int pct;
+        if (ch == 'f')
+            ch = OPT_FORMAT; /* -f, as every command has it */
         if (ch >= OPT_BASELINE && ch <= OPT_FORMAT)
             A->seen[ch - OPT_BASELINE] = 1;
         switch (ch) {

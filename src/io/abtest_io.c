@@ -165,30 +165,46 @@ static enum mp_status header(struct reader *R)
     return MP_OK;
 }
 
+/* A cell's number: plain numbers on the fast path; else as people export amounts (a currency
+ * sign, thousands separators: mp_csv_amount). MP_CSV_REAL with *v, MP_CSV_EMPTY, or MP_CSV_TEXT
+ * with *why (NULL: not a number at all) and *range. */
+static enum mp_csv_kind cell(const struct mp_csv_field *f, double *v, const char **why, int *range)
+{
+    int64_t iv;
+    const char *sym;
+    *why = NULL;
+    *range = 0;
+    switch (mp_csv_classify(f->ptr, f->len, &iv, v, range)) {
+    case MP_CSV_INT: *v = (double)iv; return MP_CSV_REAL;
+    case MP_CSV_REAL: return MP_CSV_REAL;
+    case MP_CSV_EMPTY: return MP_CSV_EMPTY;
+    default: return *range ? MP_CSV_TEXT : mp_csv_amount(f->ptr, f->len, v, &sym, why);
+    }
+}
+
 /* Parse a number of column c of a record; MP_EINPUT with file:line when it is not one. */
 static enum mp_status number(struct reader *R, const struct mp_csv_record *rec, size_t c, double *v)
 {
     const struct mp_csv_field *f = &rec->fields[c];
-    int64_t iv;
+    const char *why;
     int range;
-    switch (mp_csv_classify(f->ptr, f->len, &iv, v, &range)) {
-    case MP_CSV_INT: *v = (double)iv; return MP_OK;
+    switch (cell(f, v, &why, &range)) {
     case MP_CSV_REAL: return MP_OK;
     case MP_CSV_EMPTY:
         return bad(R, rec->line, "column '%s': empty value (write 0 for none)", mp_csv_colname(R->csv, c));
     default:
-        return bad(R, rec->line, "column '%s': %s '%.*s'", mp_csv_colname(R->csv, c),
-                   range ? "number out of range" : "not a number", (int)(f->len > 40 ? 40 : f->len), f->ptr);
+        return bad(R, rec->line, "column '%s': %s '%.*s'%s%s", mp_csv_colname(R->csv, c),
+                   range ? "number out of range" : "not a number", (int)(f->len > 40 ? 40 : f->len), f->ptr,
+                   why ? ": " : "", why ? why : "");
     }
 }
 
 static int is_number(const struct mp_csv_field *f)
 {
-    int64_t iv;
     double dv;
+    const char *why;
     int range;
-    enum mp_csv_kind k = mp_csv_classify(f->ptr, f->len, &iv, &dv, &range);
-    return k == MP_CSV_INT || k == MP_CSV_REAL;
+    return cell(f, &dv, &why, &range) == MP_CSV_REAL;
 }
 
 /* On the first row: an extra column holding a number is a guardrail; one holding text (an
