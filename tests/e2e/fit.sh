@@ -282,6 +282,14 @@ for p, key in ((0.1, "p10"), (0.5, "p50"), (0.9, "p90")):
 g = u["goals"][0]
 assert g["kpi"] == "gmv" and abs(g["p50"] - q(0.5) / 1500000) < 1e-9
 PYEOF
+cp "$TMP/out" "$TMP/unc.json"
+expect_exit "run --uncertainty, table in 万" 0 "$MPLAN" run "$TMP/b1.yaml" --uncertainty --format table --units wan
+$PY - "$TMP/unc.json" "$TMP/out" <<'PYEOF' && ok "the uncertainty table shows GMV in the run's units" || fail "uncertainty units" "see above"
+import json, sys
+u = json.load(open(sys.argv[1]))["uncertainty"]["gmv"]
+row = [l for l in open(sys.argv[2], encoding="utf-8") if l.startswith("gmv ")][0].split()
+assert row[1:4] == ["%.1f万" % (u[k] / 1e4) for k in ("p10", "p50", "p90")], (row, u)
+PYEOF
 expect_exit "report of the fitted plan" 0 "$MPLAN" report "$TMP/b1.yaml" -o "$TMP/r.html"
 n=$(awk '/id="curve-feed"/,/<\/svg>/' "$TMP/r.html" | grep -c 'stroke-dasharray')
 [ "$n" -eq 2 ] && grep -q "80% band" "$TMP/r.html" && ok "report draws the fitted curve's band" ||
