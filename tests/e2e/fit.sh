@@ -287,7 +287,8 @@ expect_exit "run --uncertainty, table in 万" 0 "$MPLAN" run "$TMP/b1.yaml" --un
 $PY - "$TMP/unc.json" "$TMP/out" <<'PYEOF' && ok "the uncertainty table shows GMV in the run's units" || fail "uncertainty units" "see above"
 import json, sys
 u = json.load(open(sys.argv[1]))["uncertainty"]["gmv"]
-row = [l for l in open(sys.argv[2], encoding="utf-8") if l.startswith("gmv ")][0].split()
+text = open(sys.argv[2], encoding="utf-8").read()
+row = [l for l in text[text.index("Uncertainty of"):].split("\n") if l.startswith("gmv ")][0].split()
 assert row[1:4] == ["%.1f万" % (u[k] / 1e4) for k in ("p10", "p50", "p90")], (row, u)
 PYEOF
 expect_exit "report of the fitted plan" 0 "$MPLAN" report "$TMP/b1.yaml" -o "$TMP/r.html"
