@@ -157,6 +157,16 @@ static enum mp_status match_channels(const mp_plan *plan, const struct mp_histor
     return MP_OK;
 }
 
+enum mp_status mp_history_match(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err)
+{
+    enum mp_status st = match_channels(plan, h, pc, err);
+    if (st != MP_OK || !plan || !h->dated || h->unit == plan->unit)
+        return st;
+    static const char *const units[] = {"days", "weeks", "months"};
+    return mp_fail(err, MP_EINPUT, "%s: the history's periods are %s, the plan's (%s) %s: theta and the curves are per "
+                   "period, so both must use the same", h->file, units[h->unit], plan->file, units[plan->unit]);
+}
+
 enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h, const struct mp_hist_event *ev,
                                  size_t nev, long channel, struct mp_fit_setup *s, mp_error *err)
 {
@@ -165,20 +175,11 @@ enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h
     s->plan_channel = calloc(C + 1, sizeof *s->plan_channel);
     if (!s->plan_channel)
         return mp_fail(err, MP_ENOMEM, "out of memory");
-    enum mp_status st = match_channels(plan, h, s->plan_channel, err);
+    enum mp_status st = mp_history_match(plan, h, s->plan_channel, err);
     if (st != MP_OK)
         goto fail;
-    if (plan && h->dated) {
-        if (h->unit != plan->unit) {
-            static const char *const units[] = {"days", "weeks", "months"};
-            st = mp_fail(err, MP_EINPUT, "%s: the history's periods are %s, the plan's (%s) %s: theta and the curves "
-                         "are per period, so both must use the same", h->file, units[h->unit], plan->file,
-                         units[plan->unit]);
-            goto fail;
-        }
-        if ((st = history_plan(plan, h, ev, nev, &s->hplan, err)) != MP_OK)
-            goto fail;
-    }
+    if (plan && h->dated && (st = history_plan(plan, h, ev, nev, &s->hplan, err)) != MP_OK)
+        goto fail;
     size_t nc = channel >= 0 ? 1 : C;
     size_t E = s->hplan ? s->hplan->nevents : 0;
     s->ch = calloc(nc + 1, sizeof *s->ch);

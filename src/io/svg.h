@@ -29,6 +29,7 @@ struct mp_svg_series {
     const double *x, *y; /* n points; NAN y values break the line */
     size_t n;
     int dashed;
+    int points; /* small hollow circles (class "pt"), no line: observations beside a curve */
 };
 
 /* A labelled point drawn on top of the lines (a chosen spend and its mROAS). */
@@ -47,7 +48,7 @@ struct mp_svg_plot {
     int legend; /* a legend row under the title */
 };
 
-/* Axes with rounded ticks, one polyline per series, the marks. */
+/* Axes with rounded ticks, one polyline (or circles) per series, the marks. */
 void mp_svg_plot_lines(FILE *fp, const struct mp_svg_plot *p);
 
 /* A shaded stretch of bars [from, to) (bar indexes), e.g. an event phase. */
