@@ -232,6 +232,9 @@ void mp_svg_plot_lines(FILE *fp, const struct mp_svg_plot *p)
     for (size_t m = 0; m < p->nmarks; m++)
         if (isfinite(p->marks[m].y))
             f.yhi = fmax(f.yhi, p->marks[m].y);
+    for (size_t r = 0; r < p->nhlines; r++)
+        if (isfinite(p->hlines[r].y))
+            f.ylo = fmin(f.ylo, p->hlines[r].y), f.yhi = fmax(f.yhi, p->hlines[r].y);
     if (!isfinite(f.xlo))
         f.xlo = 0, f.xhi = 1;
     if (!isfinite(f.yhi) || f.yhi <= f.ylo)
@@ -243,6 +246,17 @@ void mp_svg_plot_lines(FILE *fp, const struct mp_svg_plot *p)
     if (p->legend)
         legend(fp, p->x + 58, p->y + 36, p->w - 60, names, colors, dots, nn, 1);
     axes(fp, &f, 1, p->xlabel, p->ylabel);
+    for (size_t r = 0; r < p->nhlines; r++) {
+        const struct mp_svg_hline *L = &p->hlines[r];
+        if (!isfinite(L->y))
+            continue;
+        double y = fy(&f, L->y), tw = mp_svg_text_width(L->label, FONT);
+        fprintf(fp, "<line class=\"ref\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" "
+                    "stroke-width=\"1.2\" stroke-dasharray=\"2 3\"/><text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">",
+                f.x0, y, f.x0 + f.w, y, f.x0 + f.w - tw - 4, y - 4);
+        mp_svg_text(fp, L->label);
+        fputs("</text>\n", fp);
+    }
     for (size_t s = 0; s < p->nseries; s++) {
         const struct mp_svg_series *S = &p->series[s];
         if (S->points) {

@@ -38,6 +38,12 @@ struct mp_svg_mark {
     const char *label;
 };
 
+/* A labelled horizontal reference line across the plot (a goal, a break-even ROAS). */
+struct mp_svg_hline {
+    double y;
+    const char *label;
+};
+
 struct mp_svg_plot {
     double x, y, w, h; /* where in the enclosing <svg> */
     const char *title, *xlabel, *ylabel;
@@ -45,6 +51,8 @@ struct mp_svg_plot {
     size_t nseries;
     const struct mp_svg_mark *marks;
     size_t nmarks;
+    const struct mp_svg_hline *hlines; /* kept inside the y range */
+    size_t nhlines;
     int legend; /* a legend row under the title */
 };
 
