@@ -10,7 +10,7 @@
 
 static void read_all(const char *path, int skip_bad, size_t max_field)
 {
-    struct mp_csv_opts o = {max_field, skip_bad, NULL, 0};
+    struct mp_csv_opts o = {.max_field = max_field, .skip_bad = skip_bad};
     mp_csv *csv = NULL;
     mp_error err = {0};
     enum mp_status st = mp_csv_open(path, &o, &csv, &err);
