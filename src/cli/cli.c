@@ -3,7 +3,9 @@
 #include "io/esc.h"
 #include "io/out.h"
 #include "io/pack_path.h"
+#include "io/yaml_doc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -173,11 +175,41 @@ int cli_parse_script_args(int argc, char **argv, const char *cmd, const char *he
     return -1;
 }
 
+/* A pack directory that is not there: the message names it and, when a directory beside it
+ * has a close name (rules/aip for rules/aipl), suggests that one. */
+static int missing_pack_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (!*dir)
+        snprintf(dir, sizeof dir, "/");
+    const char *names[128];
+    char store[128][128];
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && n < 128 && (e = readdir(d));)
+        if (e->d_name[0] != '.' && strlen(e->d_name) < sizeof store[n]) {
+            snprintf(store[n], sizeof store[n], "%s", e->d_name);
+            names[n] = store[n];
+            n++;
+        }
+    if (d)
+        closedir(d);
+    const char *s = *base ? mp_suggest(base, names, n) : NULL;
+    mp_error err;
+    mp_fail(&err, MP_EIO, "no pack directory %s%s%.*s%s%s", path, s ? " (did you mean " : "",
+            s && slash ? (int)(slash - path + 1) : 0, path, s ? s : "", s ? "?)" : "");
+    return cli_fail(&err);
+}
+
 int cli_pack_dir(const char *arg, char *buf, size_t size)
 {
     mp_error err;
     switch (mp_pack_dir(NULL, arg, buf, size)) {
     case MP_PACK_AT_PATH:
+        return access(buf, F_OK) == 0 ? 0 : missing_pack_dir(buf);
     case MP_PACK_INSTALLED: return 0;
     case MP_PACK_NOT_FOUND:
         mp_fail(&err, MP_EIO, "no pack '%s': no directory %s here, and none on the rules path %s", arg, arg,

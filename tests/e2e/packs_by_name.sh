@@ -78,4 +78,8 @@ expect_exit "segment --pack by path" 0 "$MPLAN" segment "$c" --pack rules/aipl -
 (cd "$TMP" && MPLAN_RULES_PATH=$TMP/empty "$MPLAN" pack info roi-greedy >"$TMP/out" 2>"$TMP/err")
 [ $? -eq 5 ] && grep -qF "no pack 'roi-greedy': no directory roi-greedy here, and none on the rules path $TMP/empty" "$TMP/err" &&
     ok "pack info NAME found nowhere (exit 5)" || fail "pack info NAME found nowhere (exit 5)" "$(cat "$TMP/err")"
+# a pack directory that is not there: named, with the close name beside it suggested
+expect_exit "--pack with a mistyped directory (exit 5)" 5 "$MPLAN" segment examples/customers/customers.csv \
+    --pack rules/aip --rule stage && expect_err "the mistyped directory is named, its neighbour suggested" \
+    "no pack directory rules/aip (did you mean rules/aipl?)"
 finish
