@@ -258,7 +258,9 @@ enum mp_status mp_pack_scaffold(const char *dir, const char *name, unsigned kind
         (size_t)snprintf(tests, sizeof tests, "%s/tests", made) >= sizeof tests)
         return mp_fail(err, MP_EIO, "%s/%s: path too long", dir, name);
     if (mkdir(made, 0777) != 0)
-        return mp_fail(err, MP_EIO, "%s: cannot create: %s", made, strerror(errno));
+        return errno == EEXIST ? mp_fail(err, MP_EUSAGE, "%s already exists: choose another name, or --dir for "
+                                         "another place (nothing was written)", made)
+                               : mp_fail(err, MP_EIO, "%s: cannot create: %s", made, strerror(errno));
     if (mkdir(tests, 0777) != 0)
         return mp_fail(err, MP_EIO, "%s: cannot create: %s", tests, strerror(errno));
     enum mp_status st = write_file(made, "pack.yaml", write_manifest, name, kinds, err);

@@ -12,6 +12,8 @@ expect_exit "pack test on a new pack" 0 "$MPLAN" pack test "$TMP/demo"
 grep -qx 'ok tests/basic.lua' "$TMP/out" && grep -qx '1 passed, 0 failed' "$TMP/out" &&
     ok "pack test reports the scaffold's test" || fail "pack test reports the scaffold's test" "$(cat "$TMP/out")"
 
+expect_exit "pack new over an existing pack is a usage error" 2 "$MPLAN" pack new demo --dir "$TMP" &&
+    expect_err "it says so and that nothing was written" "$TMP/demo already exists: choose another name"
 expect_exit "pack new, one kind" 0 "$MPLAN" pack new only-kpi --dir "$TMP" --kind kpi
 grep -q 'kpis: \[spend_per_order\]' "$TMP/only-kpi/pack.yaml" && ! grep -q 'function M.focus' "$TMP/only-kpi/init.lua" &&
     ok "pack new --kind kpi has the kpi only" || fail "pack new --kind kpi has the kpi only" "$(cat "$TMP/only-kpi/pack.yaml")"
@@ -27,7 +29,6 @@ expect_exit "the scaffold's metric runs" 0 "$MPLAN" abtest analyze "$TMP/v.csv" 
 awk -F, '$1 == "net_revenue" { print $3 "=" $6 }' "$TMP/out" | tr '\n' ' ' | grep -qx 'A=30 B=45 ' &&
     ok "the scaffold's metric: means (100 - 40) / 2 and 90 / 2" || fail "the scaffold's metric: means" "$(cat "$TMP/out")"
 
-expect_exit "pack new refuses an existing directory" 5 "$MPLAN" pack new demo --dir "$TMP"
 expect_exit "pack new refuses a bad name" 2 "$MPLAN" pack new Bad_Name --dir "$TMP"
 expect_exit "pack new refuses an unknown kind" 2 "$MPLAN" pack new x --dir "$TMP" --kind allocator,filter
 expect_exit "pack without a command" 2 "$MPLAN" pack
