@@ -28,6 +28,9 @@ enum mp_fit_param { MP_FIT_BETA, MP_FIT_K, MP_FIT_S, MP_FIT_THETA, MP_FIT_NPARAM
 #define MP_FIT_S_MIN 0.3
 #define MP_FIT_S_MAX 3.0
 #define MP_FIT_K_RANGE 20.0  /* k searched within this factor of kref = mean spend (where > 0) / 0.7 */
+#define MP_FIT_K_ADSTOCK 3.0 /* store totals: k from the smallest spend / it to it x the largest adstock */
+#define MP_FIT_CONVEX_AICC 10.0 /* store totals: s > 1 kept only when it lowers AICc by more than this */
+#define MP_FIT_STORE_PRIOR 0.01 /* store totals: the default --prior-weight */
 #define MP_FIT_CORR_WARN 0.9 /* two channels' spends correlated above it: warned */
 #define MP_FIT_CV_MIN 0.1    /* a spend whose coefficient of variation is below it barely varied */
 
@@ -73,6 +76,8 @@ typedef struct mp_fit_problem {
     int bootstrap;             /* moving-block bootstrap draws; 0: none */
     uint64_t seed;
     int quick;                 /* one start, no family choice, no holdout: review's refit */
+    int store_total;           /* a marketing-mix model of store totals: k within the adstock the
+                                * history shows, concave curves unless the data demand s > 1 */
 } mp_fit_problem;
 
 typedef struct mp_fit_metrics {
@@ -99,6 +104,7 @@ typedef struct mp_fit_channel {
 typedef struct mp_fit {
     int T, periods, starts;    /* periods: those the final estimate used */
     int holdout;
+    double prior_weight;       /* the ridge's weight used (0: none, or no channel has a prior) */
     double sse;
     mp_fit_metrics in, hold;   /* hold.periods 0: no holdout */
     double dw;                 /* Durbin-Watson of the in-sample residuals */

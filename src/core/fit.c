@@ -326,6 +326,10 @@ struct chan {
     unsigned fixed;       /* bits of K, S, THETA held */
     double val[MP_FIT_NPARAM]; /* natural values of held shape parameters */
     double kref;          /* the spend scale: mean adstock at theta 0.3 */
+    double amin;          /* the smallest positive spend of the history */
+    double s_hi;          /* the upper bound of s: 1 while a store-total fit keeps the curve concave */
+    double aicc[2];       /* the test of s > 1 (store totals): AICc concave, with s free; NAN: not made */
+    int convex_moved;     /* in that test s went above 1 */
     int nq;
     int qpar[3];          /* which parameter each of its q is */
     size_t qoff;
@@ -337,7 +341,8 @@ struct work {
     int T, Tfit;
     size_t C, nb, ncol, nq;
     struct chan *ch;
-    double *lo, *hi;       /* [nq] bounds of q */
+    double *lo, *hi;       /* [nq] bounds of q (a store-total fit's k also within k_bounds) */
+    size_t *qch;           /* [nq] the channel of each q */
     double *y;             /* [T] the observations in use (bootstrap replaces them) */
     size_t nrow_data, nexp_rows, nprior_rows, m;
     int *rows;             /* [T] data rows' periods */
@@ -582,6 +587,44 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
     return obj;
 }
 
+/* The largest adstock the channel's spends reach at carry-over th. */
+static double adstock_max(const mp_fit_channel_in *in, int T, double th)
+{
+    double a = in->carry0, m = a;
+    for (int t = 0; t < T; t++) {
+        a = in->spend[t] + th * a;
+        m = fmax(m, a);
+    }
+    return m;
+}
+
+/* The bounds of q[j] at q. A store-total fit keeps k within the adstock its history shows:
+ * from the smallest positive spend / MP_FIT_K_ADSTOCK to MP_FIT_K_ADSTOCK times the largest
+ * adstock at the channel's current theta (so the bound moves with theta). */
+static void q_bounds(const struct work *W, const double *q, size_t j, double *lo, double *hi)
+{
+    *lo = W->lo[j];
+    *hi = W->hi[j];
+    const struct chan *cc = &W->ch[W->qch[j]];
+    if (!W->pb->store_total || cc->qpar[j - cc->qoff] != MP_FIT_K)
+        return;
+    double th = ch_value(W, cc, q, MP_FIT_THETA);
+    *lo = fmax(*lo, log(cc->amin / MP_FIT_K_ADSTOCK));
+    *hi = fmin(*hi, log(MP_FIT_K_ADSTOCK * adstock_max(&W->pb->channels[W->qch[j]], W->T, th)));
+}
+
+/* q into its bounds: the box, then k within the bounds of its channel's (bounded) theta. */
+static void clamp_q(const struct work *W, double *q)
+{
+    for (size_t j = 0; j < W->nq; j++)
+        q[j] = fmin(W->hi[j], fmax(W->lo[j], q[j]));
+    for (size_t j = 0; W->pb->store_total && j < W->nq; j++) {
+        double lo, hi;
+        q_bounds(W, q, j, &lo, &hi);
+        q[j] = fmin(hi, fmax(lo, q[j]));
+    }
+}
+
 /* Bounded Levenberg-Marquardt from q (updated in place); returns the objective. */
 static double lm(struct work *W, double *q, int maxit)
 {
@@ -602,7 +645,9 @@ static double lm(struct work *W, double *q, int maxit)
             break;
         size_t p = 0;
         for (size_t j = 0; j < nq; j++) {
-            int lo = q[j] <= W->lo[j] && g[j] > 0, hi = q[j] >= W->hi[j] && g[j] < 0;
+            double bl, bh;
+            q_bounds(W, q, j, &bl, &bh);
+            int lo = q[j] <= bl && g[j] > 0, hi = q[j] >= bh && g[j] < 0;
             if (!lo && !hi)
                 fr[p++] = j;
         }
@@ -624,12 +669,12 @@ static double lm(struct work *W, double *q, int maxit)
                 continue;
             }
             memcpy(qn, q, nq * sizeof *qn);
+            for (size_t a = 0; a < p; a++)
+                qn[fr[a]] = q[fr[a]] + d[a];
+            clamp_q(W, qn);
             double step = 0;
-            for (size_t a = 0; a < p; a++) {
-                size_t j = fr[a];
-                qn[j] = fmin(W->hi[j], fmax(W->lo[j], q[j] + d[a]));
+            for (size_t j = 0; j < nq; j++)
                 step = fmax(step, fabs(qn[j] - q[j]));
-            }
             if (step < 1e-13)
                 break;
             double on = evaluate(W, qn, NULL, NULL);
@@ -682,7 +727,7 @@ static void start_point(const struct work *W, size_t c, int s, double *q)
                 : p == MP_FIT_S ? 0.5 + 2.0 * u
                                 : 0.8 * u;
         }
-        q[j] = fmin(W->hi[j], fmax(W->lo[j], v));
+        q[j] = v;
     }
 }
 
@@ -703,8 +748,9 @@ static void layout(struct work *W)
                 continue;
             size_t j = off + (size_t)cc->nq;
             cc->qpar[cc->nq++] = p;
+            W->qch[j] = c;
             W->lo[j] = p == MP_FIT_K ? log(cc->kref / MP_FIT_K_RANGE) : p == MP_FIT_S ? MP_FIT_S_MIN : 0;
-            W->hi[j] = p == MP_FIT_K ? log(cc->kref * MP_FIT_K_RANGE) : p == MP_FIT_S ? MP_FIT_S_MAX : MP_FIT_THETA_MAX;
+            W->hi[j] = p == MP_FIT_K ? log(cc->kref * MP_FIT_K_RANGE) : p == MP_FIT_S ? cc->s_hi : MP_FIT_THETA_MAX;
             const mp_fit_channel_in *in = &W->pb->channels[c];
             if (p == MP_FIT_K && in->has_prior && in->prior[p] > 0) {
                 W->lo[j] = fmin(W->lo[j], log(in->prior[p]) - 1);
@@ -720,8 +766,10 @@ static void layout(struct work *W)
  * data push it to without always landing on it. */
 static int at_bound(const struct work *W, const double *q, size_t j)
 {
+    double lo, hi;
+    q_bounds(W, q, j, &lo, &hi);
     double tol = 1e-6 * (W->hi[j] - W->lo[j]);
-    return q[j] <= W->lo[j] + tol || q[j] >= W->hi[j] - tol;
+    return q[j] <= lo + tol || q[j] >= hi - tol;
 }
 
 static size_t nparams(const struct work *W) { return W->nb + W->C + W->nq; }
@@ -1057,6 +1105,7 @@ static double multistart(struct work *W, int starts, double *best, double *qtry,
     for (int s = 0; s < starts; s++) {
         for (size_t c = 0; c < W->C; c++)
             start_point(W, c, s, qtry);
+        clamp_q(W, qtry);
         double o = lm(W, qtry, 300);
         if (isfinite(o) && o < bobj) {
             bobj = o;
@@ -1094,9 +1143,42 @@ static void nat_to_q(const struct work *W, const double *nat, double *q)
                 v = log(v > 0 ? v : cc->kref);
             else if (isnan(v))
                 v = p == MP_FIT_S ? 1 : 0.3;
-            q[j] = fmin(W->hi[j], fmax(W->lo[j], v));
+            q[j] = v;
         }
     }
+    clamp_q(W, q);
+}
+
+/* A store-total fit starts with concave curves (s <= 1). A hill curve whose s stops at 1 may
+ * then go up to MP_FIT_S_MAX, one channel at a time from the current estimate; the S-curve is
+ * kept only when it lowers AICc by more than MP_FIT_CONVEX_AICC (the history demands it
+ * clearly), else the channel stays concave. */
+static void convex_test(struct work *W, double *best, double *qtry)
+{
+    for (size_t c = 0; c < W->C; c++) {
+        struct chan *cc = &W->ch[c];
+        int at1 = 0;
+        for (int i = 0; i < cc->nq; i++)
+            at1 |= cc->qpar[i] == MP_FIT_S && best[cc->qoff + (size_t)i] >= 1 - 1e-6;
+        if (!at1)
+            continue;
+        evaluate(W, best, NULL, NULL);
+        cc->aicc[0] = aicc(sse_data(W), W->nrow_data, nparams(W));
+        cc->s_hi = MP_FIT_S_MAX;
+        layout(W);
+        memcpy(qtry, best, W->nq * sizeof *qtry);
+        double o = lm(W, qtry, 300);
+        cc->aicc[1] = aicc(sse_data(W), W->nrow_data, nparams(W));
+        for (int i = 0; i < cc->nq; i++)
+            cc->convex_moved |= cc->qpar[i] == MP_FIT_S && qtry[cc->qoff + (size_t)i] > 1 + 1e-6;
+        if (isfinite(o) && cc->aicc[1] < cc->aicc[0] - MP_FIT_CONVEX_AICC) {
+            memcpy(best, qtry, W->nq * sizeof *best);
+            continue;
+        }
+        cc->s_hi = 1;
+        layout(W);
+    }
+    evaluate(W, best, NULL, NULL);
 }
 
 enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
@@ -1122,6 +1204,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     W.ch = calloc(C + 1, sizeof *W.ch);
     W.lo = calloc(3 * C + 1, sizeof *W.lo);
     W.hi = calloc(3 * C + 1, sizeof *W.hi);
+    W.qch = calloc(3 * C + 1, sizeof *W.qch);
     W.y = calloc(Tz + 1, sizeof *W.y);
     W.rows = calloc(Tz + 1, sizeof *W.rows);
     W.expw = calloc(W.nexp_rows + 1, sizeof *W.expw);
@@ -1140,7 +1223,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     size_t *cmap = calloc(W.ncol + 3 * C + 2, sizeof *cmap);
     mp_fit *F = calloc(1, sizeof *F);
     enum mp_status st = MP_OK;
-    if (!W.ch || !W.lo || !W.hi || !W.y || !W.rows || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
+    if (!W.ch || !W.lo || !W.hi || !W.qch || !W.y || !W.rows || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
         !W.e || !W.coef || !W.nonneg || !best || !qtry || !yhat || !cov || !cmap || !F) {
         st = mp_fail(err, MP_ENOMEM, "out of memory");
         goto done;
@@ -1152,6 +1235,9 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     F->nchannels = C;
     F->nbase = nb;
     F->holdout = h;
+    for (size_t c = 0; c < C; c++)
+        if (pb->channels[c].has_prior)
+            F->prior_weight = pb->prior_weight;
     F->hold = (mp_fit_metrics){0, NAN, NAN, NAN};
     F->ch = calloc(C + 1, sizeof *F->ch);
     F->base_coef = calloc(nb + 1, sizeof *F->base_coef);
@@ -1183,6 +1269,9 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         }
         oc->roas_ci90[0] = oc->roas_ci90[1] = oc->mroas_ci90[0] = oc->mroas_ci90[1] = NAN;
         cc->fam = in->family == MP_FIT_AUTO ? MP_FIT_HILL : in->family;
+        /* concave unless the plan says S-curve (its s > 1) or the data demand one (convex_test) */
+        cc->s_hi = pb->store_total && !(in->has_prior && in->prior[MP_FIT_S] > 1) ? 1 : MP_FIT_S_MAX;
+        cc->aicc[0] = cc->aicc[1] = NAN;
         cc->fixed = in->fixed;
         for (int p = 1; p < MP_FIT_NPARAM; p++)
             cc->val[p] = in->has_prior ? in->prior[p] : p == MP_FIT_S ? 1 : p == MP_FIT_THETA ? 0.3 : NAN;
@@ -1195,6 +1284,10 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
                 n++;
                 npos += in->spend[t] > 0;
             }
+        cc->amin = INFINITY;
+        for (int t = 0; t < T; t++)
+            if (in->spend[t] > 0)
+                cc->amin = fmin(cc->amin, in->spend[t]);
         double mean = n ? sum / n : 0, sd = n > 1 ? sqrt(fmax(0, (sq - n * mean * mean) / (n - 1))) : 0;
         /* the spend scale of a flighted channel is what it spends when it spends */
         cc->kref = mean > 0 ? sum / npos / 0.7 : 1;
@@ -1275,6 +1368,8 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     int starts = pb->quick ? 1 : pb->starts > 0 ? pb->starts : 8;
     F->starts = starts;
     double obj = multistart(&W, starts, best, qtry, 0);
+    if (pb->store_total && !pb->quick)
+        convex_test(&W, best, qtry);
 
     /* Family choice by AICc (in the periods fitted), one channel at a time. */
     for (size_t c = 0; c < C && !pb->quick; c++) {
@@ -1503,9 +1598,19 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             const char *why = p == MP_FIT_BETA ? "0: no effect found in this history"
                               : p == MP_FIT_THETA && oc->p[p] < 0.5 ? "0: no carry-over found"
                               : p == MP_FIT_THETA ? "its bound 0.9"
-                              : p == MP_FIT_S ? (oc->p[p] < 1 ? "its bound 0.3" : "its bound 3")
+                              : p == MP_FIT_S ? (oc->p[p] < 0.5 ? "its bound 0.3" : oc->p[p] < 2 ? "1" : "its bound 3")
+                              : pb->store_total ? "a bound of its range (the history's smallest spend / 3 to 3x its "
+                                "largest adstock): the history does not show where the curve saturates"
                               : "a bound of its search range (20x from the mean spend): the history does not "
                                 "show where the curve saturates";
+            if (p == MP_FIT_S && W.ch[c].s_hi == 1 && oc->p[p] >= 0.5) {
+                if (W.ch[c].convex_moved &&
+                    warn_to(&oc->warnings, &oc->nwarnings, "s kept at 1 (concave): letting s reach %g changed AICc "
+                            "from %.1f to %.1f, not lower by more than %g, so the history does not demand an S-curve",
+                            MP_FIT_S_MAX, W.ch[c].aicc[0], W.ch[c].aicc[1], MP_FIT_CONVEX_AICC) != 0)
+                    goto oom;
+                continue;
+            }
             if (warn_to(&oc->warnings, &oc->nwarnings, "%s at %s", names[p], why) != 0)
                 goto oom;
         }
@@ -1517,7 +1622,7 @@ oom:
     st = mp_fail(err, MP_ENOMEM, "out of memory");
 done:
     nnls_free(&W.S);
-    free(W.ch), free(W.lo), free(W.hi), free(W.y), free(W.rows), free(W.expw), free(W.A), free(W.b);
+    free(W.ch), free(W.lo), free(W.hi), free(W.qch), free(W.y), free(W.rows), free(W.expw), free(W.A), free(W.b);
     free(W.X), free(W.dX), free(W.D), free(W.J), free(W.e), free(W.coef), free(W.nonneg);
     free(best), free(qtry), free(yhat), free(cov), free(cmap);
     mp_fit_free(F);

@@ -87,7 +87,8 @@ enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const 
         pb->bootstrap = o->bootstrap;
         pb->seed = o->seed;
         pb->starts = o->starts;
-        pb->prior_weight = o->prior_weight;
+        pb->store_total = !job->per_channel;
+        pb->prior_weight = o->prior_weight >= 0 ? o->prior_weight : job->per_channel ? 0 : MP_FIT_STORE_PRIOR;
         pb->experiments = job->exps;
         pb->nexperiments = job->nexp;
         if ((st = mp_fit_run(pb, &job->fits[i], err)) != MP_OK) {

@@ -226,6 +226,87 @@ static void bounds_warned(void **state)
     mp_fit_free(f);
 }
 
+/* The largest adstock of spend[0..T) at carry-over th, from 0 (written out again here). */
+static double max_adstock(const double *spend, int T, double th)
+{
+    double a = 0, m = 0;
+    for (int t = 0; t < T; t++) {
+        a = spend[t] + th * a;
+        m = fmax(m, a);
+    }
+    return m;
+}
+
+/* A store-total fit keeps k within 3x the largest adstock the history shows. The truth's k
+ * (60,000) is 30x the mean spend of 2,000, where the curve is nearly a straight line, and
+ * beyond 3x the largest adstock (spends below 3,600 at theta 0.2: at most 4,500, so at most
+ * 13,500): the per-channel search (k within 20x of kref = 2,000 / 0.7, up to 57,143) goes
+ * to its bound; the store-total one stops at 3 x the largest adstock at the theta it found,
+ * and both say k is at a bound. */
+static void store_total_k_within_adstock(void **state)
+{
+    (void)state;
+    enum { T = 100 };
+    double spend[T], y[T], base[T];
+    const struct truth tr[1] = {{MP_FIT_HILL, 2e6, 60000, 1, 0.2}};
+    for (int t = 0; t < T; t++) {
+        spend[t] = 2000 * (0.2 + 1.6 * urand());
+        base[t] = 1;
+    }
+    generate(T, 1, tr, spend, 50000, 0, y);
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
+    const unsigned char nn[1] = {1};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
+                         .holdout = 0, .store_total = 1};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    double amax = max_adstock(spend, T, f->ch[0].p[MP_FIT_THETA]);
+    assert_true(amax < 4500);
+    near_rel(f->ch[0].p[MP_FIT_K], 3 * amax, 1e-6, "k at 3x the largest adstock");
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "k at a bound of its range (the history's smallest "
+                                                                     "spend / 3 to 3x its largest adstock)"));
+    mp_fit_free(f);
+    pb.store_total = 0;
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_true(f->ch[0].p[MP_FIT_K] > 3 * 4500);
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "k at a bound of its search range"));
+    mp_fit_free(f);
+}
+
+/* A store-total fit starts concave (s <= 1) and takes an S-curve only when AICc drops by more
+ * than 10: a noiseless S-curve (s 1.8) is found exactly (the concave fit leaves residuals, the
+ * S-curve none); a concave truth (s 0.7) with 5% noise stays at s <= 1. */
+static void store_total_concave_unless_demanded(void **state)
+{
+    (void)state;
+    enum { T = 100 };
+    double spend[T], y[T], base[T];
+    const struct truth s_curve[1] = {{MP_FIT_HILL, 60000, 3000, 1.8, 0.3}};
+    for (int t = 0; t < T; t++) {
+        spend[t] = 2000 * (0.2 + 1.6 * urand());
+        base[t] = 1;
+    }
+    generate(T, 1, s_curve, spend, 50000, 0, y);
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
+    const unsigned char nn[1] = {1};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
+                         .holdout = 0, .store_total = 1};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    near_rel(f->ch[0].p[MP_FIT_S], 1.8, 1e-6, "s of the S-curve");
+    near_rel(f->ch[0].p[MP_FIT_K], 3000, 1e-6, "k of the S-curve");
+    mp_fit_free(f);
+    const struct truth concave[1] = {{MP_FIT_HILL, 60000, 3000, 0.7, 0.3}};
+    generate(T, 1, concave, spend, 50000, 0, y);
+    for (int t = 0; t < T; t++)
+        y[t] *= 1 + 0.05 * (2 * urand() - 1) * 1.7320508075688772; /* sd 5% */
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_true(f->ch[0].p[MP_FIT_S] <= 1);
+    mp_fit_free(f);
+}
+
 /* Too few periods: 3 channels of hill (4 parameters each) and a level need 13 + 2 = 15
  * periods to fit; 14 with a holdout of 2 leaves 12. */
 static void too_few_periods(void **state)
@@ -263,6 +344,8 @@ int main(void)
         cmocka_unit_test(warnings),
         cmocka_unit_test(bounds_warned),
         cmocka_unit_test(too_few_periods),
+        cmocka_unit_test(store_total_k_within_adstock),
+        cmocka_unit_test(store_total_concave_unless_demanded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
