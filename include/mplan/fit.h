@@ -31,6 +31,10 @@ enum mp_fit_param { MP_FIT_BETA, MP_FIT_K, MP_FIT_S, MP_FIT_THETA, MP_FIT_NPARAM
 #define MP_FIT_K_ADSTOCK 3.0 /* store totals: k from the smallest spend / it to it x the largest adstock */
 #define MP_FIT_CONVEX_AICC 10.0 /* store totals: s > 1 kept only when it lowers AICc by more than this */
 #define MP_FIT_STORE_PRIOR 0.01 /* store totals: the default --prior-weight */
+#define MP_FIT_GUARD_SPEND 1.5  /* --write-plan caps a curve that does not bend within the history
+                                 * at this times the history's largest spend in a period */
+#define MP_FIT_GUARD_BEND 0.5   /* ... when its marginal ROAS there is at least this share of the
+                                 * marginal ROAS at the mean spend */
 #define MP_FIT_CORR_WARN 0.9 /* two channels' spends correlated above it: warned */
 #define MP_FIT_CV_MIN 0.1    /* a spend whose coefficient of variation is below it barely varied */
 
@@ -132,6 +136,9 @@ MP_API void mp_fit_free(mp_fit *fit);
  * history, all with the same periods and holdout): in sample, holdout, Durbin-Watson. */
 MP_API void mp_fit_pool(mp_fit *const *fits, size_t n, mp_fit_metrics *in, mp_fit_metrics *hold, double *dw);
 MP_API const char *mp_fit_family_name(enum mp_fit_family f);
+/* ROAS and marginal ROAS of the curve p (beta or roas, k, s, theta) at a steady spend x each
+ * period, demand 1 (adstock x / (1 - theta)); NAN for x <= 0. */
+MP_API void mp_fit_roas_at(enum mp_fit_family fam, const double *p, double x, double *roas, double *mroas);
 
 /* The spread of a plan's forecast under the bootstrap draws of its fitted curves (`draws:`):
  * P10, P50, P90 of total GMV, ROAS and each goal's attainment, and the share of draws in

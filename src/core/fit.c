@@ -893,7 +893,7 @@ static void predict(const struct work *W, double *yhat, double *contrib)
 }
 
 /* ROAS and marginal ROAS at a steady spend x each period (demand 1): a = x / (1 - theta). */
-static void roas_at(enum mp_fit_family fam, const double *p, double x, double *roas, double *mroas)
+void mp_fit_roas_at(enum mp_fit_family fam, const double *p, double x, double *roas, double *mroas)
 {
     if (!(x > 0)) {
         *roas = *mroas = NAN;
@@ -1055,7 +1055,7 @@ static void roas_delta(const struct work *W, const double *q, size_t c, const do
     const struct chan *cc = &W->ch[c];
     double p[MP_FIT_NPARAM], r0, m0;
     channel_params(W, q, c, p);
-    roas_at(cc->fam, p, x, &r0, &m0);
+    mp_fit_roas_at(cc->fam, p, x, &r0, &m0);
     if (isnan(r0) || map[0] == (size_t)-1)
         return;
     size_t k = 0;
@@ -1081,7 +1081,7 @@ static void roas_delta(const struct work *W, const double *q, size_t c, const do
             pp[par] = p[par] * exp(h);
         else
             pp[par] = p[par] + h;
-        roas_at(cc->fam, pp, x, &r1, &m1);
+        mp_fit_roas_at(cc->fam, pp, x, &r1, &m1);
         gr[a] = (r1 - r0) / h;
     }
     for (size_t a = 0; a < k; a++)
@@ -1500,7 +1500,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         oc->mean_spend = sp / T;
         tspend += sp;
         tcontrib += co;
-        roas_at(cc->fam, oc->p, oc->mean_spend, &oc->roas_mean, &oc->mroas_mean);
+        mp_fit_roas_at(cc->fam, oc->p, oc->mean_spend, &oc->roas_mean, &oc->mroas_mean);
         for (int i = 0; i < cc->nq; i++) {
             size_t j = cc->qoff + (size_t)i;
             int p = cc->qpar[i];
@@ -1556,7 +1556,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             for (size_t c = 0; c < C; c++) {
                 double *p = F->draws + (bdraw * C + c) * MP_FIT_NPARAM;
                 channel_params(&W, qb, c, p);
-                roas_at(W.ch[c].fam, p, F->ch[c].mean_spend, &roas[bdraw * C + c], &mroas[bdraw * C + c]);
+                mp_fit_roas_at(W.ch[c].fam, p, F->ch[c].mean_spend, &roas[bdraw * C + c], &mroas[bdraw * C + c]);
             }
         }
         F->ndraws = (int)B;

@@ -51,9 +51,6 @@ enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h
                                  size_t nev, long channel, struct mp_fit_setup *s, mp_error *err);
 void mp_fit_setup_free(struct mp_fit_setup *s);
 
-/* A copy of `plan` with each history channel's fitted curve and theta (fits[c] for channel c,
- * or fits[0] channel c for one store-total fit: per_channel says which) and, from per-channel
- * counts, its funnel. The caller owns it (mp_plan_free); NULL out of memory. */
 /* The plan's `experiments:` on the history's periods (a ROAS times the channel's spend in the
  * window). skipped[i] (caller frees, like *out) is 1 for an experiment outside the history,
  * on a channel it lacks, or a ROAS where the channel spent nothing. */
@@ -61,6 +58,13 @@ enum mp_status mp_fit_plan_experiments(const mp_plan *plan, const struct mp_hist
                                        size_t *n, unsigned char **skipped, mp_error *err);
 
 #define MP_FIT_MAX_DRAWS 1000 /* bootstrap draws a plan records (the first ones) */
-mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *const *fits, int per_channel);
+/* A copy of `plan` with each history channel's fitted curve and theta (fits[c] for channel c,
+ * or fits[0] channel c for one store-total fit: per_channel says which) and, from per-channel
+ * counts, its funnel. A curve the history does not show bending gets a cap at
+ * MP_FIT_GUARD_SPEND x the history's largest spend in a period; guard[c] (h->C of them) says
+ * why, or is "" (docs/fit.md "What --write-plan writes"). The caller owns the plan
+ * (mp_plan_free); NULL out of memory. */
+mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *const *fits, int per_channel,
+                      char (*guard)[MP_FIT_MSG]);
 
 #endif

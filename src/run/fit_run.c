@@ -130,7 +130,15 @@ fail:
     return st;
 }
 
-mp_plan *mp_fit_job_plan(const struct mp_fit_job *job, const mp_plan *plan)
+mp_plan *mp_fit_job_plan(struct mp_fit_job *job, const mp_plan *plan)
 {
-    return mp_fit_apply(plan, &job->h, job->fits, job->per_channel);
+    char(*guard)[MP_FIT_MSG] = calloc(job->h.C + 1, sizeof *guard);
+    mp_plan *p = guard ? mp_fit_apply(plan, &job->h, job->fits, job->per_channel, guard) : NULL;
+    for (size_t c = 0; p && c < job->h.C; c++)
+        if (guard[c][0] && warn(job, "%s: channel '%s': %s", job->view.history_path, job->h.ids[c], guard[c]) != 0) {
+            mp_plan_free(p);
+            p = NULL;
+        }
+    free(guard);
+    return p;
 }

@@ -35,8 +35,9 @@ struct mp_fit_job {
 /* Run the fit; `plan` may be NULL. On failure the job is freed already. */
 enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const struct mp_fit_job_opts *o,
                               struct mp_fit_job *job, mp_error *err);
-/* The plan with the fitted curves (and draws, funnels); the caller owns it. NULL: out of memory. */
-mp_plan *mp_fit_job_plan(const struct mp_fit_job *job, const mp_plan *plan);
+/* The plan with the fitted curves (and draws, funnels); the caller owns it. NULL: out of memory.
+ * Where the write-plan guard capped a channel (or would have), a warning joins job->warnings. */
+mp_plan *mp_fit_job_plan(struct mp_fit_job *job, const mp_plan *plan);
 void mp_fit_job_free(struct mp_fit_job *job);
 
 #endif
