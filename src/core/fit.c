@@ -328,6 +328,7 @@ struct chan {
     double kref;          /* the spend scale: mean adstock at theta 0.3 */
     double amin;          /* the smallest positive spend of the history */
     double s_hi;          /* the upper bound of s: 1 while a store-total fit keeps the curve concave */
+    double centre[MP_FIT_NPARAM]; /* the ridge's centre: the plan's values (the bootstrap moves them) */
     double aicc[2];       /* the test of s > 1 (store totals): AICc concave, with s free; NAN: not made */
     int convex_moved;     /* in that test s went above 1 */
     int nq;
@@ -388,8 +389,8 @@ static void shape(enum mp_fit_family fam, double a, double k, double s, double *
         }
         break;
     case MP_FIT_EXP: {
-        double e = exp(-a / k);
-        *g = -expm1(-a / k);
+        double em = expm1(-a / k), e = 1 + em; /* one exponential for both */
+        *g = -em;
         *gk = -(a / k) * e;
         *ga = e / k;
         break;
@@ -487,13 +488,13 @@ static double prior_scale(const mp_fit_channel_in *in, int p)
     return p == MP_FIT_S && in->prior[p] > 0 ? in->prior[p] : 1;
 }
 
-/* Gauss-Newton's H = J'J and g = J'e at q, for the NNLS solution evaluate() left (its passive
- * set's factorisation projects). Kaufman: J_j = (I - Q Q^T) (dA/dq_j) coef on the linear rows. */
-static void jacobian(struct work *W, const double *q, double *H, double *g)
+/* Gauss-Newton's H = J'J and g = J'e at q, for the NNLS solution and the derivative columns
+ * evaluate() left at q (its passive set's factorisation projects). Kaufman: J_j = (I - Q Q^T)
+ * (dA/dq_j) coef on the linear rows. */
+static void jacobian(struct work *W, double *H, double *g)
 {
     const mp_fit_problem *pb = W->pb;
     size_t m = W->m, nb = W->nb, T = (size_t)W->T;
-    columns(W, q, 1);
     size_t nq = W->nq, mr = m + nq;
     memset(W->J, 0, mr * nq * sizeof *W->J);
     for (size_t c = 0; c < W->C; c++) {
@@ -537,12 +538,13 @@ static void jacobian(struct work *W, const double *q, double *H, double *g)
 }
 
 /* The objective at q, and (H, g) of Gauss-Newton when H is not NULL. Leaves the NNLS solution
- * in W->coef and the residuals in W->e. */
+ * in W->coef, the residuals in W->e and the columns with their derivatives at q in W->X and
+ * W->dX (the curve's derivatives come with its value: a later jacobian() at q needs them). */
 static double evaluate(struct work *W, const double *q, double *H, double *g)
 {
     const mp_fit_problem *pb = W->pb;
     size_t m = W->m, nb = W->nb, T = (size_t)W->T;
-    columns(W, q, 0);
+    columns(W, q, 1);
     for (size_t j = 0; j < nb; j++)
         for (size_t i = 0; i < m; i++)
             W->A[j * m + i] = i < W->nrow_data ? pb->base[j * T + (size_t)W->rows[i]] : 0;
@@ -554,6 +556,7 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
             const mp_fit_channel_in *in = &pb->channels[c];
             size_t i = W->nrow_data + W->nexp_rows + c;
             col[i] = in->has_prior && in->prior[MP_FIT_BETA] > 0 ? sqrt(W->lambda) / in->prior[MP_FIT_BETA] : 0;
+            /* the row's target (set_rows) is sqrt(lambda) centre / prior: (beta - centre) / prior */
         }
     }
     nnls_run(&W->S);
@@ -575,7 +578,7 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
             double d = 0;
             if (in->has_prior) {
                 int p = cc->qpar[i];
-                double p0 = p == MP_FIT_K ? log(in->prior[p]) : in->prior[p];
+                double p0 = p == MP_FIT_K ? log(cc->centre[p]) : cc->centre[p];
                 d = sqrt(W->lambda) * (q[qi] - p0) / prior_scale(in, p);
             }
             W->e[m + qi] = d;
@@ -583,7 +586,7 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
         }
     }
     if (H)
-        jacobian(W, q, H, g);
+        jacobian(W, H, g);
     return obj;
 }
 
@@ -682,7 +685,7 @@ static double lm(struct work *W, double *q, int maxit)
                 flat = obj - on <= 1e-10 * obj ? flat + 1 : 0;
                 obj = on;
                 memcpy(q, qn, nq * sizeof *q);
-                jacobian(W, q, H, g);
+                jacobian(W, H, g);
                 mu = fmax(mu / 3, 1e-12);
                 accepted = step > 1e-11;
                 break;
@@ -797,8 +800,10 @@ static int set_rows(struct work *W, int Tfit)
     for (size_t i = 0; i < W->nexp_rows; i++)
         W->b[W->nrow_data + i] = W->expw[i] * W->pb->experiments[i].gmv;
     for (size_t c = 0; c < W->nprior_rows; c++)
-        W->b[W->nrow_data + W->nexp_rows + c] =
-            pb->channels[c].has_prior && pb->channels[c].prior[MP_FIT_BETA] > 0 ? sqrt(W->lambda) : 0;
+        W->b[W->nrow_data + W->nexp_rows + c] = pb->channels[c].has_prior && pb->channels[c].prior[MP_FIT_BETA] > 0
+                                                    ? sqrt(W->lambda) * W->ch[c].centre[MP_FIT_BETA] /
+                                                          pb->channels[c].prior[MP_FIT_BETA]
+                                                    : 0;
     double mean = 0, tss = 0;
     for (size_t i = 0; i < W->nrow_data; i++)
         mean += W->b[i] / (double)W->nrow_data;
@@ -1093,6 +1098,36 @@ static void roas_delta(const struct work *W, const double *q, size_t c, const do
     out[1] = r0 + 1.6448536269514722 * sd;
 }
 
+/* A standard normal draw (Box-Muller on two splitmix uniforms). */
+static double gauss(uint64_t *seed)
+{
+    double u = ((double)(splitmix(seed) >> 11) + 0.5) / 9007199254740992.0;
+    double v = (double)(splitmix(seed) >> 11) / 9007199254740992.0;
+    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* A bootstrap draw of a ridge fit also draws the ridge's centres from the prior the ridge
+ * stands for: the objective SSE + lambda |d|^2 is a Gaussian prior d ~ N(0, s2 / lambda) on each
+ * scaled deviation d (beta / beta0 - 1, ln k - ln k0, s / s0 - 1, theta - theta0), so each
+ * centre moves by sd = sqrt(s2 / lambda) in those units (perturb-and-refit: exact posterior
+ * draws for a linear model; without it the intervals would show the noise but not how far the
+ * plan's values may be off). */
+static void perturb_centres(struct work *W, double sd, uint64_t *seed)
+{
+    for (size_t c = 0; c < W->C; c++) {
+        const mp_fit_channel_in *in = &W->pb->channels[c];
+        if (!in->has_prior)
+            continue;
+        for (int p = 0; p < MP_FIT_NPARAM; p++) {
+            double z = sd * gauss(seed), p0 = in->prior[p];
+            W->ch[c].centre[p] = p == MP_FIT_BETA ? fmax(0, p0 * (1 + z))
+                                 : p == MP_FIT_K ? p0 * exp(z)
+                                 : p == MP_FIT_S ? p0 + z * prior_scale(in, p)
+                                                 : p0 + z;
+        }
+    }
+}
+
 /* Fit from every start; the best q is left in `best`. */
 static double multistart(struct work *W, int starts, double *best, double *qtry, int use_best_as_start)
 {
@@ -1272,6 +1307,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         /* concave unless the plan says S-curve (its s > 1) or the data demand one (convex_test) */
         cc->s_hi = pb->store_total && !(in->has_prior && in->prior[MP_FIT_S] > 1) ? 1 : MP_FIT_S_MAX;
         cc->aicc[0] = cc->aicc[1] = NAN;
+        memcpy(cc->centre, in->prior, sizeof cc->centre);
         cc->fixed = in->fixed;
         for (int p = 1; p < MP_FIT_NPARAM; p++)
             cc->val[p] = in->has_prior ? in->prior[p] : p == MP_FIT_S ? 1 : p == MP_FIT_THETA ? 0.3 : NAN;
@@ -1541,12 +1577,15 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             res[i] = W.y[W.rows[i]] - base[i];
         }
         uint64_t seed = pb->seed;
+        double s2 = F->sse / fmax(1, (double)W.nrow_data - (double)nparams(&W));
         for (size_t bdraw = 0; bdraw < B; bdraw++) {
             for (size_t i = 0; i < n;) {
                 size_t s0 = (size_t)(splitmix(&seed) % n);
                 for (size_t l = 0; l < L && i < n; l++, i++)
                     W.y[W.rows[i]] = base[i] + res[(s0 + l) % n];
             }
+            if (W.lambda > 0)
+                perturb_centres(&W, sqrt(s2 / W.lambda), &seed);
             if (set_rows(&W, T) != 0) {
                 free(res), free(base), free(qb), free(roas), free(mroas);
                 goto oom;
@@ -1587,6 +1626,8 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         }
         free(v), free(res), free(base), free(qb), free(roas), free(mroas);
         memcpy(W.y, pb->y, Tz * sizeof *W.y);
+        for (size_t c = 0; c < C; c++)
+            memcpy(W.ch[c].centre, pb->channels[c].prior, sizeof W.ch[c].centre);
     }
 
     for (size_t c = 0; c < C; c++) {

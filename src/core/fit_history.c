@@ -41,7 +41,7 @@ void mp_fit_setup_free(struct mp_fit_setup *s)
     free(s->defer_to);
     free(s->base_nonneg);
     free(s->plan_channel);
-    mp_plan_free(s->hplan);
+    mp_plan_free(s->own_hplan);
     memset(s, 0, sizeof *s);
 }
 
@@ -159,7 +159,8 @@ static enum mp_status match_channels(const mp_plan *plan, const struct mp_histor
 }
 
 enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h, const struct mp_hist_event *ev,
-                                 size_t nev, long channel, struct mp_fit_setup *s, mp_error *err)
+                                 size_t nev, long channel, const mp_plan *shared, struct mp_fit_setup *s,
+                                 mp_error *err)
 {
     memset(s, 0, sizeof *s);
     size_t T = (size_t)h->T, C = h->C;
@@ -177,8 +178,12 @@ enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h
                          units[plan->unit]);
             goto fail;
         }
-        if ((st = history_plan(plan, h, ev, nev, &s->hplan, err)) != MP_OK)
+        if (shared)
+            s->hplan = shared;
+        else if ((st = history_plan(plan, h, ev, nev, &s->own_hplan, err)) != MP_OK)
             goto fail;
+        else
+            s->hplan = s->own_hplan;
     }
     size_t nc = channel >= 0 ? 1 : C;
     size_t E = s->hplan ? s->hplan->nevents : 0;

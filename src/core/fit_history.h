@@ -41,14 +41,18 @@ struct mp_fit_setup {
     char **base_names;
     unsigned char *base_nonneg;
     int *plan_channel;    /* [C] the plan's index of each history channel, -1 without a plan */
-    mp_plan *hplan;       /* the plan on the history's calendar */
+    const mp_plan *hplan; /* the plan on the history's calendar (own_hplan, or shared) */
+    mp_plan *own_hplan;
 };
 
 /* The store-total problem (channel c of the history is problem channel c) or, with
  * `channel` >= 0, that channel's own GMV on its curve alone. `plan` may be NULL. Channels of
- * the history missing in the plan and the other way round are MP_EINPUT, named. */
+ * the history missing in the plan and the other way round are MP_EINPUT, named. `shared`: the
+ * plan on the history's calendar made by an earlier setup of the same plan and history (the
+ * per-channel fits share one), borrowed; NULL: made here. */
 enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h, const struct mp_hist_event *ev,
-                                 size_t nev, long channel, struct mp_fit_setup *s, mp_error *err);
+                                 size_t nev, long channel, const mp_plan *shared, struct mp_fit_setup *s,
+                                 mp_error *err);
 void mp_fit_setup_free(struct mp_fit_setup *s);
 
 /* The plan's `experiments:` on the history's periods (a ROAS times the channel's spend in the

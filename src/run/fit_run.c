@@ -79,8 +79,8 @@ enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const 
         goto fail;
     }
     for (size_t i = 0; i < job->nfits; i++) {
-        if ((st = mp_fit_setup_make(plan, h, job->ev, job->nev, job->per_channel ? (long)i : -1, &job->setups[i],
-                                    err)) != MP_OK)
+        if ((st = mp_fit_setup_make(plan, h, job->ev, job->nev, job->per_channel ? (long)i : -1,
+                                    i ? job->setups[0].hplan : NULL, &job->setups[i], err)) != MP_OK)
             goto fail;
         mp_fit_problem *pb = &job->setups[i].pb;
         pb->holdout = o->holdout;

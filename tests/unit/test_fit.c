@@ -307,6 +307,49 @@ static void store_total_concave_unless_demanded(void **state)
     mp_fit_free(f);
 }
 
+/* The bootstrap of a ridge fit draws the ridge's centre too, so its intervals are those of the
+ * posterior the ridge stands for. One linear channel, y = beta x (no baseline, theta held at
+ * 0), noise sd 20, ridge lambda (beta / 1.5 - 1)^2: for this linear model the posterior of
+ * beta has variance s2 / D, D = sum x^2 + lambda / 1.5^2, so the 90% interval is about
+ * 2 x 1.645 sqrt(s2 / D) wide; the residual bootstrap alone would give the noise's part
+ * s2 sum x^2 / D^2 only, here (sum x^2 / D) = 1/2 of the variance, an interval 0.71 as wide. */
+static void bootstrap_draws_the_ridge(void **state)
+{
+    (void)state;
+    enum { T = 200 };
+    double spend[T], y[T], sxx = 0;
+    for (int t = 0; t < T; t++) {
+        spend[t] = 10 + 20 * urand();
+        double z = 0;
+        for (int i = 0; i < 12; i++)
+            z += urand();
+        y[t] = 2 * spend[t] + 20 * (z - 6); /* Irwin-Hall: sd 1 */
+        sxx += spend[t] * spend[t];
+    }
+    double mean = 0, tss = 0;
+    for (int t = 0; t < T; t++)
+        mean += y[t] / T;
+    for (int t = 0; t < T; t++)
+        tss += (y[t] - mean) * (y[t] - mean);
+    double lambda = sxx * 1.5 * 1.5; /* the prior weighs as much as the data: D = 2 sum x^2 */
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_LINEAR, .has_prior = 1,
+                            .prior = {1.5, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .holdout = 0, .starts = 1,
+                         .prior_weight = lambda / tss, .bootstrap = 2000, .seed = 3};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    double D = sxx + lambda / (1.5 * 1.5), s2 = f->sse / (T - 1);
+    /* the estimate: (sum x y + lambda / 1.5) / D */
+    double sxy = 0;
+    for (int t = 0; t < T; t++)
+        sxy += spend[t] * y[t];
+    near_rel(f->ch[0].p[MP_FIT_BETA], (sxy + lambda / 1.5) / D, 1e-9, "ridge estimate");
+    double width = f->ch[0].ci90[MP_FIT_BETA][1] - f->ch[0].ci90[MP_FIT_BETA][0];
+    near_rel(width, 2 * 1.6448536269514722 * sqrt(s2 / D), 0.12, "90% interval of the posterior");
+    mp_fit_free(f);
+}
+
 /* Too few periods: 3 channels of hill (4 parameters each) and a level need 13 + 2 = 15
  * periods to fit; 14 with a holdout of 2 leaves 12. */
 static void too_few_periods(void **state)
@@ -346,6 +389,7 @@ int main(void)
         cmocka_unit_test(too_few_periods),
         cmocka_unit_test(store_total_k_within_adstock),
         cmocka_unit_test(store_total_concave_unless_demanded),
+        cmocka_unit_test(bootstrap_draws_the_ridge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
