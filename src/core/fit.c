@@ -642,7 +642,7 @@ static double lm(struct work *W, double *q, int maxit)
         return NAN;
     }
     double obj = evaluate(W, q, H, g), mu = 1e-3;
-    int flat = 0;
+    int flat = 0, at_q = 1; /* at_q: W holds the evaluation at q (not at a rejected trial) */
     for (int it = 0; it < maxit && nq > 0; it++) {
         if (!(obj > 1e-30 * W->tss))
             break;
@@ -681,7 +681,9 @@ static double lm(struct work *W, double *q, int maxit)
             if (step < 1e-13)
                 break;
             double on = evaluate(W, qn, NULL, NULL);
+            at_q = 0;
             if (isfinite(on) && on < obj) {
+                at_q = 1;
                 flat = obj - on <= 1e-10 * obj ? flat + 1 : 0;
                 obj = on;
                 memcpy(q, qn, nq * sizeof *q);
@@ -695,7 +697,8 @@ static double lm(struct work *W, double *q, int maxit)
         if (!accepted || flat >= 2)
             break;
     }
-    evaluate(W, q, NULL, NULL); /* leave coef and residuals of q */
+    if (!at_q)
+        evaluate(W, q, NULL, NULL); /* leave coef and residuals of q */
     free(H), free(g), free(Hn), free(gn), free(M), free(d), free(qn), free(fr);
     return obj;
 }
