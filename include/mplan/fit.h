@@ -30,7 +30,8 @@ enum mp_fit_param { MP_FIT_BETA, MP_FIT_K, MP_FIT_S, MP_FIT_THETA, MP_FIT_NPARAM
 #define MP_FIT_K_RANGE 20.0  /* k searched within this factor of kref = mean spend (where > 0) / 0.7 */
 #define MP_FIT_K_ADSTOCK 3.0 /* store totals: k from the smallest spend / it to it x the largest adstock */
 #define MP_FIT_CONVEX_AICC 10.0 /* store totals: s > 1 kept only when it lowers AICc by more than this */
-#define MP_FIT_STORE_PRIOR 0.01 /* store totals: the default --prior-weight */
+#define MP_FIT_STORE_PRIOR 0.01 /* store totals by default: the first fit's ridge weight ... */
+#define MP_FIT_PRIOR_SD 0.3     /* ... then the weight that makes the ridge a prior of this spread */
 #define MP_FIT_GUARD_SPEND 1.5  /* --write-plan caps a curve that does not bend within the history
                                  * at this times the history's largest spend in a period */
 #define MP_FIT_GUARD_BEND 0.5   /* ... when its marginal ROAS there is at least this share of the
@@ -77,6 +78,9 @@ typedef struct mp_fit_problem {
     int holdout;               /* last periods kept out of the estimate; < 0: T/8 */
     int starts;                /* deterministic starts; 0: 8 */
     double prior_weight;       /* ridge toward the priors, in units of the total sum of squares */
+    double prior_sd;           /* > 0: after a first fit at prior_weight, the ridge's weight is set
+                                * to s2 / prior_sd^2 (s2 its residual variance): a prior of this
+                                * spread on the scaled deviations, whatever the noise */
     int bootstrap;             /* moving-block bootstrap draws; 0: none */
     uint64_t seed;
     int quick;                 /* one start, no family choice, no holdout: review's refit */
@@ -108,7 +112,8 @@ typedef struct mp_fit_channel {
 typedef struct mp_fit {
     int T, periods, starts;    /* periods: those the final estimate used */
     int holdout;
-    double prior_weight;       /* the ridge's weight used (0: none, or no channel has a prior) */
+    double prior_weight;       /* the ridge's final weight, in units of the total sum of squares of the
+                                * periods fitted (0: none, or no channel has a prior) */
     double sse;
     mp_fit_metrics in, hold;   /* hold.periods 0: no holdout */
     double dw;                 /* Durbin-Watson of the in-sample residuals */

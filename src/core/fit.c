@@ -1273,9 +1273,6 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     F->nchannels = C;
     F->nbase = nb;
     F->holdout = h;
-    for (size_t c = 0; c < C; c++)
-        if (pb->channels[c].has_prior)
-            F->prior_weight = pb->prior_weight;
     F->hold = (mp_fit_metrics){0, NAN, NAN, NAN};
     F->ch = calloc(C + 1, sizeof *F->ch);
     F->base_coef = calloc(nb + 1, sizeof *F->base_coef);
@@ -1407,6 +1404,14 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     int starts = pb->quick ? 1 : pb->starts > 0 ? pb->starts : 8;
     F->starts = starts;
     double obj = multistart(&W, starts, best, qtry, 0);
+    if (W.lambda > 0 && pb->prior_sd > 0) {
+        /* the ridge's weight follows the noise: its spread stays prior_sd (perturb_centres) */
+        double s2 = sse_data(&W) / fmax(1, (double)W.nrow_data - (double)nparams(&W));
+        W.lambda = s2 > 0 ? s2 / (pb->prior_sd * pb->prior_sd) : W.lambda;
+        if (set_rows(&W, Tfit) != 0)
+            goto oom;
+        obj = multistart(&W, 0, best, qtry, 1);
+    }
     if (pb->store_total && !pb->quick)
         convex_test(&W, best, qtry);
 
@@ -1491,6 +1496,9 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     }
 
     /* The estimate. */
+    for (size_t c = 0; c < C; c++)
+        if (pb->channels[c].has_prior && W.lambda > 0)
+            F->prior_weight = W.lambda / W.tss;
     evaluate(&W, best, NULL, NULL);
     predict(&W, F->fitted, F->contrib);
     F->periods = (int)W.nrow_data;

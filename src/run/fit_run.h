@@ -12,7 +12,7 @@ struct mp_fit_job_opts {
     const char *history, *events, *total, *experiments;
     int holdout, bootstrap, starts;
     uint64_t seed;
-    double prior_weight;  /* < 0: the default (MP_FIT_STORE_PRIOR for store totals, else 0) */
+    double prior_weight;  /* < 0: the default (store totals: the ridge of spread MP_FIT_PRIOR_SD; else 0) */
 };
 
 #define MP_FIT_JOB_MSG 512

@@ -350,6 +350,41 @@ static void bootstrap_draws_the_ridge(void **state)
     mp_fit_free(f);
 }
 
+/* prior_sd: a first fit at prior_weight gives the residual variance s2, then the ridge's
+ * weight becomes s2 / prior_sd^2. Worked out for one linear channel (no baseline, theta held
+ * at 0), where each fit is closed-form: beta = (sum x y + L / b0) / (sum x^2 + L / b0^2) with
+ * L the weight times the total sum of squares, s2 = sum (y - beta x)^2 / (T - 1). */
+static void ridge_follows_the_noise(void **state)
+{
+    (void)state;
+    enum { T = 80 };
+    double spend[T], y[T], sxx = 0, sxy = 0, mean = 0, tss = 0;
+    for (int t = 0; t < T; t++) {
+        spend[t] = 10 + 20 * urand();
+        y[t] = 2 * spend[t] + 15 * (urand() - 0.5);
+        sxx += spend[t] * spend[t];
+        sxy += spend[t] * y[t];
+        mean += y[t] / T;
+    }
+    for (int t = 0; t < T; t++)
+        tss += (y[t] - mean) * (y[t] - mean);
+    const double b0 = 1.5, w = 0.01, sd = 0.3;
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_LINEAR, .has_prior = 1,
+                            .prior = {b0, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .holdout = 0, .starts = 1,
+                         .prior_weight = w, .prior_sd = sd};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    double L1 = w * tss, beta1 = (sxy + L1 / b0) / (sxx + L1 / (b0 * b0)), s2 = 0;
+    for (int t = 0; t < T; t++)
+        s2 += (y[t] - beta1 * spend[t]) * (y[t] - beta1 * spend[t]) / (T - 1);
+    double L = s2 / (sd * sd);
+    near_rel(f->prior_weight, L / tss, 1e-9, "the weight s2 / sd^2, in units of the total sum of squares");
+    near_rel(f->ch[0].p[MP_FIT_BETA], (sxy + L / b0) / (sxx + L / (b0 * b0)), 1e-9, "beta at that weight");
+    mp_fit_free(f);
+}
+
 /* Too few periods: 3 channels of hill (4 parameters each) and a level need 13 + 2 = 15
  * periods to fit; 14 with a holdout of 2 leaves 12. */
 static void too_few_periods(void **state)
@@ -390,6 +425,7 @@ int main(void)
         cmocka_unit_test(store_total_k_within_adstock),
         cmocka_unit_test(store_total_concave_unless_demanded),
         cmocka_unit_test(bootstrap_draws_the_ridge),
+        cmocka_unit_test(ridge_follows_the_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
