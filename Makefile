@@ -83,8 +83,11 @@ endif
 # Fault injection (make test-faults): ASan+UBSan, and every allocating libc call of
 # mplan's own code goes through tests/faults/fi_alloc.c, which fails the Nth one.
 FI_WRAP := main malloc calloc realloc strdup strndup getline pthread_create
+# The objects are the SAN=1 build's (the same flags): only the programs differ, linked in
+# build-fi with the wrapper.
 ifeq ($(FI),1)
-override BUILD := $(BUILD)-fi
+FI_DIR := $(BUILD)-fi
+override BUILD := $(BUILD)-san
 ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined $(FI_WRAP:%=-Wl,--wrap=%)
 FI_OBJ := $(BUILD)/tests/faults/fi_alloc.o
@@ -186,7 +189,9 @@ SRC_LUA := \
 	src/lua/bind_kpi.c \
 	src/lua/pack_tools.c \
 	src/lua/eval.c \
-	src/lua/bind_segment.c
+	src/lua/bind_segment.c \
+	src/lua/bind_metric.c \
+	src/lua/bind_fit.c
 
 # Above the Lua host, below the CLI: the plan pipeline (include/mplan/run.h) and the
 # segment runner; no Lua headers.
@@ -229,9 +234,9 @@ LIB_SRC := $(SRC_CORE) $(SRC_IO) $(SRC_LUA) $(SRC_RUN)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/lualib.o
 CLI_OBJ := $(SRC_CLI:%.c=$(BUILD)/%.o) $(SRC_XLSX:%.c=$(BUILD)/%.o)
 SHARE_OBJ := $(SRC_SHARE_CLI:%.c=$(BUILD)/%.o) $(SRC_SHARE:%.c=$(BUILD)/%.o)
-SHARE_BIN := $(BUILD)/mplan-share
+SHARE_BIN := $(or $(FI_DIR),$(BUILD))/mplan-share
 OBJ     := $(LIB_OBJ) $(CLI_OBJ) $(SHARE_OBJ)
-BIN     := $(BUILD)/mplan
+BIN     := $(or $(FI_DIR),$(BUILD))/mplan
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
@@ -269,11 +274,11 @@ $(SHLIB): $(LIB_OBJ)
 
 $(BIN): $(CLI_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
+	$(Q)mkdir -p $(@D) && $(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(LDLIBS)
 
 $(SHARE_BIN): $(SHARE_OBJ) $(BUILD)/libmplan.a $(FI_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(SHARE_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(PC_LIBS_CLI) $(LDLIBS)
+	$(Q)mkdir -p $(@D) && $(CC) $(LDFLAGS) -o $@ $(SHARE_OBJ) $(FI_OBJ) $(BUILD)/libmplan.a $(PC_LIBS_CLI) $(LDLIBS)
 
 # Install paths built into files; rewritten only when one changes, so that `make install
 # PREFIX=/opt/mplan` after `make` rebuilds exactly what embeds them.
@@ -348,7 +353,7 @@ fuzz: all
 	@sh tests/fuzz/run.sh $(FUZZ_SECS)
 
 fuzz-smoke: all
-	@sh tests/fuzz/run.sh 4
+	@sh tests/fuzz/run.sh 3
 
 # ---- set-up: install what is missing when root, else say exactly what to run ----
 deps:

@@ -227,6 +227,14 @@ function Row:has(name) end
 ---@alias mplan.Strategy fun(plan: mplan.Plan, params: mplan.Params)
 ---@alias mplan.Segmenter fun(row: mplan.Row, params: mplan.Params): string, number?
 ---@alias mplan.Kpi fun(t: mplan.KpiTotals, params: mplan.Params): number|nil
+---A/B test metric (`mplan abtest analyze --pack`): one per-visitor row of the results file in, that
+---visitor's value out (a finite number).
+---@alias mplan.Metric fun(row: mplan.Row, params: mplan.Params): number
+---One row of a history file (`mplan fit`): its columns, numbers as numbers, text as text.
+---@alias mplan.HistoryRow table<string, number|string>
+---History cleaning (`mplan fit --pack`): the history's rows in, the rows to fit out (the same
+---columns, numbers >= 0; period and channel may be text).
+---@alias mplan.FitTransform fun(history: mplan.HistoryRow[], params: mplan.Params): mplan.HistoryRow[]
 
 ---The `mplan` global.
 ---@class mplan.Lib

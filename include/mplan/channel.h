@@ -32,5 +32,8 @@ MP_API int mp_channel_active(const mp_plan *plan, size_t c, int t);
 
 /* Index of the channel with this id, or -1. */
 MP_API long mp_channel_find(const mp_plan *plan, const char *id);
+/* The channel a file from outside names (actuals, histories): by id, else by its `name:` when
+ * exactly one channel has that name (platform exports say 直通车, the plan's id is ztc); -1. */
+MP_API long mp_channel_lookup(const mp_plan *plan, const char *text);
 
 #endif

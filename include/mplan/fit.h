@@ -138,7 +138,8 @@ typedef struct mp_fit {
 MP_API enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err);
 MP_API void mp_fit_free(mp_fit *fit);
 /* Metrics of the sums of several fits' observations and predictions (per-channel fits of one
- * history, all with the same periods and holdout): in sample, holdout, Durbin-Watson. */
+ * history, all with the same periods and holdout): in sample, holdout, Durbin-Watson; and each
+ * channel's spend and effect shares, against the totals of all n fits. */
 MP_API void mp_fit_pool(mp_fit *const *fits, size_t n, mp_fit_metrics *in, mp_fit_metrics *hold, double *dw);
 MP_API const char *mp_fit_family_name(enum mp_fit_family f);
 /* ROAS and marginal ROAS of the curve p (beta or roas, k, s, theta) at a steady spend x each

@@ -19,14 +19,17 @@ typedef struct mp_host_limits {
     double timeout;   /* seconds, default 10 */
 } mp_host_limits;
 
-/* What a Lua call is: one of the four hooks a pack exports (pack.yaml `provides`), a pack's
- * init.lua being loaded, or a script outside any pack (mplan eval, pack tests). */
+/* What a Lua call is: one of the six hooks a pack exports (pack.yaml `provides`), a pack's
+ * init.lua being loaded, or a script outside any pack (mplan eval, pack tests). The hook
+ * kinds come first: MP_HOOK_INIT is their count. */
 enum mp_hook_kind {
     MP_HOOK_ALLOCATOR, MP_HOOK_STRATEGY, MP_HOOK_SEGMENTER, MP_HOOK_KPI,
+    MP_HOOK_METRIC, MP_HOOK_FIT_TRANSFORM,
     MP_HOOK_INIT, MP_HOOK_SCRIPT
 };
+#define MP_HOOK_KINDS ((int)MP_HOOK_INIT)
 
-/* "allocator", "strategy", "segmenter", "kpi", "init", "script". */
+/* "allocator", "strategy", "segmenter", "kpi", "metric", "fit_transform", "init", "script". */
 MP_API const char *mp_hook_kind_name(enum mp_hook_kind kind);
 
 /* Set one limit from its command-line spelling: `name` is "max-steps" (a count, "1e9"),

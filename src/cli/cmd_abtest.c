@@ -9,6 +9,7 @@
 #include "cli/cmd.h"
 #include "io/abtest_io.h"
 #include "io/abtest_out.h"
+#include "lua/pack_metric.h"
 #include "mplan/abtest.h"
 
 static const char usage_text[] =
@@ -40,17 +41,23 @@ static const char usage_text[] =
     "                       default 1000, 0: none)\n"
     "  --seed N             bootstrap seed (default 1)\n"
     "  --lower-is-worse COL a guardrail whose drop is the bad way (repeatable; default: a rise)\n"
+    "  --pack DIR|NAME      a rule pack whose metric hooks (pack.yaml provides.metrics) give\n"
+    "                       each visitor a number, analysed as revenue is; --metric NAME\n"
+    "                       (or PACK.NAME) makes one the primary metric (per-visitor rows)\n"
+    "  --param NAME=VALUE   set a param of the pack (repeatable)\n"
+    "  --max-steps N, --max-mem BYTES, --timeout SECS, --verbose   limits of each hook call\n"
     "\n"
     "both:\n"
-    "  --format F           table, csv or json (default: table on a terminal, else csv)\n"
+    "  -f, --format F       table, csv or json (default: table on a terminal, else csv)\n"
     "  -o, --output FILE    write there (atomically)\n"
     "\n"
-    "exit codes: 0 ok, 2 usage, 3 bad input (file:line), 5 I/O.\n"
+    "exit codes: 0 ok, 2 usage, 3 bad input (file:line), 4 a pack's metric failed (an error,\n"
+    "a limit, not a number: pack and hook named), 5 I/O.\n"
     "See docs/abtest.md.\n";
 
 enum {
     OPT_BASELINE = 0x200, OPT_MDE, OPT_POWER, OPT_ALPHA, OPT_VARIANTS, OPT_TRAFFIC, OPT_METRIC, OPT_SD, OPT_SVG,
-    OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT, OPT_SEED, OPT_LOWER, OPT_FORMAT
+    OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT, OPT_SEED, OPT_LOWER, OPT_PACK, OPT_PARAM, OPT_FORMAT
 };
 
 /* "2.1%" -> 0.021 (*pct = 1), "0.021" -> 0.021. */
@@ -94,21 +101,24 @@ static const struct option longopts[] = {
     {"bootstrap", required_argument, NULL, OPT_BOOT},    {"seed", required_argument, NULL, OPT_SEED},
     {"lower-is-worse", required_argument, NULL, OPT_LOWER}, {"format", required_argument, NULL, OPT_FORMAT},
     {"output", required_argument, NULL, 'o'},            {"help", no_argument, NULL, 'h'},
+    {"pack", required_argument, NULL, OPT_PACK},         {"param", required_argument, NULL, OPT_PARAM},
+    CLI_SCRIPT_OPTIONS,
     {NULL, 0, NULL, 0}};
 
 #define MAX_LIST 64
 
 struct args {
-    const char *sub, *input, *output, *svg, *metric, *control;
+    const char *sub, *input, *output, *svg, *metric, *control, *pack;
+    struct cli_scripts sc;
     int format;
     /* design */
     double baseline, mde, power, alpha, sd, traffic;
     int mde_rel, variants, have_baseline, have_mde, revenue;
     /* analyze */
     double split[MAX_LIST], horizon, prior_a, prior_b, nboot, seed;
-    size_t nsplit, nlower;
+    size_t nsplit, nlower, nparams;
     int sequential;
-    const char *lower[MAX_LIST];
+    const char *lower[MAX_LIST], *params[MAX_LIST];
     unsigned char seen[OPT_FORMAT - OPT_BASELINE + 1];
 };
 
@@ -118,9 +128,11 @@ static int parse_args(int argc, char **argv, struct args *A)
     int ch, idx = 0;
     optind = 2;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":o:h", longopts, &idx)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":f:o:hv", longopts, &idx)) != -1) {
         double v;
         int pct;
+        if (ch == 'f')
+            ch = OPT_FORMAT; /* -f, as every command has it */
         if (ch >= OPT_BASELINE && ch <= OPT_FORMAT)
             A->seen[ch - OPT_BASELINE] = 1;
         switch (ch) {
@@ -225,6 +237,17 @@ static int parse_args(int argc, char **argv, struct args *A)
                 return 2;
             A->output = optarg;
             break;
+        case OPT_PACK: A->pack = optarg; break;
+        case OPT_PARAM:
+            if (A->nparams == MAX_LIST)
+                return cli_usage(cmd, "too many --param");
+            A->params[A->nparams++] = optarg;
+            break;
+        case CLI_OPT_LIMIT:
+        case 'v':
+            if (cli_script_option(ch, longopts[idx].name, optarg, &A->sc, cmd))
+                return 2;
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         case ':': return cli_usage(cmd, "%s needs a value", argv[optind - 1]);
         default: return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -249,7 +272,7 @@ static int only_for(const struct args *A, const int *opts, size_t n, const char 
 static int design(struct args *A)
 {
     static const int analyze_only[] = {OPT_CONTROL, OPT_SPLIT, OPT_HORIZON, OPT_SEQ, OPT_PRIOR, OPT_BOOT,
-                                       OPT_SEED, OPT_LOWER};
+                                       OPT_SEED, OPT_LOWER, OPT_PACK, OPT_PARAM};
     int rc = only_for(A, analyze_only, sizeof analyze_only / sizeof *analyze_only, "analyze");
     if (rc >= 0)
         return rc;
@@ -279,6 +302,7 @@ static int design(struct args *A)
 /* A read-out: the data, the metrics with the primary first, the result, and the view the
  * writers (and the report's Experiments section) take. */
 struct cli_abtest {
+    struct mp_pack_metrics *pm; /* --pack: its metric hooks */
     struct mp_ab_data *d;
     mp_ab_metric_in *ms;
     mp_ab_result *res;
@@ -292,12 +316,30 @@ void cli_abtest_free(struct cli_abtest *a)
     mp_ab_result_free(a->res);
     free(a->ms);
     mp_ab_data_free(a->d);
+    mp_pack_metrics_free(a->pm);
     free(a);
 }
 
 const struct mp_ab_view *cli_abtest_view(const struct cli_abtest *a)
 {
     return &a->v;
+}
+
+/* --pack: its metrics for the reader; --metric PACK.NAME is the metric NAME, and a pack
+ * metric chosen as primary is the one bootstrapped (as revenue is otherwise). */
+static enum mp_status pack_metrics(const struct args *A, struct cli_abtest *a, struct mp_ab_read_opts *ro,
+                                   const char **metric, mp_error *err)
+{
+    MP_TRY(mp_pack_metrics_open(A->pack, A->params, A->nparams, &A->sc.limits, A->sc.verbose, &a->pm, err));
+    ro->row_metrics = mp_pack_metrics_list(a->pm, &ro->nrow_metrics);
+    const char *pack = mp_pack_metrics_pack(a->pm);
+    size_t n = strlen(pack);
+    if (strncmp(*metric, pack, n) == 0 && (*metric)[n] == '.')
+        *metric += n + 1;
+    for (size_t i = 0; i < ro->nrow_metrics; i++)
+        if (strcmp(ro->row_metrics[i].name, *metric) == 0)
+            ro->boot_metric = *metric;
+    return MP_OK;
 }
 
 /* Read and analyse A->input as `analyze` does. MP_EUSAGE for an option that does not fit
@@ -311,7 +353,9 @@ static enum mp_status abtest_load(const struct args *A, struct cli_abtest **out,
     const char *metric = A->metric ? A->metric : "conversion";
     struct mp_ab_read_opts ro = {.nboot = (size_t)A->nboot, .seed = (uint64_t)A->seed, .lower_is_worse = A->lower,
                                  .nlower = A->nlower};
-    enum mp_status st = mp_ab_read(A->input, &ro, &a->d, err);
+    enum mp_status st = A->pack ? pack_metrics(A, a, &ro, &metric, err) : MP_OK;
+    if (st == MP_OK)
+        st = mp_ab_read(A->input, &ro, &a->d, err);
     struct mp_ab_data *d = a->d;
     long control = 0, primary = 0;
     if (st == MP_OK) {
@@ -392,6 +436,11 @@ static int analyze(struct args *A)
         return rc;
     if (!A->input)
         return cli_usage(A->sub, "which results? give RESULTS.csv (or - for standard input)");
+    char pack_dir[4096];
+    if (A->pack && (rc = cli_pack_dir(A->pack, pack_dir, sizeof pack_dir)) != 0)
+        return rc;
+    if (A->pack)
+        A->pack = pack_dir;
     mp_error err = {0};
     struct cli_abtest *a = NULL;
     enum mp_status st = abtest_load(A, &a, &err);

@@ -17,6 +17,7 @@ static const char fit_help[] =
     "usage: mplan fit HISTORY.csv [--plan PLAN.yaml] [--write-plan OUT.yaml] [--holdout N]\n"
     "                 [--bootstrap N] [--seed N] [--starts N] [--prior-weight W]\n"
     "                 [--events FILE] [--total-gmv FILE] [--experiments FILE]\n"
+    "                 [--pack DIR|NAME [--transform NAME]]\n"
     "                 [--format table|csv|json] [-o FILE]\n"
     "\n"
     "Estimate each channel's response curve (hill, exp or linear) and carry-over (theta) from\n"
@@ -42,17 +43,32 @@ static const char fit_help[] =
     "      --total-gmv FILE   period,gmv: store GMV for a per-channel history without gmv\n"
     "      --experiments FILE channel,from,to,gmv|roas,lo,hi[,level]: lift tests that\n"
     "                         calibrate the fit (see docs/fit.md)\n"
+    "      --pack DIR|NAME    a rule pack whose fit_transform hook cleans the history's rows\n"
+    "                         first (drops a stock-out's weeks, ...)\n"
+    "      --transform NAME   which fit_transform of the pack, NAME or PACK.NAME (default:\n"
+    "                         its only one)\n"
+    "      --param NAME=VALUE set a param of the pack (repeatable)\n"
+    "      --max-steps N, --max-mem BYTES, --timeout SECS, --verbose   the hook's limits\n"
     "  -f, --format FMT       table (default on a terminal), csv, json\n"
     "  -o, --output FILE      write there instead of stdout (atomically)\n"
     "  -q, --quiet            no warnings on stderr\n"
     "  -h, --help             this help\n"
     "\n"
-    "exit: 0 ok, 2 usage, 3 bad history, plan or too few periods (file:line), 5 I/O\n";
+    "exit: 0 ok, 2 usage, 3 bad history, plan or too few periods (file:line), 4 the\n"
+    "fit_transform failed (an error, a limit, rows that are not a history: pack and hook\n"
+    "named), 5 I/O\n";
 
-enum { OPT_HOLDOUT = 0x200, OPT_BOOT, OPT_SEED, OPT_STARTS, OPT_PRIOR, OPT_EVENTS, OPT_TOTAL, OPT_EXP };
+enum { OPT_HOLDOUT = 0x200, OPT_BOOT, OPT_SEED, OPT_STARTS, OPT_PRIOR, OPT_EVENTS, OPT_TOTAL, OPT_EXP, OPT_PACK,
+       OPT_TRANSFORM, OPT_PARAM };
+
+#define MAX_PARAMS 64
 
 struct fit_opts {
-    const char *history, *plan, *write_plan, *output, *events, *total, *experiments;
+    const char *history, *plan, *write_plan, *output, *events, *total, *experiments, *pack, *transform;
+    struct cli_scripts sc;
+    char pack_dir[4096];
+    const char *params[MAX_PARAMS];
+    size_t nparams;
     int holdout, bootstrap, starts, format, quiet;
     uint64_t seed;
     double prior_weight;
@@ -77,7 +93,9 @@ static int parse(int argc, char **argv, struct fit_opts *o)
         {"total-gmv", required_argument, NULL, OPT_TOTAL}, {"experiments", required_argument, NULL, OPT_EXP},
         {"format", required_argument, NULL, 'f'},        {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"pack", required_argument, NULL, OPT_PACK},     {"transform", required_argument, NULL, OPT_TRANSFORM},
+        {"param", required_argument, NULL, OPT_PARAM},
+        CLI_SCRIPT_OPTIONS,                              {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
     o->holdout = -1;
@@ -85,9 +103,9 @@ static int parse(int argc, char **argv, struct fit_opts *o)
     o->prior_weight = -1;
     optind = 1;
     opterr = 0;
-    int ch, rc;
+    int ch, rc, idx = 0;
     double v;
-    while ((ch = getopt_long(argc, argv, ":p:w:f:o:qh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":p:w:f:o:qvh", longopts, &idx)) != -1) {
         switch (ch) {
         case 'p': o->plan = optarg; break;
         case 'w':
@@ -129,6 +147,18 @@ static int parse(int argc, char **argv, struct fit_opts *o)
             o->output = optarg;
             break;
         case 'q': o->quiet = 1; break;
+        case OPT_PACK: o->pack = optarg; break;
+        case OPT_TRANSFORM: o->transform = optarg; break;
+        case OPT_PARAM:
+            if (o->nparams == MAX_PARAMS)
+                return cli_usage("fit", "too many --param");
+            o->params[o->nparams++] = optarg;
+            break;
+        case CLI_OPT_LIMIT:
+        case 'v':
+            if (cli_script_option(ch, longopts[idx].name, optarg, &o->sc, "fit"))
+                return 2;
+            break;
         case 'h': fputs(fit_help, stdout); return 0;
         case ':': return cli_usage("fit", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("fit", "unknown option '%s'", argv[optind - 1]);
@@ -138,6 +168,12 @@ static int parse(int argc, char **argv, struct fit_opts *o)
         return cli_usage("fit", "give one HISTORY.csv");
     if (o->write_plan && !o->plan)
         return cli_usage("fit", "--write-plan needs --plan (the plan to write the fitted curves into)");
+    if ((o->transform || o->nparams) && !o->pack)
+        return cli_usage("fit", "%s is for the hook of --pack: give the pack", o->transform ? "--transform" : "--param");
+    if (o->pack && (rc = cli_pack_dir(o->pack, o->pack_dir, sizeof o->pack_dir)) != 0)
+        return rc;
+    if (o->pack)
+        o->pack = o->pack_dir;
     o->history = argv[optind];
     return -1;
 }
@@ -185,7 +221,10 @@ int cmd_fit(int argc, char **argv)
     memset(&job, 0, sizeof job);
     struct mp_fit_job_opts jo = {.history = o.history, .events = o.events, .total = o.total,
                                  .experiments = o.experiments, .holdout = o.holdout, .bootstrap = o.bootstrap,
-                                 .starts = o.starts, .seed = o.seed, .prior_weight = o.prior_weight};
+                                 .starts = o.starts, .seed = o.seed, .prior_weight = o.prior_weight,
+                                 .pack = o.pack, .transform = o.transform, .params = o.params,
+                                 .nparams = o.nparams, .limits = o.sc.limits,
+                                 .verbose = o.sc.verbose};
     enum mp_status st = MP_OK;
     if (o.plan)
         st = mp_plan_load(o.plan, &plan, &err);
@@ -205,7 +244,7 @@ int cmd_fit(int argc, char **argv)
     for (size_t i = 0; st == MP_OK && !o.quiet && i < job.nwarnings; i++)
         cli_warn("%s", job.warnings[i]);
 done:
-    rc = st == MP_OK ? 0 : cli_fail(&err);
+    rc = st == MP_OK ? 0 : st == MP_EUSAGE ? cli_usage("fit", "%s", err.msg) : cli_fail(&err);
     mp_fit_job_free(&job);
     mp_plan_free(fitted);
     mp_plan_free(plan);

@@ -30,7 +30,8 @@ static const char pack_help[] =
     "\n"
     "  new    scaffold DIR/NAME (DIR defaults to .): pack.yaml, init.lua with one example\n"
     "         hook of each kind in KINDS (a comma list of allocator, strategy, segmenter,\n"
-    "         kpi; default all four), tests/basic.lua and README.md\n"
+    "         kpi, metric, fit_transform; default the first four), tests/basic.lua and\n"
+    "         README.md\n"
     "  check  validate the manifest and its params, load init.lua in the sandbox and\n"
     "         compare the functions it exports with `provides`\n"
     "  test   run DIR/tests/*.lua in the sandbox: 'ok FILE' or 'FAIL FILE: why' each,\n"
@@ -60,7 +61,7 @@ static unsigned parse_kinds(const char *list)
     while (*p) {
         size_t n = strcspn(p, ",");
         unsigned bit = 0;
-        for (int k = MP_HOOK_ALLOCATOR; k <= MP_HOOK_KPI; k++) {
+        for (int k = MP_HOOK_ALLOCATOR; k < MP_HOOK_KINDS; k++) {
             const char *name = mp_hook_kind_name((enum mp_hook_kind)k);
             if (strlen(name) == n && strncmp(p, name, n) == 0)
                 bit = 1u << k;
@@ -89,7 +90,8 @@ static int pack_new(int argc, char **argv)
         case 'd': dir = optarg; break;
         case 'k':
             if (!(kinds = parse_kinds(optarg)))
-                return cli_usage("pack", "--kind takes a comma list of allocator, strategy, segmenter, kpi, not '%s'",
+                return cli_usage("pack", "--kind takes a comma list of allocator, strategy, segmenter, kpi, metric, "
+                                 "fit_transform, not '%s'",
                                  optarg);
             break;
         case 'h': fputs(pack_help, stdout); return 0;
@@ -144,7 +146,7 @@ static int pack_check(int argc, char **argv)
         return cli_fail(&err);
     if ((st = mp_pack_check(o.dir, &o.sc.limits, o.sc.verbose, &err)) == MP_OK) {
         size_t hooks = 0;
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < MP_HOOK_KINDS; k++)
             hooks += man.nprovides[k];
         printf("ok %s: pack '", o.dir);
         mp_esc_fputs(man.name, MP_ESC_LINE, stdout); /* no memory needed: nothing shown as "?" */

@@ -76,7 +76,7 @@ static enum mp_status unc_table(FILE *fp, const void *data, mp_error *err)
 {
     const struct run_unc *r = data;
     MP_TRY(mp_run_write(r->run, fp, MP_RUN_TABLE, err));
-    return mp_uncertainty_write_table(fp, r->u, err);
+    return mp_uncertainty_write_table(fp, r->u, mp_run_plan(r->run)->units, err);
 }
 
 static enum mp_status unc_csv(FILE *fp, const void *data, mp_error *err)

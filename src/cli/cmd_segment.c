@@ -38,6 +38,7 @@ static const char usage_text[] =
     "  --partial            print a partial summary for --merge (JSON lines)\n"
     "  --merge              combine the partial summaries named on the command line\n"
     "  --header A,B,...     column names for input without a header row\n"
+    "  --columns A,B,...    the numeric columns the summary shows (default: every one)\n"
     "  --skip-bad           skip bad rows (counted and reported) instead of failing\n"
     "  --max-field BYTES    longest field accepted (default 65536)\n"
     "  --max-steps N        instructions per segmenter call (default 1e9)\n"
@@ -148,11 +149,37 @@ static const struct cli_writers summary_writers = {seg_table, seg_csv, seg_json,
 static const struct cli_writers flow_writers = {flow_table, flow_csv, flow_json, flow_xlsx};
 static const struct cli_writers partial_writers = {.table = seg_partial};
 
+/* --columns A,B: the summary shows these numeric columns only. MP_EUSAGE names one that is not
+ * a numeric column of the file, with those that are. */
+static enum mp_status select_columns(mp_seg_summary *s, const char *columns, mp_error *err)
+{
+    size_t n = 0;
+    char *copy = NULL;
+    char **names = split_names(columns, &n, &copy);
+    long bad = names ? mp_seg_select(s, (const char *const *)names, n) : -2;
+    enum mp_status st = MP_OK;
+    if (bad == -2) {
+        st = mp_fail(err, MP_ENOMEM, "out of memory");
+    } else if (bad >= 0) {
+        char list[1024] = "";
+        size_t len = 0;
+        for (size_t c = 0; c < mp_seg_column_count(s) && len < sizeof list; c++)
+            if (mp_seg_numeric(s, c))
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "",
+                                        mp_seg_column_name(s, c));
+        st = mp_fail(err, MP_EUSAGE, "--columns: '%s' is not a numeric column of the file (numeric: %s)",
+                     names[bad], len ? list : "none");
+    }
+    free(names);
+    free(copy);
+    return st;
+}
+
 int cmd_segment(int argc, char **argv)
 {
     mp_segment_opts o = {0};
     struct progress prog = {0};
-    const char *input = NULL, *flow = NULL, *outpath = NULL, *header = NULL;
+    const char *input = NULL, *flow = NULL, *outpath = NULL, *header = NULL, *columns = NULL;
     const char **params = calloc((size_t)argc, sizeof *params);
     const char **inputs = calloc((size_t)argc, sizeof *inputs);
     size_t ninputs = 0;
@@ -164,7 +191,7 @@ int cmd_segment(int argc, char **argv)
         return 5;
     }
     enum { O_PACK = 0x200, O_RULE, O_PARAM, O_LABELS, O_FLOW, O_KEY, O_HEADER, O_MAXFIELD, O_PARTIAL,
-           O_MERGE, O_SKIPBAD };
+           O_MERGE, O_SKIPBAD, O_COLUMNS };
     static const struct option longopts[] = {
         {"pack", required_argument, NULL, O_PACK},       {"rule", required_argument, NULL, O_RULE},
         {"param", required_argument, NULL, O_PARAM},     {"labels", required_argument, NULL, O_LABELS},
@@ -173,6 +200,7 @@ int cmd_segment(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},        {"output", required_argument, NULL, 'o'},
         {"max-field", required_argument, NULL, O_MAXFIELD}, {"partial", no_argument, NULL, O_PARTIAL},
         {"merge", no_argument, NULL, O_MERGE},           {"skip-bad", no_argument, NULL, O_SKIPBAD},
+        {"columns", required_argument, NULL, O_COLUMNS},
         {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
         CLI_SCRIPT_OPTIONS,                              CLI_BOM_OPTION,
         {NULL, 0, NULL, 0}};
@@ -194,6 +222,7 @@ int cmd_segment(int argc, char **argv)
         case O_FLOW: flow = optarg; break;
         case O_KEY: o.key = optarg; break;
         case O_HEADER: header = optarg; break;
+        case O_COLUMNS: columns = optarg; break;
         case 'j':
             if (cli_parse_double(optarg, &v) != 0 || v < 1 || v > 256 || v != floor(v))
                 rc = cli_usage("segment", "--jobs %s: expected a whole number from 1 to 256", optarg);
@@ -251,6 +280,12 @@ int cmd_segment(int argc, char **argv)
     }
     if (partial && flow) {
         rc = cli_usage("segment", "--partial and --flow do not go together");
+        goto done;
+    }
+    if (columns && (partial || flow)) {
+        rc = cli_usage("segment", "--columns chooses the summary's columns: not with %s (%s)",
+                       partial ? "--partial" : "--flow", partial ? "a partial summary keeps every column for --merge"
+                                                                 : "the flow counts customers, it sums no column");
         goto done;
     }
     if (o.labels && strcmp(o.labels, "-") == 0 && outpath && strcmp(outpath, "-") == 0) {
@@ -312,6 +347,8 @@ int cmd_segment(int argc, char **argv)
     progress_end(&prog);
     if (st == MP_OK && !quiet)
         warn_mixed(s);
+    if (st == MP_OK && columns)
+        st = select_columns(s, columns, &err);
     if (st == MP_OK && summary_out) {
         long key = mp_seg_key_column(s);
         struct mp_seg_flow_view view = {sb, s, fl, key >= 0 ? mp_seg_column_name(s, (size_t)key) : ""};

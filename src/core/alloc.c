@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/allocate.h"
 #include "core/model.h"
 
 mp_alloc *mp_alloc_new(const mp_plan *plan)
@@ -102,7 +103,7 @@ static double roas_at(mp_plan *gmv_plan, double b, mp_alloc *a, double *organic_
 {
     mp_equalize_info info = {0};
     mp_error err = {0};
-    if (mp_alloc_equalize(gmv_plan, b, a, &info, &err) != MP_OK)
+    if (mp_alloc_equalize_quick(gmv_plan, b, a, &info, &err) != MP_OK)
         return NAN;
     double spend = organic_fixed[1];
     for (size_t c = 0; c < gmv_plan->nchannels; c++)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/allocate.h"
 #include "core/curve.h"
 #include "core/model.h"
 #include "mplan/channel.h"
@@ -36,6 +37,7 @@
 #define RELAX_GAP 1e-7   /* the relaxed solve stops at this duality gap and ... */
 #define RELAX_DUAL 1e-5  /* ... stationarity: lin_bound holds at any point, so more buys nothing */
 #define RELAX_STEPS 40   /* ... and after this many steps (the envelope's kinks slow Newton) */
+#define NODE_GAP 1e-6    /* branch and bound's node solves stop at this duality gap: its goal is 1e-4 */
 #define MAX_SEARCH 40    /* solves per budget search: a guard */
 #define ARMIJO 0.01      /* sufficient decrease, as a share of the predicted one */
 #define TO_EDGE 0.99     /* a step goes at most this share of the way to a constraint */
@@ -64,7 +66,8 @@ struct chan {
     double tot;         /* S-curves: total of the greedy allocation */
     size_t top;         /* S-curves: its cell with the most greedy gain per unit (off + m: none) */
     double knee, slope; /* S-curve (hill s > 1): tangent point of its concave envelope, slope there */
-    double *ek, *es;    /* [T] the envelope of each period: straight up to ek (slope es), see setup */
+    double *ek, *es;    /* [T] the envelope of each period: straight up to ek (slope es), see setup, */
+    double *el, *fl;    /* [T] ... from (el, fl): (0, 0) but in branch and bound (node_envelopes) */
     double *a, *base;   /* [T] adstock at the last evaluated point, mp_curve_base of it */
     double *next;       /* [T] the bases after the step the line search tries */
 };
@@ -128,6 +131,8 @@ struct eq {
     int starts;             /* S-curves: local solves run */
     long ipm;               /* interior-point steps of every solve */
     int raw;                /* q->best is a start no local solve has run from */
+    const double *xlo;      /* branch and bound: spend of cell i is xlo[i] + x[i] (NULL: x[i]) */
+    int branch;             /* S-curves: run branch and bound when the gap is above the goal */
     enum mp_equalize_stop stop;
     int steps;
     void *block;
@@ -212,8 +217,10 @@ static double eval_channel(struct eq *q, struct chan *k, const double *x, int de
     size_t j = k->off, end = k->off + k->m;
     for (int u = 0; u < q->T; u++) {
         double in = 0;
-        if (j < end && q->per[j] == u)
-            in = x[j++];
+        if (j < end && q->per[j] == u) {
+            in = q->xlo ? q->xlo[j] + x[j] : x[j];
+            j++;
+        }
         a = in + th * a;
         k->a[u] = a;
         if (!carried)
@@ -222,7 +229,7 @@ static double eval_channel(struct eq *q, struct chan *k, const double *x, int de
         double ek = q->loose ? k->knee : k->ek[u], es = q->loose ? k->slope : k->es[u];
         int env = q->relax && a < ek; /* on the envelope's straight part */
         if (env) {
-            f = es * a;
+            f = q->loose ? es * a : k->fl[u] + es * (a - k->el[u]);
             d1 = es;
         } else if (a > 0) {
             mp_curve_eval_base(&ch->resp, a, k->base[u], &f, derivs ? &d1 : NULL, derivs ? &d2 : NULL);
@@ -620,7 +627,7 @@ static void pd_run(struct eq *q, double p, double start)
             q->z[j] = 0;
         }
     int stalls = 0, flat = 0, idle = 0;
-    double gap_rel = q->relax ? RELAX_GAP : GAP_REL, dual_tol = q->relax ? RELAX_DUAL : DUAL_TOL;
+    double gap_rel = q->relax ? (q->xlo ? NODE_GAP : RELAX_GAP) : GAP_REL, dual_tol = q->relax ? RELAX_DUAL : DUAL_TOL;
     for (int it = 0; it < (q->relax ? RELAX_STEPS : MAX_STEPS) && stalls < 3 && idle < IDLE; it++) {
         pd_factor(q);
         q->steps++;
@@ -660,6 +667,27 @@ static void pd_run(struct eq *q, double p, double start)
             }
     }
     q->lambda = p + (q->on[J] ? q->z[J] : 0);
+}
+
+/* 1 when x meets every constraint of this solve (set_budget's): cells in [0, cap], totals in
+ * [min, max] or at a pinned total, the budget; each to tol, a pinned total to 1e-12 of it. */
+static int fits(const struct eq *q, const double *x, double tol)
+{
+    double S = 0;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        double tot = 0;
+        for (size_t i = k->off; i < k->off + k->m; i++) {
+            if (!(x[i] >= -tol && x[i] <= q->cap[i] + tol))
+                return 0;
+            tot += x[i];
+        }
+        if (k->pinned ? fabs(tot - k->lo) > 1e-12 * fmax(1, k->lo) + tol
+                      : tot < k->lo - tol || (k->has_hi && tot > k->hi + tol))
+            return 0;
+        S += tot;
+    }
+    return !(q->has_B && S > q->Bp + tol);
 }
 
 /* ---- budgets and objectives ---- */
@@ -1255,18 +1283,21 @@ out:
     return total;
 }
 
+/* The value of G - p S in the objective's units (gmv, profit, target_roas). */
+static double obj_units(const struct eq *q, double gp)
+{
+    const struct mp_plan *plan = q->plan;
+    return plan->objective == MP_OBJ_PROFIT ? plan->margin * (q->K0 + gp) - q->F0 : q->K0 + gp;
+}
+
 /* The bound in the objective's units (see finish): for goal, the least spend that can reach
  * it (q->bound is then a lower bound on S, see roas_goal_bound). */
 static double bound_objective(const struct eq *q)
 {
     const struct mp_plan *plan = q->plan;
-    switch (plan->objective) {
-    case MP_OBJ_PROFIT: return plan->margin * (q->K0 + q->bound) - q->F0;
-    case MP_OBJ_GOAL_GMV: return q->F0 + q->bound;
-    case MP_OBJ_GMV:
-    case MP_OBJ_TARGET_ROAS: break;
-    }
-    return q->K0 + q->bound;
+    if (plan->objective == MP_OBJ_GOAL_GMV)
+        return q->F0 + q->bound;
+    return obj_units(q, q->bound);
 }
 
 /* (bound - value) / |bound|; for goal, a minimum, (value - bound) / |value|. val is in the
@@ -1504,6 +1535,410 @@ static const double *loose_optimum(struct eq *q, double p, struct pick *best)
     return q->gain;
 }
 
+/* ---- S-curves: branch and bound on the cells ---- */
+
+/* Spatial branch and bound (docs/model-notes.md, "Closing the gap: branch and bound"). A node
+ * is a box lo_i <= x_i <= hi_i on the free cells. In it the adstock of each period lies in
+ * [amin_u, amax_u] (the boxes' ends carried over, the initial adstock decayed, and no more
+ * than the channel may spend in all), and the concave envelope of the curve on that interval
+ * (mp_curve_envelope_on) is above the curve there and below the root's envelope: the node's
+ * relaxed plan, concave again, is solved by the interior-point method and lin_bound bounds
+ * G - p S over the box. As boxes shrink, every envelope closes on its curve, so the bounds
+ * close on the best value; the relaxed optimum of each node is also a feasible allocation,
+ * a candidate. Nodes go best bound first; one whose bound is within MP_EQUALIZE_GAP_GOAL of
+ * the best answer is pruned. A node is split on one cell (bb_pick): the cell feeding most of
+ * the period where the envelope overstates the relaxed optimum's GMV most. */
+#define BB_CELLS 64     /* it runs on plans of at most this many free cells ... */
+#define BB_WORK 5e5     /* ... until interior-point steps x cells of its solves pass this ... */
+#define BB_NODES 2048   /* ... or this many nodes are open */
+#define BB_NARROW 1e-4  /* a cell is split only while wider than this share of its root range */
+#define BB_ROOM 1e-6    /* share of the budget a split leaves each half's totals (bb_range) */
+#define BB_START 1e-3   /* a node's solve starts from its parent's relaxed optimum, at this mu */
+
+struct bbnode {
+    double ub;   /* bound on G - p S over the node's box */
+    size_t slot; /* its box: lo at bb.box + slot * 3n, hi n further, then a start (NAN: none) */
+    size_t cell; /* the cell it is split on (n: none), and where */
+    double at;
+};
+
+struct bb {
+    size_t nslots;
+    double *box, *w0;           /* [nslots * 3n] boxes and starts, [n] the root's cell ranges */
+    double *ckey, *cenv;        /* [2 nch T], [3 nch T]: node_envelopes' last inputs and outputs */
+    struct bbnode *heap;        /* [nslots] open nodes, a max-heap on ub */
+    size_t nheap, *spare, nspare; /* [nslots] free slots */
+    struct chan *ch0;           /* [nch] the channels as setup left them */
+    double *cap0, *clo0, *cU0;  /* q->cap, q->c_lo, q->c_U as setup left them */
+    double *env0;               /* [4 nch T] the root's envelopes */
+    double *ncap, *Lk, *Hk;     /* [n] the node's hi - lo; [nch] the sums of lo and hi */
+    double Bp, Lsum;            /* the node's budget above the lower bounds, their sum */
+    double inc;                 /* G - p S of the best answer */
+};
+
+/* 1 when a bound ub on G - p S is within MP_EQUALIZE_GAP_GOAL of the answer's value gp. */
+static int bb_closed(const struct eq *q, double ub, double gp)
+{
+    double u = obj_units(q, ub);
+    return u - obj_units(q, gp) <= MP_EQUALIZE_GAP_GOAL * fabs(u);
+}
+
+static void bb_push(struct bb *b, struct bbnode nd)
+{
+    size_t i = b->nheap++;
+    for (; i > 0 && b->heap[(i - 1) / 2].ub < nd.ub; i = (i - 1) / 2)
+        b->heap[i] = b->heap[(i - 1) / 2];
+    b->heap[i] = nd;
+}
+
+static struct bbnode bb_pop(struct bb *b)
+{
+    struct bbnode top = b->heap[0], last = b->heap[--b->nheap];
+    size_t i = 0;
+    for (size_t c; (c = 2 * i + 1) < b->nheap; i = c) {
+        if (c + 1 < b->nheap && b->heap[c + 1].ub > b->heap[c].ub)
+            c++;
+        if (b->heap[c].ub <= last.ub)
+            break;
+        b->heap[i] = b->heap[c];
+    }
+    if (b->nheap)
+        b->heap[i] = last;
+    return top;
+}
+
+/* The envelope of each period of each S-curve channel on the adstocks the box allows. */
+static void node_envelopes(struct eq *q, struct bb *b, const double *lo, const double *hi)
+{
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        if (!(k->knee > 0))
+            continue;
+        const struct mp_channel *ch = &q->plan->channels[k->c];
+        double th = ch->theta, amin = ch->carryover, amax = amin, carry = amin;
+        double most = fmin(fmin(b->ch0[kk].U, b->Hk[kk]), b->Bp + b->Lk[kk]);
+        size_t j = k->off, end = k->off + k->m;
+        for (int t = 0; t < q->T; t++) {
+            double l = 0, h = 0;
+            if (j < end && q->per[j] == t) {
+                l = lo[j];
+                h = hi[j++];
+            }
+            amin = l + th * amin;
+            amax = h + th * amax;
+            carry *= th;
+            double top = fmax(amin, fmin(amax, carry + most));
+            size_t c = kk * (size_t)q->T + (size_t)t;
+            double *key = &b->ckey[2 * c], *env = &b->cenv[3 * c];
+            if (key[0] != amin || key[1] != top) { /* siblings share most of their boxes */
+                mp_curve_envelope_on(&ch->resp, amin, top, &env[0], &env[1], &env[2]);
+                key[0] = amin;
+                key[1] = top;
+            }
+            k->el[t] = amin;
+            k->fl[t] = env[0];
+            k->ek[t] = env[1];
+            k->es[t] = env[2];
+        }
+    }
+}
+
+/* Make the box the problem: cell i spends lo_i + x_i with x_i in [0, hi_i - lo_i], channel
+ * totals and the budget less the lower bounds. 0: no allocation is in the box; -1: the box
+ * leaves some channel no room (a pinned total at 0 or at its caps, which the interior-point
+ * method needs strictly inside); 1: set (bb_restore undoes it). */
+static int bb_apply(struct eq *q, struct bb *b, const double *lo, const double *hi)
+{
+    double L = 0, tol = q->tol;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        const struct chan *k0 = &b->ch0[kk];
+        double Lk = 0, Hk = 0;
+        for (size_t i = k->off; i < k->off + k->m; i++) {
+            b->ncap[i] = hi[i] - lo[i];
+            Lk += lo[i];
+            Hk += hi[i];
+        }
+        double top = fmin(k0->U, Hk);
+        if (Lk > top + tol || k0->lo > Hk + tol)
+            return 0;
+        k->lo = fmax(0, k0->lo - Lk);
+        k->U = fmax(k->lo, top - Lk);
+        k->hi = k0->hi - Lk;
+        k->hi0 = k0->hi < Hk;
+        k->pin0 = k0->pin0 || k->U - k->lo <= tol;
+        q->c_lo[kk] = k->lo;
+        q->c_U[kk] = k->pin0 ? k->lo : k->U;
+        b->Lk[kk] = Lk;
+        b->Hk[kk] = Hk;
+        L += Lk;
+    }
+    double lo_sum = sum(q->c_lo, 0, q->nch);
+    b->Lsum = L;
+    b->Bp = q->Bfull - L;
+    if (b->Bp < lo_sum - tol)
+        return 0;
+    int pin = b->Bp <= lo_sum + tol;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        if ((k->pin0 || pin) && (k->lo <= tol || k->lo >= b->Hk[kk] - b->Lk[kk] - tol))
+            return -1;
+    }
+    q->cap = b->ncap;
+    q->xlo = lo;
+    node_envelopes(q, b, lo, hi);
+    return 1;
+}
+
+static void bb_restore(struct eq *q, const struct bb *b)
+{
+    memcpy(q->ch, b->ch0, q->nch * sizeof *q->ch);
+    memcpy(q->c_lo, b->clo0, q->nch * sizeof *q->c_lo);
+    memcpy(q->c_U, b->cU0, q->nch * sizeof *q->c_U);
+    q->cap = b->cap0;
+    q->xlo = NULL;
+    q->relax = 0;
+    q->clipped = 1;
+    set_budget(q, q->Bfull);
+}
+
+/* Where cell i of channel kk may be split: [*from, *to], so that neither half leaves a channel
+ * or the budget no room (see bb_apply: the lower half must still reach the channel's min, the
+ * upper half's lower bounds must stay below its most and the budget), by BB_ROOM of the
+ * budget. 0 when nowhere. */
+static int bb_range(const struct eq *q, const struct bb *b, const double *lo, const double *hi,
+                    size_t kk, size_t i, double *from, double *to)
+{
+    const struct chan *k0 = &b->ch0[kk];
+    double room = fmax(1e3 * q->tol, BB_ROOM * q->Bfull), slack = q->Bfull;
+    for (size_t c = 0; c < q->nch; c++)
+        slack -= fmax(b->ch0[c].lo, b->Lk[c]);
+    *from = fmax(lo[i], k0->lo - (b->Hk[kk] - hi[i])) + room;
+    *to = fmin(fmin(hi[i], k0->U - (b->Lk[kk] - lo[i])), lo[i] + slack) - room;
+    return *from < *to;
+}
+
+/* The cell to split the node on, from its relaxed optimum q->x: over the periods where the
+ * envelope is above the curve, the error L_u (envelope - curve) times the share of the
+ * period's adstock range that the cell makes (theta^lag times its range); cells narrower than
+ * BB_NARROW of their root range, or with no room to split (bb_range), are not split. Split
+ * halfway between the relaxed optimum's spend and the middle of the range: on the benchmark's
+ * plans that took fewer nodes than either alone. nd->cell = n: none. */
+static void bb_pick(struct eq *q, const struct bb *b, const double *lo, const double *hi,
+                    struct bbnode *nd)
+{
+    const struct mp_plan *plan = q->plan;
+    double best = 0, tiny = 1e-12 * fmax(1, fabs(q->K0 + q->G)), from, to;
+    size_t bk = 0;
+    nd->cell = q->n;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        struct chan *k = &q->ch[kk];
+        if (!(k->knee > 0))
+            continue;
+        const struct mp_channel *ch = &plan->channels[k->c];
+        const double *L = &plan->lift[MP_AT(plan, k->c, 0)];
+        eval_channel(q, k, q->x, 0, 0);
+        for (int u = 0; u < q->T; u++) {
+            double a = k->a[u], f;
+            if (!(a < k->ek[u]))
+                continue;
+            mp_curve_eval(&ch->resp, a, &f, NULL, NULL);
+            double err = L[u] * (k->fl[u] + k->es[u] * (a - k->el[u]) - f), width = 0;
+            if (!(err > tiny))
+                continue;
+            for (size_t i = k->off; i < k->off + k->m && q->per[i] <= u; i++)
+                width += pow(ch->theta, u - q->per[i]) * (hi[i] - lo[i]);
+            for (size_t i = k->off; i < k->off + k->m && q->per[i] <= u; i++) {
+                double w = hi[i] - lo[i], score = err * pow(ch->theta, u - q->per[i]) * w / width;
+                if (w > BB_NARROW * b->w0[i] && score > best && bb_range(q, b, lo, hi, kk, i, &from, &to)) {
+                    best = score;
+                    nd->cell = i;
+                    bk = kk;
+                }
+            }
+        }
+    }
+    if (nd->cell == q->n)
+        return;
+    size_t i = nd->cell;
+    double w = hi[i] - lo[i], v = lo[i] + q->x[i];
+    bb_range(q, b, lo, hi, bk, i, &from, &to);
+    nd->at = clamp((lo[i] + w / 2 + clamp(v, lo[i], hi[i])) / 2, from, to);
+}
+
+/* G - p S of the best answer. */
+static double best_gp(struct eq *q, double p)
+{
+    return gmv_of(q, q->best) - p * sum(q->best, 0, q->n);
+}
+
+/* Bound the node whose box is in slot nd->slot (nd->ub, nd->cell, nd->at), and take its
+ * relaxed optimum as a candidate (a local solve from it when it is the best so far). The
+ * return of bb_apply. */
+static int bb_node(struct eq *q, struct bb *b, double p, struct pick *best, struct bbnode *nd)
+{
+    size_t n = q->n;
+    double *lo = b->box + nd->slot * 3 * n, *hi = lo + n, *x0 = hi + n;
+    int st = bb_apply(q, b, lo, hi);
+    if (st != 1) {
+        bb_restore(q, b);
+        return st;
+    }
+    q->relax = 1;
+    q->clipped = 0;
+    int warm = !isnan(x0[0]);
+    for (size_t i = 0; warm && i < n; i++)
+        x0[i] = clamp(x0[i] - lo[i], 0, hi[i] - lo[i]);
+    set_budget(q, b->Bp);
+    warm = warm && fits(q, x0, 0); /* not when the split moved a cell past a total or the budget */
+    solve_at(q, b->Bp, p, warm ? x0 : NULL, warm ? BB_START : 1);
+    nd->ub = lin_bound(q, q->x, p) - p * b->Lsum;
+    bb_pick(q, b, lo, hi, nd);
+    for (size_t i = 0; i < n; i++)
+        x0[i] = q->cand[i] = fmin(hi[i], lo[i] + q->x[i]);
+    bb_restore(q, b);
+    if (fits(q, q->cand, q->tol) && consider(q, q->cand, gmv_of(q, q->cand), best)) {
+        memcpy(q->cand, q->best, n * sizeof *q->cand);
+        solve_objective(q, q->cand, 0.1);
+        q->starts++;
+        q->raw = !consider(q, q->x, gmv_of(q, q->x), best);
+        set_budget(q, q->Bfull);
+        b->inc = best_gp(q, p);
+    }
+    return 1;
+}
+
+/* The working memory of branch and bound into b (its block returned, NULL when out of memory),
+ * with what the nodes change saved: the channels, caps, channel bounds and envelopes. */
+static char *bb_open(struct eq *q, struct bb *b)
+{
+    size_t n = q->n, nch = q->nch, T = (size_t)q->T;
+    *b = (struct bb){.nslots = BB_NODES, .cap0 = q->cap};
+    size_t nd = b->nslots * 3 * n + 2 * n + 4 * nch + 9 * nch * T;
+    char *blk = malloc(nd * sizeof(double) + b->nslots * (sizeof(struct bbnode) + sizeof(size_t)) +
+                       nch * sizeof(struct chan));
+    if (!blk)
+        return NULL;
+    double *d = (double *)(void *)blk;
+    b->box = d;
+    b->w0 = d += b->nslots * 3 * n;
+    b->clo0 = d += n;
+    b->cU0 = d += nch;
+    b->env0 = d += nch;
+    b->ncap = d += 4 * nch * T;
+    b->Lk = d += n;
+    b->Hk = d += nch;
+    b->ckey = d += nch;
+    b->cenv = d += 2 * nch * T;
+    d += 3 * nch * T;
+    b->heap = (struct bbnode *)(void *)d;
+    b->spare = (size_t *)(void *)(b->heap + b->nslots);
+    b->ch0 = (struct chan *)(void *)(b->spare + b->nslots);
+    for (size_t i = 0; i < 2 * nch * T; i++)
+        b->ckey[i] = NAN;
+    for (size_t s = 0; s < b->nslots; s++)
+        b->spare[b->nspare++] = b->nslots - 1 - s;
+    memcpy(b->ch0, q->ch, nch * sizeof *q->ch);
+    memcpy(b->clo0, q->c_lo, nch * sizeof *q->c_lo);
+    memcpy(b->cU0, q->c_U, nch * sizeof *q->c_U);
+    for (size_t kk = 0; kk < nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        double *e = b->env0 + 4 * kk * T;
+        memcpy(e, k->ek, T * sizeof *e);
+        memcpy(e + T, k->es, T * sizeof *e);
+        memcpy(e + 2 * T, k->el, T * sizeof *e);
+        memcpy(e + 3 * T, k->fl, T * sizeof *e);
+    }
+    return blk;
+}
+
+/* The root's envelopes back, and the memory freed. */
+static void bb_close(struct eq *q, const struct bb *b, char *blk)
+{
+    size_t T = (size_t)q->T;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        const double *e = b->env0 + 4 * kk * T;
+        memcpy(k->ek, e, T * sizeof *e);
+        memcpy(k->es, e + T, T * sizeof *e);
+        memcpy(k->el, e + 2 * T, T * sizeof *e);
+        memcpy(k->fl, e + 3 * T, T * sizeof *e);
+    }
+    free(blk);
+}
+
+/* Split node nd at nd->cell, nd->at: each half is bounded and kept open unless pruned;
+ * *stuck gets the bounds of halves pruned or left without a box. */
+static void bb_split(struct eq *q, struct bb *b, double p, struct pick *best, struct bbnode nd,
+                     double *stuck)
+{
+    size_t n = q->n;
+    /* the lower half keeps the parent's slot, the upper half gets a new one */
+    struct bbnode kid[2] = {nd, nd};
+    kid[1].slot = b->spare[--b->nspare];
+    double *lo0 = b->box + nd.slot * 3 * n, *lo1 = b->box + kid[1].slot * 3 * n;
+    memcpy(lo1, lo0, 3 * n * sizeof *lo0);
+    lo0[n + nd.cell] = nd.at;
+    lo1[nd.cell] = nd.at;
+    for (int c = 0; c < 2; c++) {
+        int st = bb_node(q, b, p, best, &kid[c]);
+        kid[c].ub = fmin(kid[c].ub, nd.ub); /* both are bounds */
+        if (st < 0)
+            *stuck = fmax(*stuck, nd.ub);
+        if (st == 1 && !bb_closed(q, kid[c].ub, b->inc)) {
+            bb_push(b, kid[c]);
+            continue;
+        }
+        if (st == 1) /* pruned: within the goal of the answer, but still a bound */
+            *stuck = fmax(*stuck, kid[c].ub);
+        b->spare[b->nspare++] = kid[c].slot;
+    }
+}
+
+/* Branch and bound from the root box (every cell in [0, min(cap, channel's most, budget)]),
+ * for gmv and profit; q->bound becomes the least of itself and the tree's bound (the best
+ * bound of the open nodes, of those pruned or that could not be split, and the answer's
+ * value). */
+static void branch_and_bound(struct eq *q, double p, struct pick *best)
+{
+    size_t n = q->n;
+    struct bb b;
+    char *blk = n <= BB_CELLS && isfinite(q->bound) ? bb_open(q, &b) : NULL;
+    if (!blk)
+        return;
+    long ipm0 = q->ipm;
+    double stuck = -INFINITY; /* the best bound of nodes left behind */
+    b.inc = best_gp(q, p);
+    struct bbnode root = {.slot = b.spare[--b.nspare]};
+    double *lo = b.box + root.slot * 3 * n;
+    for (size_t kk = 0; kk < q->nch; kk++) {
+        const struct chan *k = &q->ch[kk];
+        for (size_t i = k->off; i < k->off + k->m; i++) {
+            lo[i] = 0;
+            lo[n + i] = b.w0[i] = fmin(q->cap[i], fmin(k->U, q->Bfull));
+            lo[2 * n + i] = NAN;
+        }
+    }
+    int st = bb_node(q, &b, p, best, &root);
+    if (st == 1 && isfinite(root.ub))
+        bb_push(&b, root);
+    else if (st != 0) /* no box to start from, or an infinite return (hill s < 1 at 0): no tree */
+        stuck = q->bound;
+    while (b.nheap > 0 && !bb_closed(q, fmax(b.heap[0].ub, stuck), b.inc)) {
+        if ((double)(q->ipm - ipm0) * (double)n > BB_WORK || b.nspare == 0)
+            break;
+        struct bbnode nd = bb_pop(&b);
+        if (nd.cell == n) {
+            stuck = fmax(stuck, nd.ub);
+            b.spare[b.nspare++] = nd.slot;
+        } else {
+            bb_split(q, &b, p, best, nd, &stuck);
+        }
+    }
+    q->bound = fmin(q->bound, fmax(fmax(b.nheap ? b.heap[0].ub : -INFINITY, stuck), b.inc));
+    bb_close(q, &b, blk);
+}
+
 /* S-curves (docs/model.md 7, docs/model-notes.md "S-curves"). The candidates of today's
  * heuristics (equal split and proportional-to-beta paths, LEVELS budget levels each, for gmv
  * only the whole budget; every prefix of the greedy allocation) and two local solves (the
@@ -1516,8 +1951,10 @@ static const double *loose_optimum(struct eq *q, double p, struct pick *best)
  * before. While the best answer is not within MP_EQUALIZE_GAP_GOAL of the bound, more local
  * solves start from
  * the caller's warm start, the relaxed optimum, pulses made of it and of the best answer, and
- * the relaxed optimum without the channels it keeps below their knee, up to MAX_STARTS. The
- * answer is the best point seen, so never below a heuristic, today's answer or the warm start. */
+ * the relaxed optimum without the channels it keeps below their knee, up to MAX_STARTS; then,
+ * on small plans, branch and bound on the cells (branch_and_bound), which tightens the bound
+ * and adds candidates. The answer is the best point seen, so never below a heuristic, today's
+ * answer or the warm start. */
 static void solve_scurve(struct eq *q)
 {
     const struct mp_plan *plan = q->plan;
@@ -1599,6 +2036,8 @@ static void solve_scurve(struct eq *q)
             q->raw = 0;
         set_budget(q, q->Bfull);
     }
+    if (q->branch && certify && q->stop != MP_STOP_GAP && gap_of(q, best.val) > MP_EQUALIZE_GAP_GOAL)
+        branch_and_bound(q, p, &best);
     /* The best point may be one no local solve started from (the relaxed optimum, the warm
      * start): one more from it makes the answer a local optimum. */
     if (q->raw) {
@@ -1692,7 +2131,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                        where(plan, NULL, at, sizeof at), MP_G(budget));
 
     size_t nk = 2 * (nch > T ? nch : T), ms = 2 * n + 2 * nch + 1, off = 0;
-    size_t o_d = carve(&off, 21 * n + 5 * ms + 2 * T + 3 * nch + 5 * nch * T, sizeof(double));
+    size_t o_d = carve(&off, 21 * n + 5 * ms + 2 * T + 3 * nch + 7 * nch * T, sizeof(double));
     size_t o_ord = carve(&off, n, sizeof(struct cell_c));
     size_t o_ch = carve(&off, nch, sizeof(struct chan));
     size_t o_kn = carve(&off, nk, sizeof(struct knot));
@@ -1758,8 +2197,9 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
         struct chan *k = &q->ch[q->nch];
         *k = (struct chan){.c = c, .off = q->n, .m = m, .lo = lo, .hi = ch->max, .U = U,
                            .pin0 = U - lo <= tol, .hi0 = ch->max < ch->cap * (double)m, .a = d,
-                           .base = d + T, .next = d + 2 * T, .ek = d + 3 * T, .es = d + 4 * T};
-        d += 5 * T;
+                           .base = d + T, .next = d + 2 * T, .ek = d + 3 * T, .es = d + 4 * T,
+                           .el = d + 5 * T, .fl = d + 6 * T};
+        d += 7 * T;
         mp_curve_envelope(&ch->resp, &k->knee, &k->slope);
         q->c_lo[q->nch] = lo;
         q->c_U[q->nch] = k->pin0 ? lo : U;
@@ -1787,6 +2227,7 @@ static enum mp_status setup(struct eq *q, const struct mp_plan *plan, double bud
                 mp_curve_eval(&ch->resp, h, &fh, NULL, NULL);
             k->ek[t] = h;
             k->es[t] = h > 0 ? fh / h : k->slope;
+            k->el[t] = k->fl[t] = 0;
         }
         for (size_t i = k->off; i + 1 < k->off + m; i++)
             q->rho[i] = pow(ch->theta, q->per[i + 1] - q->per[i]);
@@ -1937,28 +2378,21 @@ const char *mp_equalize_stop_name(enum mp_equalize_stop stop)
 static void take_warm(struct eq *q, const mp_alloc *start)
 {
     const struct mp_plan *plan = q->plan;
-    double *w = q->warm, S = 0;
+    double *w = q->warm;
     q->warm = NULL;
     if (!start || start->nchannels != plan->nchannels || start->T != plan->T)
         return;
     for (size_t kk = 0; kk < q->nch; kk++) {
         const struct chan *k = &q->ch[kk];
-        double tot = 0;
-        for (size_t i = k->off; i < k->off + k->m; i++) {
-            double v = start->spend[MP_AT(plan, k->c, q->per[i])];
-            if (!(v >= 0 && v <= q->cap[i]))
-                return;
-            w[i] = v;
-            tot += v;
-        }
-        if (k->pinned ? fabs(tot - k->lo) > 1e-12 * fmax(1, k->lo) : tot < k->lo || (k->has_hi && tot > k->hi))
-            return;
-        S += tot;
+        for (size_t i = k->off; i < k->off + k->m; i++)
+            w[i] = start->spend[MP_AT(plan, k->c, q->per[i])];
     }
-    if (q->has_B && S > q->Bp)
-        return;
-    q->warm = w;
+    if (fits(q, w, 0))
+        q->warm = w;
 }
+
+static enum mp_status equalize(const mp_plan *plan, double budget, const mp_alloc *start,
+                               mp_alloc *out, mp_equalize_info *info, int branch, mp_error *err);
 
 enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *out,
                                  mp_equalize_info *info, mp_error *err)
@@ -1968,6 +2402,19 @@ enum mp_status mp_alloc_equalize(const mp_plan *plan, double budget, mp_alloc *o
 
 enum mp_status mp_alloc_equalize_from(const mp_plan *plan, double budget, const mp_alloc *start,
                                       mp_alloc *out, mp_equalize_info *info, mp_error *err)
+{
+    return equalize(plan, budget, start, out, info, 1, err);
+}
+
+enum mp_status mp_alloc_equalize_quick(const mp_plan *plan, double budget, mp_alloc *out,
+                                       mp_equalize_info *info, mp_error *err)
+{
+    return equalize(plan, budget, NULL, out, info, 0, err);
+}
+
+/* mp_alloc_equalize_from; `branch`: S-curve plans may run branch and bound. */
+static enum mp_status equalize(const mp_plan *plan, double budget, const mp_alloc *start,
+                               mp_alloc *out, mp_equalize_info *info, int branch, mp_error *err)
 {
     char at[512];
     double R = plan->objective_value;
@@ -1992,6 +2439,7 @@ enum mp_status mp_alloc_equalize_from(const mp_plan *plan, double budget, const 
     enum mp_status st = setup(&q, plan, budget, out, err);
     if (st != MP_OK)
         return st;
+    q.branch = branch;
     /* target_roas: marketing ROAS (K0 - organic + G) / (F0 + S) >= R; goal: K0 + G >= goal. */
     if (plan->objective == MP_OBJ_TARGET_ROAS) {
         double organic = 0;

@@ -76,3 +76,54 @@ int mp_curve_envelope(const struct mp_response *r, double *knee, double *slope)
     *slope = r->beta * (r->s - 1) / (r->s * *knee);
     return 1;
 }
+
+/* Where f - f(lo) - f'(t) (t - lo) = 0 for t past the inflection point: the tangent from
+ * (lo, f(lo)) to a hill curve, lo below the inflection point. That difference rises with t
+ * there (its derivative is -f''(t) (t - lo) > 0); it is below 0 at the inflection point and
+ * at least 0 at the knee (f(lo)/lo <= f(knee)/knee), so safeguarded Newton steps inside
+ * that bracket find it. */
+static double tangent_from(const struct mp_response *r, double lo, double infl, double knee)
+{
+    double a = fmax(infl, lo), b = knee, t = knee, f0;
+    mp_curve_eval(r, lo, &f0, NULL, NULL);
+    for (int it = 0; it < 100 && b - a > 1e-15 * b; it++) {
+        double f, d1, d2;
+        mp_curve_eval(r, t, &f, &d1, &d2);
+        double g = f - f0 - d1 * (t - lo), dg = -d2 * (t - lo);
+        if (g >= 0)
+            b = t;
+        else
+            a = t;
+        double nt = dg > 0 ? t - g / dg : NAN;
+        if (!(nt > a && nt < b))
+            nt = (a + b) / 2;
+        if (fabs(nt - t) <= 1e-15 * t)
+            return t; /* converged: the difference is 0 to rounding */
+        t = nt;
+    }
+    return b;
+}
+
+int mp_curve_envelope_on(const struct mp_response *r, double lo, double hi, double *flo,
+                         double *to, double *slope)
+{
+    double knee, s0, fh, ft;
+    mp_curve_eval(r, lo, flo, slope, NULL);
+    *to = lo;
+    if (!mp_curve_envelope(r, &knee, &s0) || !(hi > lo))
+        return 0;
+    double infl = r->k * pow((r->s - 1) / (r->s + 1), 1 / r->s);
+    if (lo >= infl)
+        return 0;
+    double t = lo > 0 ? tangent_from(r, lo, infl, knee) : knee;
+    if (hi <= t) {
+        mp_curve_eval(r, hi, &fh, NULL, NULL);
+        *to = hi;
+        *slope = (fh - *flo) / (hi - lo);
+        return 1;
+    }
+    mp_curve_eval(r, t, &ft, NULL, NULL);
+    *to = t;
+    *slope = lo > 0 ? (ft - *flo) / (t - lo) : s0;
+    return 1;
+}

@@ -22,6 +22,15 @@ void mp_curve_eval_base(const struct mp_response *r, double a, double base, doub
  * f(knee) = beta (s - 1) / s. Returns 0 (knee and slope 0) for a concave curve. */
 int mp_curve_envelope(const struct mp_response *r, double *knee, double *slope);
 
+/* The concave envelope of the curve on the adstocks [lo, hi]: from (lo, *flo = f(lo)) straight
+ * with *slope up to *to, the curve after it. Up to the knee's tangent from the origin when
+ * lo = 0; for lo > 0 below the inflection point, the tangent from (lo, f(lo)) to the curve;
+ * the chord to (hi, f(hi)) when hi comes first. Returns 0 (*to = lo: the curve itself) when
+ * f is concave on [lo, hi]. The line from a tangent is made continuous with the curve at *to
+ * (its slope is f'(*to) to rounding). */
+int mp_curve_envelope_on(const struct mp_response *r, double lo, double hi, double *flo,
+                         double *to, double *slope);
+
 /* 1 when the curve is concave on a >= 0 (hill with s <= 1, exp, linear). */
 int mp_curve_concave(const struct mp_response *r);
 

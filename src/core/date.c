@@ -34,6 +34,15 @@ static int days_in_month(int y, int m)
     return dim[m - 1] + (m == 2 && leap);
 }
 
+/* y-m-d to a day number if it is a real calendar date from 1900 on. */
+static int to_days(int y, int m, int d, int32_t *days)
+{
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return -1;
+    *days = mp_days_from_civil(y, m, d);
+    return 0;
+}
+
 int mp_date_parse(const char *s, int32_t *days)
 {
     if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -44,10 +53,31 @@ int mp_date_parse(const char *s, int32_t *days)
     int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     int m = (s[5] - '0') * 10 + (s[6] - '0');
     int d = (s[8] - '0') * 10 + (s[9] - '0');
-    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    return to_days(y, m, d, days);
+}
+
+int mp_date_parse_export(const char *s, size_t len, int32_t *days)
+{
+    int part[3] = {0, 0, 0}, digits = 0, k = 0;
+    char sep = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (++digits > (k == 0 ? 4 : 2))
+                return -1;
+            part[k] = part[k] * 10 + (c - '0');
+        } else if ((c == '-' || c == '/' || c == '.') && k < 2 && (!sep || c == sep) && digits > 0 &&
+                   (k > 0 || digits == 4)) {
+            sep = c;
+            k++;
+            digits = 0;
+        } else {
+            return -1;
+        }
+    }
+    if (k != 2 || digits == 0)
         return -1;
-    *days = mp_days_from_civil(y, m, d);
-    return 0;
+    return to_days(part[0], part[1], part[2], days);
 }
 
 void mp_date_format(int32_t days, char buf[11])

@@ -949,6 +949,16 @@ void mp_fit_pool(mp_fit *const *fits, size_t n, mp_fit_metrics *in, mp_fit_metri
     *dw = NAN;
     if (!n)
         return;
+    double tspend = 0, tcontrib = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < fits[i]->nchannels; c++)
+            tspend += fits[i]->ch[c].spend, tcontrib += fits[i]->ch[c].contribution;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < fits[i]->nchannels; c++) {
+            mp_fit_channel *ch = &fits[i]->ch[c];
+            ch->spend_share = tspend > 0 ? ch->spend / tspend : NAN;
+            ch->effect_share = tcontrib > 0 ? ch->contribution / tcontrib : NAN;
+        }
     size_t T = (size_t)fits[0]->T;
     int h = fits[0]->holdout;
     double *y = calloc(T + 1, sizeof *y), *f = calloc(T + 1, sizeof *f), *p = calloc(T + 1, sizeof *p);

@@ -134,7 +134,7 @@ static enum mp_fit_family family_of(enum mp_curve c)
 static enum mp_status match_channels(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err)
 {
     for (size_t c = 0; c < h->C; c++) {
-        pc[c] = plan ? (int)mp_channel_find(plan, h->ids[c]) : -1;
+        pc[c] = plan ? (int)mp_channel_lookup(plan, h->ids[c]) : -1;
         if (plan && pc[c] < 0)
             return mp_fail(err, MP_EINPUT, "%s:%llu: channel '%s' is in the history but not in the plan %s", h->file,
                            (unsigned long long)h->line[c], h->ids[c], plan->file);
@@ -148,7 +148,7 @@ static enum mp_status match_channels(const mp_plan *plan, const struct mp_histor
             continue;
         int found = 0;
         for (size_t c = 0; c < h->C; c++)
-            found |= strcmp(h->ids[c], ch->id) == 0;
+            found |= pc[c] == (int)k;
         if (!found) {
             char where[512];
             return mp_fail(err, MP_EINPUT, "%s: channel '%s' of the plan is not in the history %s",
@@ -156,6 +156,16 @@ static enum mp_status match_channels(const mp_plan *plan, const struct mp_histor
         }
     }
     return MP_OK;
+}
+
+enum mp_status mp_history_match(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err)
+{
+    enum mp_status st = match_channels(plan, h, pc, err);
+    if (st != MP_OK || !plan || !h->dated || h->unit == plan->unit)
+        return st;
+    static const char *const units[] = {"days", "weeks", "months"};
+    return mp_fail(err, MP_EINPUT, "%s: the history's periods are %s, the plan's (%s) %s: theta and the curves are per "
+                   "period, so both must use the same", h->file, units[h->unit], plan->file, units[plan->unit]);
 }
 
 enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h, const struct mp_hist_event *ev,
@@ -167,17 +177,10 @@ enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h
     s->plan_channel = calloc(C + 1, sizeof *s->plan_channel);
     if (!s->plan_channel)
         return mp_fail(err, MP_ENOMEM, "out of memory");
-    enum mp_status st = match_channels(plan, h, s->plan_channel, err);
+    enum mp_status st = mp_history_match(plan, h, s->plan_channel, err);
     if (st != MP_OK)
         goto fail;
     if (plan && h->dated) {
-        if (h->unit != plan->unit) {
-            static const char *const units[] = {"days", "weeks", "months"};
-            st = mp_fail(err, MP_EINPUT, "%s: the history's periods are %s, the plan's (%s) %s: theta and the curves "
-                         "are per period, so both must use the same", h->file, units[h->unit], plan->file,
-                         units[plan->unit]);
-            goto fail;
-        }
         if (shared)
             s->hplan = shared;
         else if ((st = history_plan(plan, h, ev, nev, &s->own_hplan, err)) != MP_OK)
@@ -397,7 +400,7 @@ mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *c
     if (!p)
         return NULL;
     for (size_t c = 0; c < h->C; c++) {
-        long k = mp_channel_find(p, h->ids[c]);
+        long k = mp_channel_lookup(p, h->ids[c]);
         if (k < 0)
             continue;
         const mp_fit_channel *f = per_channel ? &fits[c]->ch[0] : &fits[0]->ch[c];
@@ -485,8 +488,9 @@ enum mp_status mp_fit_plan_experiments(const mp_plan *plan, const struct mp_hist
         const struct mp_experiment *e = &plan->experiments[i];
         int from = period_of(h, e->from), to = period_of(h, e->to);
         size_t c = h->C;
+        long pe = mp_channel_find(plan, e->channel);
         for (size_t j = 0; j < h->C; j++)
-            if (strcmp(h->ids[j], e->channel) == 0)
+            if (strcmp(h->ids[j], e->channel) == 0 || (pe >= 0 && mp_channel_lookup(plan, h->ids[j]) == pe))
                 c = j;
         double spend = 0;
         for (int t = from; c < h->C && from >= 0 && t <= to; t++)

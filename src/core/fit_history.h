@@ -32,6 +32,12 @@ struct mp_hist_event {
 
 void mp_history_free(struct mp_history *h);
 
+/* pc[c]: the plan's index of history channel c, matched by id or the plan's `name:`
+ * (mp_channel_lookup). A history channel missing in the plan (or without a curve there), a
+ * plan channel with a curve missing in the history, or dated periods of another unit than
+ * the plan's: MP_EINPUT, named. */
+enum mp_status mp_history_match(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err);
+
 /* A problem and the arrays it points to. */
 struct mp_fit_setup {
     mp_fit_problem pb;

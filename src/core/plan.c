@@ -726,3 +726,15 @@ long mp_channel_find(const mp_plan *plan, const char *id)
             return (long)c;
     return -1;
 }
+
+long mp_channel_lookup(const mp_plan *plan, const char *text)
+{
+    long c = mp_channel_find(plan, text), named = -1;
+    for (size_t k = 0; c < 0 && k < plan->nchannels; k++)
+        if (plan->channels[k].name && strcmp(plan->channels[k].name, text) == 0) {
+            if (named >= 0)
+                return -1; /* two channels of that name: it names neither */
+            named = (long)k;
+        }
+    return c >= 0 ? c : named;
+}

@@ -234,6 +234,7 @@ void mp_seg_free(mp_seg_summary *s)
     for (size_t i = 0; i < s->ncols; i++)
         free(s->cols[i]);
     free(s->cols);
+    free(s->hidden);
     free(s);
 }
 
@@ -355,6 +356,30 @@ uint64_t mp_seg_text(const mp_seg_summary *s, size_t c)
     for (size_t l = 0; l < s->nlabels; l++)
         n += s->labels[l].acc[c].text;
     return n;
+}
+
+long mp_seg_select(mp_seg_summary *s, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t c = 0;
+        while (c < s->ncols && strcmp(s->cols[c], names[i]) != 0)
+            c++;
+        if (c == s->ncols || !mp_seg_numeric(s, c))
+            return (long)i;
+    }
+    if (!s->hidden && !(s->hidden = malloc(s->ncols + 1)))
+        return -2;
+    memset(s->hidden, 1, s->ncols);
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < s->ncols; c++)
+            if (strcmp(s->cols[c], names[i]) == 0)
+                s->hidden[c] = 0;
+    return -1;
+}
+
+int mp_seg_shown(const mp_seg_summary *s, size_t c)
+{
+    return mp_seg_numeric(s, c) && !(s->hidden && s->hidden[c]);
 }
 
 int mp_seg_numeric(const mp_seg_summary *s, size_t c)

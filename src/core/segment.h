@@ -65,7 +65,16 @@ typedef struct mp_seg_summary {
     struct mp_seg_label *labels;
     size_t nlabels, caplabels;
     uint64_t bad;    /* rows skipped as bad */
+    unsigned char *hidden; /* [ncols] left out of the summary's output (mp_seg_select); NULL: none */
 } mp_seg_summary;
+
+/* Show only these numeric columns in the summary's output (`segment --columns`); the sums of
+ * the others are kept (partial summaries and merges carry every column). -1 when every name
+ * is a numeric column, else the index in names[] of the first that is not (or -2 when out of
+ * memory). */
+long mp_seg_select(mp_seg_summary *s, const char *const *names, size_t n);
+/* 1 when column c is numeric and not hidden: what the table, CSV and JSON writers show. */
+int mp_seg_shown(const mp_seg_summary *s, size_t c);
 
 /* A summary for these columns, the `key` one (or -1) left out of the sums. The caller owns
  * it: free with mp_seg_free. NULL when out of memory. The accessors, mp_seg_sum and

@@ -25,6 +25,7 @@ struct reader {
     double *an, *asum, *ass;
     size_t cap;
     double *vals;        /* per-visitor rows: one row's values, [nmetrics] */
+    long boot;           /* the metric bootstrapped, -1: none */
 };
 
 static enum mp_status bad(struct reader *R, uint64_t line, const char *fmt, ...)
@@ -164,30 +165,46 @@ static enum mp_status header(struct reader *R)
     return MP_OK;
 }
 
+/* A cell's number: plain numbers on the fast path; else as people export amounts (a currency
+ * sign, thousands separators: mp_csv_amount). MP_CSV_REAL with *v, MP_CSV_EMPTY, or MP_CSV_TEXT
+ * with *why (NULL: not a number at all) and *range. */
+static enum mp_csv_kind cell(const struct mp_csv_field *f, double *v, const char **why, int *range)
+{
+    int64_t iv;
+    const char *sym;
+    *why = NULL;
+    *range = 0;
+    switch (mp_csv_classify(f->ptr, f->len, &iv, v, range)) {
+    case MP_CSV_INT: *v = (double)iv; return MP_CSV_REAL;
+    case MP_CSV_REAL: return MP_CSV_REAL;
+    case MP_CSV_EMPTY: return MP_CSV_EMPTY;
+    default: return *range ? MP_CSV_TEXT : mp_csv_amount(f->ptr, f->len, v, &sym, why);
+    }
+}
+
 /* Parse a number of column c of a record; MP_EINPUT with file:line when it is not one. */
 static enum mp_status number(struct reader *R, const struct mp_csv_record *rec, size_t c, double *v)
 {
     const struct mp_csv_field *f = &rec->fields[c];
-    int64_t iv;
+    const char *why;
     int range;
-    switch (mp_csv_classify(f->ptr, f->len, &iv, v, &range)) {
-    case MP_CSV_INT: *v = (double)iv; return MP_OK;
+    switch (cell(f, v, &why, &range)) {
     case MP_CSV_REAL: return MP_OK;
     case MP_CSV_EMPTY:
         return bad(R, rec->line, "column '%s': empty value (write 0 for none)", mp_csv_colname(R->csv, c));
     default:
-        return bad(R, rec->line, "column '%s': %s '%.*s'", mp_csv_colname(R->csv, c),
-                   range ? "number out of range" : "not a number", (int)(f->len > 40 ? 40 : f->len), f->ptr);
+        return bad(R, rec->line, "column '%s': %s '%.*s'%s%s", mp_csv_colname(R->csv, c),
+                   range ? "number out of range" : "not a number", (int)(f->len > 40 ? 40 : f->len), f->ptr,
+                   why ? ": " : "", why ? why : "");
     }
 }
 
 static int is_number(const struct mp_csv_field *f)
 {
-    int64_t iv;
     double dv;
+    const char *why;
     int range;
-    enum mp_csv_kind k = mp_csv_classify(f->ptr, f->len, &iv, &dv, &range);
-    return k == MP_CSV_INT || k == MP_CSV_REAL;
+    return cell(f, &dv, &why, &range) == MP_CSV_REAL;
 }
 
 /* On the first row: an extra column holding a number is a guardrail; one holding text (an
@@ -221,7 +238,10 @@ static enum mp_status decide(struct reader *R, const struct mp_csv_record *rec)
     }
     if (R->d->per_visitor) {
         size_t nb = R->o->nboot;
-        MP_TRY(mp_ab_acc_new(R->d->nmetrics, R->revenue >= 0 ? 1 : -1, nb, R->o->seed, &R->d->acc, R->err));
+        R->boot = mp_ab_data_metric(R->d, R->o->boot_metric ? R->o->boot_metric : "revenue");
+        if (R->boot >= 0 && R->d->metrics[R->boot].kind != MP_AB_MEAN)
+            R->boot = -1;
+        MP_TRY(mp_ab_acc_new(R->d->nmetrics, R->boot, nb, R->o->seed, &R->d->acc, R->err));
         if (!(R->vals = calloc(R->d->nmetrics, sizeof *R->vals)))
             return nomem(R);
     }
@@ -372,7 +392,7 @@ static enum mp_status visitor_row(struct reader *R, const struct mp_csv_record *
     for (size_t i = 0; i < R->o->nrow_metrics; i++) {
         const struct mp_ab_row_metric *rm = &R->o->row_metrics[i];
         mp_error e = {0};
-        enum mp_status st = rm->fn(rm->ctx, rec, &v, &e);
+        enum mp_status st = rm->fn(rm->ctx, R->csv, rec, &v, &e);
         if (st != MP_OK)
             return mp_fail(R->err, st, "%s:%llu: %s", mp_csv_name(R->csv), (unsigned long long)rec->line, e.msg);
         if (!isfinite(v))
@@ -399,7 +419,7 @@ static enum mp_status finish(struct reader *R)
             mp_ab_cell *c = &d->cells[m * na + a];
             if (d->per_visitor) {
                 *c = mp_ab_acc_cell(d->acc, a, m);
-                if (R->o->nboot && m == 1 && R->revenue >= 0 && !c->boot)
+                if (R->o->nboot && (long)m == R->boot && !c->boot)
                     return nomem(R);
             } else {
                 *c = (mp_ab_cell){R->an[a * nm + m], R->asum[a * nm + m], R->ass[a * nm + m], NULL};
@@ -416,7 +436,7 @@ enum mp_status mp_ab_read(const char *path, const struct mp_ab_read_opts *opts, 
     struct mp_ab_data *d = calloc(1, sizeof *d);
     if (!d)
         return mp_fail(err, MP_ENOMEM, "out of memory");
-    struct reader R = {.o = opts, .d = d, .err = err};
+    struct reader R = {.o = opts, .d = d, .err = err, .boot = -1};
     struct mp_csv_opts copts = {.max_field = opts->max_field};
     enum mp_status st = mp_csv_open(path, &copts, &R.csv, err);
     if (st == MP_OK && !(d->name = strdup(mp_csv_name(R.csv))))

@@ -13,16 +13,18 @@
 #include "mplan/status.h"
 
 /* A metric computed per visitor row by the caller (a pack's `metrics:` hook). `fn` sees the
- * record (fields by the header's columns) and returns the value; a failure stops the read
- * with its message prefixed by file:line. */
+ * file (its header names the record's fields) and the record, and returns the value; a
+ * failure stops the read with its message prefixed by file:line. */
 struct mp_ab_row_metric {
     const char *name;
-    enum mp_status (*fn)(void *ctx, const struct mp_csv_record *rec, double *value, mp_error *err);
+    enum mp_status (*fn)(void *ctx, const mp_csv *csv, const struct mp_csv_record *rec, double *value,
+                         mp_error *err);
     void *ctx;
 };
 
 struct mp_ab_read_opts {
-    size_t nboot;   /* bootstrap replicates of revenue per visitor (per-visitor rows); 0: none */
+    size_t nboot;   /* bootstrap replicates of one mean per visitor (per-visitor rows); 0: none */
+    const char *boot_metric; /* the metric bootstrapped: NULL, "revenue" (when there is one) */
     uint64_t seed;  /* of the bootstrap */
     const struct mp_ab_row_metric *row_metrics;
     size_t nrow_metrics;

@@ -138,7 +138,7 @@ static size_t tail_phrase(char *buf, size_t n, size_t o, const struct mp_ab_view
     char x[64];
     if (isfinite(s->prob_beat))
         o = cat(buf, n, o, ", probability to beat %s", pct(x, sizeof x, s->prob_beat, 1, 0));
-    else
+    else if (decided) /* undecided, the caller gave the p-value already */
         o = cat(buf, n, o, ", p = %s", pval(x, sizeof x, v->opts.sequential ? s->seq_p : s->p));
     o = cat(buf, n, o, "; SRM ok");
     double nmin = INFINITY;

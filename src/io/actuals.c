@@ -94,7 +94,7 @@ static enum mp_status period(struct reader *R, const struct mp_csv_field *f, uin
         return MP_OK;
     }
     int32_t day;
-    if (f->len != 10 || mp_date_parse(buf, &day) != 0)
+    if (mp_date_parse_export(f->ptr, f->len, &day) != 0)
         return bad(R, line, "period '%s' must be a period number (1..%d) or a period's start date "
                    "(YYYY-MM-DD)", buf, p->T);
     if (day < p->period_start[0] || day >= p->period_start[p->T])
@@ -113,58 +113,6 @@ static int may_be_missing(int c)
     return c != COL_SPEND && c != COL_GMV;
 }
 
-/* A number as people export it: an optional currency sign (¥ ￥ $) and thousands separators.
- * Leaves the plain number in buf and the sign's symbol in *sym ("" when none); NULL when
- * read, else why not. */
-static const char *clean_number(const char *p, size_t n, char *buf, size_t size, const char **sym)
-{
-    while (n && (*p == ' ' || *p == '\t'))
-        p++, n--;
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-        n--;
-    *sym = "";
-    size_t o = 0;
-    if (n && *p == '-' && o + 1 < size)
-        buf[o++] = '-', p++, n--;
-    static const char *const signs[][2] = {{"\xC2\xA5", "¥"}, {"\xEF\xBF\xA5", "¥"}, {"$", "$"}};
-    for (size_t i = 0; i < sizeof signs / sizeof *signs; i++) {
-        size_t k = strlen(signs[i][0]);
-        if (n >= k && memcmp(p, signs[i][0], k) == 0) {
-            *sym = signs[i][1];
-            p += k, n -= k;
-            while (n && *p == ' ')
-                p++, n--;
-            break;
-        }
-    }
-    const char *comma = memchr(p, ',', n), *dot = memchr(p, '.', n);
-    const char *last_comma = NULL;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == ',')
-            last_comma = p + i;
-    if (comma && dot && last_comma > dot)
-        return "a decimal comma? write the number with a dot before the decimals and no other separators "
-               "(1.234,50 is 1234.50)";
-    if (dot && memchr(dot + 1, '.', n - (size_t)(dot + 1 - p)))
-        return "dots between thousands? write the number without them (1.234.567 is 1234567)";
-    if (comma) {
-        /* thousands separators: 1 to 3 digits, then groups of exactly 3 */
-        size_t intlen = dot ? (size_t)(dot - p) : n;
-        size_t first = (size_t)(comma - p);
-        int ok = first >= 1 && first <= 3;
-        for (size_t i = first; ok && i < intlen; i += 4)
-            ok = p[i] == ',' && i + 3 < intlen + 1 && intlen - i >= 4 && memchr(p + i + 1, ',', 3) == NULL;
-        if (!ok)
-            return "commas may only separate thousands (1,234,567.50); for a decimal comma write a dot "
-                   "(1,5 is 1.5)";
-    }
-    for (size_t i = 0; i < n && o + 1 < size; i++)
-        if (p[i] != ',')
-            buf[o++] = p[i];
-    buf[o] = '\0';
-    return NULL;
-}
-
 /* The yuan or dollar sign of a value against the plan's currency: a plan in CNY reads ¥, one
  * in USD reads $; NULL when they agree or the plan names no currency with a sign. */
 static const char *sign_mismatch(const mp_plan *p, const char *sym)
@@ -180,10 +128,9 @@ static enum mp_status number(struct reader *R, const struct mp_csv_record *rec, 
 {
     const struct mp_csv_field *f = &rec->fields[R->col[c]];
     int len = (int)(f->len < 40 ? f->len : 40);
-    char buf[64];
-    const char *sym;
-    const char *why = f->len < sizeof buf ? clean_number(f->ptr, f->len, buf, sizeof buf, &sym) : "too long";
-    if (!why && !buf[0] && !*sym) {
+    const char *sym, *why;
+    enum mp_csv_kind kind = mp_csv_amount(f->ptr, f->len, out, &sym, &why);
+    if (kind == MP_CSV_EMPTY) {
         if (may_be_missing(c)) {
             *out = NAN; /* not reported: unknown, not zero */
             return MP_OK;
@@ -192,12 +139,7 @@ static enum mp_status number(struct reader *R, const struct mp_csv_record *rec, 
     }
     if (why)
         return bad(R, rec->line, "%s '%.*s': %s", col_names[c], len, f->ptr, why);
-    int64_t i;
-    int range = 0;
-    enum mp_csv_kind kind = mp_csv_number(buf, strlen(buf), &i, out, &range);
-    if (kind == MP_CSV_INT)
-        *out = (double)i;
-    if ((kind != MP_CSV_INT && kind != MP_CSV_REAL) || !isfinite(*out))
+    if (kind != MP_CSV_REAL)
         return bad(R, rec->line, "%s must be a number, got '%.*s'", col_names[c], len, f->ptr);
     const char *want = sign_mismatch(R->plan, sym);
     if (want)
@@ -216,7 +158,7 @@ static enum mp_status row(struct reader *R, const struct mp_csv_record *rec)
     const struct mp_csv_field *f = &rec->fields[R->col[COL_CHANNEL]];
     char id[128];
     snprintf(id, sizeof id, "%.*s", (int)(f->len < 127 ? f->len : 127), f->ptr);
-    long c = mp_channel_find(p, id);
+    long c = mp_channel_lookup(p, id);
     if (c < 0) {
         const char **ids = calloc(p->nchannels + 1, sizeof *ids);
         for (size_t k = 0; ids && k < p->nchannels; k++)

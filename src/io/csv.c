@@ -567,6 +567,75 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* A number as people export it: an optional currency sign (¥ ￥ $) and thousands separators.
+ * Leaves the plain number in buf and the sign's symbol in *sym ("" when none); NULL when
+ * read, else why not. */
+static const char *clean_amount(const char *p, size_t n, char *buf, size_t size, const char **sym)
+{
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    *sym = "";
+    size_t o = 0;
+    if (n && *p == '-' && o + 1 < size)
+        buf[o++] = '-', p++, n--;
+    static const char *const signs[][2] = {{"\xC2\xA5", "¥"}, {"\xEF\xBF\xA5", "¥"}, {"$", "$"}};
+    for (size_t i = 0; i < sizeof signs / sizeof *signs; i++) {
+        size_t k = strlen(signs[i][0]);
+        if (n >= k && memcmp(p, signs[i][0], k) == 0) {
+            *sym = signs[i][1];
+            p += k, n -= k;
+            while (n && *p == ' ')
+                p++, n--;
+            break;
+        }
+    }
+    const char *comma = memchr(p, ',', n), *dot = memchr(p, '.', n);
+    const char *last_comma = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == ',')
+            last_comma = p + i;
+    if (comma && dot && last_comma > dot)
+        return "a decimal comma? write the number with a dot before the decimals and no other separators "
+               "(1.234,50 is 1234.50)";
+    if (dot && memchr(dot + 1, '.', n - (size_t)(dot + 1 - p)))
+        return "dots between thousands? write the number without them (1.234.567 is 1234567)";
+    if (comma) {
+        /* thousands separators: 1 to 3 digits, then groups of exactly 3 */
+        size_t intlen = dot ? (size_t)(dot - p) : n;
+        size_t first = (size_t)(comma - p);
+        int ok = first >= 1 && first <= 3;
+        for (size_t i = first; ok && i < intlen; i += 4)
+            ok = p[i] == ',' && i + 3 < intlen + 1 && intlen - i >= 4 && memchr(p + i + 1, ',', 3) == NULL;
+        if (!ok)
+            return "commas may only separate thousands (1,234,567.50); for a decimal comma write a dot "
+                   "(1,5 is 1.5)";
+    }
+    for (size_t i = 0; i < n && o + 1 < size; i++)
+        if (p[i] != ',')
+            buf[o++] = p[i];
+    buf[o] = '\0';
+    return NULL;
+}
+
+enum mp_csv_kind mp_csv_amount(const char *p, size_t n, double *out, const char **sym, const char **why)
+{
+    char buf[64];
+    *sym = "";
+    *why = n < sizeof buf ? clean_amount(p, n, buf, sizeof buf, sym) : "too long";
+    if (*why)
+        return MP_CSV_TEXT;
+    if (!buf[0])
+        return **sym ? MP_CSV_TEXT : MP_CSV_EMPTY;
+    int64_t i;
+    int range = 0;
+    enum mp_csv_kind kind = mp_csv_number(buf, strlen(buf), &i, out, &range);
+    if (kind == MP_CSV_INT)
+        *out = (double)i;
+    return (kind == MP_CSV_INT || kind == MP_CSV_REAL) && isfinite(*out) ? MP_CSV_REAL : MP_CSV_TEXT;
+}
+
 enum mp_csv_kind mp_csv_number(const char *p, size_t len, int64_t *iv, double *dv, int *range)
 {
     *range = 0;
@@ -725,14 +794,16 @@ enum mp_status mp_csv_open(const char *path, const struct mp_csv_opts *opts, mp_
         csv->opts = *opts;
     if (!csv->opts.max_field)
         csv->opts.max_field = MP_CSV_FIELD_MAX;
-    int is_stdin = strcmp(path, "-") == 0;
+    int is_stdin = !csv->opts.from_fd && strcmp(path, "-") == 0;
     csv->name = strdup(is_stdin ? "<stdin>" : path);
     csv->fd = -1;
     if (!csv->name) {
         csv_free(csv);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
-    csv->fd = is_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
+    csv->fd = csv->opts.from_fd ? fcntl(csv->opts.fd, F_DUPFD_CLOEXEC, 0)
+              : is_stdin          ? dup(0)
+                                  : open(path, O_RDONLY | O_CLOEXEC);
     if (csv->fd < 0) {
         enum mp_status s = mp_fail(err, MP_EIO, "%s: cannot open: %s", csv->name, strerror(errno));
         csv_free(csv);

@@ -29,6 +29,9 @@ struct mp_csv_opts {
      * Streaming); a record equal to them, the header of the first split, is skipped. */
     const char *const *names;
     size_t nnames;
+    /* With `from_fd`: read the open descriptor `fd` (a copy of it: the caller still closes
+     * it; a regular file is read from its start) and name it `path` in messages. */
+    int from_fd, fd;
 };
 
 /* One record: nfields fields, each `len` bytes at `ptr` (not NUL-terminated; an empty field
@@ -84,6 +87,13 @@ enum mp_csv_kind { MP_CSV_EMPTY, MP_CSV_INT, MP_CSV_REAL, MP_CSV_TEXT };
  * (1e999) is MP_CSV_TEXT with *range set to 1, so callers can reject it instead of silently
  * summing infinity. Reals are rounded exactly as strtod rounds them. */
 enum mp_csv_kind mp_csv_number(const char *p, size_t len, int64_t *i, double *d, int *range);
+
+/* An amount as people export it (actuals, history): blanks around, an optional minus, an
+ * optional currency sign (¥ ￥ $) and thousands separators (1,234,567.50). MP_CSV_REAL with the
+ * value in *out; MP_CSV_EMPTY for an empty cell; else MP_CSV_TEXT, with *why saying what to
+ * change when the cell looks like a number written another way (a decimal comma, dots between
+ * thousands), NULL when it is simply not one. *sym: the sign's symbol ("¥", "$") or "". */
+enum mp_csv_kind mp_csv_amount(const char *p, size_t n, double *out, const char **sym, const char **why);
 
 /* The offset of the first byte of p[0..n) that is not valid UTF-8, or n. */
 size_t mp_csv_utf8_check(const char *p, size_t n);

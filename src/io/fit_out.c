@@ -329,16 +329,17 @@ enum mp_status mp_fit_write_json(FILE *fp, const struct mp_fit_view *v, mp_error
 
 /* ---- mplan run --uncertainty ---- */
 
-enum mp_status mp_uncertainty_write_table(FILE *fp, const mp_uncertainty *u, mp_error *err)
+enum mp_status mp_uncertainty_write_table(FILE *fp, const mp_uncertainty *u, enum mp_units units, mp_error *err)
 {
     static const char *const head[] = {"", "P10", "P50", "P90", "goal met in"};
     struct mp_table t;
     mp_table_init(&t, 5, head);
+    t.units = units;
     mp_table_align(&t, 0, 1);
     mp_table_add_row(&t);
     mp_table_set(&t, 0, "gmv");
     for (int j = 0; j < 3; j++)
-        mp_table_num(&t, 1 + (size_t)j, u->gmv[j], 0);
+        mp_table_amount(&t, 1 + (size_t)j, u->gmv[j], 0);
     mp_table_set(&t, 4, "");
     mp_table_add_row(&t);
     mp_table_set(&t, 0, "roas");

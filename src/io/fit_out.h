@@ -25,7 +25,8 @@ enum mp_status mp_fit_write_csv(FILE *fp, const struct mp_fit_view *v, mp_error 
 enum mp_status mp_fit_write_json(FILE *fp, const struct mp_fit_view *v, mp_error *err);
 
 /* `mplan run --uncertainty`: P10/P50/P90 of GMV, ROAS and goal attainment. */
-enum mp_status mp_uncertainty_write_table(FILE *fp, const mp_uncertainty *u, mp_error *err);
+/* GMV in `units`, as the run's own tables show amounts (the plan's units). */
+enum mp_status mp_uncertainty_write_table(FILE *fp, const mp_uncertainty *u, enum mp_units units, mp_error *err);
 /* kpi,p10,p50,p90,met_share,draws */
 enum mp_status mp_uncertainty_write_csv(FILE *fp, const mp_uncertainty *u, mp_error *err);
 /* {"draws":N,"gmv":{p10,p50,p90},"roas":{..},"goals":[{kpi,p10,p50,p90,met_share}]}; NULL out of memory. */

@@ -50,16 +50,15 @@ static enum mp_status cell_number(struct reader *R, const struct mp_csv_record *
                                   double *out)
 {
     const struct mp_csv_field *f = &rec->fields[col];
-    int64_t i;
-    int range = 0;
-    enum mp_csv_kind kind = mp_csv_number(f->ptr, f->len, &i, out, &range);
-    if (kind == MP_CSV_INT)
-        *out = (double)i;
+    int len = (int)(f->len < 40 ? f->len : 40);
+    const char *sym, *why;
+    enum mp_csv_kind kind = mp_csv_amount(f->ptr, f->len, out, &sym, &why);
     if (kind == MP_CSV_EMPTY)
         return bad(R, rec->line, col + 1, "%s is empty", name);
-    if ((kind != MP_CSV_INT && kind != MP_CSV_REAL) || !isfinite(*out))
-        return bad(R, rec->line, col + 1, "%s must be a number, got '%.*s'", name, (int)(f->len < 40 ? f->len : 40),
-                   f->ptr);
+    if (why)
+        return bad(R, rec->line, col + 1, "%s '%.*s': %s", name, len, f->ptr, why);
+    if (kind != MP_CSV_REAL)
+        return bad(R, rec->line, col + 1, "%s must be a number, got '%.*s'", name, len, f->ptr);
     if (*out < 0)
         return bad(R, rec->line, col + 1, "%s must be >= 0, got %g", name, *out);
     if (*out > 1e15)
@@ -82,7 +81,7 @@ static enum mp_status cell_period(struct reader *R, const struct mp_csv_record *
         dated = 0;
     } else {
         int32_t day;
-        if (f->len != 10 || mp_date_parse(buf, &day) != 0)
+        if (mp_date_parse_export(f->ptr, f->len, &day) != 0)
             return bad(R, rec->line, col + 1, "period '%s' must be a period number (1, 2, ...) or a period's first "
                        "day (YYYY-MM-DD)", buf);
         *key = day;
@@ -381,11 +380,12 @@ static enum mp_status read_wide(struct reader *R, struct mp_history *h, int chan
     return st;
 }
 
-enum mp_status mp_history_load(const char *path, struct mp_history *h, mp_error *err)
+static enum mp_status history_load(const char *path, const struct mp_csv_opts *opts, struct mp_history *h,
+                                   mp_error *err)
 {
     memset(h, 0, sizeof *h);
     struct reader R = {.err = err, .dated = -1};
-    enum mp_status st = mp_csv_open(path, NULL, &R.csv, err);
+    enum mp_status st = mp_csv_open(path, opts, &R.csv, err);
     if (st != MP_OK)
         return st;
     h->file = path;
@@ -404,6 +404,17 @@ enum mp_status mp_history_load(const char *path, struct mp_history *h, mp_error 
         mp_history_free(h);
     h->file = path;
     return st;
+}
+
+enum mp_status mp_history_load(const char *path, struct mp_history *h, mp_error *err)
+{
+    return history_load(path, NULL, h, err);
+}
+
+enum mp_status mp_history_load_fd(int fd, const char *name, struct mp_history *h, mp_error *err)
+{
+    struct mp_csv_opts o = {.from_fd = 1, .fd = fd};
+    return history_load(name, &o, h, err);
 }
 
 enum mp_status mp_history_total_load(const char *path, struct mp_history *h, mp_error *err)
@@ -474,7 +485,7 @@ enum mp_status mp_hist_events_load(const char *path, const struct mp_history *h,
             const struct mp_csv_field *g = &rec.fields[cols[k]];
             char buf[32];
             snprintf(buf, sizeof buf, "%.*s", (int)(g->len < 31 ? g->len : 31), g->ptr);
-            if (g->len != 10 || mp_date_parse(buf, dst[k]) != 0)
+            if (mp_date_parse_export(g->ptr, g->len, dst[k]) != 0)
                 st = bad(&R, rec.line, (size_t)cols[k] + 1, "'%s' must be a date (YYYY-MM-DD)", buf);
         }
         if (st == MP_OK && ev[n - 1].to < ev[n - 1].from)
@@ -514,7 +525,7 @@ static enum mp_status exp_period(struct reader *R, const struct mp_history *h, c
         return MP_OK;
     }
     int32_t day;
-    if (f->len != 10 || mp_date_parse(buf, &day) != 0 || !h->dated)
+    if (mp_date_parse_export(f->ptr, f->len, &day) != 0 || !h->dated)
         return bad(R, rec->line, col + 1, "'%s' must be a period number (1..%d)%s", buf, h->T,
                    h->dated ? " or a period's first day (YYYY-MM-DD)" : "");
     for (int k = 0; k < h->T; k++)

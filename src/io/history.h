@@ -8,6 +8,9 @@
  * duplicate periods, negative or non-numeric cells, an empty file: MP_EINPUT at
  * file:line[:col]. Free with mp_history_free (also after a failure). */
 enum mp_status mp_history_load(const char *path, struct mp_history *h, mp_error *err);
+/* The same from the open descriptor `fd`, named `name` in messages (and h->file): a history
+ * a pack's fit_transform hook wrote. */
+enum mp_status mp_history_load_fd(int fd, const char *name, struct mp_history *h, mp_error *err);
 /* --total-gmv: period,gmv for the same periods; the history becomes a store-total one. */
 enum mp_status mp_history_total_load(const char *path, struct mp_history *h, mp_error *err);
 /* --events: event,from,to (the outbreak's days). Free with mp_hist_events_free. */

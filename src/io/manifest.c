@@ -14,15 +14,17 @@
 
 const char *mp_hook_kind_name(enum mp_hook_kind kind)
 {
-    static const char *const names[] = {"allocator", "strategy", "segmenter", "kpi", "init", "script"};
+    static const char *const names[] = {"allocator", "strategy", "segmenter", "kpi", "metric", "fit_transform",
+                                        "init", "script"};
     return (unsigned)kind <= MP_HOOK_SCRIPT ? names[kind] : "?";
 }
 
-static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis", NULL};
+static const char *const kind_keys[] = {"allocators", "strategies", "segmenters", "kpis", "metrics",
+                                        "fit_transforms", NULL};
 
 const char *mp_manifest_kind_key(enum mp_hook_kind kind)
 {
-    return (unsigned)kind <= MP_HOOK_KPI ? kind_keys[kind] : "?";
+    return (int)kind < MP_HOOK_KINDS ? kind_keys[kind] : "?";
 }
 
 /* ---- pack.yaml ---- */
@@ -144,7 +146,7 @@ static enum mp_status check_unique(struct mp_ydoc *doc, const struct mp_ynode *p
                                    const struct mp_manifest *m, mp_error *err)
 {
     size_t n = 0;
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < MP_HOOK_KINDS; k++)
         n += m->nprovides[k];
     if (n < 2)
         return MP_OK;
@@ -152,7 +154,7 @@ static enum mp_status check_unique(struct mp_ydoc *doc, const struct mp_ynode *p
     if (!v)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     n = 0;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < MP_HOOK_KINDS; k++) {
         const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
         for (size_t i = 0; i < m->nprovides[k]; i++, n++)
             v[n] = (struct provided){m->provides[k][i], list->items[i], n};
@@ -175,7 +177,7 @@ static enum mp_status load_provides(struct mp_ydoc *doc, const struct mp_ynode *
 {
     MP_TRY(mp_ynode_expect(doc, prov, MP_Y_MAP, "'provides'", err));
     MP_TRY(mp_ymap_check_keys(doc, prov, "provides", (const char *const *)kind_keys, err));
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < MP_HOOK_KINDS; k++) {
         const struct mp_ynode *list = mp_ymap_get(prov, kind_keys[k]);
         if (!list || mp_ynode_is_null(list))
             continue;
@@ -440,7 +442,7 @@ enum mp_status mp_manifest_load_locked(const char *dir, const struct mp_pack_fil
         st = load_manifest(&doc, m, err);
     int ok = st != MP_OK || (keep(&m->arena, &m->name) && keep(&m->arena, &m->version) &&
                              keep(&m->arena, &m->summary) && keep(&m->arena, &m->api));
-    for (int k = 0; ok && st == MP_OK && k < 4; k++)
+    for (int k = 0; ok && st == MP_OK && k < MP_HOOK_KINDS; k++)
         for (size_t i = 0; ok && i < m->nprovides[k]; i++)
             ok = keep(&m->arena, &m->provides[k][i]);
     for (size_t i = 0; ok && st == MP_OK && i < m->nrequires; i++)
@@ -469,7 +471,7 @@ void mp_manifest_free(struct mp_manifest *m)
 
 int mp_manifest_provides(const struct mp_manifest *m, enum mp_hook_kind kind, const char *name)
 {
-    if (kind > MP_HOOK_KPI)
+    if ((int)kind >= MP_HOOK_KINDS)
         return 0;
     for (size_t i = 0; i < m->nprovides[kind]; i++)
         if (strcmp(m->provides[kind][i], name) == 0)
@@ -523,4 +525,68 @@ enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_p
         out[i] = *o;
     }
     return MP_OK;
+}
+
+/* ---- --param NAME=VALUE ---- */
+
+enum mp_status mp_manifest_param_args(const struct mp_manifest *m, const char *const *args, size_t n,
+                                     const char *from, struct mp_arena *arena, struct mp_param *out, mp_error *err)
+{
+    enum mp_status st = MP_OK;
+    for (size_t i = 0; st == MP_OK && i < n; i++) {
+        const char *a = args[i], *eq = strchr(a, '=');
+        if (!eq) {
+            st = mp_fail(err, MP_EUSAGE, "%s %s: expected NAME=VALUE", from, a);
+            break;
+        }
+        size_t k = 0;
+        while (k < m->nparams && (strlen(m->params[k].name) != (size_t)(eq - a) ||
+                                   strncmp(m->params[k].name, a, (size_t)(eq - a)) != 0))
+            k++;
+        if (k == m->nparams) {
+            st = mp_fail(err, MP_EUSAGE, "%s %s: pack '%s' has no param '%.*s'%s", from, a, m->name,
+                         (int)(eq - a), a, m->nparams ? "" : " (it takes none)");
+            break;
+        }
+        const struct mp_pack_param *p = &m->params[k];
+        struct mp_param *q = &out[i];
+        q->name = mp_arena_strdup(arena, p->name);
+        q->type = p->type;
+        const char *v = eq + 1;
+        char *end;
+        if (p->type == MP_PARAM_NUMBER) {
+            q->num = strtod(v, &end);
+            if (!*v || *end || !isfinite(q->num))
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is a number", from, a, p->name);
+            else if (q->num < p->min || q->num > p->max)
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' must be between %g and %g", from, a,
+                             p->name, p->min, p->max);
+        } else if (p->type == MP_PARAM_BOOL) {
+            q->boolean = strcmp(v, "true") == 0;
+            if (!q->boolean && strcmp(v, "false") != 0)
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is true or false", from, a, p->name);
+        } else if (p->type == MP_PARAM_LIST) { /* NAME=a,b,c: numbers where they read as one */
+            size_t ni = *v ? 1 : 0;
+            for (const char *c = v; *c; c++)
+                ni += *c == ',';
+            q->nitems = ni;
+            if (!(q->items = mp_arena_array(arena, ni + 1, sizeof *q->items)))
+                st = mp_fail(err, MP_ENOMEM, "out of memory");
+            for (size_t j = 0; st == MP_OK && j < ni; j++) {
+                size_t len = strcspn(v, ",");
+                struct mp_param *it = &q->items[j];
+                *it = (struct mp_param){.type = MP_PARAM_STRING, .str = mp_arena_strndup(arena, v, len)};
+                if (!it->str)
+                    st = mp_fail(err, MP_ENOMEM, "out of memory");
+                else if (len && (it->num = strtod(it->str, &end), !*end && isfinite(it->num)))
+                    it->type = MP_PARAM_NUMBER;
+                v += len + (v[len] == ',');
+            }
+        } else {
+            q->str = mp_arena_strdup(arena, v);
+        }
+        if (st == MP_OK && (!q->name || (p->type == MP_PARAM_STRING && !q->str)))
+            st = mp_fail(err, MP_ENOMEM, "out of memory");
+    }
+    return st;
 }

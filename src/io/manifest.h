@@ -30,8 +30,8 @@ struct mp_manifest {
     struct mp_arena arena;  /* owns everything below */
     const char *file;       /* path of pack.yaml, for messages */
     const char *name, *version, *summary, *api;
-    const char **provides[4]; /* by enum mp_hook_kind (allocator..kpi) */
-    size_t nprovides[4];
+    const char **provides[MP_HOOK_KINDS]; /* by enum mp_hook_kind (allocator..fit_transform) */
+    size_t nprovides[MP_HOOK_KINDS];
     /* `kpis: {NAME: {better: lower, additive: true}}`, one each per provides.kpis entry:
      * 1 where lower is better, 1 where the KPI adds up over periods (default 0, 0). */
     unsigned char *kpi_lower, *kpi_additive;
@@ -70,5 +70,12 @@ enum mp_status mp_param_read(const struct mp_ydoc *doc, const struct mp_ynode *v
 enum mp_status mp_manifest_params(const struct mp_manifest *m, const struct mp_param *overrides,
                                   size_t n, const char *plan_file, struct mp_param *out,
                                   mp_error *err);
+
+/* `--param NAME=VALUE` strings (`from` names them in messages: "--param", a plan file) as
+ * overrides of m's params: a number (in its min..max), true/false, a list (NAME=a,b,c; items
+ * that read as numbers are numbers), or text. out[i] for args[i], strings in `arena`.
+ * MP_EUSAGE naming the argument for an unknown param or a value of the wrong type. */
+enum mp_status mp_manifest_param_args(const struct mp_manifest *m, const char *const *args, size_t n,
+                                     const char *from, struct mp_arena *arena, struct mp_param *out, mp_error *err);
 
 #endif

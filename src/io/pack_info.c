@@ -72,7 +72,7 @@ enum mp_status mp_pack_info_table(FILE *fp, const struct mp_manifest *m, mp_erro
     if (mp_table_init(&hooks, 2, hook_head) != 0)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     mp_table_align(&hooks, 1, 1);
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < MP_HOOK_KINDS; k++)
         for (size_t i = 0; i < m->nprovides[k]; i++) {
             mp_table_add_row(&hooks);
             mp_table_set(&hooks, 0, mp_hook_kind_name((enum mp_hook_kind)k));
@@ -146,7 +146,7 @@ enum mp_status mp_pack_info_json(FILE *fp, const struct mp_manifest *m, mp_error
                              "summary", m->summary, "mplan", m->api);
     json_t *provides = json_object(), *params = json_array();
     int bad = 0; /* any jansson call failed: out of memory */
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < MP_HOOK_KINDS; k++) {
         json_t *list = json_array();
         for (size_t i = 0; i < m->nprovides[k]; i++)
             bad |= json_array_append_new(list, json_string(m->provides[k][i]));

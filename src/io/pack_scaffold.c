@@ -101,6 +101,42 @@ static const struct example examples[] = {
         "assert(pack.spend_per_order({ spend = 1000, orders = 0 }, params) == nil)\n",
         "| `spend_per_order` | kpi | spend / orders, absent without orders |\n",
         "goals: {", ": 20}\n"},
+    [MP_HOOK_METRIC] = {
+        "metrics", "net_revenue", NULL, NULL,
+        "-- Metric: one visitor's number from a per-visitor row of an A/B test's results\n"
+        "-- (`mplan abtest analyze RESULTS.csv --pack DIR --metric net_revenue`). This one is\n"
+        "-- the revenue net of refunds; the file needs revenue and refund columns (an empty\n"
+        "-- field reads as nil: none).\n"
+        "function M.net_revenue(row, params)\n"
+        "  return (row.revenue or 0) - (row.refund or 0)\n"
+        "end\n",
+        "-- 120 paid and 45 refunded is 75; nothing refunded is the revenue.\n"
+        "assert(pack.net_revenue({ revenue = 120, refund = 45 }, params) == 75)\n"
+        "assert(pack.net_revenue({ revenue = 80 }, params) == 80)\n",
+        "| `net_revenue` | metric | revenue - refund per visitor, for `mplan abtest analyze --pack` |\n",
+        "# not in a plan: mplan abtest analyze RESULTS.csv --pack DIR --metric ", "\n"},
+    [MP_HOOK_FIT_TRANSFORM] = {
+        "fit_transforms", "cap_gmv",
+        "  max_gmv: {type: number, default: 1e9, min: 0, doc: GMV above this in one row is a data error and is capped}\n",
+        "| `max_gmv` | number | 1e9 | GMV above this in one row is a data error and is capped |\n",
+        "-- Fit transform: clean the history's rows before `mplan fit HISTORY.csv --pack DIR`.\n"
+        "-- Each row is a table of the file's columns; return the rows to fit (the same\n"
+        "-- columns, numbers >= 0). This one caps each row's GMV at `max_gmv`.\n"
+        "function M.cap_gmv(history, params)\n"
+        "  for _, row in ipairs(history) do\n"
+        "    if row.gmv and row.gmv > params.max_gmv then\n"
+        "      row.gmv = params.max_gmv\n"
+        "    end\n"
+        "  end\n"
+        "  return history\n"
+        "end\n",
+        "-- With max_gmv 1e9: 5e9 is capped to 1e9, 1200 stays.\n"
+        "do\n"
+        "  local out = pack.cap_gmv({ { period = 1, gmv = 5e9, ads = 10 }, { period = 2, gmv = 1200, ads = 12 } }, params)\n"
+        "  assert(out[1].gmv == 1e9 and out[2].gmv == 1200)\n"
+        "end\n",
+        "| `cap_gmv` | fit_transform | caps each history row's GMV at `max_gmv` before `mplan fit` |\n",
+        "# not in a plan: mplan fit HISTORY.csv --pack DIR --transform ", "\n"},
 };
 
 #define NKINDS (sizeof examples / sizeof *examples)

@@ -8,6 +8,7 @@
 
 #include "core/curve.h"
 #include "core/date.h"
+#include "core/fit_history.h"
 #include "core/model.h"
 #include "io/review_out.h"
 #include "io/run_out.h"
@@ -364,12 +365,37 @@ static int draw_band(const struct mp_channel *ch, const double *xs, int n, doubl
     return 1;
 }
 
-/* Each channel's curve: GMV per period at a steady spend x per period (adstock x / (1 - theta)),
- * without event lift; the point is the channel's average spend in the periods it spends. */
-static void curves(FILE *fp, const struct mp_report *r)
+/* The history's periods of plan channel c at (adstock x (1 - theta), GMV): the adstock
+ * a = spend + theta * previous a (0 before the history) placed at the steady spend that builds
+ * it, where the curve is drawn. Returns the points (0: no history channel, or no per-channel
+ * GMV), -1 out of memory; *xs and *ys are the caller's to free. */
+static int history_points(const struct mp_report *r, size_t c, double **xs, double **ys)
+{
+    const struct mp_history *h = r->history;
+    *xs = *ys = NULL;
+    if (!h || !h->gmv)
+        return 0;
+    size_t j = 0, T = (size_t)h->T;
+    while (j < h->C && r->history_channel[j] != (int)c)
+        j++;
+    if (j == h->C)
+        return 0;
+    *xs = malloc(T * sizeof **xs);
+    *ys = malloc(T * sizeof **ys);
+    if (!*xs || !*ys)
+        return -1;
+    double theta = r->plan->channels[c].theta, a = 0;
+    for (size_t t = 0; t < T; t++) {
+        a = h->spend[j * T + t] + theta * a;
+        (*xs)[t] = a * (1 - theta);
+        (*ys)[t] = h->gmv[j * T + t];
+    }
+    return (int)T;
+}
+
+static void curves_intro(FILE *fp, const struct mp_report *r)
 {
     const mp_plan *p = r->plan;
-    size_t T = (size_t)p->T;
     fputs("<section id=\"curves\"><h2>Response curves</h2><p class=\"note\">GMV per period at a steady spend per "
           "period (carry-over included, no event lift). The dot is the plan's average spend in the periods the "
           "channel spends, with its marginal ROAS.", fp);
@@ -379,11 +405,34 @@ static void curves(FILE *fp, const struct mp_report *r)
     if (banded)
         fputs(" Dashed: the 10th and 90th percentiles of the curves of the fit's bootstrap draws (mplan fit "
               "--bootstrap), the curve's 80% band.", fp);
+    if (r->history && r->history->gmv) {
+        fputs(" Circles: the periods of ", fp);
+        esc(fp, r->history_path);
+        fputs(", each at the channel's GMV that period (event lift included) and the steady spend that builds "
+              "that period's carry-over (adstock &times; (1 &minus; theta), adstock = spend + theta &times; the "
+              "previous period's).", fp);
+    }
     fputs("</p><div class=\"curves\">\n", fp);
+}
+
+/* Each channel's curve: GMV per period at a steady spend x per period (adstock x / (1 - theta)),
+ * without event lift; the point is the channel's average spend in the periods it spends. */
+static enum mp_status curves(FILE *fp, const struct mp_report *r, mp_error *err)
+{
+    const mp_plan *p = r->plan;
+    size_t T = (size_t)p->T;
+    curves_intro(fp, r);
     for (size_t c = 0; c < p->nchannels; c++) {
         const struct mp_channel *ch = &p->channels[c];
         if (ch->resp.curve == MP_CURVE_NONE)
             continue;
+        double *hx, *hy;
+        int nh = history_points(r, c, &hx, &hy);
+        if (nh < 0) {
+            free(hx);
+            free(hy);
+            return mp_fail(err, MP_ENOMEM, "out of memory");
+        }
         double sum = 0, n = 0;
         for (size_t t = 0; t < T; t++)
             if (r->alloc->spend[c * T + t] > 0) {
@@ -391,6 +440,8 @@ static void curves(FILE *fp, const struct mp_report *r)
                 n++;
             }
         double chosen = n > 0 ? sum / n : 0, span = fmax(2.2 * chosen, ch->resp.curve == MP_CURVE_LINEAR ? 1000 : 3 * ch->resp.k * (1 - ch->theta));
+        for (int i = 0; i < nh; i++) /* the curve under every history point */
+            span = fmax(span, hx[i]);
         double xs[61], ys[61];
         for (int i = 0; i <= 60; i++) {
             xs[i] = span * i / 60;
@@ -398,7 +449,7 @@ static void curves(FILE *fp, const struct mp_report *r)
         }
         double yc;
         mp_curve_eval(&ch->resp, chosen / (1 - ch->theta), &yc, NULL, NULL);
-        char label[160], title[200], x[64];
+        char label[160], title[200], x[64], hname[64];
         mp_fmt_num(chosen, 0, x, sizeof x);
         if (isinf(r->fc->mroas[c]) && r->fc->mroas[c] > 0)
             snprintf(label, sizeof label, "%s/period, mROAS inf", x);
@@ -406,25 +457,42 @@ static void curves(FILE *fp, const struct mp_report *r)
             snprintf(label, sizeof label, "%s/period, mROAS %.2f", x, r->fc->mroas[c]);
         else
             snprintf(label, sizeof label, "%s/period", x);
+        snprintf(hname, sizeof hname, "history (%d %s%s)", nh,
+                 p->unit == MP_UNIT_DAY ? "day" : p->unit == MP_UNIT_WEEK ? "week" : "month", nh == 1 ? "" : "s");
         char full[200];
         snprintf(full, sizeof full, "%s (%s)", ch->name, mp_curve_name(ch->resp.curve));
         mp_svg_fit(title, sizeof title, full, 352, 13 * 1.05); /* the title is bold */
         double lo[61], hi[61];
         int band = ch->ndraws > 0 && draw_band(ch, xs, 61, lo, hi);
-        struct mp_svg_series s[3] = {{.name = ch->id, .x = xs, .y = ys, .n = 61, .color = c},
-                                     {.x = xs, .y = lo, .n = 61, .color = c, .dashed = 1},
-                                     {.x = xs, .y = hi, .n = 61, .color = c, .dashed = 1}};
+        struct mp_svg_series s[4] = {{.name = ch->id, .x = xs, .y = ys, .n = 61, .color = c}};
+        size_t ns = 1;
+        if (band) {
+            s[ns++] = (struct mp_svg_series){.x = xs, .y = lo, .n = 61, .color = c, .dashed = 1};
+            s[ns++] = (struct mp_svg_series){.x = xs, .y = hi, .n = 61, .color = c, .dashed = 1};
+        }
+        if (nh > 0)
+            s[ns++] = (struct mp_svg_series){.name = hname, .x = hx, .y = hy, .n = (size_t)nh, .color = c, .points = 1};
         struct mp_svg_mark m = {chosen, yc, label};
         struct mp_svg_plot pl = {.x = 0, .y = 0, .w = 360, .h = 250, .title = title, .xlabel = "spend per period",
-                                 .ylabel = "GMV per period", .series = s, .nseries = band ? 3 : 1, .marks = &m,
-                                 .nmarks = n > 0};
+                                 .ylabel = "GMV per period", .series = s, .nseries = ns, .marks = &m,
+                                 .nmarks = n > 0, .legend = nh > 0};
         char id[160];
         snprintf(id, sizeof id, "curve-%s", ch->id);
+        fputs("<div>", fp);
         mp_svg_open(fp, 360, 250, id, title);
         mp_svg_plot_lines(fp, &pl);
         mp_svg_close(fp);
+        if (r->history && !r->history->gmv) { /* store totals: no attribution to draw */
+            fputs("<p class=\"note\">No history points: ", fp);
+            esc(fp, r->history_path);
+            fputs(" has store totals only, no GMV of this channel.</p>", fp);
+        }
+        fputs("</div>\n", fp);
+        free(hx);
+        free(hy);
     }
     fputs("</div></section>\n", fp);
+    return MP_OK;
 }
 
 /* Horizontal bars drawn 640 wide for a desktop and 360 wide for a phone. */
@@ -630,12 +698,94 @@ static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *er
     return MP_OK;
 }
 
+/* The plan's forecast of channel c over the days [from, to]: GMV and spend, each period
+ * weighed by the share of its days inside. *days: the days of the window in the horizon. */
+static void window_forecast(const struct mp_report *r, size_t c, int32_t from, int32_t to, double *gmv,
+                            double *spend, int32_t *days)
+{
+    const mp_plan *p = r->plan;
+    *gmv = *spend = 0;
+    *days = 0;
+    for (int t = 0; t < p->T; t++) {
+        int32_t a = p->period_start[t], b = p->period_start[t + 1] - 1;
+        int32_t lo = a > from ? a : from, hi = b < to ? b : to;
+        if (lo > hi)
+            continue;
+        double w = (double)(hi - lo + 1) / (double)(b - a + 1);
+        const mp_kpis *k = &r->fc->cell[c * (size_t)p->T + (size_t)t];
+        *gmv += w * k->gmv;
+        *spend += w * k->spend;
+        *days += hi - lo + 1;
+    }
+}
+
+static void measured(FILE *fp, const struct mp_experiment *e, double v)
+{
+    if (e->roas)
+        ratio(fp, v, 2);
+    else
+        money(fp, v);
+}
+
+/* The plan's `experiments:`: each lift test's measurement beside what the plan's curve
+ * forecasts for that channel in the window's days inside the horizon. */
+static void lift_tests(FILE *fp, const struct mp_report *r)
+{
+    const mp_plan *p = r->plan;
+    fputs("<h3>Lift tests in the plan</h3><div class=\"wrap\"><table id=\"lift-tests\"><tr><th>channel</th>"
+          "<th>window</th><th>measured</th><th>interval</th><th>plan in the window</th><th>plan vs measured</th>"
+          "</tr>\n", fp);
+    for (size_t i = 0; i < p->nexperiments; i++) {
+        const struct mp_experiment *e = &p->experiments[i];
+        char a[11], b[11];
+        mp_date_format(e->from, a);
+        mp_date_format(e->to, b);
+        size_t c = 0;
+        while (c < p->nchannels && strcmp(p->channels[c].id, e->channel) != 0)
+            c++;
+        fputs("<tr><td>", fp);
+        esc(fp, c < p->nchannels ? p->channels[c].name : e->channel);
+        fputs("</td>", fp);
+        td(fp, "window");
+        fprintf(fp, "%s..%s</td>", a, b);
+        td(fp, "measured");
+        fputs(e->roas ? "ROAS " : "GMV ", fp);
+        measured(fp, e, e->value);
+        fputs("</td>", fp);
+        td(fp, "interval");
+        measured(fp, e, e->lo);
+        fputs("..", fp);
+        measured(fp, e, e->hi);
+        fprintf(fp, " (%g%%)</td>", 100 * e->level);
+        double gmv = NAN, spend = NAN;
+        int32_t days = 0;
+        if (c < p->nchannels)
+            window_forecast(r, c, e->from, e->to, &gmv, &spend, &days);
+        double plan = e->roas ? (spend > 0 ? gmv / spend : NAN) : gmv;
+        td(fp, "plan in the window");
+        if (days == 0 || !isfinite(plan)) {
+            fputs(days == 0 ? "outside the horizon</td><td></td></tr>\n" : "&ndash;</td><td></td></tr>\n", fp);
+            continue;
+        }
+        measured(fp, e, plan);
+        if (days < e->to - e->from + 1) /* the window runs past the horizon */
+            fprintf(fp, " (%d of %d days)", (int)days, (int)(e->to - e->from + 1));
+        fputs("</td>", fp);
+        int outside = plan < e->lo || plan > e->hi;
+        fprintf(fp, "<td data-label=\"plan vs measured\"%s>", outside ? " class=\"no\"" : "");
+        pct(fp, plan / e->value - 1);
+        fputs(outside ? " (outside the interval: refit the curve with mplan fit)</td></tr>\n"
+                      : " (inside the interval)</td></tr>\n", fp);
+    }
+    fputs("</table></div>\n", fp);
+}
+
 /* The A/B test of --abtest: the sample-ratio check, the verdict, each metric's lifts. */
-static void experiments(FILE *fp, const struct mp_ab_view *v)
+static void abtest_readout(FILE *fp, const struct mp_ab_view *v)
 {
     const mp_ab_result *res = v->res;
     char b[2048];
-    fputs("<section id=\"experiments\"><h2>Experiments</h2><p class=\"note\">", fp);
+    fputs("<h3>A/B test</h3><p class=\"note\">", fp);
     esc(fp, v->input);
     fprintf(fp, ": %zu variants, control ", v->narms);
     esc(fp, v->arms[v->control]);
@@ -667,9 +817,9 @@ static void experiments(FILE *fp, const struct mp_ab_view *v)
                 continue;
             }
             if (prop)
-                fprintf(fp, "<td>%+.2f pp</td>", 100 * s->diff);
+                fprintf(fp, "<td>%+.2f pp (%+.2f..%+.2f)</td>", 100 * s->diff, 100 * s->diff_ci.lo, 100 * s->diff_ci.hi);
             else
-                fprintf(fp, "<td>%+.2f</td>", s->diff);
+                fprintf(fp, "<td>%+.2f (%+.2f..%+.2f)</td>", s->diff, s->diff_ci.lo, s->diff_ci.hi);
             if (isfinite(s->rel) && isfinite(s->rel_ci.lo))
                 fprintf(fp, "<td>%+.1f%% (%+.1f%%..%+.1f%%)</td>", 100 * s->rel, 100 * s->rel_ci.lo,
                         100 * s->rel_ci.hi);
@@ -682,6 +832,18 @@ static void experiments(FILE *fp, const struct mp_ab_view *v)
         }
         fputs("</table></div>\n", fp);
     }
+}
+
+/* "Experiments": the plan's lift tests and the A/B test of --abtest, whichever there are. */
+static void experiments(FILE *fp, const struct mp_report *r)
+{
+    if (!r->plan->nexperiments && !r->abtest)
+        return;
+    fputs("<section id=\"experiments\"><h2>Experiments</h2>\n", fp);
+    if (r->plan->nexperiments)
+        lift_tests(fp, r);
+    if (r->abtest)
+        abtest_readout(fp, r->abtest);
     fputs("</section>\n", fp);
 }
 
@@ -782,13 +944,13 @@ enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_erro
     enum mp_status st = allocation(fp, r, err);
     if (st != MP_OK)
         return st;
-    curves(fp, r);
+    if ((st = curves(fp, r, err)) != MP_OK)
+        return st;
     st = funnel(fp, r, err);
     if (st != MP_OK)
         return st;
     kpis(fp, r);
-    if (r->abtest)
-        experiments(fp, r->abtest);
+    experiments(fp, r);
     if (r->rv && (st = variance(fp, r, err)) != MP_OK)
         return st;
     if (r->review && r->review->actions)

@@ -10,6 +10,7 @@
 #include "mplan/review.h"
 
 struct mp_ab_view;
+struct mp_history;
 struct mp_review_view;
 
 struct mp_report {
@@ -25,13 +26,19 @@ struct mp_report {
     const struct mp_ab_view *abtest; /* an A/B test read out (--abtest), or NULL */
     /* with actuals and periods left: the re-allocation and what to do (section "actions") */
     const struct mp_review_view *review;
+    /* --history: its periods drawn on each channel's curve (per-channel GMV only), or NULL;
+     * history_channel[c] is the plan's index of history channel c (mp_history_match) */
+    const struct mp_history *history;
+    const char *history_path;
+    const int *history_channel;
 };
 
 /* Sections (each an element id): summary, goals, allocation (stacked spend by channel over
  * periods, phases shaded), curves (one response curve per channel with the chosen spend and
- * its mROAS), funnel (impressions -> clicks -> orders, AIPL sizes when known), kpis, and with
- * actuals variance, with --abtest experiments, and, when periods are left, actions (changes vs
- * plan, goals at risk, the revised allocation). */
+ * its mROAS, the history's periods as circles when given), funnel (impressions -> clicks -> orders, AIPL sizes when known), kpis,
+ * experiments when the plan lists `experiments:` or --abtest is given (each lift test beside
+ * the plan's forecast in its window; the A/B test's read-out), with actuals variance, and,
+ * when periods are left, actions (changes vs plan, goals at risk, the revised allocation). */
 enum mp_status mp_report_write_html(FILE *fp, const struct mp_report *r, mp_error *err);
 
 #endif

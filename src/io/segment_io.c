@@ -75,7 +75,7 @@ enum mp_status mp_seg_write_table(FILE *fp, const mp_seg_summary *s, mp_error *e
     enum mp_status st = table_done(&t, fp, 0, err);
     size_t nnum = 0;
     for (size_t c = 0; c < s->ncols; c++)
-        nnum += (size_t)mp_seg_numeric(s, c);
+        nnum += (size_t)mp_seg_shown(s, c);
     /* Sums, then means: one row a numeric column, one column a label. */
     for (int mean = 0; mean < 2 && nnum && st == MP_OK; mean++) {
         fputc('\n', fp);
@@ -85,7 +85,7 @@ enum mp_status mp_seg_write_table(FILE *fp, const mp_seg_summary *s, mp_error *e
             set_label(&t, i + 1, &s->labels[order[i]]);
         mp_table_set(&t, s->nlabels + 1, "(all)");
         for (size_t c = 0; c < s->ncols; c++) {
-            if (!mp_seg_numeric(s, c))
+            if (!mp_seg_shown(s, c))
                 continue;
             mp_table_add_row(&t);
             mp_table_set(&t, 0, s->cols[c]);
@@ -108,7 +108,7 @@ enum mp_status mp_seg_write_csv(FILE *fp, const mp_seg_summary *s, mp_error *err
         return MP_ENOMEM;
     size_t n = 3;
     for (size_t c = 0; c < s->ncols; c++)
-        n += 2 * (size_t)mp_seg_numeric(s, c);
+        n += 2 * (size_t)mp_seg_shown(s, c);
     struct mp_table t;
     mp_table_init(&t, n, NULL);
     t.plain = 1;
@@ -116,7 +116,7 @@ enum mp_status mp_seg_write_csv(FILE *fp, const mp_seg_summary *s, mp_error *err
     mp_table_set(&t, 1, "count");
     mp_table_set(&t, 2, "share");
     for (size_t c = 0, k = 3; c < s->ncols; c++)
-        if (mp_seg_numeric(s, c)) {
+        if (mp_seg_shown(s, c)) {
             mp_table_setf(&t, k++, "%s_sum", s->cols[c]);
             mp_table_setf(&t, k++, "%s_mean", s->cols[c]);
         }
@@ -127,7 +127,7 @@ enum mp_status mp_seg_write_csv(FILE *fp, const mp_seg_summary *s, mp_error *err
         mp_table_setf(&t, 1, "%llu", (unsigned long long)s->labels[l].count);
         mp_table_exact(&t, 2, share(s, l));
         for (size_t c = 0, k = 3; c < s->ncols; c++)
-            if (mp_seg_numeric(s, c)) {
+            if (mp_seg_shown(s, c)) {
                 mp_table_exact(&t, k++, mp_seg_sum(s, l, c));
                 mp_table_exact(&t, k++, mp_seg_mean(s, l, c));
             }
@@ -149,7 +149,7 @@ enum mp_status mp_seg_write_json(FILE *fp, const mp_seg_summary *s, mp_error *er
     bad |= json_object_set_new(o, "rows", json_integer((json_int_t)rows));
     bad |= json_object_set_new(o, "bad_rows", json_integer((json_int_t)s->bad));
     for (size_t c = 0; c < s->ncols; c++) {
-        if (mp_seg_numeric(s, c))
+        if (mp_seg_shown(s, c))
             bad |= json_array_append_new(cols, json_string(s->cols[c]));
         else if (mp_seg_text(s, c) && mp_seg_total_n(s, c) && (long)c != s->key)
             bad |= json_array_append_new(skipped, json_pack("{s:s,s:I}", "column", s->cols[c], "text_values",
@@ -159,7 +159,7 @@ enum mp_status mp_seg_write_json(FILE *fp, const mp_seg_summary *s, mp_error *er
         size_t l = order[i];
         json_t *sum = json_object(), *mean = json_object(), *n = json_object(), *lj = json_object();
         for (size_t c = 0; c < s->ncols; c++)
-            if (mp_seg_numeric(s, c)) {
+            if (mp_seg_shown(s, c)) {
                 bad |= json_object_set_new(sum, s->cols[c], mp_json_num(mp_seg_sum(s, l, c)));
                 bad |= json_object_set_new(mean, s->cols[c], mp_json_num(mp_seg_mean(s, l, c)));
                 bad |= json_object_set_new(n, s->cols[c], json_integer((json_int_t)s->labels[l].acc[c].n));
@@ -174,7 +174,7 @@ enum mp_status mp_seg_write_json(FILE *fp, const mp_seg_summary *s, mp_error *er
     }
     json_t *tsum = json_object(), *tmean = json_object();
     for (size_t c = 0; c < s->ncols; c++)
-        if (mp_seg_numeric(s, c)) {
+        if (mp_seg_shown(s, c)) {
             bad |= json_object_set_new(tsum, s->cols[c], mp_json_num(mp_seg_total_sum(s, c)));
             bad |= json_object_set_new(tmean, s->cols[c], mp_json_num(mp_seg_total_mean(s, c)));
         }

@@ -114,8 +114,19 @@ static void title(FILE *fp, double x, double y, const char *text)
     fputs("</text>\n", fp);
 }
 
-/* Legend items flowing left to right, wrapping at width w; returns the height used. */
-static double legend(FILE *fp, double x, double y, double w, const char *const *names, size_t n, int draw)
+/* An observation: a small hollow circle, apart from the filled dot of a mark; class "pt" on
+ * the data's (not on the legend's). */
+static void point(FILE *fp, double x, double y, const char *color, int data)
+{
+    fprintf(fp, "<circle%s cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"#fff\" fill-opacity=\"0.6\" "
+                "stroke=\"%s\" stroke-width=\"1.5\"/>\n", data ? " class=\"pt\"" : "",
+            x, y, color);
+}
+
+/* Legend items flowing left to right, wrapping at width w; returns the height used. Item i
+ * is coloured colors[i] (palette index i when colors is NULL), a circle where dots[i]. */
+static double legend(FILE *fp, double x, double y, double w, const char *const *names, const size_t *colors,
+                     const unsigned char *dots, size_t n, int draw)
 {
     double cx = 0, cy = 0;
     for (size_t i = 0; i < n; i++) {
@@ -125,8 +136,13 @@ static double legend(FILE *fp, double x, double y, double w, const char *const *
             cy += 16;
         }
         if (draw) {
-            fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\" fill=\"%s\"/>"
-                        "<text x=\"%.1f\" y=\"%.1f\">", x + cx, y + cy - 9, mp_svg_color(i), x + cx + 16, y + cy);
+            const char *color = mp_svg_color(colors ? colors[i] : i);
+            if (dots && dots[i])
+                point(fp, x + cx + 6, y + cy - 4, color, 0);
+            else
+                fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\" fill=\"%s\"/>", x + cx,
+                        y + cy - 9, color);
+            fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">", x + cx + 16, y + cy);
             mp_svg_text(fp, names[i]);
             fputs("</text>\n", fp);
         }
@@ -192,11 +208,15 @@ static void axes(FILE *fp, const struct frame *f, int xt, const char *xlabel, co
 void mp_svg_plot_lines(FILE *fp, const struct mp_svg_plot *p)
 {
     const char *names[64];
-    size_t nn = 0;
+    size_t colors[64], nn = 0;
+    unsigned char dots[64];
     for (size_t i = 0; i < p->nseries && nn < 64; i++)
-        if (p->series[i].name)
+        if (p->series[i].name) {
+            colors[nn] = p->series[i].color;
+            dots[nn] = (unsigned char)p->series[i].points;
             names[nn++] = p->series[i].name;
-    double top = p->y + 22 + (p->legend ? legend(fp, 0, 0, p->w - 60, names, nn, 0) : 0);
+        }
+    double top = p->y + 22 + (p->legend ? legend(fp, 0, 0, p->w - 60, names, colors, dots, nn, 0) : 0);
     struct frame f = {.x0 = p->x + 58, .y0 = top + 6, .w = p->w - 72, .h = p->y + p->h - 40 - top - 6,
                       .xlo = INFINITY, .xhi = -INFINITY, .ylo = 0, .yhi = -INFINITY};
     for (size_t s = 0; s < p->nseries; s++)
@@ -212,6 +232,9 @@ void mp_svg_plot_lines(FILE *fp, const struct mp_svg_plot *p)
     for (size_t m = 0; m < p->nmarks; m++)
         if (isfinite(p->marks[m].y))
             f.yhi = fmax(f.yhi, p->marks[m].y);
+    for (size_t r = 0; r < p->nhlines; r++)
+        if (isfinite(p->hlines[r].y))
+            f.ylo = fmin(f.ylo, p->hlines[r].y), f.yhi = fmax(f.yhi, p->hlines[r].y);
     if (!isfinite(f.xlo))
         f.xlo = 0, f.xhi = 1;
     if (!isfinite(f.yhi) || f.yhi <= f.ylo)
@@ -221,10 +244,27 @@ void mp_svg_plot_lines(FILE *fp, const struct mp_svg_plot *p)
     if (p->title)
         title(fp, p->x + 4, p->y + 15, p->title);
     if (p->legend)
-        legend(fp, p->x + 58, p->y + 36, p->w - 60, names, nn, 1);
+        legend(fp, p->x + 58, p->y + 36, p->w - 60, names, colors, dots, nn, 1);
     axes(fp, &f, 1, p->xlabel, p->ylabel);
+    for (size_t r = 0; r < p->nhlines; r++) {
+        const struct mp_svg_hline *L = &p->hlines[r];
+        if (!isfinite(L->y))
+            continue;
+        double y = fy(&f, L->y), tw = mp_svg_text_width(L->label, FONT);
+        fprintf(fp, "<line class=\"ref\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" "
+                    "stroke-width=\"1.2\" stroke-dasharray=\"2 3\"/><text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">",
+                f.x0, y, f.x0 + f.w, y, f.x0 + f.w - tw - 4, y - 4);
+        mp_svg_text(fp, L->label);
+        fputs("</text>\n", fp);
+    }
     for (size_t s = 0; s < p->nseries; s++) {
         const struct mp_svg_series *S = &p->series[s];
+        if (S->points) {
+            for (size_t i = 0; i < S->n; i++)
+                if (isfinite(S->x[i]) && isfinite(S->y[i]))
+                    point(fp, fx(&f, S->x[i]), fy(&f, S->y[i]), mp_svg_color(S->color), 1);
+            continue;
+        }
         int open = 0;
         for (size_t i = 0; i < S->n; i++) {
             int ok = isfinite(S->x[i]) && isfinite(S->y[i]);
@@ -280,7 +320,7 @@ static int event_rows(const struct mp_svg_stack *s, const struct frame *f, doubl
 
 void mp_svg_stacked_bars(FILE *fp, const struct mp_svg_stack *s)
 {
-    double lh = legend(fp, 0, 0, s->w - 60, (const char *const *)s->layer_names, s->nlayers, 0);
+    double lh = legend(fp, 0, 0, s->w - 60, (const char *const *)s->layer_names, NULL, NULL, s->nlayers, 0);
     struct frame f = {.x0 = s->x + 58, .w = s->w - 66, .xlo = 0, .xhi = (double)s->nbars, .ylo = 0, .yhi = 0};
     double bw = f.w / (double)(s->nbars ? s->nbars : 1);
     int row[64];
@@ -300,7 +340,7 @@ void mp_svg_stacked_bars(FILE *fp, const struct mp_svg_stack *s)
     fprintf(fp, "<g class=\"stack\">\n");
     if (s->title)
         title(fp, s->x + 4, s->y + 15, s->title);
-    legend(fp, s->x + 58, s->y + 36, s->w - 60, (const char *const *)s->layer_names, s->nlayers, 1);
+    legend(fp, s->x + 58, s->y + 36, s->w - 60, (const char *const *)s->layer_names, NULL, NULL, s->nlayers, 1);
     for (size_t i = 0; i < s->nevents && i < 64; i++) {
         const struct mp_svg_band *e = &s->events[i];
         /* its row: the name on a baseline, a bracket over the event's bars under it */

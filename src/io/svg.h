@@ -29,11 +29,18 @@ struct mp_svg_series {
     const double *x, *y; /* n points; NAN y values break the line */
     size_t n;
     int dashed;
+    int points; /* small hollow circles (class "pt"), no line: observations beside a curve */
 };
 
 /* A labelled point drawn on top of the lines (a chosen spend and its mROAS). */
 struct mp_svg_mark {
     double x, y;
+    const char *label;
+};
+
+/* A labelled horizontal reference line across the plot (a goal, a break-even ROAS). */
+struct mp_svg_hline {
+    double y;
     const char *label;
 };
 
@@ -44,10 +51,12 @@ struct mp_svg_plot {
     size_t nseries;
     const struct mp_svg_mark *marks;
     size_t nmarks;
+    const struct mp_svg_hline *hlines; /* kept inside the y range */
+    size_t nhlines;
     int legend; /* a legend row under the title */
 };
 
-/* Axes with rounded ticks, one polyline per series, the marks. */
+/* Axes with rounded ticks, one polyline (or circles) per series, the marks. */
 void mp_svg_plot_lines(FILE *fp, const struct mp_svg_plot *p);
 
 /* A shaded stretch of bars [from, to) (bar indexes), e.g. an event phase. */

@@ -311,12 +311,28 @@ enum mp_status mp_whatif_write_svg(FILE *fp, const struct mp_whatif_view *v, siz
     double h1 = 300 + (legend ? 16.0 * (double)((nseries + 2) / 3) : 0);
     mp_svg_open(fp, 720, 2 * h1, "whatif", t1);
     fputs("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", fp);
+    /* Reference lines: the plan's GMV goal; the ROAS at which a unit of spend pays for itself
+     * (1 / margin), where the marginal ROAS crossing it says the next budget loses money. */
+    struct mp_svg_hline goal = {NAN, NULL}, even = {NAN, NULL};
+    char goal_label[80], even_label[80];
+    for (size_t g = 0; g < v->plan->ngoals; g++)
+        if (strcmp(v->plan->goals[g].kpi, "gmv") == 0) {
+            goal.y = v->plan->goals[g].target;
+            snprintf(goal_label, sizeof goal_label, "goal %s", MP_NUM(goal.y, 0));
+            goal.label = goal_label;
+        }
+    if (w->margin > 0) {
+        even.y = 1 / w->margin;
+        snprintf(even_label, sizeof even_label, "break-even %s (1 / margin)", MP_NUM(even.y, 2));
+        even.label = even_label;
+    }
     struct mp_svg_plot a = {.x = 0, .y = 0, .w = 720, .h = h1, .title = t1, .xlabel = xl, .ylabel = "GMV",
-                            .series = s, .nseries = nseries, .legend = legend};
+                            .series = s, .nseries = nseries, .legend = legend, .hlines = &goal,
+                            .nhlines = goal.label != NULL};
     mp_svg_plot_lines(fp, &a);
     struct mp_svg_plot b = {.x = 0, .y = h1, .w = 720, .h = h1, .title = t2, .xlabel = xl,
                             .ylabel = "GMV per unit spent", .series = s + nseries, .nseries = 2 * nseries,
-                            .legend = legend};
+                            .legend = legend, .hlines = &even, .nhlines = even.label != NULL};
     mp_svg_plot_lines(fp, &b);
     mp_svg_close(fp);
     free(mem), free(s), free(names);

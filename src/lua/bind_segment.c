@@ -36,65 +36,12 @@ enum mp_status mp_segment_params(struct seg_run *r, mp_error *err)
     enum mp_status st = mp_manifest_load(o->pack, &man, err);
     if (st)
         return st;
-    const char *from = o->params_from ? o->params_from : "--param";
     r->overrides = calloc(o->nparams, sizeof *r->overrides);
     if (!r->overrides)
         st = mp_fail(err, MP_ENOMEM, "out of memory");
-    for (size_t i = 0; st == MP_OK && i < o->nparams; i++) {
-        const char *a = o->params[i], *eq = strchr(a, '=');
-        if (!eq) {
-            st = mp_fail(err, MP_EUSAGE, "%s %s: expected NAME=VALUE", from, a);
-            break;
-        }
-        size_t k = 0;
-        while (k < man.nparams && (strlen(man.params[k].name) != (size_t)(eq - a) ||
-                                   strncmp(man.params[k].name, a, (size_t)(eq - a)) != 0))
-            k++;
-        if (k == man.nparams) {
-            st = mp_fail(err, MP_EUSAGE, "%s %s: pack '%s' has no param '%.*s'%s", from, a, man.name,
-                         (int)(eq - a), a, man.nparams ? "" : " (it takes none)");
-            break;
-        }
-        const struct mp_pack_param *p = &man.params[k];
-        struct mp_param *q = &r->overrides[i];
-        q->name = mp_arena_strdup(&r->arena, p->name);
-        q->type = p->type;
-        const char *v = eq + 1;
-        char *end;
-        if (p->type == MP_PARAM_NUMBER) {
-            q->num = strtod(v, &end);
-            if (!*v || *end || !isfinite(q->num))
-                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is a number", from, a, p->name);
-            else if (q->num < p->min || q->num > p->max)
-                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' must be between %g and %g", from, a,
-                             p->name, p->min, p->max);
-        } else if (p->type == MP_PARAM_BOOL) {
-            q->boolean = strcmp(v, "true") == 0;
-            if (!q->boolean && strcmp(v, "false") != 0)
-                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is true or false", from, a, p->name);
-        } else if (p->type == MP_PARAM_LIST) { /* NAME=a,b,c: numbers where they read as one */
-            size_t ni = *v ? 1 : 0;
-            for (const char *c = v; *c; c++)
-                ni += *c == ',';
-            q->nitems = ni;
-            if (!(q->items = mp_arena_array(&r->arena, ni + 1, sizeof *q->items)))
-                st = mp_fail(err, MP_ENOMEM, "out of memory");
-            for (size_t j = 0; st == MP_OK && j < ni; j++) {
-                size_t len = strcspn(v, ",");
-                struct mp_param *it = &q->items[j];
-                *it = (struct mp_param){.type = MP_PARAM_STRING, .str = mp_arena_strndup(&r->arena, v, len)};
-                if (!it->str)
-                    st = mp_fail(err, MP_ENOMEM, "out of memory");
-                else if (len && (it->num = strtod(it->str, &end), !*end && isfinite(it->num)))
-                    it->type = MP_PARAM_NUMBER;
-                v += len + (v[len] == ',');
-            }
-        } else {
-            q->str = mp_arena_strdup(&r->arena, v);
-        }
-        if (st == MP_OK && (!q->name || (p->type == MP_PARAM_STRING && !q->str)))
-            st = mp_fail(err, MP_ENOMEM, "out of memory");
-    }
+    else
+        st = mp_manifest_param_args(&man, o->params, o->nparams, o->params_from ? o->params_from : "--param",
+                                    &r->arena, r->overrides, err);
     mp_manifest_free(&man);
     return st;
 }

@@ -579,7 +579,7 @@ static int host_open(lua_State *L)
 {
     mp_host *h = mp_host_of(L);
     lua_newtable(L);
-    for (int k = MP_HOOK_ALLOCATOR; k <= MP_HOOK_KPI; k++) {
+    for (int k = MP_HOOK_ALLOCATOR; k < MP_HOOK_KINDS; k++) {
         lua_newtable(L);
         lua_rawseti(L, -2, k);
     }
@@ -683,7 +683,7 @@ mp_plan *mp_lua_plan(lua_State *L, unsigned gen)
 const char *mp_lua_who(lua_State *L, char *buf, size_t n)
 {
     mp_host *h = mp_host_of(L);
-    if (h->pack && h->kind <= MP_HOOK_KPI && h->name)
+    if (h->pack && (int)h->kind < MP_HOOK_KINDS && h->name)
         snprintf(buf, n, "%s.%s", h->pack, h->name);
     else if (h->pack)
         snprintf(buf, n, "%s", h->pack);

@@ -50,6 +50,11 @@ enum mp_status mp_host_load_pack_dir(mp_host *host, const char *dir,
                                      const struct mp_param *overrides, size_t n,
                                      const char **pack_name, mp_error *err);
 
+/* The same with `--param NAME=VALUE` strings (mp_manifest_param_args: MP_EUSAGE naming a
+ * bad one) as the overrides. */
+enum mp_status mp_host_load_pack_args(mp_host *host, const char *dir, const char *const *args, size_t n,
+                                      const char **pack_name, mp_error *err);
+
 /* Load pack `index` of `plan` from `dir` as mp_host_load_pack does (the plan's params and
  * PLAN.lock apply), and give its name as mp_host_load_pack_dir does. */
 enum mp_status mp_host_load_plan_pack(mp_host *host, const char *dir, const mp_plan *plan,

@@ -154,7 +154,7 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
 {
     const struct mp_manifest *m = &pk->man;
     int exports = lua_absindex(L, -2);
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < MP_HOOK_KINDS; k++)
         for (size_t i = 0; i < m->nprovides[k]; i++) {
             char buf[80];
             lua_pushstring(L, m->provides[k][i]);
@@ -181,9 +181,9 @@ static enum mp_status check_exports(lua_State *L, const struct mp_host_pack *pk,
             }
             const char *name = lua_tostring(L, -2);
             int k = 0;
-            while (k < 4 && !mp_manifest_provides(m, (enum mp_hook_kind)k, name))
+            while (k < MP_HOOK_KINDS && !mp_manifest_provides(m, (enum mp_hook_kind)k, name))
                 k++;
-            if (k == 4) {
+            if (k == MP_HOOK_KINDS) {
                 enum mp_status st = mp_fail(err, MP_EINPUT, "%s/init.lua: pack '%s' exports function "
                                             "'%s', which pack.yaml does not list under provides (list it, "
                                             "or keep it local)", pk->display, m->name, name);
@@ -296,7 +296,7 @@ static enum mp_status load_pack(mp_host *h, const char *dir, const struct mp_par
         goto fail;
     }
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->hooks_ref);
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < MP_HOOK_KINDS; k++) {
         lua_rawgeti(L, -1, k); /* [env, exports, params, hooks, hooks[k]] */
         for (size_t i = 0; i < pk.man.nprovides[k]; i++) {
             lua_pushfstring(L, "%s.%s", pk.man.name, pk.man.provides[k][i]);
@@ -326,6 +326,25 @@ enum mp_status mp_host_load_pack_dir(mp_host *h, const char *dir, const struct m
                                      size_t n, const char **pack_name, mp_error *err)
 {
     return load_pack(h, dir, overrides, n, NULL, 0, pack_name, err);
+}
+
+enum mp_status mp_host_load_pack_args(mp_host *h, const char *dir, const char *const *args, size_t n,
+                                      const char **pack_name, mp_error *err)
+{
+    if (!n)
+        return mp_host_load_pack_dir(h, dir, NULL, 0, pack_name, err);
+    struct mp_manifest man;
+    MP_TRY(mp_manifest_load(dir, &man, err));
+    struct mp_arena arena = {0};
+    struct mp_param *ov = calloc(n, sizeof *ov);
+    enum mp_status st = ov ? mp_manifest_param_args(&man, args, n, "--param", &arena, ov, err)
+                           : mp_fail(err, MP_ENOMEM, "out of memory");
+    if (st == MP_OK)
+        st = mp_host_load_pack_dir(h, dir, ov, n, pack_name, err);
+    free(ov);
+    mp_arena_free(&arena);
+    mp_manifest_free(&man);
+    return st;
 }
 
 enum mp_status mp_host_load_plan_pack(mp_host *h, const char *dir, const mp_plan *plan,
@@ -389,7 +408,7 @@ static enum mp_status find_hook(mp_host *h, const char *qualified, enum mp_hook_
     }
     const char *name = dot + 1;
     if (!mp_manifest_provides(&pk->man, kind, name)) {
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < MP_HOOK_KINDS; k++)
             if (mp_manifest_provides(&pk->man, (enum mp_hook_kind)k, name))
                 return mp_fail(err, MP_EINPUT, "%s '%s': pack '%s' provides '%s' as a %s, not as a %s",
                                kname, qualified, pk->man.name, name,
@@ -406,7 +425,7 @@ enum mp_status mp_host_push_hook(mp_host *h, const char *qualified, enum mp_hook
                                  mp_error *err)
 {
     struct mp_host_pack *pk;
-    if (kind > MP_HOOK_KPI)
+    if ((int)kind >= MP_HOOK_KINDS)
         return mp_fail(err, MP_EINTERNAL, "'%s': not a hook kind", qualified);
     enum mp_status st = find_hook(h, qualified, kind, &pk, err);
     if (st != MP_OK)

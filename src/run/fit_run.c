@@ -1,12 +1,14 @@
 /* `mplan fit` as one call: the files, the problems, the fits (docs/fit.md). */
 #include "run/fit_run.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/history.h"
+#include "lua/fit_transform.h"
 
 static int warn(struct mp_fit_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -38,12 +40,40 @@ void mp_fit_job_free(struct mp_fit_job *job)
     memset(job, 0, sizeof *job);
 }
 
+/* --pack: the history the pack's fit_transform returns, through an anonymous temporary file
+ * (gone when closed, whatever happens) into the reader, named "FILE (after PACK.HOOK)". A
+ * result the reader refuses (a period missing, a row twice) is the hook's fault: MP_ESCRIPT. */
+static enum mp_status load_transformed(const struct mp_fit_job_opts *o, struct mp_fit_job *job, mp_error *err)
+{
+    FILE *tmp = tmpfile();
+    if (!tmp)
+        return mp_fail(err, MP_EIO, "a temporary file for the transformed history: %s", strerror(errno));
+    struct mp_fit_transform_opts to = {o->pack, o->transform, o->params, o->nparams, o->limits, o->verbose};
+    struct mp_fit_transform_info info;
+    enum mp_status st = mp_fit_transform_run(&to, o->history, tmp, &info, err);
+    if (st == MP_OK) {
+        snprintf(job->history_name, sizeof job->history_name, "%s (after %s)", o->history, info.qualified);
+        st = mp_history_load_fd(fileno(tmp), job->history_name, &job->h, err);
+        if (st == MP_EINPUT) {
+            mp_error e2 = *err;
+            const char *dot = strchr(info.qualified, '.');
+            st = mp_fail(err, MP_ESCRIPT, "pack '%.*s': fit_transform '%s' returned a history that cannot be fitted: %s",
+                         (int)(dot - info.qualified), info.qualified, dot + 1, e2.msg);
+        }
+    }
+    fclose(tmp);
+    if (st == MP_OK && warn(job, "%s: %s kept %zu of its %zu rows", o->history, info.qualified, info.rows_out,
+                            info.rows_in) != 0)
+        st = mp_fail(err, MP_ENOMEM, "out of memory");
+    return st;
+}
+
 enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const struct mp_fit_job_opts *o,
                               struct mp_fit_job *job, mp_error *err)
 {
     memset(job, 0, sizeof *job);
     struct mp_history *h = &job->h;
-    enum mp_status st = mp_history_load(o->history, h, err);
+    enum mp_status st = o->pack ? load_transformed(o, job, err) : mp_history_load(o->history, h, err);
     if (st == MP_OK && o->total)
         st = mp_history_total_load(o->total, h, err);
     if (st == MP_OK && o->events)

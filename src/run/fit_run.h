@@ -6,10 +6,17 @@
 #include <stdint.h>
 
 #include "io/fit_out.h"
+#include "mplan/host.h"
 #include "mplan/plan.h"
 
 struct mp_fit_job_opts {
     const char *history, *events, *total, *experiments;
+    /* --pack: its fit_transform (`transform`, NULL: the only one) cleans the rows first */
+    const char *pack, *transform;
+    const char *const *params; /* --param NAME=VALUE of the pack */
+    size_t nparams;
+    mp_host_limits limits;
+    int verbose;
     int holdout, bootstrap, starts;
     uint64_t seed;
     double prior_weight;  /* < 0: the default (store totals: the ridge of spread MP_FIT_PRIOR_SD; else 0) */
@@ -30,6 +37,7 @@ struct mp_fit_job {
     struct mp_fit_view view;        /* what the writers print */
     char (*warnings)[MP_FIT_JOB_MSG]; /* every warning, in order, for stderr */
     size_t nwarnings;
+    char history_name[MP_FIT_JOB_MSG]; /* with --pack, h.file: "FILE (after PACK.HOOK)" */
 };
 
 /* Run the fit; `plan` may be NULL. On failure the job is freed already. */

@@ -173,7 +173,7 @@ static enum mp_status run_open(struct seg_run *r, const char *path, const mp_seg
     r->o = o;
     r->path = path;
     r->jobs = o->jobs > 0 ? o->jobs : online_cpus();
-    struct mp_csv_opts co = {o->max_field, o->skip_bad, o->names, o->nnames};
+    struct mp_csv_opts co = {.max_field = o->max_field, .skip_bad = o->skip_bad, .names = o->names, .nnames = o->nnames};
     enum mp_status st = mp_csv_open(path, &co, &r->csv, err);
     if (st)
         return st;

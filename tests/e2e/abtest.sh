@@ -62,6 +62,14 @@ grep -q "^Verdict: B beats A on conversion: +" "$TMP/out" && grep -q "SRM ok; st
 expect_exit "before the planned size: no verdict" 0 "$MPLAN" abtest analyze $ex/results.csv --horizon 90000 --format table
 grep -q "^Verdict: No verdict yet: " "$TMP/out" && ok "no verdict before the planned size" || fail "early" "$(grep Verdict "$TMP/out")"
 
+# the same results as a spreadsheet exports them (thousands separators, ¥, BOM, CRLF): the
+# same read-out
+printf '\357\273\277variant,visitors,conversions,revenue,revenue_sq,returns\r\nA,"30,412",851,"\302\245177,023.11","72,384,985.88",66\r\nB,"30,188","1,048","\302\245204,242.71","77,942,457.78",78\r\n' >"$TMP/export.csv"
+"$MPLAN" abtest analyze $ex/results.csv --format json -o "$TMP/clean.json"
+expect_exit "a spreadsheet export analyzes (-f as every command)" 0 "$MPLAN" abtest analyze "$TMP/export.csv" -f json
+sed "s|$TMP/export.csv|$ex/results.csv|" "$TMP/out" | cmp -s - "$TMP/clean.json" && ok "the export reads as the clean file" ||
+    fail "export" "$(diff "$TMP/out" "$TMP/clean.json" | head -5)"
+
 # SRM: 10,000 against 9,400 on a planned 50/50 (chi-square 18.4, p = 1.8e-5) blocks the verdict
 printf 'variant,visitors,conversions\nA,10000,200\nB,9400,300\n' >"$TMP/srm.csv"
 expect_exit "srm file analyzes" 0 "$MPLAN" abtest analyze "$TMP/srm.csv" --format json

@@ -8,13 +8,14 @@ plan=tests/e2e/plans/review4.yaml   # weeks from Monday 2027-01-04, in USD
 
 # Week 1 of channel a by day: 7 days of spend 100 each (700), impressions 60,000 in all,
 # clicks 600, orders 12, gmv 600, new customers 5, the same totals as review.sh's week 1
-# row; week 2 as one row by its number, and b too.
+# row; week 2 as one row by its number, and b too. Two days are dated as spreadsheets write
+# dates (2027/1/6, 2027.01.07).
 cat >"$TMP/day.csv" <<'CSV'
 period,channel,spend,impressions,clicks,orders,gmv,new_customers
 2027-01-04,a,$100.00,"10,000",100,2,100,1
 2027-01-05,a,"$100",8000,80,2,80,1
-2027-01-06,a,100,8000,80,2,80,1
-2027-01-07,a,100,8000,80,2,80,1
+2027/1/6,a,100,8000,80,2,80,1
+2027.01.07,a,100,8000,80,2,80,1
 2027-01-08,a,100,8000,80,2,80,1
 2027-01-09,a,100,8000,80,1,80,0
 2027-01-10,a,100,10000,100,1,100,0
@@ -22,7 +23,7 @@ period,channel,spend,impressions,clicks,orders,gmv,new_customers
 1,b,300,0,0,0,350,0
 2,b,250,0,0,0,"$ 300",0
 CSV
-expect_exit "day rows, \$ and thousands separators: review exits 0" 0 "$MPLAN" review "$plan" "$TMP/day.csv" --format json
+expect_exit "day rows, spreadsheet dates, \$ and thousands separators: review exits 0" 0 "$MPLAN" review "$plan" "$TMP/day.csv" --format json
 $PY - "$TMP/out" <<'PYEOF' && ok "day rows summed into week 1: spend 700, impressions 60,000, gmv 600" || fail "day rows" "see above"
 import json, sys
 d = json.load(open(sys.argv[1]))

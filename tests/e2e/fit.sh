@@ -83,16 +83,39 @@ PYEOF
 # per-channel history: each channel's curve from its own GMV, the funnel from the counts
 expect_exit "per-channel fit exits 0" 0 "$MPLAN" fit "$TMP/long.csv" --plan "$plan" --holdout 0 --format json \
     --write-plan "$TMP/fitted2.yaml"
-$PY - "$TMP/out" <<'PYEOF' && ok "per-channel fit recovers each curve" || fail "per-channel" "see above"
+$PY - "$TMP/out" "$TMP/long.csv" <<'PYEOF' && ok "per-channel fit recovers each curve and shares of the whole" || fail "per-channel" "see above"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["model"] == "per_channel"
 ch = {c["id"]: c for c in d["channels"]}
 assert abs(ch["feed"]["params"]["k"] - 42000) < 42000 * 1e-5 and abs(ch["feed"]["params"]["theta"] - 0.45) < 1e-5
 assert abs(ch["edm"]["params"]["beta"] - 1.7) < 1e-5
+# spend shares are of the whole history's spend, from the file itself (not 100% each)
+import csv
+spend = {}
+for r in csv.DictReader(open(sys.argv[2])):
+    spend[r["channel"]] = spend.get(r["channel"], 0) + float(r["spend"])
+for c, v in spend.items():
+    assert abs(ch[c]["spend_share"] - v / sum(spend.values())) < 1e-9, (c, ch[c]["spend_share"])
+contrib = {c: ch[c]["contribution"] for c in ch}
+for c in ch:
+    assert abs(ch[c]["effect_share"] - contrib[c] / sum(contrib.values())) < 1e-9
 PYEOF
 grep -q "aov: 250" "$TMP/fitted2.yaml" && grep -q "cvr: 0.04" "$TMP/fitted2.yaml" && grep -q "ctr: 0.02" "$TMP/fitted2.yaml" &&
     ok "funnel from the counts" || fail "funnel" "$(grep -n funnel "$TMP/fitted2.yaml")"
+
+# platform exports name channels as the store does (信息流), the plan's id is feed: the
+# history's channel matches the plan's `name:`, and the fitted curve lands on channel feed
+sed 's/^  - id: feed$/  - id: feed\n    name: 信息流/' "$plan" >"$TMP/named.yaml"
+sed 's/,feed,/,信息流,/' "$TMP/long.csv" >"$TMP/long-named.csv"
+expect_exit "history channels by the plan's names" 0 "$MPLAN" fit "$TMP/long-named.csv" --plan "$TMP/named.yaml" \
+    --holdout 0 --format json --write-plan "$TMP/named-fit.yaml"
+$PY - "$TMP/named-fit.yaml" <<'PYEOF' && ok "the curve fitted from 信息流 is written to channel feed" || fail "names" "see above"
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+feed = text[text.index("id: feed"):text.index("id: search")]
+assert "name: 信息流" in feed and "k: 42000" in feed.replace(",", ""), feed
+PYEOF
 
 # without a plan: channels from the history, families by AICc with the reason
 expect_exit "fit without a plan" 0 "$MPLAN" fit "$TMP/wide.csv" --format json
@@ -107,6 +130,26 @@ PYEOF
 
 expect_exit "table output" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format table --prior-weight 0
 grep -q "260,000" "$TMP/out" && ok "table has thousands separators" || fail "table" "$(head -20 "$TMP/out")"
+
+# a spreadsheet's export of the same history (BOM, CRLF, dates as 2024/1/8, amounts as
+# "¥1,234.50") is read as the clean file: the same fit to the last digit
+$PY - "$TMP" <<'PYEOF'
+import sys
+rows = open(sys.argv[1] + "/wide.csv").read().split("\n")
+out = [rows[0]]
+for r in rows[1:]:
+    if r:
+        f = r.split(",")
+        y, m, d = f[0].split("-")
+        f[0] = "%s/%d/%d" % (y, int(m), int(d))
+        f[1:] = ['"\u00a5{:,}"'.format(float(v)) if i % 2 else '"{:,}"'.format(float(v)) for i, v in enumerate(f[1:])]
+        out.append(",".join(f))
+open(sys.argv[1] + "/export.csv", "w", encoding="utf-8-sig", newline="").write("\r\n".join(out) + "\r\n")
+PYEOF
+"$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format json -q -o "$TMP/clean.json"
+expect_exit "a spreadsheet export fits" 0 "$MPLAN" fit "$TMP/export.csv" --plan "$plan" --format json -q
+sed 's/export\.csv/wide.csv/g' "$TMP/out" | cmp -s - "$TMP/clean.json" && ok "the export fits as the clean file" ||
+    fail "export" "$(head -c 300 "$TMP/out")"
 
 # review's refit and fit share one engine: actuals of 6 weeks generated from the plan's curves
 # with feed's beta and k changed; review (theta and s held) and fit (all free) both find them.
@@ -239,6 +282,15 @@ for p, key in ((0.1, "p10"), (0.5, "p50"), (0.9, "p90")):
     assert abs(u["gmv"][key] - q(p)) < 1e-6 * q(p), (key, u["gmv"][key], q(p))
 g = u["goals"][0]
 assert g["kpi"] == "gmv" and abs(g["p50"] - q(0.5) / 1500000) < 1e-9
+PYEOF
+cp "$TMP/out" "$TMP/unc.json"
+expect_exit "run --uncertainty, table in 万" 0 "$MPLAN" run "$TMP/b1.yaml" --uncertainty --format table --units wan
+$PY - "$TMP/unc.json" "$TMP/out" <<'PYEOF' && ok "the uncertainty table shows GMV in the run's units" || fail "uncertainty units" "see above"
+import json, sys
+u = json.load(open(sys.argv[1]))["uncertainty"]["gmv"]
+text = open(sys.argv[2], encoding="utf-8").read()
+row = [l for l in text[text.index("Uncertainty of"):].split("\n") if l.startswith("gmv ")][0].split()
+assert row[1:4] == ["%.1f万" % (u[k] / 1e4) for k in ("p10", "p50", "p90")], (row, u)
 PYEOF
 expect_exit "report of the fitted plan" 0 "$MPLAN" report "$TMP/b1.yaml" -o "$TMP/r.html"
 n=$(awk '/id="curve-feed"/,/<\/svg>/' "$TMP/r.html" | grep -c 'stroke-dasharray')

@@ -17,6 +17,15 @@ grep -q 'kpis: \[spend_per_order\]' "$TMP/only-kpi/pack.yaml" && ! grep -q 'func
     ok "pack new --kind kpi has the kpi only" || fail "pack new --kind kpi has the kpi only" "$(cat "$TMP/only-kpi/pack.yaml")"
 expect_exit "pack check, one kind" 0 "$MPLAN" pack check "$TMP/only-kpi"
 expect_exit "pack test, one kind" 0 "$MPLAN" pack test "$TMP/only-kpi"
+expect_exit "pack new, the data hooks" 0 "$MPLAN" pack new data-hooks --dir "$TMP" --kind metric,fit_transform
+grep -q 'metrics: \[net_revenue\]' "$TMP/data-hooks/pack.yaml" && grep -q 'fit_transforms: \[cap_gmv\]' "$TMP/data-hooks/pack.yaml" &&
+    ok "pack new: metric and fit_transform listed" || fail "pack new: metric and fit_transform listed" "$(cat "$TMP/data-hooks/pack.yaml")"
+expect_exit "pack check, the data hooks" 0 "$MPLAN" pack check "$TMP/data-hooks"
+expect_exit "pack test, the data hooks" 0 "$MPLAN" pack test "$TMP/data-hooks"
+printf 'variant,converted,revenue,refund\nA,1,100,40\nA,0,0,0\nB,1,90,0\nB,0,0,0\n' >"$TMP/v.csv"
+expect_exit "the scaffold's metric runs" 0 "$MPLAN" abtest analyze "$TMP/v.csv" --pack "$TMP/data-hooks" --metric net_revenue --format csv
+awk -F, '$1 == "net_revenue" { print $3 "=" $6 }' "$TMP/out" | tr '\n' ' ' | grep -qx 'A=30 B=45 ' &&
+    ok "the scaffold's metric: means (100 - 40) / 2 and 90 / 2" || fail "the scaffold's metric: means" "$(cat "$TMP/out")"
 
 expect_exit "pack new refuses an existing directory" 5 "$MPLAN" pack new demo --dir "$TMP"
 expect_exit "pack new refuses a bad name" 2 "$MPLAN" pack new Bad_Name --dir "$TMP"

@@ -192,6 +192,35 @@ for view in ("zh-phone", "zh-desk"):
     assert r["events"] == ["双11 11-01..11-11", "双12 12-10..12-12"], (view, r["events"])
     assert r["lang"] == "zh-CN", r["lang"]
 PYEOF
+# The same store with 8 weeks of per-channel history, channels by their Chinese names: the
+# curves' legends ("history (8 weeks)") and circles stay legible, no label on a label.
+$PY - "$TMP/zh-h.csv" <<'PYEOF'
+import datetime, sys
+names = {"直通车": (60000, 420000), "引力魔方信息流": (40000, 210000), "万相台": (30000, 150000),
+         "店铺直播": (20000, 90000), "大促会场": (0, 60000)}
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("period,channel,spend,gmv\n")
+    for w in range(8):
+        day = datetime.date(2027, 5, 3) + datetime.timedelta(weeks=w)
+        for n, (spend, gmv) in names.items():
+            f.write(f"{day},{n},{spend * (1 + w % 3) // 2},{gmv * (2 + w % 3) // 3}\n")
+PYEOF
+expect_exit "report of the Chinese store with its history exits 0" 0 "$MPLAN" report "$TMP/zh.yaml" \
+    --history "$TMP/zh-h.csv" -o "$TMP/zh-h.html"
+measure zh-h-phone 390 "$TMP/zh-h.html" >"$TMP/zh-h-phone.json"
+measure zh-h-desk 1280 "$TMP/zh-h.html" >"$TMP/zh-h-desk.json"
+$PY - "$TMP" <<'PYEOF' && ok "chromium: history circles and legends legible on a phone and a desktop" \
+    || fail "chromium history" "see above"
+import json, sys
+page = open(f"{sys.argv[1]}/zh-h.html", encoding="utf-8").read()
+assert page.count('class="pt"') == 5 * 8 and page.count("history (8 weeks)") == 5
+for view in ("zh-h-phone", "zh-h-desk"):
+    r = json.load(open(f"{sys.argv[1]}/{view}.json"))
+    assert r and r["errors"] == [] and r["empty"] == [], (view, r)
+    assert r["overflow"] <= 1 and r["cut"] == [], (view, r["overflow"], r["cut"])
+    assert r["overlaps"] == [], (view, r["overlaps"][:5])
+    assert r["minFont"] >= 8.5, (view, r["minFont"], r["smallest"])
+PYEOF
 chrome 1200 900 --print-to-pdf="$TMP/r.pdf" --no-pdf-header-footer "file://$TMP/r.html" >/dev/null 2>&1
 [ "$(head -c 5 "$TMP/r.pdf" 2>/dev/null)" = "%PDF-" ] && [ "$(wc -c <"$TMP/r.pdf")" -gt 20000 ] \
     && ok "prints to PDF" || fail "print" "no PDF"

@@ -382,4 +382,20 @@ expect_exit "empty label is exit 4" 4 "$MPLAN" segment "$TMP/before.csv" --pack 
 printf 'customer_id,orders\nC1,2\n' >"$TMP/key.csv"
 expect_exit "--key naming no column is a usage error" 2 "$MPLAN" segment "$TMP/key.csv" --pack rules/rfm --rule score --key id
 expect_err "--key error lists the header" "no key column 'id' (the header has: customer_id, orders)"
+# --columns: the summary shows the chosen numeric columns only, with the file's sums
+ex=examples/customers/customers.csv
+expect_exit "--columns gmv,orders" 0 "$MPLAN" segment $ex --pack rules/aipl --rule stage --columns gmv,orders -f json -q
+$PY - "$TMP/out" $ex <<'PYEOF' && ok "--columns: only gmv and orders, sums as the file's" || fail "--columns" "see above"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+assert d["numeric_columns"] == ["orders", "gmv"], d["numeric_columns"]
+assert set(d["total"]["sum"]) == {"orders", "gmv"} and all(set(l["sum"]) == {"orders", "gmv"} for l in d["labels"])
+rows = list(csv.DictReader(open(sys.argv[2], encoding="utf-8-sig")))
+gmv = sum(float(r["gmv"]) for r in rows if r["gmv"])
+assert abs(d["total"]["sum"]["gmv"] - gmv) < 1e-6, (d["total"]["sum"]["gmv"], gmv)
+PYEOF
+expect_exit "--columns with a text column: exit 2" 2 "$MPLAN" segment $ex --pack rules/aipl --rule stage --columns gmv,city -q &&
+    expect_err "--columns names the column and the numeric ones" "--columns: 'city' is not a numeric column of the file (numeric: recency_days, orders, gmv,"
+expect_exit "--columns with --partial: exit 2" 2 "$MPLAN" segment $ex --pack rules/aipl --rule stage --columns gmv --partial -q
+
 finish

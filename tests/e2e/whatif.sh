@@ -80,7 +80,32 @@ pts = [l.get("points").split() for l in lines]
 assert len(pts) == 3 and all(len(p) == 4 for p in pts), pts
 text = "".join(root.itertext())
 assert "Total GMV vs budget" in text and "marginal ROAS" in text
+# reference lines: the plan's GMV goal (1,300) on the GMV plot, break-even ROAS 1 / margin
+# (margin 0.5: 2) on the ROAS plot, each where the plot's own tick labels put that value
+def ticks(g):  # (value, y) of the y axis tick labels of one plot
+    out = []
+    for t in g.iter(ns + "text"):
+        if t.get("text-anchor") == "end" and t.text:
+            v = t.text.replace(",", "").replace("k", "e3").replace("M", "e6")
+            try:
+                out.append((float(v), float(t.get("y")) - 4))
+            except ValueError:
+                pass
+    return out
+plots = [g for g in root.iter(ns + "g") if g.get("class") == "plot"]
+refs = [[l for l in g.iter(ns + "line") if l.get("class") == "ref"] for g in plots]
+assert [len(r) for r in refs] == [1, 1], [len(r) for r in refs]
+labels = [t.text for g in plots for t in g.iter(ns + "text") if t.text and ("goal" in t.text or "break-even" in t.text)]
+assert labels == ["goal 1,300", "break-even 2.00 (1 / margin)"], labels
+for g, r, want in zip(plots, refs, (1300, 2)):
+    (v0, y0), (v1, y1) = ticks(g)[0], ticks(g)[-1]
+    got = v0 + (float(r[0].get("y1")) - y0) * (v1 - v0) / (y1 - y0)
+    assert abs(got - want) < 0.01 * abs(v1 - v0), (got, want)
 PYEOF
+printf 'mplan: 1\nhorizon: {start: 2027-01-04, periods: 2, period: week}\nbudget: {total: 1000}\nchannels:\n  - {id: a, kind: paid, response: {curve: exp, beta: 1000, k: 500}}\n' >"$TMP/nogoal.yaml"
+"$MPLAN" whatif "$TMP/nogoal.yaml" --budget 500..1000/2 -q -o /dev/null --svg "$TMP/n.svg" &&
+    ! grep -q 'class="ref"' "$TMP/n.svg" && ok "svg: no reference line without a goal or a margin" ||
+    fail "svg refs" "$(grep -c 'class="ref"' "$TMP/n.svg") reference lines"
 
 # A plan whose allocator is a rule pack's: each scenario is allocated by the Lua hook.
 expect_exit "Lua allocator sweep exits 0" 0 "$MPLAN" whatif tests/e2e/plans/two-exp-lua.yaml --budget 600..1200/2 \

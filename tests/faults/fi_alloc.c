@@ -9,7 +9,8 @@
  *   MPLAN_FI_COUNT=1   print "mplan-fi: N allocations" on stderr at exit
  *   MPLAN_FI_SWEEP=DIR the sweep (tests/faults/sweep.sh): run the command once clean,
  *                      then once failing each Nth allocation it reached (every
- *                      MPLAN_FI_STRIDE-th, default 1), each in a child forked before
+ *                      MPLAN_FI_STRIDE-th, default 1, wider if MPLAN_FI_MAX_RUNS caps the
+ *                      number of runs), each in a child forked before
  *                      main (no exec, no sanitizer start-up per run), MPLAN_FI_JOBS at
  *                      once (default 2), outputs in DIR; judge each run (see judge) and
  *                      print one line "runs R count C bad B" and the first bad runs.
@@ -255,6 +256,11 @@ static int sweep(int argc, char **argv, const char *dir)
         printf("the clean run failed (status %d): %.300s\n", ws, ref.err ? ref.err : "");
         return 1;
     }
+    /* MPLAN_FI_MAX_RUNS: widen the stride so that the sweep makes at most that many runs. */
+    s = getenv("MPLAN_FI_MAX_RUNS");
+    unsigned long max_runs = s ? strtoul(s, NULL, 10) : 0;
+    if (max_runs && (total + stride - 1) / stride > max_runs)
+        stride = (total + max_runs - 1) / max_runs;
     pid_t busy[16] = {0};
     unsigned long at[16];
     unsigned long next = 1, runs = 0, bad = 0;

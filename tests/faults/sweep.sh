@@ -44,7 +44,8 @@ sweep() {
     case $name in *${FI_ONLY:-}*) ;; *) return ;; esac
     d="$TMP/$(echo "$name" | tr -c 'a-z0-9\n' '_')"
     mkdir -p "$d"
-    MPLAN_FI_SWEEP=$d MPLAN_FI_STRIDE=$stride MPLAN_FI_JOBS=$JOBS "$@" >"$d/sweep" 2>&1
+    MPLAN_FI_SWEEP=$d MPLAN_FI_STRIDE=$stride MPLAN_FI_JOBS=$JOBS MPLAN_FI_MAX_RUNS=$MAX_RUNS \
+        "$@" >"$d/sweep" 2>&1
     rc=$?
     last=$(tail -n 1 "$d/sweep")
     case $last in
@@ -52,7 +53,7 @@ sweep() {
     *) fail "$name" "the sweep did not finish (exit $rc): $(head -c 400 "$d/sweep")"; return ;;
     esac
     set -- $last # runs R count C stride S bad B
-    every=$([ "$stride" -eq 1 ] && echo "every N" || echo "N in steps of $stride")
+    every=$([ "$6" -eq 1 ] && echo "every N" || echo "N in steps of $6")
     if [ $rc -eq 0 ] && [ "$8" = 0 ]; then
         ok "$name: $2 runs, $every up to $4 allocations"
     else
@@ -60,8 +61,11 @@ sweep() {
     fi
 }
 
-# Strides keep `make test` near two minutes (about 2,700 runs); the big counts are mostly
-# Lua starting a state and jansson building many alike nodes. FI_FULL=1: every N everywhere.
+# Strides keep `make test` short: at most FI_MAX_RUNS runs a sweep (default 150, about
+# 1,500 runs in all; the stride widens to fit), and the big counts are mostly Lua starting a
+# state and jansson building many alike nodes. FI_FULL=1: every N everywhere (about 5,000).
+MAX_RUNS=${FI_MAX_RUNS:-150}
+[ -n "${FI_FULL:-}" ] && MAX_RUNS=0
 stride() { [ -n "${FI_FULL:-}" ] && echo 1 || echo "$1"; }
 sweep "oom abtest analyze rows json" 1 "$FI" abtest analyze "$TMP/ab.csv" --bootstrap 20 --format json
 sweep "oom abtest analyze table" 1 "$FI" abtest analyze "$TMP/abv.csv" --sequential --format table
@@ -72,6 +76,8 @@ sweep "oom run csv" 1 "$FI" run "$plan" --format csv
 sweep "oom whatif" 1 "$FI" whatif "$plan" --budget 3000..5000/3 --format json
 sweep "oom review" "$(stride 2)" "$FI" review "$plan" "$TMP/act.csv" --format json
 sweep "oom report" 1 "$FI" report "$plan" --actuals "$TMP/act.csv" -o -
+printf 'period,channel,spend,gmv\n1,a,700,600\n1,b,300,350\n2,a,800,700\n2,b,0,90\n' >"$TMP/hist.csv"
+sweep "oom report history" 1 "$FI" report "$plan" --history "$TMP/hist.csv" -o -
 sweep "oom segment --header" "$(stride 3)" "$FI" segment "$TMP/cust.csv" --header "$head" --pack rules/aipl --rule stage --format json --jobs 1 --quiet
 sweep "oom pack check" "$(stride 2)" "$FI" pack check rules/roi-greedy
 sweep "oom run with packs" "$(stride 3)" "$FI" run tests/e2e/plans/two-exp-lua.yaml --format json

@@ -135,11 +135,50 @@ static void envelope_by_hand(void **state)
     assert_int_equal(mp_curve_envelope(&e, &knee, &slope), 0);
 }
 
+/* The envelope on [lo, hi] (branch and bound's nodes), hill beta 1000, k 100, s 2:
+ * f(a) = 1000 a^2 / (100^2 + a^2), inflection 100/sqrt(3) = 57.735.
+ *   [0, 300]: the envelope from the origin, tangent at the knee 100 (slope 5);
+ *   [0, 60]:  the chord to (60, f(60) = 264.70588...), slope 4.4117647...;
+ *   [20, 300]: the tangent from (20, f(20) = 38.461538...) touches where
+ *             f(t) - f(20) = f'(t) (t - 20): t = 81.98039027185570, slope f'(t) = 5.864441839993063
+ *             (scipy's brentq on that equation, xtol 1e-14);
+ *   [20, 70]: the chord (f(70) - f(20)) / 50 = 5.807950438822923 (70 < t);
+ *   [60, 300]: concave there (60 > 57.735): none. */
+static void envelope_on_by_hand(void **state)
+{
+    (void)state;
+    struct mp_response r = {.curve = MP_CURVE_HILL, .beta = 1000, .k = 100, .s = 2};
+    double fl, to, slope, f;
+    assert_int_equal(mp_curve_envelope_on(&r, 0, 300, &fl, &to, &slope), 1);
+    near(fl, 0);
+    near(to, 100);
+    near(slope, 5);
+    assert_int_equal(mp_curve_envelope_on(&r, 0, 60, &fl, &to, &slope), 1);
+    near(to, 60);
+    near(slope, 1000.0 * 3600 / 13600 / 60);
+    assert_int_equal(mp_curve_envelope_on(&r, 20, 300, &fl, &to, &slope), 1);
+    near(fl, 1000.0 * 400 / 10400);
+    near(to, 81.98039027185570);
+    near(slope, 5.864441839993063);
+    for (double a = 20; a < 300; a += 0.5) { /* above the curve, and the curve after the tangent */
+        mp_curve_eval(&r, a, &f, NULL, NULL);
+        assert_true(a >= to || fl + slope * (a - 20) >= f * (1 - 1e-12));
+    }
+    assert_int_equal(mp_curve_envelope_on(&r, 20, 70, &fl, &to, &slope), 1);
+    near(to, 70);
+    near(slope, 5.807950438822923);
+    assert_int_equal(mp_curve_envelope_on(&r, 60, 300, &fl, &to, &slope), 0);
+    near(to, 60);
+    struct mp_response e = {.curve = MP_CURVE_EXP, .beta = 1000, .k = 100};
+    assert_int_equal(mp_curve_envelope_on(&e, 0, 300, &fl, &to, &slope), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hill_values),
         cmocka_unit_test(envelope_by_hand),
+        cmocka_unit_test(envelope_on_by_hand),
         cmocka_unit_test(hill_derivative_matches_difference),
         cmocka_unit_test(exp_and_linear),
         cmocka_unit_test(base_and_eval_from_it),

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "core/date.h"
@@ -46,6 +47,29 @@ static void parse_and_format(void **state)
     assert_int_equal(mp_date_parse("", &d), -1);
 }
 
+/* Dates as spreadsheets and ad platforms export them (CSV readers): the same day whatever the
+ * separator or zero padding; anything else refused. */
+static void parse_export(void **state)
+{
+    (void)state;
+    int32_t d, want;
+    assert_int_equal(mp_date_parse("2025-01-06", &want), 0);
+    const char *same[] = {"2025-01-06", "2025/01/06", "2025/1/6", "2025-1-6", "2025.1.06"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        d = 0;
+        assert_int_equal(mp_date_parse_export(same[i], strlen(same[i]), &d), 0);
+        assert_int_equal(d, want);
+    }
+    const char *bad[] = {"2025/01-06", "25/1/6", "2025/1/", "2025//6", "2025/001/6", "2025/2/29",
+                         "2025/13/1", "2025/1/6 0:00", "1/6/2025", "2025/1/6/7", "", "20250106"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(mp_date_parse_export(bad[i], strlen(bad[i]), &d), -1);
+    /* len bounds the text: a longer buffer's tail is not read */
+    assert_int_equal(mp_date_parse_export("2028/2/29xyz", 9, &d), 0);
+    assert_int_equal(mp_date_parse("2028-02-29", &want), 0);
+    assert_int_equal(d, want);
+}
+
 static void add_months(void **state)
 {
     (void)state;
@@ -66,6 +90,7 @@ int main(void)
         cmocka_unit_test(epoch_and_known_days),
         cmocka_unit_test(round_trip),
         cmocka_unit_test(parse_and_format),
+        cmocka_unit_test(parse_export),
         cmocka_unit_test(add_months),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
