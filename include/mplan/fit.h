@@ -28,6 +28,14 @@ enum mp_fit_param { MP_FIT_BETA, MP_FIT_K, MP_FIT_S, MP_FIT_THETA, MP_FIT_NPARAM
 #define MP_FIT_S_MIN 0.3
 #define MP_FIT_S_MAX 3.0
 #define MP_FIT_K_RANGE 20.0  /* k searched within this factor of kref = mean spend (where > 0) / 0.7 */
+#define MP_FIT_K_ADSTOCK 3.0 /* store totals: k from the smallest spend / it to it x the largest adstock */
+#define MP_FIT_CONVEX_AICC 10.0 /* store totals: s > 1 kept only when it lowers AICc by more than this */
+#define MP_FIT_STORE_PRIOR 0.01 /* store totals by default: the first fit's ridge weight ... */
+#define MP_FIT_PRIOR_SD 0.3     /* ... then the weight that makes the ridge a prior of this spread */
+#define MP_FIT_GUARD_SPEND 1.5  /* --write-plan caps a curve that does not bend within the history
+                                 * at this times the history's largest spend in a period */
+#define MP_FIT_GUARD_BEND 0.5   /* ... when its marginal ROAS there is at least this share of the
+                                 * marginal ROAS at the mean spend */
 #define MP_FIT_CORR_WARN 0.9 /* two channels' spends correlated above it: warned */
 #define MP_FIT_CV_MIN 0.1    /* a spend whose coefficient of variation is below it barely varied */
 
@@ -70,9 +78,14 @@ typedef struct mp_fit_problem {
     int holdout;               /* last periods kept out of the estimate; < 0: T/8 */
     int starts;                /* deterministic starts; 0: 8 */
     double prior_weight;       /* ridge toward the priors, in units of the total sum of squares */
+    double prior_sd;           /* > 0: after a first fit at prior_weight, the ridge's weight is set
+                                * to s2 / prior_sd^2 (s2 its residual variance): a prior of this
+                                * spread on the scaled deviations, whatever the noise */
     int bootstrap;             /* moving-block bootstrap draws; 0: none */
     uint64_t seed;
     int quick;                 /* one start, no family choice, no holdout: review's refit */
+    int store_total;           /* a marketing-mix model of store totals: k within the adstock the
+                                * history shows, concave curves unless the data demand s > 1 */
 } mp_fit_problem;
 
 typedef struct mp_fit_metrics {
@@ -99,6 +112,8 @@ typedef struct mp_fit_channel {
 typedef struct mp_fit {
     int T, periods, starts;    /* periods: those the final estimate used */
     int holdout;
+    double prior_weight;       /* the ridge's final weight, in units of the total sum of squares of the
+                                * periods fitted (0: none, or no channel has a prior) */
     double sse;
     mp_fit_metrics in, hold;   /* hold.periods 0: no holdout */
     double dw;                 /* Durbin-Watson of the in-sample residuals */
@@ -127,6 +142,9 @@ MP_API void mp_fit_free(mp_fit *fit);
  * channel's spend and effect shares, against the totals of all n fits. */
 MP_API void mp_fit_pool(mp_fit *const *fits, size_t n, mp_fit_metrics *in, mp_fit_metrics *hold, double *dw);
 MP_API const char *mp_fit_family_name(enum mp_fit_family f);
+/* ROAS and marginal ROAS of the curve p (beta or roas, k, s, theta) at a steady spend x each
+ * period, demand 1 (adstock x / (1 - theta)); NAN for x <= 0. */
+MP_API void mp_fit_roas_at(enum mp_fit_family fam, const double *p, double x, double *roas, double *mroas);
 
 /* The spread of a plan's forecast under the bootstrap draws of its fitted curves (`draws:`):
  * P10, P50, P90 of total GMV, ROAS and each goal's attainment, and the share of draws in

@@ -36,7 +36,8 @@ static const char fit_help[] =
     "      --seed N           the bootstrap's seed (default 1)\n"
     "      --starts N         deterministic starts of the search (default 8)\n"
     "      --prior-weight W   ridge toward the plan's values, in units of the total sum of\n"
-    "                         squares (default 0: none)\n"
+    "                         squares (0: none; default: per channel none, store totals a\n"
+    "                         ridge weighted by the noise, see docs/fit.md)\n"
     "      --events FILE      event,from,to: the outbreaks in the history (default: the\n"
     "                         plan's events moved by whole years)\n"
     "      --total-gmv FILE   period,gmv: store GMV for a per-channel history without gmv\n"
@@ -99,6 +100,7 @@ static int parse(int argc, char **argv, struct fit_opts *o)
     o->format = -1;
     o->holdout = -1;
     o->seed = 1;
+    o->prior_weight = -1;
     optind = 1;
     opterr = 0;
     int ch, rc, idx = 0;

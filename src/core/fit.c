@@ -326,6 +326,11 @@ struct chan {
     unsigned fixed;       /* bits of K, S, THETA held */
     double val[MP_FIT_NPARAM]; /* natural values of held shape parameters */
     double kref;          /* the spend scale: mean adstock at theta 0.3 */
+    double amin;          /* the smallest positive spend of the history */
+    double s_hi;          /* the upper bound of s: 1 while a store-total fit keeps the curve concave */
+    double centre[MP_FIT_NPARAM]; /* the ridge's centre: the plan's values (the bootstrap moves them) */
+    double aicc[2];       /* the test of s > 1 (store totals): AICc concave, with s free; NAN: not made */
+    int convex_moved;     /* in that test s went above 1 */
     int nq;
     int qpar[3];          /* which parameter each of its q is */
     size_t qoff;
@@ -337,7 +342,8 @@ struct work {
     int T, Tfit;
     size_t C, nb, ncol, nq;
     struct chan *ch;
-    double *lo, *hi;       /* [nq] bounds of q */
+    double *lo, *hi;       /* [nq] bounds of q (a store-total fit's k also within k_bounds) */
+    size_t *qch;           /* [nq] the channel of each q */
     double *y;             /* [T] the observations in use (bootstrap replaces them) */
     size_t nrow_data, nexp_rows, nprior_rows, m;
     int *rows;             /* [T] data rows' periods */
@@ -383,8 +389,8 @@ static void shape(enum mp_fit_family fam, double a, double k, double s, double *
         }
         break;
     case MP_FIT_EXP: {
-        double e = exp(-a / k);
-        *g = -expm1(-a / k);
+        double em = expm1(-a / k), e = 1 + em; /* one exponential for both */
+        *g = -em;
         *gk = -(a / k) * e;
         *ga = e / k;
         break;
@@ -482,13 +488,13 @@ static double prior_scale(const mp_fit_channel_in *in, int p)
     return p == MP_FIT_S && in->prior[p] > 0 ? in->prior[p] : 1;
 }
 
-/* Gauss-Newton's H = J'J and g = J'e at q, for the NNLS solution evaluate() left (its passive
- * set's factorisation projects). Kaufman: J_j = (I - Q Q^T) (dA/dq_j) coef on the linear rows. */
-static void jacobian(struct work *W, const double *q, double *H, double *g)
+/* Gauss-Newton's H = J'J and g = J'e at q, for the NNLS solution and the derivative columns
+ * evaluate() left at q (its passive set's factorisation projects). Kaufman: J_j = (I - Q Q^T)
+ * (dA/dq_j) coef on the linear rows. */
+static void jacobian(struct work *W, double *H, double *g)
 {
     const mp_fit_problem *pb = W->pb;
     size_t m = W->m, nb = W->nb, T = (size_t)W->T;
-    columns(W, q, 1);
     size_t nq = W->nq, mr = m + nq;
     memset(W->J, 0, mr * nq * sizeof *W->J);
     for (size_t c = 0; c < W->C; c++) {
@@ -532,12 +538,13 @@ static void jacobian(struct work *W, const double *q, double *H, double *g)
 }
 
 /* The objective at q, and (H, g) of Gauss-Newton when H is not NULL. Leaves the NNLS solution
- * in W->coef and the residuals in W->e. */
+ * in W->coef, the residuals in W->e and the columns with their derivatives at q in W->X and
+ * W->dX (the curve's derivatives come with its value: a later jacobian() at q needs them). */
 static double evaluate(struct work *W, const double *q, double *H, double *g)
 {
     const mp_fit_problem *pb = W->pb;
     size_t m = W->m, nb = W->nb, T = (size_t)W->T;
-    columns(W, q, 0);
+    columns(W, q, 1);
     for (size_t j = 0; j < nb; j++)
         for (size_t i = 0; i < m; i++)
             W->A[j * m + i] = i < W->nrow_data ? pb->base[j * T + (size_t)W->rows[i]] : 0;
@@ -549,6 +556,7 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
             const mp_fit_channel_in *in = &pb->channels[c];
             size_t i = W->nrow_data + W->nexp_rows + c;
             col[i] = in->has_prior && in->prior[MP_FIT_BETA] > 0 ? sqrt(W->lambda) / in->prior[MP_FIT_BETA] : 0;
+            /* the row's target (set_rows) is sqrt(lambda) centre / prior: (beta - centre) / prior */
         }
     }
     nnls_run(&W->S);
@@ -570,7 +578,7 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
             double d = 0;
             if (in->has_prior) {
                 int p = cc->qpar[i];
-                double p0 = p == MP_FIT_K ? log(in->prior[p]) : in->prior[p];
+                double p0 = p == MP_FIT_K ? log(cc->centre[p]) : cc->centre[p];
                 d = sqrt(W->lambda) * (q[qi] - p0) / prior_scale(in, p);
             }
             W->e[m + qi] = d;
@@ -578,8 +586,46 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
         }
     }
     if (H)
-        jacobian(W, q, H, g);
+        jacobian(W, H, g);
     return obj;
+}
+
+/* The largest adstock the channel's spends reach at carry-over th. */
+static double adstock_max(const mp_fit_channel_in *in, int T, double th)
+{
+    double a = in->carry0, m = a;
+    for (int t = 0; t < T; t++) {
+        a = in->spend[t] + th * a;
+        m = fmax(m, a);
+    }
+    return m;
+}
+
+/* The bounds of q[j] at q. A store-total fit keeps k within the adstock its history shows:
+ * from the smallest positive spend / MP_FIT_K_ADSTOCK to MP_FIT_K_ADSTOCK times the largest
+ * adstock at the channel's current theta (so the bound moves with theta). */
+static void q_bounds(const struct work *W, const double *q, size_t j, double *lo, double *hi)
+{
+    *lo = W->lo[j];
+    *hi = W->hi[j];
+    const struct chan *cc = &W->ch[W->qch[j]];
+    if (!W->pb->store_total || cc->qpar[j - cc->qoff] != MP_FIT_K)
+        return;
+    double th = ch_value(W, cc, q, MP_FIT_THETA);
+    *lo = fmax(*lo, log(cc->amin / MP_FIT_K_ADSTOCK));
+    *hi = fmin(*hi, log(MP_FIT_K_ADSTOCK * adstock_max(&W->pb->channels[W->qch[j]], W->T, th)));
+}
+
+/* q into its bounds: the box, then k within the bounds of its channel's (bounded) theta. */
+static void clamp_q(const struct work *W, double *q)
+{
+    for (size_t j = 0; j < W->nq; j++)
+        q[j] = fmin(W->hi[j], fmax(W->lo[j], q[j]));
+    for (size_t j = 0; W->pb->store_total && j < W->nq; j++) {
+        double lo, hi;
+        q_bounds(W, q, j, &lo, &hi);
+        q[j] = fmin(hi, fmax(lo, q[j]));
+    }
 }
 
 /* Bounded Levenberg-Marquardt from q (updated in place); returns the objective. */
@@ -596,13 +642,15 @@ static double lm(struct work *W, double *q, int maxit)
         return NAN;
     }
     double obj = evaluate(W, q, H, g), mu = 1e-3;
-    int flat = 0;
+    int flat = 0, at_q = 1; /* at_q: W holds the evaluation at q (not at a rejected trial) */
     for (int it = 0; it < maxit && nq > 0; it++) {
         if (!(obj > 1e-30 * W->tss))
             break;
         size_t p = 0;
         for (size_t j = 0; j < nq; j++) {
-            int lo = q[j] <= W->lo[j] && g[j] > 0, hi = q[j] >= W->hi[j] && g[j] < 0;
+            double bl, bh;
+            q_bounds(W, q, j, &bl, &bh);
+            int lo = q[j] <= bl && g[j] > 0, hi = q[j] >= bh && g[j] < 0;
             if (!lo && !hi)
                 fr[p++] = j;
         }
@@ -624,20 +672,22 @@ static double lm(struct work *W, double *q, int maxit)
                 continue;
             }
             memcpy(qn, q, nq * sizeof *qn);
+            for (size_t a = 0; a < p; a++)
+                qn[fr[a]] = q[fr[a]] + d[a];
+            clamp_q(W, qn);
             double step = 0;
-            for (size_t a = 0; a < p; a++) {
-                size_t j = fr[a];
-                qn[j] = fmin(W->hi[j], fmax(W->lo[j], q[j] + d[a]));
+            for (size_t j = 0; j < nq; j++)
                 step = fmax(step, fabs(qn[j] - q[j]));
-            }
             if (step < 1e-13)
                 break;
             double on = evaluate(W, qn, NULL, NULL);
+            at_q = 0;
             if (isfinite(on) && on < obj) {
+                at_q = 1;
                 flat = obj - on <= 1e-10 * obj ? flat + 1 : 0;
                 obj = on;
                 memcpy(q, qn, nq * sizeof *q);
-                jacobian(W, q, H, g);
+                jacobian(W, H, g);
                 mu = fmax(mu / 3, 1e-12);
                 accepted = step > 1e-11;
                 break;
@@ -647,7 +697,8 @@ static double lm(struct work *W, double *q, int maxit)
         if (!accepted || flat >= 2)
             break;
     }
-    evaluate(W, q, NULL, NULL); /* leave coef and residuals of q */
+    if (!at_q)
+        evaluate(W, q, NULL, NULL); /* leave coef and residuals of q */
     free(H), free(g), free(Hn), free(gn), free(M), free(d), free(qn), free(fr);
     return obj;
 }
@@ -682,7 +733,7 @@ static void start_point(const struct work *W, size_t c, int s, double *q)
                 : p == MP_FIT_S ? 0.5 + 2.0 * u
                                 : 0.8 * u;
         }
-        q[j] = fmin(W->hi[j], fmax(W->lo[j], v));
+        q[j] = v;
     }
 }
 
@@ -703,8 +754,9 @@ static void layout(struct work *W)
                 continue;
             size_t j = off + (size_t)cc->nq;
             cc->qpar[cc->nq++] = p;
+            W->qch[j] = c;
             W->lo[j] = p == MP_FIT_K ? log(cc->kref / MP_FIT_K_RANGE) : p == MP_FIT_S ? MP_FIT_S_MIN : 0;
-            W->hi[j] = p == MP_FIT_K ? log(cc->kref * MP_FIT_K_RANGE) : p == MP_FIT_S ? MP_FIT_S_MAX : MP_FIT_THETA_MAX;
+            W->hi[j] = p == MP_FIT_K ? log(cc->kref * MP_FIT_K_RANGE) : p == MP_FIT_S ? cc->s_hi : MP_FIT_THETA_MAX;
             const mp_fit_channel_in *in = &W->pb->channels[c];
             if (p == MP_FIT_K && in->has_prior && in->prior[p] > 0) {
                 W->lo[j] = fmin(W->lo[j], log(in->prior[p]) - 1);
@@ -720,8 +772,10 @@ static void layout(struct work *W)
  * data push it to without always landing on it. */
 static int at_bound(const struct work *W, const double *q, size_t j)
 {
+    double lo, hi;
+    q_bounds(W, q, j, &lo, &hi);
     double tol = 1e-6 * (W->hi[j] - W->lo[j]);
-    return q[j] <= W->lo[j] + tol || q[j] >= W->hi[j] - tol;
+    return q[j] <= lo + tol || q[j] >= hi - tol;
 }
 
 static size_t nparams(const struct work *W) { return W->nb + W->C + W->nq; }
@@ -749,8 +803,10 @@ static int set_rows(struct work *W, int Tfit)
     for (size_t i = 0; i < W->nexp_rows; i++)
         W->b[W->nrow_data + i] = W->expw[i] * W->pb->experiments[i].gmv;
     for (size_t c = 0; c < W->nprior_rows; c++)
-        W->b[W->nrow_data + W->nexp_rows + c] =
-            pb->channels[c].has_prior && pb->channels[c].prior[MP_FIT_BETA] > 0 ? sqrt(W->lambda) : 0;
+        W->b[W->nrow_data + W->nexp_rows + c] = pb->channels[c].has_prior && pb->channels[c].prior[MP_FIT_BETA] > 0
+                                                    ? sqrt(W->lambda) * W->ch[c].centre[MP_FIT_BETA] /
+                                                          pb->channels[c].prior[MP_FIT_BETA]
+                                                    : 0;
     double mean = 0, tss = 0;
     for (size_t i = 0; i < W->nrow_data; i++)
         mean += W->b[i] / (double)W->nrow_data;
@@ -845,7 +901,7 @@ static void predict(const struct work *W, double *yhat, double *contrib)
 }
 
 /* ROAS and marginal ROAS at a steady spend x each period (demand 1): a = x / (1 - theta). */
-static void roas_at(enum mp_fit_family fam, const double *p, double x, double *roas, double *mroas)
+void mp_fit_roas_at(enum mp_fit_family fam, const double *p, double x, double *roas, double *mroas)
 {
     if (!(x > 0)) {
         *roas = *mroas = NAN;
@@ -1017,7 +1073,7 @@ static void roas_delta(const struct work *W, const double *q, size_t c, const do
     const struct chan *cc = &W->ch[c];
     double p[MP_FIT_NPARAM], r0, m0;
     channel_params(W, q, c, p);
-    roas_at(cc->fam, p, x, &r0, &m0);
+    mp_fit_roas_at(cc->fam, p, x, &r0, &m0);
     if (isnan(r0) || map[0] == (size_t)-1)
         return;
     size_t k = 0;
@@ -1043,7 +1099,7 @@ static void roas_delta(const struct work *W, const double *q, size_t c, const do
             pp[par] = p[par] * exp(h);
         else
             pp[par] = p[par] + h;
-        roas_at(cc->fam, pp, x, &r1, &m1);
+        mp_fit_roas_at(cc->fam, pp, x, &r1, &m1);
         gr[a] = (r1 - r0) / h;
     }
     for (size_t a = 0; a < k; a++)
@@ -1053,6 +1109,36 @@ static void roas_delta(const struct work *W, const double *q, size_t c, const do
     double sd = sqrt(fmax(var, 0));
     out[0] = r0 - 1.6448536269514722 * sd;
     out[1] = r0 + 1.6448536269514722 * sd;
+}
+
+/* A standard normal draw (Box-Muller on two splitmix uniforms). */
+static double gauss(uint64_t *seed)
+{
+    double u = ((double)(splitmix(seed) >> 11) + 0.5) / 9007199254740992.0;
+    double v = (double)(splitmix(seed) >> 11) / 9007199254740992.0;
+    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* A bootstrap draw of a ridge fit also draws the ridge's centres from the prior the ridge
+ * stands for: the objective SSE + lambda |d|^2 is a Gaussian prior d ~ N(0, s2 / lambda) on each
+ * scaled deviation d (beta / beta0 - 1, ln k - ln k0, s / s0 - 1, theta - theta0), so each
+ * centre moves by sd = sqrt(s2 / lambda) in those units (perturb-and-refit: exact posterior
+ * draws for a linear model; without it the intervals would show the noise but not how far the
+ * plan's values may be off). */
+static void perturb_centres(struct work *W, double sd, uint64_t *seed)
+{
+    for (size_t c = 0; c < W->C; c++) {
+        const mp_fit_channel_in *in = &W->pb->channels[c];
+        if (!in->has_prior)
+            continue;
+        for (int p = 0; p < MP_FIT_NPARAM; p++) {
+            double z = sd * gauss(seed), p0 = in->prior[p];
+            W->ch[c].centre[p] = p == MP_FIT_BETA ? fmax(0, p0 * (1 + z))
+                                 : p == MP_FIT_K ? p0 * exp(z)
+                                 : p == MP_FIT_S ? p0 + z * prior_scale(in, p)
+                                                 : p0 + z;
+        }
+    }
 }
 
 /* Fit from every start; the best q is left in `best`. */
@@ -1067,6 +1153,7 @@ static double multistart(struct work *W, int starts, double *best, double *qtry,
     for (int s = 0; s < starts; s++) {
         for (size_t c = 0; c < W->C; c++)
             start_point(W, c, s, qtry);
+        clamp_q(W, qtry);
         double o = lm(W, qtry, 300);
         if (isfinite(o) && o < bobj) {
             bobj = o;
@@ -1104,9 +1191,42 @@ static void nat_to_q(const struct work *W, const double *nat, double *q)
                 v = log(v > 0 ? v : cc->kref);
             else if (isnan(v))
                 v = p == MP_FIT_S ? 1 : 0.3;
-            q[j] = fmin(W->hi[j], fmax(W->lo[j], v));
+            q[j] = v;
         }
     }
+    clamp_q(W, q);
+}
+
+/* A store-total fit starts with concave curves (s <= 1). A hill curve whose s stops at 1 may
+ * then go up to MP_FIT_S_MAX, one channel at a time from the current estimate; the S-curve is
+ * kept only when it lowers AICc by more than MP_FIT_CONVEX_AICC (the history demands it
+ * clearly), else the channel stays concave. */
+static void convex_test(struct work *W, double *best, double *qtry)
+{
+    for (size_t c = 0; c < W->C; c++) {
+        struct chan *cc = &W->ch[c];
+        int at1 = 0;
+        for (int i = 0; i < cc->nq; i++)
+            at1 |= cc->qpar[i] == MP_FIT_S && best[cc->qoff + (size_t)i] >= 1 - 1e-6;
+        if (!at1)
+            continue;
+        evaluate(W, best, NULL, NULL);
+        cc->aicc[0] = aicc(sse_data(W), W->nrow_data, nparams(W));
+        cc->s_hi = MP_FIT_S_MAX;
+        layout(W);
+        memcpy(qtry, best, W->nq * sizeof *qtry);
+        double o = lm(W, qtry, 300);
+        cc->aicc[1] = aicc(sse_data(W), W->nrow_data, nparams(W));
+        for (int i = 0; i < cc->nq; i++)
+            cc->convex_moved |= cc->qpar[i] == MP_FIT_S && qtry[cc->qoff + (size_t)i] > 1 + 1e-6;
+        if (isfinite(o) && cc->aicc[1] < cc->aicc[0] - MP_FIT_CONVEX_AICC) {
+            memcpy(best, qtry, W->nq * sizeof *best);
+            continue;
+        }
+        cc->s_hi = 1;
+        layout(W);
+    }
+    evaluate(W, best, NULL, NULL);
 }
 
 enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
@@ -1132,6 +1252,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     W.ch = calloc(C + 1, sizeof *W.ch);
     W.lo = calloc(3 * C + 1, sizeof *W.lo);
     W.hi = calloc(3 * C + 1, sizeof *W.hi);
+    W.qch = calloc(3 * C + 1, sizeof *W.qch);
     W.y = calloc(Tz + 1, sizeof *W.y);
     W.rows = calloc(Tz + 1, sizeof *W.rows);
     W.expw = calloc(W.nexp_rows + 1, sizeof *W.expw);
@@ -1150,7 +1271,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     size_t *cmap = calloc(W.ncol + 3 * C + 2, sizeof *cmap);
     mp_fit *F = calloc(1, sizeof *F);
     enum mp_status st = MP_OK;
-    if (!W.ch || !W.lo || !W.hi || !W.y || !W.rows || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
+    if (!W.ch || !W.lo || !W.hi || !W.qch || !W.y || !W.rows || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
         !W.e || !W.coef || !W.nonneg || !best || !qtry || !yhat || !cov || !cmap || !F) {
         st = mp_fail(err, MP_ENOMEM, "out of memory");
         goto done;
@@ -1193,6 +1314,10 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         }
         oc->roas_ci90[0] = oc->roas_ci90[1] = oc->mroas_ci90[0] = oc->mroas_ci90[1] = NAN;
         cc->fam = in->family == MP_FIT_AUTO ? MP_FIT_HILL : in->family;
+        /* concave unless the plan says S-curve (its s > 1) or the data demand one (convex_test) */
+        cc->s_hi = pb->store_total && !(in->has_prior && in->prior[MP_FIT_S] > 1) ? 1 : MP_FIT_S_MAX;
+        cc->aicc[0] = cc->aicc[1] = NAN;
+        memcpy(cc->centre, in->prior, sizeof cc->centre);
         cc->fixed = in->fixed;
         for (int p = 1; p < MP_FIT_NPARAM; p++)
             cc->val[p] = in->has_prior ? in->prior[p] : p == MP_FIT_S ? 1 : p == MP_FIT_THETA ? 0.3 : NAN;
@@ -1205,6 +1330,10 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
                 n++;
                 npos += in->spend[t] > 0;
             }
+        cc->amin = INFINITY;
+        for (int t = 0; t < T; t++)
+            if (in->spend[t] > 0)
+                cc->amin = fmin(cc->amin, in->spend[t]);
         double mean = n ? sum / n : 0, sd = n > 1 ? sqrt(fmax(0, (sq - n * mean * mean) / (n - 1))) : 0;
         /* the spend scale of a flighted channel is what it spends when it spends */
         cc->kref = mean > 0 ? sum / npos / 0.7 : 1;
@@ -1285,6 +1414,16 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     int starts = pb->quick ? 1 : pb->starts > 0 ? pb->starts : 8;
     F->starts = starts;
     double obj = multistart(&W, starts, best, qtry, 0);
+    if (W.lambda > 0 && pb->prior_sd > 0) {
+        /* the ridge's weight follows the noise: its spread stays prior_sd (perturb_centres) */
+        double s2 = sse_data(&W) / fmax(1, (double)W.nrow_data - (double)nparams(&W));
+        W.lambda = s2 > 0 ? s2 / (pb->prior_sd * pb->prior_sd) : W.lambda;
+        if (set_rows(&W, Tfit) != 0)
+            goto oom;
+        obj = multistart(&W, 0, best, qtry, 1);
+    }
+    if (pb->store_total && !pb->quick)
+        convex_test(&W, best, qtry);
 
     /* Family choice by AICc (in the periods fitted), one channel at a time. */
     for (size_t c = 0; c < C && !pb->quick; c++) {
@@ -1367,6 +1506,9 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     }
 
     /* The estimate. */
+    for (size_t c = 0; c < C; c++)
+        if (pb->channels[c].has_prior && W.lambda > 0)
+            F->prior_weight = W.lambda / W.tss;
     evaluate(&W, best, NULL, NULL);
     predict(&W, F->fitted, F->contrib);
     F->periods = (int)W.nrow_data;
@@ -1415,7 +1557,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         oc->mean_spend = sp / T;
         tspend += sp;
         tcontrib += co;
-        roas_at(cc->fam, oc->p, oc->mean_spend, &oc->roas_mean, &oc->mroas_mean);
+        mp_fit_roas_at(cc->fam, oc->p, oc->mean_spend, &oc->roas_mean, &oc->mroas_mean);
         for (int i = 0; i < cc->nq; i++) {
             size_t j = cc->qoff + (size_t)i;
             int p = cc->qpar[i];
@@ -1456,12 +1598,15 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             res[i] = W.y[W.rows[i]] - base[i];
         }
         uint64_t seed = pb->seed;
+        double s2 = F->sse / fmax(1, (double)W.nrow_data - (double)nparams(&W));
         for (size_t bdraw = 0; bdraw < B; bdraw++) {
             for (size_t i = 0; i < n;) {
                 size_t s0 = (size_t)(splitmix(&seed) % n);
                 for (size_t l = 0; l < L && i < n; l++, i++)
                     W.y[W.rows[i]] = base[i] + res[(s0 + l) % n];
             }
+            if (W.lambda > 0)
+                perturb_centres(&W, sqrt(s2 / W.lambda), &seed);
             if (set_rows(&W, T) != 0) {
                 free(res), free(base), free(qb), free(roas), free(mroas);
                 goto oom;
@@ -1471,7 +1616,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             for (size_t c = 0; c < C; c++) {
                 double *p = F->draws + (bdraw * C + c) * MP_FIT_NPARAM;
                 channel_params(&W, qb, c, p);
-                roas_at(W.ch[c].fam, p, F->ch[c].mean_spend, &roas[bdraw * C + c], &mroas[bdraw * C + c]);
+                mp_fit_roas_at(W.ch[c].fam, p, F->ch[c].mean_spend, &roas[bdraw * C + c], &mroas[bdraw * C + c]);
             }
         }
         F->ndraws = (int)B;
@@ -1502,6 +1647,8 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         }
         free(v), free(res), free(base), free(qb), free(roas), free(mroas);
         memcpy(W.y, pb->y, Tz * sizeof *W.y);
+        for (size_t c = 0; c < C; c++)
+            memcpy(W.ch[c].centre, pb->channels[c].prior, sizeof W.ch[c].centre);
     }
 
     for (size_t c = 0; c < C; c++) {
@@ -1513,9 +1660,19 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             const char *why = p == MP_FIT_BETA ? "0: no effect found in this history"
                               : p == MP_FIT_THETA && oc->p[p] < 0.5 ? "0: no carry-over found"
                               : p == MP_FIT_THETA ? "its bound 0.9"
-                              : p == MP_FIT_S ? (oc->p[p] < 1 ? "its bound 0.3" : "its bound 3")
+                              : p == MP_FIT_S ? (oc->p[p] < 0.5 ? "its bound 0.3" : oc->p[p] < 2 ? "1" : "its bound 3")
+                              : pb->store_total ? "a bound of its range (the history's smallest spend / 3 to 3x its "
+                                "largest adstock): the history does not show where the curve saturates"
                               : "a bound of its search range (20x from the mean spend): the history does not "
                                 "show where the curve saturates";
+            if (p == MP_FIT_S && W.ch[c].s_hi == 1 && oc->p[p] >= 0.5) {
+                if (W.ch[c].convex_moved &&
+                    warn_to(&oc->warnings, &oc->nwarnings, "s kept at 1 (concave): letting s reach %g changed AICc "
+                            "from %.1f to %.1f, not lower by more than %g, so the history does not demand an S-curve",
+                            MP_FIT_S_MAX, W.ch[c].aicc[0], W.ch[c].aicc[1], MP_FIT_CONVEX_AICC) != 0)
+                    goto oom;
+                continue;
+            }
             if (warn_to(&oc->warnings, &oc->nwarnings, "%s at %s", names[p], why) != 0)
                 goto oom;
         }
@@ -1527,7 +1684,7 @@ oom:
     st = mp_fail(err, MP_ENOMEM, "out of memory");
 done:
     nnls_free(&W.S);
-    free(W.ch), free(W.lo), free(W.hi), free(W.y), free(W.rows), free(W.expw), free(W.A), free(W.b);
+    free(W.ch), free(W.lo), free(W.hi), free(W.qch), free(W.y), free(W.rows), free(W.expw), free(W.A), free(W.b);
     free(W.X), free(W.dX), free(W.D), free(W.J), free(W.e), free(W.coef), free(W.nonneg);
     free(best), free(qtry), free(yhat), free(cov), free(cmap);
     mp_fit_free(F);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/date.h"
+#include "core/numfmt.h"
 #include "mplan/channel.h"
 
 void mp_history_free(struct mp_history *h)
@@ -40,7 +41,7 @@ void mp_fit_setup_free(struct mp_fit_setup *s)
     free(s->defer_to);
     free(s->base_nonneg);
     free(s->plan_channel);
-    mp_plan_free(s->hplan);
+    mp_plan_free(s->own_hplan);
     memset(s, 0, sizeof *s);
 }
 
@@ -168,7 +169,8 @@ enum mp_status mp_history_match(const mp_plan *plan, const struct mp_history *h,
 }
 
 enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h, const struct mp_hist_event *ev,
-                                 size_t nev, long channel, struct mp_fit_setup *s, mp_error *err)
+                                 size_t nev, long channel, const mp_plan *shared, struct mp_fit_setup *s,
+                                 mp_error *err)
 {
     memset(s, 0, sizeof *s);
     size_t T = (size_t)h->T, C = h->C;
@@ -178,8 +180,14 @@ enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h
     enum mp_status st = mp_history_match(plan, h, s->plan_channel, err);
     if (st != MP_OK)
         goto fail;
-    if (plan && h->dated && (st = history_plan(plan, h, ev, nev, &s->hplan, err)) != MP_OK)
-        goto fail;
+    if (plan && h->dated) {
+        if (shared)
+            s->hplan = shared;
+        else if ((st = history_plan(plan, h, ev, nev, &s->own_hplan, err)) != MP_OK)
+            goto fail;
+        else
+            s->hplan = s->own_hplan;
+    }
     size_t nc = channel >= 0 ? 1 : C;
     size_t E = s->hplan ? s->hplan->nevents : 0;
     s->ch = calloc(nc + 1, sizeof *s->ch);
@@ -344,7 +352,49 @@ static double round6(double v)
     return strtod(buf, NULL);
 }
 
-mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *const *fits, int per_channel)
+/* The write-plan guard (docs/fit.md): a fitted curve that the history does not show bending
+ * (its shape not identifiable, or its marginal ROAS at MP_FIT_GUARD_SPEND x the history's
+ * largest spend in a period still MP_FIT_GUARD_BEND or more of that at the mean spend) would
+ * promise returns beyond the data: cap the channel's spend per period there. Returns 1 and
+ * says why in `why` when it capped. */
+static int guard_cap(struct mp_channel *ch, const mp_fit_channel *f, const double *spend, int T, int nperiods,
+                     char *why, size_t n)
+{
+    double xmax = 0, r, m_mean, m_far;
+    for (int t = 0; t < T; t++)
+        xmax = fmax(xmax, spend[t]);
+    if (!(xmax > 0) || !(f->estimated & (1u << MP_FIT_BETA)) || ch->mode != MP_MODE_OPTIMISED)
+        return 0;
+    double cap = round(MP_FIT_GUARD_SPEND * xmax * 100) / 100;
+    char a[64], b[64], reason[200];
+    unsigned shape = f->family == MP_FIT_LINEAR ? 0 : (1u << MP_FIT_K);
+    mp_fit_roas_at(f->family, f->p, f->mean_spend, &r, &m_mean);
+    mp_fit_roas_at(f->family, f->p, MP_FIT_GUARD_SPEND * xmax, &r, &m_far);
+    if (shape && !(f->estimated & shape))
+        snprintf(reason, sizeof reason, "its curve's shape was not identifiable (held, not fitted)");
+    else if (m_far >= MP_FIT_GUARD_BEND * m_mean && m_mean > 0)
+        snprintf(reason, sizeof reason, "its fitted curve does not bend within the history (marginal ROAS at %gx the "
+                 "largest spend %.0f%% of that at the mean spend)", MP_FIT_GUARD_SPEND, 100 * m_far / m_mean);
+    else
+        return 0;
+    if (isfinite(ch->cap) && ch->cap <= cap)
+        snprintf(why, n, "%.150s; the plan's cap %s a period already keeps it within %gx the history's largest spend",
+                 reason, mp_fmt_num(ch->cap, 0, a, sizeof a), MP_FIT_GUARD_SPEND);
+    else if (ch->min > cap * nperiods)
+        snprintf(why, n, "%.150s, but its min %s over the plan needs more than %gx the history's largest spend (%s) "
+                 "a period: not capped, its spend there is extrapolation", reason, mp_fmt_num(ch->min, 0, a, sizeof a),
+                 MP_FIT_GUARD_SPEND, mp_fmt_num(xmax, 0, b, sizeof b));
+    else {
+        ch->cap = cap;
+        snprintf(why, n, "%.150s: the written plan caps its spend at %s a period (%gx the history's largest, %s), "
+                 "where the history ends", reason, mp_fmt_num(cap, 0, a, sizeof a), MP_FIT_GUARD_SPEND,
+                 mp_fmt_num(xmax, 0, b, sizeof b));
+    }
+    return 1;
+}
+
+mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *const *fits, int per_channel,
+                      char (*guard)[MP_FIT_MSG])
 {
     mp_plan *p = mp_plan_clone(plan);
     if (!p)
@@ -374,6 +424,8 @@ mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *c
             break;
         }
         ch->theta = round6(f->p[MP_FIT_THETA]);
+        guard[c][0] = 0;
+        guard_cap(ch, f, h->spend + c * (size_t)h->T, h->T, p->T, guard[c], MP_FIT_MSG);
         const mp_fit *F = per_channel ? fits[c] : fits[0];
         size_t nd = F->ndraws > MP_FIT_MAX_DRAWS ? MP_FIT_MAX_DRAWS : (size_t)F->ndraws, C = per_channel ? 1 : h->C;
         size_t ci = per_channel ? 0 : c;

@@ -47,19 +47,20 @@ struct mp_fit_setup {
     char **base_names;
     unsigned char *base_nonneg;
     int *plan_channel;    /* [C] the plan's index of each history channel, -1 without a plan */
-    mp_plan *hplan;       /* the plan on the history's calendar */
+    const mp_plan *hplan; /* the plan on the history's calendar (own_hplan, or shared) */
+    mp_plan *own_hplan;
 };
 
 /* The store-total problem (channel c of the history is problem channel c) or, with
  * `channel` >= 0, that channel's own GMV on its curve alone. `plan` may be NULL. Channels of
- * the history missing in the plan and the other way round are MP_EINPUT, named. */
+ * the history missing in the plan and the other way round are MP_EINPUT, named. `shared`: the
+ * plan on the history's calendar made by an earlier setup of the same plan and history (the
+ * per-channel fits share one), borrowed; NULL: made here. */
 enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h, const struct mp_hist_event *ev,
-                                 size_t nev, long channel, struct mp_fit_setup *s, mp_error *err);
+                                 size_t nev, long channel, const mp_plan *shared, struct mp_fit_setup *s,
+                                 mp_error *err);
 void mp_fit_setup_free(struct mp_fit_setup *s);
 
-/* A copy of `plan` with each history channel's fitted curve and theta (fits[c] for channel c,
- * or fits[0] channel c for one store-total fit: per_channel says which) and, from per-channel
- * counts, its funnel. The caller owns it (mp_plan_free); NULL out of memory. */
 /* The plan's `experiments:` on the history's periods (a ROAS times the channel's spend in the
  * window). skipped[i] (caller frees, like *out) is 1 for an experiment outside the history,
  * on a channel it lacks, or a ROAS where the channel spent nothing. */
@@ -67,6 +68,13 @@ enum mp_status mp_fit_plan_experiments(const mp_plan *plan, const struct mp_hist
                                        size_t *n, unsigned char **skipped, mp_error *err);
 
 #define MP_FIT_MAX_DRAWS 1000 /* bootstrap draws a plan records (the first ones) */
-mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *const *fits, int per_channel);
+/* A copy of `plan` with each history channel's fitted curve and theta (fits[c] for channel c,
+ * or fits[0] channel c for one store-total fit: per_channel says which) and, from per-channel
+ * counts, its funnel. A curve the history does not show bending gets a cap at
+ * MP_FIT_GUARD_SPEND x the history's largest spend in a period; guard[c] (h->C of them) says
+ * why, or is "" (docs/fit.md "What --write-plan writes"). The caller owns the plan
+ * (mp_plan_free); NULL out of memory. */
+mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *const *fits, int per_channel,
+                      char (*guard)[MP_FIT_MSG]);
 
 #endif

@@ -109,15 +109,17 @@ enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const 
         goto fail;
     }
     for (size_t i = 0; i < job->nfits; i++) {
-        if ((st = mp_fit_setup_make(plan, h, job->ev, job->nev, job->per_channel ? (long)i : -1, &job->setups[i],
-                                    err)) != MP_OK)
+        if ((st = mp_fit_setup_make(plan, h, job->ev, job->nev, job->per_channel ? (long)i : -1,
+                                    i ? job->setups[0].hplan : NULL, &job->setups[i], err)) != MP_OK)
             goto fail;
         mp_fit_problem *pb = &job->setups[i].pb;
         pb->holdout = o->holdout;
         pb->bootstrap = o->bootstrap;
         pb->seed = o->seed;
         pb->starts = o->starts;
-        pb->prior_weight = o->prior_weight;
+        pb->store_total = !job->per_channel;
+        pb->prior_weight = o->prior_weight >= 0 ? o->prior_weight : job->per_channel ? 0 : MP_FIT_STORE_PRIOR;
+        pb->prior_sd = o->prior_weight >= 0 || job->per_channel ? 0 : MP_FIT_PRIOR_SD;
         pb->experiments = job->exps;
         pb->nexperiments = job->nexp;
         if ((st = mp_fit_run(pb, &job->fits[i], err)) != MP_OK) {
@@ -159,7 +161,15 @@ fail:
     return st;
 }
 
-mp_plan *mp_fit_job_plan(const struct mp_fit_job *job, const mp_plan *plan)
+mp_plan *mp_fit_job_plan(struct mp_fit_job *job, const mp_plan *plan)
 {
-    return mp_fit_apply(plan, &job->h, job->fits, job->per_channel);
+    char(*guard)[MP_FIT_MSG] = calloc(job->h.C + 1, sizeof *guard);
+    mp_plan *p = guard ? mp_fit_apply(plan, &job->h, job->fits, job->per_channel, guard) : NULL;
+    for (size_t c = 0; p && c < job->h.C; c++)
+        if (guard[c][0] && warn(job, "%s: channel '%s': %s", job->view.history_path, job->h.ids[c], guard[c]) != 0) {
+            mp_plan_free(p);
+            p = NULL;
+        }
+    free(guard);
+    return p;
 }

@@ -19,7 +19,7 @@ struct mp_fit_job_opts {
     int verbose;
     int holdout, bootstrap, starts;
     uint64_t seed;
-    double prior_weight;
+    double prior_weight;  /* < 0: the default (store totals: the ridge of spread MP_FIT_PRIOR_SD; else 0) */
 };
 
 #define MP_FIT_JOB_MSG 512
@@ -43,8 +43,9 @@ struct mp_fit_job {
 /* Run the fit; `plan` may be NULL. On failure the job is freed already. */
 enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const struct mp_fit_job_opts *o,
                               struct mp_fit_job *job, mp_error *err);
-/* The plan with the fitted curves (and draws, funnels); the caller owns it. NULL: out of memory. */
-mp_plan *mp_fit_job_plan(const struct mp_fit_job *job, const mp_plan *plan);
+/* The plan with the fitted curves (and draws, funnels); the caller owns it. NULL: out of memory.
+ * Where the write-plan guard capped a channel (or would have), a warning joins job->warnings. */
+mp_plan *mp_fit_job_plan(struct mp_fit_job *job, const mp_plan *plan);
 void mp_fit_job_free(struct mp_fit_job *job);
 
 #endif

@@ -42,12 +42,13 @@ open(d + "/wide.csv", "w").write("\n".join(wide) + "\n")
 open(d + "/long.csv", "w").write("\n".join(long) + "\n")
 PYEOF
 
+# --prior-weight 0: exact recovery is the estimator's, without the default ridge toward the plan
 expect_exit "store-total fit exits 0" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --write-plan "$TMP/fitted.yaml" \
-    --holdout 8 --format json
+    --holdout 8 --format json --prior-weight 0
 $PY - "$TMP/out" <<'PYEOF' && ok "store-total fit recovers the generating curves (noiseless)" || fail "recovery" "see above"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["model"] == "store_total" and d["periods"] == 104 and d["starts"] == 8, d
+assert d["model"] == "store_total" and d["periods"] == 104 and d["starts"] == 8 and d["prior_weight"] == 0, d
 assert d["fit"]["holdout"]["periods"] == 8 and d["fit"]["holdout"]["mape"] < 1e-6, d["fit"]
 assert d["fit"]["r2"] > 1 - 1e-9
 ch = {c["id"]: c for c in d["channels"]}
@@ -127,7 +128,7 @@ for c, f in {"feed": "hill", "search": "exp", "edm": "linear"}.items():
     assert "AICc" in ch[c]["family_reason"]
 PYEOF
 
-expect_exit "table output" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format table
+expect_exit "table output" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format table --prior-weight 0
 grep -q "260,000" "$TMP/out" && ok "table has thousands separators" || fail "table" "$(head -20 "$TMP/out")"
 
 # a spreadsheet's export of the same history (BOM, CRLF, dates as 2024/1/8, amounts as
@@ -320,9 +321,12 @@ plan += "experiments:\n  - {channel: feed, window: %s..%s, gmv: %.2f, interval: 
 open(d + "/plan-exp.yaml", "w").write(plan)
 open(d + "/measured", "w").write("%.6f" % m)
 PYEOF
-expect_exit "fit with --experiments" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --experiments "$TMP/exp.csv" --format json -q
+# (--prior-weight 0: the history alone, without the default ridge toward the plan, sees 2/3 of it)
+expect_exit "fit with --experiments" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --experiments "$TMP/exp.csv" --format json -q \
+    --prior-weight 0
 cp "$TMP/out" "$TMP/exp1.json"
-expect_exit "fit with the plan's experiments" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$TMP/plan-exp.yaml" --format json -q
+expect_exit "fit with the plan's experiments" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$TMP/plan-exp.yaml" --format json -q \
+    --prior-weight 0
 $PY - "$TMP/exp1.json" "$TMP/out" "$(cat "$TMP/measured")" <<'PYEOF' && ok "experiments calibrate the fit and report the gap" || fail "experiments" "see above"
 import json, sys
 a, b, m = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])

@@ -226,6 +226,165 @@ static void bounds_warned(void **state)
     mp_fit_free(f);
 }
 
+/* The largest adstock of spend[0..T) at carry-over th, from 0 (written out again here). */
+static double max_adstock(const double *spend, int T, double th)
+{
+    double a = 0, m = 0;
+    for (int t = 0; t < T; t++) {
+        a = spend[t] + th * a;
+        m = fmax(m, a);
+    }
+    return m;
+}
+
+/* A store-total fit keeps k within 3x the largest adstock the history shows. The truth's k
+ * (60,000) is 30x the mean spend of 2,000, where the curve is nearly a straight line, and
+ * beyond 3x the largest adstock (spends below 3,600 at theta 0.2: at most 4,500, so at most
+ * 13,500): the per-channel search (k within 20x of kref = 2,000 / 0.7, up to 57,143) goes
+ * to its bound; the store-total one stops at 3 x the largest adstock at the theta it found,
+ * and both say k is at a bound. */
+static void store_total_k_within_adstock(void **state)
+{
+    (void)state;
+    enum { T = 100 };
+    double spend[T], y[T], base[T];
+    const struct truth tr[1] = {{MP_FIT_HILL, 2e6, 60000, 1, 0.2}};
+    for (int t = 0; t < T; t++) {
+        spend[t] = 2000 * (0.2 + 1.6 * urand());
+        base[t] = 1;
+    }
+    generate(T, 1, tr, spend, 50000, 0, y);
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
+    const unsigned char nn[1] = {1};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
+                         .holdout = 0, .store_total = 1};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    double amax = max_adstock(spend, T, f->ch[0].p[MP_FIT_THETA]);
+    assert_true(amax < 4500);
+    near_rel(f->ch[0].p[MP_FIT_K], 3 * amax, 1e-6, "k at 3x the largest adstock");
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "k at a bound of its range (the history's smallest "
+                                                                     "spend / 3 to 3x its largest adstock)"));
+    mp_fit_free(f);
+    pb.store_total = 0;
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_true(f->ch[0].p[MP_FIT_K] > 3 * 4500);
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "k at a bound of its search range"));
+    mp_fit_free(f);
+}
+
+/* A store-total fit starts concave (s <= 1) and takes an S-curve only when AICc drops by more
+ * than 10: a noiseless S-curve (s 1.8) is found exactly (the concave fit leaves residuals, the
+ * S-curve none); a concave truth (s 0.7) with 5% noise stays at s <= 1. */
+static void store_total_concave_unless_demanded(void **state)
+{
+    (void)state;
+    enum { T = 100 };
+    double spend[T], y[T], base[T];
+    const struct truth s_curve[1] = {{MP_FIT_HILL, 60000, 3000, 1.8, 0.3}};
+    for (int t = 0; t < T; t++) {
+        spend[t] = 2000 * (0.2 + 1.6 * urand());
+        base[t] = 1;
+    }
+    generate(T, 1, s_curve, spend, 50000, 0, y);
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
+    const unsigned char nn[1] = {1};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
+                         .holdout = 0, .store_total = 1};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    near_rel(f->ch[0].p[MP_FIT_S], 1.8, 1e-6, "s of the S-curve");
+    near_rel(f->ch[0].p[MP_FIT_K], 3000, 1e-6, "k of the S-curve");
+    mp_fit_free(f);
+    const struct truth concave[1] = {{MP_FIT_HILL, 60000, 3000, 0.7, 0.3}};
+    generate(T, 1, concave, spend, 50000, 0, y);
+    for (int t = 0; t < T; t++)
+        y[t] *= 1 + 0.05 * (2 * urand() - 1) * 1.7320508075688772; /* sd 5% */
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_true(f->ch[0].p[MP_FIT_S] <= 1);
+    mp_fit_free(f);
+}
+
+/* The bootstrap of a ridge fit draws the ridge's centre too, so its intervals are those of the
+ * posterior the ridge stands for. One linear channel, y = beta x (no baseline, theta held at
+ * 0), noise sd 20, ridge lambda (beta / 1.5 - 1)^2: for this linear model the posterior of
+ * beta has variance s2 / D, D = sum x^2 + lambda / 1.5^2, so the 90% interval is about
+ * 2 x 1.645 sqrt(s2 / D) wide; the residual bootstrap alone would give the noise's part
+ * s2 sum x^2 / D^2 only, here (sum x^2 / D) = 1/2 of the variance, an interval 0.71 as wide. */
+static void bootstrap_draws_the_ridge(void **state)
+{
+    (void)state;
+    enum { T = 200 };
+    double spend[T], y[T], sxx = 0;
+    for (int t = 0; t < T; t++) {
+        spend[t] = 10 + 20 * urand();
+        double z = 0;
+        for (int i = 0; i < 12; i++)
+            z += urand();
+        y[t] = 2 * spend[t] + 20 * (z - 6); /* Irwin-Hall: sd 1 */
+        sxx += spend[t] * spend[t];
+    }
+    double mean = 0, tss = 0;
+    for (int t = 0; t < T; t++)
+        mean += y[t] / T;
+    for (int t = 0; t < T; t++)
+        tss += (y[t] - mean) * (y[t] - mean);
+    double lambda = sxx * 1.5 * 1.5; /* the prior weighs as much as the data: D = 2 sum x^2 */
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_LINEAR, .has_prior = 1,
+                            .prior = {1.5, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .holdout = 0, .starts = 1,
+                         .prior_weight = lambda / tss, .bootstrap = 2000, .seed = 3};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    double D = sxx + lambda / (1.5 * 1.5), s2 = f->sse / (T - 1);
+    /* the estimate: (sum x y + lambda / 1.5) / D */
+    double sxy = 0;
+    for (int t = 0; t < T; t++)
+        sxy += spend[t] * y[t];
+    near_rel(f->ch[0].p[MP_FIT_BETA], (sxy + lambda / 1.5) / D, 1e-9, "ridge estimate");
+    double width = f->ch[0].ci90[MP_FIT_BETA][1] - f->ch[0].ci90[MP_FIT_BETA][0];
+    near_rel(width, 2 * 1.6448536269514722 * sqrt(s2 / D), 0.12, "90% interval of the posterior");
+    mp_fit_free(f);
+}
+
+/* prior_sd: a first fit at prior_weight gives the residual variance s2, then the ridge's
+ * weight becomes s2 / prior_sd^2. Worked out for one linear channel (no baseline, theta held
+ * at 0), where each fit is closed-form: beta = (sum x y + L / b0) / (sum x^2 + L / b0^2) with
+ * L the weight times the total sum of squares, s2 = sum (y - beta x)^2 / (T - 1). */
+static void ridge_follows_the_noise(void **state)
+{
+    (void)state;
+    enum { T = 80 };
+    double spend[T], y[T], sxx = 0, sxy = 0, mean = 0, tss = 0;
+    for (int t = 0; t < T; t++) {
+        spend[t] = 10 + 20 * urand();
+        y[t] = 2 * spend[t] + 15 * (urand() - 0.5);
+        sxx += spend[t] * spend[t];
+        sxy += spend[t] * y[t];
+        mean += y[t] / T;
+    }
+    for (int t = 0; t < T; t++)
+        tss += (y[t] - mean) * (y[t] - mean);
+    const double b0 = 1.5, w = 0.01, sd = 0.3;
+    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_LINEAR, .has_prior = 1,
+                            .prior = {b0, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .holdout = 0, .starts = 1,
+                         .prior_weight = w, .prior_sd = sd};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    double L1 = w * tss, beta1 = (sxy + L1 / b0) / (sxx + L1 / (b0 * b0)), s2 = 0;
+    for (int t = 0; t < T; t++)
+        s2 += (y[t] - beta1 * spend[t]) * (y[t] - beta1 * spend[t]) / (T - 1);
+    double L = s2 / (sd * sd);
+    near_rel(f->prior_weight, L / tss, 1e-9, "the weight s2 / sd^2, in units of the total sum of squares");
+    near_rel(f->ch[0].p[MP_FIT_BETA], (sxy + L / b0) / (sxx + L / (b0 * b0)), 1e-9, "beta at that weight");
+    mp_fit_free(f);
+}
+
 /* Too few periods: 3 channels of hill (4 parameters each) and a level need 13 + 2 = 15
  * periods to fit; 14 with a holdout of 2 leaves 12. */
 static void too_few_periods(void **state)
@@ -263,6 +422,10 @@ int main(void)
         cmocka_unit_test(warnings),
         cmocka_unit_test(bounds_warned),
         cmocka_unit_test(too_few_periods),
+        cmocka_unit_test(store_total_k_within_adstock),
+        cmocka_unit_test(store_total_concave_unless_demanded),
+        cmocka_unit_test(bootstrap_draws_the_ridge),
+        cmocka_unit_test(ridge_follows_the_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
