@@ -3,10 +3,12 @@
 #include "io/esc.h"
 #include "io/out.h"
 #include "io/pack_path.h"
+#include "io/plan_write.h"
 #include "io/yaml_doc.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -218,4 +220,27 @@ int cli_pack_dir(const char *arg, char *buf, size_t size)
     default: mp_fail(&err, MP_EIO, "%s: path too long", arg); break;
     }
     return cli_fail(&err);
+}
+
+struct plan_file {
+    const mp_plan *plan;
+    const char *dir, *comment;
+};
+
+static enum mp_status write_yaml(FILE *fp, const void *data, mp_error *err)
+{
+    const struct plan_file *f = data;
+    return mp_plan_write(fp, f->plan, f->dir, f->comment, err);
+}
+
+enum mp_status cli_write_plan(const char *path, const mp_plan *plan, const char *comment, mp_error *err)
+{
+    static const struct cli_writers yaml = {.table = write_yaml};
+    char *copy = strdup(path);
+    if (!copy)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    struct plan_file f = {plan, dirname(copy), comment};
+    enum mp_status st = cli_output(path, -1, &yaml, &f, err);
+    free(copy);
+    return st;
 }

@@ -64,6 +64,10 @@ struct cli_writers {
  * a failed write is reported as "FILE: write failed: REASON". */
 enum mp_status cli_output(const char *path, int format, const struct cli_writers *w, const void *data,
                           mp_error *err);
+
+/* Write `plan` as YAML to `path` ("-": standard output) atomically, with `comment` at the top;
+ * relative paths in it (packs) are written relative to the file's directory. */
+enum mp_status cli_write_plan(const char *path, const mp_plan *plan, const char *comment, mp_error *err);
 /* cli_output with flags: CLI_OUT_BOM puts a UTF-8 byte-order mark before CSV output (Excel
  * then reads it as UTF-8, not as the system's code page). xlsx is refused (a usage error)
  * when it would go to a terminal. */

@@ -1,6 +1,5 @@
 /* mplan fit HISTORY.csv: response curves and carry-over estimated from a store's history. */
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,7 +7,6 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "io/plan_write.h"
 #include "run/fit_run.h"
 #include "mplan/fit.h"
 #include "mplan/plan.h"
@@ -183,30 +181,13 @@ CLI_WRITER(fit_csv, mp_fit_write_csv, struct mp_fit_view)
 CLI_WRITER(fit_json, mp_fit_write_json, struct mp_fit_view)
 static const struct cli_writers fit_writers = {.table = fit_table, .csv = fit_csv, .json = fit_json};
 
-struct plan_file {
-    const mp_plan *plan;
-    const char *dir, *comment;
-};
-
-static enum mp_status write_yaml(FILE *fp, const void *data, mp_error *err)
-{
-    const struct plan_file *f = data;
-    return mp_plan_write(fp, f->plan, f->dir, f->comment, err);
-}
-
 static enum mp_status write_plan(const struct fit_opts *o, const mp_plan *fitted, mp_error *err)
 {
-    static const struct cli_writers yaml = {.table = write_yaml};
-    char *copy = strdup(o->write_plan), comment[1024];
-    if (!copy)
-        return mp_fail(err, MP_ENOMEM, "out of memory");
+    char comment[1024];
     snprintf(comment, sizeof comment, "Fitted by mplan fit: %s with the history %s.\n"
              "The channels' response:, theta: (and funnel:) are estimated from the history (docs/fit.md).",
              o->plan, o->history);
-    struct plan_file f = {fitted, dirname(copy), comment};
-    enum mp_status st = cli_output(o->write_plan, -1, &yaml, &f, err);
-    free(copy);
-    return st;
+    return cli_write_plan(o->write_plan, fitted, comment, err);
 }
 
 int cmd_fit(int argc, char **argv)

@@ -1,6 +1,5 @@
 /* mplan review PLAN.yaml ACTUALS.csv: plan vs actual, refit, re-allocate what is left. */
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,6 @@
 #include "cli/cmd.h"
 #include "io/actuals.h"
 #include "io/lock.h"
-#include "io/plan_write.h"
 #include "io/review_out.h"
 #include "io/xlsx_out.h"
 #include "mplan/review.h"
@@ -105,32 +103,16 @@ CLI_WRITER(review_json, mp_review_write_json, struct mp_review_view)
 CLI_WRITER(review_xlsx, mp_review_write_xlsx, struct mp_review_view)
 static const struct cli_writers review_writers = {review_table, review_csv, review_json, review_xlsx};
 
-struct plan_file {
-    const mp_plan *plan;
-    const char *dir, *comment;
-};
-
-static enum mp_status write_yaml(FILE *fp, const void *data, mp_error *err)
-{
-    const struct plan_file *f = data;
-    return mp_plan_write(fp, f->plan, f->dir, f->comment, err);
-}
-
 static enum mp_status write_plan(const char *path, const mp_plan *revised, const struct review_opts *o,
                                  mp_error *err)
 {
-    static const struct cli_writers yaml = {.table = write_yaml};
-    char *copy = strdup(path), comment[1024];
-    if (!copy)
-        return mp_fail(err, MP_ENOMEM, "out of memory");
+    char comment[1024];
     snprintf(comment, sizeof comment,
              "Revised by mplan review: %s with the actuals %s.\n"
              "It plans the %d periods left after %d already spent (see 'spent:'), with refitted\n"
              "responses and what is left of the budget.",
              o->plan, o->actuals, mp_plan_periods(revised), mp_plan_spent_periods(revised));
-    struct plan_file f = {revised, dirname(copy), comment};
-    enum mp_status st = cli_output(path, -1, &yaml, &f, err);
-    free(copy);
+    enum mp_status st = cli_write_plan(path, revised, comment, err);
     if (st != MP_OK)
         return st;
     /* A locked plan's revision is locked too: the packs were checked against the lock when
