@@ -1514,6 +1514,14 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     F->periods = (int)W.nrow_data;
     F->sse = sse_data(&W);
     metrics(W.y, F->fitted, W.rows, W.nrow_data, &F->in);
+    if (F->in.r2 < 0 && warn_to(&F->warnings, &F->nwarnings,
+                                "the fit%s%s%s explains GMV worse than its mean (R^2 %.2f): the model misses something "
+                                "in this history%s", C == 1 ? " of '" : "", C == 1 ? pb->channels[0].id : "",
+                                C == 1 ? "'" : "", F->in.r2,
+                                pb->nevents ? "; check the plan's events (lift, phases, storage) against it, or give "
+                                              "the history's outbreaks with --events"
+                                            : "") != 0)
+        goto oom;
     {
         double num = 0, den = 0;
         for (size_t i = 0; i < W.nrow_data; i++) {

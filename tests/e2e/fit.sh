@@ -151,6 +151,32 @@ expect_exit "a spreadsheet export fits" 0 "$MPLAN" fit "$TMP/export.csv" --plan 
 sed 's/export\.csv/wide.csv/g' "$TMP/out" | cmp -s - "$TMP/clean.json" && ok "the export fits as the clean file" ||
     fail "export" "$(head -c 300 "$TMP/out")"
 
+# a plan whose event the history does not show: GMV is exactly 2 x spend every week (spend
+# within +-20% of 1,000), the plan claims 5x in two weeks of March: no curve fits both, the
+# fit is worse than the mean, and fit says so and points at the events
+$PY - "$TMP" <<'PYEOF'
+import datetime, sys
+rows = ["period,channel,spend,gmv"]
+for t in range(20):
+    sp = 1000 + 100 * ((t * 7) % 5 - 2)
+    rows.append("%s,a,%d,%d" % (datetime.date(2025, 1, 6) + datetime.timedelta(days=7 * t), sp, 2 * sp))
+open(sys.argv[1] + "/ev.csv", "w").write("\n".join(rows) + "\n")
+open(sys.argv[1] + "/ev.yaml", "w").write("""mplan: 1
+horizon: {start: 2026-01-05, periods: 20, period: week}
+budget: {total: 20000}
+events:
+  - {name: spring, outbreak: 2026-03-02..2026-03-15, lift: 5}
+channels:
+  - {id: a, kind: paid, response: {curve: linear, roas: 2}}
+""")
+PYEOF
+expect_exit "a plan's event the history lacks still fits" 0 "$MPLAN" fit "$TMP/ev.csv" --plan "$TMP/ev.yaml" --holdout 0 -f json
+expect_err "fit says the model misses something, pointing at the events" "the fit of 'a' explains GMV worse than its mean (R^2 -"
+expect_err "and what to check" "check the plan's events (lift, phases, storage) against it"
+"$MPLAN" fit "$TMP/ev.csv" --holdout 0 -f json -o /dev/null 2>"$TMP/err2"
+grep -q "worse than its mean" "$TMP/err2" && fail "no such warning without the plan" "$(cat "$TMP/err2")" ||
+    ok "no such warning when the fit is exact"
+
 # review's refit and fit share one engine: actuals of 6 weeks generated from the plan's curves
 # with feed's beta and k changed; review (theta and s held) and fit (all free) both find them.
 $PY - "$TMP" <<'PYEOF'
