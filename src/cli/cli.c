@@ -191,12 +191,14 @@ static int missing_pack_dir(const char *path)
     char store[128][128];
     size_t n = 0;
     DIR *d = opendir(dir);
-    for (struct dirent *e; d && n < 128 && (e = readdir(d));)
-        if (e->d_name[0] != '.' && strlen(e->d_name) < sizeof store[n]) {
-            snprintf(store[n], sizeof store[n], "%s", e->d_name);
+    for (struct dirent *e; d && n < 128 && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] != '.' && len < sizeof store[n]) {
+            memcpy(store[n], e->d_name, len + 1);
             names[n] = store[n];
             n++;
         }
+    }
     if (d)
         closedir(d);
     const char *s = *base ? mp_suggest(base, names, n) : NULL;
