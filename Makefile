@@ -56,6 +56,9 @@ $(error pkg-config finds no $(strip $(PC_MISSING)): run `make deps` first (it in
 endif
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(PCLIBS))
 PC_LIBS_CLI := $(shell $(PKG_CONFIG) --libs $(PCLIBS_CLI))
+# The name the loader finds libxlsxwriter by (its soname: libxlsxwriter.so.4 on Debian 12).
+XLSX_SONAME := $(shell objdump -p $(shell $(PKG_CONFIG) --variable=libdir xlsxwriter)/libxlsxwriter.so 2>/dev/null | \
+                 sed -n 's/^ *SONAME *//p')
 endif
 
 # One warning list for everything; CI turns warnings into errors.
@@ -71,8 +74,10 @@ CFLAGS ?= $(OPT) -g
 # and hides its symbols but those include/mplan declares with MP_API.
 ALL_CFLAGS = -std=c11 -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
              -fPIC -fvisibility=hidden -Iinclude -Isrc -I$(BUILD)/gen $(PC_CFLAGS)
-LDLIBS = $(PC_LIBS) -lm -pthread
-LIB_LDLIBS = $(filter-out $(XLSX_LIBS),$(PC_LIBS)) -lm -pthread
+# libxlsxwriter is not linked: the command loads it for --format xlsx (src/io/xlsx_dl.c),
+# which spares every other run its dynamic loading (docs/design.md, "Excel workbooks").
+LDLIBS = $(filter-out $(XLSX_LIBS),$(PC_LIBS)) -lm -pthread
+LIB_LDLIBS = $(LDLIBS)
 
 ifeq ($(SAN),1)
 override BUILD := $(BUILD)-san
@@ -221,7 +226,9 @@ SRC_CLI := \
 	src/cli/share_exec.c
 
 # The xlsx writers (libxlsxwriter): part of the command, not of libmplan (docs/design.md).
-SRC_XLSX := src/io/xlsx_out.c
+SRC_XLSX := src/io/xlsx_out.c src/io/xlsx_dl.c
+
+$(BUILD)/src/io/xlsx_dl.o: ALL_CFLAGS += -DMP_XLSX_SONAME='"$(or $(XLSX_SONAME),libxlsxwriter.so)"'
 
 # mplan-share: the pack-sharing commands, which `mplan` runs (src/cli/share.h); only it
 # links libarchive, libsodium and libcurl, so every other command starts as fast as before.

@@ -7,13 +7,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <xlsxwriter.h>
 
 #include "core/date.h"
 #include "core/model.h"
 #include "core/numfmt.h"
 #include "io/csv.h"
 #include "io/table.h"
+#include "io/xlsx_dl.h"
+
+/* Every libxlsxwriter call goes through the table mp_lxw_load fills (io/xlsx_dl.h). */
+#define workbook_new_opt (mp_lxw.workbook_new_opt)
+#define workbook_add_worksheet (mp_lxw.workbook_add_worksheet)
+#define workbook_add_format (mp_lxw.workbook_add_format)
+#define workbook_close (mp_lxw.workbook_close)
+#define lxw_strerror (mp_lxw.lxw_strerror)
+#define format_set_align (mp_lxw.format_set_align)
+#define format_set_bg_color (mp_lxw.format_set_bg_color)
+#define format_set_bold (mp_lxw.format_set_bold)
+#define format_set_bottom (mp_lxw.format_set_bottom)
+#define format_set_font_color (mp_lxw.format_set_font_color)
+#define format_set_font_size (mp_lxw.format_set_font_size)
+#define format_set_num_format (mp_lxw.format_set_num_format)
+#define format_set_text_wrap (mp_lxw.format_set_text_wrap)
+#define worksheet_freeze_panes (mp_lxw.worksheet_freeze_panes)
+#define worksheet_set_column (mp_lxw.worksheet_set_column)
+#define worksheet_write_blank (mp_lxw.worksheet_write_blank)
+#define worksheet_write_boolean (mp_lxw.worksheet_write_boolean)
+#define worksheet_write_datetime (mp_lxw.worksheet_write_datetime)
+#define worksheet_write_number (mp_lxw.worksheet_write_number)
+#define worksheet_write_string (mp_lxw.worksheet_write_string)
 
 /* ---- the workbook: built in a private directory, then copied to the output ---- */
 
@@ -51,6 +73,11 @@ static enum mp_status book_open(struct book *b, const char *currency, mp_error *
     if (!mkdtemp(b->dir))
         return mp_fail(err, MP_EIO, "%s: cannot make a directory for the workbook: %s", b->dir, strerror(errno));
     snprintf(b->path, sizeof b->path, "%s/book.xlsx", b->dir);
+    enum mp_status st = mp_lxw_load(err);
+    if (st != MP_OK) {
+        rmdir(b->dir);
+        return st;
+    }
     lxw_workbook_options opts = {.constant_memory = 0, .tmpdir = b->dir, .use_zip64 = 0};
     b->wb = workbook_new_opt(b->path, &opts);
     if (!b->wb) {
