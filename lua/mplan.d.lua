@@ -230,10 +230,12 @@ function Row:has(name) end
 ---A/B test metric (`mplan abtest analyze --pack`): one per-visitor row of the results file in, that
 ---visitor's value out (a finite number).
 ---@alias mplan.Metric fun(row: mplan.Row, params: mplan.Params): number
----One row of a history file (`mplan fit`): its columns, numbers as numbers, text as text.
+---One row of a history file (`mplan fit`): its columns, numbers as numbers, text as text, an
+---empty cell absent (gmv nil: the period's GMV is missing).
 ---@alias mplan.HistoryRow table<string, number|string>
 ---History cleaning (`mplan fit --pack`): the history's rows in, the rows to fit out (the same
----columns, numbers >= 0; period and channel may be text).
+---columns, numbers >= 0; period and channel may be text; gmv may be nil: kept for the
+---carry-over, not fitted).
 ---@alias mplan.FitTransform fun(history: mplan.HistoryRow[], params: mplan.Params): mplan.HistoryRow[]
 
 ---The `mplan` global.

@@ -345,6 +345,7 @@ struct work {
     double *lo, *hi;       /* [nq] bounds of q (a store-total fit's k also within k_bounds) */
     size_t *qch;           /* [nq] the channel of each q */
     double *y;             /* [T] the observations in use (bootstrap replaces them) */
+    unsigned char *use;    /* [T] 1: a period fitted (pb->use, and its y not missing) */
     size_t nrow_data, nexp_rows, nprior_rows, m;
     int *rows;             /* [T] data rows' periods */
     double *expw;          /* [nexp] row weight of each experiment (0: not used) */
@@ -793,7 +794,7 @@ static int set_rows(struct work *W, int Tfit)
     W->Tfit = Tfit;
     W->nrow_data = 0;
     for (int t = 0; t < Tfit; t++)
-        if (!pb->use || pb->use[t])
+        if (W->use[t])
             W->rows[W->nrow_data++] = t;
     W->m = W->nrow_data + W->nexp_rows + W->nprior_rows;
     for (size_t i = 0; i < W->m; i++)
@@ -973,17 +974,22 @@ void mp_fit_pool(mp_fit *const *fits, size_t n, mp_fit_metrics *in, mp_fit_metri
             f[t] += fits[i]->fitted[t];
             p[t] += fits[i]->hold_pred ? fits[i]->hold_pred[t] : NAN;
         }
-    for (size_t t = 0; t < T; t++)
-        rows[t] = (int)t;
-    metrics(y, f, rows, T, in);
-    if (h > 0 && fits[0]->hold_pred)
-        metrics(y, p, rows + (T - (size_t)h), (size_t)h, hold);
-    double num = 0, den = 0;
+    size_t nr = 0, nfit = 0; /* the periods with GMV (a missing one is NaN in y) */
     for (size_t t = 0; t < T; t++) {
-        double r = y[t] - f[t];
+        if (!isnan(y[t]))
+            rows[nr++] = (int)t;
+        if (t + 1 == T - (size_t)h)
+            nfit = nr;
+    }
+    metrics(y, f, rows, nr, in);
+    if (h > 0 && fits[0]->hold_pred)
+        metrics(y, p, rows + nfit, nr - nfit, hold);
+    double num = 0, den = 0;
+    for (size_t i = 0; i < nr; i++) {
+        double r = y[rows[i]] - f[rows[i]];
         den += r * r;
-        if (t)
-            num += (r - (y[t - 1] - f[t - 1])) * (r - (y[t - 1] - f[t - 1]));
+        if (i)
+            num += (r - (y[rows[i - 1]] - f[rows[i - 1]])) * (r - (y[rows[i - 1]] - f[rows[i - 1]]));
     }
     *dw = den > 0 ? num / den : NAN;
     free(y), free(f), free(p), free(rows);
@@ -1255,6 +1261,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     W.qch = calloc(3 * C + 1, sizeof *W.qch);
     W.y = calloc(Tz + 1, sizeof *W.y);
     W.rows = calloc(Tz + 1, sizeof *W.rows);
+    W.use = calloc(Tz + 1, sizeof *W.use);
     W.expw = calloc(W.nexp_rows + 1, sizeof *W.expw);
     W.A = calloc(mmax * W.ncol + 1, sizeof *W.A);
     W.b = calloc(mmax + 1, sizeof *W.b);
@@ -1271,7 +1278,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     size_t *cmap = calloc(W.ncol + 3 * C + 2, sizeof *cmap);
     mp_fit *F = calloc(1, sizeof *F);
     enum mp_status st = MP_OK;
-    if (!W.ch || !W.lo || !W.hi || !W.qch || !W.y || !W.rows || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
+    if (!W.ch || !W.lo || !W.hi || !W.qch || !W.y || !W.rows || !W.use || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
         !W.e || !W.coef || !W.nonneg || !best || !qtry || !yhat || !cov || !cmap || !F) {
         st = mp_fail(err, MP_ENOMEM, "out of memory");
         goto done;
@@ -1301,6 +1308,8 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         F->base_se[j] = NAN;
     memcpy(W.y, pb->y, Tz * sizeof *W.y);
     memcpy(F->y, pb->y, Tz * sizeof *F->y);
+    for (size_t t = 0; t < Tz; t++) /* a missing y (NaN): the period's spend still carries over, unfitted */
+        W.use[t] = (!pb->use || pb->use[t]) && !isnan(pb->y[t]);
     int Tfit = T - h;
 
     /* Channels: families, spend scale, what the history can identify. */
@@ -1324,7 +1333,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         double sum = 0, sq = 0;
         int n = 0, npos = 0;
         for (int t = 0; t < Tfit; t++)
-            if (!pb->use || pb->use[t]) {
+            if (W.use[t]) {
                 sum += in->spend[t];
                 sq += in->spend[t] * in->spend[t];
                 n++;
@@ -1359,7 +1368,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             double mx = 0, mz = 0, sxz = 0, sxx = 0, szz = 0;
             int n = 0;
             for (int t = 0; t < Tfit; t++)
-                if (!pb->use || pb->use[t]) {
+                if (W.use[t]) {
                     mx += x[t];
                     mz += z[t];
                     n++;
@@ -1369,7 +1378,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             mx /= n;
             mz /= n;
             for (int t = 0; t < Tfit; t++)
-                if (!pb->use || pb->use[t]) {
+                if (W.use[t]) {
                     sxz += (x[t] - mx) * (z[t] - mz);
                     sxx += (x[t] - mx) * (x[t] - mx);
                     szz += (z[t] - mz) * (z[t] - mz);
@@ -1391,15 +1400,23 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         size_t need = nparams(&W) + 2;
         size_t have = 0;
         for (int t = 0; t < Tfit; t++)
-            have += !pb->use || pb->use[t];
+            have += W.use[t];
         if (have < need) {
+            size_t nmiss = 0, all = 0; /* all: the periods fitted with the holdout's */
+            for (size_t t = 0; t < Tz; t++) {
+                nmiss += isnan(pb->y[t]) != 0;
+                all += W.use[t];
+            }
+            char miss[96] = "";
+            if (nmiss)
+                snprintf(miss, sizeof miss, " with GMV; %zu of its %d periods have none", nmiss, T);
             if (h)
                 st = mp_fail(err, MP_EINPUT, "too few periods: the model has %zu parameters, so at least %zu periods "
-                             "are needed to fit them, %zu with the holdout of %d (the history has %zu; a smaller "
-                             "--holdout needs fewer)", nparams(&W), need, need + (size_t)h, h, have + (size_t)h);
+                             "are needed to fit them, %zu with the holdout of %d (the history has %zu%s; a smaller "
+                             "--holdout needs fewer)", nparams(&W), need, need + (size_t)h, h, all, miss);
             else
                 st = mp_fail(err, MP_EINPUT, "too few periods: the model has %zu parameters, so at least %zu periods "
-                             "are needed (the history has %zu)", nparams(&W), need, have);
+                             "are needed (the history has %zu%s)", nparams(&W), need, have, miss);
             goto done;
         }
     }
@@ -1473,7 +1490,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             goto oom;
         size_t nh = 0;
         for (int t = Tfit; t < T; t++)
-            if (!pb->use || pb->use[t])
+            if (W.use[t])
                 hr[nh++] = t;
         metrics(W.y, yhat, hr, nh, &F->hold);
         free(hr);
@@ -1692,7 +1709,7 @@ oom:
     st = mp_fail(err, MP_ENOMEM, "out of memory");
 done:
     nnls_free(&W.S);
-    free(W.ch), free(W.lo), free(W.hi), free(W.qch), free(W.y), free(W.rows), free(W.expw), free(W.A), free(W.b);
+    free(W.ch), free(W.lo), free(W.hi), free(W.qch), free(W.y), free(W.rows), free(W.use), free(W.expw), free(W.A), free(W.b);
     free(W.X), free(W.dX), free(W.D), free(W.J), free(W.e), free(W.coef), free(W.nonneg);
     free(best), free(qtry), free(yhat), free(cov), free(cmap);
     mp_fit_free(F);

@@ -443,8 +443,9 @@ mp_plan *mp_fit_apply(const mp_plan *plan, const struct mp_history *h, mp_fit *c
         ch->ndraws = nd;
         const double *n = h->counts ? h->counts + c * 4 : NULL;
         double gmv = 0;
-        for (int t = 0; h->gmv && t < h->T; t++)
-            gmv += h->gmv[c * (size_t)h->T + (size_t)t];
+        for (int t = 0; h->gmv && t < h->T; t++) /* a missing GMV (NaN) left out, its counts too (io/history.c) */
+            if (!isnan(h->gmv[c * (size_t)h->T + (size_t)t]))
+                gmv += h->gmv[c * (size_t)h->T + (size_t)t];
         if (per_channel && h->has_funnel && n && n[0] > 0 && n[1] > 0 && n[2] > 0 && gmv > 0) {
             ch->has_funnel = 1;
             ch->funnel.aov = round(gmv / n[2] * 100) / 100;

@@ -66,6 +66,16 @@ static enum mp_status cell_number(struct reader *R, const struct mp_csv_record *
     return MP_OK;
 }
 
+/* A GMV cell: a number >= 0, or empty (the period's GMV is missing: NaN, docs/fit.md "History"). */
+static enum mp_status cell_gmv(struct reader *R, const struct mp_csv_record *rec, size_t col, double *out)
+{
+    if (rec->fields[col].len == 0) {
+        *out = NAN;
+        return MP_OK;
+    }
+    return cell_number(R, rec, col, "gmv", out);
+}
+
 static enum mp_status cell_period(struct reader *R, const struct mp_csv_record *rec, size_t col, int64_t *key)
 {
     const struct mp_csv_field *f = &rec->fields[col];
@@ -248,7 +258,8 @@ static enum mp_status read_long(struct reader *R, struct mp_history *h)
         if (add_channel(h, f->ptr, f->len, rec.line, &r->ch) != MP_OK)
             return mp_fail(R->err, MP_ENOMEM, "out of memory");
         for (int c = L_SPEND; c < L_NCOLS; c++)
-            if (col[c] >= 0 && (st = cell_number(R, &rec, (size_t)col[c], long_names[c], &r->v[c - L_SPEND])) != MP_OK)
+            if (col[c] >= 0 && (st = c == L_GMV ? cell_gmv(R, &rec, (size_t)col[c], &r->v[c - L_SPEND])
+                                                : cell_number(R, &rec, (size_t)col[c], long_names[c], &r->v[c - L_SPEND])) != MP_OK)
                 return st;
         if (funnel && (r->v[3] > r->v[2] || r->v[4] > r->v[3]))
             return bad(R, rec.line, 0, "the funnel must narrow (impressions >= clicks >= orders), got %g, %g, %g",
@@ -289,7 +300,7 @@ static enum mp_status read_long(struct reader *R, struct mp_history *h)
         h->spend[cell] = r->v[0];
         if (h->gmv)
             h->gmv[cell] = r->v[1];
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 4 && !isnan(r->v[1]); k++) /* a period without GMV: not in the funnel's counts */
             h->counts[r->ch * 4 + (size_t)k] += r->v[2 + k];
     }
     free(idx), free(first);
@@ -343,7 +354,7 @@ static enum mp_status read_wide(struct reader *R, struct mp_history *h, int chan
             break;
         for (size_t i = 0; i < nc && st == MP_OK; i++)
             if ((long)i != pcol)
-                st = cell_number(R, &rec, i, (long)i == gcol ? "gmv" : mp_csv_colname(R->csv, i), &v[i]);
+                st = (long)i == gcol ? cell_gmv(R, &rec, i, &v[i]) : cell_number(R, &rec, i, mp_csv_colname(R->csv, i), &v[i]);
     }
     if (st == MP_OK && !R->nrows)
         st = mp_fail(R->err, MP_EINPUT, "%s: no rows of history", mp_csv_name(R->csv));

@@ -124,7 +124,7 @@ static int is_label(const char *col)
 }
 
 /* Row i (1-based) of the answer, the table on top: the history's columns, each a number >= 0
- * (period and channel may be text). */
+ * (period and channel may be text); gmv may be nil (the period's GMV missing: not fitted). */
 static enum mp_status check_row(const struct answer *a, lua_Integer i)
 {
     lua_State *L = a->L;
@@ -159,11 +159,12 @@ static enum mp_status check_row(const struct answer *a, lua_Integer i)
         lua_pop(L, 1);
     }
     for (size_t c = 0; seen < r->ncols && c < r->ncols; c++) {
-        int missing = rawfield(L, mp_csv_colname(r->csv, c)) == LUA_TNIL;
+        const char *col = mp_csv_colname(r->csv, c);
+        int missing = rawfield(L, col) == LUA_TNIL && strcmp(col, "gmv") != 0;
         lua_pop(L, 1);
         if (missing)
-            return refuse(a, "row %lld without '%s' (every row has each of the history's columns)", (long long)i,
-                          mp_csv_colname(r->csv, c));
+            return refuse(a, "row %lld without '%s' (every row has each of the history's columns; only gmv may be "
+                          "missing)", (long long)i, col);
     }
     return MP_OK;
 }
@@ -183,9 +184,11 @@ static void put_field(FILE *out, const char *s, size_t n)
     fputc('"', out);
 }
 
-/* The answer (on top) as CSV: numbers exactly (integers as integers, else 17 digits). */
-static void write_rows(const struct answer *a, lua_Integer n, FILE *out)
+/* The answer (on top) as CSV: numbers exactly (integers as integers, else 17 digits), a
+ * missing gmv empty. Returns the number of rows without gmv. */
+static size_t write_rows(const struct answer *a, lua_Integer n, FILE *out)
 {
+    size_t nogmv = 0;
     lua_State *L = a->L;
     const struct hist_rows *r = a->r;
     for (size_t c = 0; c < r->ncols; c++) {
@@ -205,19 +208,22 @@ static void write_rows(const struct answer *a, lua_Integer n, FILE *out)
                 fprintf(out, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, -1));
             else if (lua_type(L, -1) == LUA_TNUMBER)
                 fprintf(out, "%.17g", (double)lua_tonumber(L, -1));
-            else {
+            else if (lua_type(L, -1) == LUA_TSTRING) {
                 size_t len;
                 const char *s = lua_tolstring(L, -1, &len);
                 put_field(out, s, len);
+            } else {
+                nogmv++; /* nil: a missing gmv (check_row), an empty cell */
             }
             lua_pop(L, 1);
         }
         fputc('\n', out);
         lua_pop(L, 1);
     }
+    return nogmv;
 }
 
-static enum mp_status take_answer(const struct answer *a, FILE *out, size_t *rows_out)
+static enum mp_status take_answer(const struct answer *a, FILE *out, struct mp_fit_transform_info *info)
 {
     lua_State *L = a->L;
     char buf[80];
@@ -233,8 +239,8 @@ static enum mp_status take_answer(const struct answer *a, FILE *out, size_t *row
         if (st != MP_OK)
             return st;
     }
-    write_rows(a, n, out);
-    *rows_out = (size_t)n;
+    info->rows_nogmv = write_rows(a, n, out);
+    info->rows_out = (size_t)n;
     if (fflush(out) != 0 || ferror(out))
         return mp_fail(a->err, MP_EIO, "writing the transformed history: %s", strerror(errno));
     return MP_OK;
@@ -283,7 +289,7 @@ enum mp_status mp_fit_transform_run(const struct mp_fit_transform_opts *o, const
     if (st == MP_OK) {
         struct answer a = {mp_host_state(h), &rows, pack, strchr(info->qualified, '.') + 1, err};
         info->rows_in = rows.nrows;
-        st = take_answer(&a, out, &info->rows_out);
+        st = take_answer(&a, out, info);
         lua_pop(a.L, 1);
     }
     mp_host_free(h);

@@ -20,16 +20,17 @@ struct mp_fit_transform_opts {
     int verbose;
 };
 
-/* What ran, for messages: "PACK.HOOK", and the rows before and after. */
+/* What ran, for messages: "PACK.HOOK", the rows before and after, and how many of those
+ * after have no gmv (the period's GMV missing: kept for the carry-over, not fitted). */
 struct mp_fit_transform_info {
     char qualified[256];
-    size_t rows_in, rows_out;
+    size_t rows_in, rows_out, rows_nogmv;
 };
 
 /* Read the history file `path` (any columns; numbers as numbers, text as text), run the
  * hook on its rows and write the rows it returns to `out` as CSV, same header. MP_ESCRIPT
  * naming pack and hook for an error, a limit or a result that is not rows of the history's
- * columns with numbers >= 0 (every column but period and channel); MP_EINPUT for a bad
+ * columns with numbers >= 0 (every column but period and channel; gmv may be nil); MP_EINPUT for a bad
  * file or a pack without such a hook. */
 enum mp_status mp_fit_transform_run(const struct mp_fit_transform_opts *o, const char *path, FILE *out,
                                     struct mp_fit_transform_info *info, mp_error *err);

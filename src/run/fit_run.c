@@ -62,8 +62,11 @@ static enum mp_status load_transformed(const struct mp_fit_job_opts *o, struct m
         }
     }
     fclose(tmp);
-    if (st == MP_OK && warn(job, "%s: %s kept %zu of its %zu rows", o->history, info.qualified, info.rows_out,
-                            info.rows_in) != 0)
+    char nogmv[96] = "";
+    if (info.rows_nogmv)
+        snprintf(nogmv, sizeof nogmv, ", %zu of them without GMV (kept for the carry-over, not fitted)", info.rows_nogmv);
+    if (st == MP_OK && warn(job, "%s: %s kept %zu of its %zu rows%s", o->history, info.qualified, info.rows_out,
+                            info.rows_in, nogmv) != 0)
         st = mp_fail(err, MP_ENOMEM, "out of memory");
     return st;
 }

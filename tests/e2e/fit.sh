@@ -382,7 +382,10 @@ bad() { # NAME CONTENT MESSAGE
 head -12 "$TMP/wide.csv" >"$TMP/short.csv"
 bad "non-numeric cell" "$(printf 'period,gmv,feed,search,edm\n1,100,abc,1,1\n')" "bad.csv:2:3: feed must be a number, got 'abc'"
 bad "negative spend" "$(printf 'period,gmv,feed,search,edm\n1,100,1,-5,1\n')" "bad.csv:2:4: search must be >= 0"
-bad "empty cell" "$(printf 'period,gmv,feed,search,edm\n1,,1,1,1\n')" "bad.csv:2:2: gmv is empty"
+bad "empty spend cell" "$(printf 'period,gmv,feed,search,edm\n1,100,,1,1\n')" "bad.csv:2:3: feed is empty"
+# an empty gmv is a missing one (the period not fitted): a history of only those has nothing to fit
+bad "every GMV missing" "$(printf 'period,gmv,feed,search,edm\n1,,1,1,1\n2,,2,1,1\n3,,1,2,1\n')" \
+    "(the history has 0 with GMV; 3 of its 3 periods have none)"
 bad "missing period" "$(printf 'period,gmv,feed,search,edm\n1,1,1,1,1\n2,1,1,1,1\n4,1,1,1,1\n')" "period 3 is missing"
 bad "missing week" "$(printf 'period,gmv,feed,search,edm\n2024-01-01,1,1,1,1\n2024-01-08,1,1,1,1\n2024-01-22,1,1,1,1\n')" "period 2024-01-15 is missing"
 bad "duplicate period" "$(printf 'period,gmv,feed,search,edm\n1,1,1,1,1\n2,1,1,1,1\n1,2,2,2,2\n')" "bad.csv:4: duplicate row for this period (first at line 2)"

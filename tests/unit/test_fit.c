@@ -412,6 +412,111 @@ static void too_few_periods(void **state)
                                     "with the holdout of 2 (the history has 14"));
 }
 
+/* A period whose GMV is missing (NaN) is not fitted but its spend still carries over: the
+ * history is generated with every period, then three GMVs are blanked (two after heavy spend,
+ * one in the holdout). Dropping those periods instead would restart the adstock there and
+ * miss theta; fitting them would make the fit NaN. */
+static void missing_gmv_carries_over(void **state)
+{
+    (void)state;
+    enum { T = 90, C = 2, H = 9 };
+    const struct truth tr[C] = {{MP_FIT_HILL, 40000, 6000, 1.3, 0.3}, {MP_FIT_LINEAR, 2.5, NAN, NAN, 0.7}};
+    double spend[C * T], y[T], truth_y[T], base[2 * T];
+    rng_state = 777;
+    for (size_t c = 0; c < C; c++)
+        for (int t = 0; t < T; t++)
+            spend[c * T + (size_t)t] = (double)(c + 1) * 3000.0 * (0.2 + 1.8 * urand());
+    spend[1 * T + 30] = spend[1 * T + 31] = 40000; /* the carry-over of the blanked weeks matters */
+    generate(T, C, tr, spend, 80000, 15000, y);
+    memcpy(truth_y, y, sizeof y);
+    y[30] = y[31] = y[T - 3] = NAN;
+    for (int t = 0; t < T; t++) {
+        base[t] = 1;
+        base[T + t] = t / (double)T;
+    }
+    mp_fit_channel_in ch[C];
+    memset(ch, 0, sizeof ch);
+    static const char *const ids[C] = {"a", "b"};
+    for (size_t c = 0; c < C; c++) {
+        ch[c].id = ids[c];
+        ch[c].spend = spend + c * T;
+        ch[c].family = tr[c].fam;
+    }
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = C, .channels = ch, .nbase = 2, .base = base, .holdout = H,
+                         .starts = 8, .bootstrap = 20, .seed = 5};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    near_rel(f->base_coef[0], 80000, 1e-6, "level");
+    near_rel(f->base_coef[1], 15000, 1e-6, "trend");
+    for (size_t c = 0; c < C; c++) {
+        near_rel(f->ch[c].p[MP_FIT_BETA], tr[c].beta, 1e-6, "beta");
+        near_rel(f->ch[c].p[MP_FIT_THETA], tr[c].theta, 1e-6, "theta");
+    }
+    near_rel(f->ch[0].p[MP_FIT_K], 6000, 1e-6, "k");
+    near_rel(f->ch[0].p[MP_FIT_S], 1.3, 1e-6, "s");
+    /* the blanked periods are predicted all the same (the model's value there) */
+    near_rel(f->fitted[30], truth_y[30], 1e-6, "prediction at a blanked period");
+    near_rel(f->fitted[T - 3], truth_y[T - 3], 1e-6, "prediction at a blanked holdout period");
+    assert_int_equal(f->in.periods, T - 3);
+    assert_int_equal(f->periods, T - 3);
+    assert_int_equal(f->hold.periods, H - 1);
+    assert_true(f->in.r2 > 1 - 1e-10 && f->hold.mape < 1e-6 && isfinite(f->dw));
+    assert_int_equal(f->ndraws, 20);
+    for (int d = 0; d < 20; d++)
+        assert_true(isfinite(f->draws[(size_t)d * C * MP_FIT_NPARAM + MP_FIT_BETA]));
+    mp_fit_free(f);
+
+    /* With noise: the metrics are those of the periods with GMV, worked out here again. */
+    for (int t = 0; t < T; t++)
+        if (!isnan(y[t]))
+            y[t] *= 1 + 0.05 * (urand() - 0.5);
+    pb.bootstrap = 0;
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    double mean = 0, ss = 0, tot = 0, ape = 0, lo = INFINITY, hi = -INFINITY, num = 0, prev = NAN;
+    int n = 0;
+    for (int t = 0; t < T; t++)
+        if (!isnan(y[t]))
+            mean += y[t], n++;
+    mean /= n;
+    for (int t = 0; t < T; t++) {
+        if (isnan(y[t]))
+            continue;
+        double r = y[t] - f->fitted[t];
+        ss += r * r;
+        tot += (y[t] - mean) * (y[t] - mean);
+        ape += fabs(r / y[t]);
+        lo = fmin(lo, y[t]);
+        hi = fmax(hi, y[t]);
+        if (!isnan(prev))
+            num += (r - prev) * (r - prev);
+        prev = r;
+    }
+    assert_int_equal(n, T - 3);
+    near_rel(f->in.r2, 1 - ss / tot, 1e-12, "r2 over the periods with GMV");
+    near_rel(f->in.nrmse, sqrt(ss / n) / (hi - lo), 1e-12, "nrmse");
+    near_rel(f->in.mape, ape / n, 1e-12, "mape");
+    near_rel(f->dw, num / ss, 1e-12, "Durbin-Watson over consecutive periods with GMV");
+    mp_fit_metrics in, hold;
+    double dw;
+    mp_fit_pool(&f, 1, &in, &hold, &dw);
+    near_rel(in.r2, f->in.r2, 1e-12, "pooled r2");
+    assert_int_equal(in.periods, T - 3);
+    assert_int_equal(hold.periods, H - 1);
+    near_rel(hold.mape, f->hold.mape, 1e-12, "pooled holdout mape");
+    near_rel(dw, f->dw, 1e-12, "pooled Durbin-Watson");
+    mp_fit_free(f);
+
+    /* Every GMV missing: nothing to fit, said with the count. */
+    for (int t = 0; t < T; t++)
+        y[t] = NAN;
+    pb.holdout = 0;
+    f = NULL;
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_EINPUT);
+    assert_null(f);
+    assert_non_null(strstr(err.msg, "(the history has 0 with GMV; 90 of its 90 periods have none)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +527,7 @@ int main(void)
         cmocka_unit_test(warnings),
         cmocka_unit_test(bounds_warned),
         cmocka_unit_test(too_few_periods),
+        cmocka_unit_test(missing_gmv_carries_over),
         cmocka_unit_test(store_total_k_within_adstock),
         cmocka_unit_test(store_total_concave_unless_demanded),
         cmocka_unit_test(bootstrap_draws_the_ridge),

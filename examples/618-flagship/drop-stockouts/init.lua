@@ -1,8 +1,10 @@
 -- A fit_transform for `mplan fit HISTORY.csv --pack drop-stockouts`: a week the shelves were
 -- empty sold little whatever was spent, and would teach the fit that spend does nothing.
--- Such a period (GMV below min_share of the median period's, all channels together) is
--- dropped, and the periods after it move up, so the history stays 1, 2, ... without a gap.
--- Works on both history shapes (period,gmv,<channel>... and period,channel,spend,gmv,...).
+-- Such a period (GMV below min_share of the median period's, all channels together) keeps
+-- its row(s) but loses its GMV: a period without GMV still carries its spend over into the
+-- next (adstock) but is not fitted (docs/fit.md "Cleaning the history with a pack").
+-- Works on both history shapes (period,gmv,<channel>... and period,channel,spend,gmv,...),
+-- with periods numbered or dated; a period already without GMV is left as it is.
 local M = {}
 
 local function median(xs)
@@ -15,39 +17,33 @@ local function median(xs)
 end
 
 function M.drop_stockouts(history, params)
-  local gmv, order = {}, {}
+  -- gmv[p]: the period's GMV, all channels together (nil: none given); order: periods as met
+  local gmv, order, met = {}, {}, {}
   for _, row in ipairs(history) do
-    if math.type(row.period) ~= "integer" then
-      error("drop-stockouts renumbers periods: give them as numbers (1, 2, ...), not dates")
+    local p = row.period
+    if not met[p] then
+      met[p] = true
+      order[#order + 1] = p
     end
-    if row.gmv == nil then error("drop-stockouts needs a gmv column") end
-    if gmv[row.period] == nil then
-      gmv[row.period] = 0
-      order[#order + 1] = row.period
-    end
-    gmv[row.period] = gmv[row.period] + row.gmv
+    if row.gmv ~= nil then gmv[p] = (gmv[p] or 0) + row.gmv end
   end
   local totals = {}
-  for i, p in ipairs(order) do totals[i] = gmv[p] end
-  local floor = params.min_share * median(totals)
-  table.sort(order)
-  local renumber, n = {}, 0
   for _, p in ipairs(order) do
-    if gmv[p] >= floor then
-      n = n + 1
-      renumber[p] = n
-    else
-      mplan.log("period %d: GMV %.0f is below %.0f: a stock-out, dropped", p, gmv[p], floor)
+    if gmv[p] ~= nil then totals[#totals + 1] = gmv[p] end
+  end
+  if #totals == 0 then error("drop-stockouts needs a gmv column") end
+  local floor = params.min_share * median(totals)
+  local out = {}
+  for _, p in ipairs(order) do
+    if gmv[p] ~= nil and gmv[p] < floor then
+      out[p] = true
+      mplan.log("period %s: GMV %.0f is below %.0f: a stock-out, its GMV left out of the fit", tostring(p), gmv[p], floor)
     end
   end
-  local kept = {}
   for _, row in ipairs(history) do
-    if renumber[row.period] then
-      row.period = renumber[row.period]
-      kept[#kept + 1] = row
-    end
+    if out[row.period] then row.gmv = nil end
   end
-  return kept
+  return history
 end
 
 return M
