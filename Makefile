@@ -56,10 +56,10 @@ $(error pkg-config finds no $(strip $(PC_MISSING)): run `make deps` first (it in
 endif
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(PCLIBS))
 PC_LIBS_CLI := $(shell $(PKG_CONFIG) --libs $(PCLIBS_CLI))
-# The name the loader finds libxlsxwriter by (its soname: libxlsxwriter.so.4 on Debian 12).
-XLSX_SONAME := $(shell objdump -p $(shell $(PKG_CONFIG) --variable=libdir xlsxwriter)/libxlsxwriter.so 2>/dev/null | \
-                 sed -n 's/^ *SONAME *//p')
 endif
+# The name the loader finds libxlsxwriter by (its soname: libxlsxwriter.so.4 on Debian 12),
+# read from the library the linker would take; evaluated only when xlsx_dl.c is compiled.
+XLSX_SONAME = $(shell objdump -p $$($(CC) -print-file-name=libxlsxwriter.so) 2>/dev/null | sed -n 's/^ *SONAME *//p')
 
 # One warning list for everything; CI turns warnings into errors.
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
