@@ -244,7 +244,8 @@ enum mp_status mp_actuals_load(const char *path, const mp_plan *plan, mp_actuals
 {
     *out = NULL;
     struct reader R = {.plan = plan, .err = err};
-    enum mp_status st = mp_csv_open(path, NULL, &R.csv, err);
+    struct mp_csv_opts o = {.export_names = 1};
+    enum mp_status st = mp_csv_open(path, &o, &R.csv, err);
     if (st != MP_OK)
         return st;
     R.act = mp_actuals_new(plan);

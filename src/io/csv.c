@@ -737,6 +737,26 @@ void mp_csv_close(mp_csv *csv)
     csv_free(csv);
 }
 
+const char *mp_csv_export_name(const char *header)
+{
+    static const char *const names[][2] = {
+        {"日期", "period"},         {"时间", "period"},          {"统计日期", "period"},
+        {"周期", "period"},         {"渠道", "channel"},         {"推广渠道", "channel"},
+        {"投放渠道", "channel"},    {"花费", "spend"},           {"消耗", "spend"},
+        {"总花费", "spend"},        {"推广花费", "spend"},       {"投放花费", "spend"},
+        {"成交金额", "gmv"},        {"总成交金额", "gmv"},       {"支付金额", "gmv"},
+        {"销售额", "gmv"},          {"GMV", "gmv"},              {"展现量", "impressions"},
+        {"曝光量", "impressions"},  {"点击量", "clicks"},        {"点击数", "clicks"},
+        {"成交笔数", "orders"},     {"总成交笔数", "orders"},    {"订单数", "orders"},
+        {"支付笔数", "orders"},     {"新客数", "new_customers"}, {"新买家数", "new_customers"},
+        {"收藏数", "favourites"},   {"收藏量", "favourites"},    {"加购数", "carts"},
+        {"加购量", "carts"}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(header, names[i][0]) == 0)
+            return names[i][1];
+    return NULL;
+}
+
 static enum mp_status set_columns(mp_csv *csv, const struct mp_csv_field *f, size_t n, mp_error *err)
 {
     csv->cols = calloc(n ? n : 1, sizeof *csv->cols);
@@ -746,6 +766,12 @@ static enum mp_status set_columns(mp_csv *csv, const struct mp_csv_field *f, siz
         csv->cols[i] = strndup(f[i].ptr, f[i].len);
         if (!csv->cols[i])
             return mp_fail(err, MP_ENOMEM, "%s: out of memory", csv->name);
+        const char *ours = csv->opts.export_names ? mp_csv_export_name(csv->cols[i]) : NULL;
+        if (ours) {
+            free(csv->cols[i]);
+            if (!(csv->cols[i] = strdup(ours)))
+                return mp_fail(err, MP_ENOMEM, "%s: out of memory", csv->name);
+        }
         csv->ncols = i + 1;
         for (size_t j = 0; j < i; j++)
             if (strcmp(csv->cols[j], csv->cols[i]) == 0)

@@ -32,7 +32,14 @@ struct mp_csv_opts {
     /* With `from_fd`: read the open descriptor `fd` (a copy of it: the caller still closes
      * it; a regular file is read from its start) and name it `path` in messages. */
     int from_fd, fd;
+    /* Header names as Chinese ad platforms and shop back-ends export them (日期, 渠道, 花费,
+     * 成交金额, ...) read as mplan's (period, channel, spend, gmv, ...): mp_csv_export_name. */
+    int export_names;
 };
+
+/* mplan's column name for a header as platforms export it ("花费" -> "spend", "GMV" ->
+ * "gmv"), or NULL when it is not one of them. */
+const char *mp_csv_export_name(const char *header);
 
 /* One record: nfields fields, each `len` bytes at `ptr` (not NUL-terminated; an empty field
  * has len 0). `line` is the record's first line in the file, 1 for the header. */

@@ -419,12 +419,13 @@ static enum mp_status history_load(const char *path, const struct mp_csv_opts *o
 
 enum mp_status mp_history_load(const char *path, struct mp_history *h, mp_error *err)
 {
-    return history_load(path, NULL, h, err);
+    struct mp_csv_opts o = {.export_names = 1};
+    return history_load(path, &o, h, err);
 }
 
 enum mp_status mp_history_load_fd(int fd, const char *name, struct mp_history *h, mp_error *err)
 {
-    struct mp_csv_opts o = {.from_fd = 1, .fd = fd};
+    struct mp_csv_opts o = {.from_fd = 1, .fd = fd, .export_names = 1};
     return history_load(name, &o, h, err);
 }
 
@@ -433,7 +434,8 @@ enum mp_status mp_history_total_load(const char *path, struct mp_history *h, mp_
     struct mp_history tot;
     memset(&tot, 0, sizeof tot);
     struct reader R = {.err = err, .dated = -1};
-    enum mp_status st = mp_csv_open(path, NULL, &R.csv, err);
+    struct mp_csv_opts o = {.export_names = 1};
+    enum mp_status st = mp_csv_open(path, &o, &R.csv, err);
     if (st != MP_OK)
         return st;
     st = read_wide(&R, &tot, 0);

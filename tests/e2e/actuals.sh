@@ -36,6 +36,13 @@ assert a["spend"]["actual"] == 1500 and a["orders"]["actual"] == 26 and a["new_c
 assert d["variance"]["by_channel"]["b"]["gmv"]["actual"] == 650
 PYEOF
 
+# The same file with the headers a Chinese ad platform exports: the same review.
+sed '1s/.*/日期,渠道,花费,展现量,点击量,成交笔数,成交金额,新客数/' "$TMP/day.csv" >"$TMP/day-zh.csv"
+"$MPLAN" review "$plan" "$TMP/day.csv" --format json -o "$TMP/day.json"
+expect_exit "Chinese export headers: review exits 0" 0 "$MPLAN" review "$plan" "$TMP/day-zh.csv" --format json
+sed 's/day-zh\.csv/day.csv/g' "$TMP/out" | cmp -s - "$TMP/day.json" && ok "日期,渠道,花费,... read as period,channel,spend,..." ||
+    fail "Chinese headers" "$(diff "$TMP/out" "$TMP/day.json" | head -5)"
+
 # Empty funnel cells: missing, not zero and not an error; spend and gmv stay required.
 cat >"$TMP/gap.csv" <<'CSV'
 period,channel,spend,impressions,clicks,orders,gmv,new_customers

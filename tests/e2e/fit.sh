@@ -131,12 +131,14 @@ PYEOF
 expect_exit "table output" 0 "$MPLAN" fit "$TMP/wide.csv" --plan "$plan" --format table --prior-weight 0
 grep -q "260,000" "$TMP/out" && ok "table has thousands separators" || fail "table" "$(head -20 "$TMP/out")"
 
-# a spreadsheet's export of the same history (BOM, CRLF, dates as 2024/1/8, amounts as
-# "¥1,234.50") is read as the clean file: the same fit to the last digit
+# a spreadsheet's export of the same history (BOM, CRLF, the back-end's Chinese headers 日期
+# and 成交金额, dates as 2024/1/8, amounts as "¥1,234.50") is read as the clean file: the same
+# fit to the last digit
 $PY - "$TMP" <<'PYEOF'
 import sys
 rows = open(sys.argv[1] + "/wide.csv").read().split("\n")
-out = [rows[0]]
+assert rows[0].startswith("period,gmv,")
+out = ["日期,成交金额," + rows[0][len("period,gmv,"):]]
 for r in rows[1:]:
     if r:
         f = r.split(",")
