@@ -15,27 +15,6 @@
 #include "io/table.h"
 #include "io/xlsx_dl.h"
 
-/* Every libxlsxwriter call goes through the table mp_lxw_load fills (io/xlsx_dl.h). */
-#define workbook_new_opt (mp_lxw.workbook_new_opt)
-#define workbook_add_worksheet (mp_lxw.workbook_add_worksheet)
-#define workbook_add_format (mp_lxw.workbook_add_format)
-#define workbook_close (mp_lxw.workbook_close)
-#define lxw_strerror (mp_lxw.lxw_strerror)
-#define format_set_align (mp_lxw.format_set_align)
-#define format_set_bg_color (mp_lxw.format_set_bg_color)
-#define format_set_bold (mp_lxw.format_set_bold)
-#define format_set_bottom (mp_lxw.format_set_bottom)
-#define format_set_font_color (mp_lxw.format_set_font_color)
-#define format_set_font_size (mp_lxw.format_set_font_size)
-#define format_set_num_format (mp_lxw.format_set_num_format)
-#define format_set_text_wrap (mp_lxw.format_set_text_wrap)
-#define worksheet_freeze_panes (mp_lxw.worksheet_freeze_panes)
-#define worksheet_set_column (mp_lxw.worksheet_set_column)
-#define worksheet_write_blank (mp_lxw.worksheet_write_blank)
-#define worksheet_write_boolean (mp_lxw.worksheet_write_boolean)
-#define worksheet_write_datetime (mp_lxw.worksheet_write_datetime)
-#define worksheet_write_number (mp_lxw.worksheet_write_number)
-#define worksheet_write_string (mp_lxw.worksheet_write_string)
 
 /* ---- the workbook: built in a private directory, then copied to the output ---- */
 
@@ -79,50 +58,50 @@ static enum mp_status book_open(struct book *b, const char *currency, mp_error *
         return st;
     }
     lxw_workbook_options opts = {.constant_memory = 0, .tmpdir = b->dir, .use_zip64 = 0};
-    b->wb = workbook_new_opt(b->path, &opts);
+    b->wb = mp_lxw.workbook_new_opt(b->path, &opts);
     if (!b->wb) {
         rmdir(b->dir);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
     lxw_workbook *wb = b->wb;
-    b->head = workbook_add_format(wb);
-    format_set_bold(b->head);
-    format_set_bg_color(b->head, 0xD9E1F2);
-    format_set_bottom(b->head, LXW_BORDER_THIN);
-    format_set_text_wrap(b->head);
-    format_set_align(b->head, LXW_ALIGN_VERTICAL_TOP);
-    b->title = workbook_add_format(wb);
-    format_set_bold(b->title);
-    format_set_font_size(b->title, 14);
-    b->bold = workbook_add_format(wb);
-    format_set_bold(b->bold);
+    b->head = mp_lxw.workbook_add_format(wb);
+    mp_lxw.format_set_bold(b->head);
+    mp_lxw.format_set_bg_color(b->head, 0xD9E1F2);
+    mp_lxw.format_set_bottom(b->head, LXW_BORDER_THIN);
+    mp_lxw.format_set_text_wrap(b->head);
+    mp_lxw.format_set_align(b->head, LXW_ALIGN_VERTICAL_TOP);
+    b->title = mp_lxw.workbook_add_format(wb);
+    mp_lxw.format_set_bold(b->title);
+    mp_lxw.format_set_font_size(b->title, 14);
+    b->bold = mp_lxw.workbook_add_format(wb);
+    mp_lxw.format_set_bold(b->bold);
     /* Excel's own "Good" and "Bad" cell styles */
-    b->good = workbook_add_format(wb);
-    format_set_num_format(b->good, "0.0%");
-    format_set_bg_color(b->good, 0xC6EFCE);
-    format_set_font_color(b->good, 0x006100);
-    b->bad = workbook_add_format(wb);
-    format_set_num_format(b->bad, "0.0%");
-    format_set_bg_color(b->bad, 0xFFC7CE);
-    format_set_font_color(b->bad, 0x9C0006);
-    b->good_mark = workbook_add_format(wb);
-    format_set_bg_color(b->good_mark, 0xC6EFCE);
-    format_set_font_color(b->good_mark, 0x006100);
-    b->bad_mark = workbook_add_format(wb);
-    format_set_bg_color(b->bad_mark, 0xFFC7CE);
-    format_set_font_color(b->bad_mark, 0x9C0006);
+    b->good = mp_lxw.workbook_add_format(wb);
+    mp_lxw.format_set_num_format(b->good, "0.0%");
+    mp_lxw.format_set_bg_color(b->good, 0xC6EFCE);
+    mp_lxw.format_set_font_color(b->good, 0x006100);
+    b->bad = mp_lxw.workbook_add_format(wb);
+    mp_lxw.format_set_num_format(b->bad, "0.0%");
+    mp_lxw.format_set_bg_color(b->bad, 0xFFC7CE);
+    mp_lxw.format_set_font_color(b->bad, 0x9C0006);
+    b->good_mark = mp_lxw.workbook_add_format(wb);
+    mp_lxw.format_set_bg_color(b->good_mark, 0xC6EFCE);
+    mp_lxw.format_set_font_color(b->good_mark, 0x006100);
+    b->bad_mark = mp_lxw.workbook_add_format(wb);
+    mp_lxw.format_set_bg_color(b->bad_mark, 0xFFC7CE);
+    mp_lxw.format_set_font_color(b->bad_mark, 0x9C0006);
     static const char *const num[K_KINDS] = {
         [K_NUM] = "#,##0.00", [K_RATIO] = "0.00",  [K_PCT] = "0.00%",
         [K_COUNT] = "#,##0",  [K_COUNT2] = "#,##0.00", [K_DATE] = "yyyy-mm-dd",
     };
     char money[64];
     for (int k = K_NUM; k < K_KINDS; k++) {
-        b->fmt[k] = workbook_add_format(wb);
+        b->fmt[k] = mp_lxw.workbook_add_format(wb);
         if (k == K_MONEY || k == K_MONEY2) {
             money_format(money, sizeof money, currency, k == K_MONEY2);
-            format_set_num_format(b->fmt[k], money);
+            mp_lxw.format_set_num_format(b->fmt[k], money);
         } else {
-            format_set_num_format(b->fmt[k], num[k]);
+            mp_lxw.format_set_num_format(b->fmt[k], num[k]);
         }
     }
     return MP_OK;
@@ -143,11 +122,12 @@ static void book_clean(struct book *b)
 /* Close the workbook (libxlsxwriter writes it now) and copy it to fp. */
 static enum mp_status book_finish(struct book *b, FILE *fp, enum mp_status st, mp_error *err)
 {
-    lxw_error le = workbook_close(b->wb);
+    lxw_error le = mp_lxw.workbook_close(b->wb);
     b->wb = NULL;
     if (st == MP_OK && le != LXW_NO_ERROR)
-        st = le == LXW_ERROR_MEMORY_MALLOC_FAILED ? mp_fail(err, MP_ENOMEM, "out of memory")
-                                                  : mp_fail(err, MP_EIO, "writing the workbook: %s", lxw_strerror(le));
+        st = le == LXW_ERROR_MEMORY_MALLOC_FAILED
+                 ? mp_fail(err, MP_ENOMEM, "out of memory")
+                 : mp_fail(err, MP_EIO, "writing the workbook: %s", mp_lxw.lxw_strerror(le));
     FILE *in = st == MP_OK ? fopen(b->path, "rb") : NULL;
     if (st == MP_OK && !in)
         st = mp_fail(err, MP_EIO, "%s: cannot read the workbook back: %s", b->path, strerror(errno));
@@ -169,14 +149,14 @@ static enum mp_status book_finish(struct book *b, FILE *fp, enum mp_status st, m
 static void cell_text(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
 {
     if (s && *s)
-        worksheet_write_string(ws, r, c, s, f);
+        mp_lxw.worksheet_write_string(ws, r, c, s, f);
 }
 
 /* A number in its format; absent (NAN, inf) leaves the cell empty. */
 static void cell_num(struct book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, enum kind k)
 {
     if (isfinite(v))
-        worksheet_write_number(ws, r, c, v, b->fmt[k]);
+        mp_lxw.worksheet_write_number(ws, r, c, v, b->fmt[k]);
 }
 
 static void cell_date(struct book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, int32_t day)
@@ -186,14 +166,14 @@ static void cell_date(struct book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t 
     mp_date_format(day, s);
     if (sscanf(s, "%d-%d-%d", &y, &m, &d) == 3) {
         lxw_datetime dt = {.year = y, .month = m, .day = d, .hour = 0, .min = 0, .sec = 0};
-        worksheet_write_datetime(ws, r, c, &dt, b->fmt[K_DATE]);
+        mp_lxw.worksheet_write_datetime(ws, r, c, &dt, b->fmt[K_DATE]);
     }
 }
 
 static void header(struct book *b, lxw_worksheet *ws, lxw_row_t r, const char *const *names, size_t n)
 {
     for (size_t c = 0; c < n; c++)
-        worksheet_write_string(ws, r, (lxw_col_t)c, names[c], b->head);
+        mp_lxw.worksheet_write_string(ws, r, (lxw_col_t)c, names[c], b->head);
 }
 
 /* ---- mplan run ---- */
@@ -231,72 +211,72 @@ static enum kind goal_kind(const char *kpi)
 static void sheet_summary(struct book *b, const struct mp_run_result *r, const char *name)
 {
     const mp_plan *p = r->plan;
-    lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
-    worksheet_set_column(ws, 0, 0, 24, NULL);
-    worksheet_set_column(ws, 1, 4, 16, NULL);
+    lxw_worksheet *ws = mp_lxw.workbook_add_worksheet(b->wb, name);
+    mp_lxw.worksheet_set_column(ws, 0, 0, 24, NULL);
+    mp_lxw.worksheet_set_column(ws, 1, 4, 16, NULL);
     char buf[160], from[11], to[11];
-    worksheet_write_string(ws, 0, 0, p->store ? p->store : "plan", b->title);
+    mp_lxw.worksheet_write_string(ws, 0, 0, p->store ? p->store : "plan", b->title);
     mp_date_format(p->period_start[0], from);
     mp_date_format(p->period_start[p->T] - 1, to);
     snprintf(buf, sizeof buf, "%s..%s (%d %s%s)%s%s", from, to, p->T, unit_name(p), p->T == 1 ? "" : "s",
              p->currency ? ", " : "", p->currency ? p->currency : "");
-    worksheet_write_string(ws, 1, 0, buf, NULL);
+    mp_lxw.worksheet_write_string(ws, 1, 0, buf, NULL);
 
     lxw_row_t row = 3;
-    worksheet_write_string(ws, row++, 0, "Budget", b->bold);
+    mp_lxw.worksheet_write_string(ws, row++, 0, "Budget", b->bold);
     static const char *const lines[] = {"budget", "reserve", "fixed", "allocatable"};
     double vals[] = {p->budget_total, p->budget_total * p->reserve, mp_plan_fixed_total(p), r->allocatable};
     for (size_t i = 0; i < 4; i++, row++) {
-        worksheet_write_string(ws, row, 0, lines[i], NULL);
+        mp_lxw.worksheet_write_string(ws, row, 0, lines[i], NULL);
         cell_num(b, ws, row, 1, vals[i], K_MONEY);
     }
-    worksheet_write_string(ws, row, 0, "allocator", NULL);
-    worksheet_write_string(ws, row++, 1, r->allocator, NULL);
-    worksheet_write_string(ws, row, 0, "objective", NULL);
+    mp_lxw.worksheet_write_string(ws, row, 0, "allocator", NULL);
+    mp_lxw.worksheet_write_string(ws, row++, 1, r->allocator, NULL);
+    mp_lxw.worksheet_write_string(ws, row, 0, "objective", NULL);
     switch (p->objective) {
-    case MP_OBJ_GMV: worksheet_write_string(ws, row++, 1, "gmv", NULL); break;
-    case MP_OBJ_PROFIT: worksheet_write_string(ws, row++, 1, "profit", NULL); break;
+    case MP_OBJ_GMV: mp_lxw.worksheet_write_string(ws, row++, 1, "gmv", NULL); break;
+    case MP_OBJ_PROFIT: mp_lxw.worksheet_write_string(ws, row++, 1, "profit", NULL); break;
     case MP_OBJ_TARGET_ROAS:
-        worksheet_write_string(ws, row, 1, "target_roas", NULL);
+        mp_lxw.worksheet_write_string(ws, row, 1, "target_roas", NULL);
         cell_num(b, ws, row++, 2, p->objective_value, K_RATIO);
         break;
     case MP_OBJ_GOAL_GMV:
-        worksheet_write_string(ws, row, 1, "goal gmv", NULL);
+        mp_lxw.worksheet_write_string(ws, row, 1, "goal gmv", NULL);
         cell_num(b, ws, row++, 2, p->objective_value, K_MONEY);
         break;
     }
     if (r->shortfall > 0) {
-        worksheet_write_string(ws, row, 0, "GMV short of the goal", NULL);
+        mp_lxw.worksheet_write_string(ws, row, 0, "GMV short of the goal", NULL);
         cell_num(b, ws, row++, 1, r->shortfall, K_MONEY);
     }
 
     row++;
-    worksheet_write_string(ws, row++, 0, "Goals", b->bold);
+    mp_lxw.worksheet_write_string(ws, row++, 0, "Goals", b->bold);
     static const char *const gh[] = {"goal", "target", "forecast", "attainment", "met"};
     header(b, ws, row++, gh, 5);
     for (size_t i = 0; i < r->ngoals; i++, row++) {
         const mp_goal_result *g = &r->goals[i];
         enum kind k = goal_kind(g->kpi);
-        worksheet_write_string(ws, row, 0, g->kpi, NULL);
+        mp_lxw.worksheet_write_string(ws, row, 0, g->kpi, NULL);
         cell_num(b, ws, row, 1, g->target, k);
         cell_num(b, ws, row, 2, g->forecast, k);
         if (isfinite(g->attainment))
-            worksheet_write_number(ws, row, 3, g->attainment, g->met ? b->good : b->bad);
-        worksheet_write_boolean(ws, row, 4, g->met, g->met ? b->good_mark : b->bad_mark);
+            mp_lxw.worksheet_write_number(ws, row, 3, g->attainment, g->met ? b->good : b->bad);
+        mp_lxw.worksheet_write_boolean(ws, row, 4, g->met, g->met ? b->good_mark : b->bad_mark);
     }
     if (r->ncustom) {
         row++;
-        worksheet_write_string(ws, row++, 0, "Custom KPIs (rule packs)", b->bold);
+        mp_lxw.worksheet_write_string(ws, row++, 0, "Custom KPIs (rule packs)", b->bold);
         for (size_t i = 0; i < r->ncustom; i++, row++) {
-            worksheet_write_string(ws, row, 0, r->custom[i].name, NULL);
+            mp_lxw.worksheet_write_string(ws, row, 0, r->custom[i].name, NULL);
             cell_num(b, ws, row, 1, r->custom[i].value, K_NUM);
         }
     }
     if (p->nwarnings) {
         row++;
-        worksheet_write_string(ws, row++, 0, "Warnings", b->bold);
+        mp_lxw.worksheet_write_string(ws, row++, 0, "Warnings", b->bold);
         for (size_t i = 0; i < p->nwarnings; i++)
-            worksheet_write_string(ws, row++, 0, p->warnings[i], NULL);
+            mp_lxw.worksheet_write_string(ws, row++, 0, p->warnings[i], NULL);
     }
 }
 
@@ -304,45 +284,45 @@ static void sheet_allocation(struct book *b, const struct mp_run_result *r, cons
 {
     const mp_plan *p = r->plan;
     size_t C = p->nchannels, T = (size_t)p->T;
-    lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+    lxw_worksheet *ws = mp_lxw.workbook_add_worksheet(b->wb, name);
     lxw_col_t first = 4, last = (lxw_col_t)(first + C);
     static const char *const h[] = {"t", "start", "phase", "event"};
     header(b, ws, 0, h, 4);
     for (size_t c = 0; c < C; c++)
-        worksheet_write_string(ws, 0, (lxw_col_t)(first + c), p->channels[c].name, b->head);
-    worksheet_write_string(ws, 0, last, "total", b->head);
-    worksheet_set_column(ws, 0, 0, 5, NULL);
-    worksheet_set_column(ws, 1, 3, 12, NULL);
-    worksheet_set_column(ws, first, last, 13, NULL);
-    lxw_format *off = workbook_add_format(b->wb); /* inactive: the channel cannot spend */
-    format_set_bg_color(off, 0xEEEEEE);
+        mp_lxw.worksheet_write_string(ws, 0, (lxw_col_t)(first + c), p->channels[c].name, b->head);
+    mp_lxw.worksheet_write_string(ws, 0, last, "total", b->head);
+    mp_lxw.worksheet_set_column(ws, 0, 0, 5, NULL);
+    mp_lxw.worksheet_set_column(ws, 1, 3, 12, NULL);
+    mp_lxw.worksheet_set_column(ws, first, last, 13, NULL);
+    lxw_format *off = mp_lxw.workbook_add_format(b->wb); /* inactive: the channel cannot spend */
+    mp_lxw.format_set_bg_color(off, 0xEEEEEE);
     for (size_t t = 0; t < T; t++) {
         lxw_row_t row = (lxw_row_t)(t + 1);
-        worksheet_write_number(ws, row, 0, (double)(t + 1), NULL);
+        mp_lxw.worksheet_write_number(ws, row, 0, (double)(t + 1), NULL);
         cell_date(b, ws, row, 1, p->period_start[t]);
-        worksheet_write_string(ws, row, 2, mp_phase_name(p->phase[t]), NULL);
+        mp_lxw.worksheet_write_string(ws, row, 2, mp_phase_name(p->phase[t]), NULL);
         if (p->event_of[t] >= 0)
-            worksheet_write_string(ws, row, 3, p->events[p->event_of[t]].name, NULL);
+            mp_lxw.worksheet_write_string(ws, row, 3, p->events[p->event_of[t]].name, NULL);
         double sum = 0;
         for (size_t c = 0; c < C; c++) {
             double x = r->alloc->spend[c * T + t];
             sum += x;
             if (x == 0 && p->channels[c].mode == MP_MODE_OPTIMISED && !p->channels[c].active[t])
-                worksheet_write_blank(ws, row, (lxw_col_t)(first + c), off);
+                mp_lxw.worksheet_write_blank(ws, row, (lxw_col_t)(first + c), off);
             else
                 cell_num(b, ws, row, (lxw_col_t)(first + c), x, K_MONEY);
         }
         cell_num(b, ws, row, last, sum, K_MONEY);
     }
     lxw_row_t row = (lxw_row_t)(T + 1);
-    worksheet_write_string(ws, row, 0, "all", b->bold);
+    mp_lxw.worksheet_write_string(ws, row, 0, "all", b->bold);
     double all = 0;
     for (size_t c = 0; c < C; c++) {
         cell_num(b, ws, row, (lxw_col_t)(first + c), r->fc->by_channel[c].spend, K_MONEY);
         all += r->fc->by_channel[c].spend;
     }
     cell_num(b, ws, row, last, all, K_MONEY);
-    worksheet_freeze_panes(ws, 1, first);
+    mp_lxw.worksheet_freeze_panes(ws, 1, first);
 }
 
 static void kpi_row(struct book *b, lxw_worksheet *ws, lxw_row_t row, const char *id, const char *name,
@@ -371,10 +351,10 @@ static void sheet_kpis(struct book *b, const struct mp_run_result *r, const char
     static const char *const h[] = {"channel", "name",   "spend",  "gmv", "roas", "mroas", "impressions", "clicks",
                                     "orders",  "new customers", "ctr", "cvr", "cpc",  "cac",   "roi"};
     const mp_plan *p = r->plan;
-    lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+    lxw_worksheet *ws = mp_lxw.workbook_add_worksheet(b->wb, name);
     header(b, ws, 0, h, sizeof h / sizeof *h);
-    worksheet_set_column(ws, 0, 1, 14, NULL);
-    worksheet_set_column(ws, 2, 14, 13, NULL);
+    mp_lxw.worksheet_set_column(ws, 0, 1, 14, NULL);
+    mp_lxw.worksheet_set_column(ws, 2, 14, 13, NULL);
     lxw_row_t row = 1;
     for (size_t c = 0; c < p->nchannels; c++, row++)
         kpi_row(b, ws, row, p->channels[c].id, p->channels[c].name, &r->fc->by_channel[c], p->margin,
@@ -391,7 +371,7 @@ static void sheet_kpis(struct book *b, const struct mp_run_result *r, const char
         kpi_row(b, ws, row++, "(baseline)", NULL, &organic, p->margin, NAN);
     }
     kpi_row(b, ws, row, "total", NULL, &r->fc->total, p->margin, NAN);
-    worksheet_freeze_panes(ws, 1, 2);
+    mp_lxw.worksheet_freeze_panes(ws, 1, 2);
 }
 
 static void run_sheets(struct book *b, const struct mp_run_result *r, const char *prefix)
@@ -472,7 +452,7 @@ static enum mp_status sheet_from_csv(struct book *b, const char *name, csv_fn fn
         unlink(path);
         return st;
     }
-    lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+    lxw_worksheet *ws = mp_lxw.workbook_add_worksheet(b->wb, name);
     size_t ncols = mp_csv_ncols(csv);
     enum kind *kinds = calloc(ncols ? ncols : 1, sizeof *kinds);
     if (!kinds)
@@ -480,9 +460,9 @@ static enum mp_status sheet_from_csv(struct book *b, const char *name, csv_fn fn
     long kpi_col = mp_csv_find(csv, "kpi");
     for (size_t c = 0; st == MP_OK && c < ncols; c++) {
         const char *h = mp_csv_colname(csv, c);
-        worksheet_write_string(ws, 0, (lxw_col_t)c, h, b->head);
+        mp_lxw.worksheet_write_string(ws, 0, (lxw_col_t)c, h, b->head);
         kinds[c] = column_kind(h);
-        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, strlen(h) > 12 ? (double)strlen(h) + 1 : 13, NULL);
+        mp_lxw.worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, strlen(h) > 12 ? (double)strlen(h) + 1 : 13, NULL);
     }
     struct mp_csv_record rec;
     char *text = NULL;
@@ -509,7 +489,7 @@ static enum mp_status sheet_from_csv(struct book *b, const char *name, csv_fn fn
                 enum kind kd = per_kpi ? row_kind : kinds[c];
                 if (kd == K_NUM && k == MP_CSV_INT) /* whole numbers without decimals */
                     kd = K_COUNT;
-                worksheet_write_number(ws, row, (lxw_col_t)c, k == MP_CSV_INT ? (double)iv : dv, b->fmt[kd]);
+                mp_lxw.worksheet_write_number(ws, row, (lxw_col_t)c, k == MP_CSV_INT ? (double)iv : dv, b->fmt[kd]);
                 continue;
             }
             char *t = realloc(text, fd->len + 1);
@@ -521,12 +501,12 @@ static enum mp_status sheet_from_csv(struct book *b, const char *name, csv_fn fn
             memcpy(text, fd->ptr, fd->len);
             text[fd->len] = '\0';
             /* the CSV writer's guard against formulas is for CSV only: a cell here is text */
-            worksheet_write_string(ws, row, (lxw_col_t)c, text[0] == '\'' && mp_csv_formula_like(text + 1, fd->len - 1)
-                                                             ? text + 1 : text, NULL);
+            int quoted = text[0] == '\'' && mp_csv_formula_like(text + 1, fd->len - 1);
+            mp_lxw.worksheet_write_string(ws, row, (lxw_col_t)c, quoted ? text + 1 : text, NULL);
         }
         row++;
     }
-    worksheet_freeze_panes(ws, 1, 1);
+    mp_lxw.worksheet_freeze_panes(ws, 1, 1);
     free(text);
     free(kinds);
     mp_csv_close(csv);
