@@ -244,10 +244,19 @@ static enum mp_status open_atomic(struct mp_out *out, const struct stat *old, mp
     uint32_t hash = name_hash(out->base);
     sweep_stale(out->dirfd, hash);
     mode_t mode = old ? 0600 : 0666;
+    /* The name is registered before the file exists: a signal between the two finds a name
+     * to unlink that is not there yet, never a file nobody will remove. */
     for (unsigned attempt = 0; attempt < 100; attempt++) {
         temp_name(out->tmp, sizeof out->tmp, hash, attempt);
+        out->slot = temp_register(out->dirfd, out->tmp);
         out->fd = openat(out->dirfd, out->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (out->fd >= 0 || errno != EEXIST)
+        if (out->fd >= 0)
+            break;
+        int e = errno;
+        temp_unregister(out->slot);
+        out->slot = -1;
+        errno = e;
+        if (e != EEXIST)
             break;
     }
     if (out->fd < 0) {
@@ -256,7 +265,6 @@ static enum mp_status open_atomic(struct mp_out *out, const struct stat *old, mp
         return mp_fail(err, MP_EIO, "%s: cannot create a file beside it: %s", out->path, strerror(e));
     }
     out->atomic = 1;
-    out->slot = temp_register(out->dirfd, out->tmp);
     if (old) {
         /* chown may drop set-id bits, so the mode comes after it; not being allowed to give
          * the file to its old owner is what any rename-based save does */
