@@ -9,8 +9,10 @@ holdout) run in the same process tree; times are CPU time (user + system) of eac
              156 weeks, noise 5% and 15%, seed 1: CPU time, ratio, sum of squares of both and of
              the true curves (goal: 12 x 156 in under 1 s, >= 20x scipy at an SSE no worse)
   accuracy   the same grid over seeds 1..FIT_ACC_SEEDS: ROAS at the mean spend within 10% of
-             the truth (channels whose spend varies: CV > 0.2), holdout MAPE / injected noise
-             (goal <= 1.2)
+             the truth (channels whose spend varies: CV > 0.2), next to what the history allows:
+             the Cramer-Rao bound on ROAS's standard deviation at the true curves (no unbiased
+             fit does better) and how many channels a fit that reached it would put within 10%;
+             holdout MAPE / injected noise (goal <= 1.2)
   decisions  12 x 156 over seeds 1..FIT_SEEDS: `mplan run` of the plan `fit --write-plan`
              wrote (the 52 weeks after the history), its allocation scored on the TRUE curves
              (fit_gen's forecast) over the true optimum (goal: min and median >= 97%); with --bootstrap FIT_BOOT, the share of
@@ -181,6 +183,70 @@ def roas_err(truth, got):
     return errs, hit, tries
 
 
+def roas_sd(J, idx, fam, v, m):
+    """Relative standard deviation of a channel's ROAS at the mean spend m, by the delta method,
+    from the Fisher information J^T J of noise-scaled residuals; idx are the columns of J that
+    hold v = (beta, k, s, theta) (s only for hill)."""
+    import fit_scipy
+    keys = [0, 1] + ([2] if fam == "hill" else []) + [3]
+    grad = []
+    for key in keys:
+        h = 1e-6 * max(abs(v[key]), 1e-3)
+        up, dn = list(v), list(v)
+        up[key] += h
+        dn[key] -= h
+        grad.append((fit_scipy.roas_at_mean(fam, *up, m)[0] - fit_scipy.roas_at_mean(fam, *dn, m)[0]) / (2 * h))
+    grad = np.array(grad)
+    cov = np.linalg.pinv(J.T @ J)
+    return float(np.sqrt(grad @ cov[np.ix_(idx, idx)] @ grad)) / fit_scipy.roas_at_mean(fam, *v, m)[0]
+
+
+def cramer_rao(d, fmt):
+    """The least relative standard deviation of ROAS at the mean spend that any unbiased fit of
+    this history can have (the Cramer-Rao bound at the true parameters, noise known), for each
+    channel whose spend varies. Every parameter of the model is free: the baseline's (store
+    totals) and each channel's beta, k, s (hill) and theta."""
+    import fit_scipy
+    t = json.load(open(os.path.join(d, "truth.json")))
+    g = json.load(open(os.path.join(d, "design.json")))
+    ch = t["channel"]
+    fam = [c["family"] for c in ch]
+    x = fit_scipy_read(d, "total", t)[0]
+    v = {key: np.array([c[key] for c in ch]) for key in ("beta", "k", "s", "theta")}
+    gg, gk, gs, gth = fit_scipy.Channels(x, np.array(g["W"]), fam).parts(v["k"], v["s"], v["theta"])
+    b = v["beta"][:, None]
+    dk, ds, dth = b * gk, b * gs, b * gth
+    out = []
+    if fmt == "total":
+        R = np.array(list(g["regressors"].values()))
+        hill = [c for c in range(len(ch)) if fam[c] == "hill"]
+        cols = np.concatenate([R, gg, dk, ds[hill], dth], axis=0)
+        J = (cols / (t["noise"] * np.array(t["model_total"]))).T
+        nR, C = R.shape[0], len(ch)
+        for c in range(C):
+            if not ch[c]["varies"]:
+                continue
+            idx = [nR + c, nR + C + c] + ([nR + 2 * C + hill.index(c)] if c in hill else []) + [
+                nR + 2 * C + len(hill) + c]
+            out.append(roas_sd(J, idx, fam[c], [ch[c][key] for key in ("beta", "k", "s", "theta")], x[c].mean()))
+        return out
+    G = np.array(t["model_channel"])
+    for c in range(len(ch)):
+        if not ch[c]["varies"]:
+            continue
+        cols = [gg[c], dk[c]] + ([ds[c]] if fam[c] == "hill" else []) + [dth[c]]
+        J = (np.array(cols) / (t["noise"] * G[c])).T
+        out.append(roas_sd(J, list(range(len(cols))), fam[c], [ch[c][key] for key in ("beta", "k", "s", "theta")],
+                           x[c].mean()))
+    return out
+
+
+def within_unbiased(sds, tol=0.10):
+    """Expected number of channels an unbiased, efficient fit puts within tol of the truth."""
+    from math import erf, sqrt
+    return sum(erf(tol / (sd * sqrt(2))) for sd in sds)
+
+
 def mape_ratio(mape, noise):
     if mape is None:
         return None
@@ -191,20 +257,22 @@ def accuracy(root, fitter, seeds, quick):
     print(f"### Fit: accuracy over seeds 1-{seeds} ({fitter.name})")
     print()
     print("| history | channels x weeks | noise | channels that vary | ROAS within 10% | median ROAS error "
-          "| worst ROAS error | holdout MAPE / noise: median | worst |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| worst ROAS error | the data's limit: median least SD of ROAS | within 10% for the best unbiased fit "
+          "| holdout MAPE / noise: median | worst |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     grid = [(6, 104), (12, 156)] if quick else [(6, 104), (6, 156), (12, 104), (12, 156)]
     for fmt in ("total", "channels"):
         if fmt == "total" and isinstance(fitter, Anchor):
             continue  # minutes per fit: the speed table has the anchor's store-total fits
         for C, T in grid:
             for noise in (0.05, 0.15):
-                errs, mr = [], []
+                errs, mr, sds = [], [], []
                 for seed in range(1, seeds + 1):
                     d = generate(root, C, T, noise, seed, False)
                     t = json.load(open(os.path.join(d, "truth.json")))
                     f = fitter.fit(d, fmt, T // 8)
                     errs += roas_err(t, f)[0]
+                    sds += cramer_rao(d, fmt)
                     r = mape_ratio(f["mape"], noise)
                     if r is not None:
                         mr.append(r)
@@ -212,7 +280,8 @@ def accuracy(root, fitter, seeds, quick):
                 mtxt = f"{statistics.median(mr):.2f} | {max(mr):.2f}" if mr else "- | -"
                 print(f"| {'store totals' if fmt == 'total' else 'per channel'} | {C} x {T} | {noise:.0%} | "
                       f"{len(errs)} | {within} ({within / len(errs):.0%}) | {statistics.median(errs):.1%} | "
-                      f"{max(errs):.1%} | {mtxt} |")
+                      f"{max(errs):.1%} | {statistics.median(sds):,.1%} | {within_unbiased(sds):.1f} "
+                      f"({within_unbiased(sds) / len(sds):.0%}) | {mtxt} |")
                 sys.stdout.flush()
     print()
 

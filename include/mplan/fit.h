@@ -30,6 +30,9 @@ enum mp_fit_param { MP_FIT_BETA, MP_FIT_K, MP_FIT_S, MP_FIT_THETA, MP_FIT_NPARAM
 #define MP_FIT_K_RANGE 20.0  /* k searched within this factor of kref = mean spend (where > 0) / 0.7 */
 #define MP_FIT_K_ADSTOCK 3.0 /* store totals: k from the smallest spend / it to it x the largest adstock */
 #define MP_FIT_CONVEX_AICC 10.0 /* store totals: s > 1 kept only when it lowers AICc by more than this */
+#define MP_FIT_CONVEX_HINT 2.0  /* ... and when it lowered AICc by more than this, the warning says so */
+#define MP_FIT_ROAS_LOOSE 0.5   /* a ROAS whose standard error from the history alone is above this share
+                                 * of it is warned: the history does not pin it down */
 #define MP_FIT_STORE_PRIOR 0.01 /* store totals by default: the first fit's ridge weight ... */
 #define MP_FIT_PRIOR_SD 0.3     /* ... then the weight that makes the ridge a prior of this spread */
 #define MP_FIT_GUARD_SPEND 1.5  /* --write-plan caps a curve that does not bend within the history

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
@@ -222,8 +223,12 @@ int cmd_fit(int argc, char **argv)
             goto done;
     }
     st = cli_output(o.output, o.format, &fit_writers, &job.view, &err);
+    /* a table on the terminal has the fits' own warnings under "Warnings:" already */
+    int shown = (!o.output || strcmp(o.output, "-") == 0) && isatty(STDOUT_FILENO) &&
+                (o.format < 0 || o.format == CLI_TABLE);
     for (size_t i = 0; st == MP_OK && !o.quiet && i < job.nwarnings; i++)
-        cli_warn("%s", job.warnings[i]);
+        if (!shown || i < job.fit_warn[0] || i >= job.fit_warn[1])
+            cli_warn("%s", job.warnings[i]);
 done:
     rc = st == MP_OK ? 0 : st == MP_EUSAGE ? cli_usage("fit", "%s", err.msg) : cli_fail(&err);
     mp_fit_job_free(&job);

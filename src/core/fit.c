@@ -4,6 +4,7 @@
  * Householder QR); q is searched by Levenberg-Marquardt inside its bounds with Kaufman's
  * Jacobian of the projected residual, from several deterministic starts. */
 #include "mplan/fit.h"
+#include "core/numfmt.h"
 
 #include <float.h>
 #include <math.h>
@@ -318,6 +319,8 @@ static int spd_inverse(const double *M, size_t p, double *inv, double *tmp)
     }
     return 0;
 }
+
+#define Z90 1.6448536269514722 /* the standard normal's 95th percentile: 90% intervals */
 
 /* ---- the model ---- */
 
@@ -1005,11 +1008,13 @@ static uint64_t splitmix(uint64_t *s)
 
 /* Standard errors from the Jacobian of every estimated parameter at the solution:
  * cov = s2 (J'J)^-1 over the linear columns in the passive set and the q not at a bound. */
-static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, double *rcov, size_t *rmap)
+static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, int with_prior, double *rcov,
+                       size_t *rmap)
 {
-    size_t m = W->m, T = (size_t)W->T, nq = W->nq, ncol = W->ncol;
+    size_t m = W->m, T = (size_t)W->T, nq = W->nq, ncol = W->ncol, mr = m + nq;
+    size_t prior0 = W->nrow_data + W->nexp_rows; /* the ridge's rows of the betas: prior0.. m */
     size_t *cols = calloc(ncol + nq + 1, sizeof *cols);
-    double *Jf = calloc((ncol + nq) * m + 1, sizeof *Jf);
+    double *Jf = calloc((ncol + nq) * mr + 1, sizeof *Jf);
     if (!cols || !Jf) {
         free(cols), free(Jf);
         return;
@@ -1017,7 +1022,7 @@ static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, do
     size_t k = 0;
     for (size_t j = 0; j < ncol; j++)
         if (W->S.P[j]) {
-            memcpy(Jf + k * m, W->A + j * m, m * sizeof *Jf);
+            memcpy(Jf + k * mr, W->A + j * m, (with_prior ? m : prior0) * sizeof *Jf);
             cols[k++] = j;
         }
     columns(W, q, 1);
@@ -1029,21 +1034,24 @@ static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, do
             if (beta == 0 || at_bound(W, q, qi))
                 continue;
             for (size_t r = 0; r < m; r++)
-                Jf[k * m + r] = beta * row_value(W, r, c, W->dX + qi * T);
+                Jf[k * mr + r] = beta * row_value(W, r, c, W->dX + qi * T);
+            if (with_prior && W->lambda > 0 && W->pb->channels[c].has_prior)
+                Jf[k * mr + m + qi] = sqrt(W->lambda) / prior_scale(&W->pb->channels[c], cc->qpar[i]);
             cols[k++] = ncol + qi;
         }
     }
     double *M = calloc(k * k + 1, sizeof *M), *inv = calloc(k * k + 1, sizeof *inv), *tmp = calloc(k * k + 1, sizeof *tmp);
+    rmap[0] = (size_t)-1;
     if (M && inv && tmp) {
         for (size_t a = 0; a < k; a++)
             for (size_t bb = 0; bb < k; bb++) {
                 double s = 0;
-                for (size_t r = 0; r < m; r++)
-                    s += Jf[a * m + r] * Jf[bb * m + r];
+                for (size_t r = 0; r < mr; r++)
+                    s += Jf[a * mr + r] * Jf[bb * mr + r];
                 M[a * k + bb] = s;
             }
         if (spd_inverse(M, k, inv, tmp) == 0) {
-            for (size_t a = 0; a < k; a++) {
+            for (size_t a = 0; F && a < k; a++) {
                 double se = sqrt(s2 * inv[a * k + a]);
                 size_t j = cols[a];
                 if (j < W->nb)
@@ -1071,24 +1079,23 @@ static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, do
     free(M), free(inv), free(tmp), free(cols), free(Jf);
 }
 
-/* A 90% interval of ROAS at the mean spend by the delta method (no bootstrap). */
-static void roas_delta(const struct work *W, const double *q, size_t c, const double *cov, const size_t *map,
-                       double x, double out[2])
+/* The standard deviation of ROAS at spend x relative to ROAS, by the delta method on cov (NAN
+ * when ROAS is not positive or there is no cov). */
+static double roas_rel_sd(const struct work *W, const double *q, size_t c, const double *cov, const size_t *map,
+                          double x)
 {
-    out[0] = out[1] = NAN;
     const struct chan *cc = &W->ch[c];
     double p[MP_FIT_NPARAM], r0, m0;
     channel_params(W, q, c, p);
     mp_fit_roas_at(cc->fam, p, x, &r0, &m0);
-    if (isnan(r0) || map[0] == (size_t)-1)
-        return;
+    if (!(r0 > 0) || map[0] == (size_t)-1)
+        return NAN;
     size_t k = 0;
     while (map[k] != (size_t)-1)
         k++;
-    double var = 0;
     double *gr = calloc(k + 1, sizeof *gr);
     if (!gr)
-        return;
+        return NAN;
     for (size_t a = 0; a < k; a++) {
         size_t j = map[a];
         double pp[MP_FIT_NPARAM];
@@ -1108,13 +1115,12 @@ static void roas_delta(const struct work *W, const double *q, size_t c, const do
         mp_fit_roas_at(cc->fam, pp, x, &r1, &m1);
         gr[a] = (r1 - r0) / h;
     }
+    double var = 0;
     for (size_t a = 0; a < k; a++)
         for (size_t bb = 0; bb < k; bb++)
             var += gr[a] * cov[a * k + bb] * gr[bb];
     free(gr);
-    double sd = sqrt(fmax(var, 0));
-    out[0] = r0 - 1.6448536269514722 * sd;
-    out[1] = r0 + 1.6448536269514722 * sd;
+    return sqrt(fmax(var, 0)) / r0;
 }
 
 /* A standard normal draw (Box-Muller on two splitmix uniforms). */
@@ -1276,14 +1282,17 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     double *yhat = calloc(Tz + 1, sizeof *yhat);
     double *cov = calloc((W.ncol + 3 * C) * (W.ncol + 3 * C) + 1, sizeof *cov);
     size_t *cmap = calloc(W.ncol + 3 * C + 2, sizeof *cmap);
+    double *roas_rsd = calloc(C + 1, sizeof *roas_rsd);
     mp_fit *F = calloc(1, sizeof *F);
     enum mp_status st = MP_OK;
     if (!W.ch || !W.lo || !W.hi || !W.qch || !W.y || !W.rows || !W.use || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
-        !W.e || !W.coef || !W.nonneg || !best || !qtry || !yhat || !cov || !cmap || !F) {
+        !W.e || !W.coef || !W.nonneg || !best || !qtry || !yhat || !cov || !cmap || !roas_rsd || !F) {
         st = mp_fail(err, MP_ENOMEM, "out of memory");
         goto done;
     }
     cmap[0] = (size_t)-1;
+    for (size_t c = 0; c < C; c++)
+        roas_rsd[c] = NAN;
     for (size_t j = 0; j < W.ncol; j++)
         W.nonneg[j] = j >= nb || (pb->base_nonneg && pb->base_nonneg[j]);
     F->T = T;
@@ -1513,7 +1522,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             for (int t = x->from; t <= x->to; t++)
                 g += F->contrib[x->channel * Tz + (size_t)t];
             F->exp_uncal[i] = g;
-            double z = x->level >= 0.95 ? 1.959963984540054 : 1.6448536269514722;
+            double z = x->level >= 0.95 ? 1.959963984540054 : Z90;
             double sd = (x->hi - x->lo) / (2 * z);
             W.expw[i] = sd > 0 ? sqrt(s2) / sd : 0;
         }
@@ -1599,10 +1608,20 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     {
         double dof = (double)W.nrow_data - (double)nparams(&W);
         double s2 = dof > 0 ? F->sse / dof : NAN;
-        std_errors(&W, best, F, s2, cov, cmap);
+        /* what the history and the plan (the ridge) say together: the standard errors and,
+         * without a bootstrap, ROAS's 90% interval (log-normal: ROAS is positive) ... */
+        std_errors(&W, best, F, s2, 1, cov, cmap);
+        evaluate(&W, best, NULL, NULL);
+        for (size_t c = 0; c < C; c++) {
+            double rsd = roas_rel_sd(&W, best, c, cov, cmap, F->ch[c].mean_spend);
+            F->ch[c].roas_ci90[0] = F->ch[c].roas_mean * exp(-Z90 * rsd);
+            F->ch[c].roas_ci90[1] = F->ch[c].roas_mean * exp(Z90 * rsd);
+        }
+        /* ... and what the history alone says of each channel's ROAS */
+        std_errors(&W, best, NULL, s2, 0, cov, cmap);
         evaluate(&W, best, NULL, NULL);
         for (size_t c = 0; c < C; c++)
-            roas_delta(&W, best, c, cov, cmap, F->ch[c].mean_spend, F->ch[c].roas_ci90);
+            roas_rsd[c] = roas_rel_sd(&W, best, c, cov, cmap, F->ch[c].mean_spend);
     }
 
     /* Moving-block bootstrap of the residuals: the design (spends) stays, the noise is
@@ -1691,7 +1710,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
                               : "a bound of its search range (20x from the mean spend): the history does not "
                                 "show where the curve saturates";
             if (p == MP_FIT_S && W.ch[c].s_hi == 1 && oc->p[p] >= 0.5) {
-                if (W.ch[c].convex_moved &&
+                if (W.ch[c].convex_moved && W.ch[c].aicc[0] - W.ch[c].aicc[1] > MP_FIT_CONVEX_HINT &&
                     warn_to(&oc->warnings, &oc->nwarnings, "s kept at 1 (concave): letting s reach %g changed AICc "
                             "from %.1f to %.1f, not lower by more than %g, so the history does not demand an S-curve",
                             MP_FIT_S_MAX, W.ch[c].aicc[0], W.ch[c].aicc[1], MP_FIT_CONVEX_AICC) != 0)
@@ -1701,6 +1720,15 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             if (warn_to(&oc->warnings, &oc->nwarnings, "%s at %s", names[p], why) != 0)
                 goto oom;
         }
+        char pct[32];
+        if (!W.ch[c].nospend && roas_rsd[c] > MP_FIT_ROAS_LOOSE &&
+            warn_to(&oc->warnings, &oc->nwarnings, "this history does not pin its ROAS down (standard error %s%% "
+                    "of it, from the history alone): %s; per-channel reports or a lift test (experiments:) would "
+                    "measure it", mp_fmt_num(100 * roas_rsd[c], 0, pct, sizeof pct),
+                    W.lambda > 0 && pb->channels[c].has_prior
+                        ? "the plan's curve (the ridge) decides most of it"
+                        : "other curves explain the history about as well") != 0)
+            goto oom;
     }
     *out = F;
     F = NULL;
@@ -1711,7 +1739,7 @@ done:
     nnls_free(&W.S);
     free(W.ch), free(W.lo), free(W.hi), free(W.qch), free(W.y), free(W.rows), free(W.use), free(W.expw), free(W.A), free(W.b);
     free(W.X), free(W.dX), free(W.D), free(W.J), free(W.e), free(W.coef), free(W.nonneg);
-    free(best), free(qtry), free(yhat), free(cov), free(cmap);
+    free(best), free(qtry), free(yhat), free(cov), free(cmap), free(roas_rsd);
     mp_fit_free(F);
     return st;
 }

@@ -146,6 +146,7 @@ enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const 
         v->pooled_hold = job->fits[0]->hold;
         v->pooled_dw = job->fits[0]->dw;
     }
+    job->fit_warn[0] = job->nwarnings;
     for (size_t i = 0; i < job->nfits; i++)
         for (size_t w = 0; w < job->fits[i]->nwarnings; w++)
             if (warn(job, "%s: %s", o->history, job->fits[i]->warnings[w]) != 0)
@@ -156,6 +157,7 @@ enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const 
             if (warn(job, "%s: channel '%s': %s", o->history, h->ids[c], ch->warnings[w]) != 0)
                 goto oom;
     }
+    job->fit_warn[1] = job->nwarnings;
     return MP_OK;
 oom:
     st = mp_fail(err, MP_ENOMEM, "out of memory");

@@ -37,6 +37,8 @@ struct mp_fit_job {
     struct mp_fit_view view;        /* what the writers print */
     char (*warnings)[MP_FIT_JOB_MSG]; /* every warning, in order, for stderr */
     size_t nwarnings;
+    size_t fit_warn[2];             /* warnings[fit_warn[0] .. fit_warn[1]) are the fits' own, which
+                                     * the table prints under "Warnings:" too */
     char history_name[MP_FIT_JOB_MSG]; /* with --pack, h.file: "FILE (after PACK.HOOK)" */
 };
 
