@@ -46,7 +46,7 @@ static const char fit_help[] =
     "                         first (drops a stock-out's weeks, ...)\n"
     "      --transform NAME   which fit_transform of the pack, NAME or PACK.NAME (default:\n"
     "                         its only one)\n"
-    "      --param NAME=VALUE set a param of the pack (repeatable)\n"
+    "      --param NAME=VALUE set a param of the pack (repeatable; over the plan's packs: entry)\n"
     "      --max-steps N, --max-mem BYTES, --timeout SECS, --verbose   the hook's limits\n"
     "  -f, --format FMT       table (default on a terminal), csv, json\n"
     "  -o, --output FILE      write there instead of stdout (atomically)\n"

@@ -8,6 +8,7 @@
 #include "io/actuals.h"
 #include "io/history.h"
 #include "io/report_html.h"
+#include "mplan/channel.h"
 #include "mplan/run.h"
 #include "io/review_out.h"
 #include "run/result.h"
@@ -30,10 +31,11 @@ static const char report_help[] =
     "  --abtest FILE        an A/B test's results (as mplan abtest analyze reads them): an\n"
     "                       Experiments section with its lifts, sample-ratio check and verdict\n"
     "  --history FILE       a history as mplan fit reads it: each period as a circle on its\n"
-    "                       channel's curve (per-channel GMV; store totals only: said, not drawn)\n"
+    "                       channel's curve (per-channel GMV; store totals only: said, not drawn;\n"
+    "                       a channel on one side only: a warning, its curve without points)\n"
     "  -t, --threshold R    off-plan threshold for the variance (default 0.15)\n"
     "  -o, --output FILE    write there instead of stdout (atomically)\n"
-    "  -q, --quiet          accepted as by every command (report prints no warnings)\n"
+    "  -q, --quiet          no warnings on stderr\n"
     "      --units U        amounts: plain, k (12.35M) or wan (1,234.6万)\n"
     "  -h, --help           this help\n"
     "\n"
@@ -42,16 +44,30 @@ static const char report_help[] =
 CLI_WRITER(report_html, mp_report_write_html, struct mp_report)
 static const struct cli_writers report_writers = {.table = report_html};
 
-/* --history: read as mplan fit reads it, its channels matched to the plan's. */
-static enum mp_status history_load(const mp_plan *plan, const char *path, struct mp_history *h, int **hc,
+/* --history: read as mplan fit reads it, its channels matched to the plan's. A channel on one
+ * side only is drawn without points (or not at all), with a warning naming it. */
+static enum mp_status history_load(const mp_plan *plan, const char *path, int quiet, struct mp_history *h, int **hc,
                                    mp_error *err)
 {
     enum mp_status st = mp_history_load(path, h, err);
     if (st != MP_OK)
         return st;
-    if (!(*hc = calloc(h->C + 1, sizeof **hc)))
+    unsigned char *miss = calloc(plan->nchannels + 1, 1);
+    if (!(*hc = calloc(h->C + 1, sizeof **hc)) || !miss) {
+        free(miss);
         return mp_fail(err, MP_ENOMEM, "out of memory");
-    return mp_history_match(plan, h, *hc, err);
+    }
+    st = mp_history_match_some(plan, h, *hc, miss, err);
+    for (size_t c = 0; st == MP_OK && !quiet && c < h->C; c++)
+        if ((*hc)[c] < 0)
+            cli_warn("%s:%llu: channel '%s' is in the history but %s the plan %s: ignored", path,
+                     (unsigned long long)h->line[c], h->ids[c],
+                     mp_channel_lookup(plan, h->ids[c]) < 0 ? "not in" : "has no response curve in", plan->file);
+    for (size_t k = 0; st == MP_OK && !quiet && k < plan->nchannels; k++)
+        if (miss[k])
+            cli_warn("%s: no rows for channel '%s': its curve is drawn without points", path, plan->channels[k].id);
+    free(miss);
+    return st;
 }
 
 int cmd_report(int argc, char **argv)
@@ -63,6 +79,7 @@ int cmd_report(int argc, char **argv)
         CLI_UNITS_OPTION,                          {NULL, 0, NULL, 0}};
     const char *output = NULL, *actuals = NULL, *units = NULL, *abtest = NULL, *history = NULL;
     double threshold = 0.15;
+    int quiet = 0;
     optind = 1;
     opterr = 0;
     int ch;
@@ -81,7 +98,7 @@ int cmd_report(int argc, char **argv)
                 return 2;
             output = optarg;
             break;
-        case 'q': break; /* nothing is printed on stderr but errors */
+        case 'q': quiet = 1; break;
         case 'h': fputs(report_help, stdout); return 0;
         case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
@@ -104,7 +121,7 @@ int cmd_report(int argc, char **argv)
     if (st == MP_OK && abtest)
         st = cli_abtest_load(abtest, &ab, &err);
     if (st == MP_OK && history)
-        st = history_load(plan, history, &h, &hc, &err);
+        st = history_load(plan, history, quiet, &h, &hc, &err);
     if (st == MP_OK && actuals)
         st = mp_actuals_load(actuals, plan, &act, &err);
     if (st == MP_OK && act) /* the plan, the variance, and what to do with the periods left */

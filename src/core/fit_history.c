@@ -130,17 +130,23 @@ static enum mp_fit_family family_of(enum mp_curve c)
                                                                                                   : MP_FIT_AUTO;
 }
 
-/* Match the history's channels with the plan's, both ways. */
-static enum mp_status match_channels(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err)
+/* Match the history's channels with the plan's, both ways. miss NULL: a channel on one side
+ * only is an error; else a history channel the plan lacks (or has without a curve) gets
+ * pc[c] = -1, and miss[k] = 1 marks a plan channel with a curve the history lacks. */
+static enum mp_status match_channels(const mp_plan *plan, const struct mp_history *h, int *pc, unsigned char *miss,
+                                     mp_error *err)
 {
     for (size_t c = 0; c < h->C; c++) {
         pc[c] = plan ? (int)mp_channel_lookup(plan, h->ids[c]) : -1;
-        if (plan && pc[c] < 0)
+        if (plan && pc[c] >= 0 && plan->channels[pc[c]].resp.curve == MP_CURVE_NONE) {
+            if (!miss)
+                return mp_fail(err, MP_EINPUT, "%s:%llu: channel '%s' has no response curve in the plan %s (a fixed "
+                               "cost): there is nothing to fit", h->file, (unsigned long long)h->line[c], h->ids[c],
+                               plan->file);
+            pc[c] = -1;
+        } else if (plan && pc[c] < 0 && !miss)
             return mp_fail(err, MP_EINPUT, "%s:%llu: channel '%s' is in the history but not in the plan %s", h->file,
                            (unsigned long long)h->line[c], h->ids[c], plan->file);
-        if (plan && plan->channels[pc[c]].resp.curve == MP_CURVE_NONE)
-            return mp_fail(err, MP_EINPUT, "%s:%llu: channel '%s' has no response curve in the plan %s (a fixed "
-                           "cost): there is nothing to fit", h->file, (unsigned long long)h->line[c], h->ids[c], plan->file);
     }
     for (size_t k = 0; plan && k < plan->nchannels; k++) {
         const struct mp_channel *ch = &plan->channels[k];
@@ -149,7 +155,9 @@ static enum mp_status match_channels(const mp_plan *plan, const struct mp_histor
         int found = 0;
         for (size_t c = 0; c < h->C; c++)
             found |= pc[c] == (int)k;
-        if (!found) {
+        if (!found && miss)
+            miss[k] = 1;
+        else if (!found) {
             char where[512];
             return mp_fail(err, MP_EINPUT, "%s: channel '%s' of the plan is not in the history %s",
                            mp_plan_where(plan, ch->loc, where, sizeof where), ch->id, h->file);
@@ -158,14 +166,26 @@ static enum mp_status match_channels(const mp_plan *plan, const struct mp_histor
     return MP_OK;
 }
 
-enum mp_status mp_history_match(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err)
+static enum mp_status match(const mp_plan *plan, const struct mp_history *h, int *pc, unsigned char *miss,
+                            mp_error *err)
 {
-    enum mp_status st = match_channels(plan, h, pc, err);
+    enum mp_status st = match_channels(plan, h, pc, miss, err);
     if (st != MP_OK || !plan || !h->dated || h->unit == plan->unit)
         return st;
     static const char *const units[] = {"days", "weeks", "months"};
     return mp_fail(err, MP_EINPUT, "%s: the history's periods are %s, the plan's (%s) %s: theta and the curves are per "
                    "period, so both must use the same", h->file, units[h->unit], plan->file, units[plan->unit]);
+}
+
+enum mp_status mp_history_match(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err)
+{
+    return match(plan, h, pc, NULL, err);
+}
+
+enum mp_status mp_history_match_some(const mp_plan *plan, const struct mp_history *h, int *pc, unsigned char *miss,
+                                     mp_error *err)
+{
+    return match(plan, h, pc, miss, err);
 }
 
 enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h, const struct mp_hist_event *ev,

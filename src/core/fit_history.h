@@ -38,6 +38,12 @@ void mp_history_free(struct mp_history *h);
  * the plan's: MP_EINPUT, named. */
 enum mp_status mp_history_match(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err);
 
+/* The same for drawing what matches (mplan report): a history channel the plan lacks, or has
+ * without a curve, gets pc[c] = -1; miss[k] = 1 (miss: plan->nchannels, zeroed by the caller)
+ * marks a plan channel with a curve the history lacks. Only the periods' unit is an error. */
+enum mp_status mp_history_match_some(const mp_plan *plan, const struct mp_history *h, int *pc, unsigned char *miss,
+                                     mp_error *err);
+
 /* A problem and the arrays it points to. */
 struct mp_fit_setup {
     mp_fit_problem pb;

@@ -486,6 +486,10 @@ static enum mp_status curves(FILE *fp, const struct mp_report *r, mp_error *err)
             fputs("<p class=\"note\">No history points: ", fp);
             esc(fp, r->history_path);
             fputs(" has store totals only, no GMV of this channel.</p>", fp);
+        } else if (r->history && nh == 0) {
+            fputs("<p class=\"note\">No history points: ", fp);
+            esc(fp, r->history_path);
+            fputs(" has no rows for this channel.</p>", fp);
         }
         fputs("</div>\n", fp);
         free(hx);

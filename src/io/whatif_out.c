@@ -66,6 +66,58 @@ static void axis_cell(struct mp_table *tab, size_t col, const char *path, double
         mp_table_set(tab, col, MP_G(v));
 }
 
+/* The row of the plan as written: scenario 'base' (the first, when there are scenarios) at
+ * the grid point where every axis has the plan's own value. NULL when the grid does not
+ * hold that point or its row could not be allocated: no differences then. */
+static const mp_whatif_row *base_row(const struct mp_whatif_view *v)
+{
+    const mp_whatif *w = v->w;
+    double own[64];
+    if (w->naxes > sizeof own / sizeof *own)
+        return NULL;
+    for (size_t a = 0; a < w->naxes; a++) {
+        mp_error err;
+        if (mp_plan_get(v->plan, v->axes[a].path, &own[a], &err) != MP_OK)
+            return NULL;
+    }
+    for (size_t i = 0; i < w->nrows; i++) {
+        const mp_whatif_row *r = &w->rows[i];
+        int at = r->scenario == 0;
+        for (size_t a = 0; at && a < w->naxes; a++)
+            at = fabs(r->axis[a] - own[a]) <= 1e-9 * fmax(1, fabs(own[a]));
+        if (at)
+            return r->status == MP_OK ? r : NULL;
+    }
+    return NULL;
+}
+
+/* A row's GMV and ROAS minus the base row's (NAN without a base or an allocation). */
+static void vs_base(const mp_whatif *w, const mp_whatif_row *base, const mp_whatif_row *r, double *gmv, double *roas)
+{
+    *gmv = *roas = NAN;
+    if (!base || r->status != MP_OK)
+        return;
+    *gmv = r->total.gmv - base->total.gmv;
+    *roas = mp_kpi_ratios(&r->total, w->margin).roas - mp_kpi_ratios(&base->total, w->margin).roas;
+}
+
+/* A difference for people: its sign, thousands separators ("+1,234,567", "-0.12"; "0" for
+ * one that rounds to nothing) and, when `of` > 0, the share of `of` ("+1,234,567 (+8.4%)"). */
+static void delta_cell(struct mp_table *tab, size_t col, double d, double of, int decimals)
+{
+    char num[MP_FMT_MAX], pct[32] = "";
+    double unit = decimals ? pow(10, -decimals) : 1;
+    if (!isfinite(d)) {
+        mp_table_set(tab, col, "-");
+        return;
+    }
+    int zero = fabs(d) < unit / 2;
+    mp_fmt_amount(fabs(d), decimals, tab->units, num, sizeof num);
+    if (of > 0)
+        snprintf(pct, sizeof pct, zero ? " (0.0%%)" : " (%+.1f%%)", 100 * d / of);
+    mp_table_setf(tab, col, "%s%s%s", zero ? "" : d < 0 ? "-" : "+", num, pct);
+}
+
 static void infeasible_note(FILE *fp, const struct mp_whatif_view *v)
 {
     size_t n = 0;
@@ -87,7 +139,8 @@ enum mp_status mp_whatif_write_table(FILE *fp, const struct mp_whatif_view *v, m
     static const char *const kpis[] = {"spend", "gmv", "roas", "mroas", "orders", "new", "cac"};
     size_t nk = sizeof kpis / sizeof *kpis;
     struct columns c;
-    if (columns_init(&c, 1 + w->naxes + nk + w->ngoals + w->nchannels) != 0) {
+    const mp_whatif_row *base = base_row(v);
+    if (columns_init(&c, 3 + w->naxes + nk + w->ngoals + w->nchannels) != 0) {
         columns_free(&c);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
@@ -98,6 +151,11 @@ enum mp_status mp_whatif_write_table(FILE *fp, const struct mp_whatif_view *v, m
     size_t first_kpi = c.n;
     for (size_t i = 0; i < nk; i++)
         col(&c, kpis[i]);
+    size_t first_delta = c.n;
+    if (base) {
+        col(&c, "Δ GMV vs base");
+        col(&c, "Δ ROAS vs base");
+    }
     for (size_t g = 0; g < w->ngoals; g++)
         colf(&c, "goal% ", p->goals[g].kpi);
     size_t first_channel = c.n;
@@ -130,6 +188,13 @@ enum mp_status mp_whatif_write_table(FILE *fp, const struct mp_whatif_view *v, m
         mp_table_amount(&tab, k++, r->total.orders, 0);
         mp_table_amount(&tab, k++, r->total.new_customers, 0);
         mp_table_num(&tab, k++, q.cac, 2);
+        if (base) {
+            double dg, dr;
+            vs_base(w, base, r, &dg, &dr);
+            delta_cell(&tab, first_delta, dg, base->total.gmv, 0);
+            delta_cell(&tab, first_delta + 1, dr, 0, 2);
+            k = first_delta + 2;
+        }
         for (size_t g = 0; g < w->ngoals; g++)
             mp_table_num(&tab, k++, 100 * r->attainment[g], 1);
         k = first_channel;
@@ -151,7 +216,8 @@ enum mp_status mp_whatif_write_csv(FILE *fp, const struct mp_whatif_view *v, mp_
     const mp_whatif *w = v->w;
     const mp_plan *p = v->plan;
     struct columns c;
-    if (columns_init(&c, 5 + w->naxes + MP_KPI_COUNT + w->ngoals + w->nchannels) != 0) {
+    const mp_whatif_row *base = base_row(v);
+    if (columns_init(&c, 7 + w->naxes + MP_KPI_COUNT + w->ngoals + w->nchannels) != 0) {
         columns_free(&c);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
@@ -164,6 +230,8 @@ enum mp_status mp_whatif_write_csv(FILE *fp, const struct mp_whatif_view *v, mp_
     col(&c, "mroas");
     col(&c, "allocatable");
     col(&c, "goals_met");
+    col(&c, "gmv_vs_base");
+    col(&c, "roas_vs_base");
     for (size_t g = 0; g < w->ngoals; g++)
         colf(&c, "attainment_", p->goals[g].kpi);
     for (size_t ch = 0; ch < w->nchannels; ch++)
@@ -192,6 +260,10 @@ enum mp_status mp_whatif_write_csv(FILE *fp, const struct mp_whatif_view *v, mp_
         if (r->status == MP_OK)
             mp_table_setf(&tab, k, "%zu", r->goals_met);
         k++;
+        double dg, dr;
+        vs_base(w, base, r, &dg, &dr);
+        mp_table_num(&tab, k++, dg, 2);
+        mp_table_num(&tab, k++, dr, 6);
         for (size_t g = 0; g < w->ngoals; g++)
             mp_table_num(&tab, k++, r->attainment[g], 6);
         for (size_t ch = 0; ch < w->nchannels; ch++)
@@ -209,6 +281,7 @@ enum mp_status mp_whatif_write_json(FILE *fp, const struct mp_whatif_view *v, mp
     const mp_whatif *w = v->w;
     const mp_plan *p = v->plan;
     json_t *root = json_object(), *axes = json_array(), *rows = json_array();
+    const mp_whatif_row *base = base_row(v);
     int bad = 0; /* any jansson call failed: out of memory */
     bad |= json_object_set_new(root, "mplan", json_integer(1));
     for (size_t a = 0; a < w->naxes; a++)
@@ -229,6 +302,10 @@ enum mp_status mp_whatif_write_json(FILE *fp, const struct mp_whatif_view *v, mp
         bad |= json_object_set_new(row, "kpis", mp_json_kpis(&r->total, w->margin));
         bad |= json_object_set_new(row, "mroas", mp_json_mroas(r->mroas));
         bad |= json_object_set_new(row, "allocatable", mp_json_num(r->allocatable));
+        double dg, dr;
+        vs_base(w, base, r, &dg, &dr);
+        bad |= json_object_set_new(row, "gmv_vs_base", mp_json_num(dg));
+        bad |= json_object_set_new(row, "roas_vs_base", mp_json_num(dr));
         for (size_t g = 0; g < w->ngoals; g++)
             bad |= json_array_append_new(goals, json_pack("{s:s, s:o, s:o}", "kpi", p->goals[g].kpi, "forecast",
                                                    mp_json_num(r->forecast[g]), "attainment",

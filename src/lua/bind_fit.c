@@ -280,7 +280,7 @@ enum mp_status mp_fit_transform_run(const struct mp_fit_transform_opts *o, const
     enum mp_status st = rows_read(path, &rows, err);
     if (st == MP_OK && (st = mp_host_new(&o->limits, &h, err)) == MP_OK) {
         mp_host_set_verbose(h, o->verbose);
-        st = mp_host_load_pack_args(h, o->pack, o->params, o->nparams, &pack, err);
+        st = mp_host_load_plan_pack_args(h, o->pack, o->plan, o->plan_pack, o->params, o->nparams, &pack, err);
     }
     if (st == MP_OK)
         st = pick_hook(h, pack, o->hook, info->qualified, sizeof info->qualified, err);

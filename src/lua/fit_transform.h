@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "mplan/host.h"
+#include "mplan/plan.h"
 #include "mplan/status.h"
 
 struct mp_fit_transform_opts {
@@ -16,6 +17,10 @@ struct mp_fit_transform_opts {
     const char *hook;    /* the fit_transform to run; NULL: the pack's only one */
     const char *const *params; /* "NAME=VALUE" overrides of the pack's params (--param) */
     size_t nparams;
+    /* The plan whose packs[plan_pack] is this pack (NULL: none): loaded as the plan's, so
+     * its packs: params (under --param) and PLAN.lock apply, as in mplan run. */
+    const mp_plan *plan;
+    size_t plan_pack;
     mp_host_limits limits;
     int verbose;
 };

@@ -60,6 +60,12 @@ enum mp_status mp_host_load_pack_args(mp_host *host, const char *dir, const char
 enum mp_status mp_host_load_plan_pack(mp_host *host, const char *dir, const mp_plan *plan,
                                       size_t index, const char **pack_name, mp_error *err);
 
+/* The same with `--param NAME=VALUE` strings over the plan's params (plan NULL: over the
+ * pack's defaults alone): --param, then the plan's packs: entry, then pack.yaml. */
+enum mp_status mp_host_load_plan_pack_args(mp_host *host, const char *dir, const mp_plan *plan, size_t pack_index,
+                                           const char *const *args, size_t n, const char **pack_name,
+                                           mp_error *err);
+
 /* Push the hook PACK.NAME, which the pack must list under `kind` in pack.yaml. MP_EINPUT
  * when there is no such pack or hook (nothing pushed). For a per-row loop push it once and
  * lua_pushvalue it each row. */

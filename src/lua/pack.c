@@ -331,16 +331,29 @@ enum mp_status mp_host_load_pack_dir(mp_host *h, const char *dir, const struct m
 enum mp_status mp_host_load_pack_args(mp_host *h, const char *dir, const char *const *args, size_t n,
                                       const char **pack_name, mp_error *err)
 {
+    return mp_host_load_plan_pack_args(h, dir, NULL, 0, args, n, pack_name, err);
+}
+
+enum mp_status mp_host_load_plan_pack_args(mp_host *h, const char *dir, const mp_plan *plan, size_t pack_index,
+                                           const char *const *args, size_t n, const char **pack_name,
+                                           mp_error *err)
+{
+    const struct mp_pack_ref *ref = plan && pack_index < plan->npacks ? &plan->packs[pack_index] : NULL;
+    size_t nplan = ref ? ref->nparams : 0;
     if (!n)
-        return mp_host_load_pack_dir(h, dir, NULL, 0, pack_name, err);
+        return load_pack(h, dir, ref ? ref->params : NULL, nplan, plan, pack_index, pack_name, err);
+    /* The plan's params first, the --param after: mp_manifest_params applies them in
+     * order, so --param wins over the plan, which wins over pack.yaml's defaults. */
     struct mp_manifest man;
     MP_TRY(mp_manifest_load(dir, &man, err));
     struct mp_arena arena = {0};
-    struct mp_param *ov = calloc(n, sizeof *ov);
-    enum mp_status st = ov ? mp_manifest_param_args(&man, args, n, "--param", &arena, ov, err)
+    struct mp_param *ov = calloc(nplan + n, sizeof *ov);
+    enum mp_status st = ov ? mp_manifest_param_args(&man, args, n, "--param", &arena, ov + nplan, err)
                            : mp_fail(err, MP_ENOMEM, "out of memory");
+    for (size_t i = 0; st == MP_OK && i < nplan; i++)
+        ov[i] = ref->params[i];
     if (st == MP_OK)
-        st = mp_host_load_pack_dir(h, dir, ov, n, pack_name, err);
+        st = load_pack(h, dir, ov, nplan + n, plan, pack_index, pack_name, err);
     free(ov);
     mp_arena_free(&arena);
     mp_manifest_free(&man);
@@ -350,9 +363,7 @@ enum mp_status mp_host_load_pack_args(mp_host *h, const char *dir, const char *c
 enum mp_status mp_host_load_plan_pack(mp_host *h, const char *dir, const mp_plan *plan,
                                       size_t pack_index, const char **pack_name, mp_error *err)
 {
-    const struct mp_pack_ref *ref = plan && pack_index < plan->npacks ? &plan->packs[pack_index] : NULL;
-    return load_pack(h, dir, ref ? ref->params : NULL, ref ? ref->nparams : 0, plan, pack_index,
-                     pack_name, err);
+    return mp_host_load_plan_pack_args(h, dir, plan, pack_index, NULL, 0, pack_name, err);
 }
 
 enum mp_status mp_host_load_pack(mp_host *h, const char *dir, const mp_plan *plan,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "io/history.h"
 #include "lua/fit_transform.h"
@@ -40,15 +41,32 @@ void mp_fit_job_free(struct mp_fit_job *job)
     memset(job, 0, sizeof *job);
 }
 
+/* Which of the plan's packs is the directory `pack` (the same directory, however named):
+ * its index, or plan->npacks for none. */
+static size_t plan_pack_index(const mp_plan *plan, const char *pack)
+{
+    struct stat want, sb;
+    if (!plan || stat(pack, &want) != 0)
+        return plan ? plan->npacks : 0;
+    for (size_t i = 0; i < plan->npacks; i++)
+        if (plan->packs[i].found != MP_PACK_NOT_FOUND && stat(plan->packs[i].dir, &sb) == 0 &&
+            sb.st_dev == want.st_dev && sb.st_ino == want.st_ino)
+            return i;
+    return plan->npacks;
+}
+
 /* --pack: the history the pack's fit_transform returns, through an anonymous temporary file
  * (gone when closed, whatever happens) into the reader, named "FILE (after PACK.HOOK)". A
  * result the reader refuses (a period missing, a row twice) is the hook's fault: MP_ESCRIPT. */
-static enum mp_status load_transformed(const struct mp_fit_job_opts *o, struct mp_fit_job *job, mp_error *err)
+static enum mp_status load_transformed(const mp_plan *plan, const struct mp_fit_job_opts *o, struct mp_fit_job *job,
+                                       mp_error *err)
 {
     FILE *tmp = tmpfile();
     if (!tmp)
         return mp_fail(err, MP_EIO, "a temporary file for the transformed history: %s", strerror(errno));
-    struct mp_fit_transform_opts to = {o->pack, o->transform, o->params, o->nparams, o->limits, o->verbose};
+    size_t index = plan_pack_index(plan, o->pack);
+    struct mp_fit_transform_opts to = {o->pack, o->transform, o->params, o->nparams,
+                                       plan && index < plan->npacks ? plan : NULL, index, o->limits, o->verbose};
     struct mp_fit_transform_info info;
     enum mp_status st = mp_fit_transform_run(&to, o->history, tmp, &info, err);
     if (st == MP_OK) {
@@ -76,7 +94,7 @@ enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const 
 {
     memset(job, 0, sizeof *job);
     struct mp_history *h = &job->h;
-    enum mp_status st = o->pack ? load_transformed(o, job, err) : mp_history_load(o->history, h, err);
+    enum mp_status st = o->pack ? load_transformed(plan, o, job, err) : mp_history_load(o->history, h, err);
     if (st == MP_OK && o->total)
         st = mp_history_total_load(o->total, h, err);
     if (st == MP_OK && o->events)

@@ -73,6 +73,45 @@ expect_exit "fit --pack --param min_share=0.1" 0 "$MPLAN" fit "$TMP/hist.csv" --
     --format json -o "$TMP/p01.json"
 expect_err "--param min_share=0.1: all rows kept" "kept 60 of its 60 rows"
 cmp -s "$TMP/p01.json" "$TMP/raw.json" && ok "--param min_share=0.1: the plain fit" || fail "--param min_share=0.1: the plain fit" "differs"
+# --plan listing the pack: its packs: entry's params apply (min_share 0.1: nothing blanked,
+# the fit of the plan on the raw history, 60 periods), --param over them (0.5: the two
+# stock-out weeks blanked, the fit of the plan on the GMV blanked by hand, 58 periods); a
+# plan that does not list the pack leaves pack.yaml's default (0.5).
+plan() { # plan FILE [PACKS-LINE]
+    printf 'mplan: 1\nstore: {name: Fit pack params, currency: CNY}\nhorizon: {start: 2025-01-06, periods: 4, period: week}\n' >"$1"
+    printf 'budget: {total: 100000, reserve: 0}\nobjective: gmv\nchannels:\n' >>"$1"
+    printf '  - {id: feed, kind: paid, response: {curve: hill, beta: 150000, k: 25000, s: 1}, theta: 0.4}\n' >>"$1"
+    printf '  - {id: search, kind: paid, response: {curve: linear, roas: 1.8}, theta: 0.1}\n' >>"$1"
+    [ -z "$2" ] || printf 'packs:\n  - %s\n' "$2" >>"$1"
+}
+plan "$TMP/p0.yaml"
+plan "$TMP/p1.yaml" "{path: $PWD/$PK, params: {min_share: 0.1}}"
+plan "$TMP/p2.yaml" "{path: $PWD/$PK, params: {min_share: 2}}"
+expect_exit "--plan's packs: min_share 0.1" 0 "$MPLAN" fit "$TMP/hist.csv" --plan "$TMP/p1.yaml" --pack $PK \
+    --format json -o "$TMP/pl1.json"
+expect_err "--plan's packs: min_share 0.1: all rows kept, none blanked" "drop_stockouts kept 60 of its 60 rows"
+grep -q "without GMV" "$TMP/err" && fail "--plan's packs: min_share 0.1: none blanked" "$(cat "$TMP/err")" \
+    || ok "--plan's packs: min_share 0.1: none blanked"
+expect_exit "the plan on the raw history" 0 "$MPLAN" fit "$TMP/hist.csv" --plan "$TMP/p0.yaml" --format json -o "$TMP/pl0.json"
+same "$TMP/pl1.json" "$TMP/pl0.json" "--plan's packs: min_share 0.1: the plan's fit of the raw history"
+expect_exit "--param over the plan's packs: params" 0 "$MPLAN" fit "$TMP/hist.csv" --plan "$TMP/p1.yaml" --pack $PK \
+    --param min_share=0.5 --format json -o "$TMP/pl5.json"
+expect_err "--param min_share=0.5 over the plan's 0.1: the two weeks blanked" "kept 60 of its 60 rows, 2 of them without GMV"
+expect_exit "the plan on the GMV blanked by hand" 0 "$MPLAN" fit "$TMP/hand.csv" --plan "$TMP/p0.yaml" --format json -o "$TMP/plh.json"
+same "$TMP/pl5.json" "$TMP/plh.json" "--param over the plan: the plan's fit of the GMV blanked by hand"
+expect_exit "a plan without the pack: pack.yaml's default" 0 "$MPLAN" fit "$TMP/hist.csv" --plan "$TMP/p0.yaml" --pack $PK \
+    --format json -o "$TMP/pld.json"
+same "$TMP/pld.json" "$TMP/plh.json" "a plan without the pack: min_share 0.5, the two weeks blanked"
+$PY - "$TMP" <<'PYEOF' >"$TMP/py" 2>&1 && ok "--plan's packs: 60 periods fitted with 0.1, 58 with --param 0.5" \
+    || fail "--plan's packs: 60 periods fitted with 0.1, 58 with --param 0.5" "$(cat "$TMP/py")"
+import json, sys
+d = sys.argv[1]
+a, b = json.load(open(d + "/pl1.json")), json.load(open(d + "/pl5.json"))
+assert a["fit"]["periods"] == 60 and b["fit"]["periods"] == 58, (a["fit"]["periods"], b["fit"]["periods"])
+PYEOF
+expect_exit "--plan's packs: a param out of range" 3 "$MPLAN" fit "$TMP/hist.csv" --plan "$TMP/p2.yaml" --pack $PK
+expect_err "--plan's packs: out of range, at the plan's line" "p2.yaml:10:"
+expect_err "--plan's packs: out of range, says so" "param 'min_share' of pack 'drop-stockouts' must be between 0 and 1, got 2"
 expect_exit "--param: not a param of the pack" 2 "$MPLAN" fit "$TMP/hist.csv" --pack $PK --param share=1
 expect_err "--param: names the pack" "pack 'drop-stockouts' has no param 'share'"
 expect_exit "--param without --pack" 2 "$MPLAN" fit "$TMP/hist.csv" --param min_share=1

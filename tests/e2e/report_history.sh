@@ -86,9 +86,29 @@ n=$(grep -c "has store totals only, no GMV of this channel" "$TMP/rt.html")
 printf 'period,channel,spend,gmv\n1,a,100,200\n1,Feed,-5,10\n' >"$TMP/neg.csv"
 expect_exit "negative spend: exit 3" 3 "$MPLAN" report "$TMP/plan.yaml" --history "$TMP/neg.csv" -o "$TMP/bad.html"
 expect_err "negative spend names file:line" "neg.csv:3"
-printf 'period,channel,spend,gmv\n1,a,100,200\n1,Feed,50,10\n1,tv,5,10\n' >"$TMP/tv.csv"
-expect_exit "unknown channel: exit 3" 3 "$MPLAN" report "$TMP/plan.yaml" --history "$TMP/tv.csv" -o "$TMP/bad.html"
-expect_err "unknown channel named at its line" "tv.csv:4: channel 'tv' is in the history but not in the plan"
+# a channel on one side only: warned, named; the others' points drawn, the missing one's curve
+# without points and a note beside it
+cp "$TMP/plan.yaml" "$TMP/kol.yaml"
+echo '  - {id: kol, kind: paid, response: {curve: linear, roas: 3}, theta: 0.2}' >>"$TMP/kol.yaml"
+{ cat "$TMP/h.csv"; printf '2026-11-02,tv,5,10\n2026-11-09,tv,5,10\n2026-11-16,tv,5,10\n2026-11-23,tv,5,10\n'; } >"$TMP/tv.csv"
+expect_exit "a channel on one side only: exit 0" 0 "$MPLAN" report "$TMP/kol.yaml" --history "$TMP/tv.csv" -o "$TMP/kol.html"
+expect_err "the plan's channel the history lacks: named" "tv.csv: no rows for channel 'kol': its curve is drawn without points"
+expect_err "the history's channel the plan lacks: named at its line" "tv.csv:10: channel 'tv' is in the history but not in the plan"
+$PY - "$TMP/kol.html" <<'PYEOF' && ok "a and b: 4 circles each; kol: none, and the note beside it" || fail "missing channel drawn" "see above"
+import re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+def div(ch):  # the chart's <div>, its note included
+    d = page[page.index(f'id="curve-{ch}"'):]
+    return d[:d.index("</div>")]
+for ch, n in (("a", 4), ("b", 4), ("kol", 0)):
+    got = len(re.findall(r'<circle class="pt"', div(ch)))
+    assert got == n, (ch, got)
+assert "has no rows for this channel" in div("kol") and "tv.csv" in div("kol"), div("kol")[-300:]
+assert "has no rows" not in div("a") and "has no rows" not in div("b")
+assert "curve-tv" not in page
+PYEOF
+expect_exit "a channel on one side only, -q" 0 "$MPLAN" report "$TMP/kol.yaml" --history "$TMP/tv.csv" -q -o "$TMP/kolq.html"
+[ ! -s "$TMP/err" ] && ok "-q: no warnings" || fail "-q: no warnings" "$(cat "$TMP/err")"
 printf 'period,channel,spend,gmv\n2026-11-01,a,100,200\n2026-11-01,Feed,50,10\n2026-11-02,a,100,200\n2026-11-02,Feed,50,10\n' >"$TMP/days.csv"
 expect_exit "days for a weekly plan: exit 3" 3 "$MPLAN" report "$TMP/plan.yaml" --history "$TMP/days.csv" -o "$TMP/bad.html"
 expect_err "unit mismatch said" "the history's periods are days"

@@ -132,6 +132,93 @@ m = [float(r["mroas"]) for r in rows]
 assert all(b <= a + 1e-6 for a, b in zip(m, m[1:])), m   # and the next unit brings less and less
 PYEOF
 
+# Differences against the base (the plan as written): gmv_vs_base and roas_vs_base are each
+# row's gmv and roas minus the base row's, from the CSV's own fields; the base row's are 0.
+expect_exit "vs base: scenarios" 0 "$MPLAN" whatif "$plan" --scenario "$TMP/sc.yaml" --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "vs base: scenarios: each row's gmv and roas minus base's, by hand too" || fail "vs base: scenarios" "see above"
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+b = rows[0]
+assert b["scenario"] == "base" and float(b["gmv_vs_base"]) == 0 and float(b["roas_vs_base"]) == 0, b
+for r in rows:
+    assert abs(float(r["gmv_vs_base"]) - (float(r["gmv"]) - float(b["gmv"]))) <= 0.011, r
+    assert abs(float(r["roas_vs_base"]) - (float(r["roas"]) - float(b["roas"]))) <= 2e-6, r
+# by hand: base 100 + 1500 (1 - e^(-4/3)); pessimistic as above, both below base
+base = 100 + 1500 * (1 - math.exp(-4 / 3))
+y = (1000 + 500 * math.log(2)) / 3
+pess = 100 + 500 * (1 - math.exp(-(1000 - y) / 500)) + 500 * (1 - math.exp(-y / 250))
+assert abs(float(rows[1]["gmv_vs_base"]) - (pess - base)) < 0.02 and pess < base, (rows[1], pess - base)
+assert abs(float(rows[1]["roas_vs_base"]) - (pess - base) / 1000) < 1e-5, rows[1]
+PYEOF
+expect_exit "vs base: json" 0 "$MPLAN" whatif "$plan" --scenario "$TMP/sc.yaml" --format json
+$PY - "$TMP/out" <<'PYEOF' && ok "vs base: json fields, 0 for base" || fail "vs base: json" "see above"
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+assert rows[0]["gmv_vs_base"] == 0 and rows[0]["roas_vs_base"] == 0, rows[0]
+assert abs(rows[1]["gmv_vs_base"] - (rows[1]["kpis"]["gmv"] - rows[0]["kpis"]["gmv"])) < 1e-6, rows[1]
+PYEOF
+# A budget sweep through the plan's own 1,000: the base is that row. gmv(B) = 100 + 1500 (1 -
+# e^(-B/750)), roas(B) = (gmv - 100) / B, so the table's cells are worked out here.
+expect_exit "vs base: table of a sweep through the plan's budget" 0 "$MPLAN" whatif "$plan" --budget 500..1500/3 --format table
+$PY - "$TMP/out" <<'PYEOF' && ok "vs base: table: signed Δ GMV (and %) and Δ ROAS, 0 on the plan's budget" || fail "vs base: table" "see above"
+import math, re, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+head = re.split(r"\s{2,}", lines[1].strip())
+assert "Δ GMV vs base" in head and "Δ ROAS vs base" in head, head
+g = lambda B: 100 + 1500 * (1 - math.exp(-B / 750))
+roas = lambda B: (g(B) - 100) / B
+want = {}
+for B in (500, 1000, 1500):
+    d, dr = g(B) - g(1000), roas(B) - roas(1000)
+    want[B] = ("0 (0.0%)", "0.00") if B == 1000 else ("%+.0f (%+.1f%%)" % (d, 100 * d / g(1000)), "%+.2f" % dr)
+assert want[500][0].startswith("-") and want[1500][0].startswith("+"), want
+for line in lines[3:6]:
+    cells = re.split(r"\s{2,}", line.strip())
+    B = int(cells[0].replace(",", ""))
+    got = (cells[head.index("Δ GMV vs base")], cells[head.index("Δ ROAS vs base")])
+    assert got == want[B], (B, got, want[B])
+PYEOF
+# thousands separators: the example's scenarios, the table's cells against the CSV's gmv
+expect_exit "vs base: example table" 0 "$MPLAN" whatif examples/new-trade-festival/plan.yaml \
+    --scenario examples/new-trade-festival/scenarios.yaml --format table
+cp "$TMP/out" "$TMP/ex.txt"
+expect_exit "vs base: example csv" 0 "$MPLAN" whatif examples/new-trade-festival/plan.yaml \
+    --scenario examples/new-trade-festival/scenarios.yaml --format csv
+$PY - "$TMP/ex.txt" "$TMP/out" <<'PYEOF' && ok "vs base: table Δ GMV with separators, from the CSV's gmv" || fail "vs base: example" "see above"
+import csv, re, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+rows = list(csv.DictReader(open(sys.argv[2])))
+head = re.split(r"\s{2,}", lines[1].strip())
+base = float(rows[0]["gmv"])
+big = 0
+for line, r in zip(lines[3:], rows):
+    cells = re.split(r"\s{2,}", line.strip())
+    d = float(r["gmv"]) - base
+    want = "0 (0.0%)" if r["scenario"] == "base" else "{:+,.0f} ({:+.1f}%)".format(d, 100 * d / base)
+    assert cells[0] == r["scenario"] and cells[head.index("Δ GMV vs base")] == want, (cells, want)
+    big += abs(d) >= 1000
+assert big >= 2, "no difference of 1,000 or more: the separators go untested"
+PYEOF
+# A sweep that misses the plan's budget has no base: no Δ columns, the CSV fields empty.
+expect_exit "vs base: no base in the grid (table)" 0 "$MPLAN" whatif "$plan" --budget 500..1500/2 --format table
+grep -q "vs base" "$TMP/out" && fail "vs base: no base, no column" "$(head -3 "$TMP/out")" || ok "vs base: no base, no column"
+expect_exit "vs base: no base in the grid (csv)" 0 "$MPLAN" whatif "$plan" --budget 500..1500/2 --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "vs base: no base: the fields empty" || fail "vs base: no base: empty" "see above"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 2 and all(r["gmv_vs_base"] == "" and r["roas_vs_base"] == "" for r in rows), rows
+PYEOF
+# scenarios on a grid: the base is scenario base at the plan's budget
+expect_exit "vs base: scenarios on a grid" 0 "$MPLAN" whatif "$plan" --scenario "$TMP/sc.yaml" --budget 500..1000/2 --format csv
+$PY - "$TMP/out" <<'PYEOF' && ok "vs base: scenarios on a grid: base at the plan's budget is 0" || fail "vs base: grid" "see above"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+b = [r for r in rows if r["scenario"] == "base" and float(r["budget"]) == 1000]
+assert len(rows) == 6 and len(b) == 1 and float(b[0]["gmv_vs_base"]) == 0, rows
+for r in rows:
+    assert abs(float(r["gmv_vs_base"]) - (float(r["gmv"]) - float(b[0]["gmv"]))) <= 0.011, r
+PYEOF
+
 # A scenario below a channel's minimum is reported, not fatal.
 expect_exit "infeasible rows are kept" 0 "$MPLAN" whatif "$plan" --set channels.a.min=800 --budget 500..1000/2 \
     --format csv
