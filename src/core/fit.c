@@ -1147,8 +1147,10 @@ static void perturb_centres(struct work *W, double sd, uint64_t *seed)
     }
 }
 
-/* Fit from every start; the best q is left in `best`. */
-static double multistart(struct work *W, int starts, double *best, double *qtry, int use_best_as_start)
+/* Fit from every start; the best q is left in `best`. With `agree` > 0 the search stops once
+ * that many starts have reached the best minimum (to MP_FIT_AGREE_TOL relative): the starts
+ * left would find it again. */
+static double multistart(struct work *W, int starts, int agree, double *best, double *qtry, int use_best_as_start)
 {
     double bobj = INFINITY;
     if (use_best_as_start) {
@@ -1156,15 +1158,21 @@ static double multistart(struct work *W, int starts, double *best, double *qtry,
         bobj = lm(W, qtry, 300);
         memcpy(best, qtry, W->nq * sizeof *best);
     }
-    for (int s = 0; s < starts; s++) {
+    int same = 0; /* starts at the best minimum so far */
+    for (int s = 0; s < starts && !(agree > 0 && same >= agree); s++) {
         for (size_t c = 0; c < W->C; c++)
             start_point(W, c, s, qtry);
         clamp_q(W, qtry);
         double o = lm(W, qtry, 300);
-        if (isfinite(o) && o < bobj) {
+        if (!isfinite(o))
+            continue;
+        int at_best = isfinite(bobj) && fabs(o - bobj) <= MP_FIT_AGREE_TOL * fmax(bobj, 1e-300);
+        if (o < bobj) {
+            same = at_best ? same + 1 : 1;
             bobj = o;
             memcpy(best, qtry, W->nq * sizeof *best);
-        }
+        } else
+            same += at_best;
     }
     return bobj;
 }
@@ -1430,14 +1438,17 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     }
     int starts = pb->quick ? 1 : pb->starts > 0 ? pb->starts : 8;
     F->starts = starts;
-    double obj = multistart(&W, starts, best, qtry, 0);
+    /* one channel's curve (at most 3 shape parameters): its starts nearly always meet in one
+     * minimum, so the default search ends when MP_FIT_STARTS_AGREE of them have */
+    int agree = pb->starts <= 0 && !pb->quick && W.nq <= 3 ? MP_FIT_STARTS_AGREE : 0;
+    double obj = multistart(&W, starts, agree, best, qtry, 0);
     if (W.lambda > 0 && pb->prior_sd > 0) {
         /* the ridge's weight follows the noise: its spread stays prior_sd (perturb_centres) */
         double s2 = sse_data(&W) / fmax(1, (double)W.nrow_data - (double)nparams(&W));
         W.lambda = s2 > 0 ? s2 / (pb->prior_sd * pb->prior_sd) : W.lambda;
         if (set_rows(&W, Tfit) != 0)
             goto oom;
-        obj = multistart(&W, 0, best, qtry, 1);
+        obj = multistart(&W, 0, 0, best, qtry, 1);
     }
     if (pb->store_total && !pb->quick)
         convex_test(&W, best, qtry);
@@ -1499,7 +1510,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         memcpy(F->hold_pred, yhat, Tz * sizeof *yhat);
         if (set_rows(&W, T) != 0)
             goto oom;
-        multistart(&W, 0, best, qtry, 1);
+        multistart(&W, 0, 0, best, qtry, 1);
     }
 
     /* Experiments: record the uncalibrated fit's GMV in each window, then calibrate. */
@@ -1519,7 +1530,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         }
         if (set_rows(&W, T) != 0)
             goto oom;
-        multistart(&W, 0, best, qtry, 1);
+        multistart(&W, 0, 0, best, qtry, 1);
     }
 
     /* The estimate. */
