@@ -483,6 +483,17 @@ static double row_value(const struct work *W, size_t i, size_t c, const double *
     return 0;
 }
 
+/* out[i] = scale * the entry of channel column c in every linear-system row i (row_value),
+ * the data rows read directly. */
+static void rows_of(const struct work *W, size_t c, const double *v, double scale, double *out)
+{
+    size_t i = 0;
+    for (; i < W->nrow_data; i++)
+        out[i] = scale * v[W->rows[i]];
+    for (; i < W->m; i++)
+        out[i] = scale * row_value(W, i, c, v);
+}
+
 /* The ridge's unit of each shape parameter: ln k and theta as they are, s relative to the prior. */
 static double prior_scale(const mp_fit_channel_in *in, int p)
 {
@@ -505,8 +516,7 @@ static void jacobian(struct work *W, double *H, double *g)
             size_t qi = cc->qoff + (size_t)i;
             double *Jc = W->J + qi * mr;
             if (beta != 0) {
-                for (size_t r = 0; r < m; r++)
-                    Jc[r] = beta * row_value(W, r, c, W->dX + qi * T);
+                rows_of(W, c, W->dX + qi * T, beta, Jc);
                 /* in Q's coordinates: Q^T is orthogonal, so J'J and J'e come out the same
                  * from the rotated vectors, and the projection is dropping the first np */
                 qr_apply(W->S.Q, m, W->S.np, W->S.tau, Jc, 1);
@@ -545,14 +555,10 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
 {
     const mp_fit_problem *pb = W->pb;
     size_t m = W->m, nb = W->nb, T = (size_t)W->T;
-    columns(W, q, 1);
-    for (size_t j = 0; j < nb; j++)
-        for (size_t i = 0; i < m; i++)
-            W->A[j * m + i] = i < W->nrow_data ? pb->base[j * T + (size_t)W->rows[i]] : 0;
+    columns(W, q, 1); /* the baseline's columns of A stay as set_rows() made them */
     for (size_t c = 0; c < W->C; c++) {
         double *col = W->A + (nb + c) * m;
-        for (size_t i = 0; i < m; i++)
-            col[i] = row_value(W, i, c, W->X + c * T);
+        rows_of(W, c, W->X + c * T, 1, col);
         if (W->nprior_rows) {
             const mp_fit_channel_in *in = &pb->channels[c];
             size_t i = W->nrow_data + W->nexp_rows + c;
@@ -808,6 +814,9 @@ static int set_rows(struct work *W, int Tfit)
                                                     ? sqrt(W->lambda) * W->ch[c].centre[MP_FIT_BETA] /
                                                           pb->channels[c].prior[MP_FIT_BETA]
                                                     : 0;
+    for (size_t j = 0; j < W->nb; j++)
+        for (size_t i = 0; i < W->m; i++)
+            W->A[j * W->m + i] = i < W->nrow_data ? pb->base[j * (size_t)W->T + (size_t)W->rows[i]] : 0;
     double mean = 0, tss = 0;
     for (size_t i = 0; i < W->nrow_data; i++)
         mean += W->b[i] / (double)W->nrow_data;
@@ -1028,8 +1037,7 @@ static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, do
             size_t qi = cc->qoff + (size_t)i;
             if (beta == 0 || at_bound(W, q, qi))
                 continue;
-            for (size_t r = 0; r < m; r++)
-                Jf[k * m + r] = beta * row_value(W, r, c, W->dX + qi * T);
+            rows_of(W, c, W->dX + qi * T, beta, Jf + k * m);
             cols[k++] = ncol + qi;
         }
     }
