@@ -416,13 +416,11 @@ static void columns(struct work *W, const double *q, int deriv)
         double k = ch_value(W, cc, q, MP_FIT_K), s = ch_value(W, cc, q, MP_FIT_S);
         double th = ch_value(W, cc, q, MP_FIT_THETA);
         double *dX[3] = {NULL, NULL, NULL};
-        int which[3] = {-1, -1, -1};
+        int part_of[3] = {0, 0, 0}; /* the entry of part[] each q's derivative is */
         for (int i = 0; i < cc->nq; i++) {
             dX[i] = W->dX + (cc->qoff + (size_t)i) * T;
-            which[i] = cc->qpar[i];
-            memset(dX[i], 0, T * sizeof *dX[i]);
+            part_of[i] = cc->qpar[i] == MP_FIT_K ? 1 : cc->qpar[i] == MP_FIT_S ? 2 : 3;
         }
-        memset(X, 0, T * sizeof *X);
         if (E)
             memset(W->D, 0, E * 4 * sizeof *W->D);
         double a = in->carry0, da = 0;
@@ -435,14 +433,14 @@ static void columns(struct work *W, const double *q, int deriv)
             double w = in->weight ? in->weight[t] : 1;
             int e = in->defer && pb->defer_to ? pb->defer_to[t] : -1;
             double dw = e >= 0 ? in->defer[t] : 0;
-            X[t] += w * part[0];
+            X[t] = w * part[0]; /* the events' deferred sales are added below */
             if (dw != 0)
                 W->D[(size_t)e * 4] += dw * part[0];
             if (!deriv)
                 continue;
             for (int i = 0; i < cc->nq; i++) {
-                int j = which[i] == MP_FIT_K ? 1 : which[i] == MP_FIT_S ? 2 : 3;
-                dX[i][t] += w * part[j];
+                int j = part_of[i];
+                dX[i][t] = w * part[j];
                 if (dw != 0)
                     W->D[(size_t)e * 4 + (size_t)j] += dw * part[j];
             }
@@ -456,10 +454,8 @@ static void columns(struct work *W, const double *q, int deriv)
                 if (sp[t] == 0)
                     continue;
                 X[t] += sp[t] * D[0];
-                for (int i = 0; deriv && i < cc->nq; i++) {
-                    int j = which[i] == MP_FIT_K ? 1 : which[i] == MP_FIT_S ? 2 : 3;
-                    dX[i][t] += sp[t] * D[j];
-                }
+                for (int i = 0; deriv && i < cc->nq; i++)
+                    dX[i][t] += sp[t] * D[part_of[i]];
             }
         }
     }
@@ -635,8 +631,9 @@ static void clamp_q(const struct work *W, double *q)
     }
 }
 
-/* Bounded Levenberg-Marquardt from q (updated in place); returns the objective. */
-static double lm(struct work *W, double *q, int maxit)
+/* Bounded Levenberg-Marquardt from q (updated in place); returns the objective. It stops
+ * early once the objective is at most `enough` (-INFINITY: never). */
+static double lm_until(struct work *W, double *q, int maxit, double enough)
 {
     size_t nq = W->nq;
     double *H = calloc(nq * nq + 1, sizeof *H), *g = calloc(nq + 1, sizeof *g);
@@ -651,7 +648,7 @@ static double lm(struct work *W, double *q, int maxit)
     double obj = evaluate(W, q, H, g), mu = 1e-3;
     int flat = 0, at_q = 1; /* at_q: W holds the evaluation at q (not at a rejected trial) */
     for (int it = 0; it < maxit && nq > 0; it++) {
-        if (!(obj > 1e-30 * W->tss))
+        if (!(obj > 1e-30 * W->tss) || obj <= enough)
             break;
         size_t p = 0;
         for (size_t j = 0; j < nq; j++) {
@@ -709,6 +706,8 @@ static double lm(struct work *W, double *q, int maxit)
     free(H), free(g), free(Hn), free(gn), free(M), free(d), free(qn), free(fr);
     return obj;
 }
+
+static double lm(struct work *W, double *q, int maxit) { return lm_until(W, q, maxit, -INFINITY); }
 
 /* ---- set-up ---- */
 
@@ -1171,7 +1170,9 @@ static double multistart(struct work *W, int starts, int agree, double *best, do
         for (size_t c = 0; c < W->C; c++)
             start_point(W, c, s, qtry);
         clamp_q(W, qtry);
-        double o = lm(W, qtry, 300);
+        /* a start that reaches the best minimum so far has found it again: no need to polish */
+        double enough = agree > 0 && isfinite(bobj) ? bobj + MP_FIT_AGREE_TOL * fmax(bobj, 1e-300) : -INFINITY;
+        double o = lm_until(W, qtry, 300, enough);
         if (!isfinite(o))
             continue;
         int at_best = isfinite(bobj) && fabs(o - bobj) <= MP_FIT_AGREE_TOL * fmax(bobj, 1e-300);
