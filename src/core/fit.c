@@ -1012,7 +1012,8 @@ static uint64_t splitmix(uint64_t *s)
 }
 
 /* Standard errors from the Jacobian of every estimated parameter at the solution:
- * cov = s2 (J'J)^-1 over the linear columns in the passive set and the q not at a bound. */
+ * cov = s2 (J'J)^-1 over the linear columns in the passive set and the q not at a bound. W must hold
+ * evaluate() at q (A, coef, the passive set and the derivative columns). */
 static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, double *rcov, size_t *rmap)
 {
     size_t m = W->m, T = (size_t)W->T, nq = W->nq, ncol = W->ncol;
@@ -1028,8 +1029,7 @@ static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, do
             memcpy(Jf + k * m, W->A + j * m, m * sizeof *Jf);
             cols[k++] = j;
         }
-    columns(W, q, 1);
-    for (size_t c = 0; c < W->C; c++) {
+    for (size_t c = 0; c < W->C; c++) { /* W->dX: evaluate() left the derivatives at q */
         const struct chan *cc = &W->ch[c];
         double beta = W->coef[W->nb + c];
         for (int i = 0; i < cc->nq; i++) {
@@ -1619,8 +1619,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     {
         double dof = (double)W.nrow_data - (double)nparams(&W);
         double s2 = dof > 0 ? F->sse / dof : NAN;
-        std_errors(&W, best, F, s2, cov, cmap);
-        evaluate(&W, best, NULL, NULL);
+        std_errors(&W, best, F, s2, cov, cmap); /* W holds the evaluation at best: it reads, not moves it */
         for (size_t c = 0; c < C; c++)
             roas_delta(&W, best, c, cov, cmap, F->ch[c].mean_spend, F->ch[c].roas_ci90);
     }
