@@ -29,6 +29,10 @@ struct reader {
     size_t nrows, caprows;
     double *vals;  /* wide: [nrows * ncols] */
     size_t capvals;
+    char last[32]; /* the last period cell read (a long history repeats it for every channel) */
+    size_t nlast;  /* its length; 0: none */
+    int64_t last_key;
+    int last_dated;
 };
 
 static enum mp_status bad(struct reader *R, uint64_t line, size_t col, const char *fmt, ...)
@@ -83,7 +87,10 @@ static enum mp_status cell_period(struct reader *R, const struct mp_csv_record *
     int64_t i;
     double d;
     int range = 0, dated;
-    if (mp_csv_number(f->ptr, f->len, &i, &d, &range) == MP_CSV_INT) {
+    if (R->nlast && f->len == R->nlast && memcmp(f->ptr, R->last, f->len) == 0) {
+        *key = R->last_key;
+        dated = R->last_dated;
+    } else if (mp_csv_number(f->ptr, f->len, &i, &d, &range) == MP_CSV_INT) {
         if (i < 1 || i > 100000)
             return bad(R, rec->line, col + 1, "period %.*s must be a number from 1 or a date (YYYY-MM-DD)", len,
                        f->ptr);
@@ -100,6 +107,10 @@ static enum mp_status cell_period(struct reader *R, const struct mp_csv_record *
     if (R->dated >= 0 && R->dated != dated)
         return bad(R, rec->line, col + 1, "period '%.*s': the file mixes period numbers and dates", len, f->ptr);
     R->dated = dated;
+    R->nlast = f->len < sizeof R->last ? f->len : 0;
+    memcpy(R->last, f->ptr, R->nlast);
+    R->last_key = *key;
+    R->last_dated = dated;
     return MP_OK;
 }
 
