@@ -40,6 +40,9 @@ enum mp_fit_param { MP_FIT_BETA, MP_FIT_K, MP_FIT_S, MP_FIT_THETA, MP_FIT_NPARAM
 #define MP_FIT_GUARD_BEND 0.5   /* ... when its marginal ROAS there is at least this share of the
                                  * marginal ROAS at the mean spend */
 #define MP_FIT_CORR_WARN 0.9 /* two channels' spends correlated above it: warned */
+#define MP_FIT_STARTS_AGREE 2 /* the default search of one channel's curve stops once this many starts
+                                 * reach the best minimum (to MP_FIT_AGREE_TOL relative) */
+#define MP_FIT_AGREE_TOL 1e-9
 #define MP_FIT_CV_MIN 0.1    /* a spend whose coefficient of variation is below it barely varied */
 
 typedef struct mp_fit_channel_in {

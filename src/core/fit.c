@@ -419,13 +419,11 @@ static void columns(struct work *W, const double *q, int deriv)
         double k = ch_value(W, cc, q, MP_FIT_K), s = ch_value(W, cc, q, MP_FIT_S);
         double th = ch_value(W, cc, q, MP_FIT_THETA);
         double *dX[3] = {NULL, NULL, NULL};
-        int which[3] = {-1, -1, -1};
+        int part_of[3] = {0, 0, 0}; /* the entry of part[] each q's derivative is */
         for (int i = 0; i < cc->nq; i++) {
             dX[i] = W->dX + (cc->qoff + (size_t)i) * T;
-            which[i] = cc->qpar[i];
-            memset(dX[i], 0, T * sizeof *dX[i]);
+            part_of[i] = cc->qpar[i] == MP_FIT_K ? 1 : cc->qpar[i] == MP_FIT_S ? 2 : 3;
         }
-        memset(X, 0, T * sizeof *X);
         if (E)
             memset(W->D, 0, E * 4 * sizeof *W->D);
         double a = in->carry0, da = 0;
@@ -438,14 +436,14 @@ static void columns(struct work *W, const double *q, int deriv)
             double w = in->weight ? in->weight[t] : 1;
             int e = in->defer && pb->defer_to ? pb->defer_to[t] : -1;
             double dw = e >= 0 ? in->defer[t] : 0;
-            X[t] += w * part[0];
+            X[t] = w * part[0]; /* the events' deferred sales are added below */
             if (dw != 0)
                 W->D[(size_t)e * 4] += dw * part[0];
             if (!deriv)
                 continue;
             for (int i = 0; i < cc->nq; i++) {
-                int j = which[i] == MP_FIT_K ? 1 : which[i] == MP_FIT_S ? 2 : 3;
-                dX[i][t] += w * part[j];
+                int j = part_of[i];
+                dX[i][t] = w * part[j];
                 if (dw != 0)
                     W->D[(size_t)e * 4 + (size_t)j] += dw * part[j];
             }
@@ -459,10 +457,8 @@ static void columns(struct work *W, const double *q, int deriv)
                 if (sp[t] == 0)
                     continue;
                 X[t] += sp[t] * D[0];
-                for (int i = 0; deriv && i < cc->nq; i++) {
-                    int j = which[i] == MP_FIT_K ? 1 : which[i] == MP_FIT_S ? 2 : 3;
-                    dX[i][t] += sp[t] * D[j];
-                }
+                for (int i = 0; deriv && i < cc->nq; i++)
+                    dX[i][t] += sp[t] * D[part_of[i]];
             }
         }
     }
@@ -484,6 +480,17 @@ static double row_value(const struct work *W, size_t i, size_t c, const double *
         return W->expw[i] * s;
     }
     return 0;
+}
+
+/* out[i] = scale * the entry of channel column c in every linear-system row i (row_value),
+ * the data rows read directly. */
+static void rows_of(const struct work *W, size_t c, const double *v, double scale, double *out)
+{
+    size_t i = 0;
+    for (; i < W->nrow_data; i++)
+        out[i] = scale * v[W->rows[i]];
+    for (; i < W->m; i++)
+        out[i] = scale * row_value(W, i, c, v);
 }
 
 /* The ridge's unit of each shape parameter: ln k and theta as they are, s relative to the prior. */
@@ -508,8 +515,7 @@ static void jacobian(struct work *W, double *H, double *g)
             size_t qi = cc->qoff + (size_t)i;
             double *Jc = W->J + qi * mr;
             if (beta != 0) {
-                for (size_t r = 0; r < m; r++)
-                    Jc[r] = beta * row_value(W, r, c, W->dX + qi * T);
+                rows_of(W, c, W->dX + qi * T, beta, Jc);
                 /* in Q's coordinates: Q^T is orthogonal, so J'J and J'e come out the same
                  * from the rotated vectors, and the projection is dropping the first np */
                 qr_apply(W->S.Q, m, W->S.np, W->S.tau, Jc, 1);
@@ -548,14 +554,10 @@ static double evaluate(struct work *W, const double *q, double *H, double *g)
 {
     const mp_fit_problem *pb = W->pb;
     size_t m = W->m, nb = W->nb, T = (size_t)W->T;
-    columns(W, q, 1);
-    for (size_t j = 0; j < nb; j++)
-        for (size_t i = 0; i < m; i++)
-            W->A[j * m + i] = i < W->nrow_data ? pb->base[j * T + (size_t)W->rows[i]] : 0;
+    columns(W, q, 1); /* the baseline's columns of A stay as set_rows() made them */
     for (size_t c = 0; c < W->C; c++) {
         double *col = W->A + (nb + c) * m;
-        for (size_t i = 0; i < m; i++)
-            col[i] = row_value(W, i, c, W->X + c * T);
+        rows_of(W, c, W->X + c * T, 1, col);
         if (W->nprior_rows) {
             const mp_fit_channel_in *in = &pb->channels[c];
             size_t i = W->nrow_data + W->nexp_rows + c;
@@ -632,8 +634,9 @@ static void clamp_q(const struct work *W, double *q)
     }
 }
 
-/* Bounded Levenberg-Marquardt from q (updated in place); returns the objective. */
-static double lm(struct work *W, double *q, int maxit)
+/* Bounded Levenberg-Marquardt from q (updated in place); returns the objective. It stops
+ * early once the objective is at most `enough` (-INFINITY: never). */
+static double lm_until(struct work *W, double *q, int maxit, double enough)
 {
     size_t nq = W->nq;
     double *H = calloc(nq * nq + 1, sizeof *H), *g = calloc(nq + 1, sizeof *g);
@@ -648,7 +651,7 @@ static double lm(struct work *W, double *q, int maxit)
     double obj = evaluate(W, q, H, g), mu = 1e-3;
     int flat = 0, at_q = 1; /* at_q: W holds the evaluation at q (not at a rejected trial) */
     for (int it = 0; it < maxit && nq > 0; it++) {
-        if (!(obj > 1e-30 * W->tss))
+        if (!(obj > 1e-30 * W->tss) || obj <= enough)
             break;
         size_t p = 0;
         for (size_t j = 0; j < nq; j++) {
@@ -706,6 +709,8 @@ static double lm(struct work *W, double *q, int maxit)
     free(H), free(g), free(Hn), free(gn), free(M), free(d), free(qn), free(fr);
     return obj;
 }
+
+static double lm(struct work *W, double *q, int maxit) { return lm_until(W, q, maxit, -INFINITY); }
 
 /* ---- set-up ---- */
 
@@ -811,6 +816,9 @@ static int set_rows(struct work *W, int Tfit)
                                                     ? sqrt(W->lambda) * W->ch[c].centre[MP_FIT_BETA] /
                                                           pb->channels[c].prior[MP_FIT_BETA]
                                                     : 0;
+    for (size_t j = 0; j < W->nb; j++)
+        for (size_t i = 0; i < W->m; i++)
+            W->A[j * W->m + i] = i < W->nrow_data ? pb->base[j * (size_t)W->T + (size_t)W->rows[i]] : 0;
     double mean = 0, tss = 0;
     for (size_t i = 0; i < W->nrow_data; i++)
         mean += W->b[i] / (double)W->nrow_data;
@@ -1007,7 +1015,10 @@ static uint64_t splitmix(uint64_t *s)
 }
 
 /* Standard errors from the Jacobian of every estimated parameter at the solution:
- * cov = s2 (J'J)^-1 over the linear columns in the passive set and the q not at a bound. */
+ * cov = s2 (J'J)^-1 over the linear columns in the passive set and the q not at a bound; with_prior:
+ * the ridge's rows count (what the history and the plan say together), else the history's alone.
+ * F (when not NULL) gets the standard errors. W must hold evaluate() at q (A, coef, the passive
+ * set and the derivative columns). */
 static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, int with_prior, double *rcov,
                        size_t *rmap)
 {
@@ -1025,16 +1036,14 @@ static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, in
             memcpy(Jf + k * mr, W->A + j * m, (with_prior ? m : prior0) * sizeof *Jf);
             cols[k++] = j;
         }
-    columns(W, q, 1);
-    for (size_t c = 0; c < W->C; c++) {
+    for (size_t c = 0; c < W->C; c++) { /* W->dX: evaluate() left the derivatives at q */
         const struct chan *cc = &W->ch[c];
         double beta = W->coef[W->nb + c];
         for (int i = 0; i < cc->nq; i++) {
             size_t qi = cc->qoff + (size_t)i;
             if (beta == 0 || at_bound(W, q, qi))
                 continue;
-            for (size_t r = 0; r < m; r++)
-                Jf[k * mr + r] = beta * row_value(W, r, c, W->dX + qi * T);
+            rows_of(W, c, W->dX + qi * T, beta, Jf + k * mr);
             if (with_prior && W->lambda > 0 && W->pb->channels[c].has_prior)
                 Jf[k * mr + m + qi] = sqrt(W->lambda) / prior_scale(&W->pb->channels[c], cc->qpar[i]);
             cols[k++] = ncol + qi;
@@ -1153,8 +1162,10 @@ static void perturb_centres(struct work *W, double sd, uint64_t *seed)
     }
 }
 
-/* Fit from every start; the best q is left in `best`. */
-static double multistart(struct work *W, int starts, double *best, double *qtry, int use_best_as_start)
+/* Fit from every start; the best q is left in `best`. With `agree` > 0 the search stops once
+ * that many starts have reached the best minimum (to MP_FIT_AGREE_TOL relative): the starts
+ * left would find it again. */
+static double multistart(struct work *W, int starts, int agree, double *best, double *qtry, int use_best_as_start)
 {
     double bobj = INFINITY;
     if (use_best_as_start) {
@@ -1162,15 +1173,23 @@ static double multistart(struct work *W, int starts, double *best, double *qtry,
         bobj = lm(W, qtry, 300);
         memcpy(best, qtry, W->nq * sizeof *best);
     }
-    for (int s = 0; s < starts; s++) {
+    int same = 0; /* starts at the best minimum so far */
+    for (int s = 0; s < starts && !(agree > 0 && same >= agree); s++) {
         for (size_t c = 0; c < W->C; c++)
             start_point(W, c, s, qtry);
         clamp_q(W, qtry);
-        double o = lm(W, qtry, 300);
-        if (isfinite(o) && o < bobj) {
+        /* a start that reaches the best minimum so far has found it again: no need to polish */
+        double enough = agree > 0 && isfinite(bobj) ? bobj + MP_FIT_AGREE_TOL * fmax(bobj, 1e-300) : -INFINITY;
+        double o = lm_until(W, qtry, 300, enough);
+        if (!isfinite(o))
+            continue;
+        int at_best = isfinite(bobj) && fabs(o - bobj) <= MP_FIT_AGREE_TOL * fmax(bobj, 1e-300);
+        if (o < bobj) {
+            same = at_best ? same + 1 : 1;
             bobj = o;
             memcpy(best, qtry, W->nq * sizeof *best);
-        }
+        } else
+            same += at_best;
     }
     return bobj;
 }
@@ -1439,14 +1458,17 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     }
     int starts = pb->quick ? 1 : pb->starts > 0 ? pb->starts : 8;
     F->starts = starts;
-    double obj = multistart(&W, starts, best, qtry, 0);
+    /* one channel's curve (at most 3 shape parameters): its starts nearly always meet in one
+     * minimum, so the default search ends when MP_FIT_STARTS_AGREE of them have */
+    int agree = pb->starts <= 0 && !pb->quick && W.nq <= 3 ? MP_FIT_STARTS_AGREE : 0;
+    double obj = multistart(&W, starts, agree, best, qtry, 0);
     if (W.lambda > 0 && pb->prior_sd > 0) {
         /* the ridge's weight follows the noise: its spread stays prior_sd (perturb_centres) */
         double s2 = sse_data(&W) / fmax(1, (double)W.nrow_data - (double)nparams(&W));
         W.lambda = s2 > 0 ? s2 / (pb->prior_sd * pb->prior_sd) : W.lambda;
         if (set_rows(&W, Tfit) != 0)
             goto oom;
-        obj = multistart(&W, 0, best, qtry, 1);
+        obj = multistart(&W, 0, 0, best, qtry, 1);
     }
     if (pb->store_total && !pb->quick)
         convex_test(&W, best, qtry);
@@ -1508,7 +1530,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         memcpy(F->hold_pred, yhat, Tz * sizeof *yhat);
         if (set_rows(&W, T) != 0)
             goto oom;
-        multistart(&W, 0, best, qtry, 1);
+        multistart(&W, 0, 0, best, qtry, 1);
     }
 
     /* Experiments: record the uncalibrated fit's GMV in each window, then calibrate. */
@@ -1528,7 +1550,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         }
         if (set_rows(&W, T) != 0)
             goto oom;
-        multistart(&W, 0, best, qtry, 1);
+        multistart(&W, 0, 0, best, qtry, 1);
     }
 
     /* The estimate. */
@@ -1608,10 +1630,10 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     {
         double dof = (double)W.nrow_data - (double)nparams(&W);
         double s2 = dof > 0 ? F->sse / dof : NAN;
-        /* what the history and the plan (the ridge) say together: the standard errors and,
-         * without a bootstrap, ROAS's 90% interval (log-normal: ROAS is positive) ... */
+        /* W holds the evaluation at best: std_errors reads it, does not move it. What the history
+         * and the plan (the ridge) say together: the standard errors and, without a bootstrap,
+         * ROAS's 90% interval (log-normal: ROAS is positive) ... */
         std_errors(&W, best, F, s2, 1, cov, cmap);
-        evaluate(&W, best, NULL, NULL);
         for (size_t c = 0; c < C; c++) {
             double rsd = roas_rel_sd(&W, best, c, cov, cmap, F->ch[c].mean_spend);
             F->ch[c].roas_ci90[0] = F->ch[c].roas_mean * exp(-Z90 * rsd);
@@ -1619,7 +1641,6 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         }
         /* ... and what the history alone says of each channel's ROAS */
         std_errors(&W, best, NULL, s2, 0, cov, cmap);
-        evaluate(&W, best, NULL, NULL);
         for (size_t c = 0; c < C; c++)
             roas_rsd[c] = roas_rel_sd(&W, best, c, cov, cmap, F->ch[c].mean_spend);
     }

@@ -619,18 +619,40 @@ static const char *clean_amount(const char *p, size_t n, char *buf, size_t size,
     return NULL;
 }
 
+/* Digits with at most one dot and an optional leading minus: what clean_amount() would copy
+ * as it is (most cells of an export). */
+static int plain_number(const char *p, size_t n)
+{
+    size_t i = n && *p == '-', dots = 0;
+    if (i == n)
+        return 0;
+    for (; i < n; i++) {
+        dots += p[i] == '.';
+        if (!((unsigned)(p[i] - '0') < 10 || p[i] == '.') || dots > 1)
+            return 0;
+    }
+    return 1;
+}
+
 enum mp_csv_kind mp_csv_amount(const char *p, size_t n, double *out, const char **sym, const char **why)
 {
     char buf[64];
     *sym = "";
-    *why = n < sizeof buf ? clean_amount(p, n, buf, sizeof buf, sym) : "too long";
-    if (*why)
-        return MP_CSV_TEXT;
-    if (!buf[0])
-        return **sym ? MP_CSV_TEXT : MP_CSV_EMPTY;
+    *why = NULL;
+    const char *text = p;
+    size_t len = n;
+    if (!(n < sizeof buf && plain_number(p, n))) {
+        *why = n < sizeof buf ? clean_amount(p, n, buf, sizeof buf, sym) : "too long";
+        if (*why)
+            return MP_CSV_TEXT;
+        if (!buf[0])
+            return **sym ? MP_CSV_TEXT : MP_CSV_EMPTY;
+        text = buf;
+        len = strlen(buf);
+    }
     int64_t i;
     int range = 0;
-    enum mp_csv_kind kind = mp_csv_number(buf, strlen(buf), &i, out, &range);
+    enum mp_csv_kind kind = mp_csv_number(text, len, &i, out, &range);
     if (kind == MP_CSV_INT)
         *out = (double)i;
     return (kind == MP_CSV_INT || kind == MP_CSV_REAL) && isfinite(*out) ? MP_CSV_REAL : MP_CSV_TEXT;

@@ -29,6 +29,10 @@ struct reader {
     size_t nrows, caprows;
     double *vals;  /* wide: [nrows * ncols] */
     size_t capvals;
+    char last[32]; /* the last period cell read (a long history repeats it for every channel) */
+    size_t nlast;  /* its length; 0: none */
+    int64_t last_key;
+    int last_dated;
 };
 
 static enum mp_status bad(struct reader *R, uint64_t line, size_t col, const char *fmt, ...)
@@ -79,27 +83,34 @@ static enum mp_status cell_gmv(struct reader *R, const struct mp_csv_record *rec
 static enum mp_status cell_period(struct reader *R, const struct mp_csv_record *rec, size_t col, int64_t *key)
 {
     const struct mp_csv_field *f = &rec->fields[col];
-    char buf[32];
-    snprintf(buf, sizeof buf, "%.*s", (int)(f->len < 31 ? f->len : 31), f->ptr);
+    int len = (int)(f->len < 31 ? f->len : 31); /* the cell as the messages show it */
     int64_t i;
     double d;
     int range = 0, dated;
-    if (mp_csv_number(f->ptr, f->len, &i, &d, &range) == MP_CSV_INT) {
+    if (R->nlast && f->len == R->nlast && memcmp(f->ptr, R->last, f->len) == 0) {
+        *key = R->last_key;
+        dated = R->last_dated;
+    } else if (mp_csv_number(f->ptr, f->len, &i, &d, &range) == MP_CSV_INT) {
         if (i < 1 || i > 100000)
-            return bad(R, rec->line, col + 1, "period %s must be a number from 1 or a date (YYYY-MM-DD)", buf);
+            return bad(R, rec->line, col + 1, "period %.*s must be a number from 1 or a date (YYYY-MM-DD)", len,
+                       f->ptr);
         *key = i;
         dated = 0;
     } else {
         int32_t day;
         if (mp_date_parse_export(f->ptr, f->len, &day) != 0)
-            return bad(R, rec->line, col + 1, "period '%s' must be a period number (1, 2, ...) or a period's first "
-                       "day (YYYY-MM-DD)", buf);
+            return bad(R, rec->line, col + 1, "period '%.*s' must be a period number (1, 2, ...) or a period's "
+                       "first day (YYYY-MM-DD)", len, f->ptr);
         *key = day;
         dated = 1;
     }
     if (R->dated >= 0 && R->dated != dated)
-        return bad(R, rec->line, col + 1, "period '%s': the file mixes period numbers and dates", buf);
+        return bad(R, rec->line, col + 1, "period '%.*s': the file mixes period numbers and dates", len, f->ptr);
     R->dated = dated;
+    R->nlast = f->len < sizeof R->last ? f->len : 0;
+    memcpy(R->last, f->ptr, R->nlast);
+    R->last_key = *key;
+    R->last_dated = dated;
     return MP_OK;
 }
 
@@ -134,7 +145,11 @@ static enum mp_status periods(struct reader *R, struct mp_history *h, size_t *id
         return mp_fail(R->err, MP_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
         keys[i] = R->rows[i].key;
-    qsort(keys, n, sizeof *keys, cmp_key);
+    size_t sorted = 1; /* a history's rows usually come in period order */
+    while (sorted < n && keys[sorted - 1] <= keys[sorted])
+        sorted++;
+    if (sorted < n)
+        qsort(keys, n, sizeof *keys, cmp_key);
     size_t T = 0;
     for (size_t i = 0; i < n; i++)
         if (!T || keys[T - 1] != keys[i])

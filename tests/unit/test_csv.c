@@ -510,6 +510,37 @@ static void pass_errors_same_line(void **state)
     free(text);
 }
 
+/* Amounts: plain numbers (read without the cleaning copy) are strtod's values; the cells the
+ * cleaning handles (a sign, spaces, thousands separators) and those it refuses keep their
+ * kinds. Expected values by hand. */
+static void amounts(void **state)
+{
+    (void)state;
+    static const char *const plain[] = {"12233.8442486", "0", "007", "-0.5", ".25", "5.", "9973.13", "1e3"};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+        double v = NAN;
+        const char *sym, *why;
+        assert_int_equal(mp_csv_amount(plain[i], strlen(plain[i]), &v, &sym, &why), MP_CSV_REAL);
+        assert_true(v == strtod(plain[i], NULL));
+        assert_null(why);
+        assert_string_equal(sym, "");
+    }
+    static const struct {
+        const char *text;
+        enum mp_csv_kind kind;
+        double v;
+    } cases[] = {{"-", MP_CSV_TEXT, 0}, {".", MP_CSV_TEXT, 0}, {"1.2.3", MP_CSV_TEXT, 0}, {"--1", MP_CSV_TEXT, 0},
+                 {"1-2", MP_CSV_TEXT, 0}, {"", MP_CSV_EMPTY, 0}, {" 12.5 ", MP_CSV_REAL, 12.5},
+                 {"1,234.5", MP_CSV_REAL, 1234.5}, {"\xC2\xA5" "1,200", MP_CSV_REAL, 1200}, {"-$3", MP_CSV_REAL, -3}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        double v = NAN;
+        const char *sym, *why;
+        assert_int_equal(mp_csv_amount(cases[i].text, strlen(cases[i].text), &v, &sym, &why), cases[i].kind);
+        if (cases[i].kind == MP_CSV_REAL)
+            assert_true(v == cases[i].v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +553,7 @@ int main(void)
         cmocka_unit_test(given_names),
         cmocka_unit_test(numbers),
         cmocka_unit_test(numbers_round_like_strtod),
+        cmocka_unit_test(amounts),
         cmocka_unit_test(pass_equals_sequential),
         cmocka_unit_test(pass_cut_inside_quotes),
         cmocka_unit_test(pass_errors_same_line),

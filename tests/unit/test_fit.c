@@ -517,6 +517,39 @@ static void missing_gmv_carries_over(void **state)
     assert_non_null(strstr(err.msg, "(the history has 0 with GMV; 90 of its 90 periods have none)"));
 }
 
+/* The default search of one channel stops once MP_FIT_STARTS_AGREE starts reach the best
+ * minimum: on a noisy hill channel it lands where all 8 starts (--starts 8) do, with the same
+ * SSE and parameters. */
+static void default_starts_stop_early(void **state)
+{
+    (void)state;
+    enum { T = 104 };
+    double spend[T], y[T], base[T];
+    const struct truth tr[1] = {{MP_FIT_HILL, 60000, 9000, 1.4, 0.4}};
+    for (int t = 0; t < T; t++) {
+        spend[t] = 7000 * (0.1 + 1.8 * urand());
+        base[t] = 1;
+    }
+    generate(T, 1, tr, spend, 4000, 0, y);
+    for (int t = 0; t < T; t++)
+        y[t] *= 1 + 0.1 * (urand() - 0.5);
+    mp_fit_channel_in ch = {.id = "a", .spend = spend, .family = MP_FIT_HILL};
+    static const char *const bn[1] = {"level"};
+    const unsigned char nn[1] = {1};
+    mp_fit *f[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base,
+                             .base_names = bn, .base_nonneg = nn, .holdout = 0, .starts = i ? 8 : 0};
+        mp_error err = {0};
+        assert_int_equal(mp_fit_run(&pb, &f[i], &err), MP_OK);
+    }
+    near_rel(f[0]->sse, f[1]->sse, 1e-9, "SSE of the default search and of all 8 starts");
+    for (int p = 0; p < MP_FIT_NPARAM; p++)
+        near_rel(f[0]->ch[0].p[p], f[1]->ch[0].p[p], 1e-5, "a parameter");
+    mp_fit_free(f[0]);
+    mp_fit_free(f[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +565,7 @@ int main(void)
         cmocka_unit_test(store_total_concave_unless_demanded),
         cmocka_unit_test(bootstrap_draws_the_ridge),
         cmocka_unit_test(ridge_follows_the_noise),
+        cmocka_unit_test(default_starts_stop_early),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
