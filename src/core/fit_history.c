@@ -166,8 +166,8 @@ static enum mp_status match_channels(const mp_plan *plan, const struct mp_histor
     return MP_OK;
 }
 
-static enum mp_status match(const mp_plan *plan, const struct mp_history *h, int *pc, unsigned char *miss,
-                            mp_error *err)
+enum mp_status mp_history_match_some(const mp_plan *plan, const struct mp_history *h, int *pc, unsigned char *miss,
+                                     mp_error *err)
 {
     enum mp_status st = match_channels(plan, h, pc, miss, err);
     if (st != MP_OK || !plan || !h->dated || h->unit == plan->unit)
@@ -179,13 +179,7 @@ static enum mp_status match(const mp_plan *plan, const struct mp_history *h, int
 
 enum mp_status mp_history_match(const mp_plan *plan, const struct mp_history *h, int *pc, mp_error *err)
 {
-    return match(plan, h, pc, NULL, err);
-}
-
-enum mp_status mp_history_match_some(const mp_plan *plan, const struct mp_history *h, int *pc, unsigned char *miss,
-                                     mp_error *err)
-{
-    return match(plan, h, pc, miss, err);
+    return mp_history_match_some(plan, h, pc, NULL, err);
 }
 
 enum mp_status mp_fit_setup_make(const mp_plan *plan, const struct mp_history *h, const struct mp_hist_event *ev,
