@@ -79,6 +79,7 @@ typedef struct mp_goal_result {
     const char *kpi;
     double target, forecast, attainment; /* forecast/attainment NAN when absent */
     int met;
+    int lower; /* lower is better: attainment is target / forecast */
 } mp_goal_result;
 
 /* The value of a custom KPI (PACK.NAME) computed by a rule pack; NAN when it returned nil. */
@@ -89,10 +90,20 @@ typedef struct mp_kpi_custom {
     int additive; /* adds up over periods (`additive: true`) */
 } mp_kpi_custom;
 
+/* Where custom KPIs come from: fill kpi->value (NAN when the pack returns nil) and its
+ * traits kpi->lower and kpi->additive for the KPI kpi->name (PACK.NAME) on the forecast
+ * `fc` of `plan`. */
+typedef enum mp_status (*mp_custom_kpi_fn)(void *ctx, const mp_plan *plan, const mp_forecast *fc,
+                                           mp_kpi_custom *kpi, mp_error *err);
+
 /* Evaluate the plan's goals on the forecast totals; `custom` gives the values of PACK.NAME
  * KPIs. The caller owns *out (an array of *n results): free it with free(). */
 MP_API enum mp_status mp_goals_evaluate(const mp_plan *plan, const mp_forecast *fc,
                                         const mp_kpi_custom *custom, size_t ncustom,
                                         mp_goal_result **out, size_t *n, mp_error *err);
+/* The same, asking `kpi` (with `ctx`) for each custom KPI a goal names; NULL leaves those
+ * goals without a forecast. */
+MP_API enum mp_status mp_goals_evaluate_by(const mp_plan *plan, const mp_forecast *fc, mp_custom_kpi_fn kpi,
+                                           void *ctx, mp_goal_result **out, size_t *n, mp_error *err);
 
 #endif

@@ -45,10 +45,9 @@ typedef struct mp_whatif_hooks {
     /* Allocate `budget`; NULL means the built-in equalize. */
     enum mp_status (*allocate)(void *ctx, const mp_plan *plan, double budget, mp_alloc *out,
                                mp_error *err);
-    /* The value of a custom KPI (PACK.NAME) a goal names, from the scenario's forecast;
-     * NULL leaves such goals without a forecast. */
-    enum mp_status (*custom_kpi)(void *ctx, const mp_plan *plan, const mp_forecast *fc,
-                                 const char *name, double *value, mp_error *err);
+    /* The value and traits of a custom KPI (PACK.NAME) a goal names, from the scenario's
+     * forecast; NULL leaves such goals without a forecast. */
+    mp_custom_kpi_fn custom_kpi;
     /* Told after each scenario (for a progress bar). */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *ctx;

@@ -46,8 +46,29 @@ enum mp_status mp_goals_evaluate(const mp_plan *plan, const mp_forecast *fc,
             r->attainment = r->forecast != 0 ? r->target / r->forecast : NAN;
             r->met = r->forecast <= r->target * (1 + MP_GOAL_SLACK) + MP_GOAL_SLACK;
         }
+        r->lower = !higher;
     }
     *out = res;
     *n = plan->ngoals;
     return MP_OK;
+}
+
+enum mp_status mp_goals_evaluate_by(const mp_plan *plan, const mp_forecast *fc, mp_custom_kpi_fn kpi, void *ctx,
+                                    mp_goal_result **out, size_t *n, mp_error *err)
+{
+    mp_kpi_custom *custom = calloc(plan->ngoals + 1, sizeof *custom);
+    if (!custom)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
+    size_t ncustom = 0;
+    enum mp_status st = MP_OK;
+    for (size_t i = 0; kpi && st == MP_OK && i < plan->ngoals; i++)
+        if (strchr(plan->goals[i].kpi, '.')) {
+            custom[ncustom].name = plan->goals[i].kpi;
+            st = kpi(ctx, plan, fc, &custom[ncustom], err);
+            ncustom += st == MP_OK;
+        }
+    if (st == MP_OK)
+        st = mp_goals_evaluate(plan, fc, custom, ncustom, out, n, err);
+    free(custom);
+    return st;
 }

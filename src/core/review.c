@@ -685,7 +685,7 @@ static void goal_of(const mp_review_inputs *in, const struct mp_goal *g, mp_revi
     int id = mp_kpi_lookup(g->kpi);
     o->kpi = g->kpi;
     o->target = g->target;
-    o->lower = id >= 0 && !mp_kpi_higher_is_better((enum mp_kpi_id)id);
+    o->lower = id >= 0 && !mp_kpi_higher_is_better((enum mp_kpi_id)id); /* custom KPIs: below */
     o->reached = o->projected = o->stay = o->budget_now = o->budget_needed = NAN;
     o->budget_now = in->rest->budget_total;
     size_t j = 0;
@@ -698,6 +698,7 @@ static void goal_of(const mp_review_inputs *in, const struct mp_goal *g, mp_revi
     }
     o->rest_goal = j;
     const mp_goal_result *r = &in->rest_goals[j], *s = &in->stay_goals[j];
+    o->lower = r->lower;
     /* The revised plan's target is what is left of an additive goal: the rest was reached. */
     o->additive = (id >= 0 && mp_kpi_additive((enum mp_kpi_id)id) && id != MP_KPI_SPEND) ||
                   in->rest->goals[j].target != g->target;

@@ -132,32 +132,6 @@ static enum mp_status allocate(const struct sweep *S, const mp_plan *plan, doubl
 
 /* Allocate and forecast one scenario's plan into row. */
 
-/* Values of the goals' custom KPIs (PACK.NAME) through the hook; none without one. */
-static enum mp_status custom_kpis(const struct sweep *S, const mp_plan *plan, const mp_forecast *fc,
-                                  mp_kpi_custom **out, size_t *n, mp_error *err)
-{
-    *out = NULL;
-    *n = 0;
-    if (!S->hooks || !S->hooks->custom_kpi || !plan->ngoals)
-        return MP_OK;
-    mp_kpi_custom *v = calloc(plan->ngoals, sizeof *v);
-    if (!v)
-        return mp_fail(err, MP_ENOMEM, "out of memory");
-    for (size_t i = 0; i < plan->ngoals; i++) {
-        if (!strchr(plan->goals[i].kpi, '.'))
-            continue;
-        v[*n].name = plan->goals[i].kpi;
-        enum mp_status st = S->hooks->custom_kpi(S->hooks->ctx, plan, fc, v[*n].name, &v[*n].value, err);
-        if (st != MP_OK) {
-            free(v);
-            return st;
-        }
-        (*n)++;
-    }
-    *out = v;
-    return MP_OK;
-}
-
 /* `warm`: the allocation of the previous budget of the same sweep line (NULL: none); the
  * row's allocation is left in *keep for the next one (NULL when it failed). */
 static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_row *row, double *spend,
@@ -184,13 +158,9 @@ static enum mp_status evaluate(const struct sweep *S, mp_plan *plan, mp_whatif_r
     enum mp_status st = allocate(S, plan, B, warm, alloc, &row->shortfall, &shadow, err);
     if (st == MP_OK)
         st = mp_forecast_run(plan, alloc, &fc, err);
-    mp_kpi_custom *custom = NULL;
-    size_t ncustom = 0;
     if (st == MP_OK)
-        st = custom_kpis(S, plan, fc, &custom, &ncustom, err);
-    if (st == MP_OK)
-        st = mp_goals_evaluate(plan, fc, custom, ncustom, &goals, &ngoals, err);
-    free(custom);
+        st = mp_goals_evaluate_by(plan, fc, S->hooks ? S->hooks->custom_kpi : NULL, S->hooks ? S->hooks->ctx : NULL,
+                                  &goals, &ngoals, err);
     if (st == MP_OK) {
         row->total = fc->total;
         /* what the next unit of budget brings: the shadow price where the allocator knows it */

@@ -8,5 +8,9 @@
 
 /* Fill *out with pointers into `run` (valid while it lives). */
 void mp_run_result_of(const mp_run *run, struct mp_run_result *out);
+/* The goals of `plan` on another forecast `fc` of it (staying on the old plan), custom KPIs
+ * through the packs `run` loaded. The caller frees *out. */
+enum mp_status mp_run_goals_on(const mp_run *run, const mp_plan *plan, const mp_forecast *fc, mp_goal_result **out,
+                               size_t *n, mp_error *err);
 
 #endif

@@ -54,7 +54,7 @@ enum mp_status mp_review_bundle_run(const mp_plan *plan, const mp_run_opts *opts
         goto done;
     }
     if ((st = mp_forecast_run(rest, b->stay_alloc, &b->stay, err)) != MP_OK ||
-        (st = mp_goals_evaluate(rest, b->stay, NULL, 0, &b->stay_goals, &ng, err)) != MP_OK)
+        (st = mp_run_goals_on(b->rest, rest, b->stay, &b->stay_goals, &ng, err)) != MP_OK)
         goto done;
     struct mp_run_result res;
     mp_run_result_of(b->rest, &res);

@@ -121,15 +121,29 @@ static int has_custom(const mp_run *r, const char *name)
     return 0;
 }
 
+/* A custom KPI's value on `fc` and its traits from the pack's manifest (an mp_custom_kpi_fn
+ * whose ctx is the host). */
+static enum mp_status custom_kpi_of(void *host, const mp_plan *plan, const mp_forecast *fc, mp_kpi_custom *k,
+                                    mp_error *err)
+{
+    if (host)
+        mp_host_kpi_traits(host, k->name, &k->lower, &k->additive);
+    return custom_kpi(host, plan, fc, k->name, &k->value, err);
+}
+
 static enum mp_status add_custom(mp_run *r, const char *name, mp_error *err)
 {
     if (has_custom(r, name))
         return MP_OK;
     mp_kpi_custom *k = &r->custom[r->ncustom++];
     k->name = name;
-    if (r->host)
-        mp_host_kpi_traits(r->host, name, &k->lower, &k->additive);
-    return custom_kpi(r->host, r->plan, r->fc, name, &k->value, err);
+    return custom_kpi_of(r->host, r->plan, r->fc, k, err);
+}
+
+enum mp_status mp_run_goals_on(const mp_run *r, const mp_plan *plan, const mp_forecast *fc, mp_goal_result **out,
+                               size_t *n, mp_error *err)
+{
+    return mp_goals_evaluate_by(plan, fc, custom_kpi_of, r->host, out, n, err);
 }
 
 /* Every KPI the packs provide is reported; goals on PACK.NAME take their value from it. */
@@ -431,10 +445,10 @@ static enum mp_status whatif_allocate(void *ctx, const mp_plan *plan, double bud
     return allocate(((struct whatif_ctx *)ctx)->host, plan, budget, out, &info, &have, err);
 }
 
-static enum mp_status whatif_custom_kpi(void *ctx, const mp_plan *plan, const mp_forecast *fc, const char *name,
-                                        double *value, mp_error *err)
+static enum mp_status whatif_custom_kpi(void *ctx, const mp_plan *plan, const mp_forecast *fc, mp_kpi_custom *k,
+                                        mp_error *err)
 {
-    return custom_kpi(((struct whatif_ctx *)ctx)->host, plan, fc, name, value, err);
+    return custom_kpi_of(((struct whatif_ctx *)ctx)->host, plan, fc, k, err);
 }
 
 static void whatif_progress(void *ctx, size_t done, size_t total)

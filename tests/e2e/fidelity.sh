@@ -99,6 +99,19 @@ cpa = 1000 / (1000 * (1 - math.exp(-4/3)) / 50)
 assert g["kpi"] == "kpi-extra.cpa" and g["met"] is True and abs(g["attainment"] - 80 / cpa) < 1e-9, g
 EOF
 
+# whatif judges the same goal the same way: at budget B, a gets 2B/3 and all the orders, so
+# cpa = B / (1000 (1 - e^(-2B/1500)) / 50) and the attainment is 80 / cpa (it was cpa / 80).
+expect_exit "whatif with a cpa goal" 0 "$MPLAN" whatif "$TMP/cpa.yaml" --budget 1000..2000/2 --format csv &&
+$PY - "$TMP/out" <<'EOF' && ok "whatif: a lower-is-better pack goal attains target / forecast" || fail "whatif cpa goal" "see above"
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 2, rows
+for r in rows:
+    B = float(r["budget"])
+    cpa = B / (1000 * (1 - math.exp(-2 * B / 1500)) / 50)
+    assert abs(float(r["attainment_kpi-extra.cpa"]) - 80 / cpa) < 1e-6, (B, r["attainment_kpi-extra.cpa"], 80 / cpa)
+EOF
+
 # review --write-plan reduces an additive pack goal by what the actuals reached: gross profit
 # of weeks 1-2 = (1950 + 2 x 100 baseline) x 0.5 - 2050 = -975, so 2000 - (-975) = 2975 is left.
 { sed 's/^goals: .*$/goals: {kpi-extra.gross_profit: 2000, kpi-extra.cpa: 80}/' tests/e2e/plans/review4.yaml
@@ -113,6 +126,14 @@ CSV
 expect_exit "review with a pack goal" 0 "$MPLAN" review "$TMP/gp.yaml" "$TMP/act.csv" --format json --write-plan "$TMP/gp-rev.yaml"
 grep -q "kpi-extra.gross_profit: 2975" "$TMP/gp-rev.yaml" && grep -q "kpi-extra.cpa: 80" "$TMP/gp-rev.yaml" \
     && ok "review: additive pack goal reduced, a ratio kept" || fail "review pack goal" "$(grep -A2 goals "$TMP/gp-rev.yaml")"
+# Its outlook judges cpa as lower-is-better too: attainment target / projected, the plan's
+# own allocation forecast for staying on it, and a smaller budget (a lower cpa) to meet it.
+$PY - "$TMP/out" <<'EOF' && ok "review: a lower-is-better pack goal's outlook" || fail "review cpa outlook" "see above"
+import json, sys
+g = [g for g in json.load(open(sys.argv[1]))["actions"]["goals"] if g["kpi"] == "kpi-extra.cpa"][0]
+assert g["projected"] > 80 and abs(g["attainment"] - 80 / g["projected"]) < 1e-9 and g["outlook"] == "at risk", g
+assert g["staying_on_plan"] is not None and g["budget_change"] < 0, g
+EOF
 
 # A pack's allocator that misses the plan's objective says so. roi-greedy in 4 slices of 100
 # gives a = 1000 x / (x + 100) 200 and b (ROAS 1.5) 200: GMV 666.67 + 300; the optimum puts a
