@@ -277,7 +277,7 @@ static enum mp_status table_periods(FILE *fp, const mp_diff *d, mp_error *err)
 static int goal_decimals(const char *kpi)
 {
     int id = mp_kpi_lookup(kpi);
-    return id >= 0 && id <= MP_KPI_NEW_CUSTOMERS ? 0 : 2;
+    return id >= 0 && mp_kpi_additive((enum mp_kpi_id)id) ? 0 : 2;
 }
 
 static enum mp_status table_goals(FILE *fp, const mp_diff *d, mp_error *err)

@@ -197,7 +197,8 @@ static void goals(FILE *fp, const struct mp_report *r)
           "<th>forecast</th><th>attainment</th></tr>\n", fp);
     for (size_t i = 0; i < r->ngoals; i++) {
         const mp_goal_result *g = &r->goals[i];
-        int dec = mp_kpi_lookup(g->kpi) > MP_KPI_NEW_CUSTOMERS || mp_kpi_lookup(g->kpi) < 0 ? 2 : 0;
+        int id = mp_kpi_lookup(g->kpi);
+        int dec = id >= 0 && mp_kpi_additive((enum mp_kpi_id)id) ? 0 : 2;
         fprintf(fp, "<tr class=\"goal %s\"><td title=\"", g->met ? "met" : "missed");
         esc(fp, g->kpi);
         fputs("\">", fp);

@@ -42,7 +42,7 @@ static int performance(const struct mp_review_view *v, size_t c, enum mp_kpi_id 
 static int kpi_decimals(const char *kpi)
 {
     int id = mp_kpi_lookup(kpi);
-    return id >= 0 && id <= MP_KPI_NEW_CUSTOMERS ? 0 : 2;
+    return id >= 0 && mp_kpi_additive((enum mp_kpi_id)id) ? 0 : 2; /* amounts and counts, or ratios */
 }
 
 const char *mp_review_change_text(const mp_review_change *ch, char *buf, size_t n)
@@ -230,7 +230,7 @@ static enum mp_status table_total(FILE *fp, const struct mp_review_view *v, mp_e
     for (int id = 0; id < MP_KPI_COUNT; id++) {
         double pv = mp_kpi_value(&v->rv->plan_total, v->plan->margin, (enum mp_kpi_id)id);
         double av = mp_kpi_value(&v->rv->actual_total, v->plan->margin, (enum mp_kpi_id)id);
-        int dec = id > MP_KPI_NEW_CUSTOMERS ? 4 : 0;
+        int dec = mp_kpi_additive((enum mp_kpi_id)id) ? 0 : 4;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, mp_kpi_name((enum mp_kpi_id)id));
         mp_table_num(&tab, 1, pv, dec);

@@ -526,10 +526,7 @@ static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_er
     for (size_t i = 0; i < r->ngoals; i++) {
         const mp_goal_result *g = &r->goals[i];
         int id = mp_kpi_lookup(g->kpi);
-        int dec = id < 0 ? auto_decimals(g->target)
-                  : id == MP_KPI_ROAS || id == MP_KPI_ROI || id == MP_KPI_CTR || id == MP_KPI_CVR ||
-                            id == MP_KPI_CPC || id == MP_KPI_CAC || id == MP_KPI_AOV || id == MP_KPI_STORE_ROAS ||
-                            id == MP_KPI_STORE_ROI || id == MP_KPI_STORE_AOV ? 2 : 0;
+        int dec = id < 0 ? auto_decimals(g->target) : mp_kpi_additive((enum mp_kpi_id)id) ? 0 : 2;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, g->kpi);
         if (dec == 0) { /* money and counts */

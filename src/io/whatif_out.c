@@ -249,7 +249,7 @@ enum mp_status mp_whatif_write_csv(FILE *fp, const struct mp_whatif_view *v, mp_
         for (size_t a = 0; a < w->naxes; a++)
             mp_table_setf(&tab, k++, "%.10g", r->axis[a]);
         for (int id = 0; id < MP_KPI_COUNT; id++) {
-            int ratio = id > MP_KPI_NEW_CUSTOMERS;
+            int ratio = !mp_kpi_additive((enum mp_kpi_id)id);
             mp_table_num(&tab, k++, mp_kpi_value(&r->total, w->margin, (enum mp_kpi_id)id), ratio ? 6 : 2);
         }
         if (isinf(r->mroas) && r->mroas > 0)

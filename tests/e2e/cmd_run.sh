@@ -48,6 +48,12 @@ expect_exit "run csv exits 0" 0 "$MPLAN" run "$plan" --format csv
 expect_exit "run table exits 0" 0 "$MPLAN" run "$plan" --format table
 grep -q "^Goals" "$TMP/out" && grep -q "NO" "$TMP/out" && grep -q "667" "$TMP/out" \
     && ok "table: allocation and goals" || fail "table" "$(cat "$TMP/out")"
+# A cpm goal is a ratio, shown with its decimals: a takes 2000/3, its GMV 1000 (1 - e^(-4/3))
+# at aov 50, cvr 0.02, ctr 0.01 makes 73,640.29 impressions: cpm 1000 / 73,640.29 x 1000 = 13.58.
+sed 's/^goals: .*$/goals: {cpm: 20}/' "$plan" >"$TMP/cpm.yaml"
+expect_exit "run with a cpm goal" 0 "$MPLAN" run "$TMP/cpm.yaml" --format table
+[ "$(awk '$1 == "cpm" {print $2, $3}' "$TMP/out")" = "20.00 13.58" ] \
+    && ok "table: a cpm goal with decimals" || fail "cpm goal" "$(grep -A4 '^Goals' "$TMP/out")"
 
 expect_exit "--strict exits 1 when a goal is missed" 1 "$MPLAN" run "$plan" --strict --format json
 # and says which, for scripts that write -o: GMV 1000(1 - e^-4/3) + 500(1 - e^-4/3) + 100 = 1,205

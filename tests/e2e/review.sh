@@ -76,6 +76,10 @@ expect_exit "review table exits 0" 0 "$MPLAN" review "$plan" "$TMP/act.csv" --fo
 grep -q "^Plan vs actual by channel" "$TMP/out" && grep -q "roas -21.5%" "$TMP/out" && grep -q "^Refitted" "$TMP/out" \
     && grep -q "remaining periods 3..4" "$TMP/out" && ok "table: variance, off-plan flags, refit, remaining" \
     || fail "table" "$(head -30 "$TMP/out")"
+# channel_gmv is an amount as gmv is (whole units, not 4 decimals): actual 1300 + 650, plan
+# 3000 (1 - e^(-4/3)) = 2,209.21, variance -259.21.
+[ "$(awk '$1 == "channel_gmv" {print $2, $3, $4}' "$TMP/out")" = "2,209 1,950 -259" ] \
+    && ok "table: channel_gmv in whole units" || fail "channel_gmv row" "$(grep channel_gmv "$TMP/out")"
 expect_exit "review csv exits 0" 0 "$MPLAN" review "$plan" "$TMP/act.csv" --format csv
 [ "$(head -1 "$TMP/out")" = "scope,channel,t,kpi,plan,actual,variance,variance_pct,off_plan,direction,note" ] \
     && [ "$(grep -c '^channel,a,' "$TMP/out")" -eq 18 ] && grep -q '^total,,,gmv,[0-9.]*,1950.000000,' "$TMP/out" \
