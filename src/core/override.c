@@ -2,6 +2,7 @@
  * axes and scenario files name the numbers they change this way. Ranges are those the
  * plan loader enforces, so an override can never build a plan the loader would refuse. */
 #include "core/override.h"
+#include "core/numfmt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -306,14 +307,15 @@ enum mp_status mp_plan_ref_set(const struct mp_plan_ref *r, const char *path, do
         if (isinf(r->lo) && isinf(r->hi))
             snprintf(range, sizeof range, "a finite number");
         else if (isinf(r->hi))
-            snprintf(range, sizeof range, "%s %g", (r->open & MP_REF_LO_OPEN) ? ">" : ">=", r->lo);
+            snprintf(range, sizeof range, "%s %s", (r->open & MP_REF_LO_OPEN) ? ">" : ">=", MP_G(r->lo));
         else
-            snprintf(range, sizeof range, "in %c%g, %g%c", (r->open & MP_REF_LO_OPEN) ? '(' : '[', r->lo,
-                     r->hi, (r->open & MP_REF_HI_OPEN) ? ')' : ']');
-        return mp_fail(err, MP_EINPUT, "'%s' must be %s, got %g", path, range, v);
+            snprintf(range, sizeof range, "in %c%s, %s%c", (r->open & MP_REF_LO_OPEN) ? '(' : '[', MP_G(r->lo),
+                     MP_G(r->hi), (r->open & MP_REF_HI_OPEN) ? ')' : ']');
+        return mp_fail(err, MP_EINPUT, "'%s' must be %s, got %s", path, range, MP_G(v));
     }
     if (r->floor && v < *r->floor)
-        return mp_fail(err, MP_EINPUT, "'%s' must be at least the channel's min (%g), got %g", path, *r->floor, v);
+        return mp_fail(err, MP_EINPUT, "'%s' must be at least the channel's min (%s), got %s", path, MP_G(*r->floor),
+                       MP_G(v));
     for (size_t i = 0; i < r->n; i++)
         r->p[i] = v;
     return MP_OK;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/date.h"
+#include "core/numfmt.h"
 #include "io/csv.h"
 
 struct row {
@@ -64,9 +65,9 @@ static enum mp_status cell_number(struct reader *R, const struct mp_csv_record *
     if (kind != MP_CSV_REAL)
         return bad(R, rec->line, col + 1, "%s must be a number, got '%.*s'", name, len, f->ptr);
     if (*out < 0)
-        return bad(R, rec->line, col + 1, "%s must be >= 0, got %g", name, *out);
+        return bad(R, rec->line, col + 1, "%s must be >= 0, got %s", name, MP_G(*out));
     if (*out > 1e15)
-        return bad(R, rec->line, col + 1, "%s is out of range (at most 1e15), got %g", name, *out);
+        return bad(R, rec->line, col + 1, "%s is out of range (at most 1e15), got %s", name, MP_G(*out));
     return MP_OK;
 }
 
@@ -277,8 +278,8 @@ static enum mp_status read_long(struct reader *R, struct mp_history *h)
                                                 : cell_number(R, &rec, (size_t)col[c], long_names[c], &r->v[c - L_SPEND])) != MP_OK)
                 return st;
         if (funnel && (r->v[3] > r->v[2] || r->v[4] > r->v[3]))
-            return bad(R, rec.line, 0, "the funnel must narrow (impressions >= clicks >= orders), got %g, %g, %g",
-                       r->v[2], r->v[3], r->v[4]);
+            return bad(R, rec.line, 0, "the funnel must narrow (impressions >= clicks >= orders), got %s, %s, %s",
+                       MP_G(r->v[2]), MP_G(r->v[3]), MP_G(r->v[4]));
     }
     if (st != MP_OK)
         return st;
@@ -618,11 +619,12 @@ enum mp_status mp_fit_experiments_load(const char *path, const struct mp_history
         if (cv >= 0 && (st = cell_number(&R, &rec, (size_t)cv, "level", &level)) != MP_OK)
             break;
         if (level != 0.9 && level != 0.95) {
-            st = bad(&R, rec.line, (size_t)cv + 1, "level must be 0.9 or 0.95, got %g", level);
+            st = bad(&R, rec.line, (size_t)cv + 1, "level must be 0.9 or 0.95, got %s", MP_G(level));
             break;
         }
         if (!(lo <= v && v <= hi && lo < hi)) {
-            st = bad(&R, rec.line, 0, "the interval must contain the estimate and have width: got %g in [%g, %g]", v, lo, hi);
+            st = bad(&R, rec.line, 0, "the interval must contain the estimate and have width: got %s in [%s, %s]",
+                     MP_G(v), MP_G(lo), MP_G(hi));
             break;
         }
         if (cr >= 0) { /* incremental ROAS: GMV per unit of the channel's spend in the window */

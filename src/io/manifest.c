@@ -559,8 +559,8 @@ enum mp_status mp_manifest_param_args(const struct mp_manifest *m, const char *c
             if (!*v || *end || !isfinite(q->num))
                 st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' is a number", from, a, p->name);
             else if (q->num < p->min || q->num > p->max)
-                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' must be between %g and %g", from, a,
-                             p->name, p->min, p->max);
+                st = mp_fail(err, MP_EUSAGE, "%s %s: param '%s' must be between %s and %s", from, a,
+                             p->name, MP_G(p->min), MP_G(p->max));
         } else if (p->type == MP_PARAM_BOOL) {
             q->boolean = strcmp(v, "true") == 0;
             if (!q->boolean && strcmp(v, "false") != 0)

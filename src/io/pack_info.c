@@ -1,5 +1,6 @@
 /* `mplan pack info`: the manifest as tables or JSON. */
 #include "io/pack_info.h"
+#include "core/numfmt.h"
 
 #include "io/esc.h"
 
@@ -19,7 +20,7 @@ static const char *type_name(enum mp_param_type t)
 static void set_default(struct mp_table *tab, size_t col, const struct mp_pack_param *p)
 {
     switch (p->type) {
-    case MP_PARAM_NUMBER: mp_table_setf(tab, col, "%g", p->num); break;
+    case MP_PARAM_NUMBER: mp_table_set(tab, col, MP_G(p->num)); break;
     case MP_PARAM_STRING: mp_table_set(tab, col, p->str); break;
     case MP_PARAM_BOOL: mp_table_set(tab, col, p->boolean ? "true" : "false"); break;
     case MP_PARAM_LIST: {
@@ -28,7 +29,7 @@ static void set_default(struct mp_table *tab, size_t col, const struct mp_pack_p
             const struct mp_param *it = &p->items[i];
             size_t len = strlen(buf);
             if (it->type == MP_PARAM_NUMBER)
-                snprintf(buf + len, sizeof buf - len, "%s%g", i ? ", " : "", it->num);
+                snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", MP_G(it->num));
             else
                 snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "",
                          it->type == MP_PARAM_BOOL ? (it->boolean ? "true" : "false") : it->str);
@@ -45,11 +46,11 @@ static void set_default(struct mp_table *tab, size_t col, const struct mp_pack_p
 static void set_range(struct mp_table *tab, size_t col, const struct mp_pack_param *p)
 {
     if (isfinite(p->min) && isfinite(p->max))
-        mp_table_setf(tab, col, "%g..%g", p->min, p->max);
+        mp_table_setf(tab, col, "%s..%s", MP_G(p->min), MP_G(p->max));
     else if (isfinite(p->min))
-        mp_table_setf(tab, col, ">= %g", p->min);
+        mp_table_setf(tab, col, ">= %s", MP_G(p->min));
     else if (isfinite(p->max))
-        mp_table_setf(tab, col, "<= %g", p->max);
+        mp_table_setf(tab, col, "<= %s", MP_G(p->max));
 }
 
 enum mp_status mp_pack_info_table(FILE *fp, const struct mp_manifest *m, mp_error *err)

@@ -1157,8 +1157,8 @@ static enum mp_status load_experiments(struct loader *L, const struct mp_ynode *
         MP_TRY(mp_ynode_number(&L->doc, n->items[0], what, 0, MP_MAX_MONEY, 0, &x->lo, L->err));
         MP_TRY(mp_ynode_number(&L->doc, n->items[1], what, 0, MP_MAX_MONEY, 0, &x->hi, L->err));
         if (!(x->lo <= x->value && x->value <= x->hi && x->lo < x->hi))
-            return mp_ydoc_fail(&L->doc, n, L->err, "%s must contain the measured %g and have width, got [%g, %g]",
-                                what, x->value, x->lo, x->hi);
+            return mp_ydoc_fail(&L->doc, n, L->err, "%s must contain the measured %s and have width, got [%s, %s]",
+                                what, MP_G(x->value), MP_G(x->lo), MP_G(x->hi));
         x->level = 0.9;
         MP_TRY(num(L, m, prefix, "level", 0, 0.9, 0.95, 0, &x->level));
         if (x->level != 0.9 && x->level != 0.95)

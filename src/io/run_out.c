@@ -40,10 +40,12 @@ const char *mp_run_gap_text(char *buf, size_t n, const mp_equalize_info *eq)
                          "from the best possible is not known", eq->starts);
         return buf;
     }
-    char bound[64];
+    char bound[64], gap[64] = "0.01";
     mp_fmt_num(eq->bound, 0, bound, sizeof bound);
-    snprintf(buf, n, "S-curves: within %.3g%% of the best possible (no allocation beats %s); %s after %d local "
-                     "searches", 100 * eq->gap, bound,
+    if (100 * eq->gap >= 0.01) /* a smaller gap reads as 0.01%, never as 1.77e-06% */
+        mp_fmt_num(100 * eq->gap, 2, gap, sizeof gap);
+    snprintf(buf, n, "S-curves: within %s%% of the best possible (no allocation beats %s); %s after %d local "
+                     "searches", gap, bound,
              eq->stop == MP_STOP_GAP ? "the gap is below 0.01%" : "stopped at the work limit", eq->starts);
     return buf;
 }

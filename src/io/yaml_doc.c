@@ -651,7 +651,7 @@ static void range_text(double lo, double hi, unsigned flags, char *buf, size_t s
     else if (!lo_open && !hi_open)
         snprintf(buf, size, "between %s and %s", MP_G(lo), MP_G(hi));
     else
-        snprintf(buf, size, "in %c%g, %g%c", lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
+        snprintf(buf, size, "in %c%s, %s%c", lo_open ? '(' : '[', MP_G(lo), MP_G(hi), hi_open ? ')' : ']');
 }
 
 /* What to write instead of a number as people type it in a spreadsheet: "8%", "3,200,000",

@@ -116,7 +116,7 @@ PLAN
 }
 plan_with '{curve: hill, beta: 5000, k: 400}' 1e308 >"$TMP/lift.yaml"
 expect_exit "plan: lift 1e308 is exit 3" 3 "$MPLAN" run "$TMP/lift.yaml" --strict &&
-    expect_err "plan: lift range named at line:col" "lift.yaml:9:55: 'events[0].lift' must be in (0, 1000], got 1e308"
+    expect_err "plan: lift range named at line:col" "lift.yaml:9:55: 'events[0].lift' must be in (0, 1,000], got 1e308"
 plan_with '{curve: hill, beta: 5000, k: 4.9e-324}' 2 >"$TMP/k.yaml"
 expect_exit "plan: k 4.9e-324 is exit 3" 3 "$MPLAN" run "$TMP/k.yaml" --strict &&
     expect_err "plan: k range named" "k.yaml:7:64: 'channels.a.response.k' must be between 1e-06 and 1e+15, got 4.9e-324"

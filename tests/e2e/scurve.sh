@@ -44,7 +44,7 @@ s = d["kpis"]["by_channel"]["s"]["pulse"]
 assert s["pattern"] == "always-on" and s["on"] == 2 and s["off"] == 0, s
 PYEOF
 expect_exit "scurve 150 table" 0 "$MPLAN" run "$TMP/p150.yaml" --format table
-grep -qE "S-curves: within [0-9.e-]+% of the best possible \(no allocation beats 720\); the gap is below 0.01% after [0-9]+ local searches" "$TMP/out" &&
+grep -qE "S-curves: within [0-9.,]+% of the best possible \(no allocation beats 720\); the gap is below 0.01% after [0-9]+ local searches" "$TMP/out" &&
     ok "table: the certified gap" || fail "table gap" "$(cat "$TMP/out")"
 
 # A concave plan says nothing about gaps in the table and is optimal in JSON.

@@ -1,0 +1,17 @@
+#!/bin/sh
+# What an analyst's audit found: numbers in messages and tables as people read them (no
+# scientific notation), and the other small fixes of that audit.
+. tests/e2e/lib.sh
+plan=tests/e2e/plans/two-exp.yaml
+
+# ---- numbers in messages: separators, never an exponent ----
+expect_exit "--set out of range exits 2" 2 "$MPLAN" whatif "$plan" --set budget.total=-5000000
+expect_err "--set: the value as typed, with separators" "'budget.total' must be in [0, 1e+15], got -5,000,000"
+printf 'period,channel,spend,gmv,impressions,clicks,orders\n1,a,10,20,2000000,3000000,1\n' >"$TMP/h.csv"
+expect_exit "a widening funnel in a history exits 3" 3 "$MPLAN" fit "$TMP/h.csv" --plan "$plan"
+expect_err "the funnel's counts with separators" "the funnel must narrow (impressions >= clicks >= orders), got 2,000,000, 3,000,000, 1"
+expect_exit "pack info" 0 "$MPLAN" pack info rules/event-rhythm --format table
+grep -q "^steps .* 1\.\.100,000 " "$TMP/out" && ok "pack info: a param's range with separators" \
+    || fail "pack info range" "$(grep steps "$TMP/out")"
+
+finish
