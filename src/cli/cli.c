@@ -130,6 +130,21 @@ int cli_output_arg(const char *cmd, const char *flag, const char *path)
     return cli_usage(cmd, "%s needs a file name (or - for standard output), not an empty one", flag);
 }
 
+int cli_unknown_option(const char *cmd, const struct option *longopts, const char *arg)
+{
+    const char *names[128];
+    size_t n = 0;
+    for (const struct option *o = longopts; o->name && n < sizeof names / sizeof *names; o++)
+        names[n++] = o->name;
+    char word[64] = "";
+    if (strncmp(arg, "--", 2) == 0)
+        snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+    const char *s = *word ? mp_suggest(word, names, n) : NULL;
+    if (s)
+        return cli_usage(cmd, "unknown option '%s' (did you mean '--%s'?)", arg, s);
+    return cli_usage(cmd, "unknown option '%s'", arg);
+}
+
 int cli_parse_double(const char *s, double *out)
 {
     char *end;
@@ -171,7 +186,7 @@ int cli_parse_script_args(int argc, char **argv, const char *cmd, const char *he
             break;
         case 'h': fputs(help, stdout); return 0;
         case ':': return cli_usage(cmd, "%s needs a value", argv[optind - 1]);
-        default: return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option(cmd, longopts, argv[optind - 1]);
         }
     }
     return -1;

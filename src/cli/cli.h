@@ -42,6 +42,9 @@ int cli_pack_dir(const char *arg, char *buf, size_t size);
 int cli_fail(const mp_error *err);
 /* Print "mplan: MSG" on stderr and return 2 (usage). */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The usage error for `arg`, an option getopt_long did not know: "unknown option '--fromat'
+ * (did you mean '--format'?)" when one of `longopts` is close. Returns 2. */
+int cli_unknown_option(const char *cmd, const struct option *longopts, const char *arg);
 /* Parse "table|csv|json|xlsx"; -1 when it is none of them. */
 int cli_format_parse(const char *s);
 /* A writer of one result in one format; `data` is the result (see CLI_WRITER). */

@@ -250,7 +250,7 @@ static int parse_args(int argc, char **argv, struct args *A)
             break;
         case 'h': fputs(usage_text, stdout); return 0;
         case ':': return cli_usage(cmd, "%s needs a value", argv[optind - 1]);
-        default: return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option(cmd, longopts, argv[optind - 1]);
         }
     }
     return -1;

@@ -58,7 +58,7 @@ int cmd_calendar(int argc, char **argv)
         case 'q': break; /* nothing is printed on stderr but errors */
         case 'h': fputs(calendar_help, stdout); return 0;
         case ':': return cli_usage("calendar", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("calendar", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("calendar", longopts, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

@@ -84,7 +84,7 @@ static int parse(int argc, char **argv, struct diff_opts *o)
         case 'q': o->quiet = 1; break;
         case 'h': fputs(diff_help, stdout); return 0;
         case ':': return cli_usage("diff", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("diff", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("diff", longopts, argv[optind - 1]);
         }
     }
     if (argc - optind != 2)

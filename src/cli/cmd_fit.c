@@ -160,7 +160,7 @@ static int parse(int argc, char **argv, struct fit_opts *o)
             break;
         case 'h': fputs(fit_help, stdout); return 0;
         case ':': return cli_usage("fit", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("fit", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("fit", longopts, argv[optind - 1]);
         }
     }
     if (argc - optind != 1)

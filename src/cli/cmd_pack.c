@@ -96,7 +96,7 @@ static int pack_new(int argc, char **argv)
             break;
         case 'h': fputs(pack_help, stdout); return 0;
         case ':': return cli_usage("pack", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("pack", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("pack", longopts, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
@@ -205,7 +205,7 @@ static int pack_info(int argc, char **argv)
             break;
         case 'h': fputs(pack_help, stdout); return 0;
         case ':': return cli_usage("pack", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("pack", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("pack", longopts, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

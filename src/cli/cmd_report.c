@@ -101,7 +101,7 @@ int cmd_report(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'h': fputs(report_help, stdout); return 0;
         case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("report", longopts, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

@@ -87,7 +87,7 @@ static int parse(int argc, char **argv, struct review_opts *o)
         case CLI_OPT_UNITS: o->units = optarg; break;
         case 'h': fputs(review_help, stdout); return 0;
         case ':': return cli_usage("review", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("review", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("review", longopts, argv[optind - 1]);
         }
     }
     if (argc - optind != 2)

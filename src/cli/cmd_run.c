@@ -152,7 +152,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
             break;
         case 'h': fputs(run_help, stdout); return 0;
         case ':': return cli_usage("run", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("run", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("run", longopts, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

@@ -255,7 +255,7 @@ int cmd_segment(int argc, char **argv)
                 rc = 2;
             break;
         case ':': rc = cli_usage("segment", "%s needs a value", argv[optind - 1]); break;
-        default: rc = cli_usage("segment", "unknown option %s", argv[optind - 1]); break;
+        default: rc = cli_unknown_option("segment", longopts, argv[optind - 1]); break;
         }
     }
     if (rc >= 0)

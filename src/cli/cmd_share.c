@@ -142,7 +142,7 @@ int share_bundle(int argc, char **argv)
         case 's': key = optarg; break;
         case 'h': printf("usage: mplan pack bundle DIR [-o FILE] [--sign KEY.key]\n"); return 0;
         case ':': return cli_usage("pack", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("pack", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("pack", longopts, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
@@ -203,7 +203,7 @@ int share_sign(int argc, char **argv)
         case 's': sigfile = optarg; break;
         case 'h': fputs(sign_help, stdout); return 0;
         case ':': return cli_usage("pack", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("pack", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("pack", longopts, argv[optind - 1]);
         }
     }
     if (optind != argc - 1 || !key == !sigfile || (detach && !key))
@@ -275,7 +275,7 @@ static int parse_src(int argc, char **argv, const char *usage, struct mp_install
         case 'u': o->allow_unsigned = 1; break;
         case 'h': printf("usage: %s\n", usage); return 0;
         case ':': return cli_usage("pack", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("pack", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("pack", longopts, argv[optind - 1]);
         }
     }
     return -1;

@@ -146,7 +146,7 @@ static int parse(int argc, char **argv, struct whatif_opts *o)
         case 'q': o->quiet = 1; break;
         case 'h': fputs(whatif_help, stdout); return 0;
         case ':': return cli_usage("whatif", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("whatif", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_unknown_option("whatif", longopts, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

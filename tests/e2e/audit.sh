@@ -14,4 +14,12 @@ expect_exit "pack info" 0 "$MPLAN" pack info rules/event-rhythm --format table
 grep -q "^steps .* 1\.\.100,000 " "$TMP/out" && ok "pack info: a param's range with separators" \
     || fail "pack info range" "$(grep steps "$TMP/out")"
 
+# ---- a mistyped option gets a suggestion, as a mistyped plan key does ----
+expect_exit "--fromat exits 2" 2 "$MPLAN" run "$plan" --fromat csv
+expect_err "--fromat: did you mean --format" "unknown option '--fromat' (did you mean '--format'?)"
+expect_exit "--colums=a exits 2" 2 "$MPLAN" segment "$TMP/h.csv" --colums=a
+expect_err "--colums=a: did you mean --columns" "unknown option '--colums=a' (did you mean '--columns'?)"
+expect_exit "an option nothing is close to exits 2" 2 "$MPLAN" whatif "$plan" --zzz
+if grep -q "did you mean" "$TMP/err"; then fail "no suggestion" "$(cat "$TMP/err")"; else ok "--zzz: no suggestion"; fi
+
 finish
