@@ -82,6 +82,18 @@ static enum mp_status strategies(mp_host *host, mp_plan *plan, mp_error *err)
     return MP_OK;
 }
 
+/* "; the highest ROAS reachable is R (spending S)" for a target_roas no allocation meets, in
+ * buf ("" when it cannot be worked out). */
+static const char *best_roas_text(const mp_plan *plan, double budget, char *buf, size_t n)
+{
+    double roas, spend;
+    mp_error e2 = {0};
+    buf[0] = '\0';
+    if (mp_alloc_best_roas(plan, budget, &roas, &spend, &e2) == MP_OK && isfinite(roas))
+        snprintf(buf, n, "; the highest ROAS reachable is %.4g (spending %s)", roas, MP_NUM(spend, 0));
+    return buf;
+}
+
 /* Equalize, or the pack's allocator (checked against every constraint). */
 static enum mp_status allocate(mp_host *host, const mp_plan *plan, double budget, mp_alloc *out,
                                mp_equalize_info *info, int *have, mp_error *err)
@@ -94,14 +106,10 @@ static enum mp_status allocate(mp_host *host, const mp_plan *plan, double budget
                               plan->allocator);
     *have = 1;
     enum mp_status st = mp_alloc_equalize(plan, budget, out, info, err);
-    double roas, spend;
-    mp_error e2 = {0};
     /* Say how far the target can go: the highest ROAS within the budget. */
-    if (st == MP_EINFEASIBLE && plan->objective == MP_OBJ_TARGET_ROAS &&
-        mp_alloc_best_roas(plan, budget, &roas, &spend, &e2) == MP_OK && isfinite(roas)) {
+    if (st == MP_EINFEASIBLE && plan->objective == MP_OBJ_TARGET_ROAS) {
         size_t n = strlen(err->msg);
-        snprintf(err->msg + n, sizeof err->msg - n, "; the highest ROAS reachable is %.4g (spending %s)",
-                 roas, MP_NUM(spend, 0));
+        best_roas_text(plan, budget, err->msg + n, sizeof err->msg - n);
     }
     return st;
 }
@@ -199,7 +207,18 @@ static enum mp_status check_objective(mp_run *p, mp_error *err)
     mp_alloc_free(best);
     if (st == MP_ENOMEM)
         return mp_fail(err, MP_ENOMEM, "out of memory");
-    /* equalize finds no allocation that meets a target or goal: nothing can be missed */
+    /* equalize finds no allocation that meets a target or goal: the allocator is not to blame,
+     * but a ROAS target it misses is (equalize refuses such a plan; a goal gmv out of reach
+     * has its own warning) */
+    if (!isfinite(opt) && !isfinite(got) && p->plan->objective == MP_OBJ_TARGET_ROAS) {
+        char reach[160];
+        mp_ratios q = mp_kpi_ratios(&p->fc->total, p->plan->margin);
+        return mp_plan_warn(p->plan, "allocator '%s' does not meet the plan's objective target_roas %s: its ROAS "
+                            "is %.2f, and no allocation can%s", p->plan->allocator,
+                            MP_G(p->plan->objective_value), q.roas,
+                            best_roas_text(p->plan, p->budget, reach, sizeof reach)) == MP_OK
+                   ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory");
+    }
     if (!isfinite(opt) || !(got < opt - 1e-6 * fmax(1, fabs(opt))))
         return MP_OK;
     p->objective_reached = got;
