@@ -368,7 +368,8 @@ static double sig6(double x)
 
 /* What was reached of an additive goal by the end of period done: actual channel results,
  * plus the planned baseline for gmv and the budget.fixed lines for spend. New customers
- * without that column are estimated from actual orders and each channel's new_share. */
+ * without that column are estimated from actual orders and each channel's new_share, to a
+ * whole number of people (the revised goal stays a whole number). */
 static double reached(const mp_plan *plan, const mp_actuals *act, const mp_review *rv, enum mp_kpi_id id)
 {
     double v = mp_kpi_value(&rv->actual_total, plan->margin, id);
@@ -381,6 +382,7 @@ static double reached(const mp_plan *plan, const mp_actuals *act, const mp_revie
         v = 0;
         for (size_t c = 0; c < plan->nchannels; c++)
             v += rv->actual_channel[c].orders * plan->channels[c].funnel.new_share;
+        v = round(v);
     }
     return v;
 }

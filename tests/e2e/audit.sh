@@ -41,4 +41,13 @@ EOF
 expect_exit "a pack allocator under an unreachable target_roas runs" 0 "$MPLAN" run "$TMP/greedy.yaml" --format csv
 expect_err "and warns" "allocator 'roi-greedy.greedy' does not meet the plan's objective target_roas 12: its ROAS is 2.42, and no allocation can"
 
+# ---- a revised new-customer goal stays whole ----
+# Without a new_customers column the spent weeks' new customers are estimated from orders:
+# (12 + 14) x new_share 0.45 = 11.7, about 12 people; 100 - 12 = 88 are left (not 88.3).
+sed 's/^goals: .*$/goals: {new_customers: 100}/; s/new_share: 0.5/new_share: 0.45/' tests/e2e/plans/review4.yaml >"$TMP/nc.yaml"
+printf 'period,channel,spend,impressions,clicks,orders,gmv\n1,a,700,60000,600,12,600\n2,a,800,70000,700,14,700\n1,b,300,0,0,0,350\n2,b,250,0,0,0,300\n' >"$TMP/nc.csv"
+expect_exit "review without new_customers" 0 "$MPLAN" review "$TMP/nc.yaml" "$TMP/nc.csv" --format csv --write-plan "$TMP/nc-rev.yaml"
+grep -q "^goals: {new_customers: 88}" "$TMP/nc-rev.yaml" && ok "revised new-customer goal: 88 people" \
+    || fail "revised new-customer goal" "$(grep goals "$TMP/nc-rev.yaml")"
+
 finish
