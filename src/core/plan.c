@@ -343,9 +343,13 @@ static enum mp_status resolve_phases(struct mp_plan *plan, mp_error *err)
         if (ev->to[MP_PHASE_REVIEW] > MP_DATE_MAX)
             return mp_fail(err, MP_EINPUT, "%s: event '%s': the review phase would end after 9999-12-31",
                            mp_plan_where(plan, ev->loc, where, sizeof where), ev->name);
-        if (ev->outbreak_to < plan->start || ev->outbreak_from > horizon_end)
-            return mp_fail(err, MP_EINPUT, "%s: event '%s': outbreak window lies outside the horizon",
-                           mp_plan_where(plan, ev->loc, where, sizeof where), ev->name);
+        if (ev->outbreak_to < plan->start || ev->outbreak_from > horizon_end) {
+            char from[11], to[11];
+            mp_date_format(plan->start, from);
+            mp_date_format(horizon_end, to);
+            return mp_fail(err, MP_EINPUT, "%s: event '%s': outbreak window lies outside the horizon (%s..%s)",
+                           mp_plan_where(plan, ev->loc, where, sizeof where), ev->name, from, to);
+        }
         for (size_t f = 0; f < e; f++) {
             const struct mp_event *o = &plan->events[f];
             if (ev->outbreak_from <= o->outbreak_to && o->outbreak_from <= ev->outbreak_to)

@@ -482,7 +482,7 @@ static const struct bad bad_plans[] = {
     {H B "channels: [5]\n", "4:12", "'channels[0]' must be a mapping, got '5'"},
     {H B, "1:1", "missing required key 'channels' in 'plan'"},
     /* events */
-    {EV("  outbreak: 2027-11-01..2027-11-11\n"), "7:13", "event 'X': outbreak window lies outside the horizon"},
+    {EV("  outbreak: 2027-11-01..2027-11-11\n"), "7:13", "event 'X': outbreak window lies outside the horizon (2027-01-04..2027-01-31)"},
     {H B C "events:\n- {name: A, outbreak: 2027-01-11..2027-01-17}\n- {name: B, outbreak: 2027-01-15..2027-01-20}\n",
      "7:23", "event 'B': outbreak overlaps the outbreak of event 'A'"},
     {EV("  outbreak: 2027-01-17..2027-01-11\n"), "7:13",
