@@ -547,6 +547,28 @@ static enum mp_status table_goals(FILE *fp, const struct mp_run_result *r, mp_er
     return st;
 }
 
+/* The budget line's "fixed" holds more than the (fixed lines) row when channels have a fixed
+ * cost or spend: say what, so that the allocation's total above "allocatable" adds up. */
+static void fixed_note(FILE *fp, const struct mp_run_result *r, const char *sym)
+{
+    const mp_plan *p = r->plan;
+    double lines = r->fc->fixed_lines, chans = mp_plan_fixed_total(p) - lines;
+    if (!(chans > 0))
+        return;
+    char ids[200] = "";
+    size_t o = 0, n = 0;
+    for (size_t c = 0; c < p->nchannels; c++)
+        if (p->channels[c].mode == MP_MODE_FIXED_COST || p->channels[c].mode == MP_MODE_FIXED_SPEND) {
+            if (n++ < 4)
+                o += (size_t)snprintf(ids + o, sizeof ids - o, "%s%.40s", n > 1 ? ", " : "", p->channels[c].id);
+            else if (n == 5)
+                o += (size_t)snprintf(ids + o, sizeof ids - o, ", ...");
+            o = o < sizeof ids ? o : sizeof ids - 1;
+        }
+    fprintf(fp, "fixed: %s%s budget lines + %s%s of channels with a fixed cost or spend (%s)\n", sym ? sym : "",
+            MP_AMOUNT(lines, 0, p->units), sym ? sym : "", MP_AMOUNT(chans, 0, p->units), ids);
+}
+
 enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_error *err)
 {
     const mp_plan *p = r->plan;
@@ -577,6 +599,8 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
     mp_table_set(&b, 5, objective_text(p, buf, sizeof buf));
     enum mp_status st = mp_table_print(&b, fp, NULL, err);
     mp_table_free(&b);
+    if (st == MP_OK)
+        fixed_note(fp, r, sym);
     if (st == MP_OK && r->shortfall > 0)
         fprintf(fp, "goal not reachable within the budget: %s GMV short\n", MP_AMOUNT(r->shortfall, 0, p->units));
     if (st == MP_OK && r->objective_missed) {

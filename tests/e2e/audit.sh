@@ -50,4 +50,14 @@ expect_exit "review without new_customers" 0 "$MPLAN" review "$TMP/nc.yaml" "$TM
 grep -q "^goals: {new_customers: 88}" "$TMP/nc-rev.yaml" && ok "revised new-customer goal: 88 people" \
     || fail "revised new-customer goal" "$(grep goals "$TMP/nc-rev.yaml")"
 
+# ---- the budget line's "fixed" says what it holds beyond the (fixed lines) row ----
+# budget.fixed 50 plus channel c's fixed cost of 30 in the one week: fixed 80 = 50 + 30.
+{ sed 's/^budget: .*$/budget: {total: 1000, fixed: [{name: content, amount: 50}]}/' "$plan"
+  printf '  - {id: c, kind: basic, cost: {fixed: 30}}\n'; } >"$TMP/fixed.yaml"
+expect_exit "run with a fixed-cost channel" 0 "$MPLAN" run "$TMP/fixed.yaml" --format table
+grep -qxF 'fixed: $50 budget lines + $30 of channels with a fixed cost or spend (c)' "$TMP/out" \
+    && ok "table: the fixed amount explained" || fail "fixed note" "$(head -6 "$TMP/out")"
+expect_exit "run without one" 0 "$MPLAN" run "$plan" --format table
+if grep -q "^fixed:" "$TMP/out"; then fail "no fixed note" "$(head -6 "$TMP/out")"; else ok "table: no note without such channels"; fi
+
 finish
