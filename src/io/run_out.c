@@ -508,10 +508,15 @@ static enum mp_status table_custom(FILE *fp, const struct mp_run_result *r, mp_e
     static const char *const head[] = {"kpi", "value"};
     struct mp_table tab;
     mp_table_init(&tab, 2, head);
+    tab.units = r->plan->units;
     for (size_t i = 0; i < r->ncustom; i++) {
+        int dec = auto_decimals(r->custom[i].value);
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, r->custom[i].name);
-        mp_table_num(&tab, 1, r->custom[i].value, auto_decimals(r->custom[i].value));
+        if (dec == 0) /* large: money or a count, in the plan's units as the goals are */
+            mp_table_amount(&tab, 1, r->custom[i].value, dec);
+        else
+            mp_table_num(&tab, 1, r->custom[i].value, dec);
     }
     enum mp_status st = mp_table_print(&tab, fp, "Custom KPIs (rule packs)", err);
     mp_table_free(&tab);

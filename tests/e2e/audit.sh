@@ -60,4 +60,14 @@ grep -qxF 'fixed: $50 budget lines + $30 of channels with a fixed cost or spend 
 expect_exit "run without one" 0 "$MPLAN" run "$plan" --format table
 if grep -q "^fixed:" "$TMP/out"; then fail "no fixed note" "$(head -6 "$TMP/out")"; else ok "table: no note without such channels"; fi
 
+# ---- a large custom KPI reads in the plan's units, as the goals do ----
+# two-exp scaled by 1000: gmv 100 + 1,500,000 (1 - e^(-4/3)) = 1,104,704; gross profit
+# 0.5 x 1,104,704 - 1,000,000 = -447,648, in 万 -44.8万.
+{ sed 's/^budget: .*$/budget: {total: 1000000}/; s/beta: 1000, k: 500/beta: 1000000, k: 500000/
+       s/beta: 500, k: 250/beta: 500000, k: 250000/; s/^goals: .*$//' "$plan"
+  echo "packs: [{path: $PWD/rules/kpi-extra}]"; } >"$TMP/gp.yaml"
+expect_exit "run with kpi-extra in 万" 0 "$MPLAN" run "$TMP/gp.yaml" --format table --units wan
+[ "$(awk '$1 == "kpi-extra.gross_profit" {print $2}' "$TMP/out")" = "-44.8万" ] \
+    && ok "custom KPI table: gross profit in 万" || fail "custom KPI units" "$(grep -A4 '^Custom' "$TMP/out")"
+
 finish
