@@ -3,7 +3,8 @@
 --                 member level >= loyal_level, or left a positive review or a share
 --   P purchased:  bought in the window (last order at most window_days ago)
 --   I interested: no purchase in the window, but visits, favourites, carts or follows
---   A aware:      exposed only
+--   A aware:      everyone else: exposed only, and lapsed buyers (last order before the
+--                 window, not engaged since)
 -- Columns read: recency_days, orders, member_level, reviews, shares, visits_30d, favorites,
 -- carts, follows. An empty field is nil and counts as none; so does text where a number
 -- belongs (n/a, -, N/A, 空: what shop back-ends export for "no value").
