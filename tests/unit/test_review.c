@@ -269,8 +269,8 @@ static void actions_by_hand(void **state)
         if (rest->channels[c].mode != MP_MODE_OPTIMISED)
             sa->spend[c] = rest_x[c];
     assert_int_equal(mp_forecast_run(rest, sa, &stay, &err), MP_OK);
-    mp_goal_result rg[] = {{"gmv", 600, 500, 500.0 / 600, 0}, {"roas", 2, 2.5, 1.25, 1}};
-    mp_goal_result sg[] = {{"gmv", 600, 550, 550.0 / 600, 0}, {"roas", 2, 1.5, 0.75, 0}};
+    mp_goal_result rg[] = {{"gmv", 600, 500, 500.0 / 600, 0, 0}, {"roas", 2, 2.5, 1.25, 1, 0}};
+    mp_goal_result sg[] = {{"gmv", 600, 550, 550.0 / 600, 0, 0}, {"roas", 2, 1.5, 0.75, 0, 0}};
     mp_review_inputs in = {.planned = planned, .planned_alloc = pa, .planned_fc = pf, .done = 1, .rest = rest,
                            .rest_alloc = ra, .rest_fc = rf, .level = 0.5, .stay = stay, .rest_goals = rg,
                            .stay_goals = sg};
