@@ -88,17 +88,22 @@ static void pass_tick(void *ctx, uint64_t done, uint64_t total)
 static enum mp_status run_pass(struct seg_run *r, struct mp_csv_pass_result *res, mp_error *err)
 {
     struct mp_csv_worker w = {r, state_open, mp_segment_row, state_discard, pass_tick};
-    enum mp_status st = mp_csv_pass_run(r->csv, r->jobs, &w, res, err);
-    /* The quantile pass skips the same rows the segment pass will: reported there, once. */
-    if (st == MP_OK && r->o->warn && res->bad && r->pass == PASS_SEGMENT) {
-        char msg[MP_ERRMSG_MAX];
-        snprintf(msg, sizeof msg, "%s: %llu bad row%s skipped", mp_csv_name(r->csv),
-                 (unsigned long long)res->bad, res->bad == 1 ? "" : "s");
-        r->o->warn(r->o->ctx, msg);
-        for (size_t i = 0; i < res->nsamples; i++)
-            r->o->warn(r->o->ctx, res->bad_samples[i]);
-    }
-    return st;
+    return mp_csv_pass_run(r->csv, r->jobs, &w, res, err);
+}
+
+/* The rows the segment pass skipped (--skip-bad), reported once by the caller after the
+ * pass it keeps: not by the quantile pass, which skips the same rows, nor by a flow's pass
+ * that is read again on one thread. */
+static void report_bad(const struct seg_run *r, const struct mp_csv_pass_result *res)
+{
+    if (!r->o->warn || !res->bad)
+        return;
+    char msg[MP_ERRMSG_MAX];
+    snprintf(msg, sizeof msg, "%s: %llu bad row%s skipped", mp_csv_name(r->csv), (unsigned long long)res->bad,
+             res->bad == 1 ? "" : "s");
+    r->o->warn(r->o->ctx, msg);
+    for (size_t i = 0; i < res->nsamples; i++)
+        r->o->warn(r->o->ctx, res->bad_samples[i]);
 }
 
 /* The quantile first pass over the columns the rule asked for. */
@@ -328,8 +333,10 @@ static enum mp_status segment_file(struct seg_run *r, const char *path, const mp
         r->labels_dir = dir;
     }
     st = run_segment(r, res, err);
-    if (st == MP_OK)
+    if (st == MP_OK) {
+        report_bad(r, res);
         st = merge_states(r, res, out, err);
+    }
     if (st == MP_OK && r->labels_dir) {
         st = write_labels(r, res, err);
         if (st) {
@@ -464,6 +471,8 @@ static enum mp_status flow_after(struct seg_run *r, mp_keymap *map, struct mp_cs
         r->jobs = 1;
         st = run_segment(r, res, err);
     }
+    if (st == MP_OK)
+        report_bad(r, res);
     return st;
 }
 
