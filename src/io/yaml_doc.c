@@ -565,6 +565,20 @@ const char *mp_suggest(const char *word, const char *const *cands, size_t n)
     return best;
 }
 
+/* A key with no value on the line of the key before it whose value is plain text: what an
+ * unquoted comma makes of `{name: detail pages, short videos}`. The hint quotes both parts. */
+static const char *comma_hint(const struct mp_ynode *map, size_t i, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (i == 0 || !mp_ynode_is_null(map->items[i]) || map->keynodes[i]->line != map->keynodes[i - 1]->line)
+        return buf;
+    const struct mp_ynode *prev = map->items[i - 1];
+    if (prev->type == MP_Y_SCALAR && prev->plain && !mp_ynode_is_null(prev))
+        snprintf(buf, size, "; a value with a comma inside {...} must be in quotes: %s: \"%.100s, %.100s\"",
+                 map->keys[i - 1], prev->str, map->keys[i]);
+    return buf;
+}
+
 enum mp_status mp_ymap_check_keys(const struct mp_ydoc *doc, const struct mp_ynode *map,
                                   const char *where, const char *const *allowed, mp_error *err)
 {
@@ -590,8 +604,9 @@ enum mp_status mp_ymap_check_keys(const struct mp_ydoc *doc, const struct mp_yno
             int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", allowed[j]);
             used += w > 0 ? (size_t)w : 0;
         }
-        return mp_ydoc_fail(doc, map->keynodes[i], err, "unknown key '%s' in '%s' (expected %s)",
-                            map->keys[i], where, list);
+        char hint[300];
+        return mp_ydoc_fail(doc, map->keynodes[i], err, "unknown key '%s' in '%s' (expected %s%s)",
+                            map->keys[i], where, list, comma_hint(map, i, hint, sizeof hint));
     }
     return MP_OK;
 }

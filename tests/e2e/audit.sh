@@ -91,4 +91,9 @@ expect_exit "flow over a file read twice" 0 "$MPLAN" segment "$TMP/ml.csv" --flo
 [ "$(grep -c 'bad row skipped' "$TMP/err")" -eq 1 ] && [ "$(grep -c 'ml.csv:7102: expected 11 fields, found 4' "$TMP/err")" -eq 1 ] \
     && ok "flow: a skipped row reported once" || fail "flow warnings" "$(cat "$TMP/err")"
 
+# ---- an unquoted comma in a {...} mapping: the message says to quote the value ----
+printf 'mplan: 1\nhorizon: {start: 2027-01-04, periods: 1, period: week}\nbudget:\n  total: 1000\n  fixed:\n    - {name: detail pages, short videos, amount: 50}\nchannels: [{id: a, kind: paid, response: {curve: exp, beta: 1000, k: 500}}]\n' >"$TMP/comma.yaml"
+expect_exit "an unquoted comma exits 3" 3 "$MPLAN" run "$TMP/comma.yaml"
+expect_err "the value to quote" "comma.yaml:6:28: unknown key 'short videos' in 'budget.fixed[0]' (expected name, amount, per_period; a value with a comma inside {...} must be in quotes: name: \"detail pages, short videos\")"
+
 finish
