@@ -738,9 +738,14 @@ enum mp_status mp_ynode_number(const struct mp_ydoc *doc, const struct mp_ynode 
     int below = (flags & MP_Y_LO_OPEN) ? v <= lo : v < lo;
     int above = (flags & MP_Y_HI_OPEN) ? v >= hi : v > hi;
     if (below || above) {
-        char range[96];
+        char range[96], hint[96] = "";
         range_text(lo, hi, flags, range, sizeof range);
-        return mp_ydoc_fail(doc, n, err, "%s must be %s, got %s", what, range, n->str);
+        /* a share written as a percentage: 8 for 0.08 */
+        double share = v / 100;
+        if (above && hi <= 1 && v > 1 && ((flags & MP_Y_HI_OPEN) ? share < hi : share <= hi) &&
+            ((flags & MP_Y_LO_OPEN) ? share > lo : share >= lo))
+            snprintf(hint, sizeof hint, " (a share is a fraction: write %s for %s%%)", MP_G(share), n->str);
+        return mp_ydoc_fail(doc, n, err, "%s must be %s, got %s%s", what, range, n->str, hint);
     }
     *out = v;
     return MP_OK;

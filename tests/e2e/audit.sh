@@ -96,4 +96,12 @@ printf 'mplan: 1\nhorizon: {start: 2027-01-04, periods: 1, period: week}\nbudget
 expect_exit "an unquoted comma exits 3" 3 "$MPLAN" run "$TMP/comma.yaml"
 expect_err "the value to quote" "comma.yaml:6:28: unknown key 'short videos' in 'budget.fixed[0]' (expected name, amount, per_period; a value with a comma inside {...} must be in quotes: name: \"detail pages, short videos\")"
 
+# ---- a share written as a percentage: the message says what to write ----
+sed 's/^budget: .*$/budget: {total: 1000, reserve: 8}/' "$plan" >"$TMP/pct.yaml"
+expect_exit "reserve: 8 exits 3" 3 "$MPLAN" run "$TMP/pct.yaml"
+expect_err "reserve: 8 is 0.08" "'budget.reserve' must be between 0 and 0.5, got 8 (a share is a fraction: write 0.08 for 8%)"
+sed 's/^budget: .*$/budget: {total: 1000, reserve: 60}/' "$plan" >"$TMP/pct.yaml"
+expect_exit "reserve: 60 exits 3" 3 "$MPLAN" run "$TMP/pct.yaml"
+if grep -q "write 0.6" "$TMP/err"; then fail "no hint out of range" "$(cat "$TMP/err")"; else ok "reserve: 60 (0.6 is out of range too): no hint"; fi
+
 finish

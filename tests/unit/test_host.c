@@ -619,7 +619,7 @@ static void manifest_errors(void **state)
     want_manifest_error(HEAD "provides: {kpis: [a, a]}\n", NULL, MP_EINPUT,
                         "DIR/pack.yaml:4:22: 'a' is listed twice in 'provides'");
     want_manifest_error(HEAD "params:\n  share: {type: number, default: 2, min: 0, max: 1}\n", NULL,
-                        MP_EINPUT, "DIR/pack.yaml:5:34: 'params.share.default' must be between 0 and 1, got 2");
+                        MP_EINPUT, "DIR/pack.yaml:5:34: 'params.share.default' must be between 0 and 1, got 2 (a share is a fraction: write 0.02 for 2%)");
     want_manifest_error(HEAD "params:\n  share: {type: numbr, default: 2}\n", NULL, MP_EINPUT,
                         "DIR/pack.yaml:5:17: 'params.share.type' must be number, string, boolean or list, got 'numbr' "
                         "(did you mean 'number'?)");
