@@ -798,20 +798,39 @@ enum mp_status mp_ynode_bool(const struct mp_ydoc *doc, const struct mp_ynode *n
                         mp_ynode_show(n, got, sizeof got));
 }
 
+/* " (November 2027 has 30 days)" for a date past its month's end such as 2027-11-31; "" else. */
+static const char *month_hint(const char *s, char *buf, size_t size)
+{
+    static const char *const month[] = {"January", "February", "March", "April", "May", "June", "July",
+                                        "August", "September", "October", "November", "December"};
+    int y, m, d, used = 0;
+    char first[32], next[32];
+    int32_t a, b;
+    buf[0] = '\0';
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || s[used] || m < 1 || m > 12 || d < 29 || d > 31)
+        return buf;
+    snprintf(first, sizeof first, "%04d-%02d-01", y, m);
+    snprintf(next, sizeof next, "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
+    if (mp_date_parse(first, &a) == 0 && mp_date_parse(next, &b) == 0 && d > b - a)
+        snprintf(buf, size, " (%s %d has %d days)", month[m - 1], y, (int)(b - a));
+    return buf;
+}
+
 enum mp_status mp_ynode_date(const struct mp_ydoc *doc, const struct mp_ynode *n, const char *what,
                              int32_t *out, mp_error *err)
 {
-    char got[128];
+    char got[128], hint[48];
     if (n->type != MP_Y_SCALAR || mp_date_parse(n->str, out) != 0)
-        return mp_ydoc_fail(doc, n, err, "%s must be a calendar date YYYY-MM-DD, got %s", what,
-                            mp_ynode_show(n, got, sizeof got));
+        return mp_ydoc_fail(doc, n, err, "%s must be a calendar date YYYY-MM-DD, got %s%s", what,
+                            mp_ynode_show(n, got, sizeof got),
+                            n->type == MP_Y_SCALAR ? month_hint(n->str, hint, sizeof hint) : "");
     return MP_OK;
 }
 
 enum mp_status mp_ynode_window(const struct mp_ydoc *doc, const struct mp_ynode *n,
                                const char *what, int32_t *from, int32_t *to, mp_error *err)
 {
-    char got[128], a[16], b[16];
+    char got[128], a[16], b[16], hint[48];
     const char *dots = n->type == MP_Y_SCALAR ? strstr(n->str, "..") : NULL;
     size_t la = dots ? (size_t)(dots - n->str) : 0;
     if (!dots || la >= sizeof a || strlen(dots + 2) >= sizeof b)
@@ -821,9 +840,11 @@ enum mp_status mp_ynode_window(const struct mp_ydoc *doc, const struct mp_ynode 
     a[la] = '\0';
     strcpy(b, dots + 2);
     if (mp_date_parse(a, from) != 0)
-        return mp_ydoc_fail(doc, n, err, "%s: '%s' is not a calendar date YYYY-MM-DD", what, a);
+        return mp_ydoc_fail(doc, n, err, "%s: '%s' is not a calendar date YYYY-MM-DD%s", what, a,
+                            month_hint(a, hint, sizeof hint));
     if (mp_date_parse(b, to) != 0)
-        return mp_ydoc_fail(doc, n, err, "%s: '%s' is not a calendar date YYYY-MM-DD", what, b);
+        return mp_ydoc_fail(doc, n, err, "%s: '%s' is not a calendar date YYYY-MM-DD%s", what, b,
+                            month_hint(b, hint, sizeof hint));
     if (*from > *to)
         return mp_ydoc_fail(doc, n, err, "%s: window ends (%s) before it starts (%s)", what, b, a);
     return MP_OK;

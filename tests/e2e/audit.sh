@@ -104,4 +104,12 @@ sed 's/^budget: .*$/budget: {total: 1000, reserve: 60}/' "$plan" >"$TMP/pct.yaml
 expect_exit "reserve: 60 exits 3" 3 "$MPLAN" run "$TMP/pct.yaml"
 if grep -q "write 0.6" "$TMP/err"; then fail "no hint out of range" "$(cat "$TMP/err")"; else ok "reserve: 60 (0.6 is out of range too): no hint"; fi
 
+# ---- a day past its month's end says how long the month is ----
+sed 's/^horizon: .*$/horizon: {start: 2027-02-29, periods: 1, period: week}/' "$plan" >"$TMP/feb.yaml"
+expect_exit "2027-02-29 exits 3" 3 "$MPLAN" run "$TMP/feb.yaml"
+expect_err "February 2027 has 28 days" "got '2027-02-29' (February 2027 has 28 days)"
+{ cat "$plan"; printf 'events:\n  - {name: D11, outbreak: 2027-11-01..2027-11-31}\n'; } >"$TMP/nov.yaml"
+expect_exit "2027-11-31 exits 3" 3 "$MPLAN" run "$TMP/nov.yaml"
+expect_err "November has 30 days" "'2027-11-31' is not a calendar date YYYY-MM-DD (November 2027 has 30 days)"
+
 finish

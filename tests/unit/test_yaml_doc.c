@@ -408,7 +408,7 @@ static void test_dates_and_windows(void **state)
     assert_int_equal(d, mp_days_from_civil(2028, 2, 29));
     mp_ydoc_free(&doc);
     assert_int_equal(mp_ynode_date(&doc, value("2027-02-30", &doc), "'start'", &d, &err), MP_EINPUT);
-    assert_string_equal(err.msg, "t.yaml:1:4: 'start' must be a calendar date YYYY-MM-DD, got '2027-02-30'");
+    assert_string_equal(err.msg, "t.yaml:1:4: 'start' must be a calendar date YYYY-MM-DD, got '2027-02-30' (February 2027 has 28 days)");
     mp_ydoc_free(&doc);
     assert_int_equal(mp_ynode_date(&doc, value("2027-1-4", &doc), "'start'", &d, &err), MP_EINPUT);
     mp_ydoc_free(&doc);
@@ -422,7 +422,7 @@ static void test_dates_and_windows(void **state)
     assert_string_equal(err.msg, "t.yaml:1:4: 'outbreak': window ends (2027-03-01) before it starts (2027-03-14)");
     mp_ydoc_free(&doc);
     assert_int_equal(mp_ynode_window(&doc, value("2027-03-01..2027-02-30", &doc), "'outbreak'", &from, &to, &err), MP_EINPUT);
-    assert_string_equal(err.msg, "t.yaml:1:4: 'outbreak': '2027-02-30' is not a calendar date YYYY-MM-DD");
+    assert_string_equal(err.msg, "t.yaml:1:4: 'outbreak': '2027-02-30' is not a calendar date YYYY-MM-DD (February 2027 has 28 days)");
     mp_ydoc_free(&doc);
     assert_int_equal(mp_ynode_window(&doc, value("2027-03-01", &doc), "'outbreak'", &from, &to, &err), MP_EINPUT);
     assert_string_equal(err.msg, "t.yaml:1:4: 'outbreak' must be a window FROM..TO (YYYY-MM-DD..YYYY-MM-DD), got '2027-03-01'");
