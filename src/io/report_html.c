@@ -146,8 +146,13 @@ static void summary(FILE *fp, const struct mp_report *r)
     }
     fputs(": reserve ", fp);
     money(fp, p->budget_total * p->reserve);
+    double lines = r->fc->fixed_lines, chans = mp_plan_fixed_total(p) - lines;
     fputs(", fixed lines ", fp);
-    money(fp, mp_plan_fixed_total(p));
+    money(fp, lines);
+    if (chans > 0) { /* as run's table says under its budget line */
+        fputs(" and fixed-cost channels ", fp);
+        money(fp, chans);
+    }
     fputs(", allocated by ", fp);
     esc(fp, p->allocator);
     fputs(" ", fp);

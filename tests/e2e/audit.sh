@@ -59,6 +59,9 @@ grep -qxF 'fixed: $50 budget lines + $30 of channels with a fixed cost or spend 
     && ok "table: the fixed amount explained" || fail "fixed note" "$(head -6 "$TMP/out")"
 expect_exit "run without one" 0 "$MPLAN" run "$plan" --format table
 if grep -q "^fixed:" "$TMP/out"; then fail "no fixed note" "$(head -6 "$TMP/out")"; else ok "table: no note without such channels"; fi
+expect_exit "report with a fixed-cost channel" 0 "$MPLAN" report "$TMP/fixed.yaml" -o "$TMP/fixed.html"
+grep -qF "reserve 0, fixed lines 50 and fixed-cost channels 30, allocated by" "$TMP/fixed.html" \
+    && ok "report: the fixed amount explained" || fail "report fixed" "$(grep -o 'Budget [^.]*' "$TMP/fixed.html")"
 
 # ---- a large custom KPI reads in the plan's units, as the goals do ----
 # two-exp scaled by 1000: gmv 100 + 1,500,000 (1 - e^(-4/3)) = 1,104,704; gross profit
