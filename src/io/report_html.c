@@ -624,16 +624,21 @@ static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *er
         free(notes);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
+    size_t nbars = 0;
     for (size_t c = 0; c < p->nchannels; c++) {
+        if (mp_review_quiet_channel(rv, c))
+            continue;
         double pv = rv->plan_channel[c].gmv, av = rv->actual_channel[c].gmv, d = mp_variance_pct(pv, av);
         if (isfinite(d))
-            snprintf(notes[c], sizeof notes[c], "%+.1f%%", 100 * d);
+            snprintf(notes[nbars], sizeof notes[nbars], "%+.1f%%", 100 * d);
         const char *name = p->channels[c].name; /* the name where it fits the label column, else the id */
-        bars[c] = (struct mp_svg_hbar){mp_svg_text_width(name, 11) <= 100 ? name : p->channels[c].id, pv, av, notes[c]};
+        bars[nbars] = (struct mp_svg_hbar){mp_svg_text_width(name, 11) <= 100 ? name : p->channels[c].id, pv, av,
+                                           notes[nbars]};
+        nbars++;
     }
     fputs("<div class=\"small\">", fp);
     hbars(fp, "chart-variance", "GMV plan (blue) vs actual (orange) by channel", "GMV: plan (blue) vs actual (orange)",
-          bars, p->nchannels, 0, "plan", "actual");
+          bars, nbars, 0, "plan", "actual");
     fputs("</div>", fp);
     free(bars);
     free(notes);
@@ -641,6 +646,8 @@ static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *er
           "</th><th>actual</th><th>var</th><th>ROAS plan</th><th>actual</th></tr>\n", fp);
     for (size_t c = 0; c <= p->nchannels; c++) {
         int total = c == p->nchannels;
+        if (!total && mp_review_quiet_channel(rv, c))
+            continue;
         const mp_kpis *pk = total ? &rv->plan_total : &rv->plan_channel[c];
         const mp_kpis *ak = total ? &rv->actual_total : &rv->actual_channel[c];
         fprintf(fp, "<tr%s><td>", !total && rv->off[c] ? " class=\"off\"" : "");

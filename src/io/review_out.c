@@ -21,9 +21,7 @@ int mp_review_campaign_period(const mp_plan *plan, int t)
     return t + 1 + plan->spent.periods;
 }
 
-/* A channel with nothing planned, nothing spent and nothing sold in the reviewed periods is
- * not news: the tables leave it out. */
-static int quiet_channel(const mp_review *rv, size_t c)
+int mp_review_quiet_channel(const mp_review *rv, size_t c)
 {
     const mp_kpis *p = &rv->plan_channel[c], *a = &rv->actual_channel[c];
     return !(p->spend > 0) && !(a->spend > 0) && !(p->gmv > 0) && !(a->gmv > 0);
@@ -181,7 +179,7 @@ static enum mp_status table_channels(FILE *fp, const struct mp_review_view *v, m
     mp_table_align(&tab, 10, 1);
     for (size_t c = 0; c < p->nchannels; c++) {
         char off[160];
-        if (quiet_channel(v->rv, c))
+        if (mp_review_quiet_channel(v->rv, c))
             continue;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, p->channels[c].id);
@@ -259,7 +257,7 @@ static enum mp_status table_refit(FILE *fp, const struct mp_review_view *v, mp_e
     for (size_t c = 0; c < p->nchannels; c++) {
         const mp_refit *f = &v->rv->fit[c];
         enum mp_curve curve = p->channels[c].resp.curve;
-        if (curve == MP_CURVE_NONE || (f->periods == 0 && quiet_channel(v->rv, c)))
+        if (curve == MP_CURVE_NONE || (f->periods == 0 && mp_review_quiet_channel(v->rv, c)))
             continue;
         int linear = curve == MP_CURVE_LINEAR;
         mp_table_add_row(&tab);

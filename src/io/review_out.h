@@ -35,6 +35,9 @@ int mp_review_campaign_period(const mp_plan *plan, int t);
 
 /* actual / plan - 1, NAN when the plan is 0 or either side is absent. */
 double mp_variance_pct(double plan, double actual);
+/* 1 for a channel with nothing planned, spent or sold in the reviewed periods: not news, so
+ * the variance tables (terminal and report) leave it out. */
+int mp_review_quiet_channel(const mp_review *rv, size_t c);
 
 enum mp_status mp_review_write_table(FILE *fp, const struct mp_review_view *v, mp_error *err);
 /* One row per scope and KPI: scope,channel,t,kpi,plan,actual,variance,variance_pct,off_plan. */
