@@ -889,7 +889,7 @@ static void actions(FILE *fp, const struct mp_report *r)
     static const int kinds[] = {-1, 1, 0};
     static const char *const title[] = {"Behind plan", "Ahead of plan", "Spend off plan"};
     for (int k = 0; k < 3; k++)
-        if (mp_review_performance_line(v, kinds[k], text, sizeof text)[0]) {
+        if (mp_review_performance_line(v, kinds[k], 1, text, sizeof text)[0]) {
             fprintf(fp, "<p class=\"%s\">%s%s: ", k == 0 ? "no" : k == 1 ? "yes" : "note",
                     k == 0 ? "&#9660; " : k == 1 ? "&#9650; " : "", title[k]);
             esc(fp, text);

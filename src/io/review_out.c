@@ -285,7 +285,7 @@ static void window_text(const mp_plan *p, int from, int to, char *buf, size_t n)
     snprintf(buf, n, "%s..%s", a, b);
 }
 
-const char *mp_review_performance_line(const struct mp_review_view *v, int kind, char *buf, size_t n)
+const char *mp_review_performance_line(const struct mp_review_view *v, int kind, int names, char *buf, size_t n)
 {
     size_t o = 0;
     buf[0] = '\0';
@@ -306,7 +306,8 @@ const char *mp_review_performance_line(const struct mp_review_view *v, int kind,
                                                   mp_kpi_name((enum mp_kpi_id)id));
         }
         if (item[0])
-            o += (size_t)snprintf(buf + o, n - o, "%s%s (%s)", o ? "; " : "", v->plan->channels[c].id, item);
+            o += (size_t)snprintf(buf + o, n - o, "%s%s (%s)", o ? "; " : "",
+                                  names ? v->plan->channels[c].name : v->plan->channels[c].id, item);
     }
     return buf;
 }
@@ -318,7 +319,7 @@ static void print_performance(FILE *fp, const struct mp_review_view *v)
     static const char *const title[] = {"\u25bc Behind plan: ", "\u25b2 Ahead of plan: ", "Spend off plan: "};
     for (int k = 0; k < 3; k++) {
         char line[2048];
-        if (mp_review_performance_line(v, kinds[k], line, sizeof line)[0])
+        if (mp_review_performance_line(v, kinds[k], 0, line, sizeof line)[0])
             fprintf(fp, "%s%s\n", title[k], line);
     }
 }

@@ -27,8 +27,9 @@ const char *mp_review_goal_text(const mp_review_goal *g, char *buf, size_t n);
  * two significant digits; NAN when none was found. */
 double mp_review_budget_step(const mp_review_goal *g);
 /* The channels off plan in one line, "p4p (gmv -19.9%, roas -28.8%); ...": kind -1 those
- * doing worse than plan (GMV or ROAS below), 1 better, 0 spend off plan; "" for none. */
-const char *mp_review_performance_line(const struct mp_review_view *v, int kind, char *buf, size_t n);
+ * doing worse than plan (GMV or ROAS below), 1 better, 0 spend off plan; "" for none.
+ * Channels by id, or by `name:` with `names` (the report, whose tables show names). */
+const char *mp_review_performance_line(const struct mp_review_view *v, int kind, int names, char *buf, size_t n);
 /* The reviewed plan's period t (0-based) as numbered in its campaign: after the periods a
  * revised plan's `spent:` records. */
 int mp_review_campaign_period(const mp_plan *plan, int t);

@@ -128,4 +128,14 @@ rows = re.findall(r"<tr[^>]*><td>([^<]*)</td>", v)
 assert rows[:3] == ["a", "b", "total"], rows
 PYEOF
 
+# ---- the report names channels off plan by name, as its tables do ----
+# review4's a, named, is behind plan on ROAS: 1300 / 1500 against 2000 (1 - e^(-4/3)) / 1333.3: -21.5%.
+sed 's/^  - id: a$/  - id: a\n    name: Alpha Ads/' tests/e2e/plans/review4.yaml >"$TMP/named.yaml"
+expect_exit "report with a named channel" 0 "$MPLAN" report "$TMP/named.yaml" --actuals "$TMP/q.csv" -o "$TMP/named.html"
+grep -qF "Behind plan: Alpha Ads (roas -21.5%)" "$TMP/named.html" && ok "report: behind plan by name" \
+    || fail "report names" "$(grep -o 'Behind plan: [^<]*' "$TMP/named.html")"
+expect_exit "review of it" 0 "$MPLAN" review "$TMP/named.yaml" "$TMP/q.csv" --format table
+grep -qF "Behind plan: a (roas -21.5%)" "$TMP/out" && ok "review table: by id, as its tables" \
+    || fail "review ids" "$(grep 'Behind plan' "$TMP/out")"
+
 finish
