@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mplan/status.h"
 
@@ -143,6 +144,23 @@ static inline enum mp_csv_kind mp_csv_classify(const char *p, size_t n, int64_t 
     }
     /* At most 15 digits: v < 2^53 and 10^k exact, so one division rounds correctly. */
     *dv = (double)v / pow10_small[n - 1 - dot];
+    return MP_CSV_REAL;
+}
+
+/* mp_csv_classify, and a text that is an amount as exports write it (a currency sign, thousands
+ * separators: "¥1,234.50", "1,234") read as mp_csv_amount reads it: what `mplan segment` reads
+ * a customer export with. Only text starting with a sign or holding a comma is looked at again. */
+static inline enum mp_csv_kind mp_csv_classify_amount(const char *p, size_t n, int64_t *iv, double *dv,
+                                                      int *range)
+{
+    enum mp_csv_kind k = mp_csv_classify(p, n, iv, dv, range);
+    if (k != MP_CSV_TEXT || !(*p == '$' || *p == '\xC2' || *p == '\xEF' || memchr(p, ',', n)))
+        return k;
+    const char *sym, *why;
+    double v;
+    if (mp_csv_amount(p, n, &v, &sym, &why) != MP_CSV_REAL)
+        return k;
+    *dv = v;
     return MP_CSV_REAL;
 }
 

@@ -482,7 +482,7 @@ static enum mp_status parse_fields(struct seg_run *r, struct seg_slot *s, const 
 {
     for (size_t c = 0; c < r->ncols; c++) {
         int range;
-        s->kind[c] = (unsigned char)mp_csv_classify(rec->fields[c].ptr, rec->fields[c].len, &s->iv[c],
+        s->kind[c] = (unsigned char)mp_csv_classify_amount(rec->fields[c].ptr, rec->fields[c].len, &s->iv[c],
                                              &s->dv[c], &range);
         if (range)
             return mp_fail(err, MP_EINPUT, "column '%s': number out of range: %.*s",
@@ -502,7 +502,7 @@ static enum mp_status sketch_row(void *p, const struct mp_csv_record *rec, mp_er
         int64_t iv;
         double dv;
         int range;
-        enum mp_csv_kind k = mp_csv_classify(rec->fields[c].ptr, rec->fields[c].len, &iv, &dv, &range);
+        enum mp_csv_kind k = mp_csv_classify_amount(rec->fields[c].ptr, rec->fields[c].len, &iv, &dv, &range);
         if (range)
             return mp_fail(err, MP_EINPUT, "column '%s': number out of range", mp_csv_colname(r->csv, c));
         if ((k == MP_CSV_INT && mp_sketch_add(st->sk[c], (double)iv) != 0) ||

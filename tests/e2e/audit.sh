@@ -138,4 +138,16 @@ expect_exit "review of it" 0 "$MPLAN" review "$TMP/named.yaml" "$TMP/q.csv" --fo
 grep -qF "Behind plan: a (roas -21.5%)" "$TMP/out" && ok "review table: by id, as its tables" \
     || fail "review ids" "$(grep 'Behind plan' "$TMP/out")"
 
+# ---- segment reads amounts as exports write them ----
+# gmv "¥1,234.50" + ¥765.50 + "2,000" = 4000, mean 1333.33; a city with a comma stays text.
+printf 'customer_id,city,recency_days,orders,gmv,member_level,reviews,shares,visits_30d,favorites,carts,follows\n1,"Hangzhou, Zhejiang",10,2,"\302\2451,234.50",3,0,0,0,0,0,0\n2,Shanghai,20,1,\302\245765.50,3,0,0,0,0,0,0\n3,"1,2",30,4,"2,000",3,0,0,0,0,0,0\n' >"$TMP/amt.csv"
+expect_exit "segment a file with amounts" 0 "$MPLAN" segment "$TMP/amt.csv" --pack rules/aipl --rule stage --format json
+/usr/bin/python3 - "$TMP/out" <<'PYEOF' && ok "segment: amounts summed, a city kept as text" || fail "segment amounts" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert "gmv" in d["numeric_columns"] and "city" not in d["numeric_columns"], d["numeric_columns"]
+L = d["labels"][0]
+assert L["label"] == "L" and L["count"] == 3 and L["sum"]["gmv"] == 4000 and abs(L["mean"]["gmv"] - 4000 / 3) < 1e-9, L
+PYEOF
+
 finish
