@@ -225,15 +225,19 @@ static enum mp_status table_total(FILE *fp, const struct mp_review_view *v, mp_e
     static const char *const head[] = {"kpi", "plan", "actual", "variance", "var"};
     struct mp_table tab;
     mp_table_init(&tab, 5, head);
+    tab.units = v->plan->units;
     for (int id = 0; id < MP_KPI_COUNT; id++) {
         double pv = mp_kpi_value(&v->rv->plan_total, v->plan->margin, (enum mp_kpi_id)id);
         double av = mp_kpi_value(&v->rv->actual_total, v->plan->margin, (enum mp_kpi_id)id);
-        int dec = mp_kpi_additive((enum mp_kpi_id)id) ? 0 : 4;
+        int additive = mp_kpi_additive((enum mp_kpi_id)id);
+        /* amounts and counts in the plan's units, as the other tables; ratios with 4 decimals */
+        void (*cell)(struct mp_table *, size_t, double, int) = additive ? mp_table_amount : mp_table_num;
+        int dec = additive ? 0 : 4;
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, mp_kpi_name((enum mp_kpi_id)id));
-        mp_table_num(&tab, 1, pv, dec);
-        mp_table_num(&tab, 2, av, dec);
-        mp_table_num(&tab, 3, av - pv, dec);
+        cell(&tab, 1, pv, dec);
+        cell(&tab, 2, av, dec);
+        cell(&tab, 3, av - pv, dec);
         double pct = mp_variance_pct(pv, av);
         if (isfinite(pct))
             mp_table_setf(&tab, 4, "%+.1f%%", 100 * pct);

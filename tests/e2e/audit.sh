@@ -150,4 +150,11 @@ L = d["labels"][0]
 assert L["label"] == "L" and L["count"] == 3 and L["sum"]["gmv"] == 4000 and abs(L["mean"]["gmv"] - 4000 / 3) < 1e-9, L
 PYEOF
 
+# ---- review's total KPI table in the plan's units, as its other tables ----
+# review4's a over weeks 1-2: 2 x 1000 (1 - e^(-4/3)) GMV at aov 50, cvr 0.02, ctr 0.01 is
+# 147,280.6 impressions planned; 130,000 came: -17,280.6.
+expect_exit "review in k" 0 "$MPLAN" review tests/e2e/plans/review4.yaml "$TMP/q.csv" --format table --units k
+[ "$(awk '$1 == "impressions" {print $2, $3, $4}' "$TMP/out")" = "147.3k 130.0k -17.3k" ] \
+    && ok "review total table: amounts in k" || fail "review total units" "$(grep -A8 'every KPI' "$TMP/out")"
+
 finish
