@@ -244,14 +244,16 @@ static void format_limit(const mp_host *h, char *buf, size_t n)
     switch (h->tripped) {
     case MP_LIMIT_STEPS:
         format_count(v, sizeof v, h->max_steps);
-        snprintf(buf, n, "instruction limit (%s steps) exceeded", v);
+        snprintf(buf, n, "instruction limit (%s steps) exceeded (raise it with --max-steps or the plan's "
+                         "limits.max_steps)", v);
         break;
     case MP_LIMIT_MEM:
         format_bytes(v, sizeof v, h->max_mem);
-        snprintf(buf, n, "memory limit (%s) exceeded", v);
+        snprintf(buf, n, "memory limit (%s) exceeded (raise it with --max-mem or the plan's limits.max_mem)", v);
         break;
     case MP_LIMIT_TIME:
-        snprintf(buf, n, "time limit (%g s) exceeded", h->timeout);
+        snprintf(buf, n, "time limit (%g s) exceeded (raise it with --timeout or the plan's limits.timeout)",
+                 h->timeout);
         break;
     case MP_LIMIT_OOM:
         snprintf(buf, n, "out of memory");

@@ -99,6 +99,11 @@ static double run_number(mp_host *h, const char *code)
 }
 
 /* Run code expected to fail; err.msg must equal `want`. */
+/* What a tripped limit's message says to raise it. */
+#define RAISE_STEPS " (raise it with --max-steps or the plan's limits.max_steps)"
+#define RAISE_MEM " (raise it with --max-mem or the plan's limits.max_mem)"
+#define RAISE_TIME " (raise it with --timeout or the plan's limits.timeout)"
+
 static void want_error(mp_host *h, const char *code, const char *want)
 {
     mp_error err = {0};
@@ -224,20 +229,20 @@ static void step_limit(void **state)
     /* A numeric for loop runs one FORLOOP instruction per turn: 2e4 turns fit in 1e5 steps,
      * 2e5 do not. */
     near(run_number(h, "local n = 0 for i = 1, 20000 do n = n + 1 end return n"), 20000);
-    want_error(h, "for i = 1, 200000 do end", "t.lua: instruction limit (1e5 steps) exceeded");
-    want_error(h, "while true do end", "t.lua: instruction limit (1e5 steps) exceeded");
+    want_error(h, "for i = 1, 200000 do end", "t.lua: instruction limit (1e5 steps) exceeded" RAISE_STEPS);
+    want_error(h, "while true do end", "t.lua: instruction limit (1e5 steps) exceeded" RAISE_STEPS);
     /* catching the limit does not help: it is raised again */
     want_error(h, "while true do pcall(function() while true do end end) end",
-                 "t.lua: instruction limit (1e5 steps) exceeded");
+                 "t.lua: instruction limit (1e5 steps) exceeded" RAISE_STEPS);
     want_error(h, "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
-                 "t.lua: instruction limit (1e5 steps) exceeded");
+                 "t.lua: instruction limit (1e5 steps) exceeded" RAISE_STEPS);
     want_error(h, "local ok while true do ok = xpcall(function() while true do end end, function(m) return m end) end",
-                 "t.lua: instruction limit (1e5 steps) exceeded");
+                 "t.lua: instruction limit (1e5 steps) exceeded" RAISE_STEPS);
     /* work done in C is charged too */
-    want_error(h, "return string.rep('', math.maxinteger)", "t.lua: instruction limit (1e5 steps) exceeded");
-    want_error(h, "return table.move({}, 1, 1e12, 2)", "t.lua: instruction limit (1e5 steps) exceeded");
+    want_error(h, "return string.rep('', math.maxinteger)", "t.lua: instruction limit (1e5 steps) exceeded" RAISE_STEPS);
+    want_error(h, "return table.move({}, 1, 1e12, 2)", "t.lua: instruction limit (1e5 steps) exceeded" RAISE_STEPS);
     want_error(h, "return (string.rep('a', 3000)):find('.-.-.-b')",
-                 "t.lua: instruction limit (1e5 steps) exceeded");
+                 "t.lua: instruction limit (1e5 steps) exceeded" RAISE_STEPS);
     /* each call starts with a fresh budget */
     near(run_number(h, "local n = 0 for i = 1, 20000 do n = n + 1 end return n"), 20000);
     mp_host_free(h);
@@ -247,11 +252,11 @@ static void memory_limit(void **state)
 {
     (void)state;
     mp_host *h = new_host(0, 8 << 20, 0);
-    want_error(h, "local t = {} for i = 1, 1e9 do t[i] = {} end", "t.lua: memory limit (8 MiB) exceeded");
-    want_error(h, "local s = 'x' while true do s = s .. s end", "t.lua: memory limit (8 MiB) exceeded");
+    want_error(h, "local t = {} for i = 1, 1e9 do t[i] = {} end", "t.lua: memory limit (8 MiB) exceeded" RAISE_MEM);
+    want_error(h, "local s = 'x' while true do s = s .. s end", "t.lua: memory limit (8 MiB) exceeded" RAISE_MEM);
     /* sticky: a script that catches the failure keeps failing */
     want_error(h, "local keep = {} while true do pcall(function() keep[#keep + 1] = string.rep('x', 1e6) end) end",
-                 "t.lua: memory limit (8 MiB) exceeded");
+                 "t.lua: memory limit (8 MiB) exceeded" RAISE_MEM);
     /* and the host is fine afterwards: garbage of the failed calls is gone */
     near(run_number(h, "local t = {} for i = 1, 1000 do t[i] = i end return #t"), 1000);
     mp_host_free(h);
@@ -263,7 +268,7 @@ static void time_limit(void **state)
     mp_host *h = new_host(1e12, 0, 0.2);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    want_error(h, "while true do end", "t.lua: time limit (0.2 s) exceeded");
+    want_error(h, "while true do end", "t.lua: time limit (0.2 s) exceeded" RAISE_TIME);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double took = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
     assert_true(took >= 0.2 && took < 1.5);
@@ -352,7 +357,7 @@ static void error_objects(void **state)
                  "t.lua:1: (error object is a table value whose __tostring failed)");
     /* a __tostring that loops ends at the limit */
     want_error(h, "error(setmetatable({}, {__tostring = function() while true do end end}))",
-                 "t.lua: instruction limit (1e6 steps) exceeded");
+                 "t.lua: instruction limit (1e6 steps) exceeded" RAISE_STEPS);
     /* a huge message is cut short */
     mp_error err;
     assert_int_equal(run(h, "error(string.rep('x', 100000))", &err), MP_ESCRIPT);
@@ -644,7 +649,7 @@ static void manifest_errors(void **state)
     want_manifest_error(HEAD, "return {\n", MP_ESCRIPT,
                         "DIR/init.lua:2: while loading: unexpected symbol near <eof>"); /* as lua5.4 says */
     want_manifest_error(HEAD, "while true do end\n", MP_ESCRIPT,
-                        "pack 'bad': while loading: instruction limit (1e6 steps) exceeded");
+                        "pack 'bad': while loading: instruction limit (1e6 steps) exceeded" RAISE_STEPS);
     want_manifest_error(HEAD, "return require('missing')\n", MP_ESCRIPT,
                         "DIR/init.lua:1: while loading: module 'missing' not found: no file DIR/missing.lua");
 }
