@@ -1658,12 +1658,15 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             free(res), free(base), free(qb), free(roas), free(mroas);
             goto oom;
         }
+        /* the residuals are smaller than the noise (the fit took nparams degrees of freedom out of
+         * them): scaled by sqrt(n / (n - p)) their mean square is s2, the noise variance the
+         * standard errors and the ridge's centres use (Davison and Hinkley's modified residuals) */
+        double dof = fmax(1, (double)n - (double)nparams(&W)), s2 = F->sse / dof, infl = sqrt((double)n / dof);
         for (size_t i = 0; i < n; i++) {
             base[i] = F->fitted[W.rows[i]];
-            res[i] = W.y[W.rows[i]] - base[i];
+            res[i] = (W.y[W.rows[i]] - base[i]) * infl;
         }
         uint64_t seed = pb->seed;
-        double s2 = F->sse / fmax(1, (double)W.nrow_data - (double)nparams(&W));
         for (size_t bdraw = 0; bdraw < B; bdraw++) {
             for (size_t i = 0; i < n;) {
                 size_t s0 = (size_t)(splitmix(&seed) % n);
