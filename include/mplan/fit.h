@@ -118,6 +118,7 @@ typedef struct mp_fit_channel {
 typedef struct mp_fit {
     int T, periods, starts;    /* periods: those the final estimate used */
     int holdout;
+    double prior_sd;           /* the ridge's spread, where its weight followed the noise (0: none) */
     double prior_weight;       /* the ridge's final weight, in units of the total sum of squares of the
                                 * periods fitted (0: none, or no channel has a prior) */
     double sse;

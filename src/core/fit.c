@@ -1555,8 +1555,10 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
 
     /* The estimate. */
     for (size_t c = 0; c < C; c++)
-        if (pb->channels[c].has_prior && W.lambda > 0)
+        if (pb->channels[c].has_prior && W.lambda > 0) {
             F->prior_weight = W.lambda / W.tss;
+            F->prior_sd = fmax(0, pb->prior_sd);
+        }
     evaluate(&W, best, NULL, NULL);
     predict(&W, F->fitted, F->contrib);
     F->periods = (int)W.nrow_data;

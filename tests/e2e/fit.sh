@@ -385,6 +385,20 @@ expect_exit "fit with the default spread" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan
     -o "$TMP/spread-default.json"
 cmp -s "$TMP/spread-0.4.json" "$TMP/spread-default.json" && ok "the default ridge is --prior-spread 0.4" ||
     fail "default spread" "differs from --prior-spread 0.4"
+$PY - "$TMP/spread-default.json" "$TMP/out" <<'PYEOF' && ok "JSON gives the ridge's spread" || fail "prior_spread" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["prior_spread"] == 0.4 and d["prior_weight"] > 0, (d["prior_spread"], d["prior_weight"])
+PYEOF
+expect_exit "a fixed weight" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --prior-weight 0.01 --format json -q
+$PY - "$TMP/out" <<'PYEOF' && ok "a fixed weight has no spread" || fail "prior_spread null" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["prior_spread"] is None and d["prior_weight"] > 0, (d["prior_spread"], d["prior_weight"])
+PYEOF
+expect_exit "table with the default ridge" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --format table -q
+grep -q "a ridge toward the plan's curves of spread 0.4 (weight " "$TMP/out" && ok "the table's first line gives the spread" ||
+    fail "table spread" "$(head -1 "$TMP/out")"
 $PY - "$TMP/spread-0.01.json" "$TMP/spread-3.json" <<'PYEOF' && ok "a tighter spread stays nearer the plan" || fail "prior spread" "see above"
 import json, math, sys
 tight, wide = ({c["id"]: c["params"] for c in json.load(open(f))["channels"]} for f in sys.argv[1:])
