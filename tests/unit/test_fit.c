@@ -574,7 +574,7 @@ static void loose_roas_warned(void **state)
         ch[c] = (mp_fit_channel_in){.id = ids[c], .spend = spend + c * T, .family = MP_FIT_LINEAR, .has_prior = 1,
                                     .prior = {2, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
     mp_fit_problem pb = {.T = T, .y = y, .nchannels = C, .channels = ch, .nbase = 1, .base = base,
-                         .base_names = bn, .holdout = 0, .starts = 1};
+                         .base_names = bn, .holdout = 0, .starts = 1, .store_total = 1};
     mp_fit *f = NULL;
     mp_error err = {0};
     assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
@@ -583,6 +583,7 @@ static void loose_roas_warned(void **state)
     assert_true(has_warning(f->ch[1].warnings, f->ch[1].nwarnings, loose));
     assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "other curves explain the history about as well"));
     assert_false(has_warning(f->ch[2].warnings, f->ch[2].nwarnings, loose));
+    assert_true(has_warning(f->warnings, f->nwarnings, "the history does not pin down the ROAS of 2 of the 3 channels"));
     near_rel(f->ch[0].p[MP_FIT_BETA] + f->ch[1].p[MP_FIT_BETA], 5, 0.05, "the twins' sum");
     mp_fit_free(f);
 }
