@@ -36,7 +36,7 @@ static const char fit_help[] =
     "      --seed N           the bootstrap's seed (default 1)\n"
     "      --starts N         deterministic starts of the search (default 8)\n"
     "      --prior-spread S   how far the plan's curves may be off: a ridge toward them of\n"
-    "                         this spread (beta within about S x 100%%, k within e^S);\n"
+    "                         this spread (beta within about S x 100%, k within e^S);\n"
     "                         default: store totals 0.4, per channel none (docs/fit.md)\n"
     "      --prior-weight W   a ridge of fixed weight instead, in units of the total sum of\n"
     "                         squares (0: none)\n"
