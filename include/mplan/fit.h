@@ -34,7 +34,7 @@ enum mp_fit_param { MP_FIT_BETA, MP_FIT_K, MP_FIT_S, MP_FIT_THETA, MP_FIT_NPARAM
 #define MP_FIT_ROAS_LOOSE 0.5   /* a ROAS whose standard error from the history alone is above this share
                                  * of it is warned: the history does not pin it down */
 #define MP_FIT_STORE_PRIOR 0.01 /* store totals by default: the first fit's ridge weight ... */
-#define MP_FIT_PRIOR_SD 0.3     /* ... then the weight that makes the ridge a prior of this spread */
+#define MP_FIT_PRIOR_SD 0.4     /* ... then the weight that makes the ridge a prior of this spread */
 #define MP_FIT_GUARD_SPEND 1.5  /* --write-plan caps a curve that does not bend within the history
                                  * at this times the history's largest spend in a period */
 #define MP_FIT_GUARD_BEND 0.5   /* ... when its marginal ROAS there is at least this share of the
@@ -118,6 +118,7 @@ typedef struct mp_fit_channel {
 typedef struct mp_fit {
     int T, periods, starts;    /* periods: those the final estimate used */
     int holdout;
+    double prior_sd;           /* the ridge's spread, where its weight followed the noise (0: none) */
     double prior_weight;       /* the ridge's final weight, in units of the total sum of squares of the
                                 * periods fitted (0: none, or no channel has a prior) */
     double sse;

@@ -14,7 +14,8 @@
 
 static const char fit_help[] =
     "usage: mplan fit HISTORY.csv [--plan PLAN.yaml] [--write-plan OUT.yaml] [--holdout N]\n"
-    "                 [--bootstrap N] [--seed N] [--starts N] [--prior-weight W]\n"
+    "                 [--bootstrap N] [--seed N] [--starts N]\n"
+    "                 [--prior-spread S | --prior-weight W]\n"
     "                 [--events FILE] [--total-gmv FILE] [--experiments FILE]\n"
     "                 [--pack DIR|NAME [--transform NAME]]\n"
     "                 [--format table|csv|json] [-o FILE]\n"
@@ -34,9 +35,11 @@ static const char fit_help[] =
     "                         in --write-plan for 'mplan run --uncertainty'\n"
     "      --seed N           the bootstrap's seed (default 1)\n"
     "      --starts N         deterministic starts of the search (default 8)\n"
-    "      --prior-weight W   ridge toward the plan's values, in units of the total sum of\n"
-    "                         squares (0: none; default: per channel none, store totals a\n"
-    "                         ridge weighted by the noise, see docs/fit.md)\n"
+    "      --prior-spread S   how far the plan's curves may be off: a ridge toward them of\n"
+    "                         this spread (beta within about S x 100%, k within e^S);\n"
+    "                         default: store totals 0.4, per channel none (docs/fit.md)\n"
+    "      --prior-weight W   a ridge of fixed weight instead, in units of the total sum of\n"
+    "                         squares (0: none)\n"
     "      --events FILE      event,from,to: the outbreaks in the history (default: the\n"
     "                         plan's events moved by whole years)\n"
     "      --total-gmv FILE   period,gmv: store GMV for a per-channel history without gmv\n"
@@ -57,7 +60,7 @@ static const char fit_help[] =
     "fit_transform failed (an error, a limit, rows that are not a history: pack and hook\n"
     "named), 5 I/O\n";
 
-enum { OPT_HOLDOUT = 0x200, OPT_BOOT, OPT_SEED, OPT_STARTS, OPT_PRIOR, OPT_EVENTS, OPT_TOTAL, OPT_EXP, OPT_PACK,
+enum { OPT_HOLDOUT = 0x200, OPT_BOOT, OPT_SEED, OPT_STARTS, OPT_PRIOR, OPT_SPREAD, OPT_EVENTS, OPT_TOTAL, OPT_EXP, OPT_PACK,
        OPT_TRANSFORM, OPT_PARAM };
 
 #define MAX_PARAMS 64
@@ -70,7 +73,7 @@ struct fit_opts {
     size_t nparams;
     int holdout, bootstrap, starts, format, quiet;
     uint64_t seed;
-    double prior_weight;
+    double prior_weight, prior_spread;
 };
 
 static int int_arg(const char *flag, const char *s, int lo, int hi, int *out)
@@ -88,7 +91,8 @@ static int parse(int argc, char **argv, struct fit_opts *o)
         {"plan", required_argument, NULL, 'p'},          {"write-plan", required_argument, NULL, 'w'},
         {"holdout", required_argument, NULL, OPT_HOLDOUT}, {"bootstrap", required_argument, NULL, OPT_BOOT},
         {"seed", required_argument, NULL, OPT_SEED},     {"starts", required_argument, NULL, OPT_STARTS},
-        {"prior-weight", required_argument, NULL, OPT_PRIOR}, {"events", required_argument, NULL, OPT_EVENTS},
+        {"prior-weight", required_argument, NULL, OPT_PRIOR}, {"prior-spread", required_argument, NULL, OPT_SPREAD},
+        {"events", required_argument, NULL, OPT_EVENTS},
         {"total-gmv", required_argument, NULL, OPT_TOTAL}, {"experiments", required_argument, NULL, OPT_EXP},
         {"format", required_argument, NULL, 'f'},        {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},               {"help", no_argument, NULL, 'h'},
@@ -100,6 +104,7 @@ static int parse(int argc, char **argv, struct fit_opts *o)
     o->holdout = -1;
     o->seed = 1;
     o->prior_weight = -1;
+    o->prior_spread = -1;
     optind = 1;
     opterr = 0;
     int ch, rc, idx = 0;
@@ -133,6 +138,10 @@ static int parse(int argc, char **argv, struct fit_opts *o)
             if (cli_parse_double(optarg, &o->prior_weight) != 0 || !(o->prior_weight >= 0) || o->prior_weight > 1e6)
                 return cli_usage("fit", "--prior-weight takes a number from 0 to 1e6, not '%s'", optarg);
             break;
+        case OPT_SPREAD:
+            if (cli_parse_double(optarg, &o->prior_spread) != 0 || !(o->prior_spread > 0) || o->prior_spread > 100)
+                return cli_usage("fit", "--prior-spread takes a number above 0, up to 100, not '%s'", optarg);
+            break;
         case OPT_EVENTS: o->events = optarg; break;
         case OPT_TOTAL: o->total = optarg; break;
         case OPT_EXP: o->experiments = optarg; break;
@@ -165,6 +174,9 @@ static int parse(int argc, char **argv, struct fit_opts *o)
     }
     if (argc - optind != 1)
         return cli_usage("fit", "give one HISTORY.csv");
+    if (o->prior_weight >= 0 && o->prior_spread > 0)
+        return cli_usage("fit", "give --prior-spread or --prior-weight, not both (a spread sets the ridge's weight "
+                         "from the noise)");
     if (o->write_plan && !o->plan)
         return cli_usage("fit", "--write-plan needs --plan (the plan to write the fitted curves into)");
     if ((o->transform || o->nparams) && !o->pack)
@@ -204,6 +216,7 @@ int cmd_fit(int argc, char **argv)
     struct mp_fit_job_opts jo = {.history = o.history, .events = o.events, .total = o.total,
                                  .experiments = o.experiments, .holdout = o.holdout, .bootstrap = o.bootstrap,
                                  .starts = o.starts, .seed = o.seed, .prior_weight = o.prior_weight,
+                                 .prior_spread = o.prior_spread,
                                  .pack = o.pack, .transform = o.transform, .params = o.params,
                                  .nparams = o.nparams, .limits = o.sc.limits,
                                  .verbose = o.sc.verbose};

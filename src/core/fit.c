@@ -1555,8 +1555,10 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
 
     /* The estimate. */
     for (size_t c = 0; c < C; c++)
-        if (pb->channels[c].has_prior && W.lambda > 0)
+        if (pb->channels[c].has_prior && W.lambda > 0) {
             F->prior_weight = W.lambda / W.tss;
+            F->prior_sd = fmax(0, pb->prior_sd);
+        }
     evaluate(&W, best, NULL, NULL);
     predict(&W, F->fitted, F->contrib);
     F->periods = (int)W.nrow_data;
@@ -1658,12 +1660,15 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             free(res), free(base), free(qb), free(roas), free(mroas);
             goto oom;
         }
+        /* the residuals are smaller than the noise (the fit took nparams degrees of freedom out of
+         * them): scaled by sqrt(n / (n - p)) their mean square is s2, the noise variance the
+         * standard errors and the ridge's centres use (Davison and Hinkley's modified residuals) */
+        double dof = fmax(1, (double)n - (double)nparams(&W)), s2 = F->sse / dof, infl = sqrt((double)n / dof);
         for (size_t i = 0; i < n; i++) {
             base[i] = F->fitted[W.rows[i]];
-            res[i] = W.y[W.rows[i]] - base[i];
+            res[i] = (W.y[W.rows[i]] - base[i]) * infl;
         }
         uint64_t seed = pb->seed;
-        double s2 = F->sse / fmax(1, (double)W.nrow_data - (double)nparams(&W));
         for (size_t bdraw = 0; bdraw < B; bdraw++) {
             for (size_t i = 0; i < n;) {
                 size_t s0 = (size_t)(splitmix(&seed) % n);
@@ -1716,6 +1721,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             memcpy(W.ch[c].centre, pb->channels[c].prior, sizeof W.ch[c].centre);
     }
 
+    size_t nloose = 0; /* channels whose ROAS the history does not pin down */
     for (size_t c = 0; c < C; c++) {
         mp_fit_channel *oc = &F->ch[c];
         static const char *const names[MP_FIT_NPARAM] = {"beta", "k", "s", "theta"};
@@ -1742,15 +1748,21 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
                 goto oom;
         }
         char pct[32];
-        if (!W.ch[c].nospend && roas_rsd[c] > MP_FIT_ROAS_LOOSE &&
-            warn_to(&oc->warnings, &oc->nwarnings, "this history does not pin its ROAS down (standard error %s%% "
-                    "of it, from the history alone): %s; per-channel reports or a lift test (experiments:) would "
-                    "measure it", mp_fmt_num(100 * roas_rsd[c], 0, pct, sizeof pct),
+        if (W.ch[c].nospend || !(roas_rsd[c] > MP_FIT_ROAS_LOOSE))
+            continue;
+        nloose++;
+        if (warn_to(&oc->warnings, &oc->nwarnings, "this history does not pin its ROAS down (standard error %s%% "
+                    "of it, from the history alone): %s", mp_fmt_num(100 * roas_rsd[c], 0, pct, sizeof pct),
                     W.lambda > 0 && pb->channels[c].has_prior
                         ? "the plan's curve (the ridge) decides most of it"
                         : "other curves explain the history about as well") != 0)
             goto oom;
     }
+    if (nloose && pb->store_total &&
+        warn_to(&F->warnings, &F->nwarnings, "the history does not pin down the ROAS of %zu of the %zu channels: "
+                "per-channel reports or lift tests (experiments:) would measure %s", nloose, C,
+                nloose == 1 ? "it" : "them") != 0)
+        goto oom;
     *out = F;
     F = NULL;
     goto done;

@@ -28,8 +28,11 @@ enum mp_status mp_fit_write_table(FILE *fp, const struct mp_fit_view *v, mp_erro
     const mp_fit *f0 = v->fits[0];
     fprintf(fp, "Fit of %s: %s model, %d periods, %d start%s", v->history_path,
             v->per_channel ? "per-channel" : "store-total", h->T, f0->starts, f0->starts == 1 ? "" : "s");
-    if (f0->prior_weight > 0)
-        fprintf(fp, ", ridge toward the plan %g", f0->prior_weight);
+    if (f0->prior_sd > 0)
+        fprintf(fp, ", a ridge toward the plan's curves of spread %g (weight %.2g of the total sum of squares)",
+                f0->prior_sd, f0->prior_weight);
+    else if (f0->prior_weight > 0)
+        fprintf(fp, ", a ridge toward the plan's curves of weight %.2g of the total sum of squares", f0->prior_weight);
     if (v->pooled_hold.periods)
         fprintf(fp, "; the last %d forecast from the %d before them, then all %d fitted", v->pooled_hold.periods,
                 h->T - v->pooled_hold.periods, v->pooled_in.periods);
@@ -248,6 +251,7 @@ enum mp_status mp_fit_write_json(FILE *fp, const struct mp_fit_view *v, mp_error
     bad |= json_object_set_new(root, "sse", mp_json_num(sse));
     bad |= json_object_set_new(root, "starts", json_integer(f0->starts));
     bad |= json_object_set_new(root, "prior_weight", mp_json_num(f0->prior_weight));
+    bad |= json_object_set_new(root, "prior_spread", f0->prior_sd > 0 ? mp_json_num(f0->prior_sd) : json_null());
     json_t *fit = metrics_json(&v->pooled_in);
     json_t *hold = metrics_json(&v->pooled_hold);
     bad |= !fit || !hold;

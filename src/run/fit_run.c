@@ -139,8 +139,9 @@ enum mp_status mp_fit_job_run(const mp_plan *plan, const char *plan_path, const 
         pb->seed = o->seed;
         pb->starts = o->starts;
         pb->store_total = !job->per_channel;
-        pb->prior_weight = o->prior_weight >= 0 ? o->prior_weight : job->per_channel ? 0 : MP_FIT_STORE_PRIOR;
-        pb->prior_sd = o->prior_weight >= 0 || job->per_channel ? 0 : MP_FIT_PRIOR_SD;
+        double spread = o->prior_spread > 0 ? o->prior_spread : job->per_channel ? 0 : MP_FIT_PRIOR_SD;
+        pb->prior_weight = o->prior_weight >= 0 ? o->prior_weight : spread > 0 ? MP_FIT_STORE_PRIOR : 0;
+        pb->prior_sd = o->prior_weight >= 0 ? 0 : spread;
         pb->experiments = job->exps;
         pb->nexperiments = job->nexp;
         if ((st = mp_fit_run(pb, &job->fits[i], err)) != MP_OK) {

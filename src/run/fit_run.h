@@ -19,7 +19,9 @@ struct mp_fit_job_opts {
     int verbose;
     int holdout, bootstrap, starts;
     uint64_t seed;
-    double prior_weight;  /* < 0: the default (store totals: the ridge of spread MP_FIT_PRIOR_SD; else 0) */
+    double prior_weight;  /* >= 0: a ridge of this fixed weight */
+    double prior_spread;  /* > 0: a ridge of this spread (its weight follows the noise); neither: the
+                           * default (store totals: the spread MP_FIT_PRIOR_SD; per channel none) */
 };
 
 #define MP_FIT_JOB_MSG 512

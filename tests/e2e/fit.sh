@@ -373,6 +373,53 @@ printf 'channel,from,to,gmv,lo,hi\nfeed,30,45,100,200,300\n' >"$TMP/badexp.csv"
 expect_exit "experiment outside its interval exits 3" 3 "$MPLAN" fit "$TMP/noisy.csv" --experiments "$TMP/badexp.csv"
 expect_err "experiment interval message" "badexp.csv:2: the interval must contain the estimate"
 
+# --prior-spread: how far the plan's values may be off. A tight spread keeps each channel near
+# the plan's values (feed beta 200,000, k 30,000; search beta 150,000; edm roas 2), a wide one
+# lets the history move it toward the curves it was generated from (260,000, 42,000; 180,000;
+# 1.7); the default is the spread 0.4, the same fit to the last digit.
+for sp in 0.01 3 0.4; do
+    expect_exit "fit with --prior-spread $sp" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --prior-spread $sp \
+        --format json -q -o "$TMP/spread-$sp.json"
+done
+expect_exit "fit with the default spread" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --format json -q \
+    -o "$TMP/spread-default.json"
+cmp -s "$TMP/spread-0.4.json" "$TMP/spread-default.json" && ok "the default ridge is --prior-spread 0.4" ||
+    fail "default spread" "differs from --prior-spread 0.4"
+$PY - "$TMP/spread-default.json" "$TMP/out" <<'PYEOF' && ok "JSON gives the ridge's spread" || fail "prior_spread" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["prior_spread"] == 0.4 and d["prior_weight"] > 0, (d["prior_spread"], d["prior_weight"])
+PYEOF
+expect_exit "a fixed weight" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --prior-weight 0.01 --format json -q
+$PY - "$TMP/out" <<'PYEOF' && ok "a fixed weight has no spread" || fail "prior_spread null" "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["prior_spread"] is None and d["prior_weight"] > 0, (d["prior_spread"], d["prior_weight"])
+PYEOF
+expect_exit "table with the default ridge" 0 "$MPLAN" fit "$TMP/noisy.csv" --plan "$plan" --format table -q
+grep -q "a ridge toward the plan's curves of spread 0.4 (weight " "$TMP/out" && ok "the table's first line gives the spread" ||
+    fail "table spread" "$(head -1 "$TMP/out")"
+$PY - "$TMP/spread-0.01.json" "$TMP/spread-3.json" <<'PYEOF' && ok "a tighter spread stays nearer the plan" || fail "prior spread" "see above"
+import json, math, sys
+tight, wide = ({c["id"]: c["params"] for c in json.load(open(f))["channels"]} for f in sys.argv[1:])
+plan = {"feed": {"beta": 200000, "k": 30000}, "search": {"beta": 150000}, "edm": {"beta": 2}}
+for c, ps in plan.items():
+    for p, v in ps.items():
+        dt, dw = abs(math.log(tight[c][p] / v)), abs(math.log(wide[c][p] / v))
+        assert dt < dw, (c, p, tight[c][p], wide[c][p])
+        assert dt < 0.02, (c, p, tight[c][p])
+PYEOF
+expect_exit "a spread gives a per-channel fit a ridge" 0 "$MPLAN" fit "$TMP/long.csv" --plan "$plan" --prior-spread 0.3 \
+    --format json -q
+$PY - "$TMP/out" <<'PYEOF' && ok "per-channel fit with --prior-spread has a ridge" || fail "per-channel spread" "see above"
+import json, sys
+assert json.load(open(sys.argv[1]))["prior_weight"] > 0
+PYEOF
+expect_exit "--prior-spread with --prior-weight is usage" 2 "$MPLAN" fit "$TMP/wide.csv" --prior-spread 0.5 --prior-weight 0.01
+expect_err "says to give one" "not both"
+expect_exit "--prior-spread 0 is usage" 2 "$MPLAN" fit "$TMP/wide.csv" --prior-spread 0
+expect_err "names the option" "--prior-spread takes a number above 0"
+
 # ---- bad input: exit 3 at file:line:col, nothing written ----
 bad() { # NAME CONTENT MESSAGE
     printf '%s' "$2" >"$TMP/bad.csv"

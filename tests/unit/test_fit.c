@@ -550,6 +550,44 @@ static void default_starts_stop_early(void **state)
     mp_fit_free(f[1]);
 }
 
+/* A history that cannot tell two channels apart: b spends what a spends +-1%, so their sum's
+ * ROAS (2 + 3) shows and each one's does not, while c spends on its own schedule. Linear
+ * curves, theta held at 0, no ridge, noise sd 2% on GMV about 55,000: the split's standard
+ * error is about sd / (sd(b - a) sqrt(T)) = 1,100 / (58 x 9), about 2, over 50% of a ROAS of
+ * 2 or 3; c's is about 1,100 / (2,900 x 9) = 0.04, 3% of 1.5. */
+static void loose_roas_warned(void **state)
+{
+    (void)state;
+    enum { T = 80, C = 3 };
+    double spend[C * T], y[T], base[T];
+    for (int t = 0; t < T; t++) {
+        double a = 5000 + 10000 * urand(), b = a * (0.99 + 0.02 * urand()), c = 2000 + 10000 * urand(), z = 0;
+        for (int i = 0; i < 12; i++)
+            z += urand();
+        spend[t] = a, spend[T + t] = b, spend[2 * T + t] = c;
+        y[t] = (20000 + 2 * a + 3 * b + 1.5 * c) * (1 + 0.02 * (z - 6)); /* Irwin-Hall: sd 1 */
+        base[t] = 1;
+    }
+    static const char *const ids[C] = {"a", "b", "c"}, *const bn[1] = {"level"};
+    mp_fit_channel_in ch[C];
+    for (size_t c = 0; c < C; c++)
+        ch[c] = (mp_fit_channel_in){.id = ids[c], .spend = spend + c * T, .family = MP_FIT_LINEAR, .has_prior = 1,
+                                    .prior = {2, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
+    mp_fit_problem pb = {.T = T, .y = y, .nchannels = C, .channels = ch, .nbase = 1, .base = base,
+                         .base_names = bn, .holdout = 0, .starts = 1, .store_total = 1};
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    const char *loose = "does not pin its ROAS down";
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, loose));
+    assert_true(has_warning(f->ch[1].warnings, f->ch[1].nwarnings, loose));
+    assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "other curves explain the history about as well"));
+    assert_false(has_warning(f->ch[2].warnings, f->ch[2].nwarnings, loose));
+    assert_true(has_warning(f->warnings, f->nwarnings, "the history does not pin down the ROAS of 2 of the 3 channels"));
+    near_rel(f->ch[0].p[MP_FIT_BETA] + f->ch[1].p[MP_FIT_BETA], 5, 0.05, "the twins' sum");
+    mp_fit_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +604,7 @@ int main(void)
         cmocka_unit_test(bootstrap_draws_the_ridge),
         cmocka_unit_test(ridge_follows_the_noise),
         cmocka_unit_test(default_starts_stop_early),
+        cmocka_unit_test(loose_roas_warned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
