@@ -188,7 +188,11 @@ enum mp_status mp_whatif_write_table(FILE *fp, const struct mp_whatif_view *v, m
         mp_table_amount(&tab, k++, r->total.orders, 0);
         mp_table_amount(&tab, k++, r->total.new_customers, 0);
         mp_table_num(&tab, k++, q.cac, 2);
-        if (base) {
+        if (base == r) { /* the row the others are compared with */
+            mp_table_set(&tab, first_delta, "(base)");
+            mp_table_set(&tab, first_delta + 1, "(base)");
+            k = first_delta + 2;
+        } else if (base) {
             double dg, dr;
             vs_base(w, base, r, &dg, &dr);
             delta_cell(&tab, first_delta, dg, base->total.gmv, 0);

@@ -160,7 +160,7 @@ PYEOF
 # A budget sweep through the plan's own 1,000: the base is that row. gmv(B) = 100 + 1500 (1 -
 # e^(-B/750)), roas(B) = (gmv - 100) / B, so the table's cells are worked out here.
 expect_exit "vs base: table of a sweep through the plan's budget" 0 "$MPLAN" whatif "$plan" --budget 500..1500/3 --format table
-$PY - "$TMP/out" <<'PYEOF' && ok "vs base: table: signed Δ GMV (and %) and Δ ROAS, 0 on the plan's budget" || fail "vs base: table" "see above"
+$PY - "$TMP/out" <<'PYEOF' && ok "vs base: table: signed Δ GMV (and %) and Δ ROAS, (base) on the plan's budget" || fail "vs base: table" "see above"
 import math, re, sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 head = re.split(r"\s{2,}", lines[1].strip())
@@ -170,7 +170,7 @@ roas = lambda B: (g(B) - 100) / B
 want = {}
 for B in (500, 1000, 1500):
     d, dr = g(B) - g(1000), roas(B) - roas(1000)
-    want[B] = ("0 (0.0%)", "0.00") if B == 1000 else ("%+.0f (%+.1f%%)" % (d, 100 * d / g(1000)), "%+.2f" % dr)
+    want[B] = ("(base)", "(base)") if B == 1000 else ("%+.0f (%+.1f%%)" % (d, 100 * d / g(1000)), "%+.2f" % dr)
 assert want[500][0].startswith("-") and want[1500][0].startswith("+"), want
 for line in lines[3:6]:
     cells = re.split(r"\s{2,}", line.strip())
@@ -194,7 +194,7 @@ big = 0
 for line, r in zip(lines[3:], rows):
     cells = re.split(r"\s{2,}", line.strip())
     d = float(r["gmv"]) - base
-    want = "0 (0.0%)" if r["scenario"] == "base" else "{:+,.0f} ({:+.1f}%)".format(d, 100 * d / base)
+    want = "(base)" if r["scenario"] == "base" else "{:+,.0f} ({:+.1f}%)".format(d, 100 * d / base)
     assert cells[0] == r["scenario"] and cells[head.index("Δ GMV vs base")] == want, (cells, want)
     big += abs(d) >= 1000
 assert big >= 2, "no difference of 1,000 or more: the separators go untested"
