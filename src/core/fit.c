@@ -1015,26 +1015,42 @@ static uint64_t splitmix(uint64_t *s)
 }
 
 /* Standard errors from the Jacobian of every estimated parameter at the solution:
- * cov = s2 (J'J)^-1 over the linear columns in the passive set and the q not at a bound; with_prior:
- * the ridge's rows count (what the history and the plan say together), else the history's alone.
- * F (when not NULL) gets the standard errors. W must hold evaluate() at q (A, coef, the passive
- * set and the derivative columns). */
-static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, int with_prior, double *rcov,
-                       size_t *rmap)
+ * cov = s2 (J'J)^-1 over the linear columns in the passive set and the q not at a bound, once
+ * with the ridge's rows (what the history and the plan say together) and once without them (the
+ * history's alone). The ridge's rows come after the history's, so one Jacobian gives both J'J:
+ * the history's is each sum stopped before the ridge's rows. */
+struct normal_eq {
+    size_t k;       /* columns: linear ones in the passive set, then the q not at a bound */
+    size_t *cols;   /* [k]: j < ncol a linear column, else ncol + qi */
+    double *prior;  /* [k * k]: J'J with the ridge's rows */
+    double *hist;   /* [k * k]: J'J of the history's rows (data and experiments) alone */
+};
+
+static void normal_eq_free(struct normal_eq *N)
+{
+    free(N->cols), free(N->prior), free(N->hist);
+    memset(N, 0, sizeof *N);
+}
+
+/* Both J'J at q. W must hold evaluate() at q (A, coef, the passive set and the derivative
+ * columns). -1: out of memory. */
+static int normal_eq_make(struct work *W, const double *q, struct normal_eq *N)
 {
     size_t m = W->m, T = (size_t)W->T, nq = W->nq, ncol = W->ncol, mr = m + nq;
     size_t prior0 = W->nrow_data + W->nexp_rows; /* the ridge's rows of the betas: prior0.. m */
-    size_t *cols = calloc(ncol + nq + 1, sizeof *cols);
+    memset(N, 0, sizeof *N);
+    N->cols = calloc(ncol + nq + 1, sizeof *N->cols);
     double *Jf = calloc((ncol + nq) * mr + 1, sizeof *Jf);
-    if (!cols || !Jf) {
-        free(cols), free(Jf);
-        return;
+    if (!N->cols || !Jf) {
+        free(Jf);
+        normal_eq_free(N);
+        return -1;
     }
     size_t k = 0;
     for (size_t j = 0; j < ncol; j++)
         if (W->S.P[j]) {
-            memcpy(Jf + k * mr, W->A + j * m, (with_prior ? m : prior0) * sizeof *Jf);
-            cols[k++] = j;
+            memcpy(Jf + k * mr, W->A + j * m, m * sizeof *Jf);
+            N->cols[k++] = j;
         }
     for (size_t c = 0; c < W->C; c++) { /* W->dX: evaluate() left the derivatives at q */
         const struct chan *cc = &W->ch[c];
@@ -1044,48 +1060,69 @@ static void std_errors(struct work *W, const double *q, mp_fit *F, double s2, in
             if (beta == 0 || at_bound(W, q, qi))
                 continue;
             rows_of(W, c, W->dX + qi * T, beta, Jf + k * mr);
-            if (with_prior && W->lambda > 0 && W->pb->channels[c].has_prior)
+            if (W->lambda > 0 && W->pb->channels[c].has_prior)
                 Jf[k * mr + m + qi] = sqrt(W->lambda) / prior_scale(&W->pb->channels[c], cc->qpar[i]);
-            cols[k++] = ncol + qi;
+            N->cols[k++] = ncol + qi;
         }
     }
-    double *M = calloc(k * k + 1, sizeof *M), *inv = calloc(k * k + 1, sizeof *inv), *tmp = calloc(k * k + 1, sizeof *tmp);
+    N->k = k;
+    N->prior = calloc(k * k + 1, sizeof *N->prior);
+    N->hist = calloc(k * k + 1, sizeof *N->hist);
+    if (!N->prior || !N->hist) {
+        free(Jf);
+        normal_eq_free(N);
+        return -1;
+    }
+    for (size_t a = 0; a < k; a++)
+        for (size_t bb = 0; bb < k; bb++) {
+            double s = 0;
+            size_t r = 0;
+            for (; r < prior0; r++)
+                s += Jf[a * mr + r] * Jf[bb * mr + r];
+            /* (the history's alone had zeros in the ridge's rows: a sum of -0 became +0) */
+            N->hist[a * k + bb] = r < mr ? s + 0.0 : s;
+            for (; r < mr; r++)
+                s += Jf[a * mr + r] * Jf[bb * mr + r];
+            N->prior[a * k + bb] = s;
+        }
+    free(Jf);
+    return 0;
+}
+
+/* cov = s2 M^-1 of N's columns into rcov and rmap (rmap[0] = -1 when M is singular or memory
+ * ran out); F (when not NULL) gets the standard errors. */
+static void covariance(const struct work *W, const double *q, const struct normal_eq *N, const double *M,
+                       mp_fit *F, double s2, double *rcov, size_t *rmap)
+{
+    size_t k = N->k, ncol = W->ncol;
+    double *inv = calloc(k * k + 1, sizeof *inv), *tmp = calloc(k * k + 1, sizeof *tmp);
     rmap[0] = (size_t)-1;
-    if (M && inv && tmp) {
-        for (size_t a = 0; a < k; a++)
-            for (size_t bb = 0; bb < k; bb++) {
-                double s = 0;
-                for (size_t r = 0; r < mr; r++)
-                    s += Jf[a * mr + r] * Jf[bb * mr + r];
-                M[a * k + bb] = s;
-            }
-        if (spd_inverse(M, k, inv, tmp) == 0) {
-            for (size_t a = 0; F && a < k; a++) {
-                double se = sqrt(s2 * inv[a * k + a]);
-                size_t j = cols[a];
-                if (j < W->nb)
-                    F->base_se[j] = se;
-                else if (j < ncol)
-                    F->ch[j - W->nb].se[MP_FIT_BETA] = se;
-                else {
-                    size_t qi = j - ncol;
-                    for (size_t c = 0; c < W->C; c++) {
-                        const struct chan *cc = &W->ch[c];
-                        if (qi < cc->qoff || qi >= cc->qoff + (size_t)cc->nq)
-                            continue;
-                        int p = cc->qpar[qi - cc->qoff];
-                        F->ch[c].se[p] = p == MP_FIT_K ? se * exp(q[qi]) : se;
-                    }
+    if (inv && tmp && spd_inverse(M, k, inv, tmp) == 0) {
+        for (size_t a = 0; F && a < k; a++) {
+            double se = sqrt(s2 * inv[a * k + a]);
+            size_t j = N->cols[a];
+            if (j < W->nb)
+                F->base_se[j] = se;
+            else if (j < ncol)
+                F->ch[j - W->nb].se[MP_FIT_BETA] = se;
+            else {
+                size_t qi = j - ncol;
+                for (size_t c = 0; c < W->C; c++) {
+                    const struct chan *cc = &W->ch[c];
+                    if (qi < cc->qoff || qi >= cc->qoff + (size_t)cc->nq)
+                        continue;
+                    int p = cc->qpar[qi - cc->qoff];
+                    F->ch[c].se[p] = p == MP_FIT_K ? se * exp(q[qi]) : se;
                 }
             }
-            for (size_t a = 0; a < k * k; a++)
-                rcov[a] = s2 * inv[a];
-            for (size_t a = 0; a < k; a++)
-                rmap[a] = cols[a];
-            rmap[k] = (size_t)-1;
         }
+        for (size_t a = 0; a < k * k; a++)
+            rcov[a] = s2 * inv[a];
+        for (size_t a = 0; a < k; a++)
+            rmap[a] = N->cols[a];
+        rmap[k] = (size_t)-1;
     }
-    free(M), free(inv), free(tmp), free(cols), free(Jf);
+    free(inv), free(tmp);
 }
 
 /* The standard deviation of ROAS at spend x relative to ROAS, by the delta method on cov (NAN
@@ -1635,16 +1672,24 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         /* W holds the evaluation at best: std_errors reads it, does not move it. What the history
          * and the plan (the ridge) say together: the standard errors and, without a bootstrap,
          * ROAS's 90% interval (log-normal: ROAS is positive) ... */
-        std_errors(&W, best, F, s2, 1, cov, cmap);
+        struct normal_eq N;
+        int have = normal_eq_make(&W, best, &N) == 0;
+        cmap[0] = (size_t)-1;
+        if (have)
+            covariance(&W, best, &N, N.prior, F, s2, cov, cmap);
         for (size_t c = 0; c < C; c++) {
             double rsd = roas_rel_sd(&W, best, c, cov, cmap, F->ch[c].mean_spend);
             F->ch[c].roas_ci90[0] = F->ch[c].roas_mean * exp(-Z90 * rsd);
             F->ch[c].roas_ci90[1] = F->ch[c].roas_mean * exp(Z90 * rsd);
         }
-        /* ... and what the history alone says of each channel's ROAS */
-        std_errors(&W, best, NULL, s2, 0, cov, cmap);
+        /* ... and what the history alone says of each channel's ROAS (its own J'J may be
+         * singular where the ridge's is not: then no cov, NAN, and the warning below) */
+        cmap[0] = (size_t)-1;
+        if (have)
+            covariance(&W, best, &N, N.hist, NULL, s2, cov, cmap);
         for (size_t c = 0; c < C; c++)
             roas_rsd[c] = roas_rel_sd(&W, best, c, cov, cmap, F->ch[c].mean_spend);
+        normal_eq_free(&N);
     }
 
     /* Moving-block bootstrap of the residuals: the design (spends) stays, the noise is
