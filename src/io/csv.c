@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define BUF_INIT (256u * 1024u)
+#define BUF_MIN 4096u /* the least buffer of a small file */
 #define RECORD_MIN_MAX (4u * 1024u * 1024u) /* a record may always grow this far */
 #define BAD_SAMPLES 10
 #define WHAT_MAX 200
@@ -91,6 +92,11 @@ static int reader_init(struct reader *r, const mp_csv *csv, uint64_t start, uint
     r->resync = csv->opts.skip_bad;
     r->max_record = 64 * r->max_field > RECORD_MIN_MAX ? 64 * r->max_field : RECORD_MIN_MAX;
     r->cap = BUF_INIT;
+    /* A file smaller than that is read into a buffer of its size (+1 to see its end at once):
+     * a small history does not map and unmap 256 KiB, it reuses the heap's pages. */
+    uint64_t left = csv->stream || csv->size <= start ? 0 : (end < csv->size ? end : csv->size) - start;
+    if (!csv->stream && left + 1 < r->cap)
+        r->cap = left + 1 > BUF_MIN ? (size_t)left + 1 : BUF_MIN;
     r->buf = malloc(r->cap);
     r->fields = malloc((r->ncols ? r->ncols : 1) * sizeof *r->fields);
     r->foff = malloc((r->ncols ? r->ncols : 1) * sizeof *r->foff);
