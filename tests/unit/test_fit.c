@@ -104,6 +104,43 @@ static void generate(int T, size_t C, const struct truth *tr, double *spend, dou
     }
 }
 
+/* One channel "x" and the problem around it. */
+enum { ONE_MAX_T = 256 };
+struct one {
+    double spend[ONE_MAX_T], y[ONE_MAX_T], base[ONE_MAX_T];
+    unsigned char nonneg[1];
+    mp_fit_channel_in ch;
+    mp_fit_problem pb;
+};
+
+/* A generated history of T periods: spend[t] = amount (lo + width u), u uniform; y from the
+ * truth tr over a level (the one baseline column, held non-negative); no holdout. */
+static void one_generated(struct one *o, int T, const struct truth *tr, double amount, double lo, double width,
+                          double level)
+{
+    assert_true(T <= ONE_MAX_T);
+    memset(o, 0, sizeof *o);
+    for (int t = 0; t < T; t++) {
+        o->spend[t] = amount * (lo + width * urand());
+        o->base[t] = 1;
+    }
+    generate(T, 1, tr, o->spend, level, 0, o->y);
+    o->nonneg[0] = 1;
+    o->ch = (mp_fit_channel_in){.id = "x", .spend = o->spend, .family = tr->fam};
+    o->pb = (mp_fit_problem){.T = T, .y = o->y, .nchannels = 1, .channels = &o->ch, .nbase = 1, .base = o->base,
+                             .base_nonneg = o->nonneg, .holdout = 0};
+}
+
+/* A linear channel with the prior beta b0 and theta held at 0, no baseline, one start, no
+ * holdout: y = beta x, the closed forms of the ridge tests. The caller fills spend and y. */
+static void one_linear_prior(struct one *o, int T, double b0)
+{
+    assert_true(T <= ONE_MAX_T);
+    o->ch = (mp_fit_channel_in){.id = "x", .spend = o->spend, .family = MP_FIT_LINEAR, .has_prior = 1,
+                                .prior = {b0, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
+    o->pb = (mp_fit_problem){.T = T, .y = o->y, .nchannels = 1, .channels = &o->ch, .holdout = 0, .starts = 1};
+}
+
 static void recovers_noiseless(void **state)
 {
     (void)state;
@@ -205,21 +242,12 @@ static void warnings(void **state)
 static void bounds_warned(void **state)
 {
     (void)state;
-    enum { T = 90 };
-    double spend[T], y[T], base[T];
     const struct truth tr[1] = {{MP_FIT_HILL, 80000, 30000, 4, 0.95}};
-    for (int t = 0; t < T; t++) {
-        spend[t] = 2000 * (0.1 + 1.8 * urand());
-        base[t] = 1;
-    }
-    generate(T, 1, tr, spend, 5000, 0, y);
-    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
-    const unsigned char nn[1] = {1};
-    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
-                         .holdout = 0};
+    struct one o;
+    one_generated(&o, 90, tr, 2000, 0.1, 1.8, 5000);
     mp_fit *f = NULL;
     mp_error err = {0};
-    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_int_equal(mp_fit_run(&o.pb, &f, &err), MP_OK);
     assert_true(f->ch[0].p[MP_FIT_THETA] == MP_FIT_THETA_MAX);
     assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "theta at its bound 0.9"));
     assert_true(isnan(f->ch[0].se[MP_FIT_THETA]));
@@ -247,28 +275,21 @@ static void store_total_k_within_adstock(void **state)
 {
     (void)state;
     enum { T = 100 };
-    double spend[T], y[T], base[T];
     const struct truth tr[1] = {{MP_FIT_HILL, 2e6, 60000, 1, 0.2}};
-    for (int t = 0; t < T; t++) {
-        spend[t] = 2000 * (0.2 + 1.6 * urand());
-        base[t] = 1;
-    }
-    generate(T, 1, tr, spend, 50000, 0, y);
-    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
-    const unsigned char nn[1] = {1};
-    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
-                         .holdout = 0, .store_total = 1};
+    struct one o;
+    one_generated(&o, T, tr, 2000, 0.2, 1.6, 50000);
+    o.pb.store_total = 1;
     mp_fit *f = NULL;
     mp_error err = {0};
-    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
-    double amax = max_adstock(spend, T, f->ch[0].p[MP_FIT_THETA]);
+    assert_int_equal(mp_fit_run(&o.pb, &f, &err), MP_OK);
+    double amax = max_adstock(o.spend, T, f->ch[0].p[MP_FIT_THETA]);
     assert_true(amax < 4500);
     near_rel(f->ch[0].p[MP_FIT_K], 3 * amax, 1e-6, "k at 3x the largest adstock");
     assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "k at a bound of its range (the history's smallest "
                                                                      "spend / 3 to 3x its largest adstock)"));
     mp_fit_free(f);
-    pb.store_total = 0;
-    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    o.pb.store_total = 0;
+    assert_int_equal(mp_fit_run(&o.pb, &f, &err), MP_OK);
     assert_true(f->ch[0].p[MP_FIT_K] > 3 * 4500);
     assert_true(has_warning(f->ch[0].warnings, f->ch[0].nwarnings, "k at a bound of its search range"));
     mp_fit_free(f);
@@ -281,28 +302,21 @@ static void store_total_concave_unless_demanded(void **state)
 {
     (void)state;
     enum { T = 100 };
-    double spend[T], y[T], base[T];
     const struct truth s_curve[1] = {{MP_FIT_HILL, 60000, 3000, 1.8, 0.3}};
-    for (int t = 0; t < T; t++) {
-        spend[t] = 2000 * (0.2 + 1.6 * urand());
-        base[t] = 1;
-    }
-    generate(T, 1, s_curve, spend, 50000, 0, y);
-    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_HILL};
-    const unsigned char nn[1] = {1};
-    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base, .base_nonneg = nn,
-                         .holdout = 0, .store_total = 1};
+    struct one o;
+    one_generated(&o, T, s_curve, 2000, 0.2, 1.6, 50000);
+    o.pb.store_total = 1;
     mp_fit *f = NULL;
     mp_error err = {0};
-    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_int_equal(mp_fit_run(&o.pb, &f, &err), MP_OK);
     near_rel(f->ch[0].p[MP_FIT_S], 1.8, 1e-6, "s of the S-curve");
     near_rel(f->ch[0].p[MP_FIT_K], 3000, 1e-6, "k of the S-curve");
     mp_fit_free(f);
     const struct truth concave[1] = {{MP_FIT_HILL, 60000, 3000, 0.7, 0.3}};
-    generate(T, 1, concave, spend, 50000, 0, y);
+    generate(T, 1, concave, o.spend, 50000, 0, o.y);
     for (int t = 0; t < T; t++)
-        y[t] *= 1 + 0.05 * (2 * urand() - 1) * 1.7320508075688772; /* sd 5% */
-    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+        o.y[t] *= 1 + 0.05 * (2 * urand() - 1) * 1.7320508075688772; /* sd 5% */
+    assert_int_equal(mp_fit_run(&o.pb, &f, &err), MP_OK);
     assert_true(f->ch[0].p[MP_FIT_S] <= 1);
     mp_fit_free(f);
 }
@@ -317,7 +331,9 @@ static void bootstrap_draws_the_ridge(void **state)
 {
     (void)state;
     enum { T = 200 };
-    double spend[T], y[T], sxx = 0;
+    struct one o;
+    one_linear_prior(&o, T, 1.5);
+    double *spend = o.spend, *y = o.y, sxx = 0;
     for (int t = 0; t < T; t++) {
         spend[t] = 10 + 20 * urand();
         double z = 0;
@@ -332,13 +348,12 @@ static void bootstrap_draws_the_ridge(void **state)
     for (int t = 0; t < T; t++)
         tss += (y[t] - mean) * (y[t] - mean);
     double lambda = sxx * 1.5 * 1.5; /* the prior weighs as much as the data: D = 2 sum x^2 */
-    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_LINEAR, .has_prior = 1,
-                            .prior = {1.5, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
-    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .holdout = 0, .starts = 1,
-                         .prior_weight = lambda / tss, .bootstrap = 2000, .seed = 3};
+    o.pb.prior_weight = lambda / tss;
+    o.pb.bootstrap = 2000;
+    o.pb.seed = 3;
     mp_fit *f = NULL;
     mp_error err = {0};
-    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_int_equal(mp_fit_run(&o.pb, &f, &err), MP_OK);
     double D = sxx + lambda / (1.5 * 1.5), s2 = f->sse / (T - 1);
     /* the estimate: (sum x y + lambda / 1.5) / D */
     double sxy = 0;
@@ -358,7 +373,10 @@ static void ridge_follows_the_noise(void **state)
 {
     (void)state;
     enum { T = 80 };
-    double spend[T], y[T], sxx = 0, sxy = 0, mean = 0, tss = 0;
+    const double b0 = 1.5, w = 0.01, sd = 0.3;
+    struct one o;
+    one_linear_prior(&o, T, b0);
+    double *spend = o.spend, *y = o.y, sxx = 0, sxy = 0, mean = 0, tss = 0;
     for (int t = 0; t < T; t++) {
         spend[t] = 10 + 20 * urand();
         y[t] = 2 * spend[t] + 15 * (urand() - 0.5);
@@ -368,14 +386,11 @@ static void ridge_follows_the_noise(void **state)
     }
     for (int t = 0; t < T; t++)
         tss += (y[t] - mean) * (y[t] - mean);
-    const double b0 = 1.5, w = 0.01, sd = 0.3;
-    mp_fit_channel_in ch = {.id = "x", .spend = spend, .family = MP_FIT_LINEAR, .has_prior = 1,
-                            .prior = {b0, NAN, NAN, 0}, .fixed = 1u << MP_FIT_THETA};
-    mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .holdout = 0, .starts = 1,
-                         .prior_weight = w, .prior_sd = sd};
+    o.pb.prior_weight = w;
+    o.pb.prior_sd = sd;
     mp_fit *f = NULL;
     mp_error err = {0};
-    assert_int_equal(mp_fit_run(&pb, &f, &err), MP_OK);
+    assert_int_equal(mp_fit_run(&o.pb, &f, &err), MP_OK);
     double L1 = w * tss, beta1 = (sxy + L1 / b0) / (sxx + L1 / (b0 * b0)), s2 = 0;
     for (int t = 0; t < T; t++)
         s2 += (y[t] - beta1 * spend[t]) * (y[t] - beta1 * spend[t]) / (T - 1);
@@ -524,24 +539,18 @@ static void default_starts_stop_early(void **state)
 {
     (void)state;
     enum { T = 104 };
-    double spend[T], y[T], base[T];
     const struct truth tr[1] = {{MP_FIT_HILL, 60000, 9000, 1.4, 0.4}};
-    for (int t = 0; t < T; t++) {
-        spend[t] = 7000 * (0.1 + 1.8 * urand());
-        base[t] = 1;
-    }
-    generate(T, 1, tr, spend, 4000, 0, y);
+    struct one o;
+    one_generated(&o, T, tr, 7000, 0.1, 1.8, 4000);
     for (int t = 0; t < T; t++)
-        y[t] *= 1 + 0.1 * (urand() - 0.5);
-    mp_fit_channel_in ch = {.id = "a", .spend = spend, .family = MP_FIT_HILL};
+        o.y[t] *= 1 + 0.1 * (urand() - 0.5);
     static const char *const bn[1] = {"level"};
-    const unsigned char nn[1] = {1};
+    o.pb.base_names = bn;
     mp_fit *f[2] = {NULL, NULL};
     for (int i = 0; i < 2; i++) {
-        mp_fit_problem pb = {.T = T, .y = y, .nchannels = 1, .channels = &ch, .nbase = 1, .base = base,
-                             .base_names = bn, .base_nonneg = nn, .holdout = 0, .starts = i ? 8 : 0};
+        o.pb.starts = i ? 8 : 0;
         mp_error err = {0};
-        assert_int_equal(mp_fit_run(&pb, &f[i], &err), MP_OK);
+        assert_int_equal(mp_fit_run(&o.pb, &f[i], &err), MP_OK);
     }
     near_rel(f[0]->sse, f[1]->sse, 1e-9, "SSE of the default search and of all 8 starts");
     for (int p = 0; p < MP_FIT_NPARAM; p++)
