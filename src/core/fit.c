@@ -352,6 +352,7 @@ struct work {
     size_t nrow_data, nexp_rows, nprior_rows, m;
     int *rows;             /* [T] data rows' periods */
     double *expw;          /* [nexp] row weight of each experiment (0: not used) */
+    double *expobs;        /* [nexp] the GMV each experiment measured (a bootstrap draw moves it) */
     double lambda;         /* ridge weight */
     double *A, *b;         /* m x ncol, m */
     double *X, *dX;        /* [C*T], [nq*T] */
@@ -810,7 +811,7 @@ static int set_rows(struct work *W, int Tfit)
     for (size_t i = 0; i < W->nrow_data; i++)
         W->b[i] = W->y[W->rows[i]];
     for (size_t i = 0; i < W->nexp_rows; i++)
-        W->b[W->nrow_data + i] = W->expw[i] * W->pb->experiments[i].gmv;
+        W->b[W->nrow_data + i] = W->expw[i] * W->expobs[i];
     for (size_t c = 0; c < W->nprior_rows; c++)
         W->b[W->nrow_data + W->nexp_rows + c] = pb->channels[c].has_prior && pb->channels[c].prior[MP_FIT_BETA] > 0
                                                     ? sqrt(W->lambda) * W->ch[c].centre[MP_FIT_BETA] /
@@ -1127,6 +1128,12 @@ static void covariance(const struct work *W, const double *q, const struct norma
 
 /* The standard deviation of ROAS at spend x relative to ROAS, by the delta method on cov (NAN
  * when ROAS is not positive or there is no cov). */
+/* An experiment's standard error, from its interval at its level (0.9 or 0.95). */
+static double exp_sd(const mp_fit_experiment *x)
+{
+    return (x->hi - x->lo) / (2 * (x->level >= 0.95 ? 1.959963984540054 : Z90));
+}
+
 static double roas_rel_sd(const struct work *W, const double *q, size_t c, const double *cov, const size_t *map,
                           double x)
 {
@@ -1325,6 +1332,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     W.rows = calloc(Tz + 1, sizeof *W.rows);
     W.use = calloc(Tz + 1, sizeof *W.use);
     W.expw = calloc(W.nexp_rows + 1, sizeof *W.expw);
+    W.expobs = calloc(W.nexp_rows + 1, sizeof *W.expobs);
     W.A = calloc(mmax * W.ncol + 1, sizeof *W.A);
     W.b = calloc(mmax + 1, sizeof *W.b);
     W.X = calloc(C * Tz + 1, sizeof *W.X);
@@ -1341,12 +1349,14 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
     double *roas_rsd = calloc(C + 1, sizeof *roas_rsd);
     mp_fit *F = calloc(1, sizeof *F);
     enum mp_status st = MP_OK;
-    if (!W.ch || !W.lo || !W.hi || !W.qch || !W.y || !W.rows || !W.use || !W.expw || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
+    if (!W.ch || !W.lo || !W.hi || !W.qch || !W.y || !W.rows || !W.use || !W.expw || !W.expobs || !W.A || !W.b || !W.X || !W.dX || !W.D || !W.J ||
         !W.e || !W.coef || !W.nonneg || !best || !qtry || !yhat || !cov || !cmap || !roas_rsd || !F) {
         st = mp_fail(err, MP_ENOMEM, "out of memory");
         goto done;
     }
     cmap[0] = (size_t)-1;
+    for (size_t i = 0; i < W.nexp_rows; i++)
+        W.expobs[i] = pb->experiments[i].gmv;
     for (size_t c = 0; c < C; c++)
         roas_rsd[c] = NAN;
     for (size_t j = 0; j < W.ncol; j++)
@@ -1581,8 +1591,7 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             for (int t = x->from; t <= x->to; t++)
                 g += F->contrib[x->channel * Tz + (size_t)t];
             F->exp_uncal[i] = g;
-            double z = x->level >= 0.95 ? 1.959963984540054 : Z90;
-            double sd = (x->hi - x->lo) / (2 * z);
+            double sd = exp_sd(x);
             W.expw[i] = sd > 0 ? sqrt(s2) / sd : 0;
         }
         if (set_rows(&W, T) != 0)
@@ -1722,6 +1731,9 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
             }
             if (W.lambda > 0)
                 perturb_centres(&W, sqrt(s2 / W.lambda), &seed);
+            /* a lift test is a measurement with its own error: each draw measures it again */
+            for (size_t i = 0; i < W.nexp_rows; i++)
+                W.expobs[i] = pb->experiments[i].gmv + exp_sd(&pb->experiments[i]) * gauss(&seed);
             if (set_rows(&W, T) != 0) {
                 free(res), free(base), free(qb), free(roas), free(mroas);
                 goto oom;
@@ -1764,6 +1776,8 @@ enum mp_status mp_fit_run(const mp_fit_problem *pb, mp_fit **out, mp_error *err)
         memcpy(W.y, pb->y, Tz * sizeof *W.y);
         for (size_t c = 0; c < C; c++)
             memcpy(W.ch[c].centre, pb->channels[c].prior, sizeof W.ch[c].centre);
+        for (size_t i = 0; i < W.nexp_rows; i++)
+            W.expobs[i] = pb->experiments[i].gmv;
     }
 
     size_t nloose = 0; /* channels whose ROAS the history does not pin down */
@@ -1815,7 +1829,7 @@ oom:
     st = mp_fail(err, MP_ENOMEM, "out of memory");
 done:
     nnls_free(&W.S);
-    free(W.ch), free(W.lo), free(W.hi), free(W.qch), free(W.y), free(W.rows), free(W.use), free(W.expw), free(W.A), free(W.b);
+    free(W.ch), free(W.lo), free(W.hi), free(W.qch), free(W.y), free(W.rows), free(W.use), free(W.expw), free(W.expobs), free(W.A), free(W.b);
     free(W.X), free(W.dX), free(W.D), free(W.J), free(W.e), free(W.coef), free(W.nonneg);
     free(best), free(qtry), free(yhat), free(cov), free(cmap), free(roas_rsd);
     mp_fit_free(F);
