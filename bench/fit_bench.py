@@ -18,6 +18,8 @@ holdout) run in the same process tree; times are CPU time (user + system) of eac
              (fit_gen's forecast) over the true optimum (goal: min and median >= 97%); with --bootstrap FIT_BOOT, the share of
              channel-seeds whose 90% interval of ROAS at the mean spend holds the truth (goal
              80-97%)
+  lifts      12 x 156 store totals with one lift test per channel (8 weeks, 5% error,
+             `--experiments`): ROAS within 10%, decisions and coverage as above
   overdraws  (after decisions, with its fitted plans) planning over the bootstrap draws: the
              allocation maximising the mean channel GMV over 50 draws, scored on the truth
 Without `mplan fit` in the build, the fitter is the anchor itself (per-channel reports only
@@ -25,7 +27,7 @@ where scipy takes minutes), so the tables show what the goals are measured again
 
 usage: fit_bench.py PATH/TO/mplan
 env: FIT_SEEDS (20), FIT_ACC_SEEDS (5), FIT_BOOT (200), FIT_QUICK=1 (fewer sizes),
-     FIT_PARTS (speed,accuracy,decisions; overdraws on request)
+     FIT_PARTS (speed,accuracy,decisions,lifts; overdraws on request)
 """
 import json
 import os
@@ -402,6 +404,56 @@ def over_draws(root, seeds, ndraws=50, C=12, T=156, noise=0.05):
     print()
 
 
+def lift_tests(d, t, sd=0.05):
+    """One lift test per channel (the experiments file `mplan fit --experiments` reads): the
+    channel's true GMV over 8 weeks inside the fitted periods (windows staggered), measured with a
+    relative error of sd (deterministic draws) and given with its 90% interval."""
+    G = np.array(t["model_channel"])
+    T, H = t["weeks"], t["weeks"] // 8
+    rng = np.random.default_rng([t["seed"], t["channels"], T, 7])
+    rows = ["channel,from,to,gmv,lo,hi,level"]
+    for c, ch in enumerate(t["channel"]):
+        a = T - H - 40 - 8 * (c % 6 + 1)
+        m = G[c, a:a + 8].sum()
+        est, half = m * (1 + sd * rng.standard_normal()), 1.6448536269514722 * sd * m
+        rows.append(f"{ch['id']},{a + 1},{a + 8},{est:.2f},{est - half:.2f},{est + half:.2f},0.9")
+    path = os.path.join(d, "lift_tests.csv")
+    with open(path, "w") as f:
+        f.write("\n".join(rows) + "\n")
+    return path
+
+
+def lifts(root, exe, seeds, boot, C=12, T=156, P=fit_gen.PLAN_WEEKS):
+    print(f"### Fit: store totals with one lift test per channel, {C} x {T}, seeds 1-{seeds}")
+    print()
+    print("Each channel's GMV over 8 weeks measured with a 5% error (`--experiments`), intervals from "
+          f"`--bootstrap {boot}`:")
+    print()
+    print("| noise | ROAS within 10% | median ROAS error | fitted plan: min | median | 90% intervals holding the true ROAS |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for noise in (0.05, 0.15):
+        got, errs, hit, tries = [], [], 0, 0
+        for seed in range(1, seeds + 1):
+            d = generate(root, C, T, noise, seed, True)
+            t = json.load(open(os.path.join(d, "truth.json")))
+            out = os.path.join(d, "fitted_lift_mplan.yaml")
+            args = [exe, "fit", hist(d, "total"), "--plan", os.path.join(d, "plan.yaml"), "--holdout", str(T // 8),
+                    "--format", "json", "-q", "--experiments", lift_tests(d, t), "--write-plan", out,
+                    "--bootstrap", str(boot)]
+            r = subprocess.run(args, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}: {r.stderr[:400]}")
+            x, _ = run_alloc(exe, out, C, P, [c["id"] for c in t["channel"]])
+            got.append(true_gmv(d, t, x) / t["optimum"]["channel_gmv"])
+            e, h, n = roas_err(t, json.loads(r.stdout))
+            errs, hit, tries = errs + e, hit + h, tries + n
+        within = sum(e <= 0.10 for e in errs)
+        print(f"| {noise:.0%} | {within} of {len(errs)} ({within / len(errs):.0%}) | {statistics.median(errs):.1%} | "
+              f"{min(got):.2%} | {statistics.median(got):.2%} | {hit} of {tries} ({hit / tries:.0%}) |")
+        sys.stdout.flush()
+    print()
+
+
 def main():
     exe = sys.argv[1]
     root = os.path.join(os.path.dirname(os.path.abspath(exe)), "bench", "fit")
@@ -413,13 +465,15 @@ def main():
     if not has_fit:
         print("(`mplan fit` is not in this build: the anchor's own figures only.)")
         print()
-    parts = os.environ.get("FIT_PARTS", "speed,accuracy,decisions").split(",")
+    parts = os.environ.get("FIT_PARTS", "speed,accuracy,decisions,lifts").split(",")
     if "speed" in parts:
         speed(root, fitter, anchor, quick)
     if "accuracy" in parts:
         accuracy(root, fitter, int(os.environ.get("FIT_ACC_SEEDS", "5")), quick)
     if "decisions" in parts:
         decisions(root, exe, fitter, int(os.environ.get("FIT_SEEDS", "20")), int(os.environ.get("FIT_BOOT", "200")))
+    if "lifts" in parts and has_fit:
+        lifts(root, exe, int(os.environ.get("FIT_SEEDS", "20")), int(os.environ.get("FIT_BOOT", "200")))
     if "overdraws" in parts and has_fit:
         over_draws(root, int(os.environ.get("FIT_SEEDS", "20")))
 
