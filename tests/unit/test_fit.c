@@ -597,6 +597,43 @@ static void loose_roas_warned(void **state)
     mp_fit_free(f);
 }
 
+/* The bootstrap measures each lift test again with its own error. One linear channel, y = beta x
+ * (theta held at 0, no ridge), noise sd 20, and a test of the whole history measuring sum x
+ * times 2 with a standard error sd chosen so it weighs as much as the data (S^2 / sd^2 = sum x^2
+ * / 20^2, S = sum x): for this linear model the posterior of beta has variance s2 / (2 sum x^2),
+ * a 90% interval 2 x 1.645 sqrt(s2 / (2 sum x^2)) wide; with the test held fixed the draws
+ * would show the data's part only, an interval 0.71 as wide. */
+static void bootstrap_remeasures_experiments(void **state)
+{
+    (void)state;
+    enum { T = 200 };
+    struct one o;
+    one_linear_prior(&o, T, 2); /* no prior_weight: the plan's beta is only the start */
+    double sxx = 0, sx = 0;
+    for (int t = 0; t < T; t++) {
+        o.spend[t] = 10 + 20 * urand();
+        double z = 0;
+        for (int i = 0; i < 12; i++)
+            z += urand();
+        o.y[t] = 2 * o.spend[t] + 20 * (z - 6); /* Irwin-Hall: sd 1 */
+        sxx += o.spend[t] * o.spend[t];
+        sx += o.spend[t];
+    }
+    double sd = sx * 20 / sqrt(sxx), g = 2 * sx;
+    mp_fit_experiment x = {.channel = 0, .from = 0, .to = T - 1, .gmv = g, .lo = g - 1.6448536269514722 * sd,
+                           .hi = g + 1.6448536269514722 * sd, .level = 0.9};
+    o.pb.experiments = &x;
+    o.pb.nexperiments = 1;
+    o.pb.bootstrap = 2000;
+    o.pb.seed = 4;
+    mp_fit *f = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_fit_run(&o.pb, &f, &err), MP_OK);
+    double s2 = f->sse / (T - 1), width = f->ch[0].ci90[MP_FIT_BETA][1] - f->ch[0].ci90[MP_FIT_BETA][0];
+    near_rel(width, 2 * 1.6448536269514722 * sqrt(s2 / (2 * sxx)), 0.12, "90% interval with the test's error");
+    mp_fit_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,6 +651,7 @@ int main(void)
         cmocka_unit_test(ridge_follows_the_noise),
         cmocka_unit_test(default_starts_stop_early),
         cmocka_unit_test(loose_roas_warned),
+        cmocka_unit_test(bootstrap_remeasures_experiments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
