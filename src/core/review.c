@@ -138,6 +138,17 @@ static double r_squared(const struct fitdata *D, double ss)
     return D->n >= 2 && tot > 0 ? 1 - ss / tot : NAN;
 }
 
+/* A refit that explains its periods worse than their mean says so in its note. */
+static void note_poor_fit(mp_refit *f)
+{
+    if (!(f->r2 < 0))
+        return;
+    f->note = f->note ? "k not pinned down by these periods: beta rescaled; R^2 below 0: the curve explains "
+                        "these periods worse than their mean (something else moved GMV)"
+                      : "R^2 below 0: the curve explains these periods worse than their mean (something else "
+                        "moved GMV)";
+}
+
 /* Fit channel c's response to its actuals: rescale beta through the observed total, and with
  * enough periods fit beta and k by least squares, kept only when k is determined. */
 static void refit_response(const mp_plan *plan, const mp_actuals *act, size_t c, const struct refit_problem *R,
@@ -171,6 +182,7 @@ static void refit_response(const mp_plan *plan, const mp_actuals *act, size_t c,
             ss += e * e;
         }
         f->r2 = r_squared(D, ss);
+        note_poor_fit(f);
         return;
     }
     f->beta = ysum / hsum;
@@ -189,6 +201,7 @@ static void refit_response(const mp_plan *plan, const mp_actuals *act, size_t c,
         }
     }
     f->r2 = r_squared(D, sse(D, f->beta, f->k));
+    note_poor_fit(f);
 }
 
 /* Funnel ratios of the actuals, where their denominators are positive and they are in range. */

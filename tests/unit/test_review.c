@@ -324,11 +324,40 @@ static void actions_by_hand(void **state)
     mp_plan_free(rest);
 }
 
+/* GMV that falls while spend rises (6 weeks, a linear channel, no carry-over): least squares
+ * through the origin gives roas = sum x y / sum x^2 = 112 / 91, whose residuals leave a sum of
+ * squares of about 2.26e8 against 7e7 around the mean: R^2 about -2.2, and the note says so. */
+static void refit_worse_than_mean_noted(void **state)
+{
+    (void)state;
+    mp_plan *p = fx_load("mplan: 1\n"
+                      "horizon: {start: 2027-01-04, periods: 10, period: week}\n"
+                      "budget: {total: 100000}\n"
+                      "channels:\n"
+                      "  - {id: feed, kind: paid, response: {curve: linear, roas: 2}, theta: 0}\n");
+    mp_forecast *fc = forecast(p);
+    mp_actuals *act = mp_actuals_new(p);
+    for (int t = 0; t < 6; t++)
+        set(act, 0, t, 1000.0 * (t + 1), 0, 0, 0, 12000 - 2000.0 * t, 0);
+    mp_review *rv = NULL;
+    mp_error err = {0};
+    assert_int_equal(mp_review_run(p, fc, act, 0.15, &rv, &err), MP_OK);
+    const mp_refit *f = &rv->fit[0];
+    assert_true(f->r2 < -2 && f->r2 > -2.5);
+    assert_non_null(f->note);
+    assert_non_null(strstr(f->note, "R^2 below 0"));
+    mp_review_free(rv);
+    mp_actuals_free(act);
+    mp_forecast_free(fc);
+    mp_plan_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(variance_by_hand),
         cmocka_unit_test(refit_recovers_beta),
+        cmocka_unit_test(refit_worse_than_mean_noted),
         cmocka_unit_test(revised_plan_drops_the_past),
         cmocka_unit_test(actions_by_hand),
     };
