@@ -6,6 +6,8 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
+#include "core/model.h"
+#include "core/numfmt.h"
 #include "io/diff_io.h"
 #include "mplan/diff.h"
 #include "mplan/run.h"
@@ -13,7 +15,7 @@
 
 static const char diff_help[] =
     "usage: mplan diff A B [--by channel|period|both] [--periods date|position]\n"
-    "                  [--format table|csv|json] [-o FILE]\n"
+    "                  [--units plain|k|wan] [--format table|csv|json] [-o FILE]\n"
     "\n"
     "Compare two plans or two runs: A and B are each a plan (YAML: run as 'mplan run' runs\n"
     "it) or a run saved with 'mplan run --format json -o FILE'. Spend, GMV, new customers and\n"
@@ -23,6 +25,8 @@ static const char diff_help[] =
     "  -b, --by WHAT         channel, period or both (default both)\n"
     "  -p, --periods HOW     pair periods by start date or by position (week 1 with week 1);\n"
     "                        default: by date when the two share a period start, else by position\n"
+    "      --units U         amounts in tables: plain (12,345,678), k (12.35M) or wan\n"
+    "                        (1,234.6万); default: A's (its store.locale)\n"
     "  -f, --format FMT      table (default on a terminal), csv (one row per scope and value),\n"
     "                        json\n"
     "  -o, --output FILE     write there instead of stdout (atomically)\n"
@@ -32,7 +36,7 @@ static const char diff_help[] =
     "exit: 0 ok, 2 usage, 3 bad plan or run file, 4 rule script, 5 I/O\n";
 
 struct diff_opts {
-    const char *a, *b, *output;
+    const char *a, *b, *output, *units;
     int format, quiet;
     enum mp_diff_by by;
     enum mp_diff_align align;
@@ -44,7 +48,7 @@ static int parse(int argc, char **argv, struct diff_opts *o)
         {"by", required_argument, NULL, 'b'},     {"periods", required_argument, NULL, 'p'},
         {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        CLI_UNITS_OPTION,                         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
     o->by = MP_DIFF_BY_BOTH;
@@ -82,6 +86,11 @@ static int parse(int argc, char **argv, struct diff_opts *o)
             o->output = optarg;
             break;
         case 'q': o->quiet = 1; break;
+        case CLI_OPT_UNITS:
+            if (mp_units_parse(optarg) < 0)
+                return cli_usage("diff", "--units takes plain, k or wan, not '%s'", optarg);
+            o->units = optarg;
+            break;
         case 'h': fputs(diff_help, stdout); return 0;
         case ':': return cli_usage("diff", "%s needs a value", argv[optind - 1]);
         default: return cli_unknown_option("diff", longopts, argv[optind - 1]);
@@ -99,11 +108,11 @@ CLI_WRITER(diff_csv, mp_diff_write_csv, struct mp_diff_view)
 CLI_WRITER(diff_json, mp_diff_write_json, struct mp_diff_view)
 static const struct cli_writers diff_writers = {.table = diff_table, .csv = diff_csv, .json = diff_json};
 
-/* One side: a saved run as it is, or a plan run now. */
-static enum mp_status load_side(const char *path, int quiet, mp_diff_side *side, mp_error *err)
+/* One side: a saved run as it is, or a plan run now; *units: how its plan shows amounts. */
+static enum mp_status load_side(const char *path, int quiet, mp_diff_side *side, enum mp_units *units, mp_error *err)
 {
     if (mp_diff_looks_json(path))
-        return mp_diff_side_load_json(path, side, err);
+        return mp_diff_side_load_json(path, side, units, err);
     mp_plan *plan = NULL;
     mp_run *run = NULL;
     enum mp_status st = mp_plan_load(path, &plan, err);
@@ -113,6 +122,7 @@ static enum mp_status load_side(const char *path, int quiet, mp_diff_side *side,
         struct mp_run_result res;
         mp_run_result_of(run, &res);
         st = mp_diff_side_of_run(&res, path, side, err);
+        *units = plan->units;
         for (size_t i = 0; st == MP_OK && !quiet && i < mp_run_warning_count(run); i++)
             cli_warn("%s: %s", path, mp_run_warning(run, i));
     }
@@ -130,13 +140,14 @@ int cmd_diff(int argc, char **argv)
     mp_error err = {0};
     mp_diff_side a = {0}, b = {0};
     mp_diff *d = NULL;
-    enum mp_status st = load_side(o.a, o.quiet, &a, &err);
+    enum mp_units units = MP_UNITS_PLAIN, units_b = MP_UNITS_PLAIN;
+    enum mp_status st = load_side(o.a, o.quiet, &a, &units, &err);
     if (st == MP_OK)
-        st = load_side(o.b, o.quiet, &b, &err);
+        st = load_side(o.b, o.quiet, &b, &units_b, &err);
     if (st == MP_OK)
         st = mp_diff_run(&a, &b, o.align, &d, &err);
     if (st == MP_OK) {
-        struct mp_diff_view view = {d, o.by};
+        struct mp_diff_view view = {d, o.by, o.units ? (enum mp_units)mp_units_parse(o.units) : units};
         st = cli_output(o.output, o.format, &diff_writers, &view, &err);
     }
     mp_diff_free(d);

@@ -109,6 +109,13 @@ const char *mp_units_name(enum mp_units units)
     return units == MP_UNITS_K ? "k" : units == MP_UNITS_WAN ? "wan" : "plain";
 }
 
+const char *mp_units_legend(enum mp_units units)
+{
+    return units == MP_UNITS_WAN ? "amounts: 万 = 10,000, 亿 = 100,000,000"
+         : units == MP_UNITS_K   ? "amounts: k = 1,000, M = 1,000,000"
+                                 : "";
+}
+
 const char *mp_currency_symbol(const char *code)
 {
     static const char *const table[][2] = {

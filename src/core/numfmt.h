@@ -36,6 +36,9 @@ char *mp_fmt_g(double value, char *buf, size_t n);
 /* "plain", "k" or "wan" -> the units, -1 for anything else. */
 int mp_units_parse(const char *s);
 const char *mp_units_name(enum mp_units units);
+/* What a table's scaled amounts mean, for its header ("amounts: 万 = 10,000, ..."); "" for
+ * plain. */
+const char *mp_units_legend(enum mp_units units);
 /* The symbol of an ISO 4217 code people write before amounts ("CNY" and "RMB" -> "¥",
  * "USD" -> "$", "EUR" -> "€", ...); NULL for a code without one here. */
 const char *mp_currency_symbol(const char *code);

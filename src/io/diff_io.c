@@ -85,9 +85,10 @@ static void json_values(const json_t *k, double *v)
         v[i] = num(k, mp_kpi_name(kpi_of[i]));
 }
 
-enum mp_status mp_diff_side_load_json(const char *path, mp_diff_side *s, mp_error *err)
+enum mp_status mp_diff_side_load_json(const char *path, mp_diff_side *s, enum mp_units *units, mp_error *err)
 {
     memset(s, 0, sizeof *s);
+    *units = MP_UNITS_PLAIN;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return mp_fail(err, MP_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -116,6 +117,9 @@ enum mp_status mp_diff_side_load_json(const char *path, mp_diff_side *s, mp_erro
     const char *store = json_string_value(json_object_get(plan, "store"));
     const char *currency = json_string_value(json_object_get(plan, "currency"));
     bad |= (store && !(s->store = dup(store))) || (currency && !(s->currency = dup(currency)));
+    const char *units_name = json_string_value(json_object_get(plan, "units"));
+    int u = units_name ? mp_units_parse(units_name) : -1;
+    *units = u < 0 ? MP_UNITS_PLAIN : (enum mp_units)u;
     if (!bad)
         json_values(total, s->total);
     const char *id;
@@ -177,6 +181,15 @@ static int decimals(int v)
     return v == MP_DIFF_ROAS ? 2 : 0;
 }
 
+/* A whole amount (spend, GMV, a count) in the table's units; a ratio with its decimals. */
+static void cell(struct mp_table *tab, size_t col, double value, int decimals)
+{
+    if (decimals)
+        mp_table_num(tab, col, value, decimals);
+    else
+        mp_table_amount(tab, col, value, 0);
+}
+
 static void pct_cell(struct mp_table *tab, size_t col, double pct)
 {
     if (isfinite(pct))
@@ -196,17 +209,18 @@ static void side_line(FILE *fp, const char *tag, const mp_diff_side *s)
     fputc('\n', fp);
 }
 
-static enum mp_status table_total(FILE *fp, const mp_diff *d, mp_error *err)
+static enum mp_status table_total(FILE *fp, const mp_diff *d, enum mp_units units, mp_error *err)
 {
     static const char *const head[] = {"", "A", "B", "change", "%"};
     struct mp_table tab;
     mp_table_init(&tab, 5, head);
+    tab.units = units;
     for (int v = 0; v < MP_DIFF_NVALUES; v++) {
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, mp_diff_value_name((enum mp_diff_value)v));
-        mp_table_num(&tab, 1, d->a->total[v], decimals(v));
-        mp_table_num(&tab, 2, d->b->total[v], decimals(v));
-        mp_table_num(&tab, 3, d->change[v], decimals(v));
+        cell(&tab, 1, d->a->total[v], decimals(v));
+        cell(&tab, 2, d->b->total[v], decimals(v));
+        cell(&tab, 3, d->change[v], decimals(v));
         pct_cell(&tab, 4, d->change_pct[v]);
     }
     enum mp_status st = mp_table_print(&tab, fp, "Total (the whole plan: baseline and fixed lines included)", err);
@@ -220,9 +234,9 @@ static void scope_cells(struct mp_table *tab, size_t k, const mp_diff_row *r)
     static const int shown[] = {MP_DIFF_SPEND, MP_DIFF_GMV, MP_DIFF_ROAS};
     for (size_t i = 0; i < 3; i++) {
         int v = shown[i];
-        mp_table_num(tab, k++, r->a ? r->a->v[v] : NAN, decimals(v));
-        mp_table_num(tab, k++, r->b ? r->b->v[v] : NAN, decimals(v));
-        mp_table_num(tab, k++, r->change[v], decimals(v));
+        cell(tab, k++, r->a ? r->a->v[v] : NAN, decimals(v));
+        cell(tab, k++, r->b ? r->b->v[v] : NAN, decimals(v));
+        cell(tab, k++, r->change[v], decimals(v));
         pct_cell(tab, k++, r->change_pct[v]);
     }
 }
@@ -230,12 +244,13 @@ static void scope_cells(struct mp_table *tab, size_t k, const mp_diff_row *r)
 static const char *const scope_head[] = {"spend A", "B", "change", "%", "gmv A", "B", "change", "%",
                                          "roas A", "B", "change", "%"};
 
-static enum mp_status table_channels(FILE *fp, const mp_diff *d, mp_error *err)
+static enum mp_status table_channels(FILE *fp, const mp_diff *d, enum mp_units units, mp_error *err)
 {
     const char *head[13] = {"channel"};
     memcpy(head + 1, scope_head, sizeof scope_head);
     struct mp_table tab;
     mp_table_init(&tab, 13, head);
+    tab.units = units;
     for (size_t i = 0; i < d->nchannels; i++) {
         const mp_diff_row *r = &d->channel[i];
         mp_table_add_row(&tab);
@@ -247,12 +262,13 @@ static enum mp_status table_channels(FILE *fp, const mp_diff *d, mp_error *err)
     return st;
 }
 
-static enum mp_status table_periods(FILE *fp, const mp_diff *d, mp_error *err)
+static enum mp_status table_periods(FILE *fp, const mp_diff *d, enum mp_units units, mp_error *err)
 {
     const char *head[15] = {"t A", "t B", "start"};
     memcpy(head + 3, scope_head, sizeof scope_head);
     struct mp_table tab;
     mp_table_init(&tab, 15, head);
+    tab.units = units;
     mp_table_align(&tab, 2, 1);
     for (size_t i = 0; i < d->nperiods; i++) {
         const mp_diff_row *r = &d->period[i];
@@ -280,21 +296,22 @@ static int goal_decimals(const char *kpi)
     return id >= 0 && mp_kpi_additive((enum mp_kpi_id)id) ? 0 : 2;
 }
 
-static enum mp_status table_goals(FILE *fp, const mp_diff *d, mp_error *err)
+static enum mp_status table_goals(FILE *fp, const mp_diff *d, enum mp_units units, mp_error *err)
 {
     static const char *const head[] = {"goal", "target A", "B", "forecast A", "B", "change", "%", "met A", "B"};
     struct mp_table tab;
     mp_table_init(&tab, 9, head);
+    tab.units = units;
     for (size_t i = 0; i < d->ngoals; i++) {
         const mp_diff_goal_row *g = &d->goal[i];
         int dec = goal_decimals((g->a ? g->a : g->b)->kpi);
         mp_table_add_row(&tab);
         mp_table_set(&tab, 0, (g->a ? g->a : g->b)->kpi);
-        mp_table_num(&tab, 1, g->a ? g->a->target : NAN, dec);
-        mp_table_num(&tab, 2, g->b ? g->b->target : NAN, dec);
-        mp_table_num(&tab, 3, g->a ? g->a->forecast : NAN, dec);
-        mp_table_num(&tab, 4, g->b ? g->b->forecast : NAN, dec);
-        mp_table_num(&tab, 5, g->forecast_change, dec);
+        cell(&tab, 1, g->a ? g->a->target : NAN, dec);
+        cell(&tab, 2, g->b ? g->b->target : NAN, dec);
+        cell(&tab, 3, g->a ? g->a->forecast : NAN, dec);
+        cell(&tab, 4, g->b ? g->b->forecast : NAN, dec);
+        cell(&tab, 5, g->forecast_change, dec);
         pct_cell(&tab, 6, g->forecast_change_pct);
         mp_table_set(&tab, 7, g->a ? (g->a->met ? "yes" : "NO") : "-");
         mp_table_set(&tab, 8, g->b ? (g->b->met ? "yes" : "NO") : "-");
@@ -310,6 +327,8 @@ enum mp_status mp_diff_write_table(FILE *fp, const struct mp_diff_view *v, mp_er
     fputs("Diff (change = B - A, % = B / A - 1)\n", fp);
     side_line(fp, "A", d->a);
     side_line(fp, "B", d->b);
+    if (v->units != MP_UNITS_PLAIN)
+        fprintf(fp, "%s\n", mp_units_legend(v->units));
     size_t only = 0;
     for (size_t i = 0; i < d->nperiods; i++)
         only += d->period[i].presence != MP_DIFF_BOTH;
@@ -317,18 +336,18 @@ enum mp_status mp_diff_write_table(FILE *fp, const struct mp_diff_view *v, mp_er
         fprintf(fp, "%zu period%s on one side only: the totals and channels cover each side's own periods\n", only,
                 only == 1 ? " is" : "s are");
     fputc('\n', fp);
-    enum mp_status st = table_total(fp, d, err);
+    enum mp_status st = table_total(fp, d, v->units, err);
     if (st == MP_OK && (v->by & MP_DIFF_BY_CHANNEL)) {
         fputc('\n', fp);
-        st = table_channels(fp, d, err);
+        st = table_channels(fp, d, v->units, err);
     }
     if (st == MP_OK && (v->by & MP_DIFF_BY_PERIOD)) {
         fputc('\n', fp);
-        st = table_periods(fp, d, err);
+        st = table_periods(fp, d, v->units, err);
     }
     if (st == MP_OK && d->ngoals) {
         fputc('\n', fp);
-        st = table_goals(fp, d, err);
+        st = table_goals(fp, d, v->units, err);
     }
     return st;
 }

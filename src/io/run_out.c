@@ -188,6 +188,7 @@ enum mp_status mp_run_write_json(FILE *fp, const struct mp_run_result *r, mp_err
     json_t *plan = json_object();
     bad |= json_object_set_new(plan, "store", p->store ? json_string(p->store) : json_null());
     bad |= json_object_set_new(plan, "currency", p->currency ? json_string(p->currency) : json_null());
+    bad |= json_object_set_new(plan, "units", json_string(mp_units_name(p->units)));
     bad |= json_object_set_new(plan, "periods", json_integer(p->T));
     bad |= json_object_set_new(plan, "budget", json_real(p->budget_total));
     bad |= json_object_set_new(plan, "reserve", json_real(p->budget_total * p->reserve));
@@ -585,10 +586,9 @@ enum mp_status mp_run_write_table(FILE *fp, const struct mp_run_result *r, mp_er
         fputs(", ", fp);
         mp_esc_fputs(p->currency, MP_ESC_LINE, fp);
     }
-    fprintf(fp, "  %s..%s  (%d %s%s)%s\n", from, to, p->T,
+    fprintf(fp, "  %s..%s  (%d %s%s)%s%s\n", from, to, p->T,
             p->unit == MP_UNIT_DAY ? "day" : p->unit == MP_UNIT_WEEK ? "week" : "month", p->T == 1 ? "" : "s",
-            p->units == MP_UNITS_WAN ? "  amounts: 万 = 10,000, 亿 = 100,000,000"
-            : p->units == MP_UNITS_K ? "  amounts: k = 1,000, M = 1,000,000" : "");
+            p->units == MP_UNITS_PLAIN ? "" : "  ", mp_units_legend(p->units));
     struct mp_table b;
     static const char *const head[] = {"budget", "reserve", "fixed", "allocatable", "allocator", "objective"};
     mp_table_init(&b, 6, head);

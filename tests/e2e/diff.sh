@@ -94,6 +94,51 @@ assert not any(x[0] == "period" for x in rows[1:])                  # --by chann
 assert r[("goal", "roas", "met")][5:] == ["1", "", "", "", "only A"]
 PYEOF
 
+# Units: a Chinese store shows large amounts in 万 (A's locale decides; --units overrides; a
+# saved run keeps its plan's units). review4.yaml with every amount 100 times larger: the
+# optimum scales with it (exp curves), so A spends 400,000 = 40.0万 and B 500,000.
+sed -e 's/^store:.*/store: {name: 测试旗舰店, currency: CNY, locale: zh-CN}/' -e 's/total: 4000/total: 400000/' \
+    -e 's/gmv: 100}/gmv: 10000}/' -e 's/beta: 1000, k: 500/beta: 100000, k: 50000/' \
+    -e 's/beta: 500, k: 250/beta: 50000, k: 25000/' -e 's/max: 3000/max: 300000/' -e 's/aov: 50,/aov: 5000,/' \
+    -e 's/gmv: 5200,/gmv: 520000,/' "$A" >"$TMP/wan-a.yaml"
+sed -e 's/total: 400000/total: 500000/' "$TMP/wan-a.yaml" >"$TMP/wan-b.yaml"
+expect_exit "diff of a zh-CN plan" 0 "$MPLAN" diff "$TMP/wan-a.yaml" "$TMP/wan-b.yaml" -q --format table --by channel
+cp "$TMP/out" "$TMP/wan.txt"
+expect_exit "saved run of a zh-CN plan" 0 "$MPLAN" run "$TMP/wan-a.yaml" -q --format json -o "$TMP/wan-a.json"
+expect_exit "diff of its saved run" 0 "$MPLAN" diff "$TMP/wan-a.json" "$TMP/wan-b.yaml" -q --format table --by channel
+cp "$TMP/out" "$TMP/wan-json.txt"
+expect_exit "diff --units plain" 0 "$MPLAN" diff "$TMP/wan-a.yaml" "$TMP/wan-b.yaml" -q --format table --units plain
+cp "$TMP/out" "$TMP/plain.txt"
+$PY - "$TMP/wan-a.json" >"$TMP/old.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["plan"]["units"] == "wan", d["plan"]
+del d["plan"]["units"]            # a run saved before plan.units was written
+json.dump(d, sys.stdout)
+PYEOF
+expect_exit "diff of a saved run without units" 0 "$MPLAN" diff "$TMP/old.json" "$TMP/wan-b.yaml" -q --format table
+cp "$TMP/out" "$TMP/old.txt"
+$PY - "$TMP" <<'PYEOF' && ok "tables: 万 from the locale, plain with --units plain or from an old saved run" || fail "units" "see above"
+import math, sys
+d = sys.argv[1]
+wan, wan_json, plain, old = (open(f"{d}/{f}.txt", encoding="utf-8").read() for f in ("wan", "wan-json", "plain", "old"))
+g = 100 * 4 * (1500 * (1 - math.exp(-4 / 3)) + 100)           # A's total GMV, by hand
+for t in (wan, wan_json):
+    assert "amounts: 万 = 10,000, 亿 = 100,000,000" in t, t
+    spend = [l.split() for l in t.splitlines() if l.startswith("spend ")][0]
+    assert spend[1:4] == ["40.0万", "50.0万", "10.0万"], spend
+    gmv = [l.split() for l in t.splitlines() if l.startswith("gmv ")][0]
+    assert gmv[1] == f"{g / 1e4:,.1f}万", (gmv, g)
+    a = [l.split() for l in t.splitlines() if l.startswith("a ")][0]
+    assert a[1] == f"{4 * 200000 / 3 / 1e4:.1f}万", a           # 2000/3 x 100 a week on a
+for t in (plain, old):
+    assert "万" not in t and "amounts:" not in t, t
+    spend = [l.split() for l in t.splitlines() if l.startswith("spend ")][0]
+    assert spend[1:4] == ["400,000", "500,000", "100,000"], spend
+PYEOF
+expect_exit "a bad --units is a usage error" 2 "$MPLAN" diff "$A" "$B" --units lakh
+expect_err "--units names its values" "--units takes plain, k or wan, not 'lakh'"
+
 # Mistakes.
 echo '{"mplan": 1}' >"$TMP/not-run.json"
 expect_exit "a JSON that is not a run exits 3" 3 "$MPLAN" diff "$TMP/not-run.json" "$B"
