@@ -10,7 +10,7 @@ PKG_CONFIG ?= pkg-config
 DEB_BUILD := pkg-config liblua5.4-dev libyaml-dev libjansson-dev libmd-dev libxlsxwriter-dev \
              libarchive-dev libsodium-dev libcurl4-openssl-dev
 DEB_TEST  := libcmocka-dev lua5.4 mawk python3 chromium python3-statsmodels python3-scipy
-DEB_BENCH := python3-scipy python3-pandas python3-yaml hyperfine
+DEB_BENCH := python3-scipy python3-pandas python3-yaml libopenblas0-serial hyperfine
 DEB_DEB   := dpkg-dev debhelper lintian
 PCLIBS    := lua5.4 yaml-0.1 jansson libmd xlsxwriter
 # What libmplan itself needs (mplan.pc): the xlsx writers are the command's, not the

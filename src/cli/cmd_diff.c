@@ -6,8 +6,6 @@
 
 #include "cli/cli.h"
 #include "cli/cmd.h"
-#include "core/model.h"
-#include "core/numfmt.h"
 #include "io/diff_io.h"
 #include "mplan/diff.h"
 #include "mplan/run.h"
@@ -121,8 +119,7 @@ static enum mp_status load_side(const char *path, int quiet, mp_diff_side *side,
     if (st == MP_OK) {
         struct mp_run_result res;
         mp_run_result_of(run, &res);
-        st = mp_diff_side_of_run(&res, path, side, err);
-        *units = plan->units;
+        st = mp_diff_side_of_run(&res, path, side, units, err);
         for (size_t i = 0; st == MP_OK && !quiet && i < mp_run_warning_count(run); i++)
             cli_warn("%s: %s", path, mp_run_warning(run, i));
     }

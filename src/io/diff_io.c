@@ -31,9 +31,11 @@ static enum mp_status alloc_side(mp_diff_side *s, size_t C, size_t T, size_t G, 
     return s->channel && s->period && s->goal ? MP_OK : mp_fail(err, MP_ENOMEM, "out of memory");
 }
 
-enum mp_status mp_diff_side_of_run(const struct mp_run_result *r, const char *source, mp_diff_side *s, mp_error *err)
+enum mp_status mp_diff_side_of_run(const struct mp_run_result *r, const char *source, mp_diff_side *s,
+                                   enum mp_units *units, mp_error *err)
 {
     const mp_plan *p = r->plan;
+    *units = p->units;
     size_t C = p->nchannels, T = (size_t)p->T;
     memset(s, 0, sizeof *s);
     int bad = !(s->source = dup(source)) || (p->store && !(s->store = dup(p->store))) ||

@@ -9,9 +9,9 @@
 #include "io/run_out.h"
 #include "mplan/diff.h"
 
-/* Fill *side from a run (`source` names it in headers). */
+/* Fill *side from a run (`source` names it in headers), and *units from its plan. */
 enum mp_status mp_diff_side_of_run(const struct mp_run_result *r, const char *source, mp_diff_side *side,
-                                   mp_error *err);
+                                   enum mp_units *units, mp_error *err);
 /* Fill *side from the JSON `mplan run --format json` writes, and *units from its plan.units
  * (plain when absent: runs saved before it was written): MP_EIO when the file cannot be
  * read, MP_EINPUT (with file:line:col, or the missing member) when it is not such a run. */

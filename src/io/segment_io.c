@@ -54,6 +54,15 @@ static double share(const mp_seg_summary *s, size_t l)
     return rows ? (double)s->labels[l].count / (double)rows : NAN;
 }
 
+/* 1 when every label's sum of column c, and the total, is a whole number. */
+static int whole_sums(const mp_seg_summary *s, size_t c)
+{
+    for (size_t i = 0; i < s->nlabels; i++)
+        if (mp_seg_sum(s, i, c) != floor(mp_seg_sum(s, i, c)))
+            return 0;
+    return mp_seg_total_sum(s, c) == floor(mp_seg_total_sum(s, c));
+}
+
 enum mp_status mp_seg_write_table(FILE *fp, const mp_seg_summary *s, mp_error *err)
 {
     size_t *order = label_order(s, err);
@@ -89,9 +98,12 @@ enum mp_status mp_seg_write_table(FILE *fp, const mp_seg_summary *s, mp_error *e
                 continue;
             mp_table_add_row(&t);
             mp_table_set(&t, 0, s->cols[c]);
+            /* a column whose sums are all whole (counts, levels: the sums are exact) shows
+             * none of the decimals money needs */
+            int dec = mean || !whole_sums(s, c) ? 2 : 0;
             for (size_t i = 0; i < s->nlabels; i++)
-                mp_table_num(&t, i + 1, mean ? mp_seg_mean(s, order[i], c) : mp_seg_sum(s, order[i], c), 2);
-            mp_table_num(&t, s->nlabels + 1, mean ? mp_seg_total_mean(s, c) : mp_seg_total_sum(s, c), 2);
+                mp_table_num(&t, i + 1, mean ? mp_seg_mean(s, order[i], c) : mp_seg_sum(s, order[i], c), dec);
+            mp_table_num(&t, s->nlabels + 1, mean ? mp_seg_total_mean(s, c) : mp_seg_total_sum(s, c), dec);
         }
         st = table_done(&t, fp, 0, err);
     }

@@ -398,4 +398,19 @@ expect_exit "--columns with a text column: exit 2" 2 "$MPLAN" segment $ex --pack
     expect_err "--columns names the column and the numeric ones" "--columns: 'city' is not a numeric column of the file (numeric: recency_days, orders, gmv,"
 expect_exit "--columns with --partial: exit 2" 2 "$MPLAN" segment $ex --pack rules/aipl --rule stage --columns gmv --partial -q
 
+# The sum table: counts sum to whole numbers and show no decimals; money keeps its two.
+expect_exit "sum table" 0 "$MPLAN" segment examples/customers/customers.csv --pack rules/aipl --rule stage --format table -q
+/usr/bin/python3 - examples/customers/customers.csv "$TMP/out" <<'PYEOF' && ok "sum table: orders whole, gmv with 2 decimals" || fail "sum table" "$(cat "$TMP/out")"
+import csv, sys
+from decimal import Decimal
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+orders = sum(int(r["orders"]) for r in rows if r["orders"])
+gmv = sum(Decimal(r["gmv"]) for r in rows if r["gmv"])
+text = open(sys.argv[2], encoding="utf-8").read().split("\nmean")[0].split("\nsum")[1]
+cells = {l.split()[0]: l.split()[1:] for l in text.splitlines() if l.strip() and not l.startswith("-")}
+assert cells["orders"][-1] == f"{orders:,}", cells["orders"]
+assert all("." not in x for x in cells["orders"]), cells["orders"]
+assert cells["gmv"][-1] == f"{gmv:,.2f}", (cells["gmv"], gmv)
+PYEOF
+
 finish
