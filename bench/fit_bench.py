@@ -121,6 +121,8 @@ def fit_scipy_read(d, fmt, t):
 
 
 def ms(seconds):
+    if seconds < 0.01:
+        return f"{seconds * 1e3:.1f} ms"
     return f"{seconds * 1e3:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
@@ -139,17 +141,32 @@ def best_of(reps, fit):
     return min((fit() for _ in range(reps)), key=lambda r: r["time"])
 
 
+def in_process(exe, d, fmt, reps):
+    """bench_fit (bench/bench_fit.c, built by bench/fit.sh next to mplan): the least CPU time of
+    one fit in a running process over reps runs, and its sum of squares."""
+    r = subprocess.run([exe, os.path.join(d, "plan.yaml"), hist(d, fmt), str(reps)], check=True,
+                       capture_output=True, text=True)
+    t, sse = r.stdout.split()
+    return float(t), float(sse)
+
+
 def speed(root, fitter, anchor, quick):
     print("### Fit: speed against scipy least_squares")
     print()
+    inproc = os.path.join(os.path.dirname(os.path.abspath(fitter.exe)), "bench", "bench_fit") \
+        if fitter is not anchor else None
+    if inproc and not os.path.exists(inproc):
+        inproc = None
     start = startup(fitter.exe) if fitter is not anchor else 0.0
-    print(f"(start-up of an mplan process, `mplan --version`, best of 9: {start * 1e3:.1f} ms; the anchor's time "
-          "leaves out its interpreter's start-up, imports and file reading. Per-channel rows are the best of 3 "
-          "runs of each, store totals one run.)")
+    print(f"(The anchor's time is its fit alone: no interpreter start-up, imports or file reading. \"the fit "
+          f"alone\" is the same for mplan: what `mplan fit --holdout 0` does after loading its plan (reading the "
+          f"history included), in one process, bench/bench_fit.c, best of 20 runs per channel and of 3 for store "
+          f"totals. \"Whole process\" is `mplan fit` run as a command, best of 3 per channel and one run for "
+          f"store totals; an mplan process's start-up alone, `mplan --version`, best of 9: {start * 1e3:.1f} ms.)")
     print()
-    print("| history | channels x weeks | noise | mplan fit | scipy | speed ratio | ratio without mplan's start-up "
-          "| SSE mplan fit | SSE scipy | SSE of the true curves |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| history | channels x weeks | noise | mplan fit, the fit alone | scipy, the fit alone | speed ratio "
+          "| mplan fit, whole process | ratio, whole process | SSE mplan fit | SSE scipy | SSE of the true curves |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     grid = [(6, 104), (12, 156)] if quick else [(6, 104), (6, 156), (12, 104), (12, 156)]
     for fmt in ("total", "channels"):
         for C, T in grid:
@@ -158,14 +175,18 @@ def speed(root, fitter, anchor, quick):
                 H = 0  # one fit each on every period: the same work
                 reps = 3 if fmt == "channels" else 1
                 a = best_of(reps, lambda: anchor.fit(d, fmt, H))
-                f = best_of(reps, lambda: fitter.fit(d, fmt, H)) if fitter is not anchor else a
-                ratio = f"{a['time'] / f['time']:,.1f}x" if fitter is not anchor else "-"
-                bare = (f"{a['time'] / (f['time'] - start):,.1f}x" if fitter is not anchor and f["time"] > start
-                        else "-")
-                sse_f = f"{f['sse']:.6e}" if f["sse"] is not None else "-"
+                mine = fitter is not anchor
+                f = best_of(reps, lambda: fitter.fit(d, fmt, H)) if mine else a
+                alone, alone_sse = in_process(inproc, d, fmt, 20 if fmt == "channels" else 3) if inproc \
+                    else (None, None)
+                if alone_sse is not None and abs(alone_sse - f["sse"]) > 1e-9 * abs(f["sse"]):
+                    raise RuntimeError(f"{d}: bench_fit's SSE {alone_sse} is not mplan fit's {f['sse']}")
+                cell = (lambda t: f"{t:,.1f}x") if mine else (lambda t: "-")
+                sse_f = f"{f['sse']:.6e}" if mine and f["sse"] is not None else "-"
                 print(f"| {'store totals' if fmt == 'total' else 'per channel'} | {C} x {T} | {noise:.0%} "
-                      f"| {ms(f['time']) if fitter is not anchor else '-'} | {ms(a['time'])} | {ratio} | {bare} | "
-                      f"{sse_f if fitter is not anchor else '-'} | {a['sse']:.6e} | {truth_sse(d, fmt, H):.6e} |")
+                      f"| {ms(alone) if alone else '-'} | {ms(a['time'])} | "
+                      f"{cell(a['time'] / alone) if alone else '-'} | {ms(f['time']) if mine else '-'} | "
+                      f"{cell(a['time'] / f['time'])} | {sse_f} | {a['sse']:.6e} | {truth_sse(d, fmt, H):.6e} |")
                 sys.stdout.flush()
     print()
 
