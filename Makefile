@@ -166,6 +166,7 @@ SRC_IO := \
 	src/io/fit_out.c \
 	src/io/review_out.c \
 	src/io/diff_io.c \
+	src/io/json_read.c \
 	src/io/report_html.c \
 	src/io/calendar_ics.c \
 	src/io/csv.c \

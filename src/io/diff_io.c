@@ -8,6 +8,7 @@
 
 #include "core/date.h"
 #include "core/model.h"
+#include "io/json_read.h"
 #include "io/table.h"
 
 static const enum mp_kpi_id kpi_of[MP_DIFF_NVALUES] = {MP_KPI_SPEND, MP_KPI_GMV, MP_KPI_NEW_CUSTOMERS, MP_KPI_ROAS};
@@ -95,10 +96,10 @@ enum mp_status mp_diff_side_load_json(const char *path, mp_diff_side *s, enum mp
     if (!fp)
         return mp_fail(err, MP_EIO, "%s: cannot open: %s", path, strerror(errno));
     json_error_t je;
-    json_t *root = json_loadf(fp, 0, &je);
+    int oom;
+    json_t *root = mp_json_loadf(fp, 0, &je, &oom);
     fclose(fp);
-    /* jansson out of memory: the code says so, or (in its reader) no position and no text */
-    if (!root && (json_error_code(&je) == json_error_out_of_memory || (je.line < 0 && !je.text[0])))
+    if (oom)
         return mp_fail(err, MP_ENOMEM, "out of memory");
     if (!root)
         return mp_fail(err, MP_EINPUT, "%s:%d:%d: not JSON: %s", path, je.line, je.column, je.text);

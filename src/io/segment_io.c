@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_read.h"
 #include "io/run_out.h"
 #include "io/table.h"
 
@@ -652,7 +653,12 @@ enum mp_status mp_seg_read_partial(FILE *fp, const char *name, mp_seg_summary **
         char where[4200];
         snprintf(where, sizeof where, "%s:%llu", name, lineno);
         json_error_t je;
-        json_t *o = json_loadb(line, (size_t)len, 0, &je);
+        int oom;
+        json_t *o = mp_json_loadb(line, (size_t)len, 0, &je, &oom);
+        if (oom) {
+            st = mp_fail(err, MP_ENOMEM, "out of memory");
+            break;
+        }
         if (!json_is_object(o)) {
             json_decref(o);
             st = mp_fail(err, MP_EINPUT, "%s:%d: not an mplan partial summary (%s)", where, je.column, je.text);

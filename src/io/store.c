@@ -16,6 +16,7 @@
 #include "core/pathcheck.h"
 #include "core/semver.h"
 #include "io/fetch.h"
+#include "io/json_read.h"
 #include "io/out.h"
 #include "io/pack_fs.h"
 
@@ -171,8 +172,11 @@ enum mp_status mp_index_load(const char *where, struct mp_index *ix, mp_error *e
     size_t len;
     MP_TRY(mp_fetch(file, INDEX_MAX, &text, &len, err));
     json_error_t je;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    int oom;
+    json_t *root = mp_json_loadb(text, len, JSON_REJECT_DUPLICATES, &je, &oom);
     free(text);
+    if (oom)
+        return mp_fail(err, MP_ENOMEM, "out of memory");
     if (!root)
         return mp_fail(err, MP_EINPUT, "%s:%d:%d: not an index: %s", file, je.line, je.column, je.text);
     ix->root = root;

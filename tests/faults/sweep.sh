@@ -76,6 +76,10 @@ sweep "oom run csv" 1 "$FI" run "$plan" --format csv
 sweep "oom whatif" 1 "$FI" whatif "$plan" --budget 3000..5000/3 --format json
 sweep "oom review" "$(stride 2)" "$FI" review "$plan" "$TMP/act.csv" --format json
 sweep "oom report" 1 "$FI" report "$plan" --actuals "$TMP/act.csv" -o -
+# diff of a saved run (jansson's reader: its out-of-memory must be exit 5, not "not JSON")
+# against a plan run now
+"$FI" run "$plan" --format json -o "$TMP/run.json" 2>/dev/null
+sweep "oom diff" 1 "$FI" diff "$TMP/run.json" tests/e2e/plans/diff-b.yaml --format table
 printf 'period,channel,spend,gmv\n1,a,700,600\n1,b,300,350\n2,a,800,700\n2,b,0,90\n' >"$TMP/hist.csv"
 sweep "oom report history" 1 "$FI" report "$plan" --history "$TMP/hist.csv" -o -
 sweep "oom segment --header" "$(stride 3)" "$FI" segment "$TMP/cust.csv" --header "$head" --pack rules/aipl --rule stage --format json --jobs 1 --quiet
