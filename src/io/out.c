@@ -24,8 +24,9 @@
 
 static struct {
     atomic_int state;
-    int dirfd;
-    char name[64];
+    int dirfd;         /* AT_FDCWD for a path registered by mp_out_remove_on_signal */
+    int flags;         /* AT_REMOVEDIR for a directory */
+    char name[256];
 } temps[TEMP_SLOTS];
 static atomic_int handlers_set;
 static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -33,9 +34,11 @@ static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static void on_signal(int sig)
 {
     int saved = errno;
-    for (int i = 0; i < TEMP_SLOTS; i++)
-        if (atomic_load(&temps[i].state) == SLOT_USED)
-            unlinkat(temps[i].dirfd, temps[i].name, 0);
+    /* files first, then the directories they were in */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < TEMP_SLOTS; i++)
+            if (atomic_load(&temps[i].state) == SLOT_USED && (temps[i].flags == AT_REMOVEDIR) == pass)
+                unlinkat(temps[i].dirfd, temps[i].name, temps[i].flags);
     errno = saved;
     /* SA_RESETHAND put the default action back; the signal is blocked until we return, and
      * then it ends the process as it would have without us. */
@@ -60,14 +63,17 @@ static void set_handlers(void)
     }
 }
 
-static int temp_register(int dirfd, const char *name)
+static int temp_register(int dirfd, const char *name, int flags)
 {
+    if (strlen(name) >= sizeof temps[0].name)
+        return -1; /* a path too long for a slot: just not cleaned on a signal */
     set_handlers();
     for (int i = 0; i < TEMP_SLOTS; i++) {
         int expect = SLOT_FREE;
         if (!atomic_compare_exchange_strong(&temps[i].state, &expect, SLOT_FILLING))
             continue;
         temps[i].dirfd = dirfd;
+        temps[i].flags = flags;
         snprintf(temps[i].name, sizeof temps[i].name, "%s", name);
         atomic_store(&temps[i].state, SLOT_USED);
         return i;
@@ -79,6 +85,16 @@ static void temp_unregister(int slot)
 {
     if (slot >= 0)
         atomic_store(&temps[slot].state, SLOT_FREE);
+}
+
+int mp_out_remove_on_signal(const char *path, int dir)
+{
+    return temp_register(AT_FDCWD, path, dir ? AT_REMOVEDIR : 0);
+}
+
+void mp_out_forget(int slot)
+{
+    temp_unregister(slot);
 }
 
 /* ---- names ---- */
@@ -248,7 +264,7 @@ static enum mp_status open_atomic(struct mp_out *out, const struct stat *old, mp
      * to unlink that is not there yet, never a file nobody will remove. */
     for (unsigned attempt = 0; attempt < 100; attempt++) {
         temp_name(out->tmp, sizeof out->tmp, hash, attempt);
-        out->slot = temp_register(out->dirfd, out->tmp);
+        out->slot = temp_register(out->dirfd, out->tmp, 0);
         out->fd = openat(out->dirfd, out->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         if (out->fd >= 0)
             break;

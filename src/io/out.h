@@ -43,4 +43,11 @@ void mp_out_abort(struct mp_out *out);
  * writer said (jansson and libyaml report any failure as their own). */
 enum mp_status mp_out_finish(struct mp_out *out, enum mp_status st, mp_error *err);
 
+/* A writer's own scratch files (the xlsx workbook's directory): `path` is removed on the
+ * signals above as the temp files are (dir 1: a directory, removed after the files registered
+ * in it), until mp_out_forget(slot). -1 when no slot is free or the path is longer than 255
+ * bytes: it is then just not removed on a signal (mp_out_forget(-1) is a no-op). */
+int mp_out_remove_on_signal(const char *path, int dir);
+void mp_out_forget(int slot);
+
 #endif

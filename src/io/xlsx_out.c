@@ -12,6 +12,7 @@
 #include "core/model.h"
 #include "core/numfmt.h"
 #include "io/csv.h"
+#include "io/out.h"
 #include "io/table.h"
 #include "io/xlsx_dl.h"
 
@@ -22,7 +23,8 @@ enum kind { K_TEXT, K_NUM, K_MONEY, K_MONEY2, K_RATIO, K_PCT, K_COUNT, K_COUNT2,
 
 struct book {
     lxw_workbook *wb;
-    char dir[PATH_MAX], path[PATH_MAX + 16];
+    char dir[PATH_MAX], path[PATH_MAX + 16], rows[PATH_MAX + 16];
+    int guard[3]; /* the directory, book.xlsx and rows.csv, removed on SIGINT and the like */
     lxw_format *head, *title, *bold, *good, *bad, *good_mark, *bad_mark, *fmt[K_KINDS];
 };
 
@@ -44,23 +46,39 @@ static void money_format(char *buf, size_t n, const char *currency, int decimals
         snprintf(buf, n, "%s", digits);
 }
 
+/* Drop the directory and what is in it (the workbook and our rows; libxlsxwriter's temp
+ * files are unlinked as soon as it opens them). */
+static void book_clean(struct book *b)
+{
+    unlink(b->path);
+    unlink(b->rows);
+    rmdir(b->dir);
+    for (int i = 0; i < 3; i++)
+        mp_out_forget(b->guard[i]);
+}
+
 static enum mp_status book_open(struct book *b, const char *currency, mp_error *err)
 {
     memset(b, 0, sizeof *b);
     const char *tmp = getenv("TMPDIR");
     snprintf(b->dir, sizeof b->dir, "%s/mplan-xlsx-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    b->guard[0] = b->guard[1] = b->guard[2] = -1;
     if (!mkdtemp(b->dir))
         return mp_fail(err, MP_EIO, "%s: cannot make a directory for the workbook: %s", b->dir, strerror(errno));
     snprintf(b->path, sizeof b->path, "%s/book.xlsx", b->dir);
+    snprintf(b->rows, sizeof b->rows, "%s/rows.csv", b->dir);
+    b->guard[0] = mp_out_remove_on_signal(b->dir, 1);
+    b->guard[1] = mp_out_remove_on_signal(b->path, 0);
+    b->guard[2] = mp_out_remove_on_signal(b->rows, 0);
     enum mp_status st = mp_lxw_load(err);
     if (st != MP_OK) {
-        rmdir(b->dir);
+        book_clean(b);
         return st;
     }
     lxw_workbook_options opts = {.constant_memory = 0, .tmpdir = b->dir, .use_zip64 = 0};
     b->wb = mp_lxw.workbook_new_opt(b->path, &opts);
     if (!b->wb) {
-        rmdir(b->dir);
+        book_clean(b);
         return mp_fail(err, MP_ENOMEM, "out of memory");
     }
     lxw_workbook *wb = b->wb;
@@ -105,18 +123,6 @@ static enum mp_status book_open(struct book *b, const char *currency, mp_error *
         }
     }
     return MP_OK;
-}
-
-/* Drop the directory and what is in it (the workbook, libxlsxwriter's and our temp files). */
-static void book_clean(struct book *b)
-{
-    static const char *const names[] = {"book.xlsx", "rows.csv"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char p[PATH_MAX + 16];
-        snprintf(p, sizeof p, "%s/%s", b->dir, names[i]);
-        unlink(p);
-    }
-    rmdir(b->dir);
 }
 
 /* Close the workbook (libxlsxwriter writes it now) and copy it to fp. */
@@ -437,8 +443,7 @@ typedef enum mp_status (*csv_fn)(FILE *fp, const void *data, mp_error *err);
  * header row frozen. */
 static enum mp_status sheet_from_csv(struct book *b, const char *name, csv_fn fn, const void *data, mp_error *err)
 {
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/rows.csv", b->dir);
+    const char *path = b->rows;
     FILE *f = fopen(path, "w");
     if (!f)
         return mp_fail(err, MP_EIO, "%s: cannot write: %s", path, strerror(errno));
