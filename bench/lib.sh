@@ -5,14 +5,17 @@
 #     bench_bin "$1"
 # Python runs as Debian's /usr/bin/python3: the one `make deps-bench` gives numpy, scipy and
 # pandas, whatever python3 comes first on PATH.
+# shellcheck disable=SC2034 # used by the scripts that source this
 PY=/usr/bin/python3
 
 # bench_bin [MPLAN]: the mplan binary (default build/mplan) as an absolute path in $BIN, its
 # build directory (where libmplan.a is) in $BUILD, and $OUT=$BUILD/bench, made, for generated
 # files and helper binaries. Exits 2 with a usage line when there is no such executable.
 bench_bin() {
-    BIN=$(realpath "${1:-build/mplan}" 2>/dev/null) && [ -x "$BIN" ] ||
-        { echo "usage: sh $0 [PATH/TO/mplan]   (no executable ${1:-build/mplan})" >&2; exit 2; }
+    if ! BIN=$(realpath "${1:-build/mplan}" 2>/dev/null) || [ ! -x "$BIN" ]; then
+        echo "usage: sh $0 [PATH/TO/mplan]   (no executable ${1:-build/mplan})" >&2
+        exit 2
+    fi
     BUILD=$(dirname "$BIN")
     OUT=$BUILD/bench
     mkdir -p "$OUT"
@@ -35,7 +38,7 @@ bench_cc() {
 run() {
     name=$1
     shift
-    best= rss=0
+    best='' rss=0
     i=0
     while [ $i -lt "$RUNS" ]; do
         /usr/bin/time -f "%e %M" -o "$OUT/time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" ||
