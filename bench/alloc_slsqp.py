@@ -16,7 +16,7 @@ import time
 # First: it keeps BLAS to one thread before numpy loads.
 from slsqp_model import constraints, load, slsqp_from  # isort: skip
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def slsqp(m, budget):

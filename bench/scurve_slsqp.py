@@ -19,7 +19,7 @@ import warnings
 # First: it keeps BLAS to one thread before numpy loads.
 from slsqp_model import Model, constraints, load, parse, slsqp_from  # isort: skip
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 # SLSQP warns when a step leaves the bounds (it clips): noise in a table.
 warnings.filterwarnings("ignore", category=RuntimeWarning)
