@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared set-up of the bench/*.sh scripts (not a benchmark: bench/run.sh skips it). A script
 # moves to the repository root and sources it:
 #     cd "$(dirname "$0")/.." || exit 2
