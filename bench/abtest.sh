@@ -8,13 +8,11 @@
 # against pandas' before a time is reported. Usage: bench/abtest.sh [MPLAN]. Prints a
 # markdown table (docs/performance.md).
 set -e
-cd "$(dirname "$0")/.."
-BIN=$(realpath "${1:-build/mplan}")
-OUT=$(dirname "$BIN")/bench
+cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
+bench_bin "$1"
 RUNS=${RUNS:-3}
 ROWS=${ROWS:-10000000}
-PY=/usr/bin/python3
-mkdir -p "$OUT"
 F="$OUT/visitors_$ROWS.csv"
 [ -s "$F" ] || $PY - "$F" "$ROWS" <<'PYEOF'
 import sys
@@ -33,21 +31,6 @@ with open(path, "w") as f:
         lines = ["%s,%d,%s,%d" % t for t in zip(v, c, np.char.mod("%.2f", rev), ret)]
         f.write("\n".join(lines) + "\n")
 PYEOF
-
-run() {
-    name=$1
-    shift
-    best= rss=0
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        /usr/bin/time -f "%e %M" -o "$OUT/time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" ||
-            { echo "FAIL $name: $(tail -3 "$OUT/$name.err")" >&2; exit 1; }
-        read -r t m <"$OUT/time"
-        best=$(echo "$t ${best:-$t}" | awk '{print ($1 < $2) ? $1 : $2}')
-        [ "$m" -gt "$rss" ] && rss=$m
-        i=$((i + 1))
-    done
-}
 
 cat >"$OUT/ab_pandas.py" <<'PYEOF'
 import sys

@@ -6,26 +6,20 @@ mins, maxes, inactive periods, an event; every fourth under objective profit) is
 equalize (its answer, certified bound and CPU time come from bench_alloc) and by
 scipy.optimize.minimize(method='SLSQP') from 20 deterministic starts: the equal split and 19
 random points (numpy default_rng(SEED), Dirichlet shares of the budget over the cells). Both
-are scored with the model code of alloc_slsqp.py; SLSQP answers that break a constraint by
+are scored with the model code of slsqp_model.py; SLSQP answers that break a constraint by
 more than 1e-6 of the budget are dropped. The best known answer is the best of all 21.
 
 usage: scurve_slsqp.py BENCH_ALLOC NPLANS [SIZE...]   (SIZE: CxT run by equalize only)
 """
-import os
 import subprocess
 import sys
 import time
+import warnings
 
-for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(var, "1")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# First: it keeps BLAS to one thread before numpy loads.
+from slsqp_model import Model, constraints, load, parse, slsqp_from  # isort: skip
 
-import warnings  # noqa: E402
-
-import numpy as np  # noqa: E402
-from scipy.optimize import minimize  # noqa: E402
-
-from alloc_slsqp import Model, parse  # noqa: E402
+import numpy as np
 
 # SLSQP warns when a step leaves the bounds (it clips): noise in a table.
 warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -43,26 +37,14 @@ def certificate(text):
 
 
 def slsqp_multi(m, budget, seed):
-    n = int(m.mask.sum())
-    ch_of = np.repeat(np.arange(m.C)[:, None], m.T, axis=1)[m.mask]
-    A = np.zeros((m.C, n))
-    A[ch_of, np.arange(n)] = 1
-    cons = [{"type": "ineq", "fun": lambda v: budget - v.sum(), "jac": lambda v: -np.ones(n)}]
-    lo = np.isfinite(m.lo) & (m.lo > 0)
-    hi = np.isfinite(m.hi)
-    if lo.any():
-        cons.append({"type": "ineq", "fun": lambda v: A[lo] @ v - m.lo[lo], "jac": lambda v: A[lo]})
-    if hi.any():
-        cons.append({"type": "ineq", "fun": lambda v: m.hi[hi] - A[hi] @ v, "jac": lambda v: -A[hi]})
-    caps = np.repeat(m.cap[:, None], m.T, axis=1)[m.mask]
-    bounds = [(0, c if np.isfinite(c) else None) for c in caps]
+    cons, caps, bounds = constraints(m, budget)
+    n = len(caps)
     rng = np.random.default_rng(seed)
     best, t0 = -np.inf, time.process_time()
     for s in range(STARTS):
         x0 = np.full(n, budget / n) if s == 0 else rng.dirichlet(np.ones(n)) * budget
         x0 = np.minimum(x0, caps)
-        r = minimize(m.value_grad, x0, jac=True, method="SLSQP", bounds=bounds, constraints=cons,
-                     options={"maxiter": 1000, "ftol": 1e-12})
+        r = slsqp_from(m, x0, bounds, cons)
         x = m.full(r.x)
         if m.violation(x, budget) <= 1e-6 * budget:
             best = max(best, m.objective(x))
@@ -74,14 +56,7 @@ def main():
     rows, worst = [], (0.0, "")
     for i in range(nplans):
         name = f"sc-{i}-{SIZES[i % len(SIZES)]}"
-        out = subprocess.run([exe, name], check=True, capture_output=True, text=True).stdout
-        p = parse(out)
-        m = Model(p)
-        x_eq = np.array([c["spend"] for c in p["channels"]])
-        viol = m.violation(x_eq, p["budget"])
-        if viol > 1e-6 * p["budget"]:
-            sys.exit(f"{name}: equalize answer breaks a constraint by {viol:g}")
-        f_eq = m.objective(x_eq)
+        out, p, m, f_eq = load(exe, name)
         bound, gap, starts, stop = certificate(out)
         if p["objective"] == "profit":  # equalize reports margin G - S, this model G - S / margin
             bound /= p["margin"]

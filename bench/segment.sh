@@ -9,31 +9,12 @@
 # mplan's before a time is reported. Usage: bench/segment.sh [MPLAN] (files go to the
 # build directory of the binary). Prints a markdown table (docs/performance.md).
 set -e
-cd "$(dirname "$0")/.."
-BIN=$(realpath "${1:-build/mplan}")
-OUT=$(dirname "$BIN")/bench
+cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
+bench_bin "$1"
 RUNS=${RUNS:-3}
 SIZES=${SIZES:-"1000000 10000000"}
-PY=/usr/bin/python3
-mkdir -p "$OUT"
 cc -O2 -o "$OUT/gen_customers" bench/gen_customers.c
-
-# run NAME CMD...: best wall time over RUNS in $best (s), largest peak RSS in $rss (KiB);
-# the output of the last run in $OUT/NAME.out.
-run() {
-    name=$1
-    shift
-    best= rss=0
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        /usr/bin/time -f "%e %M" -o "$OUT/time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" ||
-            { echo "FAIL $name: $(tail -3 "$OUT/$name.err")" >&2; exit 1; }
-        read -r t m <"$OUT/time"
-        best=$(echo "$t ${best:-$t}" | awk '{print ($1 < $2) ? $1 : $2}')
-        [ "$m" -gt "$rss" ] && rss=$m
-        i=$((i + 1))
-    done
-}
 
 # Every anchor's lines "label,count,sum,n,..." against mplan's JSON: counts and non-empty
 # counts exactly, sums to 1e-9 relative (the anchors add up in double precision; mplan's

@@ -3,18 +3,19 @@
 # core, against the anchor of one `mplan run` of the same plan (process start, load, one
 # allocation, forecast, output) measured in the same run. Prints a markdown table.
 # usage: sh bench/whatif.sh build/mplan
-MPLAN=${1:?usage: sh bench/whatif.sh path/to/mplan}
 cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
+bench_bin "$1"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-/usr/bin/python3 bench/gen_plan.py 20 13 >"$TMP/plan.yaml"
+$PY bench/gen_plan.py 20 13 >"$TMP/plan.yaml"
 ONE="taskset -c 0"
 command -v taskset >/dev/null || ONE=""
 hyperfine -N --warmup 1 --runs 5 --export-json "$TMP/run.json" \
-    "$ONE $MPLAN run $TMP/plan.yaml --format csv -o /dev/null -q" >/dev/null 2>&1 || exit 1
+    "$ONE $BIN run $TMP/plan.yaml --format csv -o /dev/null -q" >/dev/null 2>&1 || exit 1
 hyperfine -N --warmup 1 --runs 5 --export-json "$TMP/whatif.json" \
-    "$ONE $MPLAN whatif $TMP/plan.yaml --budget 100000..1000000/1000 --format csv -o /dev/null -q" >/dev/null 2>&1 || exit 1
-/usr/bin/python3 - "$TMP/run.json" "$TMP/whatif.json" <<'PYEOF'
+    "$ONE $BIN whatif $TMP/plan.yaml --budget 100000..1000000/1000 --format csv -o /dev/null -q" >/dev/null 2>&1 || exit 1
+$PY - "$TMP/run.json" "$TMP/whatif.json" <<'PYEOF'
 import json, sys
 run = min(json.load(open(sys.argv[1]))["results"][0]["times"])
 wi = min(json.load(open(sys.argv[2]))["results"][0]["times"])

@@ -26,18 +26,7 @@ if grep -q "did you mean" "$TMP/err"; then fail "no suggestion" "$(cat "$TMP/err
 # roi-greedy in 4 slices of 100 puts 200 on a (hill 1000, k 100: 666.67) and 200 on b (ROAS
 # 1.5: 300): ROAS (666.67 + 300) / 400 = 2.42, under a target of 12 that a's best (10, its
 # ROAS as its spend goes to 0) cannot reach either.
-cat >"$TMP/greedy.yaml" <<EOF
-mplan: 1
-horizon: {start: 2027-01-04, periods: 1, period: week}
-budget: {total: 400}
-objective: {target_roas: 12}
-channels:
-  - {id: a, kind: paid, response: {curve: hill, beta: 1000, k: 100, s: 1}}
-  - {id: b, kind: paid, response: {curve: linear, roas: 1.5}}
-packs:
-  - {path: $PWD/rules/roi-greedy, params: {steps: 4}}
-allocator: roi-greedy.greedy
-EOF
+greedy_plan "$TMP/greedy.yaml" 'objective: {target_roas: 12}'
 expect_exit "a pack allocator under an unreachable target_roas runs" 0 "$MPLAN" run "$TMP/greedy.yaml" --format csv
 expect_err "and warns" "allocator 'roi-greedy.greedy' does not meet the plan's objective target_roas 12: its ROAS is 2.42, and no allocation can"
 

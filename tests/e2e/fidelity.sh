@@ -138,18 +138,7 @@ EOF
 # A pack's allocator that misses the plan's objective says so. roi-greedy in 4 slices of 100
 # gives a = 1000 x / (x + 100) 200 and b (ROAS 1.5) 200: GMV 666.67 + 300; the optimum puts a
 # where its marginal 100000 / (x + 100)^2 is 1.5: x = sqrt(100000 / 1.5) - 100.
-cat >"$TMP/greedy.yaml" <<EOF
-mplan: 1
-store: {name: Greedy test, currency: USD}
-horizon: {start: 2027-01-04, periods: 1, period: week}
-budget: {total: 400}
-channels:
-  - {id: a, kind: paid, response: {curve: hill, beta: 1000, k: 100, s: 1}}
-  - {id: b, kind: paid, response: {curve: linear, roas: 1.5}}
-packs:
-  - {path: $PWD/rules/roi-greedy, params: {steps: 4}}
-allocator: roi-greedy.greedy
-EOF
+greedy_plan "$TMP/greedy.yaml"
 expect_exit "greedy run" 0 "$MPLAN" run "$TMP/greedy.yaml" --format json &&
 $PY - "$TMP/out" <<'EOF' && ok "a pack allocator's missed objective is in the JSON" || fail "objective missed" "see above"
 import json, math, sys

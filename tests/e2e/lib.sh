@@ -23,4 +23,25 @@ expect_err() {
     if grep -qF -- "$2" "$TMP/err"; then ok "$1"; else fail "$1" "stderr lacks '$2': $(head -c 400 "$TMP/err")"; fi
 }
 
+# greedy_plan FILE [LINE...]: write FILE, the plan of the roi-greedy tests: 400 to spend in one
+# week on a (hill, beta 1000, k 100, s 1: 1000 x / (x + 100)) and b (ROAS 1.5), allocated by
+# rules/roi-greedy in 4 slices of 100. Each LINE (as `objective: {target_roas: 12}`) is added
+# to the plan's top level after the budget.
+greedy_plan() {
+    gp_file=$1
+    shift
+    {
+        printf '%s\n' 'mplan: 1' 'store: {name: Greedy test, currency: USD}' \
+            'horizon: {start: 2027-01-04, periods: 1, period: week}' 'budget: {total: 400}' "$@"
+        cat <<EOF
+channels:
+  - {id: a, kind: paid, response: {curve: hill, beta: 1000, k: 100, s: 1}}
+  - {id: b, kind: paid, response: {curve: linear, roas: 1.5}}
+packs:
+  - {path: $PWD/rules/roi-greedy, params: {steps: 4}}
+allocator: roi-greedy.greedy
+EOF
+    } >"$gp_file"
+}
+
 finish() { exit $failed; }

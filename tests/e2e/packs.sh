@@ -180,18 +180,7 @@ EOF
 
 # roi-greedy: a = 1000 x / (x + 100) and b with ROAS 1.5 share 400 in slices of 100:
 # a takes the first two (gains 500 and 166.67), b the last two (150 > a's 83.33).
-cat >"$TMP/runs/greedy.yaml" <<EOF
-mplan: 1
-store: {name: Greedy test, currency: USD}
-horizon: {start: 2027-01-04, periods: 1, period: week}
-budget: {total: 400}
-channels:
-  - {id: a, kind: paid, response: {curve: hill, beta: 1000, k: 100, s: 1}}
-  - {id: b, kind: paid, response: {curve: linear, roas: 1.5}}
-packs:
-  - {path: $PWD/rules/roi-greedy, params: {steps: 4}}
-allocator: roi-greedy.greedy
-EOF
+greedy_plan "$TMP/runs/greedy.yaml"
 expect_exit "run with roi-greedy" 0 "$MPLAN" run "$TMP/runs/greedy.yaml" --format csv &&
 awk -F, 'NR > 1 { s[$1] = $5 } END { exit !(s["a"] == 200 && s["b"] == 200) }' "$TMP/out" &&
     ok "roi-greedy run: a 200, b 200" || fail "roi-greedy run: a 200, b 200" "$(cat "$TMP/out")"
