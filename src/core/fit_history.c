@@ -112,13 +112,7 @@ static enum mp_status history_plan(const mp_plan *plan, const struct mp_history 
     }
     p->events = evs;
     p->nevents = n;
-    enum mp_status st = mp_plan_resolve(p, err);
-    if (st != MP_OK) {
-        mp_plan_free(p);
-        return st;
-    }
-    *out = p;
-    return MP_OK;
+    return mp_plan_resolve_into(p, MP_OK, out, err);
 oom:
     mp_plan_free(p);
     return mp_fail(err, MP_ENOMEM, "out of memory");

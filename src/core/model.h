@@ -296,6 +296,12 @@ struct mp_plan {
 /* An empty plan (calloc'd, its arena empty) for loaders to fill; free with mp_plan_free. */
 mp_plan *mp_plan_new(void);
 
+/* The last step of making a plan out of a changed mp_plan_clone (fit's plan on the history's
+ * calendar, review's plan of the periods left), so that both settle it alike: with st, the
+ * status of the changes, MP_OK, resolve p and hand it to *out; on any failure free p and
+ * return the status (err says why). */
+enum mp_status mp_plan_resolve_into(mp_plan *p, enum mp_status st, mp_plan **out, mp_error *err);
+
 #define MP_AT(plan, c, t) ((size_t)(c) * (size_t)(plan)->T + (size_t)(t))
 
 /* Names as they appear in plan files and output. */

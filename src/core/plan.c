@@ -558,6 +558,18 @@ mp_plan *mp_plan_new(void)
     return calloc(1, sizeof(mp_plan));
 }
 
+enum mp_status mp_plan_resolve_into(mp_plan *p, enum mp_status st, mp_plan **out, mp_error *err)
+{
+    if (st == MP_OK)
+        st = mp_plan_resolve(p, err);
+    if (st != MP_OK) {
+        mp_plan_free(p);
+        return st;
+    }
+    *out = p;
+    return MP_OK;
+}
+
 /* Deep copy helpers: NULL in, NULL out; set *ok = 0 when memory runs out. */
 static void *dup_mem(struct mp_arena *A, const void *p, size_t n, int *ok)
 {

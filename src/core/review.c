@@ -615,14 +615,7 @@ enum mp_status mp_review_revise(const mp_plan *plan, const mp_actuals *act, cons
         goto oom;
     if ((st = revise_budget(p, plan, rv, err)) == MP_OK && (st = revise_mins(p)) != MP_OK)
         goto oom;
-    if (st == MP_OK)
-        st = mp_plan_resolve(p, err);
-    if (st != MP_OK) {
-        mp_plan_free(p);
-        return st;
-    }
-    *out = p;
-    return MP_OK;
+    return mp_plan_resolve_into(p, st, out, err);
 oom:
     mp_plan_free(p);
     return mp_fail(err, MP_ENOMEM, "out of memory");

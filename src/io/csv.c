@@ -937,10 +937,15 @@ int mp_csv_is_stream(const mp_csv *csv)
     return csv->stream;
 }
 
-enum mp_status mp_csv_vfail(const mp_csv *csv, uint64_t line, mp_error *err, const char *fmt, va_list ap)
+enum mp_status mp_csv_fail(const mp_csv *csv, uint64_t line, size_t col, mp_error *err, const char *fmt, ...)
 {
     char msg[MP_ERRMSG_MAX - 64];
+    va_list ap;
+    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (col)
+        return mp_fail(err, MP_EINPUT, "%s:%llu:%zu: %s", mp_csv_name(csv), (unsigned long long)line, col, msg);
     return mp_fail(err, MP_EINPUT, "%s:%llu: %s", mp_csv_name(csv), (unsigned long long)line, msg);
 }
 

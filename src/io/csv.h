@@ -14,7 +14,6 @@
 #ifndef MPLAN_IO_CSV_H
 #define MPLAN_IO_CSV_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -70,10 +69,11 @@ const char *mp_csv_colname(const mp_csv *csv, size_t col);
 long mp_csv_find(const mp_csv *csv, const char *name);
 /* The file name used in messages ("<stdin>" for "-"). */
 const char *mp_csv_name(const mp_csv *csv);
-/* An input error at a line of the file: "NAME:LINE: MSG", MP_EINPUT; the readers built on
- * this one (actuals, histories, A/B results) word their refusals with it. */
-enum mp_status mp_csv_vfail(const mp_csv *csv, uint64_t line, mp_error *err, const char *fmt, va_list ap)
-    __attribute__((format(printf, 4, 0)));
+/* An input error at a line of the file, MP_EINPUT: "NAME:LINE:COL: MSG", or "NAME:LINE: MSG"
+ * when col is 0 (col counts from 1); the readers built on this one (actuals, histories, A/B
+ * results) word their refusals with it, so that all say where alike. */
+enum mp_status mp_csv_fail(const mp_csv *csv, uint64_t line, size_t col, mp_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* 1 when the input is standard input, a pipe or a FIFO: it can be read only once. */
 int mp_csv_is_stream(const mp_csv *csv);
 

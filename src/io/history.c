@@ -6,7 +6,6 @@
 #include "io/history.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +35,9 @@ struct reader {
     int last_dated;
 };
 
-static enum mp_status bad(struct reader *R, uint64_t line, size_t col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static enum mp_status bad(struct reader *R, uint64_t line, size_t col, const char *fmt, ...)
-{
-    char msg[MP_ERRMSG_MAX - 64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (col)
-        return mp_fail(R->err, MP_EINPUT, "%s:%llu:%zu: %s", mp_csv_name(R->csv), (unsigned long long)line, col, msg);
-    return mp_fail(R->err, MP_EINPUT, "%s:%llu: %s", mp_csv_name(R->csv), (unsigned long long)line, msg);
-}
+/* A refusal at a cell (col from 1) or, col 0, a line of the file, worded by the CSV reader
+ * as every reader's is. */
+#define bad(R, line, col, ...) mp_csv_fail((R)->csv, line, col, (R)->err, __VA_ARGS__)
 
 static enum mp_status cell_number(struct reader *R, const struct mp_csv_record *rec, size_t col, const char *name,
                                   double *out)

@@ -123,6 +123,20 @@ static void pct(FILE *fp, double v)
         fputs("&ndash;", fp);
 }
 
+/* ROAS, CPC, CAC: two decimals in every table. */
+static void ratio2(FILE *fp, double v)
+{
+    ratio(fp, v, 2);
+}
+
+/* A table cell of one number, put as money, ratio2 or pct write it. */
+static void cell(FILE *fp, const char *column, void (*put)(FILE *fp, double v), double v)
+{
+    td(fp, column);
+    put(fp, v);
+    fputs("</td>", fp);
+}
+
 static void summary(FILE *fp, const struct mp_report *r)
 {
     const mp_plan *p = r->plan;
@@ -209,12 +223,8 @@ static void goals(FILE *fp, const struct mp_report *r)
         fputs("\">", fp);
         esc(fp, kpi_label(g->kpi));
         fputs("</td>", fp);
-        td(fp, "target");
-        dec ? ratio(fp, g->target, 2) : money(fp, g->target);
-        fputs("</td>", fp);
-        td(fp, "forecast");
-        dec ? ratio(fp, g->forecast, 2) : money(fp, g->forecast);
-        fputs("</td>", fp);
+        cell(fp, "target", dec ? ratio2 : money, g->target);
+        cell(fp, "forecast", dec ? ratio2 : money, g->forecast);
         td(fp, "attainment");
         if (isfinite(g->attainment))
             fprintf(fp, "%.1f%% <span class=\"track\"><span class=\"bar %s\" style=\"width:%.1f%%\"></span><i></i>"
@@ -568,33 +578,16 @@ static void kpi_row(FILE *fp, const char *name, const mp_kpis *k, double margin,
     fputs("<tr><td>", fp);
     esc(fp, name);
     fputs("</td>", fp);
-    td(fp, "spend");
-    money(fp, k->spend);
-    fputs("</td>", fp);
-    td(fp, "GMV");
-    money(fp, k->gmv);
-    fputs("</td>", fp);
-    td(fp, "ROAS");
-    ratio(fp, q.roas, 2);
-    fputs("</td>", fp);
-    td(fp, "mROAS");
-    ratio(fp, mroas, 2);
-    fputs("</td>", fp);
-    td(fp, "clicks");
-    money(fp, k->clicks);
-    fputs("</td>", fp);
-    td(fp, "orders");
-    money(fp, k->orders);
-    fputs("</td>", fp);
-    td(fp, "new customers");
-    money(fp, k->new_customers);
-    fputs("</td>", fp);
-    td(fp, "CPC");
-    ratio(fp, q.cpc, 2);
-    fputs("</td>", fp);
-    td(fp, "CAC");
-    ratio(fp, q.cac, 2);
-    fputs("</td></tr>\n", fp);
+    cell(fp, "spend", money, k->spend);
+    cell(fp, "GMV", money, k->gmv);
+    cell(fp, "ROAS", ratio2, q.roas);
+    cell(fp, "mROAS", ratio2, mroas);
+    cell(fp, "clicks", money, k->clicks);
+    cell(fp, "orders", money, k->orders);
+    cell(fp, "new customers", money, k->new_customers);
+    cell(fp, "CPC", ratio2, q.cpc);
+    cell(fp, "CAC", ratio2, q.cac);
+    fputs("</tr>\n", fp);
 }
 
 static void kpis(FILE *fp, const struct mp_report *r)
@@ -653,30 +646,15 @@ static enum mp_status variance(FILE *fp, const struct mp_report *r, mp_error *er
         fprintf(fp, "<tr%s><td>", !total && rv->off[c] ? " class=\"off\"" : "");
         esc(fp, total ? "total" : p->channels[c].name);
         fputs("</td>", fp);
-        td(fp, "spend plan");
-        money(fp, pk->spend);
-        fputs("</td>", fp);
-        td(fp, "spend actual");
-        money(fp, ak->spend);
-        fputs("</td>", fp);
-        td(fp, "spend var");
-        pct(fp, mp_variance_pct(pk->spend, ak->spend));
-        fputs("</td>", fp);
-        td(fp, "GMV plan");
-        money(fp, pk->gmv);
-        fputs("</td>", fp);
-        td(fp, "GMV actual");
-        money(fp, ak->gmv);
-        fputs("</td>", fp);
-        td(fp, "GMV var");
-        pct(fp, mp_variance_pct(pk->gmv, ak->gmv));
-        fputs("</td>", fp);
-        td(fp, "ROAS plan");
-        ratio(fp, mp_kpi_ratios(pk, p->margin).roas, 2);
-        fputs("</td>", fp);
-        td(fp, "ROAS actual");
-        ratio(fp, mp_kpi_ratios(ak, p->margin).roas, 2);
-        fputs("</td></tr>\n", fp);
+        cell(fp, "spend plan", money, pk->spend);
+        cell(fp, "spend actual", money, ak->spend);
+        cell(fp, "spend var", pct, mp_variance_pct(pk->spend, ak->spend));
+        cell(fp, "GMV plan", money, pk->gmv);
+        cell(fp, "GMV actual", money, ak->gmv);
+        cell(fp, "GMV var", pct, mp_variance_pct(pk->gmv, ak->gmv));
+        cell(fp, "ROAS plan", ratio2, mp_kpi_ratios(pk, p->margin).roas);
+        cell(fp, "ROAS actual", ratio2, mp_kpi_ratios(ak, p->margin).roas);
+        fputs("</tr>\n", fp);
     }
     fputs("</table></div>\n", fp);
     /* the refitted curves apart: their before/after pairs would widen the table past a page */
@@ -908,15 +886,10 @@ static void actions(FILE *fp, const struct mp_report *r)
         fputs("<tr><td>", fp);
         esc(fp, v->plan->channels[ch->channel].name);
         fputs("</td>", fp);
-        td(fp, "planned");
-        money(fp, ch->planned);
-        fputs("</td>", fp);
-        td(fp, "re-allocated");
-        money(fp, ch->revised);
-        fputs("</td>", fp);
-        td(fp, "change");
-        money(fp, ch->revised - ch->planned);
-        fputs("</td><td class=\"why\" data-label=\"reason\">", fp);
+        cell(fp, "planned", money, ch->planned);
+        cell(fp, "re-allocated", money, ch->revised);
+        cell(fp, "change", money, ch->revised - ch->planned);
+        fputs("<td class=\"why\" data-label=\"reason\">", fp);
         esc(fp, mp_review_change_text(ch, text, sizeof text));
         fputs("</td></tr>\n", fp);
     }
@@ -939,13 +912,10 @@ static void actions(FILE *fp, const struct mp_report *r)
         for (size_t c = 0; c < rp->nchannels; c++) {
             double x = rest->alloc->spend[c * T + t];
             sum += x;
-            td(fp, rp->channels[c].name);
-            money(fp, x);
-            fputs("</td>", fp);
+            cell(fp, rp->channels[c].name, money, x);
         }
-        td(fp, "total");
-        money(fp, sum);
-        fputs("</td></tr>\n", fp);
+        cell(fp, "total", money, sum);
+        fputs("</tr>\n", fp);
     }
     fputs("</table></div></section>\n", fp);
 }
