@@ -248,6 +248,10 @@ BIN     := $(or $(FI_DIR),$(BUILD))/mplan
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
+# The order they run in, two at a time (tests/unit/run.sh): the slow suites first, so that
+# the other one's lane takes the rest.
+UNIT_SLOW  := $(BUILD)/tests/test_whatif $(BUILD)/tests/test_allocate
+UNIT_RUN   := $(filter $(UNIT_SLOW),$(UNIT_BINS)) $(filter-out $(UNIT_SLOW),$(UNIT_BINS))
 
 SONAME := libmplan.so.$(MAJOR)
 SHLIB  := $(BUILD)/libmplan.so.$(VERSION)
@@ -385,7 +389,7 @@ layers:
 	@sh tests/layers.sh
 
 unit: $(UNIT_BINS)
-	@for t in $(UNIT_BINS); do echo "== $$t"; $$t || exit 1; done
+	@sh tests/unit/run.sh $(UNIT_RUN)
 
 e2e: $(BIN) $(SHARE_BIN) $(EMBED_BINS)
 	@MPLAN=$(abspath $(BIN)) sh tests/e2e/run.sh
@@ -409,7 +413,7 @@ test-install: all
 
 # The unit, end-to-end and hostile suites again under ASan+UBSan.
 test-san: $(BIN) $(SHARE_BIN) $(UNIT_BINS) $(EMBED_BINS)
-	@for t in $(UNIT_BINS); do echo "== (san) $$t"; ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
+	@ASAN_OPTIONS=detect_leaks=1 sh tests/unit/run.sh $(UNIT_RUN)
 	@MPLAN=$(abspath $(BIN)) MPLAN_SAN=1 sh tests/e2e/run.sh
 
 # Every allocation a run, whatif, review, report, segment and pack load reaches, failed
