@@ -34,8 +34,9 @@ static const char diff_help[] =
     "exit: 0 ok, 2 usage, 3 bad plan or run file, 4 rule script, 5 I/O\n";
 
 struct diff_opts {
-    const char *a, *b, *output, *units;
+    const char *a, *b, *output;
     int format, quiet;
+    int units; /* --units, -1: A's */
     enum mp_diff_by by;
     enum mp_diff_align align;
 };
@@ -49,6 +50,7 @@ static int parse(int argc, char **argv, struct diff_opts *o)
         CLI_UNITS_OPTION,                         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->format = -1;
+    o->units = -1;
     o->by = MP_DIFF_BY_BOTH;
     o->align = MP_DIFF_ALIGN_AUTO;
     optind = 1;
@@ -85,9 +87,8 @@ static int parse(int argc, char **argv, struct diff_opts *o)
             break;
         case 'q': o->quiet = 1; break;
         case CLI_OPT_UNITS:
-            if (mp_units_parse(optarg) < 0)
+            if ((o->units = mp_units_parse(optarg)) < 0)
                 return cli_usage("diff", "--units takes plain, k or wan, not '%s'", optarg);
-            o->units = optarg;
             break;
         case 'h': fputs(diff_help, stdout); return 0;
         case ':': return cli_usage("diff", "%s needs a value", argv[optind - 1]);
@@ -137,14 +138,14 @@ int cmd_diff(int argc, char **argv)
     mp_error err = {0};
     mp_diff_side a = {0}, b = {0};
     mp_diff *d = NULL;
-    enum mp_units units = MP_UNITS_PLAIN, units_b = MP_UNITS_PLAIN;
+    enum mp_units units = MP_UNITS_PLAIN, unused; /* A's decide */
     enum mp_status st = load_side(o.a, o.quiet, &a, &units, &err);
     if (st == MP_OK)
-        st = load_side(o.b, o.quiet, &b, &units_b, &err);
+        st = load_side(o.b, o.quiet, &b, &unused, &err);
     if (st == MP_OK)
         st = mp_diff_run(&a, &b, o.align, &d, &err);
     if (st == MP_OK) {
-        struct mp_diff_view view = {d, o.by, o.units ? (enum mp_units)mp_units_parse(o.units) : units};
+        struct mp_diff_view view = {d, o.by, o.units >= 0 ? (enum mp_units)o.units : units};
         st = cli_output(o.output, o.format, &diff_writers, &view, &err);
     }
     mp_diff_free(d);
